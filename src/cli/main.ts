@@ -1,0 +1,47 @@
+import { type Command, type CommandContext, UsageError, parseCommandArgs } from './cli-io.ts';
+import { fixturesCommand } from './commands/fixtures.ts';
+import { hubCommand } from './commands/hub.ts';
+import { startCommand } from './commands/start.ts';
+
+const COMMANDS: Command[] = [startCommand, hubCommand, fixturesCommand];
+
+function help(): string {
+  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
+  return ['Usage: adapter-studio <command> [flags] [--json]', '', 'Commands:', ...rows, '', 'Run `adapter-studio <command> --help` for its flags.'].join('\n');
+}
+
+/** CLI entry: returns the exit code (0 ok, 1 failure, 2 usage error). */
+export async function main(argv: string[], ctx: Omit<CommandContext, 'json'> = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+}): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    ctx.out(help());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    ctx.err(`Unknown command "${name}".\n\n${help()}`);
+    return 2;
+  }
+  const json = rest.includes('--json');
+  try {
+    const values = parseCommandArgs(command, rest);
+    if (values.help) {
+      ctx.out(command.usage);
+      return 0;
+    }
+    return await command.run(values, { ...ctx, json });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      ctx.err(`${err.message}\n\n${command.usage}`);
+      return 2;
+    }
+    const error = err as Error;
+    const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : '';
+    if (json) ctx.out(JSON.stringify({ error: { name: error.name, message: error.message + cause } }));
+    else ctx.err(`Error: ${error.message}${cause}`);
+    return 1;
+  }
+}
