@@ -1,9 +1,10 @@
 import { type Command, type CommandContext, UsageError, parseCommandArgs } from './cli-io.ts';
+import { dataCommand } from './commands/data.ts';
 import { fixturesCommand } from './commands/fixtures.ts';
 import { hubCommand } from './commands/hub.ts';
 import { startCommand } from './commands/start.ts';
 
-const COMMANDS: Command[] = [startCommand, hubCommand, fixturesCommand];
+const COMMANDS: Command[] = [startCommand, hubCommand, fixturesCommand, dataCommand];
 
 function help(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

@@ -143,13 +143,49 @@ export async function hubJson<T>(ep: HubEndpoint, url: string, options?: HubFetc
   return await res.json() as T;
 }
 
-/** Bytes `[start, end]` (inclusive) of a file; checks that the server honoured the range. */
+/**
+ * Bytes `[start, end]` (inclusive) of a file; checks that the server honoured the range. When the connection drops
+ * mid-body it asks again for the bytes still missing (at once after progress, with backoff when none was made),
+ * up to `retry.retries` attempts in a row that bring nothing.
+ */
 export async function fetchRange(ep: HubEndpoint, url: string, start: number, end: number, options: HubFetchOptions = {}): Promise<Uint8Array> {
-  const res = await hubFetch(ep, url, { ...options, headers: { ...options.headers, Range: `bytes=${start}-${end}` } });
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  if (res.status === 206) return bytes;
-  // A server that ignores Range sends the whole file: cut out the part asked for.
-  return bytes.subarray(start, end + 1);
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const out = new Uint8Array(end - start + 1);
+  let got = 0;
+  let fruitless = 0;
+  let resumes = 0;
+  while (got < out.length) {
+    const res = await hubFetch(ep, url, { ...options, headers: { ...options.headers, Range: `bytes=${start + got}-${end}` } });
+    // A server that ignores Range sends the whole file: skip to the part asked for.
+    let skip = res.status === 206 ? 0 : start + got;
+    const before = got;
+    let failure: unknown;
+    try {
+      const reader = res.body!.getReader();
+      while (got < out.length) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const part = value.subarray(Math.min(skip, value.byteLength), Math.min(value.byteLength, skip + out.length - got));
+        skip = Math.max(0, skip - value.byteLength);
+        out.set(part, got);
+        got += part.byteLength;
+      }
+      if (got === out.length) await reader.cancel();
+    } catch (err) {
+      if (options.signal?.aborted) throw new HubError('Request cancelled', 'Aborted', url, undefined, { cause: err });
+      failure = err;
+    }
+    if (got === out.length) break;
+    fruitless = got > before ? 0 : fruitless + 1;
+    const reason = `connection dropped after byte ${start + got} of range ${start}-${end}${failure ? ` (${(failure as Error).message})` : ''}`;
+    if (fruitless > retry.retries) {
+      throw new HubError(`Download of ${url} kept breaking off: ${reason}. Check the connection and try again.`, 'NetworkError', url, undefined, { cause: failure });
+    }
+    const wait = fruitless === 0 ? 0 : Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (fruitless - 1));
+    options.onRetry?.(++resumes, wait, reason);
+    await sleep(wait, options.signal);
+  }
+  return out;
 }
 
 export interface DownloadProgress {

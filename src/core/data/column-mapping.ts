@@ -1,0 +1,178 @@
+import type { ColumnInfo, Row } from './columns.ts';
+import { DataError } from './errors.ts';
+
+/** Columns the user chose in Data settings; each one replaces what detection would pick. */
+export interface ColumnOverrides {
+  /** Column of the (first) text segment. */
+  text?: string;
+  /** Column of the second segment for sentence-pair tasks; `''` forces a single-text task. */
+  textPair?: string;
+  /** Column of the target. */
+  label?: string;
+  /** Class names in id order, for integer or string labels whose full set the first rows may not show. */
+  labelNames?: string[];
+}
+
+/** How a label cell becomes the model's target. */
+export type LabelKind = 'classLabel' | 'int' | 'string' | 'bool' | 'float';
+
+export interface ColumnMapping {
+  /** Column of the (first) text segment. */
+  text: string;
+  /** Column of the second text segment of sentence-pair tasks (premise/hypothesis, sentence1/sentence2...). */
+  textPair?: string;
+  /** Column of the target. */
+  label: string;
+  /** How label cells are read: ClassLabel ids, integers (id = value), strings (id = index in labelNames), booleans, floats. */
+  labelKind: LabelKind;
+  /** `classification`: label → class id; `regression`: label → float target. */
+  task: 'classification' | 'regression';
+  /** Class names by id; empty for regression. */
+  labelNames: string[];
+  /** Why these columns were picked, one short phrase each (shown next to the pickers). */
+  reasons: { text: string; label: string };
+}
+
+const PAIR_NAMES: [string, string][] = [
+  ['premise', 'hypothesis'],
+  ['sentence1', 'sentence2'],
+  ['question1', 'question2'],
+  ['question', 'sentence'],
+];
+const TEXT_NAMES = ['text', 'sentence', 'review', 'content', 'question'];
+const LABEL_NAMES = ['label', 'labels', 'sentiment', 'polarity', 'class', 'category', 'target', 'stars', 'rating', 'score'];
+/** Most distinct values a string column may show in the sample and still be read as class names. */
+const MAX_STRING_CLASSES = 100;
+
+const columnList = (columns: ColumnInfo[]) => columns.map((c) => c.name).join(', ');
+
+function findColumn(target: string, columns: ColumnInfo[], name: string, role: string): ColumnInfo {
+  const column = columns.find((c) => c.name === name);
+  if (!column) {
+    throw new DataError(`${target} has no column "${name}" (chosen as the ${role}); columns are: ${columnList(columns)}. Choose another ${role} in Data settings.`, 'UnknownColumn');
+  }
+  return column;
+}
+
+const isText = (c: ColumnInfo) => c.kind === 'string';
+
+function meanLength(rows: Row[], name: string): number {
+  let total = 0;
+  for (const row of rows) total += typeof row[name] === 'string' ? (row[name] as string).length : 0;
+  return rows.length ? total / rows.length : 0;
+}
+
+function distinctStrings(rows: Row[], name: string): string[] {
+  const values = new Set<string>();
+  for (const row of rows) if (typeof row[name] === 'string' && row[name] !== '') values.add(row[name] as string);
+  return [...values].sort();
+}
+
+function labelCandidate(columns: ColumnInfo[], textColumns: Set<string>): ColumnInfo | undefined {
+  const free = columns.filter((c) => !textColumns.has(c.name));
+  const usable = (c: ColumnInfo) => ['classLabel', 'int', 'float', 'bool', 'string'].includes(c.kind);
+  return free.find((c) => c.kind === 'classLabel' && c.name === 'label')
+    ?? free.find((c) => c.kind === 'classLabel')
+    ?? LABEL_NAMES.map((n) => free.find((c) => c.name.toLowerCase() === n && usable(c))).find(Boolean);
+}
+
+function labelKindOf(column: ColumnInfo): LabelKind {
+  switch (column.kind) {
+    case 'classLabel': return 'classLabel';
+    case 'bool': return 'bool';
+    case 'string': return 'string';
+    case 'float': return 'float';
+    default: return 'int';
+  }
+}
+
+function labelNamesOf(column: ColumnInfo, kind: LabelKind, sample: Row[], target: string): string[] {
+  switch (kind) {
+    case 'classLabel': return column.classNames ?? [];
+    case 'bool': return ['false', 'true'];
+    case 'float': return [];
+    case 'string': {
+      const names = distinctStrings(sample, column.name);
+      if (names.length > MAX_STRING_CLASSES) {
+        throw new DataError(`${target} column "${column.name}" has more than ${MAX_STRING_CLASSES} different values in its first ${sample.length} rows, too many for class labels. Choose the label column in Data settings.`, 'NoLabelColumn');
+      }
+      return names;
+    }
+    case 'int': {
+      const max = sample.reduce((m, r) => (typeof r[column.name] === 'number' ? Math.max(m, r[column.name] as number) : m), -1);
+      return Array.from({ length: max + 1 }, (_, i) => String(i));
+    }
+  }
+}
+
+/**
+ * Picks the text column(s) and the label from the column types and the first rows: user overrides first, then
+ * well-known pair names (premise/hypothesis, sentence1/sentence2...), single names (text, sentence, review,
+ * content, question), else the string column with the longest cells; the label is a ClassLabel column, else a
+ * well-known label name. Throws a DataError naming the columns when no text or no label can be found.
+ */
+export function detectMapping(target: string, columns: ColumnInfo[], sample: Row[], overrides: ColumnOverrides = {}): ColumnMapping {
+  const textColumns = columns.filter(isText);
+  if (textColumns.length === 0 && !overrides.text) {
+    const media = columns.filter((c) => c.kind === 'image' || c.kind === 'audio');
+    if (media.length > 0) {
+      throw new DataError(`${target} holds ${media.map((c) => `${c.type.toLowerCase()} ("${c.name}")`).join(', ')} and no text; columns are: ${columnList(columns)}. Adapter Studio trains text classifiers: pick a text dataset.`, 'UnsupportedModality');
+    }
+    throw new DataError(`${target} has no text column; columns are: ${columnList(columns)}. Choose the text column in Data settings.`, 'NoTextColumn');
+  }
+
+  let text: ColumnInfo | undefined;
+  let textPair: ColumnInfo | undefined;
+  let textReason = 'chosen in Data settings';
+  if (overrides.text) {
+    text = findColumn(target, columns, overrides.text, 'text column');
+    if (overrides.textPair) textPair = findColumn(target, columns, overrides.textPair, 'second text column');
+  } else {
+    const byName = (n: string) => textColumns.find((c) => c.name.toLowerCase() === n);
+    const pair = overrides.textPair === '' ? undefined : PAIR_NAMES.find(([a, b]) => byName(a) && byName(b));
+    if (pair) {
+      [text, textPair] = [byName(pair[0]), byName(pair[1])];
+      textReason = `sentence pair "${pair[0]}" / "${pair[1]}"`;
+    } else {
+      text = TEXT_NAMES.map(byName).find(Boolean);
+      textReason = `column named "${text?.name}"`;
+    }
+    if (overrides.textPair) textPair = findColumn(target, columns, overrides.textPair, 'second text column');
+  }
+
+  const used = new Set([text?.name, textPair?.name].filter((n): n is string => Boolean(n)));
+  const label = overrides.label
+    ? findColumn(target, columns, overrides.label, 'label column')
+    : labelCandidate(columns, used);
+
+  if (!text) {
+    const rest = textColumns.filter((c) => c.name !== label?.name);
+    text = rest.sort((a, b) => meanLength(sample, b.name) - meanLength(sample, a.name))[0];
+    textReason = 'the string column with the longest cells';
+    if (!text) throw new DataError(`${target} has no text column besides the label; columns are: ${columnList(columns)}. Choose the text column in Data settings.`, 'NoTextColumn');
+  }
+  if (!label) {
+    throw new DataError(`${target} has no label column; columns are: ${columnList(columns)}. Choose the label column in Data settings.`, 'NoLabelColumn');
+  }
+  if (label.name === text.name || label.name === textPair?.name) {
+    throw new DataError(`${target} column "${label.name}" cannot be both text and label. Choose different columns in Data settings.`, 'UnknownColumn');
+  }
+  if (!['classLabel', 'int', 'float', 'bool', 'string'].includes(label.kind)) {
+    throw new DataError(`${target} column "${label.name}" (${label.type}) cannot be a label: labels are class names, integers or numbers. Choose the label column in Data settings.`, 'NoLabelColumn');
+  }
+
+  const labelKind = labelKindOf(label);
+  const labelNames = overrides.labelNames?.length ? overrides.labelNames : labelNamesOf(label, labelKind, sample, target);
+  return {
+    text: text.name,
+    ...(textPair ? { textPair: textPair.name } : {}),
+    label: label.name,
+    labelKind,
+    task: labelKind === 'float' ? 'regression' : 'classification',
+    labelNames,
+    reasons: {
+      text: textReason,
+      label: overrides.label ? 'chosen in Data settings' : label.kind === 'classLabel' ? 'ClassLabel column' : `column named "${label.name}"`,
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import type { ColumnMapping } from './column-mapping.ts';
+import type { Row } from './columns.ts';
+
+/** One training example, as the mapping reads it from a row. */
+export interface Example {
+  /** First text segment, cut to the mapper's `maxTextChars`. */
+  text: string;
+  /** Second text segment of sentence-pair tasks. */
+  textPair?: string;
+  /** Class id (classification) or target value (regression). */
+  label: number;
+  /** Index of the source row in its split (stable across epochs and resumes). */
+  row: number;
+}
+
+/** Why a row did not become an example. */
+export type SkipReason = 'missingText' | 'missingLabel' | 'unlabelled' | 'unknownLabel';
+
+export interface MappingStats {
+  /** Rows looked at. */
+  rows: number;
+  /** Rows that became examples. */
+  kept: number;
+  /** Rows left out, by reason: empty/null text, empty/null label, label −1 (unlabelled, e.g. GLUE test), label outside the class list. */
+  skipped: Record<SkipReason, number>;
+  /** Text cells longer than `maxTextChars`, cut to that length. */
+  truncated: number;
+}
+
+/** Far more than the 512 tokens an encoder reads; longer cells are cut (and counted) so one huge cell cannot stall tokenisation. */
+export const DEFAULT_MAX_TEXT_CHARS = 20_000;
+
+function emptyStats(): MappingStats {
+  return { rows: 0, kept: 0, skipped: { missingText: 0, missingLabel: 0, unlabelled: 0, unknownLabel: 0 }, truncated: 0 };
+}
+
+/** Reads rows through a column mapping into examples, counting what it skips or truncates. */
+export class RowMapper {
+  /** Counts since construction. */
+  readonly stats: MappingStats = emptyStats();
+  private readonly classIds: Map<string, number>;
+
+  constructor(readonly mapping: ColumnMapping, readonly maxTextChars = DEFAULT_MAX_TEXT_CHARS) {
+    this.classIds = new Map(mapping.labelNames.map((name, id) => [name, id]));
+  }
+
+  /** The example of row `index`, or undefined when the row is skipped (the reason is counted). */
+  map(row: Row, index: number): Example | undefined {
+    this.stats.rows += 1;
+    const text = this.text(row[this.mapping.text]);
+    const textPair = this.mapping.textPair === undefined ? undefined : this.text(row[this.mapping.textPair]);
+    if (text === undefined || (this.mapping.textPair !== undefined && textPair === undefined)) return this.skip('missingText');
+    const label = this.label(row[this.mapping.label]);
+    if (typeof label === 'string') return this.skip(label);
+    this.stats.kept += 1;
+    return textPair === undefined ? { text, label, row: index } : { text, textPair, label, row: index };
+  }
+
+  private skip(reason: SkipReason): undefined {
+    this.stats.skipped[reason] += 1;
+    return undefined;
+  }
+
+  private text(cell: unknown): string | undefined {
+    const value = typeof cell === 'string' ? cell
+      : typeof cell === 'number' || typeof cell === 'bigint' || typeof cell === 'boolean' ? String(cell)
+      : undefined;
+    if (value === undefined || value.trim() === '') return undefined;
+    if (value.length <= this.maxTextChars) return value;
+    this.stats.truncated += 1;
+    return value.slice(0, this.maxTextChars);
+  }
+
+  /** The target, or the reason the cell has none. */
+  private label(cell: unknown): number | SkipReason {
+    if (cell === null || cell === undefined || cell === '') return 'missingLabel';
+    switch (this.mapping.labelKind) {
+      case 'float': {
+        const value = Number(cell);
+        return Number.isFinite(value) ? value : 'missingLabel';
+      }
+      case 'string': {
+        const id = this.classIds.get(String(cell));
+        return id === undefined ? 'unknownLabel' : id;
+      }
+      case 'bool':
+        return cell === true || cell === 'true' ? 1 : cell === false || cell === 'false' ? 0 : 'unknownLabel';
+      default: {
+        const value = Number(cell);
+        if (!Number.isInteger(value)) return 'unknownLabel';
+        if (value < 0) return 'unlabelled';
+        return value < this.mapping.labelNames.length ? value : 'unknownLabel';
+      }
+    }
+  }
+}

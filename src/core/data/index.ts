@@ -1,0 +1,21 @@
+/** Datasets for training: Hub datasets streamed from their parquet export (or `/rows`), local files, column mapping, splits and batches. */
+export { type ColumnMapping, type ColumnOverrides, type LabelKind, detectMapping } from './column-mapping.ts';
+export { type ColumnInfo, type ColumnKind, type Feature, type Row, columnsOfFeatures, inferColumns } from './columns.ts';
+export type { DatasetHandle, SplitSummary } from './dataset-handle.ts';
+export { type DatasetReport, type InspectOptions, type SplitReport, inspectDataset } from './dataset-report.ts';
+export { DataError, type DataErrorCode } from './errors.ts';
+export { type ExampleStore, IndexedDbExampleStore, MemoryExampleStore, openExampleStore } from './example-store.ts';
+export { type EpochOptions, ExampleStream, type ExampleStreamOptions, type ResumePolicy, resumingChunks } from './example-stream.ts';
+export { DEFAULT_MAX_TEXT_CHARS, type Example, type MappingStats, RowMapper, type SkipReason } from './examples.ts';
+export { type Batch, type BatchOptions, type Encoded, PaddingMeter, type Tokenize, batchExamples } from './batching.ts';
+export { type HubDataset, type HubDatasetOptions, openHubDataset } from './hub-dataset.ts';
+export { type LocalFormat, type LocalTable, formatOfFileName, localDataset, parseLocalFile } from './local-files.ts';
+export { type ParquetRowSource, type RemoteFile, type RemoteParquetFile, httpAsyncBuffer, listParquetFiles, parquetRowSource, probeRemoteFile } from './parquet-source.ts';
+export { prefetch } from './prefetch.ts';
+export { DEMO_PRESETS, type DatasetPreset, HUB_PRESETS } from './presets.ts';
+export { type LabelCount, type Preview, type TargetRange, buildPreview } from './preview.ts';
+export { type ReadOptions, type RowChunk, type RowSource, firstRows, memoryRowSource } from './row-source.ts';
+export { epochSeed, shuffleBuffer } from './shuffle.ts';
+export { type HoldOut, type PlanOptions, type SplitFacts, type SplitPart, type SplitPlan, isHeldOut, partTakesRow, planSplits } from './split-plan.ts';
+export { VIEWER_PAGE_SIZE, viewer } from './viewer-api.ts';
+export { viewerRowSource } from './viewer-source.ts';

@@ -1,0 +1,98 @@
+import type { ColumnOverrides } from './column-mapping.ts';
+
+/** A dataset the Data panel offers in one click, with the config and columns it needs. */
+export interface DatasetPreset {
+  /** Hub dataset id. */
+  id: string;
+  /** Config to read. */
+  config: string;
+  /** Short name in the picker. */
+  title: string;
+  /** What the task is, in a sentence. */
+  description: string;
+  /** Columns to map (the detection would find the same; naming them makes the preset exact). */
+  columns: Required<Pick<ColumnOverrides, 'text' | 'label'>> & Pick<ColumnOverrides, 'textPair'>;
+  task: 'classification' | 'regression';
+  /** Class names as the dataset's ClassLabel gives them, shown before anything is loaded. */
+  labelNames: string[];
+  /** Lives on the offline demo Hub (fixtures) rather than huggingface.co. */
+  demo: boolean;
+}
+
+/** Real Hub datasets for text classification, with their current (namespaced) ids. */
+export const HUB_PRESETS: readonly DatasetPreset[] = [
+  {
+    id: 'cornell-movie-review-data/rotten_tomatoes', config: 'default', title: 'Rotten Tomatoes',
+    description: 'Movie review sentences, positive or negative (8.5k train; validation and test splits).',
+    columns: { text: 'text', label: 'label' }, task: 'classification', labelNames: ['neg', 'pos'], demo: false,
+  },
+  {
+    id: 'nyu-mll/glue', config: 'sst2', title: 'GLUE SST-2',
+    description: 'Stanford Sentiment Treebank sentences (67k train); the test split has no labels, so validation is used.',
+    columns: { text: 'sentence', label: 'label' }, task: 'classification', labelNames: ['negative', 'positive'], demo: false,
+  },
+  {
+    id: 'nyu-mll/glue', config: 'mrpc', title: 'GLUE MRPC',
+    description: 'Sentence pairs: is the second a paraphrase of the first? (3.7k train; unlabelled test).',
+    columns: { text: 'sentence1', textPair: 'sentence2', label: 'label' }, task: 'classification', labelNames: ['not_equivalent', 'equivalent'], demo: false,
+  },
+  {
+    id: 'stanfordnlp/imdb', config: 'plain_text', title: 'IMDb',
+    description: 'Long movie reviews, positive or negative (25k train, 25k test; no validation split, so 10% of train is held out).',
+    columns: { text: 'text', label: 'label' }, task: 'classification', labelNames: ['neg', 'pos'], demo: false,
+  },
+  {
+    id: 'fancyzhx/amazon_polarity', config: 'amazon_polarity', title: 'Amazon Polarity',
+    description: 'Amazon product reviews (3.6M train), streamed a row group at a time: cap the rows for a quick run.',
+    columns: { text: 'content', label: 'label' }, task: 'classification', labelNames: ['negative', 'positive'], demo: false,
+  },
+  {
+    id: 'fancyzhx/ag_news', config: 'default', title: 'AG News',
+    description: 'News articles in four topics (120k train, 7.6k test).',
+    columns: { text: 'text', label: 'label' }, task: 'classification', labelNames: ['World', 'Sports', 'Business', 'Sci/Tech'], demo: false,
+  },
+  {
+    id: 'cardiffnlp/tweet_eval', config: 'sentiment', title: 'TweetEval sentiment',
+    description: 'Tweets: negative, neutral or positive (45k train; validation and test splits).',
+    columns: { text: 'text', label: 'label' }, task: 'classification', labelNames: ['negative', 'neutral', 'positive'], demo: false,
+  },
+];
+
+/** The offline demo Hub's datasets (src/fixtures), which imitate the presets above. */
+export const DEMO_PRESETS: readonly DatasetPreset[] = [
+  {
+    id: 'adapter-studio/tiny-sentiment', config: 'default', title: 'Tiny sentiment (demo)',
+    description: 'Film review sentences, like Rotten Tomatoes; train, validation and test.',
+    columns: { text: 'text', label: 'label' }, task: 'classification', labelNames: ['negative', 'positive'], demo: true,
+  },
+  {
+    id: 'adapter-studio/tiny-sst2', config: 'sst2', title: 'Tiny SST-2 (demo)',
+    description: 'GLUE SST-2 look-alike with an unlabelled test split.',
+    columns: { text: 'sentence', label: 'label' }, task: 'classification', labelNames: ['negative', 'positive'], demo: true,
+  },
+  {
+    id: 'adapter-studio/tiny-topics', config: 'default', title: 'Tiny topics (demo)',
+    description: 'Four news topics like AG News; no validation split.',
+    columns: { text: 'text', label: 'label' }, task: 'classification', labelNames: ['World', 'Sports', 'Business', 'Sci/Tech'], demo: true,
+  },
+  {
+    id: 'adapter-studio/tiny-pairs', config: 'mrpc', title: 'Tiny pairs (demo)',
+    description: 'Paraphrase sentence pairs like GLUE MRPC.',
+    columns: { text: 'sentence1', textPair: 'sentence2', label: 'label' }, task: 'classification', labelNames: ['not_equivalent', 'equivalent'], demo: true,
+  },
+  {
+    id: 'adapter-studio/tiny-regression', config: 'stsb', title: 'Tiny similarity (demo)',
+    description: 'Sentence pairs with a 0–5 similarity score like GLUE STS-B (regression).',
+    columns: { text: 'sentence1', textPair: 'sentence2', label: 'label' }, task: 'regression', labelNames: [], demo: true,
+  },
+  {
+    id: 'adapter-studio/tiny-string-labels', config: 'default', title: 'Tiny string labels (demo)',
+    description: 'Sentences labelled with the strings negative / neutral / positive.',
+    columns: { text: 'text', label: 'label' }, task: 'classification', labelNames: ['negative', 'neutral', 'positive'], demo: true,
+  },
+  {
+    id: 'adapter-studio/large-sentiment', config: 'default', title: 'Large sentiment (demo)',
+    description: '200k product reviews like Amazon Polarity, for streaming.',
+    columns: { text: 'content', label: 'label' }, task: 'classification', labelNames: ['negative', 'positive'], demo: true,
+  },
+];
