@@ -11,7 +11,13 @@ export default defineConfig({
   plugins: [react()],
   // WGSL kernels are imported as text (`import src from '../../../shaders/x.wgsl?raw'`).
   assetsInclude: ['**/*.wgsl'],
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // No compress pass in the worker: tfjs-backend-wasm starts its pthreads from the *source text* of its Emscripten
+    // factory, whose `typeof _scriptDir !== 'undefined'` guard the compressor rewrites to `e !== void 0`, which
+    // throws ("e is not defined") in the pthread worker. Mangling alone keeps the guard.
+    rolldownOptions: { output: { minify: { compress: false, mangle: true } } },
+  },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 8000 },

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { backendLabel } from './backend-label.ts';
+
+describe('backend badge', () => {
+  it('names the adapter and flags software ones', () => {
+    expect(backendLabel({ name: 'webgpu', adapter: { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0', isSoftware: true } }))
+      .toBe('WebGPU · SwiftShader (software)');
+    expect(backendLabel({ name: 'webgpu', adapter: { vendor: 'nvidia', architecture: 'ampere', description: '', isSoftware: false } }))
+      .toBe('WebGPU · nvidia ampere');
+  });
+
+  it('says which faster backends were skipped', () => {
+    expect(backendLabel({ name: 'wasm', fallbackReason: 'WebGPU unavailable: no GPU adapter (x)' })).toBe('wasm (WebGPU unavailable)');
+    expect(backendLabel({ name: 'cpu', fallbackReason: 'WebGPU unavailable: a; wasm unavailable: b' })).toBe('cpu (WebGPU unavailable, wasm unavailable)');
+    expect(backendLabel({ name: 'wasm', wasm: { simd: true, threads: 2 } })).toBe('wasm');
+  });
+});

@@ -1,0 +1,23 @@
+import type { BackendInfo, GpuAdapterSummary } from '../core/backend/backend-info.ts';
+
+const KNOWN_ADAPTERS: Record<string, string> = { swiftshader: 'SwiftShader' };
+
+/** A short human name for a GPU adapter, e.g. "SwiftShader", "nvidia ampere". */
+export function adapterName(adapter: GpuAdapterSummary): string {
+  const known = KNOWN_ADAPTERS[adapter.architecture.toLowerCase()];
+  if (known) return known;
+  return [adapter.vendor, adapter.architecture].filter(Boolean).join(' ') || adapter.description || 'unnamed GPU';
+}
+
+/**
+ * The header badge: "WebGPU · SwiftShader (software)", "WebGPU · nvidia ampere", "wasm (WebGPU unavailable)".
+ * The full fallback reason is shown next to it, in a notice.
+ */
+export function backendLabel(info: BackendInfo): string {
+  if (info.name === 'webgpu') {
+    const adapter = info.adapter ? ` · ${adapterName(info.adapter)}${info.adapter.isSoftware ? ' (software)' : ''}` : '';
+    return `WebGPU${adapter}`;
+  }
+  const skipped = info.fallbackReason?.split('; ').map((reason) => reason.split(':')[0]).join(', ');
+  return skipped ? `${info.name} (${skipped})` : info.name;
+}

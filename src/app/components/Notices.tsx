@@ -1,0 +1,62 @@
+import { adapterName } from '../backend-label.ts';
+import { useStudio } from '../store.ts';
+
+/** Things the user should know before going on, each with the action that fixes it. */
+export function Notices() {
+  const state = useStudio();
+  const { hubChoice, realHub, offlineHubUrl, compute, urlProblem } = state;
+  const switchToOffline = () => state.chooseHub({ kind: 'offline' });
+  return (
+    <div className="notices">
+      {urlProblem && <p className="notice warn" role="alert">{urlProblem}</p>}
+
+      {hubChoice.kind === 'real' && realHub === 'unreachable' && (
+        <div className="notice warn" role="alert">
+          <p><strong>The Hugging Face Hub can't be reached from here.</strong>{' '}
+            {offlineHubUrl
+              ? 'This server has an offline demo Hub with small models and datasets to try the studio with.'
+              : 'Check your connection, or use a Hub mirror.'}
+          </p>
+          {offlineHubUrl && <button type="button" className="button primary" onClick={switchToOffline}>Use the offline demo Hub</button>}
+        </div>
+      )}
+
+      {hubChoice.kind === 'offline' && offlineHubUrl === null && (
+        <div className="notice warn" role="alert">
+          <p><strong>This server has no offline demo Hub</strong> (it does not answer /offline-hub.json).</p>
+          <button type="button" className="button" onClick={() => state.chooseHub({ kind: 'real' })}>Use the Hugging Face Hub</button>
+        </div>
+      )}
+
+      {compute.status === 'ready' && compute.backend.fallbackReason && (
+        <p className="notice info" role="note">
+          <strong>{compute.backend.fallbackReason}.</strong> Computing on {compute.backend.name} instead: it works, only slower than a GPU.
+        </p>
+      )}
+
+      {compute.status === 'ready' && compute.backend.adapter?.isSoftware && (
+        <div className="notice info" role="note">
+          <p><strong>WebGPU runs on a software adapter ({adapterName(compute.backend.adapter)}) here</strong>, i.e. on the CPU, so
+            training will be slow. The wasm backend is usually much faster on such a machine.</p>
+          <button type="button" className="button" onClick={() => state.startCompute('wasm')}>Use wasm instead</button>
+        </div>
+      )}
+
+      {compute.status === 'lost' && (
+        <div className="notice error" role="alert">
+          <p><strong>The GPU device was lost</strong> ({compute.lost.reason}{compute.lost.message ? `: ${compute.lost.message}` : ''}).
+            Work on the GPU has stopped. Restart the compute backend to go on.</p>
+          <button type="button" className="button primary" onClick={() => state.startCompute('wasm')}>Restart on wasm</button>{' '}
+          <button type="button" className="button" onClick={() => state.startCompute('webgpu')}>Retry WebGPU</button>
+        </div>
+      )}
+
+      {compute.status === 'failed' && (
+        <div className="notice error" role="alert">
+          <p><strong>The compute backend could not start.</strong> {compute.message}</p>
+          <button type="button" className="button" onClick={() => state.startCompute('cpu')}>Try the cpu backend</button>
+        </div>
+      )}
+    </div>
+  );
+}
