@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: the Node unit tests, then the Chromium end-to-end specs, each through vitest; ends with
+// `npm test`: the typecheck, the Node unit tests, then the Chromium end-to-end specs, each through vitest; ends with
 // one "N passed, N failed" line over both, the line CI reads.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -16,6 +16,15 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let broken = false;
+
+if (!only) {
+  console.log('=== typecheck (tsc --noEmit) ===');
+  const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.error('Type errors: see above.');
+    broken = true;
+  }
+}
 
 for (const suite of suites.filter((s) => !only || s.name === only)) {
   const outputFile = join(outDir, `${suite.name}.json`);

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { estimateMemoryBytes, estimateParameters, parseEncoderConfig } from './config.ts';
+import { ModelLoadError, UnsupportedModelError } from './errors.ts';
+
+// config.json files of the reference checkpoints, as published on the Hub.
+const BERT_BASE_UNCASED = {
+  architectures: ['BertForMaskedLM'], attention_probs_dropout_prob: 0.1, gradient_checkpointing: false, hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1, hidden_size: 768, initializer_range: 0.02, intermediate_size: 3072, layer_norm_eps: 1e-12,
+  max_position_embeddings: 512, model_type: 'bert', num_attention_heads: 12, num_hidden_layers: 12, pad_token_id: 0,
+  position_embedding_type: 'absolute', transformers_version: '4.6.0.dev0', type_vocab_size: 2, use_cache: true, vocab_size: 30522,
+};
+const ROBERTA_BASE = {
+  architectures: ['RobertaForMaskedLM'], attention_probs_dropout_prob: 0.1, bos_token_id: 0, eos_token_id: 2, hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1, hidden_size: 768, initializer_range: 0.02, intermediate_size: 3072, layer_norm_eps: 1e-5,
+  max_position_embeddings: 514, model_type: 'roberta', num_attention_heads: 12, num_hidden_layers: 12, pad_token_id: 1,
+  type_vocab_size: 1, vocab_size: 50265,
+};
+const DISTILBERT_BASE_UNCASED = {
+  activation: 'gelu', architectures: ['DistilBertForMaskedLM'], attention_dropout: 0.1, dim: 768, dropout: 0.1, hidden_dim: 3072,
+  initializer_range: 0.02, max_position_embeddings: 512, model_type: 'distilbert', n_heads: 12, n_layers: 6, pad_token_id: 0,
+  qa_dropout: 0.1, seq_classif_dropout: 0.2, sinusoidal_pos_embds: false, tie_weights_: true, vocab_size: 30522,
+};
+const ELECTRA_SMALL_DISCRIMINATOR = {
+  architectures: ['ElectraForPreTraining'], attention_probs_dropout_prob: 0.1, embedding_size: 128, hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1, hidden_size: 256, initializer_range: 0.02, intermediate_size: 1024, layer_norm_eps: 1e-12,
+  max_position_embeddings: 512, model_type: 'electra', num_attention_heads: 4, num_hidden_layers: 12, pad_token_id: 0,
+  type_vocab_size: 2, vocab_size: 30522,
+};
+
+describe('parseEncoderConfig', () => {
+  it('normalises bert-base-uncased', () => {
+    expect(parseEncoderConfig(BERT_BASE_UNCASED, 'google-bert/bert-base-uncased')).toEqual({
+      repoId: 'google-bert/bert-base-uncased', modelType: 'bert', family: 'bert', weightPrefix: 'bert',
+      hiddenSize: 768, numLayers: 12, numHeads: 12, intermediateSize: 3072, hiddenAct: 'gelu', layerNormEps: 1e-12,
+      maxPositionEmbeddings: 512, typeVocabSize: 2, vocabSize: 30522, padTokenId: 0, positionOffset: 0,
+      embeddingSize: 768, hasPooler: true, maxSequenceLength: 512,
+    });
+  });
+
+  it('gives RoBERTa positions from padding_idx + 1 and 512 usable positions', () => {
+    const c = parseEncoderConfig(ROBERTA_BASE, 'FacebookAI/roberta-base');
+    expect(c).toMatchObject({ family: 'roberta', weightPrefix: 'roberta', padTokenId: 1, positionOffset: 2, maxSequenceLength: 512, typeVocabSize: 1, layerNormEps: 1e-5, hasPooler: false });
+    expect(parseEncoderConfig({ ...ROBERTA_BASE, model_type: 'xlm-roberta', vocab_size: 250002 }, 'FacebookAI/xlm-roberta-base'))
+      .toMatchObject({ modelType: 'xlm-roberta', family: 'roberta', weightPrefix: 'roberta', positionOffset: 2 });
+    expect(parseEncoderConfig({ ...ROBERTA_BASE, model_type: 'camembert', vocab_size: 32005 }, 'almanach/camembert-base'))
+      .toMatchObject({ modelType: 'camembert', family: 'roberta', weightPrefix: 'roberta' });
+  });
+
+  it('reads DistilBERT key names, with no token types and eps 1e-12', () => {
+    expect(parseEncoderConfig(DISTILBERT_BASE_UNCASED, 'distilbert/distilbert-base-uncased')).toMatchObject({
+      family: 'distilbert', weightPrefix: 'distilbert', hiddenSize: 768, numLayers: 6, numHeads: 12, intermediateSize: 3072,
+      hiddenAct: 'gelu', layerNormEps: 1e-12, typeVocabSize: 0, embeddingSize: 768, hasPooler: false, positionOffset: 0,
+    });
+  });
+
+  it('keeps ELECTRA embedding width apart from the hidden width', () => {
+    expect(parseEncoderConfig(ELECTRA_SMALL_DISCRIMINATOR, 'google/electra-small-discriminator')).toMatchObject({
+      family: 'electra', embeddingSize: 128, hiddenSize: 256, numHeads: 4, hasPooler: false,
+    });
+  });
+
+  it('maps activation aliases to the function they compute', () => {
+    const act = (hidden_act: string) => parseEncoderConfig({ ...BERT_BASE_UNCASED, hidden_act }, 'x/y').hiddenAct;
+    expect(act('gelu_new')).toBe('gelu_new');
+    expect(act('gelu_pytorch_tanh')).toBe('gelu_new');
+    expect(act('swish')).toBe('silu');
+    expect(act('relu')).toBe('relu');
+    expect(() => act('mish')).toThrow(/uses activation "mish", which the studio's encoder does not implement/);
+  });
+
+  it('applies the transformers class defaults for missing keys', () => {
+    expect(parseEncoderConfig({ model_type: 'bert' }, 'x/y')).toMatchObject({ hiddenSize: 768, numLayers: 12, layerNormEps: 1e-12, typeVocabSize: 2, padTokenId: 0 });
+    expect(parseEncoderConfig({ model_type: 'roberta' }, 'x/y')).toMatchObject({ padTokenId: 1, positionOffset: 2 });
+  });
+
+  it('refuses unsupported model types and lists the supported ones', () => {
+    const parse = () => parseEncoderConfig({ model_type: 'gpt2' }, 'openai-community/gpt2');
+    expect(parse).toThrow(UnsupportedModelError);
+    expect(parse).toThrow('Model "openai-community/gpt2" has model_type "gpt2", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra.');
+    expect(() => parseEncoderConfig({}, 'x/y')).toThrow(/has model_type "\(none\)"/);
+    expect(() => parseEncoderConfig({ ...BERT_BASE_UNCASED, position_embedding_type: 'relative_key' }, 'x/y')).toThrow(/only "absolute" position embeddings/);
+  });
+
+  it('refuses inconsistent configs with the offending key', () => {
+    expect(() => parseEncoderConfig({ ...BERT_BASE_UNCASED, num_attention_heads: 7 }, 'x/y')).toThrow(/hidden size 768, which is not a multiple of the 7 attention heads/);
+    expect(() => parseEncoderConfig({ ...BERT_BASE_UNCASED, hidden_size: '768' }, 'x/y')).toThrow(ModelLoadError);
+    expect(() => parseEncoderConfig({ ...BERT_BASE_UNCASED, hidden_size: '768' }, 'x/y')).toThrow(/hidden_size = "768", expected a positive integer/);
+    expect(() => parseEncoderConfig([], 'x/y')).toThrow(/is not a JSON object/);
+  });
+});
+
+describe('estimateParameters', () => {
+  // Reference counts from the published safetensors headers (see shared/reference/hub-api.md §5).
+  it('matches BertModel with pooler for bert-base-uncased: 109,482,240', () => {
+    expect(estimateParameters(parseEncoderConfig(BERT_BASE_UNCASED, 'x/y'))).toBe(109_482_240);
+  });
+
+  it('matches RobertaModel without pooler for roberta-base: 124,055,040', () => {
+    expect(estimateParameters(parseEncoderConfig(ROBERTA_BASE, 'x/y'))).toBe(124_055_040);
+  });
+
+  it('matches DistilBertModel for distilbert-base-uncased: 66,362,880', () => {
+    expect(estimateParameters(parseEncoderConfig(DISTILBERT_BASE_UNCASED, 'x/y'))).toBe(66_362_880);
+  });
+});
+
+describe('estimateMemoryBytes', () => {
+  const bert = parseEncoderConfig(BERT_BASE_UNCASED, 'x/y');
+  it('counts float32 weights plus activations that grow with batch, length and training', () => {
+    const weights = 4 * 109_482_240;
+    const one = estimateMemoryBytes(bert, { batchSize: 1, seqLength: 128 });
+    expect(one).toBeGreaterThan(weights);
+    expect(one).toBeLessThan(weights * 1.1);
+    expect(estimateMemoryBytes(bert, { batchSize: 8, seqLength: 128 })).toBeGreaterThan(one);
+    expect(estimateMemoryBytes(bert, { batchSize: 1, seqLength: 512 })).toBeGreaterThan(one);
+    expect(estimateMemoryBytes(bert, { batchSize: 8, seqLength: 128, training: true }))
+      .toBeGreaterThan(estimateMemoryBytes(bert, { batchSize: 8, seqLength: 128 }));
+  });
+});

@@ -1,0 +1,293 @@
+/**
+ * The encoder forward pass on tfjs (any backend: webgpu, wasm, cpu), exactly as transformers' eager
+ * BertModel / RobertaModel / DistilBertModel / ElectraModel compute it in inference mode:
+ *
+ *   e = LayerNorm(word[ids] + position[pos] (+ token_type[types]))   (ELECTRA: then e = project(e))
+ *   per layer (post-LN):
+ *     a = LayerNorm(attnOut(MultiHead(q(x), k(x), v(x))) + x)        hook: attentionOutput
+ *     y = LayerNorm(ffnOut(act(ffnIn(a))) + a)                         hook: ffnOutput
+ *   pooled = tanh(pooler(y[:, 0]))                                     when the checkpoint has a pooler
+ *
+ * Attention: softmax(q·kᵀ / sqrt(headDim) + mask) · v with mask = (1 - attention_mask) · float32 min, as
+ * transformers' get_extended_attention_mask. Weights are uploaded once (`uploadEncoderWeights`) and stay
+ * frozen; `encoderForward` runs under tf.tidy so only its outputs survive.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { EncoderConfig, HiddenAct } from './config.ts';
+import type { EncodedBatch } from './tokenizer.ts';
+import type { HostTensor, HostWeights } from './weights.ts';
+
+/** A Linear layer in transformers' layout. */
+export interface Linear {
+  /** [out, in] weight; y = x · weightᵀ + bias. */
+  weight: tf.Tensor2D;
+  /** [out] bias. */
+  bias: tf.Tensor1D;
+}
+
+/** A LayerNorm's affine parameters. */
+export interface Norm {
+  /** [width] scale (gamma). */
+  weight: tf.Tensor1D;
+  /** [width] shift (beta). */
+  bias: tf.Tensor1D;
+}
+
+export interface EncoderLayerWeights {
+  /** Query projection, hidden → hidden. */
+  query: Linear;
+  /** Key projection, hidden → hidden. */
+  key: Linear;
+  /** Value projection, hidden → hidden. */
+  value: Linear;
+  /** Projection of the merged heads back into the residual stream (attention.output.dense). */
+  attentionOutput: Linear;
+  /** LayerNorm closing the attention sub-block (attention.output.LayerNorm). */
+  attentionNorm: Norm;
+  /** First feed-forward projection, hidden → intermediate (intermediate.dense). */
+  intermediate: Linear;
+  /** Second feed-forward projection, intermediate → hidden (output.dense). */
+  output: Linear;
+  /** LayerNorm closing the feed-forward sub-block (output.LayerNorm). */
+  outputNorm: Norm;
+}
+
+/** The frozen encoder on the device. */
+export interface EncoderWeights {
+  config: EncoderConfig;
+  /** [vocab, embedding] word embedding table. */
+  wordEmbeddings: tf.Tensor2D;
+  /** [maxPositions, embedding] position embedding table. */
+  positionEmbeddings: tf.Tensor2D;
+  /** [typeVocab, embedding] segment embedding table; absent when typeVocabSize is 0. */
+  tokenTypeEmbeddings?: tf.Tensor2D;
+  /** LayerNorm of the summed embeddings. */
+  embeddingNorm: Norm;
+  /** ELECTRA's embedding → hidden projection; absent when the widths match. */
+  embeddingProjection?: Linear;
+  layers: EncoderLayerWeights[];
+  /** tanh(dense(first token)); absent when the checkpoint has no pooler. */
+  pooler?: Linear;
+  /** Frees every tensor above. */
+  dispose(): void;
+}
+
+/** The linear maps a hook may replace, named after what they feed. */
+export type ProjectionName = 'q' | 'k' | 'v' | 'attnOut' | 'ffnIn' | 'ffnOut';
+
+/** Applies a sub-block's LayerNorm to a [batch, seq, hidden] tensor. */
+export type LayerNormFn = (t: tf.Tensor3D) => tf.Tensor3D;
+
+/**
+ * Where adapters plug into the encoder. Every hook is optional; an absent hook computes exactly the plain
+ * transformers forward. Hooks run inside the forward's tf.tidy.
+ */
+export interface EncoderHooks {
+  /**
+   * Replaces one Linear of layer `layer`. `x` is its input [batch, seq, in]; return [batch, seq, out].
+   * Default: `linear(x, weights)`. LoRA adds a scaled low-rank term; IA3 scales the output ('k', 'v',
+   * 'ffnIn') or the input ('ffnOut').
+   */
+  projection?(layer: number, name: ProjectionName, x: tf.Tensor3D, weights: Linear): tf.Tensor3D;
+  /**
+   * Closes the attention sub-block. `h` is the attention output after its dense projection, `x` the
+   * sub-block input (the residual), both [batch, seq, hidden]; `ln` is the block's LayerNorm.
+   * Default `ln(h + x)`. The `adapters` library's bottleneck adapters with mh_adapter sit here.
+   */
+  attentionOutput?(layer: number, h: tf.Tensor3D, x: tf.Tensor3D, ln: LayerNormFn): tf.Tensor3D;
+  /**
+   * Closes the feed-forward sub-block: `h` is output.dense's result, `x` the sub-block input, both
+   * [batch, seq, hidden]. Default `ln(h + x)`. Bottleneck adapters with output_adapter (Pfeiffer, Houlsby) sit here.
+   */
+  ffnOutput?(layer: number, h: tf.Tensor3D, x: tf.Tensor3D, ln: LayerNormFn): tf.Tensor3D;
+  /**
+   * Prefix tuning: keys and values, each [prefixLength, hidden], prepended to layer `layer`'s projected
+   * keys and values for every sequence; every token may attend to them. Return undefined for no prefix.
+   */
+  attentionPrefix?(layer: number): { key: tf.Tensor2D; value: tf.Tensor2D } | undefined;
+}
+
+export interface EncoderOutput {
+  /** [batch, seq, hidden] hidden states after the last layer. */
+  lastHiddenState: tf.Tensor3D;
+  /** [batch, hidden] last hidden state of the first token ([CLS] / <s>). */
+  firstToken: tf.Tensor2D;
+  /** [batch, hidden] tanh(dense(firstToken)), when the checkpoint has a pooler. */
+  pooled?: tf.Tensor2D;
+}
+
+/** transformers fills masked attention scores with the dtype's minimum (torch.finfo(float32).min). */
+const FLOAT32_MIN = -3.4028234663852886e38;
+
+/** Uploads the host tensors once; the returned weights own them until `dispose()`. */
+export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): EncoderWeights {
+  const created: tf.Tensor[] = [];
+  const get = (name: string): HostTensor => {
+    const t = host.get(name);
+    if (!t) throw new Error(`uploadEncoderWeights: tensor "${name}" is missing; load weights with loadEncoderWeights, which checks them.`);
+    return t;
+  };
+  const t1 = (name: string) => { const t = tf.tensor1d(get(name).data, 'float32'); created.push(t); return t; };
+  const t2 = (name: string) => {
+    const { data, shape } = get(name);
+    const t = tf.tensor2d(data, [shape[0], shape[1]], 'float32');
+    created.push(t);
+    return t;
+  };
+  const linear = (name: string): Linear => ({ weight: t2(`${name}.weight`), bias: t1(`${name}.bias`) });
+  const norm = (name: string): Norm => ({ weight: t1(`${name}.weight`), bias: t1(`${name}.bias`) });
+  try {
+    return {
+      config,
+      wordEmbeddings: t2('embeddings.word_embeddings.weight'),
+      positionEmbeddings: t2('embeddings.position_embeddings.weight'),
+      tokenTypeEmbeddings: config.typeVocabSize > 0 ? t2('embeddings.token_type_embeddings.weight') : undefined,
+      embeddingNorm: norm('embeddings.LayerNorm'),
+      embeddingProjection: config.embeddingSize !== config.hiddenSize ? linear('embeddings_project') : undefined,
+      layers: Array.from({ length: config.numLayers }, (_, l) => {
+        const p = `encoder.layer.${l}`;
+        return {
+          query: linear(`${p}.attention.self.query`),
+          key: linear(`${p}.attention.self.key`),
+          value: linear(`${p}.attention.self.value`),
+          attentionOutput: linear(`${p}.attention.output.dense`),
+          attentionNorm: norm(`${p}.attention.output.LayerNorm`),
+          intermediate: linear(`${p}.intermediate.dense`),
+          output: linear(`${p}.output.dense`),
+          outputNorm: norm(`${p}.output.LayerNorm`),
+        };
+      }),
+      pooler: config.hasPooler ? linear('pooler.dense') : undefined,
+      dispose: () => { for (const t of created) t.dispose(); },
+    };
+  } catch (err) {
+    for (const t of created) t.dispose();
+    throw err;
+  }
+}
+
+/**
+ * x · weightᵀ + bias over the last axis of a [batch, seq, in] tensor. Not tf.fused.matMul: on the wasm
+ * backend (tfjs 4.22) its transposeB + bias path returns wrong values (encoder-backends.test.ts).
+ */
+export function linear(x: tf.Tensor3D, weights: Linear): tf.Tensor3D {
+  const [batch, seq, inputs] = x.shape;
+  const y = tf.matMul(x.reshape([batch * seq, inputs]), weights.weight, false, true).add(weights.bias);
+  return y.reshape([batch, seq, weights.weight.shape[0]]);
+}
+
+/** (x - mean) / sqrt(biased variance + eps) · weight + bias over the last axis, as torch.nn.LayerNorm. */
+export function layerNorm(x: tf.Tensor3D, norm: Norm, eps: number): tf.Tensor3D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return x.sub(mean).mul(tf.rsqrt(variance.add(eps))).mul(norm.weight).add(norm.bias);
+}
+
+/** The feed-forward activation, as transformers' ACT2FN computes it (gelu: exact erf form). */
+export function activate(x: tf.Tensor, act: HiddenAct): tf.Tensor {
+  switch (act) {
+    case 'gelu': return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+    case 'gelu_new': return x.mul(tf.tanh(x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1)).mul(0.5);
+    case 'quick_gelu': return x.mul(tf.sigmoid(x.mul(1.702)));
+    case 'relu': return tf.relu(x);
+    case 'silu': return x.mul(tf.sigmoid(x));
+  }
+}
+
+/** One of layer `l`'s Linears, through the projection hook when there is one. */
+function project(hooks: EncoderHooks, l: number, name: ProjectionName, x: tf.Tensor3D, weights: Linear): tf.Tensor3D {
+  return hooks.projection ? hooks.projection(l, name, x, weights) : linear(x, weights);
+}
+
+/** RoBERTa's create_position_ids_from_input_ids, or 0..seq-1 (see EncoderConfig.positionOffset). */
+function positionIds(config: EncoderConfig, batch: EncodedBatch): Int32Array {
+  const positions = new Int32Array(batch.batch * batch.seq);
+  for (let b = 0; b < batch.batch; b++) {
+    let counted = 0;
+    for (let s = 0; s < batch.seq; s++) {
+      const i = b * batch.seq + s;
+      if (config.positionOffset === 0) positions[i] = s;
+      else if (batch.inputIds[i] === config.padTokenId) positions[i] = config.padTokenId;
+      else positions[i] = config.positionOffset + counted++;
+    }
+  }
+  return positions;
+}
+
+/** Refuses batches whose ids would index outside the embedding tables (a GPU gather would not complain). */
+function checkBatch(config: EncoderConfig, batch: EncodedBatch): void {
+  const size = batch.batch * batch.seq;
+  if (batch.inputIds.length !== size || batch.attentionMask.length !== size || batch.tokenTypeIds.length !== size) {
+    throw new RangeError(`Encoder batch arrays must hold batch × seq = ${size} values.`);
+  }
+  if (batch.seq > config.maxSequenceLength) {
+    throw new RangeError(`Sequences of ${batch.seq} tokens exceed the ${config.maxSequenceLength} positions of "${config.repoId}"; encode with a smaller maxLength.`);
+  }
+  for (let i = 0; i < size; i++) {
+    const id = batch.inputIds[i];
+    if (id < 0 || id >= config.vocabSize) throw new RangeError(`Token id ${id} is outside the vocabulary (0..${config.vocabSize - 1}) of "${config.repoId}".`);
+    const type = batch.tokenTypeIds[i];
+    if (type < 0 || type >= Math.max(1, config.typeVocabSize)) throw new RangeError(`Token type id ${type} is outside the ${config.typeVocabSize} segment types of "${config.repoId}".`);
+  }
+}
+
+/** Multi-head self-attention of one layer; returns the merged heads before attention.output.dense. */
+function selfAttention(l: number, x: tf.Tensor3D, w: EncoderLayerWeights, maskBias: tf.Tensor4D, config: EncoderConfig, hooks: EncoderHooks): tf.Tensor3D {
+  const [batch, seq, hidden] = x.shape;
+  const heads = config.numHeads;
+  const headDim = hidden / heads;
+  let k = project(hooks, l, 'k', x, w.key);
+  let v = project(hooks, l, 'v', x, w.value);
+  let bias = maskBias;
+  const prefix = hooks.attentionPrefix?.(l);
+  if (prefix) {
+    const length = prefix.key.shape[0];
+    const tile = (t: tf.Tensor2D) => tf.tile(t.expandDims(0), [batch, 1, 1]) as tf.Tensor3D;
+    k = tf.concat([tile(prefix.key), k], 1);
+    v = tf.concat([tile(prefix.value), v], 1);
+    bias = tf.concat([tf.zeros([batch, 1, 1, length]), maskBias], 3);
+  }
+  const split = (t: tf.Tensor3D) => t.reshape([batch, t.shape[1], heads, headDim]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+  const q = split(project(hooks, l, 'q', x, w.query));
+  const scores = tf.matMul(q, split(k), false, true).mul(1 / Math.sqrt(headDim)).add(bias);
+  const context = tf.matMul(tf.softmax(scores), split(v));
+  return context.transpose([0, 2, 1, 3]).reshape([batch, seq, hidden]);
+}
+
+/**
+ * Runs the encoder on a tokenized batch. The caller owns (and disposes) the returned tensors; every
+ * intermediate is freed. Safe to call inside tf.grad / variableGrads for adapter training.
+ */
+export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hooks: EncoderHooks = {}): EncoderOutput {
+  const config = weights.config;
+  checkBatch(config, batch);
+  const positions = positionIds(config, batch);
+  return tf.tidy(() => {
+    const { batch: b, seq: s } = batch;
+    const gather = (table: tf.Tensor2D, ids: Int32Array) =>
+      tf.gather(table, tf.tensor1d(ids, 'int32')).reshape([b, s, table.shape[1]]) as tf.Tensor3D;
+    let e = gather(weights.wordEmbeddings, batch.inputIds).add(gather(weights.positionEmbeddings, positions)) as tf.Tensor3D;
+    if (weights.tokenTypeEmbeddings) e = e.add(gather(weights.tokenTypeEmbeddings, batch.tokenTypeIds));
+    let x = layerNorm(e, weights.embeddingNorm, config.layerNormEps);
+    if (weights.embeddingProjection) x = linear(x, weights.embeddingProjection);
+
+    const mask = tf.tensor4d(batch.attentionMask, [b, 1, 1, s], 'int32').toFloat();
+    const maskBias = tf.scalar(1).sub(mask).mul(FLOAT32_MIN) as tf.Tensor4D;
+    const close = (hook: EncoderHooks['attentionOutput'], l: number, h: tf.Tensor3D, residual: tf.Tensor3D, norm: Norm) => {
+      const ln: LayerNormFn = (t) => layerNorm(t, norm, config.layerNormEps);
+      return hook ? hook(l, h, residual, ln) : ln(h.add(residual));
+    };
+
+    weights.layers.forEach((w, l) => {
+      const attention = project(hooks, l, 'attnOut', selfAttention(l, x, w, maskBias, config, hooks), w.attentionOutput);
+      const a = close(hooks.attentionOutput?.bind(hooks), l, attention, x, w.attentionNorm);
+      const inner = activate(project(hooks, l, 'ffnIn', a, w.intermediate), config.hiddenAct) as tf.Tensor3D;
+      x = close(hooks.ffnOutput?.bind(hooks), l, project(hooks, l, 'ffnOut', inner, w.output), a, w.outputNorm);
+    });
+
+    const [, , hidden] = x.shape;
+    const firstToken = x.slice([0, 0, 0], [b, 1, hidden]).reshape([b, hidden]) as tf.Tensor2D;
+    const output: EncoderOutput = { lastHiddenState: x, firstToken };
+    if (weights.pooler) output.pooled = tf.tanh(tf.matMul(firstToken, weights.pooler.weight, false, true).add(weights.pooler.bias));
+    return output as unknown as tf.TensorContainerObject;
+  }) as unknown as EncoderOutput;
+}

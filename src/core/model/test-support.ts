@@ -1,0 +1,78 @@
+/** Helpers shared by this folder's tests: seeded synthetic weights and float comparisons. */
+import { type EncoderConfig, parseEncoderConfig } from './config.ts';
+import type { EncodedBatch } from './tokenizer.ts';
+import { type HostWeights, expectedTensors } from './weights.ts';
+
+/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Every tensor the config needs, filled with seeded values that exercise each term: biases and LayerNorm
+ * shifts far from 0, gains far from 1, Linear weights scaled by 1/sqrt(fan-in) so activations stay O(1).
+ */
+export function randomWeights(config: EncoderConfig, seed: number, withPooler = config.hasPooler): HostWeights {
+  const random = seededRandom(seed);
+  const uniform = (scale: number, centre = 0) => centre + scale * (2 * random() - 1);
+  const weights: HostWeights = new Map();
+  for (const { name, shape, optional } of expectedTensors(config)) {
+    if (optional && !withPooler) continue;
+    const size = shape.reduce((a, b) => a * b, 1);
+    const isNorm = name.includes('LayerNorm');
+    const isBias = name.endsWith('.bias');
+    const fill = isNorm && !isBias ? () => uniform(0.5, 1)
+      : isBias ? () => uniform(0.5)
+      : name.includes('_embeddings') ? () => uniform(1)
+      : () => uniform(1.5 / Math.sqrt(shape[1]));
+    weights.set(name, { shape, data: Float32Array.from({ length: size }, fill) });
+  }
+  return weights;
+}
+
+/** Largest |a[i] - b[i]|; the arrays must have the same length. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`maxAbsDiff: lengths differ (${a.length} vs ${b.length})`);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+/** A safetensors file from the format's definition: u64 LE header length (or `headerLength`), JSON header (or `rawHeader`), data. */
+export function safetensorsBytes(header: unknown, data: Uint8Array, headerLength?: bigint, rawHeader?: string): Uint8Array {
+  const json = new TextEncoder().encode(rawHeader ?? JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, headerLength ?? BigInt(json.length), true);
+  out.set(json, 8);
+  out.set(data, 8 + json.length);
+  return out;
+}
+
+const tiny = { hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 24, max_position_embeddings: 20, vocab_size: 30 };
+/** Tiny configs covering every family and activation. */
+export const TEST_CONFIGS: Record<string, EncoderConfig> = {
+  'bert (gelu, pooler)': parseEncoderConfig({ model_type: 'bert', ...tiny, layer_norm_eps: 1e-12 }, 'test/bert'),
+  'roberta (padding-aware positions)': parseEncoderConfig({ model_type: 'roberta', ...tiny, type_vocab_size: 1, pad_token_id: 1, layer_norm_eps: 1e-5 }, 'test/roberta'),
+  'distilbert (no token types)': parseEncoderConfig({ model_type: 'distilbert', dim: 16, n_layers: 2, n_heads: 2, hidden_dim: 24, max_position_embeddings: 20, vocab_size: 30 }, 'test/distilbert'),
+  'electra (embedding 8 → hidden 16)': parseEncoderConfig({ model_type: 'electra', ...tiny, embedding_size: 8 }, 'test/electra'),
+  'bert gelu_new': parseEncoderConfig({ model_type: 'bert', ...tiny, hidden_act: 'gelu_new' }, 'test/bert-gelu-new'),
+  'bert relu': parseEncoderConfig({ model_type: 'bert', ...tiny, hidden_act: 'relu' }, 'test/bert-relu'),
+  'bert silu': parseEncoderConfig({ model_type: 'bert', ...tiny, hidden_act: 'silu' }, 'test/bert-silu'),
+  'bert quick_gelu': parseEncoderConfig({ model_type: 'bert', ...tiny, hidden_act: 'quick_gelu' }, 'test/bert-quick-gelu'),
+};
+
+/** Two sequences: a pair (types 0 then 1) of 7 tokens and a single text of 4 tokens padded to 7. */
+export function testBatch(config: EncoderConfig): EncodedBatch {
+  const pad = config.padTokenId;
+  const ids = [5, 9, 13, 3, 21, 17, 3, 5, 11, 29, 3, pad, pad, pad];
+  const mask = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0];
+  const types = config.typeVocabSize > 1 ? [0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0] : new Array(14).fill(0);
+  return { inputIds: Int32Array.from(ids), attentionMask: Int32Array.from(mask), tokenTypeIds: Int32Array.from(types), batch: 2, seq: 7 };
+}

@@ -1,0 +1,148 @@
+/**
+ * The encoder's tokenizer: transformers.js' PreTrainedTokenizer built from tokenizer.json and
+ * tokenizer_config.json fetched through our Hub client (so the configured endpoint and token apply), with
+ * HF-style truncation (special tokens kept, longest_first for pairs) and padding done here, because
+ * transformers.js truncates by cutting the end of the finished sequence (dropping the final [SEP]).
+ */
+import { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { HubEndpoint } from '../../hub/endpoint.ts';
+import type { EncoderConfig, EncoderFamily } from './config.ts';
+import { ModelLoadError } from './errors.ts';
+import { fetchEncoderConfig, fetchRepoJson } from './hub-files.ts';
+
+/** Token ids of a batch, row-major [batch, seq], ready for the encoder. */
+export interface EncodedBatch {
+  /** [batch * seq] token ids, padded with the pad token id. */
+  inputIds: Int32Array;
+  /** [batch * seq] 1 for real tokens, 0 for padding. */
+  attentionMask: Int32Array;
+  /** [batch * seq] segment ids: 0 for the first text, 1 for the pair text (BERT-like models; 0 elsewhere). */
+  tokenTypeIds: Int32Array;
+  /** Number of sequences. */
+  batch: number;
+  /** Tokens per sequence after padding. */
+  seq: number;
+}
+
+export interface EncodeOptions {
+  /** Longest sequence in tokens, special tokens included; defaults to the model's limit. */
+  maxLength?: number;
+  /** 'longest': pad to the longest sequence of the batch (default); 'max_length': pad to maxLength. */
+  padding?: 'longest' | 'max_length';
+}
+
+export interface EncoderTokenizer {
+  /** Tokenizes `texts` (and, when given, `pairs[i]` as the second segment of text i). */
+  encode(texts: string[], pairs?: string[], options?: EncodeOptions): EncodedBatch;
+  /** The tokens of one text without special tokens (for display). */
+  tokenize(text: string): string[];
+  /** Id that fills padding positions. */
+  readonly padTokenId: number;
+  /** Longest input the model accepts, in tokens. */
+  readonly maxLength: number;
+  /** The underlying transformers.js tokenizer (decode, vocabulary). */
+  readonly tokenizer: PreTrainedTokenizer;
+}
+
+/** Special tokens of each family's reference checkpoint, for tokenizer_config.json files that omit them. */
+const FAMILY_SPECIAL_TOKENS: Record<EncoderFamily, Record<string, string>> = {
+  bert: { unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]' },
+  distilbert: { unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]' },
+  electra: { unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]' },
+  roberta: { bos_token: '<s>', eos_token: '</s>', sep_token: '</s>', cls_token: '<s>', unk_token: '<unk>', pad_token: '<pad>', mask_token: '<mask>' },
+};
+
+/** The parts of the tokenizers.js post-processor we call (public at runtime, not in transformers.js' types). */
+interface PostProcessor {
+  (tokens: string[], pair: string[] | null, addSpecialTokens: boolean): { tokens: string[]; token_type_ids?: number[] };
+}
+
+/** Removes tokens from the end of the longer of the two segments until they fit `budget` (HF "longest_first"). */
+function truncateLongestFirst(a: string[], b: string[] | null, budget: number): void {
+  while (a.length + (b?.length ?? 0) > budget) {
+    if (b === null || a.length > b.length) a.pop();
+    else b.pop();
+  }
+}
+
+/** Builds the tokenizer from the repo's files held in memory. */
+export function createEncoderTokenizer(tokenizerJson: unknown, tokenizerConfig: unknown, config: EncoderConfig): EncoderTokenizer {
+  const repoId = config.repoId;
+  const fileConfig = typeof tokenizerConfig === 'object' && tokenizerConfig !== null ? tokenizerConfig as Record<string, unknown> : {};
+  const merged = { ...FAMILY_SPECIAL_TOKENS[config.family], model_max_length: config.maxSequenceLength, ...fileConfig };
+  let tokenizer: PreTrainedTokenizer;
+  try {
+    tokenizer = new PreTrainedTokenizer(tokenizerJson, merged);
+  } catch (err) {
+    throw new ModelLoadError(`The tokenizer of "${repoId}" could not be built from tokenizer.json (${(err as Error).message}). Re-save it with a recent transformers and upload tokenizer.json.`, 'NoTokenizer', repoId, { cause: err });
+  }
+  const inner = tokenizer._tokenizer as unknown as { post_processor: PostProcessor | null; token_to_id(t: string): number | undefined; get_added_tokens_decoder(): Map<number, { content: string }> };
+  const addedIds = new Map([...inner.get_added_tokens_decoder()].map(([id, token]) => [token.content, id]));
+  const unkId = tokenizer.unk_token_id;
+  const toId = (token: string): number => {
+    const id = addedIds.get(token) ?? inner.token_to_id(token) ?? unkId;
+    if (id === undefined) throw new ModelLoadError(`Token "${token}" is not in the vocabulary of "${repoId}" and the tokenizer has no unknown token.`, 'NoTokenizer', repoId);
+    return id;
+  };
+  const padTokenId = tokenizer.pad_token_id;
+  if (padTokenId === undefined || padTokenId === null) {
+    throw new ModelLoadError(`The tokenizer of "${repoId}" has no padding token ("${tokenizer.pad_token}" is not in its vocabulary). Set pad_token in tokenizer_config.json.`, 'NoTokenizer', repoId);
+  }
+  const postProcess = (a: string[], b: string[] | null) => inner.post_processor
+    ? inner.post_processor(a, b, true)
+    : { tokens: [...a, ...(b ?? [])], token_type_ids: [...a.map(() => 0), ...(b ?? []).map(() => 1)] };
+  const specialCount = (pair: boolean) => postProcess([], pair ? [] : null).tokens.length;
+  // RoBERTa-family tokenizers return no token_type_ids; their single-row type table is always indexed with 0.
+  const usesSegments = config.typeVocabSize > 1;
+  const modelMax = config.maxSequenceLength;
+
+  return {
+    padTokenId,
+    maxLength: modelMax,
+    tokenizer,
+    tokenize: (text) => tokenizer.tokenize(text),
+    encode(texts, pairs, options = {}) {
+      if (texts.length === 0) throw new TypeError('encode() needs at least one text.');
+      if (pairs && pairs.length !== texts.length) throw new TypeError(`encode() got ${texts.length} texts but ${pairs.length} pair texts; give one pair text per text.`);
+      const maxLength = Math.min(options.maxLength ?? modelMax, modelMax);
+      const rows: { ids: number[]; types: number[] }[] = texts.map((text, i) => {
+        const a = tokenizer.tokenize(text);
+        const b = pairs ? tokenizer.tokenize(pairs[i]) : null;
+        const budget = maxLength - specialCount(b !== null);
+        if (budget < (b === null ? 1 : 2)) {
+          throw new RangeError(`maxLength ${maxLength} leaves no room for text next to the ${specialCount(b !== null)} special tokens of "${repoId}".`);
+        }
+        truncateLongestFirst(a, b, budget);
+        const { tokens, token_type_ids: types } = postProcess(a, b);
+        return { ids: tokens.map(toId), types: usesSegments && types ? types : tokens.map(() => 0) };
+      });
+      const seq = options.padding === 'max_length' ? maxLength : Math.max(...rows.map((r) => r.ids.length));
+      const batch = rows.length;
+      const inputIds = new Int32Array(batch * seq).fill(padTokenId);
+      const attentionMask = new Int32Array(batch * seq);
+      const tokenTypeIds = new Int32Array(batch * seq);
+      rows.forEach((row, r) => {
+        inputIds.set(row.ids, r * seq);
+        attentionMask.fill(1, r * seq, r * seq + row.ids.length);
+        tokenTypeIds.set(row.types, r * seq);
+      });
+      return { inputIds, attentionMask, tokenTypeIds, batch, seq };
+    },
+  };
+}
+
+/** Fetches tokenizer.json and tokenizer_config.json of `repoId` through the Hub client and builds the tokenizer. */
+export async function loadTokenizer(ep: HubEndpoint, repoId: string, options: { config?: EncoderConfig; signal?: AbortSignal; revision?: string } = {}): Promise<EncoderTokenizer> {
+  const config = options.config ?? await fetchEncoderConfig(ep, repoId, options);
+  const [tokenizerJson, tokenizerConfig] = await Promise.all([
+    fetchRepoJson(ep, repoId, 'tokenizer.json', options),
+    fetchRepoJson(ep, repoId, 'tokenizer_config.json', options),
+  ]);
+  if (tokenizerJson === undefined) {
+    throw new ModelLoadError(
+      `Model "${repoId}" has no tokenizer.json; the studio reads the fast-tokenizer file only. Run tokenizer.save_pretrained() with a recent transformers and upload tokenizer.json.`,
+      'NoTokenizer', repoId,
+    );
+  }
+  return createEncoderTokenizer(tokenizerJson, tokenizerConfig, config);
+}
