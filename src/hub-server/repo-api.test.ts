@@ -32,7 +32,7 @@ function expectedParameters(tensors: TensorSpec[]) {
 describe('listings', () => {
   it('lists models with the Hub fields, hiding private ones without a token', async () => {
     const models = await getJson<any[]>('/api/models');
-    expect(models.map((m) => m.id)).toEqual(['acme/gated-bert', 'acme/sharded-roberta', 'acme/tiny-bert', 'legacy-distilbert']);
+    expect(models.map((m) => m.id)).toEqual(['acme/corrupt-bert', 'acme/gated-bert', 'acme/sharded-roberta', 'acme/tiny-bert', 'legacy-distilbert']);
     const tiny = models.find((m) => m.id === 'acme/tiny-bert');
     expect(tiny).toMatchObject({
       modelId: 'acme/tiny-bert', pipeline_tag: 'fill-mask', library_name: 'transformers', downloads: 42, likes: 3,
@@ -50,9 +50,9 @@ describe('listings', () => {
 
   it('searches ids case-insensitively, filters by tag and author, sorts and limits', async () => {
     expect((await getJson<any[]>('/api/models?search=BERT')).map((m) => m.id))
-      .toEqual(['acme/gated-bert', 'acme/sharded-roberta', 'acme/tiny-bert', 'legacy-distilbert']);
+      .toEqual(['acme/corrupt-bert', 'acme/gated-bert', 'acme/sharded-roberta', 'acme/tiny-bert', 'legacy-distilbert']);
     expect((await getJson<any[]>('/api/models?filter=roberta')).map((m) => m.id)).toEqual(['acme/sharded-roberta']);
-    expect((await getJson<any[]>('/api/models?filter=bert&filter=safetensors')).map((m) => m.id)).toEqual(['acme/tiny-bert']);
+    expect((await getJson<any[]>('/api/models?filter=bert&filter=safetensors')).map((m) => m.id)).toEqual(['acme/corrupt-bert', 'acme/tiny-bert']);
     expect((await getJson<any[]>('/api/models?author=legacy-distilbert')).map((m) => m.id)).toEqual([]);
     expect((await getJson<any[]>('/api/models?author=acme&sort=downloads&direction=-1&limit=2')).map((m) => m.id))
       .toEqual(['acme/gated-bert', 'acme/tiny-bert']);
@@ -92,6 +92,12 @@ describe('model info', () => {
     expect(config.size).toBe(statSync(join(dir, 'config.json')).size);
     expect(config.lfs).toBeUndefined();
     expect(info.siblings.map((s: any) => s.rfilename)).toContain('onnx/extra/notes.txt');
+  });
+
+  it('leaves out the safetensors block when a header is unreadable, as the Hub does', async () => {
+    const info = await getJson('/api/models/acme/corrupt-bert');
+    expect(info.id).toBe('acme/corrupt-bert');
+    expect(info.safetensors).toBeUndefined();
   });
 
   it('adds up the parameters of sharded checkpoints', async () => {

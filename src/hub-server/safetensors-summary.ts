@@ -53,13 +53,17 @@ export async function weightFiles(files: RepoFile[]): Promise<RepoFile[]> {
   return files.filter((f) => !f.path.includes('/') && f.path.endsWith('.safetensors'));
 }
 
-/** Parameter counts per dtype over all weight files, or undefined when the repo has no safetensors weights. */
+/**
+ * Parameter counts per dtype over all weight files, or undefined when the repo has no safetensors weights
+ * or a header can't be read (the real Hub then leaves the block out rather than failing the request).
+ */
 export async function summarizeSafetensors(files: RepoFile[]): Promise<SafetensorsSummary | undefined> {
   const weights = await weightFiles(files);
   if (weights.length === 0) return undefined;
   const parameters: Record<string, number> = {};
   for (const file of weights) {
-    const header = await readSafetensorsHeader(file.abs);
+    const header = await readSafetensorsHeader(file.abs).catch(() => undefined);
+    if (!header) return undefined;
     for (const tensor of Object.values(header)) {
       parameters[tensor.dtype] = (parameters[tensor.dtype] ?? 0) + tensor.shape.reduce((a, b) => a * b, 1);
     }

@@ -113,6 +113,12 @@ export function buildTestRoot(): string {
   writeRepo(root, 'models', 'acme/gated-bert', { gated: 'manual', pipeline_tag: 'fill-mask', downloads: 100 }, {
     'config.json': JSON.stringify({ model_type: 'bert' }),
   });
+  const corrupt = new Uint8Array(16);
+  new DataView(corrupt.buffer).setBigUint64(0, 1n << 40n, true); // header length far past the file
+  writeRepo(root, 'models', 'acme/corrupt-bert', undefined, {
+    'config.json': JSON.stringify({ model_type: 'bert' }),
+    'model.safetensors': corrupt,
+  });
   writeRepo(root, 'models', 'acme/private-bert', { private: true }, { 'config.json': JSON.stringify({ model_type: 'bert' }) });
   writeRepo(root, 'models', 'legacy-distilbert', undefined, {
     'config.json': JSON.stringify({ architectures: ['DistilBertForMaskedLM'], model_type: 'distilbert' }),
