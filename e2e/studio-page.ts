@@ -34,3 +34,19 @@ export async function runSelfTest(page: Page, buttonName: string, timeout = 120_
   }));
   return { caption: (await table.locator('caption').textContent()) ?? '', rows };
 }
+
+/** The offline Hub's test controls (src/hub-server): faults to inject, and traffic counters. */
+export const offlineHubControls = {
+  async setFaults(faults: Record<string, unknown>): Promise<void> {
+    const res = await fetch(`${inject('studioUrl')}/hub/__faults`, { method: 'POST', body: JSON.stringify(faults) });
+    if (!res.ok) throw new Error(`Setting faults failed: HTTP ${res.status} ${await res.text()}`);
+  },
+  async resetStats(): Promise<void> {
+    await fetch(`${inject('studioUrl')}/hub/__stats/reset`, { method: 'POST' });
+  },
+  /** Requests answered per path since the last reset. */
+  async requestsByPath(): Promise<Record<string, number>> {
+    const stats = await (await fetch(`${inject('studioUrl')}/hub/__stats`)).json() as { byPath: Record<string, { requests: number }> };
+    return Object.fromEntries(Object.entries(stats.byPath).map(([path, s]) => [path, s.requests]));
+  },
+};

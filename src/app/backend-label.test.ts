@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backendLabel } from './backend-label.ts';
+import { backendDisplayName, backendLabel } from './backend-label.ts';
 
 describe('backend badge', () => {
   it('names the adapter and flags software ones', () => {
@@ -13,5 +13,9 @@ describe('backend badge', () => {
     expect(backendLabel({ name: 'wasm', fallbackReason: 'WebGPU unavailable: no GPU adapter (x)' })).toBe('wasm (WebGPU unavailable)');
     expect(backendLabel({ name: 'cpu', fallbackReason: 'WebGPU unavailable: a; wasm unavailable: b' })).toBe('cpu (WebGPU unavailable, wasm unavailable)');
     expect(backendLabel({ name: 'wasm', wasm: { simd: true, threads: 2 } })).toBe('wasm');
+  });
+
+  it('writes tfjs backend names for people', () => {
+    expect(['webgpu', 'wasm', 'cpu'].map(backendDisplayName)).toEqual(['WebGPU', 'wasm', 'cpu']);
   });
 });

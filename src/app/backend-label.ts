@@ -1,5 +1,12 @@
 import type { BackendInfo, GpuAdapterSummary } from '../core/backend/backend-info.ts';
 
+const BACKEND_NAMES: Record<string, string> = { webgpu: 'WebGPU', wasm: 'wasm', cpu: 'cpu' };
+
+/** How a tfjs backend name is written for people: "webgpu" → "WebGPU". */
+export function backendDisplayName(name: string): string {
+  return BACKEND_NAMES[name] ?? name;
+}
+
 const KNOWN_ADAPTERS: Record<string, string> = { swiftshader: 'SwiftShader' };
 
 /** A short human name for a GPU adapter, e.g. "SwiftShader", "nvidia ampere". */

@@ -16,3 +16,15 @@ export function formatBytes(bytes: number): string {
   }
   return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }
+
+const whole = new Intl.NumberFormat('en');
+
+/** 168448 → "168,448". */
+export function formatInteger(count: number): string {
+  return whole.format(count);
+}
+
+/** A share as a percentage: 0.1234 → "12%". */
+export function formatPercent(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}

@@ -1,12 +1,13 @@
 import { useMemo } from 'react';
 import { create } from 'zustand';
 import type { BackendInfo, BackendName, DeviceLostInfo } from '../core/backend/backend-info.ts';
+import type { ColumnOverrides } from '../core/data/column-mapping.ts';
 import type { SelfTestReport } from '../core/kernels/self-test-report.ts';
 import { HubError, listModels } from '../hub/client.ts';
 import { type HubEndpoint, REAL_HUB, offlineHub } from '../hub/endpoint.ts';
-import { WorkerClient } from '../worker/client.ts';
-import type { LogEvent } from '../worker/protocol.ts';
-import { type HubChoice, readUrlSettings, withUrlSettings } from './url-settings.ts';
+import { WorkerClient, WorkerError } from '../worker/client.ts';
+import type { DatasetReportEvent, EmbeddedEvent, LoadedModelInfo, LogEvent, ModelProgressEvent } from '../worker/protocol.ts';
+import { type HubChoice, type StudioSetup, readUrlSettings, withUrlSettings } from './url-settings.ts';
 
 /** The compute worker's state as the page shows it. */
 export type ComputeState =
@@ -20,6 +21,46 @@ export type SelfTestState =
   | { status: 'running' }
   | { status: 'done'; report: SelfTestReport; ms: number }
   | { status: 'failed'; message: string };
+
+/** A failure the page shows in place: what failed and what to do, and the machine-readable kind. */
+export interface Failure {
+  message: string;
+  /** e.g. "RepoNotFound", "NeedsToken", "TokenRequired", "NoTextColumn". */
+  code?: string;
+}
+
+/** The chosen model in the compute worker. */
+export type ModelLoadState =
+  | { status: 'idle' }
+  | { status: 'loading'; repoId: string; progress?: ModelProgressEvent }
+  | { status: 'ready'; info: LoadedModelInfo }
+  | { status: 'failed'; repoId: string; failure: Failure };
+
+/** Where the training data comes from. */
+export type DataSource =
+  | { kind: 'hub'; id: string }
+  /** A file the user opened; its bytes live in the worker. */
+  | { kind: 'local'; name: string };
+
+/** How the data is read: config, split, columns, cap. Mirrored in the URL for Hub datasets. */
+export interface DataChoice {
+  /** Dataset config; undefined lets the worker pick `default` or the first. */
+  config?: string;
+  /** Split to train on; undefined means `train`, else the first. */
+  split?: string;
+  /** Columns chosen instead of the detected ones. */
+  overrides: ColumnOverrides;
+  /** Most training examples (a row cap for quick classroom runs); undefined means all. */
+  maxTrainExamples?: number;
+}
+
+/** The worker's inspection of the chosen data. */
+export type DataReportState =
+  | { status: 'idle' }
+  /** `previous` stays on screen while a new choice is inspected. */
+  | { status: 'loading'; previous?: Omit<DatasetReportEvent, 'type' | 'replyTo'> }
+  | { status: 'done'; result: Omit<DatasetReportEvent, 'type' | 'replyTo'> }
+  | { status: 'failed'; failure: Failure };
 
 export interface StudioState {
   /** The Hub the user chose; mirrored in the URL (`?hub=`). */
@@ -43,8 +84,11 @@ export interface StudioState {
   settingsOpen: boolean;
   /** Hub id of the model the user picked. */
   selectedModel?: string;
-  /** Hub id of the dataset the user picked. */
-  selectedDataset?: string;
+  modelLoad: ModelLoadState;
+  /** The data the user picked. */
+  dataSource?: DataSource;
+  dataChoice: DataChoice;
+  dataReport: DataReportState;
 
   boot(): void;
   chooseHub(choice: HubChoice): void;
@@ -54,8 +98,19 @@ export interface StudioState {
   simulateDeviceLoss(): Promise<void>;
   toggleSettings(open?: boolean): void;
   selectModel(id: string): void;
-  selectDataset(id: string): void;
+  /** Downloads (or takes from the cache) the selected model and uploads it to the compute backend. */
+  loadModel(): Promise<void>;
+  /** Runs the loaded model on a text; rejects with the worker's error. */
+  embedText(text: string): Promise<EmbeddedEvent>;
+  /** Picks a Hub dataset; `choice` presets how it is read (a preset's config). The row cap is kept. */
+  selectDataset(id: string, choice?: Partial<DataChoice>): void;
+  /** Changes how the data is read (config, split, columns, cap) and inspects it again. */
+  updateDataChoice(change: Partial<DataChoice>): void;
+  /** Sends a local file to the worker and inspects it. */
+  openLocalFile(file: File): Promise<void>;
 }
+
+const NO_CHOICE: DataChoice = { overrides: {} };
 
 const MAX_LOGS = 200;
 /** How long the startup probe waits for huggingface.co. */
@@ -63,11 +118,57 @@ const PROBE_TIMEOUT_MS = 6000;
 
 /** The running compute worker; replaced on restart. Kept outside the state: it is not data. */
 let worker: WorkerClient | undefined;
+/** Counts inspections, so that only the newest one's answer is shown. */
+let inspection = 0;
+
+const failureOf = (err: unknown): Failure => ({ message: (err as Error).message, code: err instanceof WorkerError ? err.code : undefined });
+
+/** The setup a link carries: the chosen model and Hub dataset with how it is read. */
+function setupOf(state: StudioState): StudioSetup {
+  const { selectedModel, dataSource, dataChoice } = state;
+  const hub = dataSource?.kind === 'hub';
+  return {
+    model: selectedModel,
+    ...(hub ? {
+      dataset: dataSource.id,
+      config: dataChoice.config,
+      split: dataChoice.split,
+      text: dataChoice.overrides.text,
+      textPair: dataChoice.overrides.textPair,
+      label: dataChoice.overrides.label,
+    } : {}),
+    maxTrainExamples: dataChoice.maxTrainExamples,
+  };
+}
 
 export const useStudio = create<StudioState>()((set, get) => {
   function rememberInUrl(): void {
-    const { hubChoice, backendPreference } = get();
-    history.replaceState(history.state, '', withUrlSettings(location.href, { hub: hubChoice, backend: backendPreference }));
+    const state = get();
+    history.replaceState(history.state, '', withUrlSettings(location.href, { hub: state.hubChoice, backend: state.backendPreference, setup: setupOf(state) }));
+  }
+
+  function currentEndpoint(): HubEndpoint | undefined {
+    const { hubChoice, offlineHubUrl, token } = get();
+    return endpointFor(hubChoice, offlineHubUrl, token);
+  }
+
+  /** Asks the worker about the chosen data; local files go with their bytes the first time only. */
+  async function inspectData(bytes?: ArrayBuffer): Promise<void> {
+    const { dataSource: source, dataChoice: choice, dataReport } = get();
+    const endpoint = currentEndpoint();
+    if (!source || !worker || (source.kind === 'hub' && !endpoint)) return;
+    const ticket = ++inspection;
+    const previous = dataReport.status === 'done' ? dataReport.result : dataReport.status === 'loading' ? dataReport.previous : undefined;
+    set({ dataReport: { status: 'loading', previous } });
+    const request = { split: choice.split, overrides: choice.overrides, maxTrainExamples: choice.maxTrainExamples };
+    try {
+      const { summary, inspection: result } = source.kind === 'hub'
+        ? await worker.send({ type: 'inspectDataset', dataset: source.id, config: choice.config, endpoint: endpoint!, ...request })
+        : await worker.send({ type: 'inspectLocalFile', name: source.name, bytes, ...request }, bytes ? [bytes] : []);
+      if (ticket === inspection) set({ dataReport: { status: 'done', result: { summary, inspection: result } } });
+    } catch (err) {
+      if (ticket === inspection) set({ dataReport: { status: 'failed', failure: failureOf(err) } });
+    }
   }
 
   async function findOfflineHub(): Promise<void> {
@@ -78,6 +179,7 @@ export const useStudio = create<StudioState>()((set, get) => {
     } catch {
       set({ offlineHubUrl: null });
     }
+    if (get().hubChoice.kind === 'offline') void inspectData();
   }
 
   async function probeRealHub(): Promise<void> {
@@ -111,23 +213,40 @@ export const useStudio = create<StudioState>()((set, get) => {
     logs: [],
     debug: false,
     settingsOpen: false,
+    modelLoad: { status: 'idle' },
+    dataChoice: NO_CHOICE,
+    dataReport: { status: 'idle' },
 
     boot() {
       const url = readUrlSettings(location.search);
-      set({ hubChoice: url.hub, backendPreference: url.backend, debug: url.debug, urlProblem: url.problem });
+      const { setup } = url;
+      set({
+        hubChoice: url.hub, backendPreference: url.backend, debug: url.debug, urlProblem: url.problem,
+        selectedModel: setup.model,
+        dataSource: setup.dataset ? { kind: 'hub', id: setup.dataset } : undefined,
+        dataChoice: {
+          config: setup.config,
+          split: setup.split,
+          overrides: { text: setup.text, textPair: setup.textPair, label: setup.label },
+          maxTrainExamples: setup.maxTrainExamples,
+        },
+      });
       void findOfflineHub();
       if (url.hub.kind === 'real') void probeRealHub();
       get().startCompute(url.backend);
+      void inspectData();
     },
 
     chooseHub(choice) {
-      set({ hubChoice: choice, selectedModel: undefined, selectedDataset: undefined });
+      set({ hubChoice: choice, selectedModel: undefined, modelLoad: { status: 'idle' }, dataSource: undefined, dataChoice: NO_CHOICE, dataReport: { status: 'idle' } });
+      inspection++;
       rememberInUrl();
       if (choice.kind === 'real') void probeRealHub();
     },
 
     setToken(token) {
       set({ token });
+      if (get().dataSource?.kind === 'hub') void inspectData();
     },
 
     startCompute(preference) {
@@ -135,7 +254,10 @@ export const useStudio = create<StudioState>()((set, get) => {
       const client = WorkerClient.startWorker();
       worker = client;
       const current = () => worker === client;
-      set({ compute: { status: 'starting', preference: preference ?? 'webgpu' }, selfTest: { status: 'idle' } });
+      // The new worker holds no model: load the one the old worker had (or was loading) again once it is up.
+      const { modelLoad } = get();
+      const reload = modelLoad.status === 'ready' || modelLoad.status === 'loading';
+      set({ compute: { status: 'starting', preference: preference ?? 'webgpu' }, selfTest: { status: 'idle' }, modelLoad: { status: 'idle' } });
       if (preference !== get().backendPreference) {
         set({ backendPreference: preference });
         rememberInUrl();
@@ -146,8 +268,16 @@ export const useStudio = create<StudioState>()((set, get) => {
         const { compute } = get();
         if (current() && compute.status === 'ready') set({ compute: { status: 'lost', backend: compute.backend, lost: { reason, message } } });
       });
+      client.on('modelProgress', (progress) => {
+        const { modelLoad } = get();
+        if (current() && modelLoad.status === 'loading' && modelLoad.repoId === progress.repoId) set({ modelLoad: { ...modelLoad, progress } });
+      });
       client.send({ type: 'init', backend: preference, debug: get().debug }).then(
-        ({ backend }) => current() && set({ compute: { status: 'ready', backend } }),
+        ({ backend }) => {
+          if (!current()) return;
+          set({ compute: { status: 'ready', backend } });
+          if (reload) void get().loadModel();
+        },
         (err: Error) => current() && set({ compute: { status: 'failed', message: err.message } }),
       );
     },
@@ -177,11 +307,50 @@ export const useStudio = create<StudioState>()((set, get) => {
     },
 
     selectModel(id) {
-      set({ selectedModel: id });
+      if (id === get().selectedModel) return;
+      set({ selectedModel: id, modelLoad: { status: 'idle' } });
+      rememberInUrl();
     },
 
-    selectDataset(id) {
-      set({ selectedDataset: id });
+    async loadModel() {
+      const { selectedModel: repoId, compute } = get();
+      const endpoint = currentEndpoint();
+      if (!repoId || !endpoint || !worker || compute.status !== 'ready') return;
+      set({ modelLoad: { status: 'loading', repoId } });
+      const still = () => {
+        const state = get().modelLoad;
+        return state.status === 'loading' && state.repoId === repoId && get().selectedModel === repoId;
+      };
+      try {
+        const { info } = await worker.send({ type: 'loadModel', repoId, endpoint });
+        if (still()) set({ modelLoad: { status: 'ready', info } });
+      } catch (err) {
+        if (still()) set({ modelLoad: { status: 'failed', repoId, failure: failureOf(err) } });
+      }
+    },
+
+    async embedText(text) {
+      if (!worker) throw new Error('The compute worker is not running.');
+      return worker.send({ type: 'embed', texts: [text] });
+    },
+
+    selectDataset(id, choice = {}) {
+      set({ dataSource: { kind: 'hub', id }, dataChoice: { ...NO_CHOICE, maxTrainExamples: get().dataChoice.maxTrainExamples, ...choice }, dataReport: { status: 'idle' } });
+      rememberInUrl();
+      void inspectData();
+    },
+
+    updateDataChoice(change) {
+      set({ dataChoice: { ...get().dataChoice, ...change } });
+      rememberInUrl();
+      void inspectData();
+    },
+
+    async openLocalFile(file) {
+      const bytes = await file.arrayBuffer();
+      set({ dataSource: { kind: 'local', name: file.name }, dataChoice: { ...NO_CHOICE, maxTrainExamples: get().dataChoice.maxTrainExamples }, dataReport: { status: 'idle' } });
+      rememberInUrl();
+      await inspectData(bytes);
     },
   };
 });

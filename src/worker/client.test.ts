@@ -1,26 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { WorkerClient, WorkerError } from './client.ts';
-import { createCommandHandler } from './handler.ts';
-import type { Command, WorkerEvent } from './protocol.ts';
+import { WorkerError, type WorkerClient } from './client.ts';
+import { type TestChannel, connectHandler } from './test-channel.ts';
 
 // The page's client and the worker's handler, joined by a real MessageChannel (structured clone both ways).
-const ports: MessagePort[] = [];
+const channels: TestChannel[] = [];
 
 function connect(): WorkerClient {
-  const { port1, port2 } = new MessageChannel();
-  ports.push(port1, port2);
-  const handle = createCommandHandler((event: WorkerEvent) => port2.postMessage(event));
-  port2.on('message', (command: Command) => void handle(command));
-  const client = new WorkerClient({
-    postMessage: (message) => port1.postMessage(message),
-    addEventListener: (_type, listener) => port1.on('message', (data) => listener({ data } as MessageEvent)),
-  });
-  return client;
+  const channel = connectHandler();
+  channels.push(channel);
+  return channel.client;
 }
 
 afterEach(() => {
-  for (const port of ports.splice(0)) port.close();
+  for (const channel of channels.splice(0)) channel.close();
 });
 
 describe('worker protocol', () => {

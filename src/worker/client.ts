@@ -2,7 +2,7 @@ import type { CommandRequest, EventOf, EventType, ReplyKind, ReplyTo, WorkerEven
 
 /** The page's end of the channel: a Worker, or a MessagePort in tests. */
 export interface WorkerEndpoint {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer: Transferable[]): void;
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
 }
 
@@ -20,7 +20,15 @@ interface Pending {
   reject: (error: WorkerError) => void;
 }
 
-const REPLY_KIND: ReplyKind = { init: 'ready', selfTest: 'selfTestResult', debugLoseDevice: 'ack' };
+const REPLY_KIND: ReplyKind = {
+  init: 'ready',
+  selfTest: 'selfTestResult',
+  debugLoseDevice: 'ack',
+  loadModel: 'modelReady',
+  embed: 'embedded',
+  inspectDataset: 'datasetReport',
+  inspectLocalFile: 'datasetReport',
+};
 
 /**
  * Typed page-side wrapper of the compute worker. `send` resolves with the command's reply event, or rejects with
@@ -44,11 +52,12 @@ export class WorkerClient {
     return client;
   }
 
-  send<C extends CommandRequest>(command: C): Promise<ReplyTo<C['type']>> {
+  /** Sends a command; `transfer` lists buffers of the command to move to the worker instead of copying them. */
+  send<C extends CommandRequest>(command: C, transfer: Transferable[] = []): Promise<ReplyTo<C['type']>> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { expected: REPLY_KIND[command.type], resolve: resolve as (event: WorkerEvent) => void, reject });
-      this.endpoint.postMessage({ ...command, id });
+      this.endpoint.postMessage({ ...command, id }, transfer);
     });
   }
 

@@ -1,11 +1,18 @@
 /**
  * Every message between the page and the compute worker, in one place. Commands go page → worker and carry a
  * request `id`; the worker answers each with exactly one event whose `replyTo` is that id (the reply kind listed in
- * `ReplyKind`, or `error`). Other events (log, deviceLost, later progress and metrics) arrive unasked.
+ * `ReplyKind`, or `error`). Other events (log, deviceLost, modelProgress, later metrics) arrive unasked.
  * Types only: the page imports this file without pulling in tfjs.
  */
 import type { BackendInfo, BackendName, DeviceLostInfo } from '../core/backend/backend-info.ts';
+import type { ColumnOverrides } from '../core/data/column-mapping.ts';
+import type { ColumnInfo } from '../core/data/columns.ts';
+import type { SplitSummary } from '../core/data/dataset-handle.ts';
+import type { DatasetReport } from '../core/data/dataset-report.ts';
 import type { SelfTestReport } from '../core/kernels/self-test-report.ts';
+import type { LoadProgress } from '../core/model/load-encoder.ts';
+import type { WeightFormat } from '../core/model/weights.ts';
+import type { HubEndpoint } from '../hub/endpoint.ts';
 
 // ---- page → worker ----
 
@@ -31,7 +38,69 @@ export interface DebugLoseDeviceCommand {
   id: number;
 }
 
-export type Command = InitCommand | SelfTestCommand | DebugLoseDeviceCommand;
+/**
+ * Download (or take from Cache Storage) a Hub encoder and upload it to the active backend; answered by
+ * `modelReady` after `modelProgress` events. A newer loadModel cancels one still running.
+ */
+export interface LoadModelCommand {
+  type: 'loadModel';
+  id: number;
+  /** Hub model id, e.g. "google-bert/bert-base-uncased". */
+  repoId: string;
+  /** The Hub to read from; its token (if any) only ever travels inside this payload and is never logged. */
+  endpoint: HubEndpoint;
+}
+
+/** Run the loaded encoder on texts; answered by `embedded`. */
+export interface EmbedCommand {
+  type: 'embed';
+  id: number;
+  /** One sequence per text. */
+  texts: string[];
+  /** Second segment of each text (sentence pairs); same length as `texts`. */
+  pairs?: string[];
+  /** Longest sequence in tokens, special tokens included; default the model's limit. */
+  maxLength?: number;
+}
+
+/** Options both dataset inspections share. */
+export interface InspectRequest {
+  /** Split to train on (default `train`, else the first). */
+  split?: string;
+  /** Columns the user chose instead of the detected ones. */
+  overrides?: ColumnOverrides;
+  /** Most training examples (a row cap for quick classroom runs). */
+  maxTrainExamples?: number;
+}
+
+/** Open a Hub dataset and inspect it (columns, labels, splits, preview); answered by `datasetReport`. */
+export interface InspectDatasetCommand extends InspectRequest {
+  type: 'inspectDataset';
+  id: number;
+  /** Hub dataset id, e.g. "nyu-mll/glue". */
+  dataset: string;
+  /** Config to read; default `default` or the first. */
+  config?: string;
+  /** The Hub and dataset viewer to read from; the token travels only here. */
+  endpoint: HubEndpoint;
+}
+
+/**
+ * Parse a local file (CSV, TSV, JSONL, JSON, parquet) and inspect it; answered by `datasetReport`. Send the bytes
+ * once (transferred, not copied); later inspections of the same file (other columns, cap) omit them.
+ */
+export interface InspectLocalFileCommand extends InspectRequest {
+  type: 'inspectLocalFile';
+  id: number;
+  /** The file's name; its extension picks the format. */
+  name: string;
+  /** The file's contents; absent to re-inspect the file sent last under this name. */
+  bytes?: ArrayBuffer;
+}
+
+export type Command =
+  | InitCommand | SelfTestCommand | DebugLoseDeviceCommand
+  | LoadModelCommand | EmbedCommand | InspectDatasetCommand | InspectLocalFileCommand;
 
 // ---- worker → page ----
 
@@ -76,7 +145,97 @@ export interface DeviceLostEvent extends DeviceLostInfo {
   type: 'deviceLost';
 }
 
-export type WorkerEvent = ReadyEvent | SelfTestResultEvent | AckEvent | LogEvent | WorkerErrorEvent | DeviceLostEvent;
+/** How far a `loadModel` got. */
+export interface ModelProgressEvent {
+  type: 'modelProgress';
+  /** Model being loaded. */
+  repoId: string;
+  /** config → tokenizer → weights (download or cache) → upload to the backend → ready. */
+  stage: LoadProgress['stage'];
+  /** Weight bytes read so far (during 'weights'). */
+  loaded?: number;
+  /** Weight bytes in all, when the Hub listed the file sizes. */
+  total?: number;
+  /** Weight file being read. */
+  file?: string;
+}
+
+/** What the page shows about a loaded encoder. */
+export interface LoadedModelInfo {
+  repoId: string;
+  /** config.json's model_type, e.g. "bert". */
+  modelType: string;
+  /** Transformer layers. */
+  layers: number;
+  /** Width of the residual stream. */
+  hidden: number;
+  /** Longest input in tokens. */
+  maxLength: number;
+  /** Parameters of the base model, counted from its tensors. */
+  parameters: number;
+  /** Bytes of the weight files. */
+  downloadBytes: number;
+  /** Bytes fetched from the network this time (0 when Cache Storage had every file). */
+  networkBytes: number;
+  /** Checkpoint layout read. */
+  format: WeightFormat;
+  /** Stored dtypes of the weights, e.g. ["F32"]. */
+  dtypes: string[];
+  /** tfjs backend the weights live on ("webgpu", "wasm", "cpu"). */
+  backend: string;
+}
+
+export interface ModelReadyEvent {
+  type: 'modelReady';
+  replyTo: number;
+  info: LoadedModelInfo;
+}
+
+/** The encoder's output for each text of an `embed` command. */
+export interface EmbeddedEvent {
+  type: 'embedded';
+  replyTo: number;
+  /** Per text: token ids, padded to the longest text of the command. */
+  inputIds: number[][];
+  /** Per text: 1 for real tokens, 0 for padding. */
+  attentionMask: number[][];
+  /** Per text: segment ids (0 first text, 1 pair text; all 0 for models without segments). */
+  tokenTypeIds: number[][];
+  /** Per text: the tokens behind `inputIds` (special tokens included, padding left out). */
+  tokens: string[][];
+  /** Per text: [hidden] last layer's hidden state of the first token ([CLS] / <s>). */
+  firstToken: number[][];
+}
+
+/** What a dataset is, known as soon as it opened (even when mapping its columns failed). */
+export interface DatasetSummary {
+  /** Hub id or file name. */
+  name: string;
+  /** Config read (Hub datasets). */
+  config?: string;
+  /** Every config of the dataset (empty for files). */
+  configs: string[];
+  splits: SplitSummary[];
+  columns: ColumnInfo[];
+  /** Lines or records of a local file that could not be parsed and were left out. */
+  badRows?: number;
+}
+
+/** The inspection's result: the report, or why the columns could not be mapped (a DataError's message and code). */
+export type Inspection =
+  | { status: 'ok'; report: DatasetReport }
+  | { status: 'problem'; message: string; code: string };
+
+export interface DatasetReportEvent {
+  type: 'datasetReport';
+  replyTo: number;
+  summary: DatasetSummary;
+  inspection: Inspection;
+}
+
+export type WorkerEvent =
+  | ReadyEvent | SelfTestResultEvent | AckEvent | LogEvent | WorkerErrorEvent | DeviceLostEvent
+  | ModelProgressEvent | ModelReadyEvent | EmbeddedEvent | DatasetReportEvent;
 
 // ---- pairing commands with replies ----
 
@@ -85,6 +244,10 @@ export interface ReplyKind {
   init: 'ready';
   selfTest: 'selfTestResult';
   debugLoseDevice: 'ack';
+  loadModel: 'modelReady';
+  embed: 'embedded';
+  inspectDataset: 'datasetReport';
+  inspectLocalFile: 'datasetReport';
 }
 
 export type CommandType = Command['type'];

@@ -1,0 +1,63 @@
+import { backendDisplayName } from '../backend-label.ts';
+import { formatBytes, formatInteger } from '../format.ts';
+import { useStudio } from '../store.ts';
+import type { ModelProgressEvent } from '../../worker/protocol.ts';
+import { TokenPrompt, needsToken } from './TokenPrompt.tsx';
+
+function progressText(progress: ModelProgressEvent | undefined, backend: string): string {
+  switch (progress?.stage) {
+    case undefined:
+    case 'config': return 'Reading config.json…';
+    case 'tokenizer': return 'Reading the tokenizer…';
+    case 'weights': {
+      if (!progress.file) return 'Downloading the weights…';
+      const total = progress.total === undefined ? '' : ` of ${formatBytes(progress.total)}`;
+      return `Downloading ${progress.file}: ${formatBytes(progress.loaded ?? 0)}${total}`;
+    }
+    case 'upload': return `Uploading the weights to ${backend}…`;
+    case 'ready': return 'Ready.';
+  }
+}
+
+/** The Load button, the download's progress bar, then "ready on <backend>" or what went wrong. */
+export function ModelLoader({ repoId, previewReady }: { repoId: string; previewReady: boolean }) {
+  const modelLoad = useStudio((s) => s.modelLoad);
+  const compute = useStudio((s) => s.compute);
+  const loadModel = useStudio((s) => s.loadModel);
+  const backend = compute.status === 'ready' ? backendDisplayName(compute.backend.name) : 'the compute backend';
+  const loading = modelLoad.status === 'loading' && modelLoad.repoId === repoId;
+  const ready = modelLoad.status === 'ready' && modelLoad.info.repoId === repoId;
+  const failed = modelLoad.status === 'failed' && modelLoad.repoId === repoId ? modelLoad.failure : undefined;
+  const progress = loading ? modelLoad.progress : undefined;
+  const fraction = progress?.stage === 'weights' && progress.total ? (progress.loaded ?? 0) / progress.total : undefined;
+  return (
+    <div className="model-loader">
+      {!ready && (
+        <button type="button" className="button primary" disabled={!previewReady || loading || compute.status !== 'ready'} onClick={() => void loadModel()}>
+          {failed ? 'Try loading again' : 'Load model'}
+        </button>
+      )}
+      {loading && (
+        <div className="load-progress" role="status">
+          <progress max={1} value={fraction} aria-label={`Loading ${repoId}`} />
+          <span>{progressText(progress, backend)}</span>
+        </div>
+      )}
+      {ready && (
+        <p className="ready" role="status">
+          <strong>{repoId} is ready on {backendDisplayName(modelLoad.info.backend)}</strong>{' '}
+          <span className="muted">
+            ({formatInteger(modelLoad.info.parameters)} parameters in {modelLoad.info.dtypes.join(', ')} from {modelLoad.info.format}
+            {modelLoad.info.networkBytes === 0 ? ', taken from the browser cache' : `, ${formatBytes(modelLoad.info.networkBytes)} downloaded`})
+          </span>
+        </p>
+      )}
+      {failed && (
+        <div className="notice error in-place" role="alert" data-code={failed.code}>
+          <p>{failed.message}</p>
+          {needsToken(failed.code) && <TokenPrompt />}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * What the page can tell about a Hub model before downloading its weights: config.json (architecture, size) and
+ * the repo listing (weight files and their sizes). Plain fetches through the Hub client; no tensors.
+ */
+import { useEffect, useState } from 'react';
+import { type EncoderConfig, estimateMemoryBytes, estimateParameters } from '../core/model/config.ts';
+import { fetchEncoderConfig, modelLoadErrorFromHub } from '../core/model/hub-files.ts';
+import { type ModelInfo, fileUrl, hubJson, modelInfo } from '../hub/client.ts';
+import type { HubEndpoint } from '../hub/endpoint.ts';
+
+/** Sequences per step the training memory estimate assumes. */
+export const ESTIMATE_BATCH = 16;
+
+/** Weight files in the order the encoder loader looks for them (src/core/model/weights.ts). */
+const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'] as const;
+
+export interface ModelPreview {
+  config: EncoderConfig;
+  /** Parameters of the base model, from the config alone. */
+  parameters: number;
+  /** The weights a load will read; absent when the repo has none the studio reads. */
+  weights?: {
+    /** Files, e.g. ["model.safetensors"] or the shards of an index. */
+    files: string[];
+    /** Their total size in bytes, when the Hub listed it. */
+    bytes?: number;
+  };
+  /** Estimated device memory to run the encoder (weights + one forward pass of one sequence). */
+  inferenceBytes: number;
+  /** Estimated device memory to train adapters on it at batch ESTIMATE_BATCH (all layers' activations kept). */
+  trainingBytes: number;
+  /** Hub gating: users must accept conditions and give a token. */
+  gated: ModelInfo['gated'];
+  /** The Hub's task tag, e.g. "fill-mask". */
+  pipelineTag?: string;
+}
+
+async function weightsOf(endpoint: HubEndpoint, repoId: string, info: ModelInfo, signal: AbortSignal): Promise<ModelPreview['weights']> {
+  const sizes = new Map((info.siblings ?? []).map((s) => [s.rfilename, s.size]));
+  const file = WEIGHT_FILES.find((f) => sizes.has(f));
+  if (!file) return undefined;
+  let files: string[] = [file];
+  if (file.endsWith('.index.json')) {
+    const index = await hubJson<{ weight_map?: Record<string, string> }>(endpoint, fileUrl(endpoint, { type: 'model', id: repoId }, file), { signal });
+    files = [...new Set(Object.values(index.weight_map ?? {}))].sort();
+  }
+  const known = files.map((f) => sizes.get(f));
+  return { files, bytes: known.every((s) => s !== undefined) ? known.reduce((a, b) => a + b, 0) : undefined };
+}
+
+/** Reads the model's listing and config.json; throws the loader's own errors (not found, needs a token, unsupported type). */
+export async function fetchModelPreview(endpoint: HubEndpoint, repoId: string, signal: AbortSignal): Promise<ModelPreview> {
+  let info: ModelInfo;
+  let weights: ModelPreview['weights'];
+  try {
+    info = await modelInfo(endpoint, repoId, { signal });
+  } catch (err) {
+    throw modelLoadErrorFromHub(err, endpoint, repoId, 'the model information');
+  }
+  const config = await fetchEncoderConfig(endpoint, repoId, { signal });
+  try {
+    weights = await weightsOf(endpoint, repoId, info, signal);
+  } catch (err) {
+    throw modelLoadErrorFromHub(err, endpoint, repoId, 'the weight index');
+  }
+  return {
+    config,
+    parameters: estimateParameters(config),
+    weights,
+    inferenceBytes: estimateMemoryBytes(config),
+    trainingBytes: estimateMemoryBytes(config, { batchSize: ESTIMATE_BATCH, training: true }),
+    gated: info.gated,
+    pipelineTag: info.pipeline_tag,
+  };
+}
+
+export type PreviewState =
+  | { status: 'idle' }
+  | { status: 'loading'; repoId: string }
+  | { status: 'ready'; repoId: string; preview: ModelPreview }
+  | { status: 'failed'; repoId: string; message: string; reason?: string };
+
+/** The preview of `repoId` on `endpoint`, fetched again when either changes (e.g. after a token is given). */
+export function useModelPreview(endpoint: HubEndpoint | undefined, repoId: string | undefined): PreviewState {
+  const [state, setState] = useState<PreviewState>({ status: 'idle' });
+  useEffect(() => {
+    if (!endpoint || !repoId) {
+      setState({ status: 'idle' });
+      return;
+    }
+    const cancel = new AbortController();
+    setState({ status: 'loading', repoId });
+    fetchModelPreview(endpoint, repoId, cancel.signal).then(
+      (preview) => setState({ status: 'ready', repoId, preview }),
+      (err: unknown) => {
+        if (cancel.signal.aborted) return;
+        const error = err as Error & { reason?: string };
+        setState({ status: 'failed', repoId, message: error.message, reason: error.reason });
+      },
+    );
+    return () => cancel.abort();
+  }, [endpoint, repoId]);
+  return state;
+}

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEncoder } from '../../core/model/load-encoder.ts';
+import { offlineHub } from '../../hub/endpoint.ts';
+import { type RunningHubServer, startHubServer } from '../../hub-server/index.ts';
+import { main } from '../main.ts';
+
+let server: RunningHubServer;
+
+beforeAll(async () => {
+  const root = process.env.ADAPTER_STUDIO_FIXTURES;
+  if (!root) throw new Error('ADAPTER_STUDIO_FIXTURES is not set: the vitest globalSetup generates the fixtures');
+  server = await startHubServer({ root, port: 0 });
+});
+afterAll(() => server?.close());
+
+async function runCli(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** What loadEncoder's own forward gives for the same input, on the backend the CLI used. */
+async function reference(model: string, backend: string, text: string, pair?: string, maxLength?: number) {
+  const encoder = await loadEncoder(offlineHub(server.url), model, { backend });
+  try {
+    const batch = encoder.tokenizer.encode([text], pair === undefined ? undefined : [pair], { maxLength });
+    const output = encoder.forward(batch);
+    const firstToken = Array.from(await output.firstToken.data());
+    tf.dispose(output as unknown as tf.TensorContainer);
+    return { inputIds: Array.from(batch.inputIds), tokenTypeIds: Array.from(batch.tokenTypeIds), firstToken };
+  } finally {
+    encoder.dispose();
+  }
+}
+
+describe('adapter-studio embed', () => {
+  it('prints token ids and the first-token vector that loadEncoder(...).forward computes (--json)', async () => {
+    const text = 'the film was superb';
+    const pair = 'the cast was dull';
+    const { code, out } = await runCli(['embed', '--model', 'adapter-studio/tiny-bert', '--text', text, '--text-pair', pair, '--hub', server.url, '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(Object.keys(result)).toEqual(['model', 'backend', 'input_ids', 'attention_mask', 'token_type_ids', 'first_token']);
+    expect(result.model).toBe('adapter-studio/tiny-bert');
+    const want = await reference('adapter-studio/tiny-bert', result.backend, text, pair);
+    expect(result.input_ids).toEqual(want.inputIds);
+    expect(result.token_type_ids).toEqual(want.tokenTypeIds);
+    expect(result.attention_mask).toEqual(want.inputIds.map(() => 1));
+    expect(result.first_token).toHaveLength(64);
+    expect(result.first_token).toEqual(want.firstToken);
+  });
+
+  it('truncates to --max-length on a RoBERTa-family model', async () => {
+    const text = 'a long sentence about a film that goes on and on and on';
+    const { code, out } = await runCli(['embed', '--model', 'adapter-studio/tiny-roberta', '--text', text, '--hub', server.url, '--max-length', '6', '--backend', 'cpu', '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result.backend).toBe('cpu');
+    const want = await reference('adapter-studio/tiny-roberta', 'cpu', text, undefined, 6);
+    expect(result.input_ids).toHaveLength(6);
+    expect(result.input_ids).toEqual(want.inputIds);
+    expect(result.first_token).toEqual(want.firstToken);
+  });
+
+  it('fails with the clear error and exit code 1 for bad ids, 2 for bad flags', async () => {
+    const missing = await runCli(['embed', '--model', 'adapter-studio/no-such-model', '--text', 'x', '--hub', server.url, '--json']);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.out).error).toMatchObject({ name: 'ModelLoadError', message: expect.stringMatching(/^Model "adapter-studio\/no-such-model" was not found on http:\/\/127\.0\.0\.1:\d+\. Check the spelling of the id\./) });
+
+    const malformed = await runCli(['embed', '--model', '../etc/passwd', '--text', 'x', '--hub', server.url]);
+    expect(malformed.code).toBe(1);
+    expect(malformed.err).toContain('"../etc/passwd" is not a Hub repository id');
+
+    const token = process.env.HF_TOKEN;
+    delete process.env.HF_TOKEN;
+    try {
+      const gated = await runCli(['embed', '--model', 'adapter-studio/tiny-bert-gated', '--text', 'x', '--hub', server.url]);
+      expect(gated.code).toBe(1);
+      expect(gated.err).toContain('is gated or private, so config.json needs an access token');
+      process.env.HF_TOKEN = 'hf_cli_embed_secret';
+      const allowed = await runCli(['embed', '--model', 'adapter-studio/tiny-bert-gated', '--text', 'x', '--hub', server.url, '--json']);
+      expect(allowed.code).toBe(0);
+      expect(allowed.out + allowed.err).not.toContain('hf_cli_embed_secret');
+    } finally {
+      if (token === undefined) delete process.env.HF_TOKEN;
+      else process.env.HF_TOKEN = token;
+    }
+
+    expect((await runCli(['embed', '--text', 'x'])).code).toBe(2);
+    expect((await runCli(['embed', '--model', 'a/b', '--text', 'x', '--backend', 'webgl'])).code).toBe(2);
+  });
+});

@@ -1,0 +1,80 @@
+import { batchExamples } from '../../core/data/index.ts';
+import { loadEncoder } from '../../core/model/index.ts';
+import { readAdapterFolder } from '../../core/train/adapter-folder.ts';
+import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
+import { tokenizeWith } from '../../core/train/dataset-batches.ts';
+import { evaluate } from '../../core/train/evaluate.ts';
+import { SavedAdapterError, readSavedAdapter, restoreAdapter } from '../../core/train/saved-adapter.ts';
+import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
+import { backendOption, backendUsage, endpointFrom, openDataset, startBackend, validationPart } from './train.ts';
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'evaluate a trained adapter on a Hub dataset split: loss, accuracy and macro-F1 (MSE and Pearson for regression)',
+  usage: [
+    'Usage: adapter-studio eval --model ID --adapter DIR_OR_ZIP --dataset ID [flags] [--json]',
+    '',
+    '  --model ID               Hub model id of the encoder the adapter was trained on',
+    '  --adapter PATH           folder written by `train --out`, or a zip of it',
+    '  --dataset ID             Hub dataset id',
+    '  --config C               dataset config',
+    '  --split S                split to evaluate (default: the validation rows train used)',
+    '  --train-split S          the split train used, when it was not "train" (locates the held-out rows)',
+    '  --text-column A | --text-pair-column B | --label-column L   columns, as for train',
+    '  --batch-size B           examples per batch (default 32)',
+    '  --max-length L           most tokens per example (default 128, as train)',
+    '  --hub URL                Hub-compatible base URL (default: huggingface.co)',
+    backendUsage,
+  ].join('\n'),
+  options: {
+    model: { type: 'string' },
+    adapter: { type: 'string' },
+    dataset: { type: 'string' },
+    config: { type: 'string' },
+    split: { type: 'string' },
+    'train-split': { type: 'string' },
+    'text-column': { type: 'string' },
+    'text-pair-column': { type: 'string' },
+    'label-column': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'max-length': { type: 'string' },
+    hub: { type: 'string' },
+    ...backendOption,
+  },
+  async run(values, ctx) {
+    const model = values.model as string | undefined;
+    const path = values.adapter as string | undefined;
+    const dataset = values.dataset as string | undefined;
+    if (!model || !path || !dataset) throw new UsageError('Give --model ID, --adapter DIR_OR_ZIP and --dataset ID.');
+    const batchSize = intFlag(values, 'batch-size', 32, 1, 4096);
+    const maxLength = intFlag(values, 'max-length', 128, 8, 8192);
+    await startBackend(values, ctx);
+    const saved = readSavedAdapter(await readAdapterFolder(path), path);
+    const ep = endpointFrom(values);
+    const { report: data, stream } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
+    const part = validationPart(data.plan, values.split as string | undefined);
+    const encoder = await loadEncoder(ep, model);
+    const adapter = restoreAdapter(encoder.config, saved);
+    try {
+      const trainable = adapterTrainable(adapter, encoder.weights);
+      if (trainable.task !== data.mapping.task) {
+        throw new SavedAdapterError(`Adapter "${adapter.name}" was trained for ${trainable.task}, but ${dataset} column "${data.mapping.label}" is a ${data.mapping.task} target. Choose the label column with --label-column.`);
+      }
+      const labels = adapter.head!.id2label;
+      if (trainable.task === 'classification' && labels.join('\n') !== data.mapping.labelNames.join('\n')) {
+        throw new SavedAdapterError(`Adapter "${adapter.name}" predicts the labels ${labels.join(', ')}, but ${dataset} has ${data.mapping.labelNames.join(', ')}. Evaluate on the dataset it was trained for.`);
+      }
+      const batches = batchExamples((await stream(part)).ordered(), tokenizeWith(encoder.tokenizer), { batchSize, maxLength, task: data.mapping.task });
+      const metrics = (await evaluate(trainable, batches))!;
+      const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'loss'] as const).filter((k) => metrics[k] !== undefined);
+      report(ctx, { model, adapter: adapter.name, dataset, split: part.split, take: part.take, metrics }, [
+        `${adapter.name} on ${dataset} split "${part.split}"${part.take === 'heldOut' ? ' (held-out rows)' : ''}: ${metrics.examples} examples`,
+        ...shown.map((k) => `  ${k.padEnd(10)} ${metrics[k]!.toFixed(4)}`),
+      ]);
+      return 0;
+    } finally {
+      adapter.dispose();
+      encoder.dispose();
+    }
+  },
+};

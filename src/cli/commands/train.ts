@@ -1,0 +1,278 @@
+import { join, resolve } from 'node:path';
+import { REAL_HUB, type HubEndpoint, offlineHub } from '../../hub/endpoint.ts';
+import { createAdapter } from '../../core/adapters/adapter.ts';
+import { resolveAdapterConfig } from '../../core/adapters/config.ts';
+import { initBackend } from '../../core/backend/init-backend.ts';
+import { type DatasetReport, ExampleStream, type SplitPart, inspectDataset, openHubDataset } from '../../core/data/index.ts';
+import { loadEncoder } from '../../core/model/index.ts';
+import { writeAdapterFolder } from '../../core/train/adapter-folder.ts';
+import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
+import { TrainingControl } from '../../core/train/control.ts';
+import { datasetBatches, tokenizeWith } from '../../core/train/dataset-batches.ts';
+import { DirectoryCheckpointStore } from '../../core/train/directory-checkpoint-store.ts';
+import type { TrainEvent } from '../../core/train/events.ts';
+import type { EvalMetrics } from '../../core/train/metrics.ts';
+import { savedAdapterFiles } from '../../core/train/saved-adapter.ts';
+import { train } from '../../core/train/trainer.ts';
+import { type Command, type CommandContext, UsageError, intFlag, report } from '../cli-io.ts';
+
+/** A flag that must be a finite number within [min, max]. */
+export function numberFlag(values: Record<string, unknown>, name: string, fallback: number, min = -Infinity, max = Infinity): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got "${String(raw)}"`);
+  return n;
+}
+
+/** The Hub to use (--hub or huggingface.co), with the token from HF_TOKEN. */
+export function endpointFrom(values: Record<string, unknown>): HubEndpoint {
+  const hub = values.hub as string | undefined;
+  return { ...(hub ? offlineHub(hub) : REAL_HUB), token: process.env.HF_TOKEN || undefined };
+}
+
+export const backendOption = { backend: { type: 'string' } } as const;
+export const backendUsage = '  --backend B              wasm (default, fastest in Node) or cpu';
+
+/** Starts the tfjs backend asked for (wasm by default); says so on stderr when it had to fall back. */
+export async function startBackend(values: Record<string, unknown>, ctx: CommandContext): Promise<string> {
+  const name = (values.backend as string | undefined) ?? 'wasm';
+  if (name !== 'wasm' && name !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got "${name}"`);
+  const info = await initBackend(name);
+  if (info.fallbackReason) ctx.err(`Backend: ${info.name} (${info.fallbackReason})`);
+  return info.name;
+}
+
+/** Opens and inspects a Hub dataset with the column and split flags shared by train and eval. */
+export async function openDataset(ep: HubEndpoint, values: Record<string, unknown>, ctx: CommandContext, trainSplit?: string) {
+  const handle = await openHubDataset(ep, values.dataset as string, {
+    config: values.config as string | undefined,
+    fetch: { onRetry: (attempt, waitMs, reason) => ctx.err(`Retry ${attempt} in ${waitMs} ms: ${reason}`) },
+  });
+  const inspected = await inspectDataset(handle, {
+    trainSplit,
+    overrides: {
+      text: values['text-column'] as string | undefined,
+      textPair: values['text-pair-column'] as string | undefined,
+      label: values['label-column'] as string | undefined,
+    },
+  });
+  const stream = async (part: SplitPart) => new ExampleStream(await handle.open(part.split), part, inspected.mapping);
+  return { handle, report: inspected, stream };
+}
+
+/** The validation part: the split given by flag (all its rows), else the plan's. */
+export function validationPart(plan: DatasetReport['plan'], split: string | undefined): SplitPart {
+  return split === undefined ? plan.validation : { split, take: 'all' };
+}
+
+const describePart = (part: SplitPart) => `split "${part.split}"${part.take === 'all' ? '' : part.take === 'kept' ? ' minus its hold-out' : ` (${Math.round(part.holdOut!.share * 100)}% held out)`}`;
+
+function metricsLine(metrics: EvalMetrics): string {
+  const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'loss'] as const).filter((k) => metrics[k] !== undefined);
+  return shown.map((k) => `${k} ${metrics[k]!.toFixed(4)}`).join('  ');
+}
+
+/** Human lines for the events worth a line; progress at most every 2 s. */
+function humanReporter(ctx: CommandContext): (event: TrainEvent) => void {
+  let lastProgress = 0;
+  return (event) => {
+    switch (event.kind) {
+      case 'progress': {
+        const now = performance.now();
+        if (now - lastProgress < 2000 && event.step !== event.totalSteps) return;
+        lastProgress = now;
+        ctx.out(`step ${event.step}/${event.totalSteps}  epoch ${event.epoch.toFixed(2)}  loss ${event.loss.toFixed(4)}  lr ${event.lr.toExponential(2)}  ${event.samplesPerSecond.toFixed(1)} examples/s  ${Math.round(event.tokensPerSecond)} tokens/s  ETA ${Number.isFinite(event.etaSeconds) ? Math.round(event.etaSeconds) : '?'} s${event.skipped ? '  (skipped)' : ''}`);
+        return;
+      }
+      case 'eval':
+        ctx.out(`eval at step ${event.step} (epoch ${event.epoch.toFixed(2)}): ${metricsLine(event.metrics)}${event.best ? '  ← best' : ''}`);
+        return;
+      case 'log':
+        (event.level === 'warn' ? ctx.err : ctx.out)(event.message);
+        return;
+      case 'checkpoint':
+        if (event.reason !== 'epoch') ctx.out(`checkpoint at step ${event.step} (${event.reason})`);
+        return;
+      default:
+    }
+  };
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train an adapter and head on a Hub dataset; writes adapter_config.json + adapter.safetensors',
+  usage: [
+    'Usage: adapter-studio train --model ID --dataset ID --out DIR [flags] [--json]',
+    '',
+    '  --model ID               Hub model id of the encoder (BERT, RoBERTa, DistilBERT, ELECTRA, XLM-R)',
+    '  --dataset ID             Hub dataset id',
+    '  --config C               dataset config (default: "default" or the first)',
+    '  --train-split S          split to train on (default: train)',
+    '  --eval-split S           split to validate on (default: validation, else 10% of train held out)',
+    '  --text-column A          text column (default: detected)',
+    '  --text-pair-column B     second text column of sentence pairs',
+    '  --label-column L         label column (default: detected)',
+    '  --method M               adapter config: a preset (seq_bn, double_seq_bn, par_bn, lora, ia3, prefix_tuning...)',
+    '                           or a config string such as "seq_bn[reduction_factor=8]" (default seq_bn)',
+    '  --reduction-factor N     bottleneck reduction factor (bottleneck methods)',
+    '  --name NAME              adapter name (default: the dataset name)',
+    '  --lr X                   peak learning rate (default 1e-4)',
+    '  --epochs N | --max-steps N   length of training (default 3 epochs)',
+    '  --batch-size B           examples per step (default 16)',
+    '  --gradient-accumulation N    micro-batches per optimizer step (default 1)',
+    '  --max-length L           most tokens per example (default 128)',
+    '  --warmup-ratio R         share of steps warming up (default 0)',
+    '  --weight-decay W         AdamW weight decay (default 0.01)',
+    '  --eval-steps N           also evaluate every N steps',
+    '  --patience N             stop after N evaluations without a better accuracy (mse for regression)',
+    '  --seed S                 seed of the initial weights, data order and dropout (default 42)',
+    '  --hub URL                Hub-compatible base URL (default: huggingface.co)',
+    '  --out DIR                where the adapter (and checkpoints/) are written',
+    '  --resume                 continue from DIR/checkpoints with the same flags',
+    backendUsage,
+    '',
+    'Ctrl-C pauses at the next step, saves a checkpoint and exits; run again with --resume to continue.',
+    'With --json every event is a JSON line; the last line is the result. A token is read from HF_TOKEN.',
+  ].join('\n'),
+  options: {
+    model: { type: 'string' },
+    dataset: { type: 'string' },
+    config: { type: 'string' },
+    'train-split': { type: 'string' },
+    'eval-split': { type: 'string' },
+    'text-column': { type: 'string' },
+    'text-pair-column': { type: 'string' },
+    'label-column': { type: 'string' },
+    method: { type: 'string' },
+    'reduction-factor': { type: 'string' },
+    name: { type: 'string' },
+    lr: { type: 'string' },
+    epochs: { type: 'string' },
+    'max-steps': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'gradient-accumulation': { type: 'string' },
+    'max-length': { type: 'string' },
+    'warmup-ratio': { type: 'string' },
+    'weight-decay': { type: 'string' },
+    'eval-steps': { type: 'string' },
+    patience: { type: 'string' },
+    seed: { type: 'string' },
+    hub: { type: 'string' },
+    out: { type: 'string' },
+    resume: { type: 'boolean' },
+    ...backendOption,
+  },
+  async run(values, ctx) {
+    const model = values.model as string | undefined;
+    const dataset = values.dataset as string | undefined;
+    const out = values.out as string | undefined;
+    if (!model || !dataset || !out) throw new UsageError('Give --model ID, --dataset ID and --out DIR.');
+    if (values.epochs !== undefined && values['max-steps'] !== undefined) throw new UsageError('Give either --epochs or --max-steps, not both.');
+    const seed = intFlag(values, 'seed', 42, 0, 2 ** 31 - 1);
+    const batchSize = intFlag(values, 'batch-size', 16, 1, 4096);
+    const maxLength = intFlag(values, 'max-length', 128, 8, 8192);
+    const name = (values.name as string | undefined) ?? dataset.split('/').pop()!.replace(/[^A-Za-z0-9_-]/g, '_');
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new UsageError(`--name may hold letters, digits, "_" and "-" only, got "${name}"`);
+    const overrides = values['reduction-factor'] === undefined ? {} : { reduction_factor: numberFlag(values, 'reduction-factor', 16, Number.MIN_VALUE) };
+    const adapterConfig = resolveAdapterConfig((values.method as string | undefined) ?? 'seq_bn', overrides);
+
+    const backend = await startBackend(values, ctx);
+    const ep = endpointFrom(values);
+    const { report: data, stream } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
+    const validation = validationPart(data.plan, values['eval-split'] as string | undefined);
+    const encoder = await loadEncoder(ep, model);
+    const { mapping } = data;
+    const adapter = createAdapter(encoder.config, adapterConfig, {
+      name,
+      seed,
+      head: mapping.task === 'regression' ? { kind: 'regression' } : { numLabels: mapping.labelNames.length, id2label: mapping.labelNames },
+    });
+    const control = new TrainingControl();
+    const onSignal = () => control.pause();
+    process.once('SIGINT', onSignal);
+    try {
+      const batches = await datasetBatches({
+        train: await stream(data.plan.train),
+        validation: await stream(validation),
+        tokenize: tokenizeWith(encoder.tokenizer),
+        task: mapping.task,
+        batchSize,
+        maxLength,
+        seed,
+      });
+      const intro = {
+        kind: 'start',
+        model,
+        dataset,
+        backend,
+        method: values.method ?? 'seq_bn',
+        name,
+        task: mapping.task,
+        labelNames: mapping.labelNames,
+        columns: { text: mapping.text, textPair: mapping.textPair, label: mapping.label },
+        train: describePart(data.plan.train),
+        validation: describePart(validation),
+        batchesPerEpoch: batches.batchesPerEpoch,
+        trainableParameters: adapter.trainableVariables().reduce((n, v) => n + v.size, 0),
+      };
+      report(ctx, intro, [
+        `Training adapter "${name}" (${intro.method}) on ${model} with ${dataset} [${backend} backend]`,
+        `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.labelNames.join(', ')})`,
+        `Train on ${intro.train} (${batches.batchesPerEpoch} batches of ${batchSize}); validate on ${intro.validation}`,
+        adapter.summary(),
+      ]);
+      const human = humanReporter(ctx);
+      const result = await train(adapterTrainable(adapter, encoder.weights), batches, {
+        learningRate: numberFlag(values, 'lr', 1e-4, Number.MIN_VALUE),
+        ...(values['max-steps'] !== undefined ? { maxSteps: intFlag(values, 'max-steps', 1, 1) } : { epochs: intFlag(values, 'epochs', 3, 1) }),
+        gradientAccumulation: intFlag(values, 'gradient-accumulation', 1, 1, 1024),
+        warmupRatio: numberFlag(values, 'warmup-ratio', 0, 0, 1),
+        adamW: { weightDecay: numberFlag(values, 'weight-decay', 0.01, 0) },
+        ...(values['eval-steps'] !== undefined ? { evalEverySteps: intFlag(values, 'eval-steps', 1, 1) } : {}),
+        ...(values.patience !== undefined ? { earlyStoppingPatience: intFlag(values, 'patience', 1, 1) } : {}),
+        seed,
+      }, {
+        control,
+        store: new DirectoryCheckpointStore(join(out, 'checkpoints')),
+        resume: values.resume === true,
+        onEvent: (event) => {
+          if (ctx.json) ctx.out(JSON.stringify(event));
+          else human(event);
+          if (event.kind === 'state' && event.state === 'paused') control.cancel();
+        },
+      });
+      const adapterDir = resolve(out);
+      if (result.stopReason === 'cancelled') {
+        report(ctx, { kind: 'result', ...result, checkpointDir: join(adapterDir, 'checkpoints') }, [
+          `Paused at step ${result.steps}; checkpoint in ${join(adapterDir, 'checkpoints')}. Run the same command with --resume to continue.`,
+        ]);
+        return 130;
+      }
+      await writeAdapterFolder(adapterDir, savedAdapterFiles(adapter));
+      const final = {
+        kind: 'result',
+        best: result.best,
+        bestStep: result.bestStep,
+        adapterDir,
+        stopReason: result.stopReason,
+        steps: result.steps,
+        epochs: result.epochs,
+        seconds: result.seconds,
+        stepsPerSecond: result.seconds > 0 ? result.steps / result.seconds : 0,
+        backend,
+        labelNames: mapping.labelNames,
+        history: result.history,
+      };
+      report(ctx, final, [
+        result.best ? `Best: ${metricsLine(result.best)} at step ${result.bestStep}${result.restoredBest ? ' (these weights are saved)' : ''}` : 'Nothing was evaluated.',
+        `${result.steps} steps in ${result.seconds.toFixed(1)} s (${final.stepsPerSecond.toFixed(2)} steps/s); adapter written to ${adapterDir}`,
+      ]);
+      return 0;
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      adapter.dispose();
+      encoder.dispose();
+    }
+  },
+};

@@ -1,0 +1,71 @@
+import { DataError, type DataErrorCode } from '../core/data/errors.ts';
+import type { DatasetHandle } from '../core/data/dataset-handle.ts';
+import { inspectDataset } from '../core/data/dataset-report.ts';
+import { type HubDataset, openHubDataset } from '../core/data/hub-dataset.ts';
+import { type LocalTable, localDataset, parseLocalFile } from '../core/data/local-files.ts';
+import type { HubEndpoint } from '../hub/endpoint.ts';
+import type { DatasetReportEvent, InspectDatasetCommand, InspectLocalFileCommand, InspectRequest } from './protocol.ts';
+
+/** A re-inspection named a file the worker does not hold. */
+export class NoLocalFileError extends Error {
+  readonly code = 'NoLocalFile';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoLocalFileError';
+  }
+}
+
+/** Failures of mapping the columns of a dataset that did open: the user fixes them with the pickers. */
+const MAPPING_PROBLEMS: readonly DataErrorCode[] = ['NoTextColumn', 'NoLabelColumn', 'UnknownColumn', 'UnsupportedModality', 'EmptySplit', 'UnknownSplit'];
+
+type Report = Omit<DatasetReportEvent, 'type' | 'replyTo'>;
+
+const sameEndpoint = (a: HubEndpoint, b: HubEndpoint) => a.hubUrl === b.hubUrl && a.viewerUrl === b.viewerUrl && a.token === b.token;
+
+/**
+ * The dataset the worker inspects (and will train on): the Hub dataset opened last, kept so that choosing other
+ * columns, split or cap does not ask the viewer again, or the local file sent last.
+ */
+export class DataSession {
+  private hub?: { endpoint: HubEndpoint; dataset: string; config?: string; handle: HubDataset };
+  private local?: LocalTable;
+
+  async inspectHub(command: Pick<InspectDatasetCommand, 'endpoint' | 'dataset' | 'config'> & InspectRequest): Promise<Report> {
+    const { endpoint, dataset, config } = command;
+    const kept = this.hub;
+    let handle: HubDataset;
+    if (kept && sameEndpoint(kept.endpoint, endpoint) && kept.dataset === dataset && kept.config === config) {
+      handle = kept.handle;
+    } else {
+      handle = await openHubDataset(endpoint, dataset, { config });
+      this.hub = { endpoint, dataset, config, handle };
+    }
+    return inspect(handle, command);
+  }
+
+  async inspectLocal(command: Pick<InspectLocalFileCommand, 'name' | 'bytes'> & InspectRequest): Promise<Report> {
+    if (command.bytes) {
+      this.local = await parseLocalFile(command.bytes, command.name);
+    } else if (this.local?.fileName !== command.name) {
+      throw new NoLocalFileError(`The file "${command.name}" is no longer in the compute worker (it restarted, or another file was opened). Choose the file again.`);
+    }
+    const report = await inspect(localDataset(this.local!), command);
+    return { ...report, summary: { ...report.summary, badRows: this.local!.badRows } };
+  }
+}
+
+async function inspect(handle: DatasetHandle, request: InspectRequest): Promise<Report> {
+  const summary = { name: handle.name, ...(handle.config === undefined ? {} : { config: handle.config }), configs: handle.configs, splits: handle.splits, columns: handle.columns };
+  try {
+    const report = await inspectDataset(handle, {
+      trainSplit: request.split,
+      overrides: request.overrides,
+      ...(request.maxTrainExamples === undefined ? {} : { caps: { train: request.maxTrainExamples } }),
+    });
+    return { summary, inspection: { status: 'ok', report } };
+  } catch (err) {
+    if (err instanceof DataError && MAPPING_PROBLEMS.includes(err.code)) return { summary, inspection: { status: 'problem', message: err.message, code: err.code } };
+    throw err;
+  }
+}

@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs';
+import { type LoadedEncoder, loadEncoder } from '../core/model/load-encoder.ts';
+import type { HubEndpoint } from '../hub/endpoint.ts';
+import type { EmbedCommand, EmbeddedEvent, LoadedModelInfo, ModelProgressEvent } from './protocol.ts';
+
+/** `embed` was sent before any model finished loading. */
+export class NoModelError extends Error {
+  readonly code = 'NoModel';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoModelError';
+  }
+}
+
+/** The encoder the worker holds: at most one at a time, on the active tfjs backend. */
+export class ModelSession {
+  private encoder?: LoadedEncoder;
+  /** Hub the current encoder came from (its base URL, never the token). */
+  private hubUrl?: string;
+
+  /**
+   * Loads `repoId` and makes it the session's encoder, freeing the previous one once the new one is ready.
+   * Loading the model already held (same Hub, same backend) answers at once.
+   */
+  async load(endpoint: HubEndpoint, repoId: string, onProgress: (progress: ModelProgressEvent) => void, signal: AbortSignal): Promise<LoadedModelInfo> {
+    if (this.encoder && this.hubUrl === endpoint.hubUrl && this.encoder.config.repoId === repoId && this.encoder.info.backend === tf.getBackend()) {
+      return { ...this.describe(), networkBytes: 0 };
+    }
+    const encoder = await loadEncoder(endpoint, repoId, {
+      signal,
+      onProgress: (p) => onProgress({ type: 'modelProgress', repoId, stage: p.stage, loaded: p.loaded, total: p.total, file: p.file }),
+    });
+    if (signal.aborted) {
+      encoder.dispose();
+      signal.throwIfAborted();
+    }
+    this.encoder?.dispose();
+    this.encoder = encoder;
+    this.hubUrl = endpoint.hubUrl;
+    return this.describe();
+  }
+
+  /** Tokenizes the texts and runs the encoder; returns ids, tokens and each text's first-token vector. */
+  async embed(command: Pick<EmbedCommand, 'texts' | 'pairs' | 'maxLength'>): Promise<Omit<EmbeddedEvent, 'type' | 'replyTo'>> {
+    const encoder = this.encoder;
+    if (!encoder) throw new NoModelError('No model is loaded yet: load a model in the Model step before running it on text.');
+    const batch = encoder.tokenizer.encode(command.texts, command.pairs, { maxLength: command.maxLength });
+    const rows = <T>(data: Int32Array, map: (value: number) => T) =>
+      Array.from({ length: batch.batch }, (_, r) => Array.from(data.subarray(r * batch.seq, (r + 1) * batch.seq), map));
+    const output = encoder.forward(batch);
+    try {
+      const vocabulary = encoder.tokenizer.tokenizer._tokenizer;
+      const inputIds = rows(batch.inputIds, Number);
+      const attentionMask = rows(batch.attentionMask, Number);
+      return {
+        inputIds,
+        attentionMask,
+        tokenTypeIds: rows(batch.tokenTypeIds, Number),
+        tokens: inputIds.map((ids, r) => ids.filter((_, i) => attentionMask[r][i] === 1).map((id) => vocabulary.id_to_token(id) ?? `[id ${id}]`)),
+        firstToken: await output.firstToken.array(),
+      };
+    } finally {
+      tf.dispose(output as unknown as tf.TensorContainer);
+    }
+  }
+
+  /** Frees the encoder (before the backend changes under it). */
+  release(): void {
+    this.encoder?.dispose();
+    this.encoder = undefined;
+    this.hubUrl = undefined;
+  }
+
+  private describe(): LoadedModelInfo {
+    const { config, info } = this.encoder!;
+    return {
+      repoId: config.repoId,
+      modelType: config.modelType,
+      layers: config.numLayers,
+      hidden: config.hiddenSize,
+      maxLength: config.maxSequenceLength,
+      parameters: info.parameters,
+      downloadBytes: info.downloadBytes,
+      networkBytes: info.networkBytes,
+      format: info.format,
+      dtypes: info.dtypes,
+      backend: info.backend,
+    };
+  }
+}
