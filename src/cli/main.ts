@@ -2,13 +2,14 @@ import { type Command, type CommandContext, UsageError, parseCommandArgs } from 
 import { dataCommand } from './commands/data.ts';
 import { embedCommand } from './commands/embed.ts';
 import { evalCommand } from './commands/eval.ts';
+import { exportCommand } from './commands/export.ts';
 import { fixturesCommand } from './commands/fixtures.ts';
 import { hubCommand } from './commands/hub.ts';
 import { predictCommand } from './commands/predict.ts';
 import { startCommand } from './commands/start.ts';
 import { trainCommand } from './commands/train.ts';
 
-const COMMANDS: Command[] = [startCommand, hubCommand, fixturesCommand, dataCommand, embedCommand, trainCommand, predictCommand, evalCommand];
+const COMMANDS: Command[] = [startCommand, hubCommand, fixturesCommand, dataCommand, embedCommand, trainCommand, predictCommand, evalCommand, exportCommand];
 
 function help(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

@@ -1,10 +1,11 @@
 import { batchExamples } from '../../core/data/index.ts';
 import { loadEncoder } from '../../core/model/index.ts';
-import { readAdapterFolder } from '../../core/train/adapter-folder.ts';
+import { importAdapter } from '../../core/export/import.ts';
+import { readAdapterFiles } from '../../core/export/node-files.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { tokenizeWith } from '../../core/train/dataset-batches.ts';
 import { evaluate } from '../../core/train/evaluate.ts';
-import { SavedAdapterError, readSavedAdapter, restoreAdapter } from '../../core/train/saved-adapter.ts';
+import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
 import { backendOption, backendUsage, endpointFrom, openDataset, startBackend, validationPart } from './train.ts';
 
@@ -15,13 +16,13 @@ export const evalCommand: Command = {
     'Usage: adapter-studio eval --model ID --adapter DIR_OR_ZIP --dataset ID [flags] [--json]',
     '',
     '  --model ID               Hub model id of the encoder the adapter was trained on',
-    '  --adapter PATH           folder written by `train --out`, or a zip of it',
+    '  --adapter PATH           adapter folder (train --out, or save_adapter\'s) or a zip of it',
     '  --dataset ID             Hub dataset id',
     '  --config C               dataset config',
     '  --split S                split to evaluate (default: the validation rows train used)',
     '  --train-split S          the split train used, when it was not "train" (locates the held-out rows)',
     '  --text-column A | --text-pair-column B | --label-column L   columns, as for train',
-    '  --batch-size B           examples per batch (default 32)',
+    '  --batch-size B           examples per batch (default 16, as train)',
     '  --max-length L           most tokens per example (default 128, as train)',
     '  --hub URL                Hub-compatible base URL (default: huggingface.co)',
     backendUsage,
@@ -46,23 +47,23 @@ export const evalCommand: Command = {
     const path = values.adapter as string | undefined;
     const dataset = values.dataset as string | undefined;
     if (!model || !path || !dataset) throw new UsageError('Give --model ID, --adapter DIR_OR_ZIP and --dataset ID.');
-    const batchSize = intFlag(values, 'batch-size', 32, 1, 4096);
+    const batchSize = intFlag(values, 'batch-size', 16, 1, 4096);
     const maxLength = intFlag(values, 'max-length', 128, 8, 8192);
     await startBackend(values, ctx);
-    const saved = readSavedAdapter(await readAdapterFolder(path), path);
+    const files = await readAdapterFiles(path);
     const ep = endpointFrom(values);
     const { report: data, stream } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
     const part = validationPart(data.plan, values.split as string | undefined);
     const encoder = await loadEncoder(ep, model);
-    const adapter = restoreAdapter(encoder.config, saved);
+    const adapter = liveAdapter(encoder.config, importAdapter(files, { encoder: encoder.config, source: path }));
     try {
       const trainable = adapterTrainable(adapter, encoder.weights);
       if (trainable.task !== data.mapping.task) {
-        throw new SavedAdapterError(`Adapter "${adapter.name}" was trained for ${trainable.task}, but ${dataset} column "${data.mapping.label}" is a ${data.mapping.task} target. Choose the label column with --label-column.`);
+        throw new UsageError(`Adapter "${adapter.name}" was trained for ${trainable.task}, but ${dataset} column "${data.mapping.label}" is a ${data.mapping.task} target. Choose the label column with --label-column.`);
       }
       const labels = adapter.head!.id2label;
       if (trainable.task === 'classification' && labels.join('\n') !== data.mapping.labelNames.join('\n')) {
-        throw new SavedAdapterError(`Adapter "${adapter.name}" predicts the labels ${labels.join(', ')}, but ${dataset} has ${data.mapping.labelNames.join(', ')}. Evaluate on the dataset it was trained for.`);
+        throw new UsageError(`Adapter "${adapter.name}" predicts the labels ${labels.join(', ')}, but ${dataset} has ${data.mapping.labelNames.join(', ')}. Evaluate on the dataset it was trained for.`);
       }
       const batches = batchExamples((await stream(part)).ordered(), tokenizeWith(encoder.tokenizer), { batchSize, maxLength, task: data.mapping.task });
       const metrics = (await evaluate(trainable, batches))!;

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadEncoder } from '../../core/model/index.ts';
-import { readAdapterFolder } from '../../core/train/adapter-folder.ts';
+import { importAdapter } from '../../core/export/import.ts';
+import { readAdapterFiles } from '../../core/export/node-files.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
-import { readSavedAdapter, restoreAdapter } from '../../core/train/saved-adapter.ts';
+import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
 import { backendOption, backendUsage, endpointFrom, startBackend } from './train.ts';
 
@@ -13,7 +14,7 @@ export const predictCommand: Command = {
     'Usage: adapter-studio predict --model ID --adapter DIR_OR_ZIP --text "..." [--text-pair "..."] [flags] [--json]',
     '',
     '  --model ID          Hub model id of the encoder the adapter was trained on',
-    '  --adapter PATH      folder written by `train --out`, or a zip of it',
+    '  --adapter PATH      adapter folder (train --out, or save_adapter\'s) or a zip of it',
     '  --text T            the text to classify',
     '  --text-pair T       second text of sentence-pair tasks',
     '  --max-length L      most tokens (default 128, as train)',
@@ -37,9 +38,9 @@ export const predictCommand: Command = {
     const pair = values['text-pair'] as string | undefined;
     const maxLength = intFlag(values, 'max-length', 128, 8, 8192);
     await startBackend(values, ctx);
-    const saved = readSavedAdapter(await readAdapterFolder(path), path);
+    const files = await readAdapterFiles(path);
     const encoder = await loadEncoder(endpointFrom(values), model);
-    const adapter = restoreAdapter(encoder.config, saved);
+    const adapter = liveAdapter(encoder.config, importAdapter(files, { encoder: encoder.config, source: path }));
     try {
       const trainable = adapterTrainable(adapter, encoder.weights);
       const encoded = encoder.tokenizer.encode([text], pair === undefined ? undefined : [pair], { maxLength });

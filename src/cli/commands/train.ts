@@ -1,19 +1,19 @@
 import { join, resolve } from 'node:path';
 import { REAL_HUB, type HubEndpoint, offlineHub } from '../../hub/endpoint.ts';
 import { createAdapter } from '../../core/adapters/adapter.ts';
+import { adapterExportOf, dataSplitsOf } from '../../core/export/from-adapter.ts';
+import { writeAdapterHubFolder } from '../../core/export/node-files.ts';
 import { resolveAdapterConfig } from '../../core/adapters/config.ts';
 import { initBackend } from '../../core/backend/init-backend.ts';
 import { type DatasetReport, ExampleStream, type SplitPart, inspectDataset, openHubDataset } from '../../core/data/index.ts';
 import { loadEncoder } from '../../core/model/index.ts';
-import { writeAdapterFolder } from '../../core/train/adapter-folder.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { TrainingControl } from '../../core/train/control.ts';
 import { datasetBatches, tokenizeWith } from '../../core/train/dataset-batches.ts';
 import { DirectoryCheckpointStore } from '../../core/train/directory-checkpoint-store.ts';
 import type { TrainEvent } from '../../core/train/events.ts';
 import type { EvalMetrics } from '../../core/train/metrics.ts';
-import { savedAdapterFiles } from '../../core/train/saved-adapter.ts';
-import { train } from '../../core/train/trainer.ts';
+import { type TrainOptions, train } from '../../core/train/trainer.ts';
 import { type Command, type CommandContext, UsageError, intFlag, report } from '../cli-io.ts';
 
 /** A flag that must be a finite number within [min, max]. */
@@ -101,7 +101,7 @@ function humanReporter(ctx: CommandContext): (event: TrainEvent) => void {
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train an adapter and head on a Hub dataset; writes adapter_config.json + adapter.safetensors',
+  summary: 'train an adapter and head on a Hub dataset; writes the AdapterHub folder (save_adapter\'s files + README)',
   usage: [
     'Usage: adapter-studio train --model ID --dataset ID --out DIR [flags] [--json]',
     '',
@@ -116,6 +116,7 @@ export const trainCommand: Command = {
     '  --method M               adapter config: a preset (seq_bn, double_seq_bn, par_bn, lora, ia3, prefix_tuning...)',
     '                           or a config string such as "seq_bn[reduction_factor=8]" (default seq_bn)',
     '  --reduction-factor N     bottleneck reduction factor (bottleneck methods)',
+    '  --adapter-drop           AdapterDrop: each step skips the adapters of a random number of first layers',
     '  --name NAME              adapter name (default: the dataset name)',
     '  --lr X                   peak learning rate (default 1e-4)',
     '  --epochs N | --max-steps N   length of training (default 3 epochs)',
@@ -128,7 +129,7 @@ export const trainCommand: Command = {
     '  --patience N             stop after N evaluations without a better accuracy (mse for regression)',
     '  --seed S                 seed of the initial weights, data order and dropout (default 42)',
     '  --hub URL                Hub-compatible base URL (default: huggingface.co)',
-    '  --out DIR                where the adapter (and checkpoints/) are written',
+    '  --out DIR                where the adapter folder (and checkpoints/) are written',
     '  --resume                 continue from DIR/checkpoints with the same flags',
     backendUsage,
     '',
@@ -146,6 +147,7 @@ export const trainCommand: Command = {
     'label-column': { type: 'string' },
     method: { type: 'string' },
     'reduction-factor': { type: 'string' },
+    'adapter-drop': { type: 'boolean' },
     name: { type: 'string' },
     lr: { type: 'string' },
     epochs: { type: 'string' },
@@ -223,16 +225,17 @@ export const trainCommand: Command = {
         adapter.summary(),
       ]);
       const human = humanReporter(ctx);
-      const result = await train(adapterTrainable(adapter, encoder.weights), batches, {
+      const options = {
         learningRate: numberFlag(values, 'lr', 1e-4, Number.MIN_VALUE),
         ...(values['max-steps'] !== undefined ? { maxSteps: intFlag(values, 'max-steps', 1, 1) } : { epochs: intFlag(values, 'epochs', 3, 1) }),
         gradientAccumulation: intFlag(values, 'gradient-accumulation', 1, 1, 1024),
         warmupRatio: numberFlag(values, 'warmup-ratio', 0, 0, 1),
-        adamW: { weightDecay: numberFlag(values, 'weight-decay', 0.01, 0) },
         ...(values['eval-steps'] !== undefined ? { evalEverySteps: intFlag(values, 'eval-steps', 1, 1) } : {}),
         ...(values.patience !== undefined ? { earlyStoppingPatience: intFlag(values, 'patience', 1, 1) } : {}),
         seed,
-      }, {
+      } satisfies TrainOptions;
+      const weightDecay = numberFlag(values, 'weight-decay', 0.01, 0);
+      const result = await train(adapterTrainable(adapter, encoder.weights, { adapterDrop: values['adapter-drop'] === true }), batches, { ...options, adamW: { weightDecay } }, {
         control,
         store: new DirectoryCheckpointStore(join(out, 'checkpoints')),
         resume: values.resume === true,
@@ -249,7 +252,18 @@ export const trainCommand: Command = {
         ]);
         return 130;
       }
-      await writeAdapterFolder(adapterDir, savedAdapterFiles(adapter));
+      const { loss, accuracy, macroF1, mse, pearson } = result.best ?? {};
+      const bestMetrics = Object.fromEntries(Object.entries({ loss, accuracy, macroF1, mse, pearson }).filter(([, v]) => v !== undefined)) as Record<string, number>;
+      await writeAdapterHubFolder(adapterDir, adapterExportOf(adapter, {
+        dataset,
+        ...(data.config === undefined ? {} : { config: data.config }),
+        splits: dataSplitsOf(data.plan.train, validation),
+        textColumns: [mapping.text, ...(mapping.textPair ? [mapping.textPair] : [])],
+        labelColumn: mapping.label,
+        labelKind: mapping.labelKind,
+        hyperparameters: { ...options, batchSize, maxLength, weightDecay },
+        ...(result.best ? { bestMetrics, bestStep: result.bestStep } : {}),
+      }));
       const final = {
         kind: 'result',
         best: result.best,

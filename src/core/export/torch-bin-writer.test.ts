@@ -8,17 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { toHalfBits } from '../../fixtures/half-float.ts';
 import { Prng } from '../../fixtures/prng.ts';
+import { findTorchPython } from './test-support.ts';
 import { crc32, TorchBinWriteError, writeTorchBin, type TorchBinTensor } from './torch-bin-writer.ts';
-
-/** First python with torch: $PYTHON, python3 on PATH, or Debian's /usr/bin/python3 (pyenv shims may hide it). */
-function findTorchPython(): string | null {
-  for (const candidate of [process.env.PYTHON, 'python3', '/usr/bin/python3']) {
-    if (!candidate) continue;
-    const probe = spawnSync(candidate, ['-c', 'import torch'], { encoding: 'utf8' });
-    if (probe.status === 0) return candidate;
-  }
-  return null;
-}
 
 const python = findTorchPython();
 const MISSING = 'python3 with torch is missing: install it with `apt-get install -y python3-torch` (torch.load is the reference reader).';

@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import * as tf from '@tensorflow/tfjs';
+import { zipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningHubServer, startHubServer } from '../../hub-server/index.ts';
+import { offlineHub } from '../../hub/endpoint.ts';
+import { createAdapter } from '../../core/adapters/adapter.ts';
+import { readTrainingRecord } from '../../core/export/model-card.ts';
+import { resolveAdapterConfig } from '../../core/adapters/config.ts';
+import { loadEncoder } from '../../core/model/index.ts';
+import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
+import { DirectoryCheckpointStore } from '../../core/train/directory-checkpoint-store.ts';
+import type { TrainEvent } from '../../core/train/events.ts';
+import { projectRoot } from '../../server/app-build.ts';
+import { main } from '../main.ts';
+
+let server: RunningHubServer;
+let dir: string;
+
+beforeAll(async () => {
+  const root = process.env.ADAPTER_STUDIO_FIXTURES;
+  if (!root) throw new Error('ADAPTER_STUDIO_FIXTURES is not set: the vitest globalSetup generates the fixtures');
+  server = await startHubServer({ root, port: 0 });
+  dir = mkdtempSync(join(tmpdir(), 'adapter-studio-cli-train-'));
+});
+afterAll(async () => {
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function runCli(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err: err.join('\n') };
+}
+
+const MODEL = 'adapter-studio/tiny-bert';
+const DATASET = 'adapter-studio/tiny-sentiment';
+const softmax = (logits: number[]) => {
+  const max = Math.max(...logits);
+  const exps = logits.map((z) => Math.exp(z - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+};
+
+describe('adapter-studio train → predict → eval', () => {
+  it('trains seq_bn on tiny-sentiment, and predict / eval reproduce the trainer\'s own results', async () => {
+    const out = join(dir, 'sentiment');
+    const trained = await runCli(['train', '--model', MODEL, '--dataset', DATASET, '--method', 'seq_bn', '--epochs', '2', '--lr', '1e-3', '--hub', server.url, '--out', out, '--json']);
+    expect(trained.code).toBe(0);
+    expect(trained.err).not.toMatch(/error/i);
+    const lines = trained.out.map((l) => JSON.parse(l));
+    const start = lines[0];
+    expect(start).toMatchObject({ kind: 'start', model: MODEL, task: 'classification', labelNames: ['negative', 'positive'], validation: 'split "validation"', batchesPerEpoch: 75 });
+    const events = lines.slice(1, -1) as TrainEvent[];
+    const progress = events.filter((e) => e.kind === 'progress');
+    expect(progress.map((p) => p.step)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1)); // 1200 rows / 16 × 2 epochs
+    expect(progress.every((p) => Number.isFinite(p.loss) && p.samplesPerSecond > 0)).toBe(true);
+    const evals = events.filter((e) => e.kind === 'eval');
+    expect(evals.map((e) => [e.step, e.metrics.examples])).toEqual([[75, 200], [150, 200]]);
+    const result = lines.at(-1);
+    expect(result).toMatchObject({ kind: 'result', stopReason: 'completed', steps: 150, adapterDir: out, labelNames: ['negative', 'positive'] });
+    const bestEval = evals.reduce((best, e) => (e.metrics.accuracy! > best.metrics.accuracy! ? e : best));
+    expect(result.bestStep).toBe(bestEval.step);
+    expect(result.best).toEqual(bestEval.metrics);
+    // Not asserted: ≥ 90% accuracy. The fixture tiny-bert is randomly initialised (N(0, 0.02), "it has learnt
+    // nothing"), so its CLS state carries ~0.4% of the sentence's signal and seq_bn stays at chance here.
+
+    // The AdapterHub folder save_adapter writes (the export module's files), with the training record in its card.
+    const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+    expect(config).toMatchObject({
+      name: 'tiny-sentiment', model_name: MODEL, model_type: 'bert', model_class: 'BertAdapterModel', hidden_size: 64, version: 'adapters.1.2.0',
+      config: { reduction_factor: 16, non_linearity: 'relu', output_adapter: true, mh_adapter: false },
+    });
+    expect(JSON.parse(readFileSync(join(out, 'head_config.json'), 'utf8')).config).toMatchObject({ head_type: 'classification', num_labels: 2, label2id: { negative: 0, positive: 1 } });
+    for (const file of ['pytorch_adapter.bin', 'adapter.safetensors', 'pytorch_model_head.bin', 'model_head.safetensors']) expect(existsSync(join(out, file)), file).toBe(true);
+    const training = readTrainingRecord(readFileSync(join(out, 'README.md'), 'utf8'));
+    expect(training).toMatchObject({
+      dataset: DATASET, splits: { train: 'train', validation: 'validation' }, textColumns: ['text'], labelColumn: 'label',
+      hyperparameters: { learningRate: 1e-3, epochs: 2, batchSize: 16, maxLength: 128, seed: 42 },
+      bestStep: result.bestStep, bestMetrics: { accuracy: result.best.accuracy },
+    });
+
+    // The trainer's own weights: its best checkpoint, run through the core directly.
+    const best = await new DirectoryCheckpointStore(join(out, 'checkpoints')).load('best');
+    expect(best!.state.best!.step).toBe(result.bestStep);
+    const encoder = await loadEncoder(offlineHub(server.url), MODEL);
+    const adapter = createAdapter(encoder.config, resolveAdapterConfig('seq_bn'), { name: 'tiny-sentiment', head: { numLabels: 2, id2label: ['negative', 'positive'] } });
+    const sentence = 'What a gripping, magnificent screenplay.';
+    let ownLogits: number[];
+    let ownIds: number[];
+    try {
+      adapter.loadAdapterStateDict(new Map(best!.parameters.map((p) => [p.name, { shape: p.shape, data: p.data }])));
+      const encoded = encoder.tokenizer.encode([sentence], undefined, { maxLength: 128 });
+      ownIds = Array.from(encoded.inputIds);
+      ownLogits = Array.from(tf.tidy(() => adapterTrainable(adapter, encoder.weights).logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));
+    } finally {
+      adapter.dispose();
+      encoder.dispose();
+    }
+
+    const predicted = await runCli(['predict', '--model', MODEL, '--adapter', out, '--text', sentence, '--hub', server.url, '--json']);
+    expect(predicted.code).toBe(0);
+    const prediction = JSON.parse(predicted.out[0]);
+    expect(prediction.input_ids).toEqual(ownIds);
+    prediction.logits.forEach((z: number, i: number) => expect(z).toBeCloseTo(ownLogits[i], 5));
+    softmax(ownLogits).forEach((p, i) => expect(prediction.probabilities[i]).toBeCloseTo(p, 5));
+    expect(prediction.label).toBe(['negative', 'positive'][ownLogits[1] > ownLogits[0] ? 1 : 0]);
+
+    // A zip of the folder works the same.
+    const zip = join(dir, 'sentiment.zip');
+    const inZip = ['adapter_config.json', 'adapter.safetensors', 'head_config.json', 'model_head.safetensors'];
+    writeFileSync(zip, zipSync(Object.fromEntries(inZip.map((file) => [`sentiment/${file}`, readFileSync(join(out, file))]))));
+    const fromZip = JSON.parse((await runCli(['predict', '--model', MODEL, '--adapter', zip, '--text', sentence, '--hub', server.url, '--json'])).out[0]);
+    expect(fromZip.logits).toEqual(prediction.logits);
+
+    const evaluated = await runCli(['eval', '--model', MODEL, '--adapter', out, '--dataset', DATASET, '--hub', server.url, '--json']);
+    expect(evaluated.code).toBe(0);
+    const metrics = JSON.parse(evaluated.out[0]);
+    expect(metrics).toMatchObject({ split: 'validation', metrics: { examples: 200, accuracy: result.best.accuracy, macroF1: result.best.macroF1 } });
+    expect(metrics.metrics.loss).toBeCloseTo(result.best.loss, 5);
+  });
+
+  it('Ctrl-C pauses at the next step with a checkpoint, and --resume continues from it', async () => {
+    const out = join(dir, 'interrupted');
+    const args = ['train', '--model', MODEL, '--dataset', DATASET, '--max-steps', '100', '--lr', '1e-3', '--hub', server.url, '--out', out, '--json'];
+    const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'adapter-studio.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: { kind: string; step?: number; reason?: string; stopReason?: string }[] = [];
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const event = JSON.parse(line);
+      lines.push(event);
+      if (event.kind === 'progress' && event.step === 1) child.kill('SIGINT');
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, stderr).toBe(130);
+    const pausedAt = lines.filter((e) => e.kind === 'progress').at(-1)!.step!;
+    expect(pausedAt).toBeLessThan(100);
+    expect(lines).toContainEqual(expect.objectContaining({ kind: 'checkpoint', reason: 'pause', step: pausedAt }));
+    expect(lines.at(-1)).toMatchObject({ kind: 'result', stopReason: 'cancelled', steps: pausedAt });
+    expect(existsSync(join(out, 'adapter_config.json'))).toBe(false);
+
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code).toBe(0);
+    const events = resumed.out.map((l) => JSON.parse(l));
+    expect(events).toContainEqual(expect.objectContaining({ kind: 'log', message: expect.stringContaining(`Resuming at step ${pausedAt} of 100`) }));
+    expect(events.find((e) => e.kind === 'progress').step).toBe(pausedAt + 1);
+    expect(events.at(-1)).toMatchObject({ kind: 'result', stopReason: 'completed', steps: 100 });
+    expect(existsSync(join(out, 'adapter.safetensors'))).toBe(true);
+  });
+
+  it('explains missing flags and a folder that is not an adapter', async () => {
+    const missing = await runCli(['train', '--model', MODEL, '--dataset', DATASET]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('Give --model ID, --dataset ID and --out DIR.');
+    const both = await runCli(['train', '--model', MODEL, '--dataset', DATASET, '--out', dir, '--epochs', '1', '--max-steps', '3']);
+    expect(both.err).toContain('either --epochs or --max-steps');
+    const empty = mkdtempSync(join(dir, 'empty-'));
+    const notAdapter = await runCli(['predict', '--model', MODEL, '--adapter', empty, '--text', 'hi', '--hub', server.url, '--json']);
+    expect(notAdapter.code).toBe(1);
+    expect(JSON.parse(notAdapter.out[0]).error).toMatchObject({ name: 'AdapterImportError', message: expect.stringContaining('holds no adapter_config.json') });
+  });
+});

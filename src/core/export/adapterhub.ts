@@ -1,0 +1,106 @@
+/**
+ * The folder `model.save_adapter(dir, name, with_head=True)` writes, plus a model card: adapter_config.json,
+ * pytorch_adapter.bin (torch.save, what `load_adapter(dir)` reads by default), adapter.safetensors (read with
+ * use_safetensors=True), and for the head named like the adapter head_config.json, pytorch_model_head.bin and
+ * model_head.safetensors. JSON as `json.dump(obj, f, indent=2, sort_keys=True)` with floats kept floats
+ * (loading.py WeightsLoaderHelper.save_weights_config / save_weights; configuration/model_adapters_config.py
+ * build_full_config).
+ */
+import { type AdapterConfig, resolveAdapterConfig } from '../adapters/config.ts';
+import { PYTHON_FLOAT_FIELDS, pythonJsonDumps } from '../adapters/python-json.ts';
+import { AdapterExportError } from './errors.ts';
+import { adapterHubModelCard } from './model-card.ts';
+import { type ModelTypeInfo, modelTypeInfo } from './model-types.ts';
+import { writeSafetensors } from './safetensors-writer.ts';
+import { writeTorchBin } from './torch-bin-writer.ts';
+import type { AdapterExport, AdapterFiles, ExportTensors } from './types.ts';
+
+/** The "version" written: `"adapters." + __version__`; ≥ 1.1.0 keeps the library from rewriting a LoRA's alpha. */
+export const ADAPTERS_VERSION = 'adapters.1.2.0';
+
+/** File names of adapters/utils.py. */
+export const ADAPTERHUB_FILE = {
+  config: 'adapter_config.json',
+  weights: 'pytorch_adapter.bin',
+  safeWeights: 'adapter.safetensors',
+  headConfig: 'head_config.json',
+  headWeights: 'pytorch_model_head.bin',
+  safeHeadWeights: 'model_head.safetensors',
+  card: 'README.md',
+} as const;
+
+/** Head config fields Python holds as floats (ClassificationHead's dropout_prob), besides the adapter configs' ones. */
+const HEAD_FLOAT_FIELDS: ReadonlySet<string> = new Set([...PYTHON_FLOAT_FIELDS, 'dropout_prob']);
+
+/** The substrings by which AdapterLoader.filter_func picks an adapter's tensors (loading.py). */
+export function adapterKeyMarkers(name: string): string[] {
+  return [`_adapters.${name}.`, `.adapters.${name}.`, `.prefix_tunings.${name}.`, `.prefix_gates.${name}.`, `.loras.${name}.`, `.refts.${name}.`, `.prompt_tunings.${name}.`, `.shared_parameters.${name}.`];
+}
+
+export interface AdapterHubOptions {
+  /** Where the model card's snippet loads the adapter from: a Hub repo id or a path (default "path/to/this/folder"). */
+  location?: string;
+}
+
+/** The adapter config resolved as the library's from_dict → to_dict would (every field, unknown ones dropped). */
+export function exportableAdapterConfig(exp: AdapterExport): AdapterConfig {
+  try {
+    return resolveAdapterConfig(exp.adapterConfig);
+  } catch (err) {
+    throw new AdapterExportError(`Adapter "${exp.name}" has a config the studio cannot export: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Checks that Python would load every tensor: full key prefix, the library's name markers, the head's prefix. */
+function checkKeys(exp: AdapterExport, info: ModelTypeInfo): void {
+  if (!/^[\w-]+$/.test(exp.name)) {
+    throw new AdapterExportError(`Adapter name "${exp.name}" cannot be written into torch state-dict keys; use letters, digits, "_" and "-".`);
+  }
+  if (exp.adapterTensors.size === 0) throw new AdapterExportError(`Adapter "${exp.name}" has no tensors to export.`);
+  const markers = adapterKeyMarkers(exp.name);
+  const ignored = [...exp.adapterTensors.keys()].filter((key) => !key.startsWith(`${info.basePrefix}.`) || !markers.some((m) => key.includes(m)));
+  if (ignored.length) {
+    throw new AdapterExportError(`Adapter "${exp.name}" has tensors Python's adapters library would not load into a ${info.adapterModelClass} (keys must start with "${info.basePrefix}." and name the adapter, e.g. ".adapters.${exp.name}."): ${ignored.slice(0, 5).join(', ')}${ignored.length > 5 ? ', ...' : ''}.`);
+  }
+  const headKeys = [...(exp.head?.tensors.keys() ?? [])];
+  const strayHead = headKeys.filter((key) => !key.startsWith(`heads.${exp.name}.`));
+  if (strayHead.length) throw new AdapterExportError(`Head tensors must be named "heads.${exp.name}.<i>.weight/bias" to load with adapter "${exp.name}"; got ${strayHead.join(', ')}.`);
+  for (const [key, t] of [...exp.adapterTensors, ...(exp.head?.tensors ?? [])]) {
+    if (t.data.length !== t.shape.reduce((a, b) => a * b, 1)) throw new AdapterExportError(`Tensor "${key}" has shape [${t.shape.join(', ')}] but ${t.data.length} values.`);
+  }
+}
+
+/** The metadata build_full_config puts around a config, sorted and dumped like json.dump(indent=2, sort_keys=True). */
+function configFile(exp: AdapterExport, info: ModelTypeInfo, config: unknown, floatFields?: ReadonlySet<string>): Uint8Array {
+  const json = {
+    config,
+    hidden_size: exp.hiddenSize,
+    model_class: info.adapterModelClass,
+    model_name: exp.modelName,
+    model_type: exp.modelType,
+    name: exp.name,
+    version: ADAPTERS_VERSION,
+  };
+  return new TextEncoder().encode(pythonJsonDumps(json, floatFields));
+}
+
+const torchTensors = (tensors: ExportTensors) => [...tensors].map(([name, t]) => ({ name, dtype: 'float32' as const, shape: t.shape, data: t.data }));
+const safeTensors = (tensors: ExportTensors) => [...tensors].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: t.data }));
+
+/** The files of the AdapterHub folder, by name. */
+export function adapterHubFiles(exp: AdapterExport, options: AdapterHubOptions = {}): AdapterFiles {
+  const info = modelTypeInfo(exp.modelType);
+  const config = exportableAdapterConfig(exp);
+  checkKeys(exp, info);
+  const files: AdapterFiles = new Map();
+  files.set(ADAPTERHUB_FILE.config, configFile(exp, info, config));
+  files.set(ADAPTERHUB_FILE.weights, writeTorchBin(torchTensors(exp.adapterTensors)));
+  files.set(ADAPTERHUB_FILE.safeWeights, writeSafetensors(safeTensors(exp.adapterTensors), null));
+  if (exp.head) {
+    files.set(ADAPTERHUB_FILE.headConfig, configFile(exp, info, exp.head.config, HEAD_FLOAT_FIELDS));
+    files.set(ADAPTERHUB_FILE.headWeights, writeTorchBin(torchTensors(exp.head.tensors)));
+    files.set(ADAPTERHUB_FILE.safeHeadWeights, writeSafetensors(safeTensors(exp.head.tensors), null));
+  }
+  files.set(ADAPTERHUB_FILE.card, new TextEncoder().encode(adapterHubModelCard(exp, config, options.location ?? 'path/to/this/folder')));
+  return files;
+}

@@ -1,0 +1,30 @@
+/** Builds the plain export description from a live adapter and the studio's split plan (types only: no tfjs here). */
+import type { AdapterModel } from '../adapters/adapter.ts';
+import type { SplitPart } from '../data/split-plan.ts';
+import type { AdapterExport, DataSplits, TrainingRecord } from './types.ts';
+
+/** The adapter's weights (host copies, torch layout), config and base-model metadata, plus how it was trained. */
+export function adapterExportOf(adapter: AdapterModel, training?: TrainingRecord): AdapterExport {
+  const encoder = adapter.encoderConfig;
+  return {
+    name: adapter.name,
+    modelName: encoder.repoId,
+    modelType: encoder.modelType,
+    hiddenSize: encoder.hiddenSize,
+    adapterConfig: adapter.config as unknown as Record<string, unknown>,
+    adapterTensors: adapter.adapterStateDict(),
+    ...(adapter.head ? { head: { config: adapter.head.config as unknown as Record<string, unknown>, tensors: adapter.headStateDict() } } : {}),
+    ...(training ? { training } : {}),
+  };
+}
+
+/** The training and validation parts of a split plan as the record's DataSplits. */
+export function dataSplitsOf(train: SplitPart, validation: SplitPart): DataSplits {
+  return {
+    train: train.split,
+    validation: validation.split,
+    ...(train.take === 'kept' && train.holdOut ? { heldOut: { share: train.holdOut.share, seed: train.holdOut.seed } } : {}),
+    ...(train.maxExamples !== undefined ? { maxTrainExamples: train.maxExamples } : {}),
+    ...(validation.maxExamples !== undefined ? { maxValidationExamples: validation.maxExamples } : {}),
+  };
+}

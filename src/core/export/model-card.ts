@@ -1,0 +1,219 @@
+/**
+ * README.md model cards: Hub metadata (YAML front matter), a Python usage snippet, the method and its config,
+ * and the studio's training setup and best metrics. The training record also rides along as JSON in an HTML
+ * comment (invisible on the Hub), so that an import gets it back.
+ */
+import { ADAPTER_PRESETS, type AdapterConfig, architectureOf, methodConfigs } from '../adapters/config.ts';
+import { pythonJsonDumps } from '../adapters/python-json.ts';
+import type { AdapterExport, HeadExport, TrainingRecord } from './types.ts';
+
+const TRAINING_MARKER = 'adapter-studio-training:';
+
+/** The ADAPTER_CONFIG_MAP preset the config equals, if any (its first, non-deprecated name). */
+export function presetNameOf(config: AdapterConfig): string | undefined {
+  const text = pythonJsonDumps(config);
+  return Object.entries(ADAPTER_PRESETS).find(([, make]) => pythonJsonDumps(make()) === text)?.[0];
+}
+
+/** A short human name of the method: the preset, or what the architecture is. */
+export function methodName(config: AdapterConfig): string {
+  const preset = presetNameOf(config);
+  const kinds = methodConfigs(config).map((c) => {
+    const arch = architectureOf(c);
+    if (arch === 'lora') return 'composition_mode' in c && c.composition_mode === 'scale' ? '(IA)³' : 'LoRA';
+    if (arch === 'bottleneck') return 'is_parallel' in c && c.is_parallel ? 'parallel bottleneck adapter' : 'bottleneck adapter';
+    return arch.replace('_', ' ');
+  });
+  const kind = kinds.join(' + ');
+  return preset ? `\`${preset}\` (${kind})` : kind;
+}
+
+/** Hub front matter lines (a YAML subset: scalars and lists of plain strings). */
+function frontMatter(fields: Record<string, string | string[] | undefined>): string {
+  const quote = (s: string) => (/^[\w./+-]+$/.test(s) && !/^(true|false|null|yes|no|~)$/i.test(s) ? s : JSON.stringify(s));
+  const lines = ['---'];
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) lines.push(`${key}:`, ...value.map((v) => `- ${quote(v)}`));
+    else lines.push(`${key}: ${quote(value)}`);
+  }
+  lines.push('---');
+  return lines.join('\n');
+}
+
+/** Label names by id from a head config's label2id (LABEL_i when absent). */
+export function headLabels(config: Record<string, unknown>): string[] {
+  const numLabels = Number(config.num_labels);
+  const label2id = (config.label2id ?? null) as Record<string, number> | null;
+  const names = Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
+  if (label2id) for (const [label, id] of Object.entries(label2id)) names[id] = label;
+  return names;
+}
+
+export function isRegressionHead(head: HeadExport): boolean {
+  return head.config.head_type === 'classification' && head.config.num_labels === 1;
+}
+
+function headSentence(head: HeadExport | undefined): string {
+  if (!head) return '';
+  if (isRegressionHead(head)) return ', with a regression head (one output)';
+  const type = String(head.config.head_type).replace(/_/g, ' ');
+  return `, with a ${type} head (labels: ${headLabels(head.config).join(', ')})`;
+}
+
+const hubLink = (id: string, kind: 'model' | 'dataset') => `[${id}](https://huggingface.co/${kind === 'dataset' ? 'datasets/' : ''}${id})`;
+
+/** ", trained with Adapter Studio on <dataset>" for adapters the studio trained; empty for others. */
+function trainedOn(training: TrainingRecord | undefined): string {
+  if (!training) return '';
+  return `, trained with Adapter Studio on ${hubLink(training.dataset, 'dataset')}${training.config ? ` (config \`${training.config}\`)` : ''}`;
+}
+
+const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+
+/** The training setup, hyperparameters and best metrics as markdown, ending with the machine-readable record. */
+export function trainingSection(training: TrainingRecord): string {
+  const h = training.hyperparameters;
+  const s = training.splits;
+  const validation = s.heldOut && s.validation === s.train
+    ? `${Math.round(s.heldOut.share * 1000) / 10}% of \`${s.validation}\` held out (seed ${s.heldOut.seed})`
+    : `\`${s.validation}\``;
+  const rows: [string, string][] = [
+    ['Dataset', `${hubLink(training.dataset, 'dataset')}${training.config ? `, config \`${training.config}\`` : ''}`],
+    ['Training split', `\`${s.train}\`${s.heldOut ? ' minus the held-out rows' : ''}${s.maxTrainExamples ? `, first ${s.maxTrainExamples} examples` : ''}`],
+    ['Validation', `${validation}${s.maxValidationExamples ? `, first ${s.maxValidationExamples} examples` : ''}`],
+    ['Text column(s)', training.textColumns.map((c) => `\`${c}\``).join(' + ')],
+    ['Label column', `\`${training.labelColumn}\` (${training.labelKind})`],
+    ['Learning rate', String(h.learningRate)],
+    ['Batch size', `${h.batchSize}${h.gradientAccumulation && h.gradientAccumulation > 1 ? ` × ${h.gradientAccumulation} accumulation steps` : ''}`],
+    [h.maxSteps !== undefined ? 'Steps' : 'Epochs', String(h.maxSteps ?? h.epochs ?? 3)],
+    ['Max length', `${h.maxLength} tokens`],
+    ['Schedule', `${h.schedule ?? 'linear'}, ${h.warmupSteps ? `${h.warmupSteps} warmup steps` : `warmup ratio ${h.warmupRatio ?? 0}`}`],
+    ['Weight decay', String(h.weightDecay ?? 0.01)],
+    ['Max grad norm', String(h.maxGradNorm ?? 1)],
+    ['Seed', String(h.seed)],
+  ];
+  if (h.evalEverySteps) rows.push(['Evaluated', `every ${h.evalEverySteps} steps and each epoch`]);
+  if (h.earlyStoppingPatience) rows.push(['Early stopping', `after ${h.earlyStoppingPatience} evaluations without improvement`]);
+  const lines = ['## Training', '', 'Trained in the browser with Adapter Studio (AdamW, the base model frozen).', '', row(['Setting', 'Value']), row(['---', '---']), ...rows.map(([k, v]) => row([k, v]))];
+  if (training.bestMetrics && Object.keys(training.bestMetrics).length) {
+    lines.push('', `### Best validation metrics${training.bestStep !== undefined ? ` (step ${training.bestStep})` : ''}`, '', row(['Metric', 'Value']), row(['---', '---']));
+    for (const [metric, value] of Object.entries(training.bestMetrics)) lines.push(row([metric, Number.isInteger(value) ? String(value) : value.toFixed(4)]));
+  }
+  // The record as JSON in a comment; "--" (which would end the comment) is escaped inside JSON strings.
+  lines.push('', `<!-- ${TRAINING_MARKER} ${JSON.stringify(training).replace(/--/g, '\\u002d\\u002d')} -->`);
+  return lines.join('\n');
+}
+
+/** The training record a card written here carries, or undefined. */
+export function readTrainingRecord(card: string): TrainingRecord | undefined {
+  const match = new RegExp(`<!-- ${TRAINING_MARKER} (.*?) -->`).exec(card);
+  if (!match) return undefined;
+  try {
+    return JSON.parse(match[1]) as TrainingRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Python that prints the prediction for one text with the adapter's head. */
+function predictionLines(exp: AdapterExport, logits: string): string[] {
+  if (!exp.head) return [`outputs = ${logits.replace('.logits', '')}  # no head was saved: hidden states only`];
+  if (isRegressionHead(exp.head)) return [`print(${logits}.item())`];
+  if (exp.head.config.head_type === 'multilabel_classification') return [`print((${logits}.sigmoid() > 0.5).nonzero())  # the predicted label ids`];
+  return [`print(${logits}.argmax(-1).item())  # the predicted label id`];
+}
+
+/** README.md of the AdapterHub folder; `location` is what the snippet passes to load_adapter. */
+export function adapterHubModelCard(exp: AdapterExport, config: AdapterConfig, location: string): string {
+  const preset = presetNameOf(config);
+  const training = exp.training;
+  const header = frontMatter({
+    base_model: exp.modelName,
+    library_name: 'adapter-transformers',
+    tags: ['adapter-transformers', 'adapters', exp.modelType, preset ?? architectureOf(config)],
+    datasets: training ? [training.dataset] : undefined,
+  });
+  const lines = [
+    header,
+    '',
+    `# Adapter \`${exp.name}\` for ${exp.modelName}`,
+    '',
+    `A ${methodName(config)} for ${hubLink(exp.modelName, 'model')}${trainedOn(training)}${headSentence(exp.head)}.`,
+    'It loads with the **[Adapters](https://github.com/adapter-hub/adapters)** library.',
+    '',
+    '## Usage',
+    '',
+    '```',
+    'pip install -U adapters',
+    '```',
+    '',
+    '```python',
+    'from adapters import AutoAdapterModel',
+    'from transformers import AutoTokenizer',
+    '',
+    `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(exp.modelName)})`,
+    `model = AutoAdapterModel.from_pretrained(${JSON.stringify(exp.modelName)})`,
+    `name = model.load_adapter(${JSON.stringify(location)})  # this folder, or the Hub repo id it was pushed to`,
+    `model.set_active_adapters(name)${exp.head ? '  # also activates the head of the same name' : ''}`,
+    '',
+    training?.textColumns.length === 2
+      ? 'inputs = tokenizer("A man is playing a guitar.", "Someone is making music.", return_tensors="pt")'
+      : 'inputs = tokenizer("Adapters are lightweight!", return_tensors="pt")',
+    ...predictionLines(exp, 'model(**inputs).logits'),
+    ...(exp.head && !isRegressionHead(exp.head) ? ['print(model.get_labels_dict(name))  # label names by id'] : []),
+    '```',
+    '',
+    '`load_adapter` reads `pytorch_adapter.bin`; `model.load_adapter(path, use_safetensors=True)` reads `adapter.safetensors` instead.',
+    '',
+    '## Adapter',
+    '',
+    row(['', '']),
+    row(['---', '---']),
+    row(['Method', methodName(config)]),
+    row(['Base model', `${exp.modelName} (${exp.modelType}, hidden size ${exp.hiddenSize})`]),
+    ...(exp.head ? [row(['Head', `${String(exp.head.config.head_type).replace(/_/g, ' ')}, ${exp.head.config.num_labels} output(s), ${exp.head.config.layers} layer(s), ${exp.head.config.activation_function ?? 'no'} activation`])] : []),
+    '',
+    'Config (`config` in adapter_config.json):',
+    '',
+    '```json',
+    pythonJsonDumps(config),
+    '```',
+  ];
+  if (training) lines.push('', trainingSection(training));
+  return `${lines.join('\n')}\n`;
+}
+
+/** README.md of the PEFT folder, in the shape PEFT's own card metadata has (library_name peft, base_model, tags). */
+export function peftModelCard(exp: AdapterExport, peftType: 'LORA' | 'IA3', baseLoad: string[], unmapped: string[]): string {
+  const training = exp.training;
+  const header = frontMatter({
+    base_model: exp.modelName,
+    library_name: 'peft',
+    tags: [`base_model:adapter:${exp.modelName}`, ...(peftType === 'LORA' ? ['lora'] : ['ia3']), 'transformers'],
+    datasets: training ? [training.dataset] : undefined,
+  });
+  const lines = [
+    header,
+    '',
+    `# ${peftType === 'LORA' ? 'LoRA' : '(IA)³'} adapter \`${exp.name}\` for ${exp.modelName}`,
+    '',
+    `An adapter for ${hubLink(exp.modelName, 'model')}${trainedOn(training)}${headSentence(exp.head)}, exported for 🤗 PEFT by Adapter Studio.`,
+    '',
+    '## Usage',
+    '',
+    '```',
+    'pip install -U peft transformers',
+    '```',
+    '',
+    '```python',
+    'from peft import PeftModel',
+    ...baseLoad,
+    'model = PeftModel.from_pretrained(base, "path/to/this/folder")  # or the Hub repo id it was pushed to',
+    '```',
+  ];
+  if (unmapped.length) lines.push('', '## Not carried over', '', ...unmapped.map((u) => `- ${u}`));
+  if (training) lines.push('', trainingSection(training));
+  lines.push('', '### Framework versions', '', '- PEFT 0.10 or newer');
+  return `${lines.join('\n')}\n`;
+}

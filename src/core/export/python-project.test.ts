@@ -1,0 +1,136 @@
+// Reference: the training record given to the exporter (the values train.py must embed, written out by hand
+// below), the studio's own hold-out rule (src/core/data/split-plan.ts isHeldOut, which train.py re-implements),
+// and Python itself: the script must compile, run its argument parser, and its data helpers are executed here.
+// The `adapters` package cannot be installed here, so main() is not run.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isHeldOut } from '../data/split-plan.ts';
+import { pythonProjectFiles, trainingScript } from './python-project.ts';
+import { ENCODERS, TRAINING, randomExport, runPython } from './test-support.ts';
+
+const PYTHON = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['--version']).status === 0);
+if (!PYTHON && process.env.CI) throw new Error('python3 is missing; CI requires it to check train.py.');
+
+const exp = randomExport(ENCODERS.roberta, 'seq_bn[reduction_factor=4]', { labels: ['no', 'yes'], training: TRAINING });
+const work = mkdtempSync(join(tmpdir(), 'python-project-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Writes a train.py into its own folder and returns the folder. */
+function writeScript(script: string): string {
+  const dir = mkdtempSync(join(work, 'p-'));
+  writeFileSync(join(dir, 'train.py'), script);
+  return dir;
+}
+
+const CONSTANTS = ['BASE_MODEL', 'ADAPTER_DIR', 'DATASET', 'DATASET_CONFIG', 'TRAIN_SPLIT', 'VALIDATION_SPLIT', 'HELD_OUT_SHARE', 'HELD_OUT_SEED', 'MAX_TRAIN_EXAMPLES',
+  'MAX_VALIDATION_EXAMPLES', 'TEXT_COLUMN', 'TEXT_PAIR_COLUMN', 'LABEL_COLUMN', 'LABEL_KIND', 'LABELS', 'MAX_LENGTH', 'LEARNING_RATE', 'NUM_EPOCHS', 'MAX_STEPS', 'BATCH_SIZE',
+  'GRADIENT_ACCUMULATION', 'WARMUP_RATIO', 'WARMUP_STEPS', 'WEIGHT_DECAY', 'LR_SCHEDULER', 'MAX_GRAD_NORM', 'SEED', 'EVAL_STEPS', 'EARLY_STOPPING_PATIENCE', 'METRIC_FOR_BEST', 'GREATER_IS_BETTER'];
+
+/** The module's constants (with Python type names for the numbers), imported from `dir`. */
+function constants(dir: string): Record<string, { value: unknown; type: string }> {
+  return runPython(PYTHON!, `
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import train
+names = json.loads(sys.argv[2])
+print(json.dumps({n: {"value": getattr(train, n), "type": type(getattr(train, n)).__name__} for n in names if hasattr(train, n)}))
+`, [dir, JSON.stringify(CONSTANTS)]);
+}
+
+describe('the Python project', () => {
+  it('holds the AdapterHub export under adapter/, train.py, requirements.txt and a README', () => {
+    const files = pythonProjectFiles(exp);
+    expect([...files.keys()].sort()).toEqual([
+      'README.md', 'adapter/README.md', 'adapter/adapter.safetensors', 'adapter/adapter_config.json', 'adapter/head_config.json', 'adapter/model_head.safetensors',
+      'adapter/pytorch_adapter.bin', 'adapter/pytorch_model_head.bin', 'requirements.txt', 'train.py',
+    ]);
+    const requirements = new TextDecoder().decode(files.get('requirements.txt')).split('\n').map((l) => l.split(/[<>=\s]/)[0]).filter(Boolean);
+    expect(requirements).toEqual(expect.arrayContaining(['adapters', 'datasets', 'accelerate', 'evaluate']));
+    expect(new TextDecoder().decode(files.get('adapter/README.md'))).toContain('model.load_adapter("./adapter")');
+  });
+
+  it('refuses adapters without a training record or a head', () => {
+    expect(() => trainingScript({ ...exp, training: undefined })).toThrow(/carries no training setup/);
+    expect(() => trainingScript({ ...exp, head: undefined })).toThrow(/no prediction head/);
+  });
+
+  it.skipIf(!PYTHON)('compiles (py_compile), answers --help without the heavy imports, and embeds the exact setup', () => {
+    const script = trainingScript(exp);
+    const dir = writeScript(script);
+    const compiled = spawnSync(PYTHON!, ['-m', 'py_compile', join(dir, 'train.py')], { encoding: 'utf8' });
+    expect(compiled.stderr).toBe('');
+    expect(compiled.status).toBe(0);
+    const help = spawnSync(PYTHON!, [join(dir, 'train.py'), '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('accelerate launch train.py');
+
+    const got = Object.fromEntries(Object.entries(constants(dir)).map(([k, v]) => [k, v.value]));
+    expect(got).toEqual({
+      BASE_MODEL: 'acme/roberta-small', ADAPTER_DIR: './adapter', DATASET: 'acme/reviews', DATASET_CONFIG: 'default', TRAIN_SPLIT: 'train',
+      VALIDATION_SPLIT: 'train', HELD_OUT_SHARE: 0.1, HELD_OUT_SEED: 42, MAX_TRAIN_EXAMPLES: 5000, MAX_VALIDATION_EXAMPLES: null,
+      TEXT_COLUMN: 'review', TEXT_PAIR_COLUMN: null, LABEL_COLUMN: 'stars', LABEL_KIND: 'string', LABELS: ['no', 'yes'], MAX_LENGTH: 128,
+      LEARNING_RATE: 0.0001, NUM_EPOCHS: 4, BATCH_SIZE: 32, GRADIENT_ACCUMULATION: 2, WARMUP_RATIO: 0.06, WARMUP_STEPS: 0, WEIGHT_DECAY: 0.01, LR_SCHEDULER: 'linear',
+      MAX_GRAD_NORM: 1, SEED: 42, EVAL_STEPS: 200, EARLY_STOPPING_PATIENCE: 3, METRIC_FOR_BEST: 'accuracy', GREATER_IS_BETTER: true,
+    });
+    const types = constants(dir);
+    for (const name of ['LEARNING_RATE', 'WARMUP_RATIO', 'WEIGHT_DECAY', 'MAX_GRAD_NORM', 'HELD_OUT_SHARE']) expect(types[name].type, name).toBe('float');
+    for (const name of ['NUM_EPOCHS', 'BATCH_SIZE', 'MAX_LENGTH', 'SEED']) expect(types[name].type, name).toBe('int');
+    // The Trainer gets the studio's values through these names.
+    for (const arg of ['learning_rate=LEARNING_RATE', 'num_train_epochs=NUM_EPOCHS', 'gradient_accumulation_steps=GRADIENT_ACCUMULATION', 'warmup_ratio=WARMUP_RATIO', 'weight_decay=WEIGHT_DECAY', 'lr_scheduler_type=LR_SCHEDULER', 'max_grad_norm=MAX_GRAD_NORM', 'seed=SEED', 'metric_for_best_model=METRIC_FOR_BEST']) {
+      expect(script).toContain(arg);
+    }
+    expect(script).toContain('name = model.load_adapter(ADAPTER_DIR, set_active=True)');
+    expect(script).toContain('model.train_adapter(name)');
+    expect(script).toContain('trainer = AdapterTrainer(');
+  });
+
+  it.skipIf(!PYTHON)('writes regression, max-steps and constant-schedule setups', () => {
+    const regression = randomExport(ENCODERS.bert, 'lora', {
+      headOptions: { kind: 'regression' },
+      training: { ...TRAINING, labelKind: 'float', textColumns: ['sentence1', 'sentence2'], splits: { train: 'train', validation: 'validation' }, hyperparameters: { learningRate: 3e-4, batchSize: 8, maxLength: 64, maxSteps: 500, warmupSteps: 50, schedule: 'constant', seed: 1 } },
+    });
+    const dir = writeScript(trainingScript(regression));
+    const got = Object.fromEntries(Object.entries(constants(dir)).map(([k, v]) => [k, v.value]));
+    expect(got).toMatchObject({ LABEL_KIND: 'float', LABELS: [], METRIC_FOR_BEST: 'mse', GREATER_IS_BETTER: false, TEXT_PAIR_COLUMN: 'sentence2', HELD_OUT_SHARE: null, VALIDATION_SPLIT: 'validation', MAX_STEPS: 500, WARMUP_STEPS: 50, WARMUP_RATIO: 0, LR_SCHEDULER: 'constant_with_warmup', GRADIENT_ACCUMULATION: 1, WEIGHT_DECAY: 0.01 });
+    expect(got).not.toHaveProperty('NUM_EPOCHS');
+    expect(trainingScript(regression)).toContain('        max_steps=MAX_STEPS,');
+  });
+
+  it.skipIf(!PYTHON)('holds out exactly the rows the studio holds out, and reads labels as the studio does', () => {
+    const dir = writeScript(trainingScript(exp));
+    const rows = 3000;
+    const settings = [{ seed: 42, share: 0.1 }, { seed: 7, share: 0.35 }, { seed: 2 ** 31 - 1, share: 0.5 }];
+    const python = runPython<{ heldOut: boolean[][]; labels: Record<string, unknown[]> }>(PYTHON!, `
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import train
+settings = json.loads(sys.argv[2])
+held = [[train.is_held_out(i, s["share"], s["seed"]) for i in range(int(sys.argv[3]))] for s in settings]
+cases = [None, "", "yes", "no", "maybe", 1]
+labels = {"string": [train.to_label(v) for v in cases]}
+train.LABEL_KIND, train.LABELS = "int", ["0", "1", "2"]
+labels["int"] = [train.to_label(v) for v in [0, 2, 3, -1, 1.5, "2", True]]
+train.LABEL_KIND = "bool"
+labels["bool"] = [train.to_label(v) for v in [True, False, "true", "false", "x", 1]]
+train.LABEL_KIND = "float"
+labels["float"] = [train.to_label(v) for v in [2.5, "-1", "nan", "x", float("inf")]]
+labels["usable"] = [train.is_usable(e) for e in [{"review": "ok", "stars": 0}, {"review": "  ", "stars": 0}, {"review": 5, "stars": 1.5}]]
+print(json.dumps({"heldOut": held, "labels": labels}))
+`, [dir, JSON.stringify(settings), String(rows)]);
+    settings.forEach((holdOut, i) => {
+      const studio = Array.from({ length: rows }, (_, row) => isHeldOut(row, holdOut));
+      expect(python.heldOut[i]).toEqual(studio);
+      expect(studio.filter(Boolean).length / rows).toBeCloseTo(holdOut.share, 1);
+    });
+    expect(python.labels).toEqual({
+      string: [null, null, 1, 0, null, null],
+      int: [0, 2, null, null, null, 2, 1],
+      bool: [1, 0, 1, 0, null, null],
+      float: [2.5, -1, null, null, null],
+      usable: [true, false, true],
+    });
+  });
+});

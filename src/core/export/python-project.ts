@@ -1,0 +1,322 @@
+/**
+ * "Continue in Python": a folder with the AdapterHub export under adapter/, a train.py that reproduces the studio's
+ * setup (base model, method and config through the saved adapter, dataset, columns, split plan, hyperparameters)
+ * and keeps training it with the `adapters` library's AdapterTrainer, and a requirements.txt. train.py runs on one
+ * GPU (`python train.py`) or many (`accelerate launch train.py`); heavy imports happen inside main() so that the
+ * data helpers can be imported and checked on their own.
+ */
+import { pythonFloatRepr } from '../adapters/python-json.ts';
+import { adapterHubFiles, exportableAdapterConfig } from './adapterhub.ts';
+import { AdapterExportError } from './errors.ts';
+import { headLabels, methodName } from './model-card.ts';
+import type { AdapterExport, AdapterFiles } from './types.ts';
+
+/** Folder of the adapter inside the project (what train.py warm-starts from). */
+export const PROJECT_ADAPTER_DIR = 'adapter';
+
+/** A Python literal for `value` (numbers: ints stay ints). */
+function py(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : pythonFloatRepr(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(py).join(', ')}]`;
+  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}: ${py(v)}`).join(', ')}}`;
+}
+
+/** A Python float literal (0 → 0.0). */
+const pyFloat = (value: number) => pythonFloatRepr(value);
+
+/** The studio's metric names → the keys train.py's compute_metrics returns, and whether larger is better. */
+const METRICS: Record<string, [string, boolean]> = {
+  accuracy: ['accuracy', true], macroF1: ['macro_f1', true], pearson: ['pearson', true], mse: ['mse', false], loss: ['loss', false],
+};
+
+/** The schedule as transformers' lr_scheduler_type. */
+function schedulerType(schedule: string | undefined, warms: boolean): string {
+  if (schedule === 'cosine') return 'cosine';
+  if (schedule === 'constant') return warms ? 'constant_with_warmup' : 'constant';
+  return 'linear';
+}
+
+/** train.py for the export's training record. */
+export function trainingScript(exp: AdapterExport): string {
+  const t = exp.training;
+  if (!t) throw new AdapterExportError(`Adapter "${exp.name}" carries no training setup (dataset, columns, hyperparameters); continue-in-Python needs an adapter trained in the studio.`);
+  if (!exp.head) throw new AdapterExportError(`Adapter "${exp.name}" has no prediction head; the training script needs the head it was trained with.`);
+  const h = t.hyperparameters;
+  const regression = t.labelKind === 'float';
+  const metric = h.metricForBest ?? (regression ? 'mse' : 'accuracy');
+  const [metricKey, greaterIsBetter] = METRICS[metric] ?? METRICS.loss;
+  const warmup = h.warmupRatio ?? 0;
+  const method = methodName(exportableAdapterConfig(exp)).replace(/`/g, '');
+  const constants: [string, string, string?][] = [
+    ['BASE_MODEL', py(exp.modelName)],
+    ['ADAPTER_DIR', py(`./${PROJECT_ADAPTER_DIR}`), `the studio's export: ${method}, head included`],
+    ['DATASET', py(t.dataset)],
+    ['DATASET_CONFIG', py(t.config ?? null)],
+    ['TRAIN_SPLIT', py(t.splits.train)],
+    ['VALIDATION_SPLIT', py(t.splits.validation)],
+    ['HELD_OUT_SHARE', t.splits.heldOut ? pyFloat(t.splits.heldOut.share) : 'None', 'rows of TRAIN_SPLIT kept out of training (see is_held_out); they validate when VALIDATION_SPLIT is TRAIN_SPLIT'],
+    ['HELD_OUT_SEED', py(t.splits.heldOut?.seed ?? h.seed)],
+    ['MAX_TRAIN_EXAMPLES', py(t.splits.maxTrainExamples ?? null)],
+    ['MAX_VALIDATION_EXAMPLES', py(t.splits.maxValidationExamples ?? null)],
+    ['TEXT_COLUMN', py(t.textColumns[0])],
+    ['TEXT_PAIR_COLUMN', py(t.textColumns[1] ?? null)],
+    ['LABEL_COLUMN', py(t.labelColumn)],
+    ['LABEL_KIND', py(t.labelKind), 'classLabel / int: ids; string: index in LABELS; bool: 0/1; float: regression'],
+    ['LABELS', py(regression ? [] : headLabels(exp.head.config)), 'label names by id (the head\'s)'],
+    ['MAX_LENGTH', py(h.maxLength)],
+    ['LEARNING_RATE', pyFloat(h.learningRate)],
+    [h.maxSteps !== undefined ? 'MAX_STEPS' : 'NUM_EPOCHS', py(h.maxSteps ?? h.epochs ?? 3)],
+    ['BATCH_SIZE', py(h.batchSize), 'examples per optimizer step across all devices (before accumulation)'],
+    ['GRADIENT_ACCUMULATION', py(h.gradientAccumulation ?? 1)],
+    ['WARMUP_RATIO', pyFloat(warmup)],
+    ['WARMUP_STEPS', py(h.warmupSteps ?? 0), 'wins over WARMUP_RATIO when above 0'],
+    ['WEIGHT_DECAY', pyFloat(h.weightDecay ?? 0.01)],
+    ['LR_SCHEDULER', py(schedulerType(h.schedule, warmup > 0 || (h.warmupSteps ?? 0) > 0))],
+    ['MAX_GRAD_NORM', pyFloat(h.maxGradNorm ?? 1)],
+    ['SEED', py(h.seed)],
+    ['EVAL_STEPS', py(h.evalEverySteps ?? null), 'None: evaluate (and keep the best) once per epoch'],
+    ['EARLY_STOPPING_PATIENCE', py(h.earlyStoppingPatience ?? null)],
+    ['METRIC_FOR_BEST', py(metricKey)],
+    ['GREATER_IS_BETTER', py(greaterIsBetter)],
+  ];
+  const constantLines = constants.map(([name, value, comment]) => `${name} = ${value}${comment ? `  # ${comment}` : ''}`);
+  const best = t.bestMetrics ? Object.entries(t.bestMetrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ') : '';
+  const lengthArg = h.maxSteps !== undefined ? 'max_steps=MAX_STEPS' : 'num_train_epochs=NUM_EPOCHS';
+
+  return `"""Continue training the Adapter Studio adapter ${JSON.stringify(exp.name)} in Python, on one GPU or many.
+
+    pip install -r requirements.txt
+    python train.py                  # one GPU (or the CPU)
+    accelerate launch train.py       # every GPU of this machine (run \`accelerate config\` for more)
+
+It loads ${exp.modelName}, warm-starts from the adapter and head the studio trained (${PROJECT_ADAPTER_DIR}/),
+trains them further on the same data with the same hyperparameters using AdapterTrainer, keeps the best
+evaluation (${metricKey}), and saves it with model.save_adapter in the same AdapterHub format.${best ? `
+The studio's best validation metrics were: ${best}.` : ''}
+"""
+import argparse
+import os
+
+# The setup the studio used.
+${constantLines.join('\n')}
+
+_M32 = 0xFFFFFFFF
+
+
+def _fmix32(h):
+    """MurmurHash3's 32-bit finaliser (the studio's split-plan.ts fmix32)."""
+    h &= _M32
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _M32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _M32
+    h ^= h >> 16
+    return h
+
+
+def is_held_out(row, share=HELD_OUT_SHARE, seed=HELD_OUT_SEED):
+    """Whether row \`row\` of TRAIN_SPLIT is a validation row: the same seeded hash the studio uses."""
+    mixed = ((row * 0x9E3779B1) & _M32) ^ _fmix32(seed ^ (row >> 32))
+    return _fmix32(mixed) / 2**32 < share
+
+
+def to_label(value):
+    """The training target of a label cell, or None when the studio skips the row."""
+    if value is None or value == "":
+        return None
+    if LABEL_KIND == "float":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return number if number == number and abs(number) != float("inf") else None
+    if LABEL_KIND == "string":
+        return LABELS.index(str(value)) if str(value) in LABELS else None
+    if LABEL_KIND == "bool":
+        return 1 if value is True or value == "true" else 0 if value is False or value == "false" else None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not number.is_integer() or number < 0 or number >= len(LABELS):
+        return None
+    return int(number)
+
+
+def to_text(value):
+    """The text of a cell, or None when it is empty (the studio skips such rows)."""
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    if isinstance(value, (int, float)):
+        value = str(value)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def is_usable(example):
+    texts = [example[TEXT_COLUMN]] + ([example[TEXT_PAIR_COLUMN]] if TEXT_PAIR_COLUMN else [])
+    return all(to_text(t) is not None for t in texts) and to_label(example[LABEL_COLUMN]) is not None
+
+
+def load_splits():
+    """Training and validation rows as the studio picked them: hold-out, usable rows, then the first N."""
+    from datasets import load_dataset
+
+    raw = load_dataset(DATASET, DATASET_CONFIG)
+    train = raw[TRAIN_SPLIT]
+    validation = raw[VALIDATION_SPLIT]
+    if HELD_OUT_SHARE is not None:
+        if VALIDATION_SPLIT == TRAIN_SPLIT:
+            validation = train.filter(lambda _, i: is_held_out(i), with_indices=True)
+        train = train.filter(lambda _, i: not is_held_out(i), with_indices=True)
+
+    def usable(dataset, cap):
+        dataset = dataset.filter(is_usable)
+        return dataset if cap is None else dataset.select(range(min(cap, len(dataset))))
+
+    return usable(train, MAX_TRAIN_EXAMPLES), usable(validation, MAX_VALIDATION_EXAMPLES)
+
+
+def metrics_function():
+    import evaluate
+    import numpy as np
+
+    if LABEL_KIND == "float":
+        mse, pearson = evaluate.load("mse"), evaluate.load("pearsonr")
+
+        def compute(prediction):
+            predicted = np.asarray(prediction.predictions).reshape(-1)
+            targets = np.asarray(prediction.label_ids).reshape(-1)
+            return {
+                "mse": mse.compute(predictions=predicted, references=targets)["mse"],
+                "pearson": pearson.compute(predictions=predicted, references=targets)["pearsonr"],
+            }
+    else:
+        accuracy, f1 = evaluate.load("accuracy"), evaluate.load("f1")
+
+        def compute(prediction):
+            predicted = np.argmax(prediction.predictions, axis=-1)
+            targets = prediction.label_ids
+            return {
+                "accuracy": accuracy.compute(predictions=predicted, references=targets)["accuracy"],
+                "macro_f1": f1.compute(predictions=predicted, references=targets, average="macro")["f1"],
+            }
+    return compute
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output-dir", default="checkpoints", help="checkpoints of this run")
+    parser.add_argument("--save-to", default="adapter-continued", help="where the best adapter and head are saved")
+    args = parser.parse_args()
+
+    from adapters import AdapterTrainer, AutoAdapterModel
+    from transformers import AutoTokenizer, DataCollatorWithPadding, EarlyStoppingCallback, TrainingArguments
+
+    tokenizer = AutoTokenizer.from_pretrained(BASE_MODEL)
+
+    def encode(batch):
+        texts = [to_text(t) for t in batch[TEXT_COLUMN]]
+        pairs = [to_text(t) for t in batch[TEXT_PAIR_COLUMN]] if TEXT_PAIR_COLUMN else None
+        encoded = tokenizer(texts, pairs, truncation=True, max_length=MAX_LENGTH)
+        encoded["labels"] = [to_label(v) for v in batch[LABEL_COLUMN]]
+        return encoded
+
+    train, validation = load_splits()
+    train = train.map(encode, batched=True, remove_columns=train.column_names)
+    validation = validation.map(encode, batched=True, remove_columns=validation.column_names)
+
+    model = AutoAdapterModel.from_pretrained(BASE_MODEL)
+    name = model.load_adapter(ADAPTER_DIR, set_active=True)  # adapter ${JSON.stringify(exp.name)} and its head
+    model.train_adapter(name)  # freezes the base model; the adapter and the head train
+
+    # Keep the global batch of the studio run whatever the number of processes accelerate starts.
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    per_device = max(1, BATCH_SIZE // world_size)
+    if per_device * world_size != BATCH_SIZE:
+        print(f"BATCH_SIZE {BATCH_SIZE} does not split over {world_size} processes; using {per_device} per device.")
+    strategy = "steps" if EVAL_STEPS else "epoch"
+    training_args = TrainingArguments(
+        output_dir=args.output_dir,
+        learning_rate=LEARNING_RATE,
+        ${lengthArg},
+        per_device_train_batch_size=per_device,
+        per_device_eval_batch_size=per_device,
+        gradient_accumulation_steps=GRADIENT_ACCUMULATION,
+        warmup_ratio=WARMUP_RATIO,
+        warmup_steps=WARMUP_STEPS,
+        weight_decay=WEIGHT_DECAY,
+        lr_scheduler_type=LR_SCHEDULER,
+        max_grad_norm=MAX_GRAD_NORM,
+        seed=SEED,
+        eval_strategy=strategy,
+        save_strategy=strategy,
+        eval_steps=EVAL_STEPS,
+        save_steps=EVAL_STEPS,
+        load_best_model_at_end=True,
+        metric_for_best_model=METRIC_FOR_BEST,
+        greater_is_better=GREATER_IS_BETTER,
+        save_total_limit=2,
+        logging_steps=50,
+        report_to="none",
+    )
+    callbacks = [EarlyStoppingCallback(early_stopping_patience=EARLY_STOPPING_PATIENCE)] if EARLY_STOPPING_PATIENCE else []
+    trainer = AdapterTrainer(
+        model=model,
+        args=training_args,
+        train_dataset=train,
+        eval_dataset=validation,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=metrics_function(),
+        callbacks=callbacks,
+    )
+    trainer.train()
+    print(trainer.evaluate())
+    if trainer.is_world_process_zero():
+        model.save_adapter(args.save_to, name, with_head=True)
+        print(f"Saved adapter {name!r} with its head to {args.save_to}")
+
+
+if __name__ == "__main__":
+    main()
+`;
+}
+
+/** requirements.txt: the adapters library (which brings transformers and torch) and what train.py uses. */
+export const PYTHON_REQUIREMENTS = [
+  'adapters>=1.2.0',
+  'datasets>=2.19',
+  'accelerate>=0.26',
+  'evaluate>=0.4',
+  'scikit-learn  # accuracy and F1 through evaluate',
+  'scipy  # Pearson correlation through evaluate',
+  '',
+].join('\n');
+
+/** The project's files: adapter/ (the AdapterHub export), train.py, requirements.txt, README.md. */
+export function pythonProjectFiles(exp: AdapterExport): AdapterFiles {
+  const script = trainingScript(exp);
+  const files: AdapterFiles = new Map();
+  for (const [path, bytes] of adapterHubFiles(exp, { location: `./${PROJECT_ADAPTER_DIR}` })) files.set(`${PROJECT_ADAPTER_DIR}/${path}`, bytes);
+  files.set('train.py', new TextEncoder().encode(script));
+  files.set('requirements.txt', new TextEncoder().encode(PYTHON_REQUIREMENTS));
+  files.set('README.md', new TextEncoder().encode([
+    `# Continue training \`${exp.name}\` in Python`,
+    '',
+    `The adapter trained in Adapter Studio on ${exp.modelName} is in \`${PROJECT_ADAPTER_DIR}/\` (AdapterHub format; see its README).`,
+    '`train.py` trains it further with the same dataset, columns and hyperparameters.',
+    '',
+    '```',
+    'pip install -r requirements.txt',
+    'python train.py                # one GPU',
+    'accelerate launch train.py     # several GPUs',
+    '```',
+    '',
+    'The best adapter is saved to `adapter-continued/` (`--save-to` changes it); load it with',
+    '`AutoAdapterModel.from_pretrained(...).load_adapter("adapter-continued")`.',
+    '',
+  ].join('\n')));
+  return files;
+}

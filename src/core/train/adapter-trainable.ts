@@ -1,0 +1,53 @@
+/**
+ * The bridge from an adapter with a prediction head on a frozen encoder to the trainer's `TrainableModel`:
+ * parameters under their torch state-dict keys, logits from the adapted encoder and the head. The head's dropout
+ * draws its masks from the trainer's per-step seed, so a resumed run drops the same units as an uninterrupted one.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { AdapterModel } from '../adapters/adapter.ts';
+import { createAdapterDrop } from '../adapters/adapter-drop.ts';
+import { headForward } from '../adapters/head.ts';
+import { seededRandom } from '../adapters/parameters.ts';
+import type { EncoderWeights } from '../model/encoder.ts';
+import type { EncodedBatch } from '../model/tokenizer.ts';
+import type { BatchLike, ForwardOptions, Task, TrainableModel } from './trainable-model.ts';
+
+/** Token ids with their labels: what the data module's batches hold, or one encoded text to predict. */
+export type TokenBatch = EncodedBatch & BatchLike;
+
+/** The task an adapter's head trains for: a one-output head regresses, the others classify. */
+export function headTask(adapter: AdapterModel): Task {
+  const head = adapter.head;
+  if (!head) throw new TypeError(`Adapter "${adapter.name}" has no prediction head to train; create it with the "head" option.`);
+  if (head.kind === 'multilabel') throw new TypeError(`Adapter "${adapter.name}" has a multi-label head; the trainer handles single-label classification and regression.`);
+  return head.kind === 'regression' ? 'regression' : 'classification';
+}
+
+export interface AdapterTrainableOptions {
+  /**
+   * Dynamic AdapterDrop while training: each forward skips the adapters of the first k layers, k uniform in
+   * 0 … layers − 2 and drawn from the step's seed (so a resumed run skips the same layers).
+   */
+  adapterDrop?: boolean;
+}
+
+export function adapterTrainable(adapter: AdapterModel, weights: EncoderWeights, options: AdapterTrainableOptions = {}): TrainableModel<TokenBatch> {
+  const task = headTask(adapter);
+  const head = adapter.head!;
+  const variables = adapter.trainableVariables();
+  const byKey = new Map(variables.map((v) => [v.name, v]));
+  return {
+    task,
+    // createAdapter names each variable with its torch state-dict key.
+    parameters: variables.map((variable) => ({ name: variable.name, variable })),
+    logits(batch: TokenBatch, { training, seed }: ForwardOptions): tf.Tensor2D {
+      const random = seededRandom(seed);
+      const nextSeed = () => Math.floor(random() * 2 ** 31);
+      const skipLayers = training && options.adapterDrop ? createAdapterDrop(adapter.encoderConfig.numLayers, seed)() : undefined;
+      return tf.tidy(() => {
+        const encoded = adapter.encode(weights, batch, { training, skipLayers });
+        return headForward(head, encoded, (spec) => byKey.get(spec.key)!, training ? nextSeed : undefined);
+      });
+    },
+  };
+}

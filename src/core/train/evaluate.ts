@@ -1,0 +1,58 @@
+/** Evaluation of a model over a set of batches: mean loss and the task's metrics. */
+import * as tf from '@tensorflow/tfjs';
+import { exampleLosses } from './losses.ts';
+import { type EvalMetrics, accuracy, macroF1, meanSquaredError, pearson } from './metrics.ts';
+import type { BatchLike, Task, TrainableModel } from './trainable-model.ts';
+
+/** Index of the largest value of each row of a row-major [rows, width] array (the first on ties, as argmax). */
+export function argmaxRows(values: Float32Array, width: number): Int32Array {
+  const rows = values.length / width;
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < width; c++) if (values[r * width + c] > values[r * width + best]) best = c;
+    out[r] = best;
+  }
+  return out;
+}
+
+/** The metrics of a task from predictions (class ids or targets), labels and the summed example losses. */
+export function taskMetrics(task: Task, predictions: ArrayLike<number>, labels: ArrayLike<number>, lossSum: number): EvalMetrics {
+  const examples = labels.length;
+  const loss = examples === 0 ? NaN : lossSum / examples;
+  return task === 'classification'
+    ? { loss, accuracy: accuracy(predictions, labels), macroF1: macroF1(predictions, labels), examples }
+    : { loss, mse: meanSquaredError(predictions, labels), pearson: pearson(predictions, labels), examples };
+}
+
+export interface EvaluateOptions {
+  /** Asked before each batch; true stops the evaluation (it then resolves undefined). */
+  shouldStop?: () => boolean;
+}
+
+/** Runs the model in inference mode over `batches` and computes the metrics; undefined when stopped early. */
+export async function evaluate<B extends BatchLike>(model: TrainableModel<B>, batches: AsyncIterable<B>, options: EvaluateOptions = {}): Promise<EvalMetrics | undefined> {
+  const predictions: number[] = [];
+  const labels: number[] = [];
+  let lossSum = 0;
+  for await (const batch of batches) {
+    if (options.shouldStop?.()) return undefined;
+    const [logits, losses] = tf.tidy(() => {
+      const out = model.logits(batch, { training: false, seed: 0 });
+      return [out, exampleLosses(out, batch.labels, model.task)] as const;
+    });
+    try {
+      const [values, lossValues] = await Promise.all([logits.data() as Promise<Float32Array>, losses.data() as Promise<Float32Array>]);
+      const predicted = model.task === 'classification' ? argmaxRows(values, logits.shape[1]) : values;
+      for (let i = 0; i < batch.batch; i++) {
+        predictions.push(predicted[i]);
+        labels.push(batch.labels[i]);
+        lossSum += lossValues[i];
+      }
+    } finally {
+      logits.dispose();
+      losses.dispose();
+    }
+  }
+  return taskMetrics(model.task, predictions, labels, lossSum);
+}

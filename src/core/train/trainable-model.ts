@@ -1,0 +1,34 @@
+/** What the trainer needs of a model: its trainable parameters and logits for a batch. */
+import type * as tf from '@tensorflow/tfjs';
+import type { TrainableParameter } from './adamw.ts';
+
+/** Prediction task: cross-entropy over classes, or squared error of one target. */
+export type Task = 'classification' | 'regression';
+
+/** The part of a batch the trainer reads; models read the rest (token ids, features...). */
+export interface BatchLike {
+  /** Examples in the batch. */
+  batch: number;
+  /** [batch] class ids (classification) or targets (regression). */
+  labels: Int32Array | Float32Array;
+  /** Tokens that are not padding, for tokens per second (absent for models without tokens). */
+  realTokens?: number;
+}
+
+export interface ForwardOptions {
+  /** Training mode: dropout and AdapterDrop apply. */
+  training: boolean;
+  /** Seed of this forward's random draws (dropout masks), so a resumed run draws the same ones. */
+  seed: number;
+}
+
+export interface TrainableModel<B extends BatchLike> {
+  task: Task;
+  /** The parameters training updates (adapter and head), under their torch state-dict names. */
+  parameters: TrainableParameter[];
+  /**
+   * [batch, classes] logits (regression: [batch, 1] predicted targets). Called inside tf.variableGrads while
+   * training, so it must compute from the parameters' variables; the caller disposes the result.
+   */
+  logits(batch: B, options: ForwardOptions): tf.Tensor2D;
+}
