@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubEndpoint, offlineHub } from '../../hub/endpoint.ts';
 import { type RunningHubServer, startHubServer } from '../../hub-server/index.ts';
-import { initialValues } from '../../fixtures/model-weights.ts';
+import { INITIALIZER_RANGE, initialValues } from '../../fixtures/model-weights.ts';
 import { estimateParameters } from './config.ts';
 import type { EncoderOutput } from './encoder.ts';
 import { type LoadProgress, type LoadedEncoder, loadEncoder } from './load-encoder.ts';
@@ -83,11 +83,12 @@ describe('loadEncoder over HTTP: tfjs forward vs float64 reference within 1e-4',
 });
 
 describe('weights arrive with the values the fixture generator wrote', () => {
-  // The generator seeds each tensor by model_type and its checkpoint name (src/fixtures/model-weights.ts).
+  // The generator seeds each tensor by model_type and its checkpoint name (src/fixtures/model-weights.ts):
+  // embedding tables N(0, 0.02), linear weights N(0, 1/fan_in). (Word embeddings also get word meanings added.)
   // [repo, model_type, checkpoint name, canonical name, zeroed padding row of an embedding table]
   const cases: [string, string, string, string, number?][] = [
     ['tiny-bert', 'bert', 'bert.encoder.layer.1.attention.self.key.weight', 'encoder.layer.1.attention.self.key.weight'],
-    ['tiny-bert', 'bert', 'bert.embeddings.word_embeddings.weight', 'embeddings.word_embeddings.weight', 0],
+    ['tiny-bert', 'bert', 'bert.embeddings.token_type_embeddings.weight', 'embeddings.token_type_embeddings.weight'],
     ['tiny-bert-sharded', 'bert', 'encoder.layer.1.output.dense.weight', 'encoder.layer.1.output.dense.weight'],
     ['tiny-bert-bin', 'bert', 'bert.encoder.layer.0.intermediate.dense.weight', 'encoder.layer.0.intermediate.dense.weight'],
     ['tiny-distilbert', 'distilbert', 'distilbert.transformer.layer.1.attention.out_lin.weight', 'encoder.layer.1.attention.output.dense.weight'],
@@ -99,7 +100,8 @@ describe('weights arrive with the values the fixture generator wrote', () => {
     it(`${repo}: ${original} → ${canonical}`, async () => {
       const { tensors } = await loadEncoderWeights(ep, `adapter-studio/${repo}`);
       const tensor = tensors.get(canonical)!;
-      const expected = initialValues({ name: original, shape: tensor.shape, init: { kind: 'normal', paddingRow } }, modelType);
+      const std = /embeddings\.\w+_embeddings/.test(original) ? INITIALIZER_RANGE : 1 / Math.sqrt(tensor.shape[1]);
+      const expected = initialValues({ name: original, shape: tensor.shape, init: { kind: 'normal', std, paddingRow } }, modelType);
       expect(tensor.data).toEqual(expected);
     });
   }
