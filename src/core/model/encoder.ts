@@ -101,10 +101,20 @@ export interface EncoderHooks {
    */
   ffnOutput?(layer: number, h: tf.Tensor3D, x: tf.Tensor3D, ln: LayerNormFn): tf.Tensor3D;
   /**
-   * Prefix tuning: keys and values, each [prefixLength, hidden], prepended to layer `layer`'s projected
-   * keys and values for every sequence; every token may attend to them. Return undefined for no prefix.
+   * Prefix tuning: keys and values prepended to layer `layer`'s projected keys and values, each
+   * [prefixLength, hidden] (the same for every sequence) or [batch, prefixLength, hidden] (per sequence, e.g.
+   * gated by `x`, the layer's input [batch, seq, hidden]); every token may attend to them. Return undefined
+   * for no prefix.
    */
-  attentionPrefix?(layer: number): { key: tf.Tensor2D; value: tf.Tensor2D } | undefined;
+  attentionPrefix?(layer: number, x: tf.Tensor3D): { key: tf.Tensor2D | tf.Tensor3D; value: tf.Tensor2D | tf.Tensor3D } | undefined;
+  /**
+   * Replaces the embedding layer's output `e` [batch, seq, embedding] (after its LayerNorm, before ELECTRA's
+   * projection), e.g. prompt tuning prepends trained embeddings. Positions added to the sequence are always
+   * attended; they are inserted before the original tokens in the attention mask (the `adapters` library's
+   * prefix_attention_mask), so the returned [batch, seq + added, embedding] must keep the original tokens
+   * in order after any inserted prefix of the first token.
+   */
+  embeddingsOutput?(e: tf.Tensor3D, batch: EncodedBatch): tf.Tensor3D;
 }
 
 export interface EncoderOutput {
@@ -238,10 +248,10 @@ function selfAttention(l: number, x: tf.Tensor3D, w: EncoderLayerWeights, maskBi
   let k = project(hooks, l, 'k', x, w.key);
   let v = project(hooks, l, 'v', x, w.value);
   let bias = maskBias;
-  const prefix = hooks.attentionPrefix?.(l);
+  const prefix = hooks.attentionPrefix?.(l, x);
   if (prefix) {
-    const length = prefix.key.shape[0];
-    const tile = (t: tf.Tensor2D) => tf.tile(t.expandDims(0), [batch, 1, 1]) as tf.Tensor3D;
+    const length = prefix.key.shape[prefix.key.rank - 2];
+    const tile = (t: tf.Tensor2D | tf.Tensor3D) => (t.rank === 3 ? t : tf.tile(t.expandDims(0), [batch, 1, 1])) as tf.Tensor3D;
     k = tf.concat([tile(prefix.key), k], 1);
     v = tf.concat([tile(prefix.value), v], 1);
     bias = tf.concat([tf.zeros([batch, 1, 1, length]), maskBias], 3);
@@ -268,10 +278,13 @@ export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hoo
     let e = gather(weights.wordEmbeddings, batch.inputIds).add(gather(weights.positionEmbeddings, positions)) as tf.Tensor3D;
     if (weights.tokenTypeEmbeddings) e = e.add(gather(weights.tokenTypeEmbeddings, batch.tokenTypeIds));
     let x = layerNorm(e, weights.embeddingNorm, config.layerNormEps);
+    if (hooks.embeddingsOutput) x = hooks.embeddingsOutput(x, batch);
+    const added = x.shape[1] - s;
     if (weights.embeddingProjection) x = linear(x, weights.embeddingProjection);
 
     const mask = tf.tensor4d(batch.attentionMask, [b, 1, 1, s], 'int32').toFloat();
-    const maskBias = tf.scalar(1).sub(mask).mul(FLOAT32_MIN) as tf.Tensor4D;
+    let maskBias = tf.scalar(1).sub(mask).mul(FLOAT32_MIN) as tf.Tensor4D;
+    if (added > 0) maskBias = tf.concat([tf.zeros([b, 1, 1, added]), maskBias], 3);
     const close = (hook: EncoderHooks['attentionOutput'], l: number, h: tf.Tensor3D, residual: tf.Tensor3D, norm: Norm) => {
       const ln: LayerNormFn = (t) => layerNorm(t, norm, config.layerNormEps);
       return hook ? hook(l, h, residual, ln) : ln(h.add(residual));

@@ -1,0 +1,118 @@
+/**
+ * Gradient checks: tfjs's analytic gradients of the head loss with respect to every trainable adapter and head
+ * variable, against central differences (step 1e-5) of the float64 oracle's loss at the same weights. A few
+ * entries per variable (the largest-gradient one and three random ones) are checked.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EncoderConfig } from '../model/config.ts';
+import { uploadEncoderWeights } from '../model/encoder.ts';
+import { randomWeights, seededRandom } from '../model/test-support.ts';
+import { createAdapter } from './adapter.ts';
+import type { HeadOptions } from './head.ts';
+import { type ReferenceHead, referenceAdapterForward, referenceLoss } from './reference-forward.ts';
+import { TINY, randomState, testBatch } from './test-support.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+interface Check {
+  /** Largest |analytic − numeric| / max(|numeric|, 1e-3 · the largest gradient of the model). */
+  worst: number;
+  /** Entries compared. */
+  entries: number;
+  /** |tfjs loss − reference loss|. */
+  lossError: number;
+}
+
+function gradientCheck(config: EncoderConfig, spec: string, head: HeadOptions, labels: number[]): Check {
+  const host = randomWeights(config, 21);
+  const adapter = createAdapter(config, spec, { name: 'task', head });
+  const weights = uploadEncoderWeights(config, host);
+  const batch = testBatch(config);
+  try {
+    adapter.loadAdapterStateDict(new Map([...randomState(adapter, 8, 0.4)]));
+    const variables = adapter.trainableVariables();
+    const { value, grads } = tf.variableGrads(() => adapter.loss(weights, batch, labels), variables);
+    const loss = value.dataSync()[0];
+    const analytic = new Map(variables.map((v) => [v.name, grads[v.name].dataSync() as Float32Array]));
+    tf.dispose([value, ...Object.values(grads)]);
+
+    const refHead: ReferenceHead = { kind: head.kind ?? 'classification', numLabels: adapter.head!.config.num_labels };
+    const params = new Map<string, { shape: number[]; data: Float64Array }>();
+    for (const [key, t] of [...adapter.adapterStateDict(), ...adapter.headStateDict()]) params.set(key, { shape: t.shape, data: Float64Array.from(t.data) });
+    const referenceValue = () => referenceLoss(refHead, referenceAdapterForward(config, host, batch, { name: 'task', config: adapter.config, params }, { head: refHead }).logits!, labels);
+    const lossError = Math.abs(referenceValue() - loss);
+
+    const largest = Math.max(...[...analytic.values()].map((g) => Math.max(...g.map(Math.abs))));
+    const random = seededRandom(4);
+    let worst = 0;
+    let entries = 0;
+    for (const spec of [...adapter.plan.params, ...adapter.head!.params]) {
+      const g = analytic.get(spec.key)!;
+      let top = 0;
+      g.forEach((x, i) => { if (Math.abs(x) > Math.abs(g[top])) top = i; });
+      const picks = new Set([top, ...Array.from({ length: 3 }, () => Math.floor(random() * g.length))]);
+      for (const i of picks) {
+        const at = (delta: number) => {
+          const original = params.get(spec.key)!.data[i];
+          for (const key of [spec.key, ...spec.aliases]) params.get(key)!.data[i] = original + delta;
+          const result = referenceValue();
+          for (const key of [spec.key, ...spec.aliases]) params.get(key)!.data[i] = original;
+          return result;
+        };
+        const numeric = (at(1e-5) - at(-1e-5)) / 2e-5;
+        worst = Math.max(worst, Math.abs(g[i] - numeric) / Math.max(Math.abs(numeric), 1e-3 * largest));
+        entries++;
+      }
+    }
+    return { worst, entries, lossError };
+  } finally {
+    weights.dispose();
+    adapter.dispose();
+  }
+}
+
+const CLASSES: [HeadOptions, number[]] = [{ numLabels: 3 }, [2, 0]];
+const CASES: [string, keyof typeof TINY, string, [HeadOptions, number[]]][] = [
+  ['seq_bn', 'bert', 'seq_bn[reduction_factor=4]', CLASSES],
+  ['seq_bn: ln_before/after, gate, channel scaling, post_add', 'bert', "seq_bn[reduction_factor=3, ln_before=True, ln_after=True, use_gating=True, scaling='channel', residual_before_ln='post_add', non_linearity='gelu']", CLASSES],
+  ['double_seq_bn', 'bert', 'double_seq_bn[reduction_factor=3]', CLASSES],
+  ['par_bn', 'bert', 'par_bn[reduction_factor=4]', CLASSES],
+  ['scaled_par_bn with gate and ln_after', 'bert', "scaled_par_bn[reduction_factor=4, use_gating=True, ln_after=True, non_linearity='tanh']", CLASSES],
+  ['compacter', 'bert', 'compacter[reduction_factor=3]', CLASSES],
+  ['compacter++ per-layer factorized rule, full W', 'bert', 'compacter++[reduction_factor=3, shared_phm_rule=False, factorized_phm_rule=True, factorized_phm_W=False, phm_dim=2]', CLASSES],
+  ['compacter shared W rank 2', 'bert', 'compacter[reduction_factor=3, shared_W_phm=True, phm_rank=2]', CLASSES],
+  ['lora (q, k, v, intermediate, output)', 'bert', "lora[r=2, alpha=4, attn_matrices=['q', 'k', 'v'], intermediate_lora=True, output_lora=True]", CLASSES],
+  ['lora gated', 'bert', 'lora[r=2, use_gating=True]', CLASSES],
+  ['ia3', 'bert', 'ia3', CLASSES],
+  ['ia3 gated', 'bert', 'ia3[use_gating=True]', CLASSES],
+  ['prefix_tuning', 'bert', 'prefix_tuning[prefix_length=3, bottleneck_size=5]', CLASSES],
+  ['prefix_tuning_flat', 'bert', 'prefix_tuning_flat[prefix_length=2]', CLASSES],
+  ['prefix_tuning gated (two gates)', 'bert', 'prefix_tuning[prefix_length=2, bottleneck_size=4, use_gating=True, shared_gating=False]', CLASSES],
+  ['prompt_tuning', 'bert', 'prompt_tuning[prompt_length=3]', CLASSES],
+  ['prompt_tuning after the first token', 'bert', "prompt_tuning[prompt_length=2, combine='prefix_after_bos']", CLASSES],
+  ['mam', 'bert', 'prefix_tuning[prefix_length=3, bottleneck_size=6]|par_bn[reduction_factor=4]', CLASSES],
+  ['unipelt', 'bert', 'unipelt[leave_out=[2]]', CLASSES],
+  ['regression head (MSE) on seq_bn', 'bert', 'seq_bn[reduction_factor=4]', [{ kind: 'regression' }, [0.7, -1.3]]],
+  ['multi-label head (BCE) on lora', 'bert', 'lora[r=2]', [{ kind: 'multilabel', numLabels: 3 }, [1, 0, 1, 0, 0, 1]]],
+  ['distilbert: seq_bn + lora', 'distilbert', 'seq_bn[reduction_factor=4]|lora[r=2]', CLASSES],
+];
+
+describe('analytic gradients (tfjs) vs central differences of the float64 oracle (relative error < 1e-3)', () => {
+  const report: string[] = [];
+  for (const [label, family, spec, [head, labels]] of CASES) {
+    it(label, () => {
+      const { worst, entries, lossError } = gradientCheck(TINY[family], spec, head, labels);
+      report.push(`${worst.toExponential(2)} over ${entries} entries, loss error ${lossError.toExponential(1)}  ${label}`);
+      expect(lossError).toBeLessThan(1e-4);
+      expect(worst).toBeLessThan(1e-3);
+    });
+  }
+  it('report', () => {
+    console.log(`gradient check, worst relative error:\n${report.join('\n')}`);
+    expect(report.length).toBe(CASES.length);
+  });
+});

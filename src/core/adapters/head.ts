@@ -1,0 +1,181 @@
+/**
+ * Prediction heads as the `adapters` library's ClassificationHead / MultiLabelClassificationHead
+ * (heads/base.py): nn.Sequential of [Dropout, Linear(H, H), act] × (layers − 1), then Dropout,
+ * Linear(H, num_labels), on the first token's last hidden state (or the pooler output with use_pooler).
+ * Weights `heads.{name}.{index}.{weight,bias}` initialised as model._init_weights does (N(0, 0.02), bias 0).
+ * Losses: cross-entropy (num_labels > 1), MSE (num_labels = 1, regression), BCE with logits (multi-label).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { EncoderConfig } from '../model/config.ts';
+import type { EncoderOutput } from '../model/encoder.ts';
+import { type Activation, activationNamed, applyActivation } from './activations.ts';
+import { AdapterConfigError } from './errors.ts';
+import type { ParamSpec } from './parameters.ts';
+
+/** What the head predicts: one class, any subset of labels, or one number. */
+export type HeadKind = 'classification' | 'multilabel' | 'regression';
+
+export interface HeadOptions {
+  /** Default "classification". */
+  kind?: HeadKind;
+  /** Outputs; default 2 (regression: 1, the only value it allows). */
+  numLabels?: number;
+  /** Label names by id (array index or record key); default "LABEL_{i}". */
+  id2label?: readonly string[] | Record<number, string>;
+  /** Linear layers; default 2. */
+  layers?: number;
+  /** Activation between the Linears; default "tanh"; null for none. */
+  activationFunction?: string | null;
+  /** Read the pooler output instead of the first token; default false. */
+  usePooler?: boolean;
+  /** Whether the last Linear has a bias; default true. */
+  bias?: boolean;
+  /** Head dropout; null (default): the model's (hidden_dropout_prob 0.1; DistilBERT, which has none, 0). */
+  dropoutProb?: number | null;
+}
+
+/** head_config.json's "config", as add_classification_head writes it. */
+export interface HeadConfig {
+  head_type: 'classification' | 'multilabel_classification';
+  num_labels: number;
+  layers: number;
+  activation_function: string | null;
+  /** Label name → id. */
+  label2id: Record<string, number>;
+  use_pooler: boolean;
+  bias: boolean;
+  dropout_prob: number | null;
+}
+
+/** One step of the head's nn.Sequential. */
+export type HeadStep =
+  | { kind: 'dropout' }
+  | { kind: 'linear'; weight: ParamSpec; bias?: ParamSpec }
+  | { kind: 'activation'; act: Activation };
+
+export interface HeadPlan {
+  name: string;
+  kind: HeadKind;
+  config: HeadConfig;
+  /** Label names by id. */
+  id2label: string[];
+  /** Dropout rate used in training. */
+  dropout: number;
+  steps: HeadStep[];
+  /** The Linear parameters, in state-dict order. */
+  params: ParamSpec[];
+}
+
+/** transformers' hidden_dropout_prob default; DistilBertConfig has neither it nor classifier_dropout (→ 0). */
+function modelDropout(encoder: EncoderConfig): number {
+  return encoder.family === 'distilbert' ? 0 : 0.1;
+}
+
+export function planHead(encoder: EncoderConfig, name: string, options: HeadOptions = {}): HeadPlan {
+  const kind = options.kind ?? 'classification';
+  const numLabels = options.numLabels ?? (kind === 'regression' ? 1 : 2);
+  const fail = (field: string, message: string): never => { throw new AdapterConfigError(`Head option "${field}" ${message}.`, field); };
+  if (!Number.isInteger(numLabels) || numLabels < 1) fail('numLabels', `is ${numLabels}; it must be a positive integer`);
+  if (kind === 'regression' && numLabels !== 1) fail('numLabels', `is ${numLabels}; a regression head has exactly 1 output`);
+  if (kind !== 'regression' && numLabels < 2) fail('numLabels', `is ${numLabels}; a ${kind} head needs at least 2 labels (use kind "regression" for one number)`);
+  const layers = options.layers ?? 2;
+  if (!Number.isInteger(layers) || layers < 1) fail('layers', `is ${layers}; it must be a positive integer`);
+  const activationName = options.activationFunction === undefined ? 'tanh' : options.activationFunction;
+  const act = activationName === null ? undefined : activationNamed(activationName);
+  if (activationName !== null && !act) fail('activationFunction', `names the unknown activation "${activationName}"`);
+  if (options.usePooler && !encoder.hasPooler) fail('usePooler', `is true but "${encoder.repoId}" has no pooler`);
+  const dropoutProb = options.dropoutProb ?? null;
+  if (dropoutProb !== null && !(dropoutProb >= 0 && dropoutProb < 1)) fail('dropoutProb', `is ${dropoutProb}; it must be in [0, 1)`);
+
+  const id2label = Array.from({ length: numLabels }, (_, i) => {
+    const given = Array.isArray(options.id2label) ? options.id2label[i] : (options.id2label as Record<number, string> | undefined)?.[i];
+    return given ?? `LABEL_${i}`;
+  });
+  if (new Set(id2label).size !== id2label.length) fail('id2label', `repeats a label name (${id2label.join(', ')})`);
+
+  const hidden = encoder.hiddenSize;
+  const steps: HeadStep[] = [];
+  const params: ParamSpec[] = [];
+  const linear = (inputs: number, outputs: number, withBias: boolean) => {
+    const prefix = `heads.${name}.${steps.length}`;
+    const spec = (local: string, shape: number[], std: number): ParamSpec => ({ key: `${prefix}.${local}`, aliases: [], shape, init: std ? { kind: 'normal', std } : { kind: 'zeros' }, trainable: true, local: `${steps.length}.${local}` });
+    const weight = spec('weight', [outputs, inputs], 0.02);
+    const bias = withBias ? spec('bias', [outputs], 0) : undefined;
+    params.push(weight, ...(bias ? [bias] : []));
+    steps.push({ kind: 'linear', weight, bias });
+  };
+  for (let l = 0; l < layers; l++) {
+    steps.push({ kind: 'dropout' });
+    if (l < layers - 1) {
+      linear(hidden, hidden, true);
+      if (act) steps.push({ kind: 'activation', act });
+    } else linear(hidden, numLabels, options.bias ?? true);
+  }
+  return {
+    name, kind, id2label, steps, params,
+    dropout: dropoutProb ?? modelDropout(encoder),
+    config: {
+      head_type: kind === 'multilabel' ? 'multilabel_classification' : 'classification',
+      num_labels: numLabels,
+      layers,
+      activation_function: activationName,
+      label2id: Object.fromEntries(id2label.map((label, id) => [label, id])),
+      use_pooler: options.usePooler ?? false,
+      bias: options.bias ?? true,
+      dropout_prob: dropoutProb,
+    },
+  };
+}
+
+/**
+ * The head's logits [batch, num_labels]. `tensor` maps a parameter to its variable; `dropoutSeed` gives a seed
+ * per dropout in training (undefined: no dropout).
+ */
+export function headForward(plan: HeadPlan, encoded: EncoderOutput, tensor: (spec: ParamSpec) => tf.Tensor, dropoutSeed?: () => number): tf.Tensor2D {
+  return tf.tidy(() => {
+    let x: tf.Tensor2D;
+    if (plan.config.use_pooler) {
+      if (!encoded.pooled) throw new AdapterConfigError(`Head "${plan.name}" reads the pooler output, but the encoder produced none.`, 'usePooler');
+      x = encoded.pooled;
+    } else x = encoded.firstToken;
+    for (const step of plan.steps) {
+      if (step.kind === 'dropout') {
+        if (dropoutSeed && plan.dropout > 0) x = tf.dropout(x, plan.dropout, undefined, dropoutSeed()) as tf.Tensor2D;
+      } else if (step.kind === 'activation') x = applyActivation(x, step.act);
+      else {
+        const weight = tensor(step.weight) as tf.Tensor2D;
+        x = (step.bias ? tf.fused.matMul({ a: x, b: weight, transposeB: true, bias: tensor(step.bias) }) : tf.matMul(x, weight, false, true)) as tf.Tensor2D;
+      }
+    }
+    return x;
+  });
+}
+
+/**
+ * The library's loss for the head's kind, averaged over the batch.
+ * @param logits [batch, num_labels]
+ * @param labels classification: class ids [batch]; regression: targets [batch]; multi-label: 0/1 [batch · num_labels]
+ */
+export function headLoss(plan: HeadPlan, logits: tf.Tensor2D, labels: ArrayLike<number>): tf.Scalar {
+  const [batch, numLabels] = logits.shape;
+  const expected = plan.kind === 'multilabel' ? batch * numLabels : batch;
+  if (labels.length !== expected) throw new RangeError(`Head "${plan.name}" (${plan.kind}) needs ${expected} label values for a batch of ${batch}, got ${labels.length}.`);
+  return tf.tidy(() => {
+    if (plan.kind === 'regression') {
+      // MSELoss(logits.view(-1), labels.view(-1)).
+      return tf.squaredDifference(logits.reshape([batch]), tf.tensor1d(Float32Array.from(labels))).mean() as tf.Scalar;
+    }
+    if (plan.kind === 'multilabel') {
+      // BCEWithLogitsLoss: max(x, 0) − x·y + log(1 + e^(−|x|)), averaged over every entry.
+      const y = tf.tensor2d(Float32Array.from(labels), [batch, numLabels]);
+      return tf.relu(logits).sub(logits.mul(y)).add(tf.log1p(tf.exp(tf.abs(logits).neg()))).mean() as tf.Scalar;
+    }
+    // CrossEntropyLoss: −log softmax(logits)[label], averaged.
+    for (let i = 0; i < batch; i++) {
+      const label = labels[i];
+      if (!Number.isInteger(label) || label < 0 || label >= numLabels) throw new RangeError(`Label ${label} of example ${i} is not a class id of head "${plan.name}" (0..${numLabels - 1}).`);
+    }
+    const oneHot = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), numLabels);
+    return tf.logSoftmax(logits).mul(oneHot).sum().div(-batch) as tf.Scalar;
+  });
+}

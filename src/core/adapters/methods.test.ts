@@ -1,0 +1,277 @@
+/**
+ * Each method's forward (tfjs cpu, float32) against the float64 oracle of its formula (reference-forward.ts) on
+ * tiny odd-sized encoders with random encoder and adapter weights; identity at init where the library's init
+ * makes the adapter a no-op; the torch state-dict keys per family.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EncoderConfig } from '../model/config.ts';
+import { type EncoderOutput, encoderForward, uploadEncoderWeights } from '../model/encoder.ts';
+import { maxAbsDiff, randomWeights } from '../model/test-support.ts';
+import type { HostWeights } from '../model/weights.ts';
+import { type AdapterModel, createAdapter } from './adapter.ts';
+import { AdapterStateError } from './errors.ts';
+import { referenceAdapterForward } from './reference-forward.ts';
+import { TINY, randomState, testBatch } from './test-support.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+const live: AdapterModel[] = [];
+afterEach(() => { while (live.length) live.pop()!.dispose(); });
+
+function make(config: EncoderConfig, spec: string, options: Parameters<typeof createAdapter>[2] = { name: 'task' }): AdapterModel {
+  const adapter = createAdapter(config, spec, options);
+  live.push(adapter);
+  return adapter;
+}
+
+function outputs(out: EncoderOutput) {
+  const result = { last: out.lastHiddenState.dataSync() as Float32Array, first: out.firstToken.dataSync() as Float32Array };
+  tf.dispose(out as unknown as tf.TensorContainer);
+  return result;
+}
+
+/** Runs the adapter (random weights) and the oracle on the same inputs; returns the largest difference. */
+function compare(config: EncoderConfig, spec: string, options: { seed?: number; skipLayers?: number[]; host?: HostWeights } = {}) {
+  const host = options.host ?? randomWeights(config, 11);
+  const adapter = createAdapter(config, spec, { name: 'task' });
+  adapter.loadAdapterStateDict(randomState(adapter, options.seed ?? 3));
+  const weights = uploadEncoderWeights(config, host);
+  const batch = testBatch(config);
+  try {
+    const got = outputs(adapter.encode(weights, batch, { skipLayers: options.skipLayers }));
+    const want = referenceAdapterForward(config, host, batch, { name: 'task', config: adapter.config, params: adapter.adapterStateDict() }, { skipLayers: options.skipLayers });
+    const plain = referenceAdapterForward(config, host, batch);
+    expect(got.last.length).toBe(want.lastHiddenState.length);
+    return { error: maxAbsDiff(got.last, want.lastHiddenState), effect: got.last.length === plain.lastHiddenState.length ? maxAbsDiff(got.last, plain.lastHiddenState) : Infinity };
+  } finally {
+    weights.dispose();
+    adapter.dispose();
+  }
+}
+
+const CASES: [string, keyof typeof TINY, string][] = [
+  ['seq_bn (Pfeiffer)', 'bert', 'seq_bn[reduction_factor=4]'],
+  ['seq_bn with ln_before/after, gate, channel scaling, post_add residual, per-layer rf, leave_out', 'bert',
+    "seq_bn[reduction_factor={'1': 2, 'default': 6}, ln_before=True, ln_after=True, use_gating=True, scaling='channel', residual_before_ln='post_add', non_linearity='gelu_new', leave_out=[2]]"],
+  ['seq_bn with adapter residual before a new LN, residual after the LN, no LN after', 'bert',
+    "seq_bn[reduction_factor=3, ln_after=True, adapter_residual_before_ln=True, residual_before_ln=False, original_ln_after=False, non_linearity='leakyrelu']"],
+  ['double_seq_bn (Houlsby, both sub-blocks, swish)', 'bert', 'double_seq_bn[reduction_factor=3]'],
+  ['par_bn (parallel, scaling 4)', 'bert', 'par_bn'],
+  ['scaled_par_bn with ln_before, ln_after and gate', 'bert', "scaled_par_bn[reduction_factor=4, ln_before=True, ln_after=True, use_gating=True, non_linearity='tanh']"],
+  ['compacter (PHM, shared rule, factorized W)', 'bert', 'compacter[reduction_factor=3]'],
+  ['compacter++ with per-layer factorized rule and full W', 'bert', 'compacter++[reduction_factor=3, shared_phm_rule=False, factorized_phm_rule=True, factorized_phm_W=False, phm_dim=2]'],
+  ['compacter with shared W of rank 2 and no bias', 'bert', 'compacter[reduction_factor=3, shared_W_phm=True, phm_rank=2, phm_bias=False]'],
+  ['lora on q, k, v, intermediate and output', 'bert', "lora[r=2, alpha=5, attn_matrices=['q', 'k', 'v'], intermediate_lora=True, output_lora=True]"],
+  ['lora gated, bert init, leave_out', 'bert', "lora[r=3, use_gating=True, init_weights='bert', output_lora=True, leave_out=[1]]"],
+  ['ia3 (k, v, intermediate)', 'bert', 'ia3'],
+  ['ia3 gated with alpha 3 on q and output', 'bert', "ia3[alpha=3, use_gating=True, attn_matrices=['q'], output_lora=True]"],
+  ['prefix_tuning (MLP), leave_out', 'bert', 'prefix_tuning[prefix_length=3, bottleneck_size=5, leave_out=[1]]'],
+  ['prefix_tuning_flat', 'bert', 'prefix_tuning_flat[prefix_length=4]'],
+  ['prefix_tuning gated per key and value', 'bert', "prefix_tuning[prefix_length=2, bottleneck_size=4, use_gating=True, shared_gating=False, non_linearity='relu']"],
+  ['prompt_tuning (prefix)', 'bert', 'prompt_tuning[prompt_length=3]'],
+  ['prompt_tuning after the first token', 'bert', "prompt_tuning[prompt_length=2, combine='prefix_after_bos']"],
+  ['mam (prefix + parallel bottleneck)', 'bert', 'mam'],
+  ['unipelt (gated prefix + seq_bn + lora)', 'bert', 'unipelt'],
+  ['distilbert: seq_bn + lora', 'distilbert', 'seq_bn[reduction_factor=4]|lora[r=2, intermediate_lora=True]'],
+  ['distilbert: gated prefix', 'distilbert', 'prefix_tuning[prefix_length=2, bottleneck_size=4, use_gating=True]'],
+  ['roberta: double_seq_bn + ia3', 'roberta', 'double_seq_bn[reduction_factor=4]|ia3'],
+  ['electra: prompt tuning in embedding width 8 + lora', 'electra', 'prompt_tuning[prompt_length=2]|lora[r=2]'],
+];
+
+describe('forward against the float64 oracle (max |tfjs − reference| < 1e-4)', () => {
+  const errors: string[] = [];
+  for (const [label, family, spec] of CASES) {
+    it(label, () => {
+      const { error, effect } = compare(TINY[family], spec);
+      errors.push(`${error.toExponential(2)}  ${label}`);
+      expect(error).toBeLessThan(1e-4);
+      // The adapter changes the output (with random weights every method does).
+      expect(effect).toBeGreaterThan(1e-2);
+    });
+  }
+  it('AdapterDrop: skipped layers run without their adapters', () => {
+    for (const spec of ['seq_bn[reduction_factor=4]', 'lora[r=2]', 'prefix_tuning[prefix_length=2, bottleneck_size=3]']) {
+      const skipped = compare(TINY.bert, spec, { skipLayers: [0, 2] });
+      expect(skipped.error).toBeLessThan(1e-4);
+    }
+    // Skipping every layer leaves the plain encoder.
+    expect(compare(TINY.bert, 'double_seq_bn[reduction_factor=4]', { skipLayers: [0, 1, 2] }).effect).toBeLessThan(1e-5);
+    console.log(`forward errors:\n${errors.join('\n')}`);
+  });
+});
+
+describe('hooks used directly', () => {
+  it('encoderForward(weights, batch, adapter.hooks) equals adapter.encode, call after call (prefix states are recomputed per forward)', () => {
+    const config = TINY.bert;
+    const weights = uploadEncoderWeights(config, randomWeights(config, 4));
+    const batch = testBatch(config);
+    const adapter = make(config, 'prefix_tuning[prefix_length=2, bottleneck_size=3, use_gating=True]|seq_bn[reduction_factor=4]|prompt_tuning[prompt_length=2]');
+    adapter.loadAdapterStateDict(randomState(adapter, 6));
+    const viaEncode = outputs(adapter.encode(weights, batch)).last;
+    for (let i = 0; i < 3; i++) expect(outputs(encoderForward(weights, batch, adapter.hooks)).last).toEqual(viaEncode);
+    const other = testBatch(config);
+    other.inputIds[1] = 7;
+    expect(maxAbsDiff(outputs(encoderForward(weights, other, adapter.hooks)).last, viaEncode)).toBeGreaterThan(1e-4);
+    weights.dispose();
+  });
+});
+
+describe('identity at init', () => {
+  /** The encoder's outputs with and without the freshly initialised adapter, bitwise. */
+  function plainAndAdapted(spec: string) {
+    const config = TINY.bert;
+    const weights = uploadEncoderWeights(config, randomWeights(config, 5));
+    const batch = testBatch(config);
+    const adapter = make(config, spec, { name: 'init', seed: 9 });
+    const plain = outputs(encoderForward(weights, batch)).last;
+    const adapted = outputs(adapter.encode(weights, batch)).last;
+    weights.dispose();
+    return { plain, adapted, adapter };
+  }
+
+  it('seq_bn with its up-projection zeroed reproduces the plain encoder bit for bit', () => {
+    const { adapter } = plainAndAdapted('seq_bn[reduction_factor=4]');
+    const state = adapter.adapterStateDict();
+    for (const [key, t] of state) if (key.includes('adapter_up')) t.data.fill(0);
+    adapter.loadAdapterStateDict(state);
+    const config = TINY.bert;
+    const weights = uploadEncoderWeights(config, randomWeights(config, 5));
+    const plain = outputs(encoderForward(weights, testBatch(config))).last;
+    const adapted = outputs(adapter.encode(weights, testBatch(config))).last;
+    weights.dispose();
+    expect(adapted).toEqual(plain);
+  });
+
+  it('seq_bn with its bert init (N(0, 0.02)) changes the output only slightly', () => {
+    const { plain, adapted } = plainAndAdapted('seq_bn[reduction_factor=4]');
+    const diff = maxAbsDiff(plain, adapted);
+    expect(diff).toBeGreaterThan(0);
+    expect(diff).toBeLessThan(1e-2);
+  });
+
+  it('par_bn (mam init: up-projection zero), lora (B zero) and ia3 (ones) reproduce it exactly', () => {
+    for (const spec of ['par_bn', 'scaled_par_bn', 'lora', 'ia3']) {
+      const { plain, adapted } = plainAndAdapted(spec);
+      expect(adapted, spec).toEqual(plain);
+      live.pop()!.dispose();
+    }
+  });
+});
+
+describe('state-dict keys', () => {
+  const keys = (config: EncoderConfig, spec: string) => {
+    const adapter = createAdapter(config, spec, { name: 'sst2' });
+    const list = [...adapter.adapterStateDict().keys()];
+    adapter.dispose();
+    return list;
+  };
+
+  it('bert: bottleneck, LoRA, IA3, prefix and prompt keys of the adapters library', () => {
+    expect(keys(TINY.bert, 'seq_bn[leave_out=[1, 2]]')).toEqual([
+      'bert.encoder.layer.0.output.adapters.sst2.adapter_down.0.weight',
+      'bert.encoder.layer.0.output.adapters.sst2.adapter_down.0.bias',
+      'bert.encoder.layer.0.output.adapters.sst2.adapter_up.weight',
+      'bert.encoder.layer.0.output.adapters.sst2.adapter_up.bias',
+    ]);
+    expect(keys(TINY.bert, "scaled_par_bn[ln_before=True, mh_adapter=True, output_adapter=False, leave_out=[1, 2]]")).toEqual([
+      'bert.encoder.layer.0.attention.output.adapters.sst2.scaling',
+      'bert.encoder.layer.0.attention.output.adapters.sst2.adapter_norm_before.weight',
+      'bert.encoder.layer.0.attention.output.adapters.sst2.adapter_down.0.weight',
+      'bert.encoder.layer.0.attention.output.adapters.sst2.adapter_norm_before.bias',
+      'bert.encoder.layer.0.attention.output.adapters.sst2.adapter_down.0.bias',
+      'bert.encoder.layer.0.attention.output.adapters.sst2.adapter_down.1.weight',
+      'bert.encoder.layer.0.attention.output.adapters.sst2.adapter_down.1.bias',
+      'bert.encoder.layer.0.attention.output.adapters.sst2.adapter_up.weight',
+      'bert.encoder.layer.0.attention.output.adapters.sst2.adapter_up.bias',
+    ]);
+    expect(keys(TINY.bert, 'lora[leave_out=[1, 2], intermediate_lora=True, use_gating=True]')).toEqual([
+      'bert.encoder.layer.0.attention.self.query.loras.sst2.lora_A',
+      'bert.encoder.layer.0.attention.self.query.loras.sst2.lora_B',
+      'bert.encoder.layer.0.attention.self.query.loras.sst2.gate.weight',
+      'bert.encoder.layer.0.attention.self.query.loras.sst2.gate.bias',
+      'bert.encoder.layer.0.attention.self.value.loras.sst2.lora_A',
+      'bert.encoder.layer.0.attention.self.value.loras.sst2.lora_B',
+      'bert.encoder.layer.0.attention.self.value.loras.sst2.gate.weight',
+      'bert.encoder.layer.0.attention.self.value.loras.sst2.gate.bias',
+      'bert.encoder.layer.0.intermediate.dense.loras.sst2.lora_A',
+      'bert.encoder.layer.0.intermediate.dense.loras.sst2.lora_B',
+      'bert.encoder.layer.0.intermediate.dense.loras.sst2.gate.weight',
+      'bert.encoder.layer.0.intermediate.dense.loras.sst2.gate.bias',
+    ]);
+    expect(keys(TINY.bert, 'ia3[leave_out=[0, 1]]')).toEqual([
+      'bert.encoder.layer.2.attention.self.key.loras.sst2.lora_B',
+      'bert.encoder.layer.2.attention.self.value.loras.sst2.lora_B',
+      'bert.encoder.layer.2.intermediate.dense.loras.sst2.lora_B',
+    ]);
+    expect(keys(TINY.bert, 'prefix_tuning[use_gating=True, leave_out=[1, 2]]')).toEqual([
+      'bert.encoder.layer.0.attention.self.prefix_tuning.prefix_gates.sst2.weight',
+      'bert.encoder.layer.0.attention.self.prefix_tuning.prefix_gates.sst2.bias',
+      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.wte.weight',
+      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.weight',
+      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.bias',
+      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.2.weight',
+      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.2.bias',
+    ]);
+    expect(keys(TINY.bert, 'prefix_tuning_flat')).toEqual(['bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans']);
+    expect(keys(TINY.bert, 'prompt_tuning')).toEqual(['bert.prompt_tuning.prompt_tunings.sst2.prompt_embedding.weight']);
+    expect(keys(TINY.bert, 'compacter++[reduction_factor=3, leave_out=[1, 2]]')).toEqual([
+      'bert.encoder.layer.0.output.adapters.sst2.adapter_down.0.W_left',
+      'bert.encoder.layer.0.output.adapters.sst2.adapter_down.0.W_right',
+      'bert.encoder.layer.0.output.adapters.sst2.adapter_down.0.b',
+      'bert.encoder.layer.0.output.adapters.sst2.adapter_up.W_left',
+      'bert.encoder.layer.0.output.adapters.sst2.adapter_up.W_right',
+      'bert.encoder.layer.0.output.adapters.sst2.adapter_up.b',
+      'bert.shared_parameters.sst2.phm_rule',
+    ]);
+  });
+
+  it('distilbert, roberta, electra: their module paths and base-model prefixes', () => {
+    expect(keys(TINY.distilbert, "double_seq_bn[leave_out=[1]]|lora[leave_out=[1], attn_matrices=['q'], output_lora=True]|prefix_tuning_flat[leave_out=[1]]")).toEqual([
+      'distilbert.transformer.layer.0.attention.q_lin.loras.sst2.lora_A',
+      'distilbert.transformer.layer.0.attention.q_lin.loras.sst2.lora_B',
+      'distilbert.transformer.layer.0.ffn.lin2.loras.sst2.lora_A',
+      'distilbert.transformer.layer.0.ffn.lin2.loras.sst2.lora_B',
+      'distilbert.transformer.layer.0.attention_adapters.adapters.sst2.adapter_down.0.weight',
+      'distilbert.transformer.layer.0.attention_adapters.adapters.sst2.adapter_down.0.bias',
+      'distilbert.transformer.layer.0.attention_adapters.adapters.sst2.adapter_up.weight',
+      'distilbert.transformer.layer.0.attention_adapters.adapters.sst2.adapter_up.bias',
+      'distilbert.transformer.layer.0.output_adapters.adapters.sst2.adapter_down.0.weight',
+      'distilbert.transformer.layer.0.output_adapters.adapters.sst2.adapter_down.0.bias',
+      'distilbert.transformer.layer.0.output_adapters.adapters.sst2.adapter_up.weight',
+      'distilbert.transformer.layer.0.output_adapters.adapters.sst2.adapter_up.bias',
+      'distilbert.prefix_tuning.prefix_tunings.sst2.self.control_trans',
+    ]);
+    expect(keys(TINY.roberta, 'seq_bn[leave_out=[1, 2]]')[0]).toBe('roberta.encoder.layer.0.output.adapters.sst2.adapter_down.0.weight');
+    expect(keys(TINY.electra, 'lora[leave_out=[1, 2]]')[0]).toBe('electra.encoder.layer.0.attention.self.query.loras.sst2.lora_A');
+  });
+
+  it('the head: heads.NAME.1 (H → H) and heads.NAME.4 (H → labels), torch [out, in] shapes', () => {
+    const adapter = make(TINY.bert, 'seq_bn', { name: 'sst2', head: { numLabels: 3, id2label: ['neg', 'neu', 'pos'] } });
+    const head = adapter.headStateDict();
+    expect([...head.keys()]).toEqual(['heads.sst2.1.weight', 'heads.sst2.1.bias', 'heads.sst2.4.weight', 'heads.sst2.4.bias']);
+    expect(head.get('heads.sst2.1.weight')!.shape).toEqual([12, 12]);
+    expect(head.get('heads.sst2.4.weight')!.shape).toEqual([3, 12]);
+    expect([...head.get('heads.sst2.4.bias')!.data]).toEqual([0, 0, 0]);
+    expect(adapter.head!.config).toEqual({ head_type: 'classification', num_labels: 3, layers: 2, activation_function: 'tanh', label2id: { neg: 0, neu: 1, pos: 2 }, use_pooler: false, bias: true, dropout_prob: null });
+  });
+
+  it('tf.Variables carry the torch keys; loading checks shapes and keys', () => {
+    const adapter = make(TINY.bert, 'seq_bn[reduction_factor=4]', { name: 'sst2', head: {} });
+    expect(adapter.trainableVariables().map((v) => v.name)).toEqual([...adapter.adapterStateDict().keys(), ...adapter.headStateDict().keys()]);
+    const state = adapter.adapterStateDict();
+    const key = 'bert.encoder.layer.1.output.adapters.sst2.adapter_up.weight';
+    state.set(key, { shape: [12, 3], data: new Float32Array(36).fill(0.25) });
+    expect(adapter.loadAdapterStateDict(state, { strict: false })).toEqual({ missing: adapter.head!.params.map((p) => p.key), unexpected: [] });
+    expect(adapter.adapterStateDict().get(key)!.data.every((v) => v === 0.25)).toBe(true);
+    expect(() => adapter.loadAdapterStateDict(state)).toThrow(/missing heads\.sst2\.1\.weight/);
+    state.set('bert.encoder.layer.1.output.adapters.other.adapter_up.weight', { shape: [1], data: new Float32Array(1) });
+    expect(() => adapter.loadAdapterStateDict(new Map([...state, ...adapter.headStateDict()]))).toThrow(/unexpected bert\.encoder\.layer\.1\.output\.adapters\.other/);
+    state.set(key, { shape: [3, 12], data: new Float32Array(36) });
+    expect(() => adapter.loadAdapterStateDict(state, { strict: false })).toThrow(AdapterStateError);
+    expect(() => createAdapter(TINY.bert, 'seq_bn', { name: 'sst2' })).toThrow(/already owns the variable/);
+  });
+});

@@ -1,0 +1,377 @@
+/**
+ * Test oracle: an encoder with adapters written again from the `adapters` library's formulas in float64
+ * loops, sharing no code with the implementation (parameter keys are spelled out here again from the
+ * library's module paths). Inference mode (no dropout). Tiny models only.
+ *
+ *   embeddings  e = LN(word + position (+ type)); prompt tuning: [prompt; e] (or after the first token)
+ *   attention   q, k, v = Linear(x) (+ LoRA (alpha/r)·B·A·x | IA3 ⊙ alpha·l); prefix keys/values first
+ *   bottleneck  Adapter.pre_forward / forward / post_forward, ParallelAdapter (modeling.py), spelled out per row
+ *   head        [Linear, tanh, Linear] on token 0; losses cross-entropy / MSE / BCE-with-logits
+ */
+import type { EncoderConfig } from '../model/config.ts';
+import { erf } from '../model/reference-forward.ts';
+import type { EncodedBatch } from '../model/tokenizer.ts';
+import type { HostWeights } from '../model/weights.ts';
+import type { AdapterConfig, AdapterMethodConfig, BnConfig, LoRAConfig, PrefixTuningConfig, PromptTuningConfig } from './config.ts';
+
+/** Float64 matrix: rows × cols, row-major. */
+interface Mat { rows: number; cols: number; v: Float64Array }
+
+const mat = (rows: number, cols: number): Mat => ({ rows, cols, v: new Float64Array(rows * cols) });
+
+function actRef(name: string, x: number): number {
+  switch (name.toLowerCase()) {
+    case 'relu': return Math.max(0, x);
+    case 'relu6': return Math.min(6, Math.max(0, x));
+    case 'gelu': case 'gelu_python': return 0.5 * x * (1 + erf(x / Math.SQRT2));
+    case 'gelu_new': case 'gelu_fast': case 'gelu_pytorch_tanh': return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+    case 'quick_gelu': return x / (1 + Math.exp(-1.702 * x));
+    case 'swish': case 'silu': return x / (1 + Math.exp(-x));
+    case 'tanh': return Math.tanh(x);
+    case 'sigmoid': return 1 / (1 + Math.exp(-x));
+    case 'leakyrelu': case 'leaky_relu': return x > 0 ? x : 0.01 * x;
+    case 'mish': return x * Math.tanh(Math.log1p(Math.exp(x)));
+    case 'linear': return x;
+    default: throw new Error(`reference: activation ${name}`);
+  }
+}
+
+/** y = x · Wᵀ + b with W [out, in]. */
+function dense(x: Mat, w: Float64Array, b: Float64Array | undefined, out: number): Mat {
+  const y = mat(x.rows, out);
+  for (let r = 0; r < x.rows; r++) {
+    for (let o = 0; o < out; o++) {
+      let acc = b ? b[o] : 0;
+      for (let i = 0; i < x.cols; i++) acc += x.v[r * x.cols + i] * w[o * x.cols + i];
+      y.v[r * out + o] = acc;
+    }
+  }
+  return y;
+}
+
+function norm(x: Mat, gamma: Float64Array, beta: Float64Array, eps: number): Mat {
+  const y = mat(x.rows, x.cols);
+  for (let r = 0; r < x.rows; r++) {
+    let mean = 0;
+    for (let i = 0; i < x.cols; i++) mean += x.v[r * x.cols + i];
+    mean /= x.cols;
+    let variance = 0;
+    for (let i = 0; i < x.cols; i++) variance += (x.v[r * x.cols + i] - mean) ** 2;
+    variance /= x.cols;
+    for (let i = 0; i < x.cols; i++) y.v[r * x.cols + i] = ((x.v[r * x.cols + i] - mean) / Math.sqrt(variance + eps)) * gamma[i] + beta[i];
+  }
+  return y;
+}
+
+const add = (a: Mat, b: Mat): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map((x, i) => x + b.v[i]) });
+const map = (a: Mat, f: (x: number, i: number) => number): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map(f) });
+
+/** Per sequence: mean over its `seq` rows of sigmoid(x · wᵀ + b); [batch, outputs]. */
+function gate(x: Mat, seq: number, w: Float64Array, b: Float64Array, outputs: number): Float64Array[] {
+  const g = dense(x, w, b, outputs);
+  const batches = x.rows / seq;
+  return Array.from({ length: batches }, (_, bIdx) => {
+    const m = new Float64Array(outputs);
+    for (let s = 0; s < seq; s++) for (let o = 0; o < outputs; o++) m[o] += 1 / (1 + Math.exp(-g.v[(bIdx * seq + s) * outputs + o])) / seq;
+    return m;
+  });
+}
+
+export interface ReferenceAdapter {
+  name: string;
+  config: AdapterConfig;
+  /** Adapter and head weights by torch key (float64 values allowed, for finite differences). */
+  params: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>;
+}
+
+export interface ReferenceHead {
+  kind: 'classification' | 'multilabel' | 'regression';
+  numLabels: number;
+}
+
+export interface ReferenceResult {
+  /** [batch · seq' · hidden] (seq' includes prompt positions). */
+  lastHiddenState: Float64Array;
+  /** Sequence length after prompt tuning. */
+  seq: number;
+  /** [batch · hidden] state of position 0. */
+  firstToken: Float64Array;
+  /** [batch · numLabels] head logits, when a head is given. */
+  logits?: Float64Array;
+}
+
+export function referenceAdapterForward(
+  config: EncoderConfig, weights: HostWeights, batch: EncodedBatch, adapter?: ReferenceAdapter, options: { skipLayers?: number[]; head?: ReferenceHead } = {},
+): ReferenceResult {
+  const H = config.hiddenSize;
+  const heads = config.numHeads;
+  const d = H / heads;
+  const I = config.intermediateSize;
+  const B = batch.batch;
+  const eps = config.layerNormEps;
+  const w = (name: string) => { const t = weights.get(name); if (!t) throw new Error(`reference: encoder lacks ${name}`); return Float64Array.from(t.data); };
+  const p = (key: string) => { const t = adapter?.params.get(key); if (!t) throw new Error(`reference: adapter lacks ${key}`); return Float64Array.from(t.data); };
+  const has = (key: string) => adapter?.params.has(key) ?? false;
+  const name = adapter?.name ?? '';
+  const methods: AdapterMethodConfig[] = !adapter ? [] : 'architecture' in adapter.config && adapter.config.architecture === 'union' ? adapter.config.configs : [adapter.config as AdapterMethodConfig];
+  const bn = methods.filter((m) => !('architecture' in m)) as BnConfig[];
+  const loraConfig = methods.find((m) => 'architecture' in m && m.architecture === 'lora') as LoRAConfig | undefined;
+  const prefixConfig = methods.find((m) => 'architecture' in m && m.architecture === 'prefix_tuning') as PrefixTuningConfig | undefined;
+  const promptConfig = methods.find((m) => 'architecture' in m && m.architecture === 'prompt_tuning') as PromptTuningConfig | undefined;
+  const skip = new Set(options.skipLayers ?? []);
+  const distil = config.family === 'distilbert';
+  const base = config.weightPrefix;
+  const layerKey = (l: number) => (distil ? `${base}.transformer.layer.${l}` : `${base}.encoder.layer.${l}`);
+
+  // Embeddings.
+  const S0 = batch.seq;
+  let x = mat(B * S0, config.embeddingSize);
+  {
+    const E = config.embeddingSize;
+    const word = w('embeddings.word_embeddings.weight');
+    const pos = w('embeddings.position_embeddings.weight');
+    const types = config.typeVocabSize > 0 ? w('embeddings.token_type_embeddings.weight') : undefined;
+    for (let b = 0; b < B; b++) {
+      let real = 0;
+      for (let s = 0; s < S0; s++) {
+        const r = b * S0 + s;
+        const id = batch.inputIds[r];
+        const position = config.family === 'roberta' ? (id === config.padTokenId ? config.padTokenId : config.padTokenId + 1 + real++) : s;
+        for (let i = 0; i < E; i++) x.v[r * E + i] = word[id * E + i] + pos[position * E + i] + (types ? types[batch.tokenTypeIds[r] * E + i] : 0);
+      }
+    }
+    x = norm(x, w('embeddings.LayerNorm.weight'), w('embeddings.LayerNorm.bias'), eps);
+  }
+  let S = S0;
+  let visible = (b: number, j: number) => batch.attentionMask[b * S0 + j] === 1;
+  if (promptConfig) {
+    const P = promptConfig.prompt_length;
+    const E = config.embeddingSize;
+    const prompt = p(`${base}.prompt_tuning.prompt_tunings.${name}.prompt_embedding.weight`);
+    const y = mat(B * (S0 + P), E);
+    for (let b = 0; b < B; b++) {
+      for (let s = 0; s < S0 + P; s++) {
+        // "prefix": [prompt, tokens]; "prefix_after_bos": [token 0, prompt, tokens 1..].
+        const after = promptConfig.combine === 'prefix_after_bos';
+        const promptRow = after ? (s >= 1 && s <= P ? s - 1 : -1) : (s < P ? s : -1);
+        const tokenRow = promptRow >= 0 ? -1 : after ? (s === 0 ? 0 : s - P) : s - P;
+        for (let i = 0; i < E; i++) y.v[(b * (S0 + P) + s) * E + i] = promptRow >= 0 ? prompt[promptRow * E + i] : x.v[(b * S0 + tokenRow) * E + i];
+      }
+    }
+    x = y;
+    S = S0 + P;
+    // The attention mask gets P ones in front (prefix_attention_mask).
+    visible = (b: number, j: number) => j < P || batch.attentionMask[b * S0 + j - P] === 1;
+  }
+  if (config.embeddingSize !== H) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
+
+  // LoRA / IA3 around a Linear of layer l.
+  const loraPath: Record<string, string> = distil
+    ? { q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', intermediate: 'ffn.lin1', output: 'ffn.lin2' }
+    : { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', intermediate: 'intermediate.dense', output: 'output.dense' };
+  const project = (l: number, target: string, input: Mat, weight: Float64Array, bias: Float64Array, out: number): Mat => {
+    const y = dense(input, weight, bias, out);
+    const c = loraConfig;
+    if (!c || skip.has(l) || c.leave_out.includes(l)) return y;
+    const enabled = target === 'intermediate' ? c.intermediate_lora : target === 'output' ? c.output_lora : c.selfattn_lora && c.attn_matrices.includes(target as 'q');
+    if (!enabled) return y;
+    const key = `${layerKey(l)}.${loraPath[target]}.loras.${name}`;
+    const g = c.use_gating ? gate(input, S, p(`${key}.gate.weight`), p(`${key}.gate.bias`), 1) : undefined;
+    const lB = p(`${key}.lora_B`);
+    if (c.composition_mode === 'scale') {
+      return map(y, (v, i) => {
+        const row = Math.floor(i / out);
+        const factor = g ? g[Math.floor(row / S)][0] : c.alpha;
+        return v * lB[i % out] * factor;
+      });
+    }
+    const lA = p(`${key}.lora_A`);
+    const low = dense(input, lA, undefined, c.r);
+    const delta = dense(low, lB, undefined, out);
+    return map(y, (v, i) => {
+      const row = Math.floor(i / out);
+      return v + delta.v[i] * (g ? g[Math.floor(row / S)][0] : c.alpha / c.r);
+    });
+  };
+
+  // Prefix keys/values for layer l: [P · hidden] each, or undefined.
+  const prefixLayers = prefixConfig ? Array.from({ length: config.numLayers }, (_, l) => l).filter((l) => !prefixConfig.leave_out.includes(l)) : [];
+  let prefixStates: Float64Array | undefined;
+  if (prefixConfig) {
+    const P = prefixConfig.prefix_length;
+    const width = prefixLayers.length * 2 * H;
+    const pool = `${base}.prefix_tuning.prefix_tunings.${name}.${distil ? 'self' : 'self_prefix'}`;
+    if (prefixConfig.flat) prefixStates = p(`${pool}.control_trans`);
+    else {
+      const wte: Mat = { rows: P, cols: H, v: p(`${pool}.wte.weight`) };
+      const hidden = map(dense(wte, p(`${pool}.control_trans.0.weight`), p(`${pool}.control_trans.0.bias`), prefixConfig.bottleneck_size), (v) => actRef(prefixConfig.non_linearity, v));
+      prefixStates = dense(hidden, p(`${pool}.control_trans.2.weight`), p(`${pool}.control_trans.2.bias`), width).v;
+    }
+  }
+
+  // Bottleneck adapters closing a sub-block: h = sublayer output, res = sub-block input.
+  const bottleneckPath = distil ? { mh_adapter: 'attention_adapters', output_adapter: 'output_adapters' } : { mh_adapter: 'attention.output', output_adapter: 'output' };
+  const close = (l: number, location: 'mh_adapter' | 'output_adapter', h: Mat, res: Mat, gamma: Float64Array, beta: Float64Array): Mat => {
+    const ln = (m: Mat) => norm(m, gamma, beta, eps);
+    const c = bn.find((cfg) => cfg[location] && !cfg.leave_out.includes(l));
+    if (!c || skip.has(l)) return ln(add(h, res));
+    const key = `${layerKey(l)}.${bottleneckPath[location]}.adapters.${name}`;
+    const linearOrPhm = (local: string, input: Mat, outputs: number): Mat => {
+      if (!c.phm_layer) return dense(input, p(`${key}.${local}.weight`), p(`${key}.${local}.bias`), outputs);
+      const n = c.phm_dim;
+      const shared = `${base}.shared_parameters.${name}`;
+      const position = local.startsWith('adapter_up') ? 'up' : 'down';
+      const bmm = (left: Float64Array, right: Float64Array, a: number, r: number, bDim: number) => {
+        const out = new Float64Array(n * a * bDim);
+        for (let s = 0; s < n; s++) for (let i = 0; i < a; i++) for (let j = 0; j < bDim; j++) {
+          let acc = 0;
+          for (let k = 0; k < r; k++) acc += left[(s * a + i) * r + k] * right[(s * r + k) * bDim + j];
+          out[(s * a + i) * bDim + j] = acc;
+        }
+        return out;
+      };
+      const a = input.cols / n;
+      const bDim = outputs / n;
+      const rule = c.shared_phm_rule
+        ? (c.factorized_phm_rule ? bmm(p(`${shared}.phm_rule_left`), p(`${shared}.phm_rule_right`), n, 1, n) : p(`${shared}.phm_rule`))
+        : (c.factorized_phm_rule ? bmm(p(`${key}.${local}.phm_rule_left`), p(`${key}.${local}.phm_rule_right`), n, 1, n) : p(`${key}.${local}.phm_rule`));
+      const W = c.shared_W_phm
+        ? bmm(p(`${shared}.W_${position}_left`), p(`${shared}.W_${position}_right`), a, c.phm_rank, bDim)
+        : c.factorized_phm_W ? bmm(p(`${key}.${local}.W_left`), p(`${key}.${local}.W_right`), a, c.phm_rank, bDim) : p(`${key}.${local}.W`);
+      // H[i·a + k, j·b + l] = Σ_s rule[s, i, j] · W[s, k, l]; y = x · H + bias.
+      const y = mat(input.rows, outputs);
+      for (let r = 0; r < input.rows; r++) {
+        for (let col = 0; col < outputs; col++) {
+          const j = Math.floor(col / bDim);
+          const lIdx = col % bDim;
+          let acc = c.phm_bias ? p(`${key}.${local}.b`)[col] : 0;
+          for (let row = 0; row < input.cols; row++) {
+            const i = Math.floor(row / a);
+            const k = row % a;
+            let hv = 0;
+            for (let s = 0; s < n; s++) hv += rule[(s * n + i) * n + j] * W[(s * a + k) * bDim + lIdx];
+            acc += input.v[r * input.cols + row] * hv;
+          }
+          y.v[r * outputs + col] = acc;
+        }
+      }
+      return y;
+    };
+    const scaleAt = (i: number) => (typeof c.scaling === 'number' ? c.scaling : c.scaling === 'learned' ? p(`${key}.scaling`)[0] : p(`${key}.scaling`)[i % H]);
+    const body = (input: Mat): Mat => {
+      const normed = c.ln_before ? norm(input, p(`${key}.adapter_norm_before.weight`), p(`${key}.adapter_norm_before.bias`), 1e-5) : input;
+      const width = Math.max(1, Math.floor(H / (typeof c.reduction_factor === 'number' ? c.reduction_factor : (c.reduction_factor[String(l)] ?? c.reduction_factor.default))));
+      const down = map(linearOrPhm(c.ln_before ? 'adapter_down.1' : 'adapter_down.0', normed, width), (v) => actRef(c.non_linearity, v));
+      let out = map(linearOrPhm('adapter_up', down, H), (v, i) => v * scaleAt(i));
+      if (c.use_gating) {
+        const g = gate(input, S, p(`${key}.gate.weight`), p(`${key}.gate.bias`), 1);
+        out = map(out, (v, i) => v * g[Math.floor(Math.floor(i / H) / S)][0]);
+      }
+      return out;
+    };
+    const normAfter = (m: Mat) => (c.ln_after ? norm(m, p(`${key}.adapter_norm_after.weight`), p(`${key}.adapter_norm_after.bias`), 1e-5) : m);
+    if (c.is_parallel) {
+      // ParallelAdapter: input = res; out = normAfter(body(res)) + h; then LN(out + res).
+      const out = add(normAfter(body(res)), h);
+      return c.original_ln_after ? ln(add(out, res)) : out;
+    }
+    // Adapter.pre_forward.
+    let hidden = h;
+    let residual: Mat | undefined = c.residual_before_ln === true ? h : undefined;
+    if (c.original_ln_before) {
+      hidden = add(h, res);
+      if (c.residual_before_ln === 'post_add') residual = hidden;
+      hidden = ln(hidden);
+    }
+    if (c.residual_before_ln === false) residual = hidden;
+    // Adapter.forward.
+    let out = body(hidden);
+    if (c.adapter_residual_before_ln) out = add(out, residual!);
+    out = normAfter(out);
+    if (!c.adapter_residual_before_ln) out = add(out, residual!);
+    // Adapter.post_forward.
+    return c.original_ln_after ? ln(add(out, res)) : out;
+  };
+
+  for (let l = 0; l < config.numLayers; l++) {
+    const lw = (n: string) => w(`encoder.layer.${l}.${n}`);
+    const q = project(l, 'q', x, lw('attention.self.query.weight'), lw('attention.self.query.bias'), H);
+    const k = project(l, 'k', x, lw('attention.self.key.weight'), lw('attention.self.key.bias'), H);
+    const v = project(l, 'v', x, lw('attention.self.value.weight'), lw('attention.self.value.bias'), H);
+    const prefixIndex = prefixLayers.indexOf(l);
+    const P = prefixIndex >= 0 && !skip.has(l) ? prefixConfig!.prefix_length : 0;
+    let gk: number[] = [];
+    let gv: number[] = [];
+    if (P && prefixConfig!.use_gating) {
+      const gkey = distil ? `${layerKey(l)}.attention.prefix_tuning.prefix_gates.${name}` : `${layerKey(l)}.attention.self.prefix_tuning.prefix_gates.${name}`;
+      const outputs = prefixConfig!.shared_gating ? 1 : 2;
+      const g = gate(x, S, p(`${gkey}.weight`), p(`${gkey}.bias`), outputs);
+      gk = g.map((row) => row[0]);
+      gv = g.map((row) => row[outputs - 1]);
+    }
+    const width = prefixLayers.length * 2 * H;
+    // Pool output row t, layer block j, key (0) / value (1): states[t · width + (2j + kv) · H + i].
+    const keyAt = (b: number, j: number, i: number) => (j < P ? prefixStates![j * width + 2 * prefixIndex * H + i] * (gk.length ? gk[b] : 1) : k.v[(b * S + j - P) * H + i]);
+    const valueAt = (b: number, j: number, i: number) => (j < P ? prefixStates![j * width + (2 * prefixIndex + 1) * H + i] * (gv.length ? gv[b] : 1) : v.v[(b * S + j - P) * H + i]);
+    const context = mat(B * S, H);
+    const scores = new Float64Array(P + S);
+    for (let b = 0; b < B; b++) for (let hd = 0; hd < heads; hd++) for (let s = 0; s < S; s++) {
+      let max = -Infinity;
+      for (let j = 0; j < P + S; j++) {
+        if (j >= P && !visible(b, j - P)) continue;
+        let dot = 0;
+        for (let i = 0; i < d; i++) dot += q.v[(b * S + s) * H + hd * d + i] * keyAt(b, j, hd * d + i);
+        scores[j] = dot / Math.sqrt(d);
+        max = Math.max(max, scores[j]);
+      }
+      let total = 0;
+      for (let j = 0; j < P + S; j++) { scores[j] = j >= P && !visible(b, j - P) ? 0 : Math.exp(scores[j] - max); total += scores[j]; }
+      for (let i = 0; i < d; i++) {
+        let acc = 0;
+        for (let j = 0; j < P + S; j++) if (scores[j]) acc += (scores[j] / total) * valueAt(b, j, hd * d + i);
+        context.v[(b * S + s) * H + hd * d + i] = acc;
+      }
+    }
+    const attention = dense(context, lw('attention.output.dense.weight'), lw('attention.output.dense.bias'), H);
+    const a = close(l, 'mh_adapter', attention, x, lw('attention.output.LayerNorm.weight'), lw('attention.output.LayerNorm.bias'));
+    const inner = map(project(l, 'intermediate', a, lw('intermediate.dense.weight'), lw('intermediate.dense.bias'), I), (val) => actRef(config.hiddenAct, val));
+    const ffn = project(l, 'output', inner, lw('output.dense.weight'), lw('output.dense.bias'), H);
+    x = close(l, 'output_adapter', ffn, a, lw('output.LayerNorm.weight'), lw('output.LayerNorm.bias'));
+  }
+
+  const firstToken = new Float64Array(B * H);
+  for (let b = 0; b < B; b++) firstToken.set(x.v.subarray(b * S * H, b * S * H + H), b * H);
+  const result: ReferenceResult = { lastHiddenState: x.v, seq: S, firstToken };
+  if (options.head) {
+    // [Dropout, Linear(H, H), tanh, Dropout, Linear(H, N)] on token 0.
+    const cls: Mat = { rows: B, cols: H, v: firstToken };
+    const hidden = map(dense(cls, p(`heads.${name}.1.weight`), p(`heads.${name}.1.bias`), H), Math.tanh);
+    result.logits = dense(hidden, p(`heads.${name}.4.weight`), has(`heads.${name}.4.bias`) ? p(`heads.${name}.4.bias`) : undefined, options.head.numLabels).v;
+  }
+  return result;
+}
+
+/** The head's loss from reference logits [batch · N]. */
+export function referenceLoss(head: ReferenceHead, logits: Float64Array, labels: ArrayLike<number>): number {
+  const N = head.numLabels;
+  const B = logits.length / N;
+  let total = 0;
+  if (head.kind === 'regression') {
+    for (let b = 0; b < B; b++) total += (logits[b] - labels[b]) ** 2;
+    return total / B;
+  }
+  if (head.kind === 'multilabel') {
+    for (let i = 0; i < logits.length; i++) {
+      const sig = 1 / (1 + Math.exp(-logits[i]));
+      total -= labels[i] * Math.log(sig) + (1 - labels[i]) * Math.log(1 - sig);
+    }
+    return total / logits.length;
+  }
+  for (let b = 0; b < B; b++) {
+    const row = logits.subarray(b * N, b * N + N);
+    const max = Math.max(...row);
+    const logSum = Math.log(row.reduce((s, z) => s + Math.exp(z - max), 0)) + max;
+    total += logSum - row[labels[b]];
+  }
+  return total / B;
+}
