@@ -143,8 +143,9 @@ export function headForward(plan: HeadPlan, encoded: EncoderOutput, tensor: (spe
         if (dropoutSeed && plan.dropout > 0) x = tf.dropout(x, plan.dropout, undefined, dropoutSeed()) as tf.Tensor2D;
       } else if (step.kind === 'activation') x = applyActivation(x, step.act);
       else {
-        const weight = tensor(step.weight) as tf.Tensor2D;
-        x = (step.bias ? tf.fused.matMul({ a: x, b: weight, transposeB: true, bias: tensor(step.bias) }) : tf.matMul(x, weight, false, true)) as tf.Tensor2D;
+        // Not tf.fused.matMul: with transposeB and a bias it computes wrong values on the wasm backend (tfjs 4.22).
+        const product = tf.matMul(x, tensor(step.weight) as tf.Tensor2D, false, true);
+        x = (step.bias ? product.add(tensor(step.bias)) : product) as tf.Tensor2D;
       }
     }
     return x;
