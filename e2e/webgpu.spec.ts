@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StudioBrowser, launchChromium } from './browser.ts';
 import { runSelfTest, studioUrl, waitForBackendBadge } from './studio-page.ts';
 
-// Chromium with WebGPU on SwiftShader: the backend badge, and our WGSL kernel checked against the cpu backend.
+// Chromium with WebGPU on SwiftShader: the backend badge, and our WGSL kernels checked against the cpu backend.
 let chrome: StudioBrowser;
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ describe('WebGPU in Chromium (SwiftShader)', () => {
     await page.getByRole('button', { name: 'Use wasm instead' }).waitFor();
   });
 
-  it('runs the linear WGSL kernel and matches the cpu backend (forward, gradients) and tf.matMul', async () => {
+  it('runs the linear and fused adapter WGSL kernels and matches the cpu backend (forward, gradients) and tf.matMul', async () => {
     const { caption, rows } = await runSelfTest(chrome.page, 'Run GPU self-test');
     const linear = rows.filter((r) => r.name.startsWith('linear'));
     expect(linear).toHaveLength(8);
@@ -33,8 +33,15 @@ describe('WebGPU in Chromium (SwiftShader)', () => {
     }
     const matMul = rows.find((r) => r.name === 'matMul 64×48×40');
     expect(matMul?.maxAbsError).toBeLessThanOrEqual(1e-4);
+    // The fused adapter kernels (bottleneck, LoRA, IA3) as the adapters call them, against their composed twins.
+    const fused = rows.filter((r) => /^(bottleneck|lora|ia3) /.test(r.name));
+    expect(fused).toHaveLength(14);
+    for (const row of fused) {
+      expect(row.path, row.name).toBe('wgsl');
+      expect(row.maxAbsError, row.name).toBeLessThanOrEqual(row.name.endsWith('forward') ? 1e-4 : 1e-3);
+    }
     expect(rows.every((r) => r.passed)).toBe(true);
-    expect(caption).toMatch(/^Self-test on webgpu: all 9 checks passed/);
+    expect(caption).toMatch(/^Self-test on webgpu: all 23 checks passed/);
     console.log(rows.map((r) => `${r.name} [${r.path}] ${r.maxAbsError.toExponential(2)}`).join('\n'));
   });
 
