@@ -1,6 +1,6 @@
 // Node module hooks for Vite's `?raw` imports (`import code from '../shaders/x.wgsl?raw'`): the file's text becomes
 // the module's default export, as in Vite and vitest. Node and tsx do not know the suffix; register these before
-// importing kernel code from Node (bin/adapter-studio.mjs, scripts/bench-kernels.ts): `register(url of this file)` from node:module.
+// importing kernel code from Node (bin/adapter-studio.mjs, scripts/bench/register.mjs): `register(url of this file)` from node:module.
 import { readFile } from 'node:fs/promises';
 
 const RAW = '?raw';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type HubEndpoint, offlineHub } from '../../hub/endpoint.ts';
 import { type HubStats, type RunningHubServer, startHubServer } from '../../hub-server/index.ts';
 import { type EncoderTokenizer, loadTokenizer } from '../model/tokenizer.ts';
@@ -198,9 +198,9 @@ describe('prefetch', () => {
     const batches = prefetch(batchExamples(stream.epoch(0, { seed: 1, shuffleBuffer: 1 }), tokenize, { batchSize: 8, maxLength: 32, task: 'classification', poolBatches: 1 }), 2);
     const first: Batch = (await batches.next()).value as Batch;
     expect(first.batch).toBe(8);
-    // tiny-sentiment's train split has two row groups: both were fetched before the first batch was used up.
-    await new Promise((r) => setTimeout(r, 20));
-    expect(chunksRead).toBe(2);
+    // tiny-sentiment's train split has two row groups: both get fetched while the first batch is still unused
+    // (without prefetch nothing would ask for the second one). Polled, not timed: the machine may be busy.
+    await vi.waitFor(() => expect(chunksRead).toBe(2), { timeout: 10_000, interval: 10 });
     await batches.return(undefined);
   });
 });

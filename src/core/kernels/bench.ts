@@ -2,7 +2,7 @@
  * Fused WGSL kernels against their composed tfjs twins, forward + backward, on the active webgpu backend: wall time
  * until the GPU is idle (no read-back), as ratios inside one run with the absolute ms beside, and the achieved
  * GFLOP/s against the device's multiply-add peak measured in the same run (shaders/fma-peak.wgsl). Measures only;
- * asserts nothing. Runs wherever the webgpu backend does (Node via Dawn: scripts/bench-kernels.ts; a browser).
+ * asserts nothing. Runs wherever the webgpu backend does (Node via Dawn: scripts/bench/kernels.ts; a browser).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';

@@ -1,0 +1,82 @@
+// The bench report as the Markdown table the README shows: one row per figure, each ratio with its absolute numbers.
+
+const ms = (v) => `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ms`;
+const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
+const x = (v) => `×${v.toFixed(2)}`;
+const pct = (v) => `${(v * 100).toFixed(1)}%`;
+/** "met" / "not met" against a goal, or "—" without one. */
+const verdict = (met) => (met === undefined ? '—' : met ? 'met' : 'not met');
+
+function kernelRows(kernels) {
+  const rows = [];
+  for (const report of kernels.reports) {
+    for (const r of report.results) {
+      const goal = r.kernel === 'bottleneck' ? r.speedup >= 2 : undefined;
+      rows.push([`1. ${r.kernel} fused WGSL vs composed tfjs, fwd+bwd, ${r.shape}`,
+        `${x(r.speedup)} (fused ${ms(r.fusedMs)}, composed ${ms(r.composedMs)}; fwd only ${x(r.forwardSpeedup)}; path ${r.path})`,
+        r.kernel === 'bottleneck' ? '≥ ×2' : '—', verdict(goal)]);
+      rows.push([`1. ${r.kernel} fused GFLOP/s vs peak, ${r.shape}`,
+        `${pct(r.fusedPeakFraction)} (${r.fusedGflops.toFixed(2)} of ${report.peakGflops.toFixed(2)} GFLOP/s; ${report.samples} sample(s))`,
+        '≥ 30%', verdict(r.fusedPeakFraction >= 0.3)]);
+    }
+  }
+  return rows;
+}
+
+function adapterVsFull(backend, adapter, full) {
+  if (!adapter || !full) return [];
+  const time = adapter.stepMs / full.stepMs;
+  const memory = adapter.peakBytes / full.peakBytes;
+  const scope = full.embeddingsTrain ? 'all encoder weights' : 'all encoder weights but the embedding tables';
+  return [
+    [`2. seq_bn rf 16 vs full fine-tuning (${scope}): step time, ${backend}`,
+      `${x(time)} (${ms(adapter.stepMs)} vs ${ms(full.stepMs)}; ${adapter.trainableParameters.toLocaleString('en')} vs ${full.trainableParameters.toLocaleString('en')} trainable)`,
+      '≤ ×0.35', verdict(time <= 0.35)],
+    [`2. seq_bn rf 16 vs full fine-tuning: peak tensor memory, ${backend}`,
+      `${x(memory)} (${mb(adapter.peakBytes)} vs ${mb(full.peakBytes)})`, '≤ ×0.5', verdict(memory <= 0.5)],
+  ];
+}
+
+export function markdownReport({ meta, results, failures }) {
+  const r = results;
+  const rows = [];
+  if (r.kernels) rows.push(...kernelRows(r.kernels));
+  rows.push(...adapterVsFull('wasm', r.wasmAdapter, r.wasmFull), ...adapterVsFull('cpu', r.cpuAdapter, r.cpuFull));
+  const throughput = [['wasm (Node)', r.wasmAdapter], ['cpu (Node)', r.cpuAdapter], ['WebGPU (Node Dawn, SwiftShader)', r.webgpuAdapter]].filter(([, f]) => f);
+  const base = r.wasmAdapter?.samplesPerSecond;
+  for (const [name, f] of throughput) {
+    rows.push([`3. Training samples/s, demo model, seq_bn, batch 16, ${name}`,
+      `${f.samplesPerSecond.toFixed(1)} samples/s (${ms(f.stepMs)}/step${base ? `; ${x(f.samplesPerSecond / base)} of wasm` : ''})`, '—', '—']);
+  }
+  if (r.data) {
+    const { bucketed, unbucketed } = r.data.padding;
+    rows.push(['4. Padding efficiency (real / padded tokens), tiny-sentiment train, batch 16',
+      `${pct(bucketed.efficiency)} with bucketing vs ${pct(unbucketed.efficiency)} without (${bucketed.slots.toLocaleString('en')} vs ${unbucketed.slots.toLocaleString('en')} token slots, ${x(unbucketed.slots / bucketed.slots)} fewer)`, '—', '—']);
+    const { parquet, rows: viewer } = r.data.streaming;
+    rows.push(['4. Streaming rows/s, large-sentiment first 5,000 rows, offline Hub on localhost',
+      `parquet ranges ${Math.round(parquet.rowsPerSecond).toLocaleString('en')} rows/s (${parquet.requests} requests) vs /rows ${Math.round(viewer.rowsPerSecond).toLocaleString('en')} rows/s (${viewer.requests} requests): ${x(parquet.rowsPerSecond / viewer.rowsPerSecond)}`, '—', '—']);
+  }
+  const load = r.wasmAdapter?.load;
+  if (load) {
+    rows.push(['5. Model load, tiny-bert, cold vs cached (MemoryWeightCache)',
+      `${x(load.cachedMs / load.coldMs)} (cold ${ms(load.coldMs)}, ${mb(load.coldNetworkBytes)} fetched; cached ${ms(load.cachedMs)}, ${mb(load.cachedNetworkBytes)} fetched)`, '—', '—']);
+  }
+  for (const [name, f] of throughput) rows.push([`5. train() called → first step done, ${name}`, ms(f.firstStepMs), '—', '—']);
+  if (r.exportSize) {
+    const e = r.exportSize;
+    const f = e.files;
+    rows.push([`6. Exported adapter size, bert-base seq_bn rf 16 (${e.adapterParameters.toLocaleString('en')} params)`,
+      `pytorch_adapter.bin ${mb(f['pytorch_adapter.bin'])}, adapter.safetensors ${mb(f['adapter.safetensors'])}; head (${e.headParameters.toLocaleString('en')} params) pytorch_model_head.bin ${mb(f['pytorch_model_head.bin'])}, model_head.safetensors ${mb(f['model_head.safetensors'])}`, '≈ 3.5 MB adapter', verdict(Math.abs(f['adapter.safetensors'] / 1e6 - 3.58) < 0.2)]);
+  }
+  const escape = (cell) => String(cell).replace(/\|/g, '\\|');
+  const lines = [
+    `Bench of ${meta.date.slice(0, 10)} on this machine (${meta.cpus} CPU cores, no GPU; Node ${meta.node}; WebGPU = Dawn on SwiftShader, a CPU): \`npm run bench\` took ${meta.totalSeconds.toFixed(0)} s.`,
+    '',
+    '| Figure | Result (ratio inside one run, absolute numbers beside) | Goal | |',
+    '|---|---|---|---|',
+    ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+  ];
+  const failed = Object.entries(failures);
+  if (failed.length > 0) lines.push('', ...failed.map(([name, error]) => `- ${name} failed: ${error}`));
+  return `${lines.join('\n')}\n`;
+}
