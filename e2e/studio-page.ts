@@ -1,5 +1,5 @@
 import { inject } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 /** The studio's address with these query parameters, e.g. `studioUrl('hub=offline')`. */
 export function studioUrl(query = ''): string {
@@ -50,3 +50,45 @@ export const offlineHubControls = {
     return Object.fromEntries(Object.entries(stats.byPath).map(([path, s]) => [path, s.requests]));
   },
 };
+
+/** The studio's step sections, found by their headings. */
+export const steps = {
+  model: (page: Page) => page.getByRole('region', { name: 'Model' }),
+  adapter: (page: Page) => page.getByRole('region', { name: 'Adapter' }),
+  data: (page: Page) => page.getByRole('region', { name: 'Data' }),
+  train: (page: Page) => page.getByRole('region', { name: 'Train' }),
+  try: (page: Page) => page.getByRole('region', { name: 'Try it' }),
+  export: (page: Page) => page.getByRole('region', { name: 'Export' }),
+};
+
+/** Loads the selected model (the Model step's button) and waits until it is ready. */
+export async function loadSelectedModel(page: Page, timeout = 60_000): Promise<void> {
+  await steps.model(page).getByRole('button', { name: 'Load model' }).click();
+  await steps.model(page).locator('.ready').waitFor({ timeout });
+}
+
+/** Waits until the Data step shows its split table (the data is inspected). */
+export async function dataInspected(page: Page): Promise<void> {
+  await steps.data(page).locator('table.split-table').waitFor({ timeout: 60_000 });
+}
+
+/** The Train step's run status once it reaches one of `statuses` (the run element's data-status). */
+export async function runReaches(page: Page, statuses: string[], timeout = 240_000): Promise<string> {
+  const run = steps.train(page).locator(statuses.map((s) => `.run[data-status="${s}"]`).join(', '));
+  await run.waitFor({ timeout });
+  return (await run.getAttribute('data-status'))!;
+}
+
+/** The step the Train step's progress bar shows (0 before the first). */
+export async function trainedSteps(page: Page): Promise<number> {
+  const bar = steps.train(page).getByRole('progressbar', { name: 'Training progress' });
+  return (await bar.count()) ? Number(await bar.getAttribute('value')) : 0;
+}
+
+/** Scrolls a step to the top (below the sticky stepper) and takes a 1280×800 screenshot for the README. */
+export async function screenshotStep(page: Page, section: Locator, path: string): Promise<void> {
+  await page.mouse.move(0, 0);
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await section.evaluate((element) => element.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path });
+}

@@ -80,6 +80,21 @@ export type PreviewState =
   | { status: 'ready'; repoId: string; preview: ModelPreview }
   | { status: 'failed'; repoId: string; message: string; reason?: string };
 
+/** Previews fetched in this page, by Hub, token and repo, so every step that shows one reads config.json once. */
+const previews = new Map<string, Promise<ModelPreview>>();
+
+function sharedPreview(endpoint: HubEndpoint, repoId: string): Promise<ModelPreview> {
+  const key = JSON.stringify([endpoint.hubUrl, endpoint.token ?? '', repoId]);
+  let preview = previews.get(key);
+  if (!preview) {
+    preview = fetchModelPreview(endpoint, repoId, new AbortController().signal);
+    previews.set(key, preview);
+    // A failure is not kept: the next look asks again (after a token was given, say).
+    preview.catch(() => previews.delete(key));
+  }
+  return preview;
+}
+
 /** The preview of `repoId` on `endpoint`, fetched again when either changes (e.g. after a token is given). */
 export function useModelPreview(endpoint: HubEndpoint | undefined, repoId: string | undefined): PreviewState {
   const [state, setState] = useState<PreviewState>({ status: 'idle' });
@@ -88,17 +103,19 @@ export function useModelPreview(endpoint: HubEndpoint | undefined, repoId: strin
       setState({ status: 'idle' });
       return;
     }
-    const cancel = new AbortController();
+    let current = true;
     setState({ status: 'loading', repoId });
-    fetchModelPreview(endpoint, repoId, cancel.signal).then(
-      (preview) => setState({ status: 'ready', repoId, preview }),
+    sharedPreview(endpoint, repoId).then(
+      (preview) => current && setState({ status: 'ready', repoId, preview }),
       (err: unknown) => {
-        if (cancel.signal.aborted) return;
+        if (!current) return;
         const error = err as Error & { reason?: string };
         setState({ status: 'failed', repoId, message: error.message, reason: error.reason });
       },
     );
-    return () => cancel.abort();
+    return () => {
+      current = false;
+    };
   }, [endpoint, repoId]);
   return state;
 }

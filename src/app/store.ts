@@ -6,7 +6,9 @@ import type { SelfTestReport } from '../core/kernels/self-test-report.ts';
 import { HubError, listModels } from '../hub/client.ts';
 import { type HubEndpoint, REAL_HUB, offlineHub } from '../hub/endpoint.ts';
 import { WorkerClient, WorkerError } from '../worker/client.ts';
-import type { DatasetReportEvent, EmbeddedEvent, LoadedModelInfo, LogEvent, ModelProgressEvent } from '../worker/protocol.ts';
+import type { DataRef, DatasetReportEvent, EmbeddedEvent, HeadSpec, LoadedModelInfo, LogEvent, ModelProgressEvent } from '../worker/protocol.ts';
+import { type ExportSlice, createExportSlice } from './export-slice.ts';
+import { type TrainingSlice, createTrainingSlice } from './training-slice.ts';
 import { type HubChoice, type StudioSetup, readUrlSettings, withUrlSettings } from './url-settings.ts';
 
 /** The compute worker's state as the page shows it. */
@@ -62,11 +64,17 @@ export type DataReportState =
   | { status: 'done'; result: Omit<DatasetReportEvent, 'type' | 'replyTo'> }
   | { status: 'failed'; failure: Failure };
 
-export interface StudioState {
+/** The model and data steps, the compute worker and the settings; the adapter, training and export steps are slices. */
+export interface BaseState {
   /** The Hub the user chose; mirrored in the URL (`?hub=`). */
   hubChoice: HubChoice;
-  /** Hugging Face access token for gated or private repos; lives in memory only (never URL, storage or logs). */
+  /**
+   * Hugging Face access token for gated or private repos and pushes; in memory (and, when the user asks, in this tab's
+   * sessionStorage), never in the URL, a log line, an event or an exported file.
+   */
   token: string;
+  /** Whether the token is kept in this tab's sessionStorage (survives a reload of the tab, not its closing). */
+  rememberToken: boolean;
   /** Base URL of the offline demo Hub this server offers; null when it offers none, undefined while asking. */
   offlineHubUrl: string | null | undefined;
   /** Whether huggingface.co answered the startup probe. */
@@ -92,7 +100,8 @@ export interface StudioState {
 
   boot(): void;
   chooseHub(choice: HubChoice): void;
-  setToken(token: string): void;
+  /** Uses `token`; `remember` keeps it in this tab's sessionStorage (default: as before). */
+  setToken(token: string, remember?: boolean): void;
   startCompute(preference?: BackendName): void;
   runSelfTest(): Promise<void>;
   simulateDeviceLoss(): Promise<void>;
@@ -110,7 +119,29 @@ export interface StudioState {
   openLocalFile(file: File): Promise<void>;
 }
 
+export type StudioState = BaseState & TrainingSlice & ExportSlice;
+
+/** What the slices need of the store and the worker. */
+export interface StoreContext {
+  set: (partial: Partial<StudioState>) => void;
+  get: () => StudioState;
+  /** The running compute worker, if any. */
+  worker: () => WorkerClient | undefined;
+  /** The Hub endpoint (with the token) for the current choice. */
+  endpoint: () => HubEndpoint | undefined;
+  /** Writes the setup into the URL. */
+  rememberInUrl: () => void;
+  /** Inspects the chosen data again (after the setup was restored). */
+  inspectData: () => Promise<void>;
+  log: (event: LogEvent) => void;
+  /** Resolves once the state satisfies `test`. */
+  until: (test: (state: StudioState) => boolean) => Promise<void>;
+}
+
 const NO_CHOICE: DataChoice = { overrides: {} };
+
+/** Where "remember for this tab" keeps the token. */
+const TOKEN_KEY = 'adapter-studio:token';
 
 const MAX_LOGS = 200;
 /** How long the startup probe waits for huggingface.co. */
@@ -120,10 +151,12 @@ const PROBE_TIMEOUT_MS = 6000;
 let worker: WorkerClient | undefined;
 /** Counts inspections, so that only the newest one's answer is shown. */
 let inspection = 0;
+/** The local file the user opened (name and bytes), kept to send to a restarted worker, which starts without it. */
+let localFile: { name: string; bytes: ArrayBuffer } | undefined;
 
-const failureOf = (err: unknown): Failure => ({ message: (err as Error).message, code: err instanceof WorkerError ? err.code : undefined });
+export const failureOf = (err: unknown): Failure => ({ message: (err as Error).message, code: err instanceof WorkerError ? err.code : undefined });
 
-/** The setup a link carries: the chosen model and Hub dataset with how it is read. */
+/** The setup a link carries: the chosen model, Hub dataset with how it is read, adapter and training settings. */
 function setupOf(state: StudioState): StudioSetup {
   const { selectedModel, dataSource, dataChoice } = state;
   const hub = dataSource?.kind === 'hub';
@@ -138,10 +171,26 @@ function setupOf(state: StudioState): StudioSetup {
       label: dataChoice.overrides.label,
     } : {}),
     maxTrainExamples: dataChoice.maxTrainExamples,
+    adapter: state.adapterChoice,
+    adapterName: state.adapterName,
+    ...(Object.keys(state.trainSettings).length ? { training: state.trainSettings } : {}),
   };
 }
 
-export const useStudio = create<StudioState>()((set, get) => {
+/** How the worker reads the chosen data. */
+export function dataRefOf(source: DataSource, choice: DataChoice): DataRef {
+  const request = { split: choice.split, overrides: choice.overrides, maxTrainExamples: choice.maxTrainExamples };
+  return source.kind === 'hub' ? { kind: 'hub', dataset: source.id, config: choice.config, ...request } : { kind: 'local', name: source.name, ...request };
+}
+
+/** The head the inspected data asks for, once its columns are mapped. */
+export function headSpecOf(report: DataReportState): HeadSpec | undefined {
+  if (report.status !== 'done' || report.result.inspection.status !== 'ok') return undefined;
+  const { mapping } = report.result.inspection.report;
+  return { task: mapping.task, labels: mapping.labelNames };
+}
+
+export const useStudio = create<StudioState>()((set, get, api) => {
   function rememberInUrl(): void {
     const state = get();
     history.replaceState(history.state, '', withUrlSettings(location.href, { hub: state.hubChoice, backend: state.backendPreference, setup: setupOf(state) }));
@@ -203,9 +252,30 @@ export const useStudio = create<StudioState>()((set, get) => {
     set({ logs: [...get().logs, event].slice(-MAX_LOGS) });
   }
 
+  const context: StoreContext = {
+    set,
+    get,
+    worker: () => worker,
+    endpoint: currentEndpoint,
+    rememberInUrl,
+    inspectData: () => inspectData(),
+    log,
+    until: (test) => new Promise((resolve) => {
+      if (test(get())) return resolve();
+      const stop = api.subscribe((state) => {
+        if (!test(state)) return;
+        stop();
+        resolve();
+      });
+    }),
+  };
+
   return {
+    ...createTrainingSlice(context),
+    ...createExportSlice(context),
     hubChoice: { kind: 'real' },
     token: '',
+    rememberToken: false,
     offlineHubUrl: undefined,
     realHub: 'unknown',
     compute: { status: 'starting', preference: 'webgpu' },
@@ -220,7 +290,9 @@ export const useStudio = create<StudioState>()((set, get) => {
     boot() {
       const url = readUrlSettings(location.search);
       const { setup } = url;
+      const remembered = sessionStorage.getItem(TOKEN_KEY) ?? '';
       set({
+        token: remembered, rememberToken: remembered !== '',
         hubChoice: url.hub, backendPreference: url.backend, debug: url.debug, urlProblem: url.problem,
         selectedModel: setup.model,
         dataSource: setup.dataset ? { kind: 'hub', id: setup.dataset } : undefined,
@@ -230,7 +302,11 @@ export const useStudio = create<StudioState>()((set, get) => {
           overrides: { text: setup.text, textPair: setup.textPair, label: setup.label },
           maxTrainExamples: setup.maxTrainExamples,
         },
+        ...(setup.adapter ? { adapterChoice: setup.adapter } : {}),
+        adapterName: setup.adapterName,
+        trainSettings: setup.training ?? {},
       });
+      get().restoreSavedRun();
       void findOfflineHub();
       if (url.hub.kind === 'real') void probeRealHub();
       get().startCompute(url.backend);
@@ -244,8 +320,10 @@ export const useStudio = create<StudioState>()((set, get) => {
       if (choice.kind === 'real') void probeRealHub();
     },
 
-    setToken(token) {
-      set({ token });
+    setToken(token, remember = get().rememberToken) {
+      set({ token, rememberToken: remember });
+      if (remember && token) sessionStorage.setItem(TOKEN_KEY, token);
+      else sessionStorage.removeItem(TOKEN_KEY);
       if (get().dataSource?.kind === 'hub') void inspectData();
     },
 
@@ -258,6 +336,7 @@ export const useStudio = create<StudioState>()((set, get) => {
       const { modelLoad } = get();
       const reload = modelLoad.status === 'ready' || modelLoad.status === 'loading';
       set({ compute: { status: 'starting', preference: preference ?? 'webgpu' }, selfTest: { status: 'idle' }, modelLoad: { status: 'idle' } });
+      get().computeRestarted();
       if (preference !== get().backendPreference) {
         set({ backendPreference: preference });
         rememberInUrl();
@@ -266,12 +345,18 @@ export const useStudio = create<StudioState>()((set, get) => {
       client.on('error', (event) => current() && log({ type: 'log', level: 'error', message: event.message }));
       client.on('deviceLost', ({ reason, message }) => {
         const { compute } = get();
-        if (current() && compute.status === 'ready') set({ compute: { status: 'lost', backend: compute.backend, lost: { reason, message } } });
+        if (!current()) return;
+        if (compute.status === 'ready') set({ compute: { status: 'lost', backend: compute.backend, lost: { reason, message } } });
+        get().deviceLost(`${reason}${message ? `: ${message}` : ''}`);
       });
+      client.on('training', (event) => current() && get().receiveTraining(event));
+      client.on('pushProgress', (event) => current() && get().receivePushProgress(event));
       client.on('modelProgress', (progress) => {
         const { modelLoad } = get();
         if (current() && modelLoad.status === 'loading' && modelLoad.repoId === progress.repoId) set({ modelLoad: { ...modelLoad, progress } });
       });
+      const source = get().dataSource;
+      if (source?.kind === 'local' && localFile?.name === source.name) void inspectData(localFile.bytes.slice(0));
       client.send({ type: 'init', backend: preference, debug: get().debug }).then(
         ({ backend }) => {
           if (!current()) return;
@@ -348,6 +433,7 @@ export const useStudio = create<StudioState>()((set, get) => {
 
     async openLocalFile(file) {
       const bytes = await file.arrayBuffer();
+      localFile = { name: file.name, bytes: bytes.slice(0) };
       set({ dataSource: { kind: 'local', name: file.name }, dataChoice: { ...NO_CHOICE, maxTrainExamples: get().dataChoice.maxTrainExamples }, dataReport: { status: 'idle' } });
       rememberInUrl();
       await inspectData(bytes);

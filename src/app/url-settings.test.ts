@@ -52,3 +52,45 @@ describe('URL settings', () => {
     expect(withUrlSettings(href, { hub: { kind: 'offline' } })).toBe('http://127.0.0.1:5173/?hub=offline');
   });
 });
+
+describe('URL settings: adapter and training', () => {
+  it('reads the adapter method, its knobs and name, and the training settings', () => {
+    const { setup, problem } = readUrlSettings('?method=mam&rf=4&prefix=20&act=gelu&dropout=0.1&leave=0,3&adrop=1&name=my_adapter'
+      + '&lr=0.001&epochs=2&batch=8&maxlen=64&warmup=0.1&sched=cosine&accum=2&clip=0&wd=0&seed=7&evalsteps=50&metric=macroF1&patience=3');
+    expect(problem).toBeUndefined();
+    expect(setup.adapter).toEqual({ method: 'mam', reductionFactor: 4, prefixLength: 20, nonLinearity: 'gelu', dropout: 0.1, leaveOut: [0, 3], adapterDrop: true });
+    expect(setup.adapterName).toBe('my_adapter');
+    expect(setup.training).toEqual({
+      learningRate: 0.001, epochs: 2, batchSize: 8, maxLength: 64, warmupRatio: 0.1, schedule: 'cosine', gradientAccumulation: 2,
+      maxGradNorm: 0, weightDecay: 0, seed: 7, evalEverySteps: 50, metricForBest: 'macroF1', earlyStoppingPatience: 3,
+    });
+  });
+
+  it('explains adapter and training values it cannot use, and keeps the others', () => {
+    const { setup, problem } = readUrlSettings('?method=adapterfusion&rf=-2&r=4&lr=fast&batch=8.5&sched=step&name=a b');
+    expect(setup.adapter).toEqual({ method: 'seq_bn', r: 4 });
+    expect(setup.training).toBeUndefined();
+    expect(setup.adapterName).toBeUndefined();
+    expect(problem).toBe('"rf=-2" is not a number above 0, so the method\'s own value is used. '
+      + '"method=adapterfusion" is not one of seq_bn, double_seq_bn, par_bn, compacter, lora, ia3, prefix_tuning, prompt_tuning, mam, unipelt, so seq_bn is used. '
+      + '"name=a b" may hold letters, digits, "_" and "-" only, so the adapter is named after the dataset. '
+      + '"lr=fast" is not a number above 0, so the default is used. '
+      + '"batch=8.5" is not a whole number of at least 1, so the default is used. '
+      + '"sched=step" is not one of linear, cosine, constant, so the default is used.');
+  });
+
+  it('writes the whole setup so that a shared link reproduces it, never the token', () => {
+    const setup = {
+      model: 'adapter-studio/tiny-bert', dataset: 'adapter-studio/tiny-sentiment',
+      adapter: { method: 'lora' as const, r: 16, alpha: 32, leaveOut: [1] }, adapterName: 'sentiment',
+      training: { learningRate: 0.001, maxSteps: 500, schedule: 'cosine' as const, metricForBest: 'loss' as const },
+    };
+    const href = withUrlSettings('http://127.0.0.1:5173/?hub=offline', { hub: { kind: 'offline' }, setup });
+    expect(readUrlSettings(new URL(href).search).setup).toEqual(setup);
+    expect(new URL(href).search).toBe('?hub=offline&model=adapter-studio%2Ftiny-bert&dataset=adapter-studio%2Ftiny-sentiment&method=lora&r=16&alpha=32&leave=1'
+      + '&name=sentiment&lr=0.001&steps=500&sched=cosine&metric=loss');
+    // Unset knobs and settings leave the link; AdapterDrop off and no layers left out are not written.
+    const plain = withUrlSettings(href, { hub: { kind: 'offline' }, setup: { adapter: { method: 'seq_bn', adapterDrop: false, leaveOut: [] } } });
+    expect(new URL(plain).search).toBe('?hub=offline&method=seq_bn');
+  });
+});

@@ -1,5 +1,10 @@
 import { BACKEND_NAMES, type BackendName } from '../core/backend/backend-info.ts';
+import type { MetricName } from '../core/train/metrics.ts';
+import type { ScheduleKind } from '../core/train/schedule.ts';
+import type { TrainingSettings } from '../core/train/training-settings.ts';
 import { checkRepoId } from '../hub/endpoint.ts';
+import type { AdapterChoice, AdapterMethod } from '../worker/protocol.ts';
+import { ADAPTER_METHODS } from './adapter-methods.ts';
 
 /** Which Hub the studio talks to. */
 export type HubChoice =
@@ -28,6 +33,12 @@ export interface StudioSetup {
   label?: string;
   /** Most training examples, for quick classroom runs (`?rows=`). */
   maxTrainExamples?: number;
+  /** The adapter method and its knobs (`?method= &rf= &r= &alpha= &prefix= &prompt= &act= &dropout= &leave= &adrop=`). */
+  adapter?: AdapterChoice;
+  /** Adapter name (`?name=`); absent: named after the dataset. */
+  adapterName?: string;
+  /** Training settings that differ from the defaults (`?lr= &epochs= &steps= &batch= ...`). */
+  training?: Partial<TrainingSettings>;
 }
 
 /** The settings a link carries, so that opening it reproduces the setup. The access token is never among them. */
@@ -42,39 +53,122 @@ export interface UrlSettings {
   problem?: string;
 }
 
-/** URL parameter of each setup field, in the order they are written. */
-const SETUP_PARAMS = {
+/** URL parameter of each data setup field, in the order they are written. */
+const DATA_PARAMS = {
   model: 'model', dataset: 'dataset', config: 'config', split: 'split', text: 'text', textPair: 'pair', label: 'label', maxTrainExamples: 'rows',
-} as const satisfies Record<keyof StudioSetup, string>;
+} as const satisfies Record<string, string>;
+
+/** How a URL value becomes a setting: the value, or undefined with a problem said plainly. */
+type Reader<T> = (raw: string) => { value: T } | { problem: string };
+
+const number = (test: (n: number) => boolean, what: string): Reader<number> => (raw) => {
+  const n = Number(raw);
+  return raw.trim() !== '' && Number.isFinite(n) && test(n) ? { value: n } : { problem: `is not ${what}` };
+};
+const positive = number((n) => n > 0, 'a number above 0');
+const whole = (min: number) => number((n) => Number.isInteger(n) && n >= min, `a whole number of at least ${min}`);
+const share = number((n) => n >= 0 && n <= 1, 'a number from 0 to 1');
+const probability = number((n) => n >= 0 && n < 1, 'a number from 0 up to (not including) 1');
+const oneOf = <T extends string>(values: readonly T[]): Reader<T> => (raw) =>
+  (values.includes(raw as T) ? { value: raw as T } : { problem: `is not one of ${values.join(', ')}` });
+const layers: Reader<number[]> = (raw) => (/^\d+(,\d+)*$/.test(raw) ? { value: raw.split(',').map(Number) } : { problem: 'is not a comma-separated list of layer numbers' });
+const flag: Reader<boolean> = (raw) => (raw === '1' ? { value: true } : { problem: 'is not 1' });
+const word: Reader<string> = (raw) => (/^[A-Za-z0-9_-]+$/.test(raw) ? { value: raw } : { problem: 'may hold letters, digits, "_" and "-" only' });
+
+/** The adapter knobs: URL parameter and how it is read. */
+const ADAPTER_PARAMS: { [K in Exclude<keyof AdapterChoice, 'method'>]-?: [string, Reader<NonNullable<AdapterChoice[K]>>] } = {
+  reductionFactor: ['rf', positive],
+  r: ['r', whole(1)],
+  alpha: ['alpha', positive],
+  prefixLength: ['prefix', whole(1)],
+  promptLength: ['prompt', whole(1)],
+  // The worker checks the activation's name against the library's list.
+  nonLinearity: ['act', word],
+  dropout: ['dropout', probability],
+  leaveOut: ['leave', layers],
+  adapterDrop: ['adrop', flag],
+};
+
+const SCHEDULES: readonly ScheduleKind[] = ['linear', 'cosine', 'constant'];
+const METRICS: readonly MetricName[] = ['accuracy', 'macroF1', 'loss', 'mse', 'pearson'];
+
+/** The training settings: URL parameter and how it is read. */
+const TRAINING_PARAMS: { [K in keyof TrainingSettings]-?: [string, Reader<NonNullable<TrainingSettings[K]>>] } = {
+  learningRate: ['lr', positive],
+  epochs: ['epochs', whole(1)],
+  maxSteps: ['steps', whole(1)],
+  batchSize: ['batch', whole(1)],
+  maxLength: ['maxlen', whole(8)],
+  warmupRatio: ['warmup', share],
+  schedule: ['sched', oneOf(SCHEDULES)],
+  gradientAccumulation: ['accum', whole(1)],
+  maxGradNorm: ['clip', number((n) => n >= 0, 'a number of at least 0')],
+  weightDecay: ['wd', number((n) => n >= 0, 'a number of at least 0')],
+  seed: ['seed', whole(0)],
+  evalEverySteps: ['evalsteps', whole(1)],
+  metricForBest: ['metric', oneOf(METRICS)],
+  earlyStoppingPatience: ['patience', whole(1)],
+};
+
+/** A table of settings: each one's URL parameter and reader. */
+type ParamTable = Record<string, [string, Reader<unknown>]>;
+
+/** Reads each parameter of `table` present in `params`; problems are collected. */
+function readTable<T>(params: URLSearchParams, table: ParamTable, problems: string[], consequence: string): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [key, [param, read]] of Object.entries(table) as [keyof T, [string, Reader<unknown>]][]) {
+    const raw = params.get(param);
+    if (raw === null) continue;
+    const result = read(raw);
+    if ('value' in result) out[key] = result.value as T[keyof T];
+    else problems.push(`"${param}=${raw}" ${result.problem}, so ${consequence}.`);
+  }
+  return out;
+}
 
 function readSetup(params: URLSearchParams, problems: string[]): StudioSetup {
   const setup: StudioSetup = {};
   for (const key of ['model', 'dataset'] as const) {
-    const id = params.get(SETUP_PARAMS[key]);
+    const id = params.get(DATA_PARAMS[key]);
     if (id === null) continue;
     try {
       setup[key] = checkRepoId(id);
     } catch {
-      problems.push(`"${SETUP_PARAMS[key]}=${id}" is not a Hub repository id (owner/name), so no ${key} is chosen.`);
+      problems.push(`"${DATA_PARAMS[key]}=${id}" is not a Hub repository id (owner/name), so no ${key} is chosen.`);
     }
   }
   for (const key of ['config', 'split', 'text', 'label'] as const) {
-    const value = params.get(SETUP_PARAMS[key]);
+    const value = params.get(DATA_PARAMS[key]);
     if (value) setup[key] = value;
   }
-  const pair = params.get(SETUP_PARAMS.textPair);
+  const pair = params.get(DATA_PARAMS.textPair);
   if (pair !== null) setup.textPair = pair;
-  const rows = params.get(SETUP_PARAMS.maxTrainExamples);
+  const rows = params.get(DATA_PARAMS.maxTrainExamples);
   if (rows !== null) {
     if (/^[1-9]\d{0,8}$/.test(rows)) setup.maxTrainExamples = Number(rows);
     else problems.push(`"rows=${rows}" is not a positive whole number, so every training row is used.`);
   }
+
+  const method = params.get('method');
+  const knobs = readTable<AdapterChoice>(params, ADAPTER_PARAMS, problems, 'the method\'s own value is used');
+  if (method !== null && !(method in ADAPTER_METHODS)) problems.push(`"method=${method}" is not one of ${Object.keys(ADAPTER_METHODS).join(', ')}, so seq_bn is used.`);
+  const chosen = method !== null && method in ADAPTER_METHODS ? method as AdapterMethod : undefined;
+  if (chosen || Object.keys(knobs).length) setup.adapter = { method: chosen ?? 'seq_bn', ...knobs };
+  const name = params.get('name');
+  if (name !== null) {
+    const read = word(name);
+    if ('value' in read) setup.adapterName = read.value;
+    else problems.push(`"name=${name}" ${read.problem}, so the adapter is named after the dataset.`);
+  }
+  const training = readTable<TrainingSettings>(params, TRAINING_PARAMS, problems, 'the default is used');
+  if (Object.keys(training).length) setup.training = training;
   return setup;
 }
 
 /**
- * Reads `?hub=offline | <http(s) url>`, `?backend=webgpu | wasm | cpu`, `?debug=1` and the setup:
- * `?model= &dataset= &config= &split= &text= &pair= &label= &rows=`.
+ * Reads `?hub=offline | <http(s) url>`, `?backend=webgpu | wasm | cpu`, `?debug=1` and the setup: the model and data
+ * (`?model= &dataset= &config= &split= &text= &pair= &label= &rows=`), the adapter (`?method=` and its knobs, `?name=`)
+ * and the training settings that differ from the defaults (`?lr= &epochs= ...`).
  */
 export function readUrlSettings(search: string): UrlSettings {
   const params = new URLSearchParams(search);
@@ -99,10 +193,17 @@ export function withUrlSettings(href: string, settings: { hub: HubChoice; backen
   if (settings.backend) url.searchParams.set('backend', settings.backend);
   else url.searchParams.delete('backend');
   const setup = settings.setup ?? {};
-  for (const [key, param] of Object.entries(SETUP_PARAMS) as [keyof StudioSetup, string][]) {
-    const value = setup[key];
+  const set = (param: string, value: unknown) => {
     if (value === undefined) url.searchParams.delete(param);
-    else url.searchParams.set(param, String(value));
+    else url.searchParams.set(param, Array.isArray(value) ? value.join(',') : value === true ? '1' : String(value));
+  };
+  for (const [key, param] of Object.entries(DATA_PARAMS) as [keyof typeof DATA_PARAMS, string][]) set(param, setup[key]);
+  set('method', setup.adapter?.method);
+  for (const [key, [param]] of Object.entries(ADAPTER_PARAMS as ParamTable) as [keyof AdapterChoice, [string, Reader<unknown>]][]) {
+    const value = setup.adapter?.[key];
+    set(param, value === false || (Array.isArray(value) && value.length === 0) ? undefined : value);
   }
+  set('name', setup.adapterName);
+  for (const [key, [param]] of Object.entries(TRAINING_PARAMS as ParamTable) as [keyof TrainingSettings, [string, Reader<unknown>]][]) set(param, setup.training?.[key]);
   return url.toString();
 }

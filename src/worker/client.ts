@@ -28,6 +28,18 @@ const REPLY_KIND: ReplyKind = {
   embed: 'embedded',
   inspectDataset: 'datasetReport',
   inspectLocalFile: 'datasetReport',
+  describeAdapter: 'adapterDescription',
+  train: 'trained',
+  pause: 'ack',
+  resume: 'ack',
+  cancel: 'ack',
+  discardRun: 'ack',
+  predict: 'predicted',
+  evaluate: 'evaluated',
+  exportAdapter: 'exported',
+  importAdapter: 'adapterReady',
+  activeAdapter: 'adapterReady',
+  pushAdapter: 'pushed',
 };
 
 /**

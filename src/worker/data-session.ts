@@ -1,10 +1,10 @@
 import { DataError, type DataErrorCode } from '../core/data/errors.ts';
 import type { DatasetHandle } from '../core/data/dataset-handle.ts';
-import { inspectDataset } from '../core/data/dataset-report.ts';
+import { type DatasetReport, type InspectOptions, inspectDataset } from '../core/data/dataset-report.ts';
 import { type HubDataset, openHubDataset } from '../core/data/hub-dataset.ts';
 import { type LocalTable, localDataset, parseLocalFile } from '../core/data/local-files.ts';
 import type { HubEndpoint } from '../hub/endpoint.ts';
-import type { DatasetReportEvent, InspectDatasetCommand, InspectLocalFileCommand, InspectRequest } from './protocol.ts';
+import type { DataRef, DatasetReportEvent, InspectDatasetCommand, InspectLocalFileCommand, InspectRequest } from './protocol.ts';
 
 /** A re-inspection named a file the worker does not hold. */
 export class NoLocalFileError extends Error {
@@ -32,38 +32,54 @@ export class DataSession {
   private local?: LocalTable;
 
   async inspectHub(command: Pick<InspectDatasetCommand, 'endpoint' | 'dataset' | 'config'> & InspectRequest): Promise<Report> {
-    const { endpoint, dataset, config } = command;
-    const kept = this.hub;
-    let handle: HubDataset;
-    if (kept && sameEndpoint(kept.endpoint, endpoint) && kept.dataset === dataset && kept.config === config) {
-      handle = kept.handle;
-    } else {
-      handle = await openHubDataset(endpoint, dataset, { config });
-      this.hub = { endpoint, dataset, config, handle };
-    }
-    return inspect(handle, command);
+    return inspect(await this.hubHandle(command.endpoint, command.dataset, command.config), command);
   }
 
   async inspectLocal(command: Pick<InspectLocalFileCommand, 'name' | 'bytes'> & InspectRequest): Promise<Report> {
-    if (command.bytes) {
-      this.local = await parseLocalFile(command.bytes, command.name);
-    } else if (this.local?.fileName !== command.name) {
-      throw new NoLocalFileError(`The file "${command.name}" is no longer in the compute worker (it restarted, or another file was opened). Choose the file again.`);
-    }
-    const report = await inspect(localDataset(this.local!), command);
+    if (command.bytes) this.local = await parseLocalFile(command.bytes, command.name);
+    const report = await inspect(this.localHandle(command.name), command);
     return { ...report, summary: { ...report.summary, badRows: this.local!.badRows } };
   }
+
+  /** The dataset a run reads, with its report; a mapping problem throws its DataError (the user fixes it in the Data step). */
+  async open(ref: DataRef, endpoint: HubEndpoint | undefined): Promise<{ handle: DatasetHandle; report: DatasetReport }> {
+    let handle: DatasetHandle;
+    if (ref.kind === 'hub') {
+      if (!endpoint) throw new TypeError(`Reading the Hub dataset "${ref.dataset}" needs the Hub endpoint in the command.`);
+      handle = await this.hubHandle(endpoint, ref.dataset, ref.config);
+    } else handle = this.localHandle(ref.name);
+    return { handle, report: await inspectDataset(handle, inspectOptionsOf(ref)) };
+  }
+
+  /** The Hub dataset's handle: the one opened last when it is the same dataset, config and Hub, else a new one. */
+  private async hubHandle(endpoint: HubEndpoint, dataset: string, config: string | undefined): Promise<HubDataset> {
+    const kept = this.hub;
+    if (kept && sameEndpoint(kept.endpoint, endpoint) && kept.dataset === dataset && kept.config === config) return kept.handle;
+    const handle = await openHubDataset(endpoint, dataset, { config });
+    this.hub = { endpoint, dataset, config, handle };
+    return handle;
+  }
+
+  private localHandle(name: string): DatasetHandle {
+    if (this.local?.fileName !== name) {
+      throw new NoLocalFileError(`The file "${name}" is no longer in the compute worker (it restarted, or another file was opened). Choose the file again.`);
+    }
+    return localDataset(this.local);
+  }
+}
+
+function inspectOptionsOf(request: InspectRequest): InspectOptions {
+  return {
+    trainSplit: request.split,
+    overrides: request.overrides,
+    ...(request.maxTrainExamples === undefined ? {} : { caps: { train: request.maxTrainExamples } }),
+  };
 }
 
 async function inspect(handle: DatasetHandle, request: InspectRequest): Promise<Report> {
   const summary = { name: handle.name, ...(handle.config === undefined ? {} : { config: handle.config }), configs: handle.configs, splits: handle.splits, columns: handle.columns };
   try {
-    const report = await inspectDataset(handle, {
-      trainSplit: request.split,
-      overrides: request.overrides,
-      ...(request.maxTrainExamples === undefined ? {} : { caps: { train: request.maxTrainExamples } }),
-    });
-    return { summary, inspection: { status: 'ok', report } };
+    return { summary, inspection: { status: 'ok', report: await inspectDataset(handle, inspectOptionsOf(request)) } };
   } catch (err) {
     if (err instanceof DataError && MAPPING_PROBLEMS.includes(err.code)) return { summary, inspection: { status: 'problem', message: err.message, code: err.code } };
     throw err;

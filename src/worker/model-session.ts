@@ -41,10 +41,15 @@ export class ModelSession {
     return this.describe();
   }
 
+  /** The loaded encoder; throws NoModelError before one finished loading. `what` says what needed it. */
+  current(what: string): LoadedEncoder {
+    if (!this.encoder) throw new NoModelError(`No model is loaded yet: load a model in the Model step before ${what}.`);
+    return this.encoder;
+  }
+
   /** Tokenizes the texts and runs the encoder; returns ids, tokens and each text's first-token vector. */
   async embed(command: Pick<EmbedCommand, 'texts' | 'pairs' | 'maxLength'>): Promise<Omit<EmbeddedEvent, 'type' | 'replyTo'>> {
-    const encoder = this.encoder;
-    if (!encoder) throw new NoModelError('No model is loaded yet: load a model in the Model step before running it on text.');
+    const encoder = this.current('running it on text');
     const batch = encoder.tokenizer.encode(command.texts, command.pairs, { maxLength: command.maxLength });
     const rows = <T>(data: Int32Array, map: (value: number) => T) =>
       Array.from({ length: batch.batch }, (_, r) => Array.from(data.subarray(r * batch.seq, (r + 1) * batch.seq), map));

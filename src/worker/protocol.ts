@@ -1,16 +1,24 @@
 /**
  * Every message between the page and the compute worker, in one place. Commands go page → worker and carry a
  * request `id`; the worker answers each with exactly one event whose `replyTo` is that id (the reply kind listed in
- * `ReplyKind`, or `error`). Other events (log, deviceLost, modelProgress, later metrics) arrive unasked.
+ * `ReplyKind`, or `error`). Other events (log, deviceLost, modelProgress, training, pushProgress) arrive unasked.
  * Types only: the page imports this file without pulling in tfjs.
  */
+import type { SummaryRow } from '../core/adapters/summary.ts';
 import type { BackendInfo, BackendName, DeviceLostInfo } from '../core/backend/backend-info.ts';
 import type { ColumnOverrides } from '../core/data/column-mapping.ts';
 import type { ColumnInfo } from '../core/data/columns.ts';
 import type { SplitSummary } from '../core/data/dataset-handle.ts';
 import type { DatasetReport } from '../core/data/dataset-report.ts';
+import type { PeftSupport } from '../core/export/peft.ts';
+import type { PushProgress } from '../core/export/push.ts';
+import type { AdapterSourceFormat, TrainingRecord } from '../core/export/types.ts';
 import type { SelfTestReport } from '../core/kernels/self-test-report.ts';
+import type { EncoderConfig } from '../core/model/config.ts';
 import type { LoadProgress } from '../core/model/load-encoder.ts';
+import type { TrainEvent, TrainResult } from '../core/train/events.ts';
+import type { EvalMetrics } from '../core/train/metrics.ts';
+import type { TrainingSettings } from '../core/train/training-settings.ts';
 import type { WeightFormat } from '../core/model/weights.ts';
 import type { HubEndpoint } from '../hub/endpoint.ts';
 
@@ -98,9 +106,202 @@ export interface InspectLocalFileCommand extends InspectRequest {
   bytes?: ArrayBuffer;
 }
 
+// ---- adapters, training, prediction, export ----
+
+/** The `adapters` library presets the Adapter step offers. */
+export type AdapterMethod =
+  | 'seq_bn' | 'double_seq_bn' | 'par_bn' | 'compacter' | 'lora' | 'ia3' | 'prefix_tuning' | 'prompt_tuning' | 'mam' | 'unipelt';
+
+/**
+ * The adapter the user picked: a preset and the knobs the Adapter step shows. An unset knob keeps the preset's value;
+ * a knob applies to every member of the method it exists in (MAM's reduction factor goes to its parallel adapter).
+ */
+export interface AdapterChoice {
+  method: AdapterMethod;
+  /** Bottleneck adapters: hidden size / bottleneck width. */
+  reductionFactor?: number;
+  /** LoRA: rank of the update. */
+  r?: number;
+  /** LoRA: the update is scaled by alpha / r; (IA)³: the vector by alpha. */
+  alpha?: number;
+  /** Prefix tuning: prefix positions per layer. */
+  prefixLength?: number;
+  /** Prompt tuning: prompt embeddings. */
+  promptLength?: number;
+  /** Activation inside bottleneck adapters. */
+  nonLinearity?: string;
+  /** Dropout on the adapter output (bottleneck), input (LoRA) or prefix (prefix tuning) while training. */
+  dropout?: number;
+  /** Layers without the adapter (static AdapterDrop). */
+  leaveOut?: number[];
+  /** Dynamic AdapterDrop: each training step skips the adapters of a random number of first layers. */
+  adapterDrop?: boolean;
+}
+
+/** The knobs' values after the preset filled in the unset ones; a knob is present when the method has it. */
+export interface AdapterKnobs {
+  reductionFactor?: number;
+  r?: number;
+  alpha?: number;
+  prefixLength?: number;
+  promptLength?: number;
+  nonLinearity?: string;
+  dropout?: number;
+  leaveOut: number[];
+}
+
+/** The prediction head a dataset's label column asks for. */
+export interface HeadSpec {
+  task: 'classification' | 'regression';
+  /** Class names by id; empty for regression. */
+  labels: string[];
+}
+
+/** Resolve an adapter choice into its config and, given the model's config.json, its adapter_summary; answered by `adapterDescription`. */
+export interface DescribeAdapterCommand {
+  type: 'describeAdapter';
+  id: number;
+  choice: AdapterChoice;
+  /** The base model's config (fetched before any weights): without it there is no summary. */
+  encoder?: EncoderConfig;
+  /** The head, counted in the trainable parameters. */
+  head?: HeadSpec;
+  /** Adapter name in the summary (default "adapter"). */
+  name?: string;
+}
+
+/** Which data a run reads: the Hub dataset or the local file last sent, and how it is read. */
+export type DataRef = ({ kind: 'hub'; dataset: string; config?: string } | { kind: 'local'; name: string }) & InspectRequest;
+
+/** Everything that defines a training run, so that the same setup continues it exactly. JSON-safe and token-free: the page keeps it to offer a resume after a reload. */
+export interface TrainSetup {
+  /** Names the run's checkpoints (IndexedDB). */
+  runId: string;
+  /** Hub id of the base model, which must be the loaded one. */
+  model: string;
+  data: DataRef;
+  /** A new adapter of this choice, or the active one (imported or trained before) trained further. */
+  adapter: { kind: 'new'; choice: AdapterChoice; name: string } | { kind: 'active' };
+  settings: TrainingSettings;
+}
+
+/**
+ * Train an adapter and head on the loaded model; answered by `trained` when the run ends (completed, early-stopped
+ * or cancelled), after `training` events. Runs on the compute queue; pause, resume and cancel reach it at once.
+ */
+export interface TrainCommand {
+  type: 'train';
+  id: number;
+  setup: TrainSetup;
+  /** The Hub of a Hub dataset; its token travels only here. */
+  endpoint?: HubEndpoint;
+  /** Continue from the run's latest checkpoint (same setup) instead of starting afresh. */
+  resume?: boolean;
+  /** Debug only (init with debug): make the loss NaN for `steps` optimizer steps from step `fromStep` (1-based). */
+  debugNonFinite?: { fromStep: number; steps: number };
+}
+
+/** Pause the running training after its current step (it checkpoints first); answered by `ack`. */
+export interface PauseCommand {
+  type: 'pause';
+  id: number;
+}
+
+/** Continue a paused training; answered by `ack`. */
+export interface ResumeCommand {
+  type: 'resume';
+  id: number;
+}
+
+/** Stop the running or paused training after its current step; answered by `ack`, the train command by `trained`. */
+export interface CancelCommand {
+  type: 'cancel';
+  id: number;
+}
+
+/** Delete a run's checkpoints; answered by `ack`. */
+export interface DiscardRunCommand {
+  type: 'discardRun';
+  id: number;
+  runId: string;
+}
+
+/** Run the active adapter, and the same adapter as initialised when its training started, on texts; answered by `predicted`. */
+export interface PredictCommand {
+  type: 'predict';
+  id: number;
+  texts: string[];
+  /** Second segment of each text (sentence-pair tasks); same length as `texts`. */
+  pairs?: string[];
+}
+
+/** Evaluate the active adapter on the data's validation part; answered by `evaluated`. */
+export interface EvaluateCommand {
+  type: 'evaluate';
+  id: number;
+  data: DataRef;
+  endpoint?: HubEndpoint;
+  /** Examples per batch and most tokens per example (defaults as training's). */
+  batchSize?: number;
+  maxLength?: number;
+}
+
+/** The files the studio writes: the `adapters` library's save_adapter folder, PEFT's save_pretrained folder, or a Python project. */
+export type ExportFormat = 'adapterhub' | 'peft' | 'python';
+
+/** Write the active adapter's files; answered by `exported`. */
+export interface ExportAdapterCommand {
+  type: 'exportAdapter';
+  id: number;
+  format: ExportFormat;
+}
+
+/** One file of an export, its path relative to the folder ('/'-separated). */
+export interface ExportedFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+/** Where an imported adapter comes from. */
+export type AdapterSource =
+  /** The files of a dropped folder, paths relative to it. */
+  | { kind: 'files'; name: string; files: ExportedFile[] }
+  /** A zip archive of a folder. */
+  | { kind: 'zip'; name: string; bytes: ArrayBuffer }
+  /** A Hub model repo; the token travels only in the endpoint. */
+  | { kind: 'hub'; repoId: string; endpoint: HubEndpoint };
+
+/** Read an adapter (AdapterHub, PEFT or studio export) and make it the active adapter on the loaded model; answered by `adapterReady`. */
+export interface ImportAdapterCommand {
+  type: 'importAdapter';
+  id: number;
+  source: AdapterSource;
+}
+
+/** Describe the active adapter (e.g. after a training stopped on an error); answered by `adapterReady`, or the error NoAdapter. */
+export interface ActiveAdapterCommand {
+  type: 'activeAdapter';
+  id: number;
+}
+
+/** Push the active adapter's files to a Hub model repo (created when missing); answered by `pushed` after `pushProgress` events. */
+export interface PushAdapterCommand {
+  type: 'pushAdapter';
+  id: number;
+  /** "owner/name". */
+  repo: string;
+  /** Create the repo private. */
+  private: boolean;
+  format: 'adapterhub' | 'peft';
+  /** The Hub to push to, with a write token that travels only here. */
+  endpoint: HubEndpoint;
+}
+
 export type Command =
   | InitCommand | SelfTestCommand | DebugLoseDeviceCommand
-  | LoadModelCommand | EmbedCommand | InspectDatasetCommand | InspectLocalFileCommand;
+  | LoadModelCommand | EmbedCommand | InspectDatasetCommand | InspectLocalFileCommand
+  | DescribeAdapterCommand | TrainCommand | PauseCommand | ResumeCommand | CancelCommand | DiscardRunCommand
+  | PredictCommand | EvaluateCommand | ExportAdapterCommand | ImportAdapterCommand | ActiveAdapterCommand | PushAdapterCommand;
 
 // ---- worker → page ----
 
@@ -233,9 +434,123 @@ export interface DatasetReportEvent {
   inspection: Inspection;
 }
 
+/** An adapter's `adapter_summary()` on the chosen model, computed from the configs alone. */
+export interface AdapterSummaryInfo {
+  /** The table's rows: the adapter, then "Full model". */
+  rows: SummaryRow[];
+  /** The table as the library prints it. */
+  text: string;
+  /** Parameters of the prediction head (not in the library's table). */
+  headParameters?: number;
+}
+
+export interface AdapterDescriptionEvent {
+  type: 'adapterDescription';
+  replyTo: number;
+  /** The full config dict, as adapter_config.json's "config". */
+  config: Record<string, unknown>;
+  knobs: AdapterKnobs;
+  /** Present when the command gave the model's config. */
+  summary?: AdapterSummaryInfo;
+  /** Whether the PEFT export can hold this method. */
+  peft: PeftSupport;
+}
+
+/** The adapter the worker holds, which Try it, Export and further training use. */
+export interface ActiveAdapterInfo {
+  name: string;
+  /** The method in words, e.g. "`seq_bn` (bottleneck adapter)". */
+  method: string;
+  /** The config dict. */
+  config: Record<string, unknown>;
+  /** Trained in this session, or imported from files or the Hub. */
+  origin: 'trained' | 'imported';
+  /** For imported adapters: whose files they were. */
+  sourceFormat?: AdapterSourceFormat;
+  /** What the import adjusted, for the user to see. */
+  notes: string[];
+  /** Hub id of the base model. */
+  modelName: string;
+  head?: HeadSpec;
+  /** Trainable parameters (adapter and head). */
+  parameters: number;
+  /** Whether the PEFT export can hold it (method and head). */
+  peft: PeftSupport;
+  /** How it was trained (studio adapters). */
+  training?: TrainingRecord;
+}
+
+/** What a training run reports, forwarded from the trainer unchanged. */
+export interface TrainingEvent {
+  type: 'training';
+  runId: string;
+  event: TrainEvent;
+}
+
+export interface TrainedEvent {
+  type: 'trained';
+  replyTo: number;
+  result: TrainResult;
+  /** The adapter now active: the run's best (or last) weights. */
+  adapter: ActiveAdapterInfo;
+}
+
+export interface PredictedEvent {
+  type: 'predicted';
+  replyTo: number;
+  task: 'classification' | 'regression';
+  /** Class names (classification) or ["value"] (regression). */
+  labels: string[];
+  /** Per text: the active adapter's class probabilities, or its one predicted value. */
+  trained: number[][];
+  /** Per text: the same for the adapter and head as initialised at the start of its training. */
+  untrained: number[][];
+}
+
+export interface EvaluatedEvent {
+  type: 'evaluated';
+  replyTo: number;
+  /** Split the examples came from. */
+  split: string;
+  metrics: EvalMetrics;
+}
+
+export interface ExportedEvent {
+  type: 'exported';
+  replyTo: number;
+  format: ExportFormat;
+  /** Adapter name, for file names. */
+  name: string;
+  files: ExportedFile[];
+}
+
+export interface AdapterReadyEvent {
+  type: 'adapterReady';
+  replyTo: number;
+  adapter: ActiveAdapterInfo;
+}
+
+/** How far a push got (never carries the token). */
+export interface PushProgressEvent {
+  type: 'pushProgress';
+  repo: string;
+  progress: PushProgress;
+}
+
+export interface PushedEvent {
+  type: 'pushed';
+  replyTo: number;
+  /** The repo's page. */
+  repoUrl: string;
+  /** Whether this push created the repo. */
+  created: boolean;
+}
+
 export type WorkerEvent =
   | ReadyEvent | SelfTestResultEvent | AckEvent | LogEvent | WorkerErrorEvent | DeviceLostEvent
-  | ModelProgressEvent | ModelReadyEvent | EmbeddedEvent | DatasetReportEvent;
+  | ModelProgressEvent | ModelReadyEvent | EmbeddedEvent | DatasetReportEvent
+  | AdapterDescriptionEvent | TrainingEvent | TrainedEvent | PredictedEvent | EvaluatedEvent | ExportedEvent | AdapterReadyEvent
+  | PushProgressEvent | PushedEvent;
 
 // ---- pairing commands with replies ----
 
@@ -248,6 +563,18 @@ export interface ReplyKind {
   embed: 'embedded';
   inspectDataset: 'datasetReport';
   inspectLocalFile: 'datasetReport';
+  describeAdapter: 'adapterDescription';
+  train: 'trained';
+  pause: 'ack';
+  resume: 'ack';
+  cancel: 'ack';
+  discardRun: 'ack';
+  predict: 'predicted';
+  evaluate: 'evaluated';
+  exportAdapter: 'exported';
+  importAdapter: 'adapterReady';
+  activeAdapter: 'adapterReady';
+  pushAdapter: 'pushed';
 }
 
 export type CommandType = Command['type'];

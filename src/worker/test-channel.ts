@@ -8,7 +8,8 @@ export interface TestChannel {
   client: WorkerClient;
   /** Every event the handler posted, in order (replies included). */
   events: WorkerEvent[];
-  close(): void;
+  /** Cancels a running training, frees the handler's adapter and encoder (tf variables are global), and closes the ports. */
+  close(): Promise<void>;
 }
 
 export function connectHandler(): TestChannel {
@@ -24,5 +25,12 @@ export function connectHandler(): TestChannel {
     addEventListener: (_type, listener) => port1.on('message', (data) => listener({ data } as MessageEvent)),
   });
   const ports: MessagePort[] = [port1, port2];
-  return { client, events, close: () => ports.forEach((p) => p.close()) };
+  return {
+    client,
+    events,
+    async close() {
+      await handle.dispose();
+      ports.forEach((p) => p.close());
+    },
+  };
 }

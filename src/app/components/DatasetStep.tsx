@@ -48,8 +48,8 @@ export function DatasetStep() {
   const selectDataset = useStudio((s) => s.selectDataset);
   const selected = source?.kind === 'hub' ? source.id : undefined;
   return (
-    <section className="step" aria-labelledby="dataset-step-title">
-      <h2 id="dataset-step-title"><span className="step-number" aria-hidden="true">2</span> Data</h2>
+    <section id="step-data" className="step wide" aria-labelledby="dataset-step-title">
+      <h2 id="dataset-step-title"><span className="step-number" aria-hidden="true">3</span> Data</h2>
       <p className="step-help">A dataset with a text column and labels: from the Hub, or a file of your own.</p>
       <p className="selection" aria-live="polite">
         {source?.kind === 'hub' && <>Selected dataset: <strong>{source.id}</strong></>}

@@ -32,21 +32,27 @@ export function ModelStep() {
   const modelLoad = useStudio((s) => s.modelLoad);
   const preview = useModelPreview(endpoint, selected);
   return (
-    <section className="step" aria-labelledby="model-step-title">
+    <section id="step-model" className="step wide" aria-labelledby="model-step-title">
       <h2 id="model-step-title"><span className="step-number" aria-hidden="true">1</span> Model</h2>
       <p className="step-help">An encoder from the Hub: BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT or ELECTRA.</p>
-      <p className="selection" aria-live="polite">
-        {selected ? <>Selected model: <strong>{selected}</strong></> : 'No model selected yet.'}
-      </p>
-      {selected && (
-        <div className="model-panel">
-          <ModelDetails state={preview} />
-          <ModelLoader repoId={selected} previewReady={preview.status === 'ready' && preview.repoId === selected} />
-          {modelLoad.status === 'ready' && modelLoad.info.repoId === selected && <EncoderCheck />}
+      <div className="step-columns">
+        <div className="column">
+          <p className="selection" aria-live="polite">
+            {selected ? <>Selected model: <strong>{selected}</strong></> : 'No model selected yet.'}
+          </p>
+          {selected && (
+            <div className="model-panel">
+              <ModelDetails state={preview} />
+              <ModelLoader repoId={selected} previewReady={preview.status === 'ready' && preview.repoId === selected} />
+              {modelLoad.status === 'ready' && modelLoad.info.repoId === selected && <EncoderCheck />}
+            </div>
+          )}
         </div>
-      )}
-      <RepoSearch noun="model" endpoint={endpoint} search={searchModels} describe={describeModel} selected={selected} onSelect={selectModel} />
-      <RepoIdForm noun="model" example="google-bert/bert-base-uncased" onSubmit={selectModel} />
+        <div className="column">
+          <RepoSearch noun="model" endpoint={endpoint} search={searchModels} describe={describeModel} selected={selected} onSelect={selectModel} />
+          <RepoIdForm noun="model" example="google-bert/bert-base-uncased" onSubmit={selectModel} />
+        </div>
+      </div>
     </section>
   );
 }

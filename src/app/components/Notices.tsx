@@ -1,5 +1,6 @@
 import { adapterName } from '../backend-label.ts';
 import { useStudio } from '../store.ts';
+import { isActive } from '../training-slice.ts';
 
 /** Things the user should know before going on, each with the action that fixes it. */
 export function Notices() {
@@ -9,6 +10,13 @@ export function Notices() {
   return (
     <div className="notices">
       {urlProblem && <p className="notice warn" role="alert">{urlProblem}</p>}
+
+      {state.savedRun && !isActive(state.training) && state.training?.setup.runId !== state.savedRun.setup.runId && (
+        <p className="notice info" role="note">
+          <strong>A training run was interrupted</strong> ({state.savedRun.setup.model}, checkpoint at step {state.savedRun.step}).{' '}
+          <a href="#step-train">Resume or discard it in the Train step.</a>
+        </p>
+      )}
 
       {hubChoice.kind === 'real' && realHub === 'unreachable' && (
         <div className="notice warn" role="alert">

@@ -51,11 +51,13 @@ function HubSettings() {
 /** The access token is applied on submit, so half-typed tokens are never sent. */
 function TokenField() {
   const token = useStudio((s) => s.token);
+  const rememberToken = useStudio((s) => s.rememberToken);
   const setToken = useStudio((s) => s.setToken);
   const [draft, setDraft] = useState(token);
+  const [remember, setRemember] = useState(rememberToken);
   const apply = (event: FormEvent) => {
     event.preventDefault();
-    setToken(draft.trim());
+    setToken(draft.trim(), remember);
   };
   return (
     <form className="token-form" onSubmit={apply}>
@@ -66,9 +68,16 @@ function TokenField() {
         <button type="submit" className="button">Use token</button>
         {token && <button type="button" className="button subtle" onClick={() => { setDraft(''); setToken(''); }}>Forget</button>}
       </div>
+      <label className="choice">
+        <input type="checkbox" checked={remember} onChange={(e) => {
+          setRemember(e.target.checked);
+          if (token) setToken(token, e.target.checked);
+        }} />
+        <span>Remember for this tab <span className="muted">(sessionStorage: survives a reload, gone when the tab closes)</span></span>
+      </label>
       <p id="hub-token-help" className="help">
-        {token ? 'A token is in use. ' : ''}For gated or private repositories. Kept in this tab's memory only: never stored,
-        never put in the URL, sent only to the chosen Hub.
+        {token ? 'A token is in use. ' : ''}For gated or private repositories and for pushing adapters. Kept in this tab's memory only
+        (unless remembered for the tab): never put in the URL, a log or an export, and sent only to the chosen Hub.
       </p>
     </form>
   );

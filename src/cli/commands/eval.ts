@@ -4,6 +4,7 @@ import { importAdapter } from '../../core/export/import.ts';
 import { readAdapterFiles } from '../../core/export/node-files.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { tokenizeWith } from '../../core/train/dataset-batches.ts';
+import { headMismatch } from '../../core/train/dataset-run.ts';
 import { evaluate } from '../../core/train/evaluate.ts';
 import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
@@ -58,13 +59,8 @@ export const evalCommand: Command = {
     const adapter = liveAdapter(encoder.config, importAdapter(files, { encoder: encoder.config, source: path }));
     try {
       const trainable = adapterTrainable(adapter, encoder.weights);
-      if (trainable.task !== data.mapping.task) {
-        throw new UsageError(`Adapter "${adapter.name}" was trained for ${trainable.task}, but ${dataset} column "${data.mapping.label}" is a ${data.mapping.task} target. Choose the label column with --label-column.`);
-      }
-      const labels = adapter.head!.id2label;
-      if (trainable.task === 'classification' && labels.join('\n') !== data.mapping.labelNames.join('\n')) {
-        throw new UsageError(`Adapter "${adapter.name}" predicts the labels ${labels.join(', ')}, but ${dataset} has ${data.mapping.labelNames.join(', ')}. Evaluate on the dataset it was trained for.`);
-      }
+      const mismatch = headMismatch(adapter, data.mapping, dataset);
+      if (mismatch) throw new UsageError(`${mismatch.message} ${mismatch.kind === 'task' ? 'Choose the label column with --label-column.' : 'Evaluate on the dataset it was trained for.'}`);
       const batches = batchExamples((await stream(part)).ordered(), tokenizeWith(encoder.tokenizer), { batchSize, maxLength, task: data.mapping.task });
       const metrics = (await evaluate(trainable, batches))!;
       const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'loss'] as const).filter((k) => metrics[k] !== undefined);

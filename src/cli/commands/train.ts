@@ -1,19 +1,20 @@
 import { join, resolve } from 'node:path';
 import { REAL_HUB, type HubEndpoint, offlineHub } from '../../hub/endpoint.ts';
 import { createAdapter } from '../../core/adapters/adapter.ts';
-import { adapterExportOf, dataSplitsOf } from '../../core/export/from-adapter.ts';
+import { adapterExportOf } from '../../core/export/from-adapter.ts';
 import { writeAdapterHubFolder } from '../../core/export/node-files.ts';
 import { resolveAdapterConfig } from '../../core/adapters/config.ts';
 import { initBackend } from '../../core/backend/init-backend.ts';
-import { type DatasetReport, ExampleStream, type SplitPart, inspectDataset, openHubDataset } from '../../core/data/index.ts';
+import { type DatasetReport, type SplitPart, inspectDataset, openHubDataset } from '../../core/data/index.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { TrainingControl } from '../../core/train/control.ts';
-import { datasetBatches, tokenizeWith } from '../../core/train/dataset-batches.ts';
+import { headOptionsOf, partStream, trainingDataOf, trainingRecordOf } from '../../core/train/dataset-run.ts';
 import { DirectoryCheckpointStore } from '../../core/train/directory-checkpoint-store.ts';
 import type { TrainEvent } from '../../core/train/events.ts';
 import type { EvalMetrics } from '../../core/train/metrics.ts';
-import { type TrainOptions, train } from '../../core/train/trainer.ts';
+import { train } from '../../core/train/trainer.ts';
+import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings, trainOptionsOf } from '../../core/train/training-settings.ts';
 import { type Command, type CommandContext, UsageError, intFlag, report } from '../cli-io.ts';
 
 /** A flag that must be a finite number within [min, max]. */
@@ -57,7 +58,7 @@ export async function openDataset(ep: HubEndpoint, values: Record<string, unknow
       label: values['label-column'] as string | undefined,
     },
   });
-  const stream = async (part: SplitPart) => new ExampleStream(await handle.open(part.split), part, inspected.mapping);
+  const stream = (part: SplitPart) => partStream(handle, inspected, part);
   return { handle, report: inspected, stream };
 }
 
@@ -171,9 +172,21 @@ export const trainCommand: Command = {
     const out = values.out as string | undefined;
     if (!model || !dataset || !out) throw new UsageError('Give --model ID, --dataset ID and --out DIR.');
     if (values.epochs !== undefined && values['max-steps'] !== undefined) throw new UsageError('Give either --epochs or --max-steps, not both.');
-    const seed = intFlag(values, 'seed', 42, 0, 2 ** 31 - 1);
-    const batchSize = intFlag(values, 'batch-size', 16, 1, 4096);
-    const maxLength = intFlag(values, 'max-length', 128, 8, 8192);
+    const defaults = DEFAULT_TRAINING_SETTINGS;
+    const settings: TrainingSettings = {
+      ...defaults,
+      learningRate: numberFlag(values, 'lr', defaults.learningRate, Number.MIN_VALUE),
+      epochs: intFlag(values, 'epochs', defaults.epochs, 1),
+      ...(values['max-steps'] !== undefined ? { maxSteps: intFlag(values, 'max-steps', 1, 1) } : {}),
+      batchSize: intFlag(values, 'batch-size', defaults.batchSize, 1, 4096),
+      maxLength: intFlag(values, 'max-length', defaults.maxLength, 8, 8192),
+      gradientAccumulation: intFlag(values, 'gradient-accumulation', defaults.gradientAccumulation, 1, 1024),
+      warmupRatio: numberFlag(values, 'warmup-ratio', defaults.warmupRatio, 0, 1),
+      weightDecay: numberFlag(values, 'weight-decay', defaults.weightDecay, 0),
+      seed: intFlag(values, 'seed', defaults.seed, 0, 2 ** 31 - 1),
+      ...(values['eval-steps'] !== undefined ? { evalEverySteps: intFlag(values, 'eval-steps', 1, 1) } : {}),
+      ...(values.patience !== undefined ? { earlyStoppingPatience: intFlag(values, 'patience', 1, 1) } : {}),
+    };
     const name = (values.name as string | undefined) ?? dataset.split('/').pop()!.replace(/[^A-Za-z0-9_-]/g, '_');
     if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new UsageError(`--name may hold letters, digits, "_" and "-" only, got "${name}"`);
     const overrides = values['reduction-factor'] === undefined ? {} : { reduction_factor: numberFlag(values, 'reduction-factor', 16, Number.MIN_VALUE) };
@@ -181,28 +194,16 @@ export const trainCommand: Command = {
 
     const backend = await startBackend(values, ctx);
     const ep = endpointFrom(values);
-    const { report: data, stream } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
+    const { handle, report: data } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
     const validation = validationPart(data.plan, values['eval-split'] as string | undefined);
     const encoder = await loadEncoder(ep, model);
     const { mapping } = data;
-    const adapter = createAdapter(encoder.config, adapterConfig, {
-      name,
-      seed,
-      head: mapping.task === 'regression' ? { kind: 'regression' } : { numLabels: mapping.labelNames.length, id2label: mapping.labelNames },
-    });
+    const adapter = createAdapter(encoder.config, adapterConfig, { name, seed: settings.seed, head: headOptionsOf(mapping) });
     const control = new TrainingControl();
     const onSignal = () => control.pause();
     process.once('SIGINT', onSignal);
     try {
-      const batches = await datasetBatches({
-        train: await stream(data.plan.train),
-        validation: await stream(validation),
-        tokenize: tokenizeWith(encoder.tokenizer),
-        task: mapping.task,
-        batchSize,
-        maxLength,
-        seed,
-      });
+      const batches = await trainingDataOf(handle, data, encoder.tokenizer, settings, { validation });
       const intro = {
         kind: 'start',
         model,
@@ -221,21 +222,11 @@ export const trainCommand: Command = {
       report(ctx, intro, [
         `Training adapter "${name}" (${intro.method}) on ${model} with ${dataset} [${backend} backend]`,
         `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.labelNames.join(', ')})`,
-        `Train on ${intro.train} (${batches.batchesPerEpoch} batches of ${batchSize}); validate on ${intro.validation}`,
+        `Train on ${intro.train} (${batches.batchesPerEpoch} batches of ${settings.batchSize}); validate on ${intro.validation}`,
         adapter.summary(),
       ]);
       const human = humanReporter(ctx);
-      const options = {
-        learningRate: numberFlag(values, 'lr', 1e-4, Number.MIN_VALUE),
-        ...(values['max-steps'] !== undefined ? { maxSteps: intFlag(values, 'max-steps', 1, 1) } : { epochs: intFlag(values, 'epochs', 3, 1) }),
-        gradientAccumulation: intFlag(values, 'gradient-accumulation', 1, 1, 1024),
-        warmupRatio: numberFlag(values, 'warmup-ratio', 0, 0, 1),
-        ...(values['eval-steps'] !== undefined ? { evalEverySteps: intFlag(values, 'eval-steps', 1, 1) } : {}),
-        ...(values.patience !== undefined ? { earlyStoppingPatience: intFlag(values, 'patience', 1, 1) } : {}),
-        seed,
-      } satisfies TrainOptions;
-      const weightDecay = numberFlag(values, 'weight-decay', 0.01, 0);
-      const result = await train(adapterTrainable(adapter, encoder.weights, { adapterDrop: values['adapter-drop'] === true }), batches, { ...options, adamW: { weightDecay } }, {
+      const result = await train(adapterTrainable(adapter, encoder.weights, { adapterDrop: values['adapter-drop'] === true }), batches, trainOptionsOf(settings), {
         control,
         store: new DirectoryCheckpointStore(join(out, 'checkpoints')),
         resume: values.resume === true,
@@ -252,18 +243,7 @@ export const trainCommand: Command = {
         ]);
         return 130;
       }
-      const { loss, accuracy, macroF1, mse, pearson } = result.best ?? {};
-      const bestMetrics = Object.fromEntries(Object.entries({ loss, accuracy, macroF1, mse, pearson }).filter(([, v]) => v !== undefined)) as Record<string, number>;
-      await writeAdapterHubFolder(adapterDir, adapterExportOf(adapter, {
-        dataset,
-        ...(data.config === undefined ? {} : { config: data.config }),
-        splits: dataSplitsOf(data.plan.train, validation),
-        textColumns: [mapping.text, ...(mapping.textPair ? [mapping.textPair] : [])],
-        labelColumn: mapping.label,
-        labelKind: mapping.labelKind,
-        hyperparameters: { ...options, batchSize, maxLength, weightDecay },
-        ...(result.best ? { bestMetrics, bestStep: result.bestStep } : {}),
-      }));
+      await writeAdapterHubFolder(adapterDir, adapterExportOf(adapter, trainingRecordOf(data, settings, { validation, result })));
       const final = {
         kind: 'result',
         best: result.best,

@@ -34,7 +34,8 @@ export class GradientSum {
 export async function globalNorm(gradients: Iterable<tf.Tensor>): Promise<number> {
   const list = [...gradients];
   if (list.length === 0) return 0;
-  const squared = tf.tidy(() => tf.addN(list.map((g) => g.square().sum())) as tf.Scalar);
+  // stack + sum, not addN: addN binds one buffer per input, past WebGPU's 8 storage buffers per stage.
+  const squared = tf.tidy(() => tf.stack(list.map((g) => g.square().sum())).sum() as tf.Scalar);
   try {
     return Math.sqrt((await squared.data())[0]);
   } finally {

@@ -1,0 +1,101 @@
+/**
+ * What the Train step shows of a run, folded from the trainer's events: the loss and learning-rate curves, the
+ * evaluations, the latest pace, the checkpoint and a log. Pure data in, data out, so it is tested without a page.
+ */
+import type { CheckpointEvent, EvalEvent, TrainEvent, TrainProgressEvent, TrainResult } from '../core/train/events.ts';
+
+/** One optimizer step on the curves. */
+export interface StepPoint {
+  step: number;
+  /** Training loss (absent when the step was skipped for a non-finite loss). */
+  loss?: number;
+  lr: number;
+}
+
+/** A line of the run's event log. */
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface TrainingView {
+  /** Steps of the whole run, once known. */
+  totalSteps?: number;
+  /** Curve points, at most MAX_POINTS (older ones thinned). */
+  points: StepPoint[];
+  /** Every evaluation, in order. */
+  evals: EvalEvent[];
+  /** The latest step's figures (pace, ETA, epoch). */
+  latest?: TrainProgressEvent;
+  /** The latest checkpoint and the epoch it was written at. */
+  checkpoint?: CheckpointEvent & { epoch: number };
+  /** Paused by the trainer (after checkpointing). */
+  paused: boolean;
+  /** Steps skipped for a non-finite loss or gradient. */
+  skipped: number;
+  log: LogLine[];
+  result?: TrainResult;
+}
+
+/** Curve points kept: beyond this, every other old point is dropped, so long runs stay light to draw. */
+export const MAX_POINTS = 1000;
+const MAX_LOG = 300;
+
+export const EMPTY_VIEW: TrainingView = { points: [], evals: [], paused: false, skipped: 0, log: [] };
+
+const percent = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(1)}%`);
+
+/** Evaluation metrics as a log phrase. */
+export function metricsPhrase(metrics: EvalEvent['metrics']): string {
+  if (metrics.examples === 0) return 'no validation examples (the split or hold-out is empty)';
+  const parts = [`loss ${metrics.loss.toFixed(4)}`];
+  if (metrics.accuracy !== undefined) parts.push(`accuracy ${percent(metrics.accuracy)}`);
+  if (metrics.macroF1 !== undefined) parts.push(`macro-F1 ${metrics.macroF1.toFixed(3)}`);
+  if (metrics.mse !== undefined) parts.push(`MSE ${metrics.mse.toFixed(4)}`);
+  if (metrics.pearson !== undefined) parts.push(`Pearson ${metrics.pearson.toFixed(3)}`);
+  return parts.join(', ');
+}
+
+function thin(points: StepPoint[]): StepPoint[] {
+  if (points.length <= MAX_POINTS) return points;
+  const half = Math.floor(points.length / 2);
+  return [...points.slice(0, half).filter((_, i) => i % 2 === 0), ...points.slice(half)];
+}
+
+/** The view after `events`, in order. */
+export function foldTraining(view: TrainingView, events: TrainEvent[]): TrainingView {
+  let next = view;
+  let points = view.points;
+  const log = [...view.log];
+  for (const event of events) {
+    switch (event.kind) {
+      case 'progress':
+        points = [...points, { step: event.step, ...(event.skipped ? {} : { loss: event.loss }), lr: event.lr }];
+        next = { ...next, totalSteps: event.totalSteps, latest: event, skipped: next.skipped + (event.skipped ? 1 : 0) };
+        break;
+      case 'eval':
+        next = { ...next, evals: [...next.evals, event] };
+        log.push({ level: 'info', message: `Evaluation at step ${event.step} (epoch ${event.epoch.toFixed(2)}): ${metricsPhrase(event.metrics)}${event.best ? ' — best so far' : ''}` });
+        break;
+      case 'checkpoint':
+        next = { ...next, checkpoint: { ...event, epoch: next.latest?.epoch ?? 0 } };
+        log.push({ level: 'info', message: `Checkpoint at step ${event.step} (${event.reason === 'epoch' ? 'end of an epoch' : event.reason === 'pause' ? 'paused' : 'stopped'})` });
+        break;
+      case 'state':
+        next = { ...next, paused: event.state === 'paused' };
+        log.push({ level: 'info', message: event.state === 'paused' ? 'Paused.' : 'Resumed.' });
+        break;
+      case 'log':
+        log.push({ level: event.level, message: event.message });
+        break;
+      case 'done':
+        next = { ...next, result: event, paused: false };
+        log.push({ level: 'info', message: `Done: ${event.stopReason === 'completed' ? 'completed' : event.stopReason === 'earlyStopped' ? 'stopped early' : 'cancelled'} after ${event.steps} steps in ${event.seconds.toFixed(1)} s.` });
+        break;
+      case 'error':
+        log.push({ level: 'error', message: event.message });
+        break;
+    }
+  }
+  return { ...next, points: thin(points), log: log.slice(-MAX_LOG) };
+}

@@ -1,0 +1,392 @@
+/**
+ * The worker's adapter work on the loaded encoder: training runs (with pause, resume and cancel between steps and
+ * checkpoints per run), the active adapter that Try it, Export and further training use, its state as initialised
+ * when its training started (the "untrained" comparison), and imports, exports and Hub pushes of it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type AdapterModel, createAdapter } from '../core/adapters/adapter.ts';
+import { resolveAdapterConfig } from '../core/adapters/config.ts';
+import { batchExamples } from '../core/data/batching.ts';
+import { adapterHubFiles } from '../core/export/adapterhub.ts';
+import { adapterExportOf } from '../core/export/from-adapter.ts';
+import { importAdapterFromHub } from '../core/export/hub-import.ts';
+import { headOptionsFromConfig, importAdapter, importedStateDict } from '../core/export/import.ts';
+import { methodName } from '../core/export/model-card.ts';
+import { peftFiles, peftSupport } from '../core/export/peft.ts';
+import { pushAdapterToHub } from '../core/export/push.ts';
+import { pythonProjectFiles } from '../core/export/python-project.ts';
+import type { AdapterFiles, TrainingRecord } from '../core/export/types.ts';
+import { unzipAdapterFiles } from '../core/export/zip.ts';
+import type { LoadedEncoder } from '../core/model/load-encoder.ts';
+import type { HostTensor } from '../core/model/weights.ts';
+import { type TokenBatch, adapterTrainable } from '../core/train/adapter-trainable.ts';
+import type { CheckpointStore } from '../core/train/checkpoint.ts';
+import { TrainingControl } from '../core/train/control.ts';
+import { tokenizeWith } from '../core/train/dataset-batches.ts';
+import { headMismatch, headOptionsOf, partStream, trainingDataOf, trainingRecordOf } from '../core/train/dataset-run.ts';
+import { evaluate } from '../core/train/evaluate.ts';
+import type { TrainEvent, TrainResult } from '../core/train/events.ts';
+import type { EvalMetrics } from '../core/train/metrics.ts';
+import type { BatchLike, TrainableModel } from '../core/train/trainable-model.ts';
+import { type TrainingData, train } from '../core/train/trainer.ts';
+import { DEFAULT_TRAINING_SETTINGS, trainOptionsOf } from '../core/train/training-settings.ts';
+import { adapterConfigOf } from './adapter-choice.ts';
+import type { DataSession } from './data-session.ts';
+import type {
+  ActiveAdapterInfo, AdapterSource, EvaluateCommand, ExportFormat, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainingEvent,
+} from './protocol.ts';
+
+/** An adapter command that cannot be served now: no adapter yet, another model or data, a training running or none. */
+export class AdapterSessionError extends Error {
+  constructor(message: string, readonly code: 'NoAdapter' | 'OtherModel' | 'HeadMismatch' | 'TrainingActive' | 'NotTraining' | 'DeviceLost', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AdapterSessionError';
+  }
+}
+
+/** Where a run's checkpoints live (IndexedDB in the browser); `close` is called when the run ends. */
+export type OpenCheckpointStore = (runId: string) => Promise<CheckpointStore & { close?(): void }>;
+
+/**
+ * Host copies of the trainable parameters under their state-dict keys (the others never change), read
+ * asynchronously: synchronous reads stall (and on WebGPU exhaust) the GPU's staging memory.
+ */
+async function snapshot(adapter: AdapterModel): Promise<Map<string, HostTensor>> {
+  const variables = adapter.trainableVariables();
+  const values = await Promise.all(variables.map((v) => v.data() as Promise<Float32Array>));
+  return new Map(variables.map((v, i) => [v.name, { shape: [...v.shape], data: values[i] }]));
+}
+
+/** Sets the trainable parameters back to a snapshot. */
+function restore(adapter: AdapterModel, values: Map<string, HostTensor>): void {
+  adapter.loadAdapterStateDict(values, { strict: false });
+}
+
+/**
+ * Debug only: the model with its training loss made NaN for the optimizer steps `fromStep` … `fromStep + steps − 1`,
+ * counted from the run's (re)start by its progress events, so that the trainer's non-finite handling can be watched.
+ */
+function withNonFiniteSteps<B extends BatchLike>(model: TrainableModel<B>, range: { fromStep: number; steps: number }): { model: TrainableModel<B>; observe: (event: TrainEvent) => void } {
+  let stepsDone = 0;
+  return {
+    observe: (event) => {
+      if (event.kind === 'progress') stepsDone += 1;
+    },
+    model: {
+      ...model,
+      logits(batch, options) {
+        const logits = model.logits(batch, options);
+        const step = stepsDone + 1;
+        if (!options.training || step < range.fromStep || step >= range.fromStep + range.steps) return logits;
+        return tf.tidy(() => logits.mul(NaN) as tf.Tensor2D);
+      },
+    },
+  };
+}
+
+/** Longest a failed WebGPU step waits for the device's "lost" notice that may explain it (it comes seconds late). */
+const DEVICE_LOST_GRACE_MS = 5000;
+
+/** Resolves in a later task (a message to itself: no timer clamping), so that messages waiting for the worker are handled first. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}
+
+/** Yields a task before each batch: on wasm and cpu the trainer's awaits never leave the microtask queue, and pause, resume and cancel arrive as messages. */
+async function* turnByTurn<B>(batches: AsyncIterable<B>): AsyncGenerator<B> {
+  for await (const batch of batches) {
+    await nextTask();
+    yield batch;
+  }
+}
+
+/** The training data with a task turn before every training and validation batch. */
+function responsive<B extends BatchLike>(data: TrainingData<B>): TrainingData<B> {
+  const evalBatches = data.evalBatches;
+  return {
+    batchesPerEpoch: data.batchesPerEpoch,
+    trainBatches: (epoch) => turnByTurn(data.trainBatches(epoch)),
+    ...(evalBatches ? { evalBatches: () => turnByTurn(evalBatches()) } : {}),
+  };
+}
+
+interface ActiveAdapter {
+  adapter: AdapterModel;
+  /** Its parameters when its (latest) training started: the untrained comparison of Try it. */
+  initial: Map<string, HostTensor>;
+  origin: ActiveAdapterInfo['origin'];
+  sourceFormat?: ActiveAdapterInfo['sourceFormat'];
+  notes: string[];
+  /** How it was trained, for the export's model card and train.py. */
+  training?: TrainingRecord;
+}
+
+/** The running (or paused) training. */
+interface Running {
+  runId: string;
+  control: TrainingControl;
+  /** Set when the GPU device was lost under it. */
+  deviceLost?: string;
+  /** Steps done, for messages. */
+  step: number;
+  /** Step of the latest checkpoint, for messages. */
+  checkpointStep?: number;
+}
+
+export class TrainingSession {
+  private active?: ActiveAdapter;
+  private running?: Running;
+  /** Failed WebGPU runs waiting to learn whether the device was lost. */
+  private lostWaiters: (() => void)[] = [];
+
+  /** Whether a training is running or paused (the compute queue is then held by it). */
+  get training(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Hub id of the model the active adapter is built for. */
+  get modelName(): string | undefined {
+    return this.active?.adapter.encoderConfig.repoId;
+  }
+
+  /** The active adapter as the page shows it (from its configs: no tensor is read); throws NoAdapter before one was trained or imported. */
+  requireInfo(): ActiveAdapterInfo {
+    const active = this.requireActive();
+    const { adapter } = active;
+    const head = adapter.head;
+    const config = adapter.config as unknown as Record<string, unknown>;
+    return {
+      name: adapter.name,
+      method: methodName(adapter.config).replace(/`/g, ''),
+      config,
+      origin: active.origin,
+      ...(active.sourceFormat ? { sourceFormat: active.sourceFormat } : {}),
+      notes: active.notes,
+      modelName: adapter.encoderConfig.repoId,
+      ...(head ? { head: { task: head.kind === 'regression' ? 'regression' : 'classification', labels: head.kind === 'regression' ? [] : head.id2label } } : {}),
+      parameters: adapter.trainableVariables().reduce((n, v) => n + v.size, 0),
+      peft: peftSupport(config, { modelType: adapter.encoderConfig.modelType, head: head?.config as unknown as Record<string, unknown> | undefined }),
+      ...(active.training ? { training: active.training } : {}),
+    };
+  }
+
+  /**
+   * Trains the setup's adapter (a new one, or the active one further) and makes it the active adapter, whatever the
+   * outcome once training began: after a stop on NaN its weights are the last good step's.
+   */
+  async train(command: TrainCommand, encoder: LoadedEncoder, data: DataSession, post: (event: TrainingEvent) => void, openStore: OpenCheckpointStore, debug: boolean): Promise<TrainResult> {
+    if (this.running) throw new AdapterSessionError(`A training (run ${this.running.runId}) is already running; cancel it first.`, 'TrainingActive');
+    const { setup } = command;
+    const settings = { ...DEFAULT_TRAINING_SETTINGS, ...setup.settings };
+    if (encoder.config.repoId !== setup.model) {
+      throw new AdapterSessionError(`The run is set up for ${setup.model}, but the worker holds ${encoder.config.repoId}. Load ${setup.model} in the Model step first.`, 'OtherModel');
+    }
+    const config = setup.adapter.kind === 'new' ? adapterConfigOf(setup.adapter.choice) : undefined;
+    const { handle, report } = await data.open(setup.data, command.endpoint);
+    let adapter: AdapterModel;
+    if (setup.adapter.kind === 'new') {
+      this.release();
+      adapter = createAdapter(encoder.config, config!, { name: setup.adapter.name, seed: settings.seed, head: headOptionsOf(report.mapping) });
+      this.active = { adapter, initial: await snapshot(adapter), origin: 'trained', notes: [] };
+    } else {
+      const active = this.requireActive();
+      const mismatch = headMismatch(active.adapter, report.mapping, report.dataset);
+      if (mismatch) throw new AdapterSessionError(`${mismatch.message} Choose the data it was trained for, or train a new adapter.`, 'HeadMismatch');
+      adapter = active.adapter;
+      active.initial = await snapshot(adapter);
+    }
+    const active = this.active!;
+    active.training = trainingRecordOf(report, settings);
+
+    const trainable = adapterTrainable(adapter, encoder.weights, { adapterDrop: setup.adapter.kind === 'new' && setup.adapter.choice.adapterDrop === true });
+    const nonFinite = debug && command.debugNonFinite ? withNonFiniteSteps(trainable, command.debugNonFinite) : undefined;
+    const running: Running = { runId: setup.runId, control: new TrainingControl(), step: 0 };
+    this.running = running;
+    let store: Awaited<ReturnType<OpenCheckpointStore>> | undefined;
+    try {
+      store = await openStore(setup.runId);
+      const batches = await trainingDataOf(handle, report, encoder.tokenizer, settings);
+      const result = await train(nonFinite?.model ?? trainable, responsive(batches), trainOptionsOf(settings), {
+        control: running.control,
+        store,
+        resume: command.resume === true,
+        onEvent: (event) => {
+          nonFinite?.observe(event);
+          if (event.kind === 'progress') running.step = event.step;
+          if (event.kind === 'checkpoint') running.checkpointStep = event.step;
+          post({ type: 'training', runId: setup.runId, event });
+        },
+      });
+      if (running.deviceLost) throw this.deviceLostError(running);
+      active.training = trainingRecordOf(report, settings, { result });
+      return result;
+    } catch (err) {
+      // A lost device fails the step in flight before its "lost" notice arrives: give the notice a moment.
+      if (!running.deviceLost && tf.getBackend() === 'webgpu') await this.lostNotice(DEVICE_LOST_GRACE_MS);
+      throw running.deviceLost ? this.deviceLostError(running, err) : err;
+    } finally {
+      store?.close?.();
+      this.running = undefined;
+    }
+  }
+
+  pause(): void {
+    this.requireRunning('pause').control.pause();
+  }
+
+  resume(): void {
+    this.requireRunning('resume').control.resume();
+  }
+
+  cancel(): void {
+    this.requireRunning('cancel').control.cancel();
+  }
+
+  /** The WebGPU device is gone: the running training stops at its next step and its command fails with DeviceLost. */
+  deviceLost(message: string): void {
+    if (!this.running) return;
+    this.running.deviceLost = message;
+    this.running.control.cancel();
+    for (const wake of this.lostWaiters.splice(0)) wake();
+  }
+
+  /** Resolves when a device-lost notice arrives, or after `ms`. */
+  private lostNotice(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.lostWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Class probabilities (or regression values) of the active adapter and of its initial state, for each text. */
+  async predict(encoder: LoadedEncoder, texts: string[], pairs?: string[]): Promise<Omit<PredictedEvent, 'type' | 'replyTo'>> {
+    const active = this.requireActive();
+    const { adapter } = active;
+    if (!adapter.head) throw new AdapterSessionError(`Adapter "${adapter.name}" has no prediction head, so it has nothing to predict. Train it on a labelled dataset first.`, 'HeadMismatch');
+    if (pairs && pairs.length !== texts.length) throw new RangeError(`Give one second text per text: ${texts.length} texts but ${pairs.length} second texts.`);
+    const trainable = adapterTrainable(adapter, encoder.weights);
+    const maxLength = active.training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength;
+    const encoded = encoder.tokenizer.encode(texts, pairs, { maxLength });
+    const batch: TokenBatch = { ...encoded, labels: new Int32Array(encoded.batch) };
+    const run = async () => {
+      const out = tf.tidy(() => {
+        const logits = trainable.logits(batch, { training: false, seed: 0 });
+        return trainable.task === 'classification' ? tf.softmax(logits) : logits;
+      });
+      try {
+        return await out.array() as number[][];
+      } finally {
+        out.dispose();
+      }
+    };
+    const trained = await run();
+    const current = await snapshot(adapter);
+    restore(adapter, active.initial);
+    try {
+      return {
+        task: trainable.task,
+        labels: trainable.task === 'classification' ? adapter.head.id2label : ['value'],
+        trained,
+        untrained: await run(),
+      };
+    } finally {
+      restore(adapter, current);
+    }
+  }
+
+  /** Loss and metrics of the active adapter on the data's validation part. */
+  async evaluate(command: EvaluateCommand, encoder: LoadedEncoder, data: DataSession): Promise<{ split: string; metrics: EvalMetrics }> {
+    const { adapter, training } = this.requireActive();
+    const { handle, report } = await data.open(command.data, command.endpoint);
+    const mismatch = headMismatch(adapter, report.mapping, report.dataset);
+    if (mismatch) throw new AdapterSessionError(`${mismatch.message} Evaluate on the data it was trained for.`, 'HeadMismatch');
+    const part = report.plan.validation;
+    const batches = batchExamples((await partStream(handle, report, part)).ordered(), tokenizeWith(encoder.tokenizer), {
+      batchSize: command.batchSize ?? training?.hyperparameters.batchSize ?? DEFAULT_TRAINING_SETTINGS.batchSize,
+      maxLength: command.maxLength ?? training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength,
+      task: report.mapping.task,
+    });
+    return { split: part.split, metrics: (await evaluate(adapterTrainable(adapter, encoder.weights), batches))! };
+  }
+
+  /** The active adapter's files in a format (the AdapterHub README names `location` as where to load it from). */
+  exportFiles(format: ExportFormat, location?: string): { name: string; files: AdapterFiles } {
+    const active = this.requireActive();
+    const exp = adapterExportOf(active.adapter, active.training);
+    const files = format === 'adapterhub' ? adapterHubFiles(exp, location ? { location } : {}) : format === 'peft' ? peftFiles(exp) : pythonProjectFiles(exp);
+    return { name: active.adapter.name, files };
+  }
+
+  /**
+   * Reads an adapter from files, a zip or the Hub, checks it fits the loaded encoder and makes it the active adapter;
+   * its untrained comparison is the same config freshly initialised.
+   */
+  async import(source: AdapterSource, encoder: LoadedEncoder): Promise<void> {
+    const imported = source.kind === 'hub'
+      ? await importAdapterFromHub(source.endpoint, source.repoId, { encoder: encoder.config })
+      : importAdapter(source.kind === 'zip' ? unzipAdapterFiles(new Uint8Array(source.bytes), source.name) : new Map(source.files.map((f) => [f.path, f.bytes])), {
+        encoder: encoder.config,
+        source: source.name,
+        name: source.name.replace(/\.zip$/i, '').replace(/[^\w-]/g, '_') || undefined,
+      });
+    this.release();
+    const adapter = createAdapter(encoder.config, resolveAdapterConfig(imported.adapterConfig), {
+      name: imported.name,
+      ...(imported.head ? { head: headOptionsFromConfig(imported.head.config) } : {}),
+    });
+    const initial = await snapshot(adapter);
+    try {
+      adapter.loadAdapterStateDict(importedStateDict(imported));
+    } catch (err) {
+      adapter.dispose();
+      throw err;
+    }
+    this.active = { adapter, initial, origin: 'imported', sourceFormat: imported.sourceFormat, notes: imported.notes, ...(imported.training ? { training: imported.training } : {}) };
+  }
+
+  /** Pushes the active adapter's files to a Hub model repo. */
+  async push(command: Omit<PushAdapterCommand, 'type' | 'id'>, post: (event: PushProgressEvent) => void): Promise<{ repoUrl: string; created: boolean }> {
+    const { files } = this.exportFiles(command.format, command.repo);
+    const result = await pushAdapterToHub({
+      endpoint: command.endpoint,
+      repo: command.repo,
+      files,
+      private: command.private,
+      onProgress: (progress) => post({ type: 'pushProgress', repo: command.repo, progress }),
+    });
+    return { repoUrl: result.repoUrl, created: result.created };
+  }
+
+  /** Frees the active adapter (the model or backend changes under it). */
+  release(): void {
+    this.active?.adapter.dispose();
+    this.active = undefined;
+  }
+
+  private requireActive(): ActiveAdapter {
+    if (!this.active) throw new AdapterSessionError('There is no adapter yet: train one in the Train step, or import one in the Export step.', 'NoAdapter');
+    return this.active;
+  }
+
+  private requireRunning(what: string): Running {
+    if (!this.running) throw new AdapterSessionError(`There is no training to ${what}: none is running.`, 'NotTraining');
+    return this.running;
+  }
+
+  private deviceLostError(running: Running, cause?: unknown): AdapterSessionError {
+    const kept = running.checkpointStep === undefined
+      ? 'No checkpoint was written yet (the first comes at the end of epoch 1), so the run starts again from the beginning.'
+      : `The checkpoint of step ${running.checkpointStep} is kept: continue on wasm from there.`;
+    return new AdapterSessionError(`The GPU device was lost at step ${running.step} (${running.deviceLost}), so training stopped. ${kept}`, 'DeviceLost', { cause });
+  }
+}
