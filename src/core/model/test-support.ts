@@ -2,18 +2,10 @@
 import { type EncoderConfig, parseEncoderConfig } from './config.ts';
 import type { EncodedBatch } from './tokenizer.ts';
 import { type HostWeights, expectedTensors } from './weights.ts';
+import { seededRandom } from '../adapters/parameters.ts';
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
+
 
 /**
  * Every tensor the config needs, filled with seeded values that exercise each term: biases and LayerNorm
