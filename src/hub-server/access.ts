@@ -41,7 +41,8 @@ export async function readableRepo(store: RepoStore, ctx: RequestContext, type: 
 export async function revisionOf(store: RepoStore, repo: Repo, rev: string): Promise<Revision> {
   const revision = await store.revision(repo, rev);
   if (!revision) {
-    const known = repo.type === 'dataset' ? '"main", "refs/convert/parquet" or a commit id' : '"main" or a commit id';
+    const refs = (await store.otherRevisions(repo)).map((r) => `"${r.name}"`);
+    const known = ['"main"', ...refs, ...(repo.type === 'dataset' ? ['"refs/convert/parquet"'] : [])].join(', ') + ' or a commit id';
     throw new HubHttpError(404, `Invalid rev id: ${rev} (${repo.type} ${repo.id} has ${known}).`, 'RevisionNotFound');
   }
   return revision;

@@ -8,6 +8,9 @@ import type { RepoType } from './types.ts';
 /** The git ref under which the Hub publishes a dataset's parquet conversion. */
 export const PARQUET_REVISION = 'refs/convert/parquet';
 
+/** Folder of a repository's other refs (branches, tags, pull requests): `revisions/<the full ref, percent-encoded>/`. */
+export const REVISIONS_DIR = 'revisions';
+
 /** Files larger than this are reported as LFS files (sha256 oid, `lfs` block), like the Hub's big files. */
 export const LFS_THRESHOLD_BYTES = 10 * 1024;
 
@@ -51,9 +54,13 @@ export interface Repo {
   meta: RepoMeta;
 }
 
-/** One revision of a repository: "main" (`files/`) or, for datasets, "refs/convert/parquet" (`parquet/`). */
+/**
+ * One revision of a repository: "main" (`files/`), for datasets "refs/convert/parquet" (`parquet/`), or another
+ * ref such as "refs/heads/dev", "refs/tags/v1" or "refs/pr/1" (`revisions/<ref>/`).
+ */
 export interface Revision {
-  name: 'main' | typeof PARQUET_REVISION;
+  /** "main", "refs/convert/parquet" or the full ref. */
+  name: string;
   dir: string;
   /** Commit id answered as X-Repo-Commit and accepted as a revision. */
   sha: string;
@@ -97,6 +104,11 @@ export async function listFiles(dir: string): Promise<RepoFile[]> {
   };
   await walk(dir, '');
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** "dev" for "refs/heads/dev", "v1" for "refs/tags/v1"; pull requests ("refs/pr/1") have no short name. */
+export function shortRefName(ref: string): string | undefined {
+  return /^refs\/(?:heads|tags)\/(.+)$/.exec(ref)?.[1];
 }
 
 /** A commit id that changes whenever a file is added, removed or resized. */
@@ -196,10 +208,27 @@ export class RepoStore {
     return { name: PARQUET_REVISION, dir, sha: derivedSha(`${PARQUET_REVISION}\n`, files), files };
   }
 
-  /** The revision a client names: "main", "HEAD", "refs/heads/main", a commit id, or (datasets) "refs/convert/parquet". */
+  /** The other refs on disk (`revisions/`), by full ref; each has its own commit id derived from its files. */
+  async otherRevisions(repo: Repo): Promise<Revision[]> {
+    const base = join(repo.dir, REVISIONS_DIR);
+    const entries = (await readdir(base, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory());
+    return Promise.all(entries.map(async (entry) => {
+      const name = decodeURIComponent(entry.name);
+      const dir = join(base, entry.name);
+      const files = await listFiles(dir);
+      return { name, dir, sha: derivedSha(`${name}\n`, files), files };
+    }));
+  }
+
+  /**
+   * The revision a client names: "main", "HEAD", "refs/heads/main", a commit id, another ref in full or (branches and
+   * tags) by its short name, or (datasets) "refs/convert/parquet".
+   */
   async revision(repo: Repo, rev: string): Promise<Revision | undefined> {
     const main = await this.main(repo);
     if (['main', 'HEAD', 'refs/heads/main', main.sha].includes(rev)) return main;
+    const other = (await this.otherRevisions(repo)).find((r) => [r.name, r.sha, shortRefName(r.name)].includes(rev));
+    if (other) return other;
     if (repo.type !== 'dataset') return undefined;
     const parquet = await this.parquet(repo);
     return rev === PARQUET_REVISION || rev === parquet.sha ? parquet : undefined;

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileDownloadInfo } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHub } from './test-hub.ts';
+import { TINY_BERT_REFS, startTestHub } from './test-hub.ts';
 
 let hub: Awaited<ReturnType<typeof startTestHub>>;
 beforeAll(async () => {
@@ -84,6 +84,40 @@ describe('resolve', () => {
     const sha = head.headers.get('x-repo-commit')!;
     const bySha = await fetch(`${hub.url}/acme/tiny-bert/resolve/${sha}/config.json`);
     expect(bySha.status).toBe(200);
+  });
+
+  it('serves branches, tags and pull requests by full ref (encoded or not), short name and commit id', async () => {
+    const main = await fetch(`${hub.url}/acme/tiny-bert/resolve/main/config.json`);
+    const mainSha = main.headers.get('x-repo-commit');
+    const names: [string, string[]][] = [
+      ['refs/pr/1', ['refs%2Fpr%2F1', 'refs/pr/1']],
+      ['refs/heads/dev', ['dev', 'refs%2Fheads%2Fdev', 'refs/heads/dev']],
+      ['refs/tags/v1.0', ['v1.0', 'refs%2Ftags%2Fv1.0']],
+    ];
+    for (const [ref, spellings] of names) {
+      const shas = new Set<string | null>();
+      for (const rev of spellings) {
+        const res = await fetch(`${hub.url}/acme/tiny-bert/resolve/${rev}/config.json`);
+        expect(res.status, rev).toBe(200);
+        expect(await res.json(), rev).toEqual(JSON.parse(TINY_BERT_REFS[ref]['config.json']));
+        shas.add(res.headers.get('x-repo-commit'));
+      }
+      expect(shas.size, ref).toBe(1);
+      const [sha] = shas;
+      expect(sha).toMatch(/^[0-9a-f]{40}$/);
+      expect(sha).not.toBe(mainSha);
+      expect((await fetch(`${hub.url}/acme/tiny-bert/resolve/${sha}/config.json`)).status).toBe(200);
+    }
+    // Each ref has only its own files, and the API describes it.
+    expect((await fetch(`${hub.url}/acme/tiny-bert/resolve/refs%2Fpr%2F1/pr-only.txt`)).status).toBe(200);
+    expect((await fetch(`${hub.url}/acme/tiny-bert/resolve/main/pr-only.txt`)).status).toBe(404);
+    expect((await fetch(`${hub.url}/acme/tiny-bert/resolve/dev/model.safetensors`)).status).toBe(404);
+    const info = await (await fetch(`${hub.url}/api/models/acme/tiny-bert/revision/refs%2Fpr%2F1`)).json() as { siblings: { rfilename: string }[] };
+    expect(info.siblings.map((s) => s.rfilename)).toEqual(['config.json', 'pr-only.txt']);
+    // A PR has no short name; an unknown ref lists the ones there are.
+    const missing = await fetch(`${hub.url}/acme/tiny-bert/resolve/1/config.json`);
+    expect(missing.status).toBe(404);
+    expect((await missing.json() as { error: string }).error).toContain('"refs/pr/1"');
   });
 
   it('serves one-part legacy ids and derives a stable commit id without repo.json', async () => {

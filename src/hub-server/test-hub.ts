@@ -54,15 +54,27 @@ function writeReviewParquet(filename: string, from: number, count: number, rowGr
   });
 }
 
+/** Writes `files` into `<repo>/<folder>/`. */
+function writeFiles(dir: string, files: Record<string, string | Uint8Array>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+}
+
 function writeRepo(root: string, kind: 'models' | 'datasets', id: string, meta: RepoMeta | undefined, files: Record<string, string | Uint8Array>): void {
   const dir = join(root, kind, ...id.split('/'));
   mkdirSync(join(dir, 'files'), { recursive: true });
   if (meta) writeFileSync(join(dir, 'repo.json'), JSON.stringify(meta));
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, 'files', path)), { recursive: true });
-    writeFileSync(join(dir, 'files', path), content);
-  }
+  writeFiles(join(dir, 'files'), files);
 }
+
+/** Files of acme/tiny-bert's other refs: a pull request, a branch and a tag, each with its own config.json. */
+export const TINY_BERT_REFS: Record<string, Record<string, string>> = {
+  'refs/pr/1': { 'config.json': JSON.stringify({ model_type: 'bert', hidden_size: 64, note: 'pr 1' }), 'pr-only.txt': 'only on the pull request' },
+  'refs/heads/dev': { 'config.json': JSON.stringify({ model_type: 'bert', hidden_size: 64, note: 'dev branch' }) },
+  'refs/tags/v1.0': { 'config.json': JSON.stringify({ model_type: 'bert', hidden_size: 64, note: 'tag v1.0' }) },
+};
 
 /** Tensors of acme/tiny-bert: 64*64 + 64 F32, 16 I64, 8 F16 parameters (file > 10 KiB, so it is an "LFS" file). */
 export const TINY_BERT_TENSORS: TensorSpec[] = [
@@ -100,6 +112,7 @@ export function buildTestRoot(): string {
     'onnx/model.onnx': 'not really onnx',
     'onnx/extra/notes.txt': 'nested',
   });
+  for (const [ref, files] of Object.entries(TINY_BERT_REFS)) writeFiles(join(root, 'models', 'acme', 'tiny-bert', 'revisions', encodeURIComponent(ref)), files);
   const [shard1, shard2] = SHARDED_TENSORS.map(safetensorsBytes);
   writeRepo(root, 'models', 'acme/sharded-roberta', { pipeline_tag: 'fill-mask', library_name: 'transformers', downloads: 7 }, {
     'config.json': JSON.stringify({ architectures: ['RobertaForMaskedLM'], model_type: 'roberta' }),
