@@ -12,6 +12,7 @@ import { serveResolve } from './resolve.ts';
 import type { HubHandler, HubHandlerOptions, RepoType } from './types.ts';
 import { serveCommit, serveCreateRepo, servePreupload, serveWhoami } from './upload.ts';
 import { VIEWER_ENDPOINTS, type ViewerEndpoint, serveViewer } from './viewer.ts';
+import { checkWriteOrigin } from './write-guard.ts';
 
 /** Words that can follow a repo id in `/api/{type}s/{id}/...`. */
 const API_REPO_WORDS = ['revision', 'tree', 'preupload', 'commit', 'parquet'];
@@ -169,6 +170,7 @@ export function createHubHandler(options: HubHandlerOptions): HubHandler {
     }
     try {
       if (ctx.method === 'OPTIONS') return ctx.answerPreflight();
+      checkWriteOrigin(req, options.publicBaseUrl);
       if (control) return await serveControl(ctx);
       const plan = injector.plan(path);
       if (plan.delayMs > 0) await sleep(plan.delayMs);
