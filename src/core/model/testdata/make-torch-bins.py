@@ -1,4 +1,6 @@
-"""Writes the pytorch_model.bin test files for torch-bin-reader.test.ts with real torch.save.
+"""Writes the pytorch_model.bin test files for torch-bin-reader.test.ts with real torch.save, in both layouts:
+the zip of torch >= 1.6 (state-dict.bin, views.bin) and the legacy stream of pickles that torch < 1.6 wrote
+and torch 1.13 still writes with _use_new_zipfile_serialization=False (legacy-state-dict.bin, legacy-views.bin).
 
 Run with Debian's torch (apt-get install python3-torch): /usr/bin/python3 make-torch-bins.py
 Values follow v(i) = ((i * 7) % 11 - 5) / 8 over the elements of a base tensor, exactly representable in
@@ -26,7 +28,7 @@ with torch.no_grad():
     module.dense.bias.copy_(pattern(3))
     module.LayerNorm.weight.copy_(pattern(3) + 1)
     module.LayerNorm.bias.copy_(pattern(3) - 1)
-torch.save(module.state_dict(), os.path.join(HERE, "state-dict.bin"))
+state_dict = module.state_dict()
 
 # 2. Views sharing storages, several dtypes, a Parameter, an int64 buffer.
 base = pattern(24).reshape(4, 6)
@@ -41,8 +43,11 @@ views["double"] = pattern(3, torch.float64)
 views["parameter"] = torch.nn.Parameter(pattern(2))
 views["position_ids"] = torch.arange(5).unsqueeze(0)
 views["scalar"] = torch.tensor(0.625)
-torch.save(views, os.path.join(HERE, "views.bin"))
 
-for name in ("state-dict.bin", "views.bin"):
+for name, obj in (("state-dict.bin", state_dict), ("views.bin", views)):
+    torch.save(obj, os.path.join(HERE, name))
+    torch.save(obj, os.path.join(HERE, "legacy-" + name), _use_new_zipfile_serialization=False)
+
+for name in ("state-dict.bin", "views.bin", "legacy-state-dict.bin", "legacy-views.bin"):
     loaded = torch.load(os.path.join(HERE, name), weights_only=True)
     print(name, {k: (tuple(v.shape), str(v.dtype)) for k, v in loaded.items()})
