@@ -17,7 +17,9 @@ export class TrainingControl {
 
   /** Pauses after the current step (the trainer checkpoints, then waits for resume or cancel). */
   pause(): void {
-    if (this.current === 'run') this.current = 'pause';
+    if (this.current !== 'run') return;
+    this.current = 'pause';
+    this.wake();
   }
 
   /** Continues a paused run. */
@@ -37,6 +39,19 @@ export class TrainingControl {
   async untilResumed(): Promise<'run' | 'cancel'> {
     while (this.current === 'pause') await new Promise<void>((resolve) => this.waiters.push(resolve));
     return this.current as 'run' | 'cancel';
+  }
+
+  /** Resolves after `ms`, or sooner when a request changes (a resume, pause or cancel), with the request then. */
+  async waitFor(ms: number): Promise<ControlRequest> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.waiters.push(done);
+    });
+    return this.current;
   }
 
   private wake(): void {

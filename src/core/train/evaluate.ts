@@ -28,6 +28,8 @@ export function taskMetrics(task: Task, predictions: ArrayLike<number>, labels: 
 export interface EvaluateOptions {
   /** Asked before each batch; true stops the evaluation (it then resolves undefined). */
   shouldStop?: () => boolean;
+  /** Told after each batch: batches and examples done so far. */
+  onBatch?: (batches: number, examples: number) => void;
 }
 
 /** Runs the model in inference mode over `batches` and computes the metrics; undefined when stopped early. */
@@ -35,6 +37,7 @@ export async function evaluate<B extends BatchLike>(model: TrainableModel<B>, ba
   const predictions: number[] = [];
   const labels: number[] = [];
   let lossSum = 0;
+  let done = 0;
   for await (const batch of batches) {
     if (options.shouldStop?.()) return undefined;
     const [logits, losses] = tf.tidy(() => {
@@ -53,6 +56,7 @@ export async function evaluate<B extends BatchLike>(model: TrainableModel<B>, ba
       logits.dispose();
       losses.dispose();
     }
+    options.onBatch?.(++done, labels.length);
   }
   return taskMetrics(model.task, predictions, labels, lossSum);
 }

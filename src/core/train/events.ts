@@ -29,6 +29,21 @@ export interface TrainProgressEvent {
   etaSeconds: number;
 }
 
+/** How far an evaluation got: it has its own pace and estimate (the training's ETA stops at its last step). */
+export interface EvalProgressEvent {
+  kind: 'evalProgress';
+  /** Optimizer steps taken when it started. */
+  step: number;
+  /** Validation batches done. */
+  batches: number;
+  /** Validation batches in all: exact after the run's first evaluation, else an estimate (absent when unknown). */
+  totalBatches?: number;
+  /** Validation examples done. */
+  examples: number;
+  /** Seconds until the evaluation ends at its pace so far (NaN when the total is unknown). */
+  etaSeconds: number;
+}
+
 export interface EvalEvent extends EvalRecord {
   kind: 'eval';
   /** Whether this evaluation is the best so far (its weights are kept). */
@@ -45,14 +60,16 @@ export interface CheckpointEvent {
   kind: 'checkpoint';
   /** Steps taken when it was written. */
   step: number;
-  /** Why: an epoch ended, the run was paused, or it stopped on non-finite values. */
-  reason: 'epoch' | 'pause' | 'stop';
+  /** Why: an epoch ended, the checkpoint interval passed, the run was paused, or it stopped on non-finite values. */
+  reason: 'epoch' | 'time' | 'pause' | 'stop';
 }
 
 /** The run paused (after checkpointing) or continued. */
 export interface StateEvent {
   kind: 'state';
   state: 'paused' | 'running';
+  /** Why the run paused itself (e.g. the Hub could not be reached during evaluation); absent when the user paused it. */
+  reason?: string;
 }
 
 /** Why a run ended without an error. */
@@ -91,4 +108,4 @@ export interface TrainErrorEvent {
   cause?: string;
 }
 
-export type TrainEvent = TrainProgressEvent | EvalEvent | LogEvent | CheckpointEvent | StateEvent | DoneEvent | TrainErrorEvent;
+export type TrainEvent = TrainProgressEvent | EvalProgressEvent | EvalEvent | LogEvent | CheckpointEvent | StateEvent | DoneEvent | TrainErrorEvent;

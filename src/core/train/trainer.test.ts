@@ -7,6 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckpointStore, IndexedDbCheckpointStore, MemoryCheckpointStore } from './checkpoint.ts';
 import { TrainingControl } from './control.ts';
 import { DirectoryCheckpointStore } from './directory-checkpoint-store.ts';
+import { DataError } from '../data/errors.ts';
 import { TrainingError } from './errors.ts';
 import { evaluate } from './evaluate.ts';
 import type { TrainEvent, TrainProgressEvent } from './events.ts';
@@ -315,5 +316,156 @@ describe('checkpoints', () => {
     expect(error).toMatchObject({ code: 'CheckpointMismatch', message: expect.stringContaining('learningRate (0.02 then, 0.5 now)') });
     const none = await train(softmaxRegression(4, 3), trainData(), options, { store: new MemoryCheckpointStore(), resume: true }).catch((e: unknown) => e);
     expect(none).toMatchObject({ code: 'CheckpointMismatch', message: expect.stringContaining('no checkpoint to resume from') });
+  });
+});
+
+describe('keeping trained work', () => {
+  it('after diverging (lr 1e37) to weights that predict NaN, keeps the latest weights with a finite validation loss and names their step', async () => {
+    // Adam moves each weight by ≈ lr a step: after a few steps the logits overflow float32 on some inputs, while the
+    // training batches of the steps just before still gave a finite loss. Those weights predict NaN on validation.
+    const model = softmaxRegression(4, 3);
+    const data = featureData(blobs(3, 4, 16, 3), blobs(3, 4, 8, 3), 8);
+    const weightsAfter: number[][] = [];
+    const error = await train(model, data, { learningRate: 1e37, epochs: 5, schedule: 'constant', adamW: { weightDecay: 0 } }, {
+      onEvent: (e) => { if (e.kind === 'progress') weightsAfter[e.step] = [...values(model.weight), ...values(model.bias)]; },
+    }).catch((e: unknown) => e as TrainingError);
+    expect(error).toMatchObject({ code: 'NonFinite', message: expect.stringContaining('NaN or infinite for 3 steps in a row') });
+    const named = Number((error as Error).message.match(/The weights are those after step (\d+), the last good one/)![1]);
+    const kept = [...values(model.weight), ...values(model.bias)];
+    expect(kept).toEqual(weightsAfter[named]);
+    expect(kept.every(Number.isFinite)).toBe(true);
+    // A finite loss and finite logits on every validation example (the reference: the model's own forward, recomputed).
+    const metrics = await evaluate(model, data.evalBatches!());
+    expect(Number.isFinite(metrics!.loss)).toBe(true);
+    const logits = model.logits(featureBatch(blobs(3, 4, 8, 3).examples), { training: false, seed: 0 });
+    expect(Array.from(logits.dataSync()).every(Number.isFinite)).toBe(true);
+    logits.dispose();
+    // The weights the old guard called good (after the last step with a finite training loss) predict NaN.
+    const lastFinite = Number((error as Error).message.match(/those after step (\d+) give a loss of NaN on a validation batch/)![1]);
+    expect(lastFinite).toBeGreaterThan(named);
+    model.weight.assign(tf.tensor2d(weightsAfter[lastFinite].slice(0, 12), [3, 4]));
+    model.bias.assign(tf.tensor1d(weightsAfter[lastFinite].slice(12)));
+    expect((await evaluate(model, data.evalBatches!()))!.loss).toBeNaN();
+  });
+
+  it('checkpoints by time as well as at epoch ends, so a run stopped mid-epoch without a pause resumes exactly', async () => {
+    const data = () => featureData(blobs(3, 4, 30, 6), blobs(3, 4, 10, 6), 8);
+    const options: TrainOptions = { learningRate: 0.02, epochs: 2, warmupSteps: 3 };
+    const reference: number[] = [];
+    const uninterrupted = softmaxRegression(4, 3, { dropout: 0.2 });
+    const defaults: TrainEvent[] = [];
+    await train(uninterrupted, data(), options, { store: new MemoryCheckpointStore(), onEvent: (e) => {
+      defaults.push(e);
+      if (e.kind === 'progress') reference[e.step] = e.loss;
+    } });
+    // The default interval (60 s) is longer than this run: only the epoch ends checkpoint.
+    expect(defaults.filter((e) => e.kind === 'checkpoint').map((e) => (e as { reason: string }).reason)).toEqual(['epoch', 'epoch']);
+
+    const store = new MemoryCheckpointStore();
+    const control = new TrainingControl();
+    const losses: number[] = [];
+    const reasons: string[] = [];
+    // A 1 µs interval: every step is followed by a time checkpoint. Step 7 is mid-epoch 1 (12 batches an epoch).
+    const first = await train(softmaxRegression(4, 3, { dropout: 0.2 }), data(), { ...options, checkpointEverySeconds: 1e-6 }, { store, control, onEvent: (e) => {
+      if (e.kind === 'progress') {
+        losses[e.step] = e.loss;
+        if (e.step === 7) control.cancel();
+      }
+      if (e.kind === 'checkpoint') reasons.push(`${e.reason}@${e.step}`);
+    } });
+    expect(first).toMatchObject({ stopReason: 'cancelled', steps: 7 });
+    expect(reasons).toEqual(['time@1', 'time@2', 'time@3', 'time@4', 'time@5', 'time@6', 'time@7']);
+    const resumed = softmaxRegression(4, 3, { dropout: 0.2, seed: 99 });
+    const second = await train(resumed, data(), options, { store, resume: true, onEvent: (e) => { if (e.kind === 'progress') losses[e.step] = e.loss; } });
+    expect(second.stopReason).toBe('completed');
+    expect(losses).toEqual(reference);
+    expect(values(resumed.weight)).toEqual(values(uninterrupted.weight));
+  });
+
+  it('reports each evaluation\'s own progress: batches done of all, examples, and its time left', async () => {
+    // 30 validation examples in batches of 8: 4 batches. The data estimates 5 before the first pass.
+    const data = { ...featureData(blobs(3, 4, 16, 8), blobs(3, 4, 10, 8), 8), evalBatchCount: 5 };
+    const events: TrainEvent[] = [];
+    await train(softmaxRegression(4, 3), data, { epochs: 2 }, { onEvent: (e) => events.push(e) });
+    const kinds = events.map((e) => e.kind);
+    const firstEval = kinds.indexOf('eval');
+    expect(kinds.slice(firstEval - 5, firstEval)).toEqual(['progress', 'evalProgress', 'evalProgress', 'evalProgress', 'evalProgress']);
+    const progress = events.filter((e): e is Extract<TrainEvent, { kind: 'evalProgress' }> => e.kind === 'evalProgress');
+    expect(progress.map((p) => [p.step, p.batches, p.totalBatches, p.examples])).toEqual([
+      [6, 1, 5, 8], [6, 2, 5, 16], [6, 3, 5, 24], [6, 4, 5, 30],
+      [12, 1, 4, 8], [12, 2, 4, 16], [12, 3, 4, 24], [12, 4, 4, 30],
+    ]);
+    for (const p of progress) expect(p.etaSeconds).toBeGreaterThanOrEqual(0);
+    expect(progress.at(-1)!.etaSeconds).toBe(0);
+  });
+});
+
+describe('a Hub outage during evaluation', () => {
+  /** Validation data whose reads fail with the data module's "Unreachable" error while `down()` says so. */
+  function flakyValidation(down: () => boolean): TrainingData<FeatureBatch> {
+    const data = featureData(blobs(3, 4, 16, 9), blobs(3, 4, 6, 9), 8);
+    return {
+      ...data,
+      async *evalBatches() {
+        let i = 0;
+        for await (const batch of data.evalBatches!()) {
+          if (i++ === 1 && down()) throw new DataError('Dataset "x/y" split "validation" could not be loaded from hub.example: fetch failed.', 'Unreachable', { resumeFromRow: 8 });
+          yield batch;
+        }
+      },
+    };
+  }
+
+  it('keeps the weights in a checkpoint and retries with a doubling wait, then finishes the run', async () => {
+    let failures = 0;
+    const data = flakyValidation(() => failures++ < 2);
+    const events: TrainEvent[] = [];
+    const store = new MemoryCheckpointStore();
+    const started = performance.now();
+    const result = await train(softmaxRegression(4, 3), data, { epochs: 2, evalRetry: { attempts: 3, backoffMs: 40 } }, { store, onEvent: (e) => events.push(e) });
+    expect(result.stopReason).toBe('completed');
+    expect(result.history.map((h) => h.step)).toEqual([6, 12]);
+    // Waits of 40 and 80 ms.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(120);
+    const warnings = events.filter((e) => e.kind === 'log' && e.level === 'warn').map((e) => (e as { message: string }).message);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^The evaluation at step 6 could not read the validation data: .*fetch failed\. The weights are kept \(checkpoint at step 6\); trying again in 0 s \(1 of 3\)\.$/),
+      expect.stringContaining('(2 of 3)'),
+    ]);
+    expect(events.find((e) => e.kind === 'checkpoint')).toMatchObject({ step: 6, reason: 'pause' });
+  });
+
+  it('pauses with the reason once the retries are spent, and continues when resumed (or from its checkpoint after a reload)', async () => {
+    let down = true;
+    const control = new TrainingControl();
+    const store = new MemoryCheckpointStore();
+    const events: TrainEvent[] = [];
+    const model = softmaxRegression(4, 3);
+    const run = train(model, flakyValidation(() => down), { epochs: 2, evalRetry: { attempts: 1, backoffMs: 1 } }, { store, control, onEvent: (e) => {
+      events.push(e);
+      if (e.kind === 'state' && e.state === 'paused') {
+        down = false;
+        control.resume();
+      }
+    } });
+    const result = await run;
+    expect(result.stopReason).toBe('completed');
+    expect(result.history.map((h) => h.step)).toEqual([6, 12]);
+    const paused = events.find((e) => e.kind === 'state' && e.state === 'paused');
+    expect(paused).toMatchObject({ reason: expect.stringMatching(/^The evaluation at step 6 could not read the validation data after 2 tries: .* Resume to try again once the Hub is reachable\.$/) });
+    expect(events.map((e) => e.kind).slice(events.indexOf(paused!) + 1, events.indexOf(paused!) + 2)).toEqual(['state']);
+
+    // Cancelled while paused on the outage (a reload), then resumed from the checkpoint: the missed evaluation runs first.
+    down = true;
+    const second = new TrainingControl();
+    const store2 = new MemoryCheckpointStore();
+    const cancelled = await train(softmaxRegression(4, 3), flakyValidation(() => down), { epochs: 2, evalRetry: { attempts: 0, backoffMs: 1 } }, {
+      store: store2, control: second, onEvent: (e) => { if (e.kind === 'state' && e.state === 'paused') second.cancel(); },
+    });
+    expect(cancelled).toMatchObject({ stopReason: 'cancelled', steps: 6 });
+    down = false;
+    const resumed = await train(softmaxRegression(4, 3), flakyValidation(() => down), { epochs: 2 }, { store: store2, resume: true });
+    expect(resumed.history.map((h) => h.step)).toEqual([6, 12]);
+    expect(resumed.history[0].metrics).toEqual(result.history[0].metrics);
   });
 });

@@ -5,15 +5,16 @@
  * without touching the weights. It knows models only through `TrainableModel` and data through `TrainingData`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { DataError } from '../data/errors.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
 import { type Checkpoint, type CheckpointStore, type EvalRecord, type HostParameter, type RunSettings, type RunState } from './checkpoint.ts';
-import { TrainingControl } from './control.ts';
+import { type ControlRequest, TrainingControl } from './control.ts';
 import { TrainingError } from './errors.ts';
 import { evaluate } from './evaluate.ts';
 import type { CheckpointEvent, StopReason, TrainEvent, TrainProgressEvent, TrainResult } from './events.ts';
 import { GradientSum, clipCoefficient, globalNorm } from './gradients.ts';
 import { meanLoss } from './losses.ts';
-import { type MetricName, improves } from './metrics.ts';
+import { type EvalMetrics, type MetricName, improves } from './metrics.ts';
 import { type Schedule, type ScheduleKind, scheduleFactor, warmupStepsForRatio } from './schedule.ts';
 import type { BatchLike, TrainableModel } from './trainable-model.ts';
 
@@ -48,6 +49,10 @@ export interface TrainOptions {
   maxNonFiniteSteps?: number;
   /** Load the best evaluation's weights into the model when the run ends (default true). */
   restoreBest?: boolean;
+  /** Also checkpoint after the first step that ends this many seconds of training after the last checkpoint (default 60; 0: only at epoch ends and pauses). */
+  checkpointEverySeconds?: number;
+  /** When the validation data cannot be read (the Hub is unreachable): retries, each after a doubling wait, before the run pauses for the user to resume (default 3 from 10 s). */
+  evalRetry?: { attempts: number; backoffMs: number };
 }
 
 /** Where the batches come from; the same epoch must give the same batches in the same order (resume skips into it). */
@@ -58,6 +63,8 @@ export interface TrainingData<B extends BatchLike> {
   trainBatches(epoch: number): AsyncIterable<B>;
   /** Validation batches; without them nothing is evaluated. */
   evalBatches?(): AsyncIterable<B>;
+  /** Validation batches in all, when known or estimated beforehand (for the evaluation's progress before its first pass). */
+  evalBatchCount?: number;
 }
 
 export interface TrainHooks {
@@ -73,6 +80,19 @@ export interface TrainHooks {
 
 /** Steps the throughput and ETA are averaged over. */
 const PACE_WINDOW = 20;
+
+/** Weights the run can fall back to: their values and the step they are from. */
+interface RestorePoint {
+  step: number;
+  parameters: HostParameter[];
+}
+
+/** A read of the validation data that failed because its host could not be reached: worth waiting for. */
+function isOutage(err: unknown): err is DataError {
+  return err instanceof DataError && err.code === 'Unreachable';
+}
+
+const allFinite = (values: HostParameter[]) => values.every((p) => p.data.every(Number.isFinite));
 
 /** A seed for micro-batch `micro` of step `step`: distinct per forward, the same on every run with the same seed. */
 function forwardSeed(seed: number, step: number, micro: number): number {
@@ -117,6 +137,15 @@ class Run<B extends BatchLike> {
   private bestParameters?: HostParameter[];
   /** Recent steps' seconds, examples and tokens. */
   private pace: { seconds: number; samples: number; tokens: number }[] = [];
+  /** The weights the run started (or resumed) from, and those of its latest checkpoint (or epoch end): fallbacks after non-finite steps. */
+  private startPoint?: RestorePoint;
+  private checkpointPoint?: RestorePoint;
+  /** The batch that tells whether weights are good (finite loss): the first validation batch, else the first training batch. */
+  private probeBatch?: B;
+  /** performance.now() of the latest checkpoint (or the run's start). */
+  private checkpointedAt = performance.now();
+  /** Validation batches of the run's first full evaluation. */
+  private evalBatchCount?: number;
 
   constructor(
     private readonly model: TrainableModel<B>,
@@ -195,6 +224,7 @@ class Run<B extends BatchLike> {
         settings: this.settings, step: 0, updates: 0, epoch: 0, batchInEpoch: 0, nonFiniteStreak: 0,
         evalsSinceBest: 0, lastEvalStep: -1, history: [], seconds: 0,
       };
+      this.startPoint = { step: 0, parameters: await readParameters(this.model) };
       return;
     }
     const latest = await store?.load('latest');
@@ -206,6 +236,7 @@ class Run<B extends BatchLike> {
     writeParameters(this.model, latest.parameters, 'checkpoint');
     this.optimizer.loadState(latest.moments);
     this.state = latest.state;
+    this.startPoint = { step: latest.state.step, parameters: latest.parameters };
     if (this.state.best) this.bestParameters = (await store!.load('best'))?.parameters;
     this.log('info', `Resuming at step ${this.state.step} of ${this.settings.totalSteps} (epoch ${this.state.epoch + 1}, batch ${this.state.batchInEpoch}).`);
   }
@@ -213,6 +244,11 @@ class Run<B extends BatchLike> {
   /** Trains until the last step, early stopping or a cancel; returns why it stopped. */
   private async loop(): Promise<StopReason> {
     const { totalSteps, epochs, gradientAccumulation } = this.settings;
+    // A run resumed at an epoch's end whose evaluation did not finish (the Hub was unreachable) evaluates first.
+    if (this.state.step > 0 && this.state.batchInEpoch === 0) {
+      const verdict = await this.evaluateNow();
+      if (verdict) return verdict;
+    }
     while (this.state.epoch < epochs && this.state.step < totalSteps) {
       const batches = this.data.trainBatches(this.state.epoch)[Symbol.asyncIterator]();
       let exhausted = false;
@@ -234,6 +270,7 @@ class Run<B extends BatchLike> {
           }
           if (group.length === 0) break;
           await this.step(group, started);
+          if (this.checkpointDue()) await this.saveLatest('time');
           const every = this.options.evalEverySteps;
           if (every && this.state.step % every === 0) {
             const verdict = await this.evaluateNow();
@@ -254,16 +291,20 @@ class Run<B extends BatchLike> {
       if (epochEnded) await this.saveLatest('epoch');
       if (verdict) return verdict;
     }
-    return 'completed';
+    return (await this.evaluateNow()) ?? 'completed';
+  }
+
+  /** Whether the time checkpoint is due: a store, an interval, and that much training since the last checkpoint. */
+  private checkpointDue(): boolean {
+    const every = this.options.checkpointEverySeconds ?? 60;
+    return this.hooks.store !== undefined && every > 0 && performance.now() - this.checkpointedAt >= every * 1000;
   }
 
   /** Honours a pause (checkpoint, wait) or cancel request; true when the run must stop. */
   private async stopRequested(): Promise<boolean> {
     if (this.control.request === 'pause') {
       await this.saveLatest('pause');
-      this.emit({ kind: 'state', state: 'paused' });
-      if (await this.control.untilResumed() === 'cancel') return true;
-      this.emit({ kind: 'state', state: 'running' });
+      if (await this.pausedUntilResumed() === 'cancel') return true;
     }
     return this.control.request === 'cancel';
   }
@@ -334,12 +375,54 @@ class Run<B extends BatchLike> {
     const lastGood = state.step - state.nonFiniteStreak;
     this.log('warn', `Step ${state.step} skipped: ${problem}. No update was made; the weights are unchanged.`);
     if (state.nonFiniteStreak < this.maxNonFinite) return;
+    const kept = await this.keepGoodWeights(lastGood);
     await this.saveLatest('stop');
+    const rolledBack = kept.step === lastGood ? '' : ` (those after step ${lastGood} ${kept.reason}, so the run went back to step ${kept.step})`;
+    const keptText = kept.good
+      ? `The weights are those after step ${kept.step}, the last good one${rolledBack}.`
+      : `No weights of this run give a finite loss on a validation batch, not even those it started from (step ${kept.step}), which it keeps.`;
     throw new TrainingError(
       `Training stopped at step ${state.step}: the loss or gradient was NaN or infinite for ${state.nonFiniteStreak} steps in a row (last: ${problem}). `
-      + `The weights are those after step ${lastGood}, the last good one. Lower the learning rate (it was ${lr.toPrecision(3)}) or check the data for extreme values, then train again.`,
+      + `${keptText} Lower the learning rate (it was ${lr.toPrecision(3)}) or check the data for extreme values, then train again.`,
       'NonFinite',
     );
+  }
+
+  /**
+   * Leaves the model with the latest good weights: finite, with a finite loss on a validation batch. Tries the current
+   * ones (those after `lastGood`), then the latest checkpoint's, the best evaluation's and the start's, newest first.
+   */
+  private async keepGoodWeights(lastGood: number): Promise<{ step: number; good: boolean; reason?: string }> {
+    const best = this.state.best && this.bestParameters ? { step: this.state.best.step, parameters: this.bestParameters } : undefined;
+    const fallbacks = [this.checkpointPoint, best, this.startPoint]
+      .filter((p): p is RestorePoint => p !== undefined && p.step <= lastGood)
+      .sort((a, b) => b.step - a.step);
+    const current = await readParameters(this.model);
+    let reason = allFinite(current) ? await this.probeProblem() : 'are not all finite';
+    if (!reason) return { step: lastGood, good: true };
+    const firstReason = reason;
+    for (const point of fallbacks) {
+      writeParameters(this.model, point.parameters, 'restore point');
+      reason = allFinite(point.parameters) ? await this.probeProblem() : 'are not all finite';
+      if (!reason) {
+        this.log('warn', `The weights after step ${lastGood} ${firstReason}: went back to those of step ${point.step}.`);
+        return { step: point.step, good: true, reason: firstReason };
+      }
+    }
+    const start = this.startPoint!;
+    writeParameters(this.model, start.parameters, 'start weights');
+    return { step: start.step, good: false, reason: firstReason };
+  }
+
+  /** Why the model's weights are not good on the probe batch (a non-finite loss), or undefined when they are. */
+  private async probeProblem(): Promise<string | undefined> {
+    this.probeBatch ??= await firstOf(this.data.evalBatches?.()) ?? await firstOf(this.data.trainBatches(0));
+    if (!this.probeBatch) return undefined;
+    const batch = this.probeBatch;
+    const loss = tf.tidy(() => meanLoss(this.model.logits(batch, { training: false, seed: 0 }), batch.labels, this.model.task));
+    const value = (await loss.data())[0];
+    loss.dispose();
+    return Number.isFinite(value) ? undefined : `give a loss of ${value} on a validation batch`;
   }
 
   /** Evaluates unless this step already was; returns 'earlyStopped' / 'cancelled' when the run must stop. */
@@ -347,7 +430,7 @@ class Run<B extends BatchLike> {
     const state = this.state;
     if (!this.data.evalBatches || state.lastEvalStep === state.step) return undefined;
     const started = performance.now();
-    const metrics = await evaluate(this.model, this.data.evalBatches(), { shouldStop: () => this.control.request === 'cancel' });
+    const metrics = await this.evaluateRetrying();
     if (!metrics) return 'cancelled';
     state.seconds += (performance.now() - started) / 1000;
     state.lastEvalStep = state.step;
@@ -373,10 +456,62 @@ class Run<B extends BatchLike> {
     return undefined;
   }
 
+  /**
+   * One evaluation pass with its progress; when the validation data's host cannot be reached, checkpoints (the weights
+   * are kept), retries with a doubling wait, then pauses until the user resumes (and retries) or cancels (undefined).
+   */
+  private async evaluateRetrying(): Promise<EvalMetrics | undefined> {
+    const policy = this.options.evalRetry ?? { attempts: 3, backoffMs: 10_000 };
+    const step = this.state.step;
+    for (let failures = 0; ;) {
+      const started = performance.now();
+      const total = this.evalBatchCount ?? this.data.evalBatchCount;
+      let batches = 0;
+      try {
+        const metrics = await evaluate(this.model, this.data.evalBatches!(), {
+          shouldStop: () => this.control.request === 'cancel',
+          onBatch: (done, examples) => {
+            batches = done;
+            const left = total === undefined ? NaN : Math.max(0, total - done);
+            this.emit({ kind: 'evalProgress', step, batches: done, ...(total === undefined ? {} : { totalBatches: Math.max(total, done) }), examples, etaSeconds: (left * (performance.now() - started)) / 1000 / done });
+          },
+        });
+        if (metrics) this.evalBatchCount = batches;
+        return metrics;
+      } catch (err) {
+        if (!isOutage(err)) throw err;
+        if (failures === 0) await this.saveLatest('pause');
+        let request: ControlRequest;
+        if (failures < policy.attempts) {
+          const wait = policy.backoffMs * 2 ** failures;
+          failures += 1;
+          this.log('warn', `The evaluation at step ${step} could not read the validation data: ${err.message} The weights are kept (checkpoint at step ${step}); trying again in ${Math.round(wait / 1000)} s (${failures} of ${policy.attempts}).`);
+          request = await this.control.waitFor(wait);
+          if (request === 'pause') request = await this.pausedUntilResumed();
+        } else {
+          failures = 0;
+          this.control.pause();
+          request = await this.pausedUntilResumed(`The evaluation at step ${step} could not read the validation data after ${policy.attempts + 1} tries: ${err.message} The weights are kept (checkpoint at step ${step}). Resume to try again once the Hub is reachable.`);
+        }
+        if (request === 'cancel') return undefined;
+      }
+    }
+  }
+
+  /** Waits out a pause (announced, with the reason when the run paused itself); resolves with what ended it. */
+  private async pausedUntilResumed(reason?: string): Promise<'run' | 'cancel'> {
+    this.emit({ kind: 'state', state: 'paused', ...(reason ? { reason } : {}) });
+    const request = await this.control.untilResumed();
+    if (request === 'run') this.emit({ kind: 'state', state: 'running' });
+    return request;
+  }
+
   private async saveLatest(reason: CheckpointEvent['reason']): Promise<void> {
+    this.checkpointedAt = performance.now();
     const store = this.hooks.store;
+    const [parameters, moments] = await Promise.all([readParameters(this.model), store ? this.optimizer.state() : []]);
+    this.checkpointPoint = { step: this.state.step, parameters };
     if (!store) return;
-    const [parameters, moments] = await Promise.all([readParameters(this.model), this.optimizer.state()]);
     await store.save('latest', { state: structuredClone(this.state), parameters, moments } satisfies Checkpoint);
     this.emit({ kind: 'checkpoint', step: this.state.step, reason });
   }
@@ -418,6 +553,13 @@ class Run<B extends BatchLike> {
   private log(level: 'info' | 'warn', message: string): void {
     this.emit({ kind: 'log', level, message });
   }
+}
+
+/** The first item of an async iterable (which is then closed), or undefined. */
+async function firstOf<T>(items: AsyncIterable<T> | undefined): Promise<T | undefined> {
+  if (!items) return undefined;
+  for await (const item of items) return item;
+  return undefined;
 }
 
 /**
