@@ -143,17 +143,44 @@ export async function hubJson<T>(ep: HubEndpoint, url: string, options?: HubFetc
   return await res.json() as T;
 }
 
+/** Aborts with a typed error when the caller cancelled; returns otherwise. */
+function throwIfCancelled(options: HubFetchOptions, url: string, err: unknown): void {
+  if (options.signal?.aborted) throw new HubError('Request cancelled', 'Aborted', url, undefined, { cause: err });
+}
+
+/**
+ * The wait between attempts at a body whose connection dropped: none after an attempt that brought new bytes,
+ * backoff after one that brought none, and a NetworkError once `retry.retries` attempts in a row brought none.
+ */
+class DropBudget {
+  private fruitless = 0;
+  private resumes = 0;
+
+  constructor(private readonly url: string, private readonly options: HubFetchOptions) {}
+
+  async next(progressed: boolean, reason: string, failure: unknown): Promise<void> {
+    const retry = this.options.retry ?? DEFAULT_RETRY;
+    this.fruitless = progressed ? 0 : this.fruitless + 1;
+    if (this.fruitless > retry.retries) {
+      throw new HubError(`Download of ${this.url} kept breaking off: ${reason}. Check the connection and try again.`, 'NetworkError', this.url, undefined, { cause: failure });
+    }
+    const wait = this.fruitless === 0 ? 0 : Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (this.fruitless - 1));
+    this.options.onRetry?.(++this.resumes, wait, reason);
+    await sleep(wait, this.options.signal);
+  }
+}
+
+const dropReason = (at: string, failure: unknown) => `connection dropped after ${at}${failure ? ` (${(failure as Error).message})` : ''}`;
+
 /**
  * Bytes `[start, end]` (inclusive) of a file; checks that the server honoured the range. When the connection drops
  * mid-body it asks again for the bytes still missing (at once after progress, with backoff when none was made),
  * up to `retry.retries` attempts in a row that bring nothing.
  */
 export async function fetchRange(ep: HubEndpoint, url: string, start: number, end: number, options: HubFetchOptions = {}): Promise<Uint8Array> {
-  const retry = options.retry ?? DEFAULT_RETRY;
   const out = new Uint8Array(end - start + 1);
+  const budget = new DropBudget(url, options);
   let got = 0;
-  let fruitless = 0;
-  let resumes = 0;
   while (got < out.length) {
     const res = await hubFetch(ep, url, { ...options, headers: { ...options.headers, Range: `bytes=${start + got}-${end}` } });
     // A server that ignores Range sends the whole file: skip to the part asked for.
@@ -172,18 +199,11 @@ export async function fetchRange(ep: HubEndpoint, url: string, start: number, en
       }
       if (got === out.length) await reader.cancel();
     } catch (err) {
-      if (options.signal?.aborted) throw new HubError('Request cancelled', 'Aborted', url, undefined, { cause: err });
+      throwIfCancelled(options, url, err);
       failure = err;
     }
     if (got === out.length) break;
-    fruitless = got > before ? 0 : fruitless + 1;
-    const reason = `connection dropped after byte ${start + got} of range ${start}-${end}${failure ? ` (${(failure as Error).message})` : ''}`;
-    if (fruitless > retry.retries) {
-      throw new HubError(`Download of ${url} kept breaking off: ${reason}. Check the connection and try again.`, 'NetworkError', url, undefined, { cause: failure });
-    }
-    const wait = fruitless === 0 ? 0 : Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (fruitless - 1));
-    options.onRetry?.(++resumes, wait, reason);
-    await sleep(wait, options.signal);
+    await budget.next(got > before, dropReason(`byte ${start + got} of range ${start}-${end}`, failure), failure);
   }
   return out;
 }
@@ -194,32 +214,123 @@ export interface DownloadProgress {
   total?: number;
 }
 
-/** Downloads a whole file, reporting bytes as they arrive. */
-export async function fetchBytes(ep: HubEndpoint, url: string, onProgress?: (p: DownloadProgress) => void, options: HubFetchOptions = {}): Promise<Uint8Array> {
-  const res = await hubFetch(ep, url, options);
+/** What a response says of the file it carries: its size and a strong ETag, when it tells them. */
+interface FileIdentity {
+  total?: number;
+  etag?: string;
+  /** Content-encoded (gzip...): the bytes read are decoded ones, so no byte range can continue them. */
+  encoded?: boolean;
+}
+
+/** A strong ETag: a weak one (`W/"..."`) does not promise that byte ranges of two answers belong together. */
+function strongEtag(res: Response): string | undefined {
+  const etag = res.headers.get('ETag');
+  return etag && !etag.startsWith('W/') ? etag : undefined;
+}
+
+/** `Content-Range: bytes START-END/TOTAL` of a 206 answer (TOTAL may be `*`), or undefined when absent or unreadable. */
+function contentRangeOf(res: Response): { start: number; total?: number } | undefined {
+  const match = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(res.headers.get('Content-Range') ?? '');
+  return match ? { start: Number(match[1]), total: match[2] === '*' ? undefined : Number(match[2]) } : undefined;
+}
+
+/**
+ * Whether a 206 answer to `Range: bytes=<held>-` continues the file whose first `held` bytes we hold: it starts
+ * there, and its total size and ETag (where both answers tell them) are the first answer's. Without a readable
+ * Content-Range (a CDN that does not expose it), its length must be exactly the bytes still missing.
+ */
+function continuesFile(res: Response, held: number, file: FileIdentity): boolean {
+  if (res.status !== 206) return false;
+  const etag = strongEtag(res);
+  if (file.etag && etag && etag !== file.etag) return false;
+  const range = contentRangeOf(res);
+  if (range) return range.start === held && (file.total === undefined || range.total === undefined || range.total === file.total);
   const length = res.headers.get('Content-Length');
-  const total = length === null ? undefined : Number(length);
-  if (!res.body) return new Uint8Array(await res.arrayBuffer());
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    onProgress?.({ loaded, total });
-  }
-  if (total !== undefined && loaded !== total) {
-    throw new HubError(`Download of ${url} stopped after ${loaded} of ${total} bytes. Try again.`, 'NetworkError', url);
-  }
-  const out = new Uint8Array(loaded);
+  return file.total !== undefined && length !== null && Number(length) === file.total - held;
+}
+
+/** The size of a whole-file (200) answer: its Content-Length, unless the body is content-encoded (then it counts other bytes). */
+function identityOf(res: Response): FileIdentity {
+  const encoding = res.headers.get('Content-Encoding');
+  const length = res.headers.get('Content-Length');
+  const encoded = encoding !== null && encoding !== 'identity';
+  return { total: length === null || encoded ? undefined : Number(length), etag: strongEtag(res), encoded };
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
   let offset = 0;
   for (const chunk of chunks) {
     out.set(chunk, offset);
     offset += chunk.byteLength;
   }
   return out;
+}
+
+/**
+ * Downloads a whole file, reporting bytes as they arrive. When the connection drops mid-body it asks for the rest
+ * from the bytes it holds (`Range: bytes=<held>-`, as huggingface_hub's http_get does) and keeps them when the
+ * answer is a 206 of the same file (same start, total size and ETag); a 200 (the server ignored the range) or a
+ * 206 of a changed file starts over from zero. Attempts that bring new bytes retry at once; it gives up after
+ * `retry.retries` attempts in a row that bring none.
+ */
+export async function fetchBytes(ep: HubEndpoint, url: string, onProgress?: (p: DownloadProgress) => void, options: HubFetchOptions = {}): Promise<Uint8Array> {
+  const budget = new DropBudget(url, options);
+  let chunks: Uint8Array[] = [];
+  let loaded = 0;
+  let file: FileIdentity = {};
+  /** The most bytes any attempt held: an attempt only counts as progress when it gets past it. */
+  let furthest = 0;
+  for (;;) {
+    const resuming = loaded > 0;
+    const res = await hubFetch(ep, url, resuming ? { ...options, headers: { ...options.headers, Range: `bytes=${loaded}-` } } : options);
+    if (resuming && !continuesFile(res, loaded, file)) {
+      chunks = [];
+      loaded = 0;
+      onProgress?.({ loaded, total: file.total });
+      if (res.status === 206) {
+        // Part of a file that changed since the first answer: ask for the new one whole.
+        await res.body?.cancel();
+        file = {};
+        await budget.next(false, `the file changed while it downloaded (another size or ETag); starting over`, undefined);
+        continue;
+      }
+    }
+    if (loaded === 0) file = identityOf(res);
+    else file = { total: file.total ?? contentRangeOf(res)?.total, etag: file.etag ?? strongEtag(res) };
+    let failure: unknown;
+    try {
+      if (!res.body) {
+        const whole = new Uint8Array(await res.arrayBuffer());
+        chunks.push(whole);
+        loaded += whole.byteLength;
+      } else {
+        const reader = res.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          chunks.push(value);
+          loaded += value.byteLength;
+          onProgress?.({ loaded, total: file.total });
+        }
+      }
+    } catch (err) {
+      throwIfCancelled(options, url, err);
+      failure = err;
+    }
+    if (file.total !== undefined && loaded > file.total) {
+      throw new HubError(`Download of ${url} brought ${loaded} bytes where the server announced ${file.total}. Try again.`, 'NetworkError', url);
+    }
+    if (!failure && (file.total === undefined || loaded === file.total)) return concat(chunks, loaded);
+    const progressed = loaded > furthest;
+    furthest = Math.max(furthest, loaded);
+    const at = `${loaded}${file.total === undefined ? '' : ` of ${file.total}`} bytes`;
+    if (file.encoded) {
+      chunks = [];
+      loaded = 0;
+    }
+    await budget.next(progressed, dropReason(at, failure), failure);
+  }
 }
 
 export function fileUrl(ep: HubEndpoint, repo: RepoRef, path: string, revision?: string): string {
@@ -269,6 +380,8 @@ export function listDatasets(ep: HubEndpoint, params: { search?: string; limit?:
   return hubJson(ep, `${trimSlash(ep.hubUrl)}/api/datasets${query({ ...params, limit: params.limit ?? 20 })}`, options);
 }
 
-export function modelInfo(ep: HubEndpoint, id: string, options?: HubFetchOptions): Promise<ModelInfo> {
-  return hubJson(ep, `${trimSlash(ep.hubUrl)}/api/models/${checkRepoId(id)}${query({ blobs: true })}`, options);
+/** `/api/models/{id}`, or `/api/models/{id}/revision/{rev}` (rev URL-encoded: `refs%2Fpr%2F1`) for another branch, tag, PR or commit. */
+export function modelInfo(ep: HubEndpoint, id: string, options?: HubFetchOptions & { revision?: string }): Promise<ModelInfo> {
+  const revision = options?.revision === undefined ? '' : `/revision/${encodeURIComponent(options.revision)}`;
+  return hubJson(ep, `${trimSlash(ep.hubUrl)}/api/models/${checkRepoId(id)}${revision}${query({ blobs: true })}`, options);
 }
