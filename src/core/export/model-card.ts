@@ -5,9 +5,29 @@
  */
 import { ADAPTER_PRESETS, type AdapterConfig, architectureOf, methodConfigs } from '../adapters/config.ts';
 import { pythonJsonDumps } from '../adapters/python-json.ts';
+import { checkRepoId } from '../../hub/endpoint.ts';
 import type { AdapterExport, HeadExport, TrainingRecord } from './types.ts';
 
 const TRAINING_MARKER = 'adapter-studio-training:';
+
+/**
+ * `text` as Markdown that renders as exactly that text, also as HTML (the Hub renders raw HTML in cards): HTML's
+ * specials become entities, Markdown's inline specials get a backslash (`|` too, for table cells), line breaks spaces.
+ * Label names, column names, dataset and model names come from files and datasets the user did not write.
+ */
+export function markdownText(text: string): string {
+  return text.replace(/\r\n?|\n/g, ' ')
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`);
+}
+
+/** `text` as inline code when it can be (no backtick, pipe or line break), else as escaped plain text. */
+export function markdownCode(text: string): string {
+  return /^[^`|\r\n]+$/.test(text) ? `\`${text}\`` : markdownText(text);
+}
+
+/** Any value from a record (numbers that an imported card may have turned into anything) as escaped text. */
+const plain = (value: unknown) => markdownText(String(value));
 
 /** The ADAPTER_CONFIG_MAP preset the config equals, if any (its first, non-deprecated name). */
 export function presetNameOf(config: AdapterConfig): string | undefined {
@@ -58,15 +78,23 @@ function headSentence(head: HeadExport | undefined): string {
   if (!head) return '';
   if (isRegressionHead(head)) return ', with a regression head (one output)';
   const type = String(head.config.head_type).replace(/_/g, ' ');
-  return `, with a ${type} head (labels: ${headLabels(head.config).join(', ')})`;
+  return `, with a ${markdownText(type)} head (labels: ${headLabels(head.config).map(markdownText).join(', ')})`;
 }
 
-const hubLink = (id: string, kind: 'model' | 'dataset') => `[${id}](https://huggingface.co/${kind === 'dataset' ? 'datasets/' : ''}${id})`;
+/** A link to the repo on the Hub; a name that is not a repo id (so not safe in a URL) is only text. */
+function hubLink(id: string, kind: 'model' | 'dataset'): string {
+  try {
+    checkRepoId(id);
+  } catch {
+    return markdownText(id);
+  }
+  return `[${id}](https://huggingface.co/${kind === 'dataset' ? 'datasets/' : ''}${id})`;
+}
 
 /** ", trained with Adapter Studio on <dataset>" for adapters the studio trained; empty for others. */
 function trainedOn(training: TrainingRecord | undefined): string {
   if (!training) return '';
-  return `, trained with Adapter Studio on ${hubLink(training.dataset, 'dataset')}${training.config ? ` (config \`${training.config}\`)` : ''}`;
+  return `, trained with Adapter Studio on ${hubLink(training.dataset, 'dataset')}${training.config ? ` (config ${markdownCode(training.config)})` : ''}`;
 }
 
 const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -76,32 +104,33 @@ export function trainingSection(training: TrainingRecord): string {
   const h = training.hyperparameters;
   const s = training.splits;
   const validation = s.heldOut && s.validation === s.train
-    ? `${Math.round(s.heldOut.share * 1000) / 10}% of \`${s.validation}\` held out (seed ${s.heldOut.seed})`
-    : `\`${s.validation}\``;
+    ? `${plain(Math.round(s.heldOut.share * 1000) / 10)}% of ${markdownCode(s.validation)} held out (seed ${plain(s.heldOut.seed)})`
+    : markdownCode(s.validation);
   const rows: [string, string][] = [
-    ['Dataset', `${hubLink(training.dataset, 'dataset')}${training.config ? `, config \`${training.config}\`` : ''}`],
-    ['Training split', `\`${s.train}\`${s.heldOut ? ' minus the held-out rows' : ''}${s.maxTrainExamples ? `, first ${s.maxTrainExamples} examples` : ''}`],
-    ['Validation', `${validation}${s.maxValidationExamples ? `, first ${s.maxValidationExamples} examples` : ''}`],
-    ['Text column(s)', training.textColumns.map((c) => `\`${c}\``).join(' + ')],
-    ['Label column', `\`${training.labelColumn}\` (${training.labelKind})`],
-    ['Learning rate', String(h.learningRate)],
-    ['Batch size', `${h.batchSize}${h.gradientAccumulation && h.gradientAccumulation > 1 ? ` × ${h.gradientAccumulation} accumulation steps` : ''}`],
-    [h.maxSteps !== undefined ? 'Steps' : 'Epochs', String(h.maxSteps ?? h.epochs ?? 3)],
-    ['Max length', `${h.maxLength} tokens`],
-    ['Schedule', `${h.schedule ?? 'linear'}, ${h.warmupSteps ? `${h.warmupSteps} warmup steps` : `warmup ratio ${h.warmupRatio ?? 0}`}`],
-    ['Weight decay', String(h.weightDecay ?? 0.01)],
-    ['Max grad norm', String(h.maxGradNorm ?? 1)],
-    ['Seed', String(h.seed)],
+    ['Dataset', `${hubLink(training.dataset, 'dataset')}${training.config ? `, config ${markdownCode(training.config)}` : ''}`],
+    ['Training split', `${markdownCode(s.train)}${s.heldOut ? ' minus the held-out rows' : ''}${s.maxTrainExamples ? `, first ${plain(s.maxTrainExamples)} examples` : ''}`],
+    ['Validation', `${validation}${s.maxValidationExamples ? `, first ${plain(s.maxValidationExamples)} examples` : ''}`],
+    ['Text column(s)', training.textColumns.map(markdownCode).join(' + ')],
+    ['Label column', `${markdownCode(training.labelColumn)} (${plain(training.labelKind)})`],
+    ['Learning rate', plain(h.learningRate)],
+    ['Batch size', `${plain(h.batchSize)}${h.gradientAccumulation && h.gradientAccumulation > 1 ? ` × ${plain(h.gradientAccumulation)} accumulation steps` : ''}`],
+    [h.maxSteps !== undefined ? 'Steps' : 'Epochs', plain(h.maxSteps ?? h.epochs ?? 3)],
+    ['Max length', `${plain(h.maxLength)} tokens`],
+    ['Schedule', `${plain(h.schedule ?? 'linear')}, ${h.warmupSteps ? `${plain(h.warmupSteps)} warmup steps` : `warmup ratio ${plain(h.warmupRatio ?? 0)}`}`],
+    ['Weight decay', plain(h.weightDecay ?? 0.01)],
+    ['Max grad norm', plain(h.maxGradNorm ?? 1)],
+    ['Seed', plain(h.seed)],
   ];
-  if (h.evalEverySteps) rows.push(['Evaluated', `every ${h.evalEverySteps} steps and each epoch`]);
-  if (h.earlyStoppingPatience) rows.push(['Early stopping', `after ${h.earlyStoppingPatience} evaluations without improvement`]);
+  if (h.evalEverySteps) rows.push(['Evaluated', `every ${plain(h.evalEverySteps)} steps and each epoch`]);
+  if (h.earlyStoppingPatience) rows.push(['Early stopping', `after ${plain(h.earlyStoppingPatience)} evaluations without improvement`]);
   const lines = ['## Training', '', 'Trained in the browser with Adapter Studio (AdamW, the base model frozen).', '', row(['Setting', 'Value']), row(['---', '---']), ...rows.map(([k, v]) => row([k, v]))];
   if (training.bestMetrics && Object.keys(training.bestMetrics).length) {
-    lines.push('', `### Best validation metrics${training.bestStep !== undefined ? ` (step ${training.bestStep})` : ''}`, '', row(['Metric', 'Value']), row(['---', '---']));
-    for (const [metric, value] of Object.entries(training.bestMetrics)) lines.push(row([metric, Number.isInteger(value) ? String(value) : value.toFixed(4)]));
+    lines.push('', `### Best validation metrics${training.bestStep !== undefined ? ` (step ${plain(training.bestStep)})` : ''}`, '', row(['Metric', 'Value']), row(['---', '---']));
+    for (const [metric, value] of Object.entries(training.bestMetrics)) lines.push(row([plain(metric), typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(4) : plain(value)]));
   }
-  // The record as JSON in a comment; "--" (which would end the comment) is escaped inside JSON strings.
-  lines.push('', `<!-- ${TRAINING_MARKER} ${JSON.stringify(training).replace(/--/g, '\\u002d\\u002d')} -->`);
+  // The record as JSON in a comment; "--" (which would end it) and any tag-like "<", ">" are escaped inside JSON strings.
+  const json = JSON.stringify(training).replace(/--/g, '\\u002d\\u002d').replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+  lines.push('', `<!-- ${TRAINING_MARKER} ${json} -->`);
   return lines.join('\n');
 }
 
@@ -137,7 +166,7 @@ export function adapterHubModelCard(exp: AdapterExport, config: AdapterConfig, l
   const lines = [
     header,
     '',
-    `# Adapter \`${exp.name}\` for ${exp.modelName}`,
+    `# Adapter ${markdownCode(exp.name)} for ${markdownText(exp.modelName)}`,
     '',
     `A ${methodName(config)} for ${hubLink(exp.modelName, 'model')}${trainedOn(training)}${headSentence(exp.head)}.`,
     'It loads with the **[Adapters](https://github.com/adapter-hub/adapters)** library.',
@@ -171,8 +200,8 @@ export function adapterHubModelCard(exp: AdapterExport, config: AdapterConfig, l
     row(['', '']),
     row(['---', '---']),
     row(['Method', methodName(config)]),
-    row(['Base model', `${exp.modelName} (${exp.modelType}, hidden size ${exp.hiddenSize})`]),
-    ...(exp.head ? [row(['Head', `${String(exp.head.config.head_type).replace(/_/g, ' ')}, ${exp.head.config.num_labels} output(s), ${exp.head.config.layers} layer(s), ${exp.head.config.activation_function ?? 'no'} activation`])] : []),
+    row(['Base model', `${markdownText(exp.modelName)} (${plain(exp.modelType)}, hidden size ${plain(exp.hiddenSize)})`]),
+    ...(exp.head ? [row(['Head', `${plain(String(exp.head.config.head_type).replace(/_/g, ' '))}, ${plain(exp.head.config.num_labels)} output(s), ${plain(exp.head.config.layers)} layer(s), ${plain(exp.head.config.activation_function ?? 'no')} activation`])] : []),
     '',
     'Config (`config` in adapter_config.json):',
     '',
@@ -196,7 +225,7 @@ export function peftModelCard(exp: AdapterExport, peftType: 'LORA' | 'IA3', base
   const lines = [
     header,
     '',
-    `# ${peftType === 'LORA' ? 'LoRA' : '(IA)³'} adapter \`${exp.name}\` for ${exp.modelName}`,
+    `# ${peftType === 'LORA' ? 'LoRA' : '(IA)³'} adapter ${markdownCode(exp.name)} for ${markdownText(exp.modelName)}`,
     '',
     `An adapter for ${hubLink(exp.modelName, 'model')}${trainedOn(training)}${headSentence(exp.head)}, exported for 🤗 PEFT by Adapter Studio.`,
     '',
