@@ -3,6 +3,7 @@ import type { DatasetHandle } from '../core/data/dataset-handle.ts';
 import { type DatasetReport, type InspectOptions, inspectDataset } from '../core/data/dataset-report.ts';
 import { type HubDataset, openHubDataset } from '../core/data/hub-dataset.ts';
 import { type LocalTable, localDataset, parseLocalFile } from '../core/data/local-files.ts';
+import { defaultValidationCap } from '../core/data/split-plan.ts';
 import type { HubEndpoint } from '../hub/endpoint.ts';
 import type { DataRef, DatasetReportEvent, InspectDatasetCommand, InspectLocalFileCommand, InspectRequest } from './protocol.ts';
 
@@ -68,11 +69,14 @@ export class DataSession {
   }
 }
 
+/** Inspection options of a request: a training cap brings a validation cap (the request's, else the default for it). */
 function inspectOptionsOf(request: InspectRequest): InspectOptions {
+  const train = request.maxTrainExamples;
+  const validation = request.maxValidationExamples ?? (train === undefined ? undefined : defaultValidationCap(train));
   return {
     trainSplit: request.split,
     overrides: request.overrides,
-    ...(request.maxTrainExamples === undefined ? {} : { caps: { train: request.maxTrainExamples } }),
+    ...(train === undefined && validation === undefined ? {} : { caps: { train, validation } }),
   };
 }
 

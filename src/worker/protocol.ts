@@ -79,6 +79,8 @@ export interface InspectRequest {
   overrides?: ColumnOverrides;
   /** Most training examples (a row cap for quick classroom runs). */
   maxTrainExamples?: number;
+  /** Most validation examples; default with a training cap: a fifth of it, at least 200 (`defaultValidationCap`). */
+  maxValidationExamples?: number;
 }
 
 /** Open a Hub dataset and inspect it (columns, labels, splits, preview); answered by `datasetReport`. */

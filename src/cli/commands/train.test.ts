@@ -155,6 +155,19 @@ describe('adapter-studio train → predict → eval', () => {
     expect(existsSync(join(out, 'adapter.safetensors'))).toBe(true);
   });
 
+  it('--validation-rows caps the validation examples, and each evaluation reports its progress', async () => {
+    const trained = await runCli(['train', '--model', MODEL, '--dataset', DATASET, '--max-steps', '2', '--validation-rows', '40', '--batch-size', '16', '--hub', server.url, '--out', join(dir, 'capped'), '--json']);
+    expect(trained.code, trained.err).toBe(0);
+    const events = trained.out.slice(1, -1).map((l) => JSON.parse(l) as TrainEvent);
+    expect(events.filter((e) => e.kind === 'eval').map((e) => e.metrics.examples)).toEqual([40]);
+    // Three batches of at most 16 (the batcher sorts by length, so the short one may come first).
+    const progress = events.filter((e) => e.kind === 'evalProgress');
+    expect(progress.map((e) => e.batches)).toEqual([1, 2, 3]);
+    expect(progress.at(-1)).toMatchObject({ examples: 40, etaSeconds: 0 });
+    const bad = await runCli(['train', '--model', MODEL, '--dataset', DATASET, '--validation-rows', '0', '--hub', server.url, '--out', join(dir, 'bad')]);
+    expect(bad.code).toBe(2);
+  });
+
   it('explains missing flags and a folder that is not an adapter', async () => {
     const missing = await runCli(['train', '--model', MODEL, '--dataset', DATASET]);
     expect(missing.code).toBe(2);

@@ -111,6 +111,7 @@ export const trainCommand: Command = {
     '  --config C               dataset config (default: "default" or the first)',
     '  --train-split S          split to train on (default: train)',
     '  --eval-split S           split to validate on (default: validation, else 10% of train held out)',
+    '  --validation-rows N      validate on at most the first N examples of it (default: all)',
     '  --text-column A          text column (default: detected)',
     '  --text-pair-column B     second text column of sentence pairs',
     '  --label-column L         label column (default: detected)',
@@ -143,6 +144,7 @@ export const trainCommand: Command = {
     config: { type: 'string' },
     'train-split': { type: 'string' },
     'eval-split': { type: 'string' },
+    'validation-rows': { type: 'string' },
     'text-column': { type: 'string' },
     'text-pair-column': { type: 'string' },
     'label-column': { type: 'string' },
@@ -195,7 +197,9 @@ export const trainCommand: Command = {
     const backend = await startBackend(values, ctx);
     const ep = endpointFrom(values);
     const { handle, report: data } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
-    const validation = validationPart(data.plan, values['eval-split'] as string | undefined);
+    const validationRows = values['validation-rows'] === undefined ? undefined : intFlag(values, 'validation-rows', 1, 1);
+    const planned = validationPart(data.plan, values['eval-split'] as string | undefined);
+    const validation = validationRows === undefined ? planned : { ...planned, maxExamples: validationRows };
     const encoder = await loadEncoder(ep, model);
     const { mapping } = data;
     const adapter = createAdapter(encoder.config, adapterConfig, { name, seed: settings.seed, head: headOptionsOf(mapping) });

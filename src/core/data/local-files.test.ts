@@ -95,3 +95,25 @@ describe('parseLocalFile', () => {
     expect(table.badRows).toBe(1);
   });
 });
+
+describe('localDataset with a validation file', () => {
+  it('has train and validation splits, validates on all of the second file, and reads each file\'s own rows', async () => {
+    const train = await parseLocalFile(fileBytes('train.csv', delimited(',')), 'train.csv');
+    const validation = await parseLocalFile(new TextEncoder().encode('label\treview\tstars\npos\tnice one\t5\nneg\tawful one\t1\n'), 'dev.tsv');
+    const handle = localDataset(train, validation);
+    expect(handle.splits).toEqual([{ name: 'train', numRows: 30 }, { name: 'validation', numRows: 2 }]);
+    expect(handle.target('validation')).toBe('File "dev.tsv"');
+    const report = await inspectDataset(handle);
+    expect(report.plan.train).toMatchObject({ split: 'train', take: 'all' });
+    expect(report.plan.validation).toMatchObject({ split: 'validation', take: 'all' });
+    expect(await handle.sample('validation', 5)).toEqual([{ label: 'pos', review: 'nice one', stars: 5 }, { label: 'neg', review: 'awful one', stars: 1 }]);
+    await expect(handle.open('test')).rejects.toMatchObject({ code: 'UnknownSplit', message: expect.stringContaining('"train" and "validation"') });
+  });
+
+  it('refuses a validation file that lacks a column of the training file', async () => {
+    const train = await parseLocalFile(fileBytes('train.csv', delimited(',')), 'train.csv');
+    const other = await parseLocalFile(new TextEncoder().encode('review,label\nfine,pos\n'), 'other.csv');
+    expect(() => localDataset(train, other)).toThrow(DataError);
+    expect(() => localDataset(train, other)).toThrow('Validation file "other.csv" lacks the column stars of "train.csv"; give both files the same header.');
+  });
+});

@@ -158,23 +158,35 @@ export async function parseLocalFile(data: Blob | ArrayBuffer | Uint8Array, file
   return { fileName, format, columns: inferColumns(parsed.rows), ...parsed };
 }
 
-/** A parsed file as a dataset with one split, `train` (validation is then held out of it). */
-export function localDataset(table: LocalTable): DatasetHandle {
-  const target = () => `File "${table.fileName}"`;
-  const source = memoryRowSource(target(), table.rows);
+/**
+ * A parsed file as a dataset with one split, `train` (validation is then held out of it), or, given a second file
+ * with the same columns, with `train` and `validation` splits.
+ */
+export function localDataset(table: LocalTable, validation?: LocalTable): DatasetHandle {
+  const tables: Record<string, LocalTable> = validation ? { train: table, validation } : { train: table };
+  if (validation) {
+    const missing = table.columns.map((c) => c.name).filter((name) => !validation.columns.some((c) => c.name === name));
+    if (missing.length) {
+      throw new DataError(`Validation file "${validation.fileName}" lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of "${table.fileName}"; give both files the same header.`, 'UnknownColumn');
+    }
+  }
+  const target = (split = 'train') => `File "${(tables[split] ?? table).fileName}"`;
+  const sources = new Map(Object.entries(tables).map(([split, t]) => [split, memoryRowSource(target(split), t.rows)]));
+  const names = [...sources.keys()].map((s) => `"${s}"`).join(' and ');
   return {
     name: table.fileName,
     configs: [],
-    splits: [{ name: 'train', numRows: table.rows.length }],
+    splits: Object.entries(tables).map(([name, t]) => ({ name, numRows: t.rows.length })),
     columns: table.columns,
     target,
     async open(split) {
-      if (split !== 'train') throw new DataError(`${target()} has only one split, "train".`, 'UnknownSplit');
+      const source = sources.get(split);
+      if (!source) throw new DataError(`${target()} has ${sources.size > 1 ? `the splits ${names}` : 'only one split, "train"'}, not "${split}".`, 'UnknownSplit');
       return source;
     },
     async sample(split, count) {
       await this.open(split);
-      return table.rows.slice(0, count);
+      return tables[split].rows.slice(0, count);
     },
   };
 }

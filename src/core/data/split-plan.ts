@@ -49,6 +49,14 @@ export interface PlanOptions {
   caps?: { train?: number; validation?: number; test?: number };
 }
 
+/**
+ * The validation cap that goes with a training cap when none is given: a fifth of it, at least 200 examples. Without
+ * it a capped run of a large dataset still validates on every held-out row (500 rows of a 200k-row set read 92% of it).
+ */
+export function defaultValidationCap(trainCap: number): number {
+  return Math.max(200, Math.ceil(trainCap / 5));
+}
+
 const VALIDATION_NAMES = ['validation', 'valid', 'val', 'dev'];
 const TEST_NAMES = ['test'];
 

@@ -39,15 +39,26 @@ export async function trainingDataOf(
   settings: Pick<TrainingSettings, 'batchSize' | 'maxLength' | 'seed'>,
   options: { validation?: SplitPart; stream?: ExampleStreamOptions } = {},
 ): Promise<TrainingData<Batch>> {
-  return datasetBatches({
+  const validation = options.validation ?? report.plan.validation;
+  const data = await datasetBatches({
     train: await partStream(handle, report, report.plan.train, options.stream),
-    validation: await partStream(handle, report, options.validation ?? report.plan.validation, options.stream),
+    validation: await partStream(handle, report, validation, options.stream),
     tokenize: tokenizeWith(tokenizer),
     task: report.mapping.task,
     batchSize: settings.batchSize,
     maxLength: settings.maxLength,
     seed: settings.seed,
   });
+  const examples = expectedExamples(validation, handle.splits.find((s) => s.name === validation.split)?.numRows);
+  return examples === undefined ? data : { ...data, evalBatchCount: Math.ceil(examples / settings.batchSize) };
+}
+
+/** About how many examples a part yields: its cap, or its share of the split's rows when known (rows without a label included). */
+export function expectedExamples(part: SplitPart, splitRows: number | undefined): number | undefined {
+  const share = part.take === 'all' || !part.holdOut ? 1 : part.take === 'heldOut' ? part.holdOut.share : 1 - part.holdOut.share;
+  const rows = splitRows === undefined ? undefined : Math.round(splitRows * share);
+  if (rows === undefined) return part.maxExamples;
+  return part.maxExamples === undefined ? rows : Math.min(rows, part.maxExamples);
 }
 
 /** The best evaluation's metrics as the record keeps them (the example count left out). */
