@@ -1,4 +1,5 @@
-import { type FileMetaData, type SchemaTree, asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { type FileMetaData, type SchemaTree, asyncBufferFromFile, parquetMetadataAsync, parquetSchema } from 'hyparquet';
+import { readParquetRows } from '../core/data/parquet-codecs.ts';
 import type { RepoFile, RepoMeta } from './repo-store.ts';
 
 /** One parquet file of a split (`<config>/<split>/0000.parquet` on refs/convert/parquet). */
@@ -169,7 +170,7 @@ export async function readRows(split: ParquetSplit, offset: number, length: numb
     if (shardEnd > offset && shardStart < end) {
       const rowStart = Math.max(offset, shardStart) - shardStart;
       const rowEnd = Math.min(end, shardEnd) - shardStart;
-      const rows = await parquetReadObjects({
+      const rows = await readParquetRows({
         file: await asyncBufferFromFile(shard.file.abs),
         metadata: shard.metadata,
         rowStart,

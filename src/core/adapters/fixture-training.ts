@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { parquetReadObjects } from 'hyparquet';
+import { readParquetRows } from '../data/parquet-codecs.ts';
 import type { EncoderWeights } from '../model/encoder.ts';
 import type { EncodedBatch, EncoderTokenizer } from '../model/tokenizer.ts';
 import type { AdapterModel, ForwardOptions } from './adapter.ts';
@@ -20,7 +20,7 @@ export interface LabelledBatch {
 /** Rows {text, label} of a split of a fixture dataset, read from its parquet export. */
 export async function fixtureRows(root: string, dataset: string, split: string): Promise<{ text: string; label: number }[]> {
   const bytes = await readFile(join(root, 'datasets', dataset, 'parquet', 'default', split, '0000.parquet'));
-  const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer });
+  const rows = await readParquetRows({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer });
   return rows.map((row) => ({ text: String(row.text), label: Number(row.label) }));
 }
 

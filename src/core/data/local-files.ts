@@ -1,8 +1,9 @@
-import { type FileMetaData, parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { type FileMetaData, parquetMetadata } from 'hyparquet';
 import Papa from 'papaparse';
 import { type ColumnInfo, type Feature, type Row, columnsOfFeatures, inferColumns, plainRow } from './columns.ts';
 import type { DatasetHandle } from './dataset-handle.ts';
 import { DataError } from './errors.ts';
+import { checkCodecs, readParquetRows } from './parquet-codecs.ts';
 import { memoryRowSource } from './row-source.ts';
 
 export type LocalFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
@@ -128,10 +129,12 @@ function featuresOfParquet(metadata: FileMetaData): Record<string, Feature> | un
 async function parseParquet(buffer: ArrayBuffer, fileName: string): Promise<Omit<LocalTable, 'fileName' | 'format'>> {
   try {
     const metadata = parquetMetadata(buffer);
-    const rows = (await parquetReadObjects({ file: buffer, metadata })).map(plainRow);
+    checkCodecs(metadata, `File "${fileName}"`);
+    const rows = (await readParquetRows({ file: buffer, metadata })).map(plainRow);
     const features = featuresOfParquet(metadata);
     return { rows, badRows: 0, columns: features ? columnsOfFeatures(features) : inferColumns(rows) };
   } catch (err) {
+    if (err instanceof DataError) throw err;
     throw new DataError(`File "${fileName}" could not be read as parquet: ${(err as Error).message}.`, 'UnreadableFile', { cause: err });
   }
 }

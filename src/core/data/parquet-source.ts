@@ -1,8 +1,9 @@
-import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync } from 'hyparquet';
 import { type HubFetchOptions, HubError, fetchRange, hubFetch, hubJson } from '../../hub/client.ts';
 import { type HubEndpoint, checkRepoId, trimSlash } from '../../hub/endpoint.ts';
 import { plainRow } from './columns.ts';
 import { dataErrorFromHub } from './errors.ts';
+import { checkCodecs, readParquetRows } from './parquet-codecs.ts';
 import type { ReadOptions, RowChunk, RowSource } from './row-source.ts';
 
 /** Bytes read from the end of a parquet file to find its footer; hyparquet asks again when the footer is longer. */
@@ -34,6 +35,11 @@ export async function probeRemoteFile(ep: HubEndpoint, url: string, options?: Hu
     throw new HubError(`${url} did not say its size (no Content-Range or Content-Length); ranged reads need it.`, 'BadRequest', url, res.status);
   }
   return { url, location: res.url || url, byteLength: Number(total) };
+}
+
+/** The last path segments of a parquet URL (`default/train/0000.parquet`), enough to name it in a message. */
+function fileName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname).split('/').slice(-3).join('/');
 }
 
 /** Statuses with which a redirect target (a signed CDN URL) says it has expired or moved. */
@@ -112,6 +118,7 @@ export function parquetRowSource(ep: HubEndpoint, target: string, urls: string[]
       } catch (err) {
         throw dataErrorFromHub(err, target, hasToken, Math.max(fromRow, fileStart));
       }
+      checkCodecs(file.metadata, `${target}: parquet file ${fileName(file.url)}`, columns);
       const buffer = httpAsyncBuffer(ep, file, { ...fetchOptions, signal });
       let groupStart = fileStart;
       for (const group of file.metadata.row_groups) {
@@ -123,7 +130,7 @@ export function parquetRowSource(ep: HubEndpoint, target: string, urls: string[]
           let rows;
           try {
             // With an offset index (pyarrow writes one), a partial row group reads only the pages it needs.
-            rows = await parquetReadObjects({ file: buffer, metadata: file.metadata, columns, rowStart: start - fileStart, rowEnd: end - fileStart, useOffsetIndex: true });
+            rows = await readParquetRows({ file: buffer, metadata: file.metadata, columns, rowStart: start - fileStart, rowEnd: end - fileStart, useOffsetIndex: true });
           } catch (err) {
             throw dataErrorFromHub(err, target, hasToken, start);
           }
