@@ -1,6 +1,7 @@
 /** Why loading an encoder failed; the UI picks its advice from this. */
 export type ModelLoadReason =
   | 'RepoNotFound'
+  | 'RevisionNotFound'
   | 'NeedsToken'
   | 'UnsupportedModel'
   | 'NoWeights'

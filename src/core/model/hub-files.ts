@@ -25,6 +25,11 @@ export function modelLoadErrorFromHub(err: unknown, ep: HubEndpoint, repoId: str
           : `Model "${repoId}" on ${hub} is gated or private, so ${what} needs an access token: accept the model's conditions on its Hub page, then give a token in Settings.`,
         'NeedsToken', repoId, { cause: err },
       );
+    case 'RevisionNotFound': {
+      const revision = /\/(?:resolve|revision)\/([^/?]+)/.exec(err.url)?.[1];
+      const named = revision ? ` "${decodeURIComponent(revision)}"` : '';
+      return new ModelLoadError(`Model "${repoId}" on ${hub} has no revision${named} (needed for ${what}). Give an existing branch, tag, commit id or pull request (refs/pr/N), or leave the revision empty for main.`, 'RevisionNotFound', repoId, { cause: err });
+    }
     case 'Aborted':
       return err;
     default:

@@ -58,7 +58,7 @@ export interface WeightLoadOptions {
   signal?: AbortSignal;
   /** Where weight files are kept between loads; defaults to Cache Storage when the runtime has it. */
   cache?: WeightCache;
-  /** Branch, tag or commit; `main` by default. */
+  /** Branch, tag, commit id or pull request (`refs/pr/N`); `main` by default. */
   revision?: string;
 }
 
@@ -79,7 +79,7 @@ export interface LoadedWeights {
   dtypes: string[];
 }
 
-/** What the Hub says the repo holds. */
+/** What the Hub says the repo holds at the revision loaded. */
 interface RepoListing {
   /** File name → size in bytes (undefined when the Hub did not say); undefined when the Hub listed no files. */
   files?: Map<string, number | undefined>;
@@ -91,13 +91,13 @@ interface RepoListing {
 const MODEL_INFO_RETRY = { retries: 1, baseDelayMs: 500, maxDelayMs: 5_000 };
 
 /**
- * The repo's files and commit from `/api/models/{id}`. The Hub rate-limits its API separately from (and
- * more tightly than) file downloads, so when the API answers 429 or 5xx the listing is left empty and the
- * weight files are probed by name instead (without caching, as the commit is then unknown).
+ * The repo's files and commit at `revision` from `/api/models/{id}[/revision/{rev}]`. The Hub rate-limits its
+ * API separately from (and more tightly than) file downloads, so when the API answers 429 or 5xx the listing
+ * is left empty and the weight files are probed by name instead (cached only when `revision` is a commit id).
  */
-async function listRepo(ep: HubEndpoint, repoId: string, signal?: AbortSignal): Promise<RepoListing> {
+async function listRepo(ep: HubEndpoint, repoId: string, revision: string | undefined, signal?: AbortSignal): Promise<RepoListing> {
   try {
-    const info = await modelInfo(ep, repoId, { signal, retry: MODEL_INFO_RETRY });
+    const info = await modelInfo(ep, repoId, { signal, retry: MODEL_INFO_RETRY, revision });
     const files = info.siblings ? new Map(info.siblings.map((s) => [s.rfilename, s.size])) : undefined;
     return { files, sha: info.sha };
   } catch (err) {
@@ -227,15 +227,15 @@ function shardsOf(index: unknown, indexFile: string, repoId: string, listing: Re
 export async function loadEncoderWeights(ep: HubEndpoint, repoId: string, options: WeightLoadOptions = {}): Promise<LoadedWeights> {
   const { signal, revision, onProgress } = options;
   const cache = options.cache ?? defaultWeightCache();
-  const listing = await listRepo(ep, repoId, signal);
+  const listing = await listRepo(ep, repoId, revision, signal);
   const config = options.config ?? await fetchEncoderConfig(ep, repoId, { signal, revision });
   const repo = { type: 'model' as const, id: repoId };
 
   let networkBytes = 0;
   let doneBytes = 0;
   let total: number | undefined;
-  // The listing describes `main`; another branch or tag has no known commit, so it is not cached.
-  const sha = revision === undefined || revision === 'main' ? listing.sha : /^[0-9a-f]{40}$/.test(revision) ? revision : undefined;
+  // Files are cached under the commit the listing resolved the revision to; without a listing, only a commit id is one.
+  const sha = listing.sha ?? (revision && /^[0-9a-f]{40}$/.test(revision) ? revision : undefined);
   const download = async (file: string): Promise<Uint8Array> => {
     const key = sha ? weightCacheKey(ep, repoId, sha, file) : undefined;
     const cached = key && cache ? await cache.get(key) : undefined;
