@@ -112,6 +112,16 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+/** The error `load` rejects with. */
+async function failure(load: Promise<unknown>): Promise<ModelLoadError> {
+  try {
+    await load;
+  } catch (err) {
+    return err as ModelLoadError;
+  }
+  throw new Error('the load succeeded but should have failed');
+}
+
 function expectReferenceTensors(tensors: HostWeights): void {
   expect([...tensors.keys()].sort()).toEqual([...reference.keys()].sort());
   for (const [name, want] of reference) {
@@ -141,7 +151,7 @@ describe.skipIf(!python)('checkpoint layouts written by torch.save, loaded over 
   const resetStats = () => fetch(`${server.url}/__stats/reset`, { method: 'POST' });
 
   it('revision refs/pr/1 lists and downloads that pull request, URL-encoded as the Hub expects', async () => {
-    const main = await loadEncoderWeights(ep, 'test/pr-weights', { cache: new MemoryWeightCache() }).catch((e: unknown) => e as Error);
+    const main = await failure(loadEncoderWeights(ep, 'test/pr-weights', { cache: new MemoryWeightCache() }));
     expect(main.message).toMatch(/^Model "test\/pr-weights" has no weights the studio can read/);
     await resetStats();
     const cache = new MemoryWeightCache();
@@ -169,7 +179,7 @@ describe.skipIf(!python)('checkpoint layouts written by torch.save, loaded over 
   });
 
   it('a revision that does not exist is named in the error', async () => {
-    const err = await loadEncoderWeights(ep, 'test/legacy-bin', { revision: 'refs/pr/7' }).catch((e: unknown) => e as ModelLoadError);
+    const err = await failure(loadEncoderWeights(ep, 'test/legacy-bin', { revision: 'refs/pr/7' }));
     expect(err).toBeInstanceOf(ModelLoadError);
     expect(err.reason).toBe('RevisionNotFound');
     expect(err.message).toBe(`Model "test/legacy-bin" on ${server.url} has no revision "refs/pr/7" (needed for the model information). Give an existing branch, tag, commit id or pull request (refs/pr/N), or leave the revision empty for main.`);
@@ -182,7 +192,7 @@ describe.skipIf(!python)('checkpoint layouts written by torch.save, loaded over 
   ];
   for (const [name, message] of broken) {
     it(`refuses an index whose ${name.replace('shard-', '')} shard mapping is broken`, async () => {
-      const err = await loadEncoderWeights(ep, `test/${name}`, { cache: new MemoryWeightCache() }).catch((e: unknown) => e as Error);
+      const err = await failure(loadEncoderWeights(ep, `test/${name}`, { cache: new MemoryWeightCache() }));
       expect(err).toBeInstanceOf(CorruptWeightsError);
       expect(err.message).toBe(message);
     });
