@@ -4,6 +4,7 @@ import { type DatasetReport, type InspectOptions, inspectDataset } from '../core
 import { type HubDataset, openHubDataset } from '../core/data/hub-dataset.ts';
 import { type LocalTable, localDataset, parseLocalFile } from '../core/data/local-files.ts';
 import { defaultValidationCap } from '../core/data/split-plan.ts';
+import type { LocalFileRecord } from '../core/export/types.ts';
 import type { HubEndpoint } from '../hub/endpoint.ts';
 import type { DataRef, DatasetReportEvent, InspectDatasetCommand, InspectLocalFileCommand, InspectRequest } from './protocol.ts';
 
@@ -31,13 +32,18 @@ const sameEndpoint = (a: HubEndpoint, b: HubEndpoint) => a.hubUrl === b.hubUrl &
 export class DataSession {
   private hub?: { endpoint: HubEndpoint; dataset: string; config?: string; handle: HubDataset };
   private local?: LocalTable;
+  /** The bytes of the local file sent last: a Python project of an adapter trained on it carries them. */
+  private localBytes?: Uint8Array;
 
   async inspectHub(command: Pick<InspectDatasetCommand, 'endpoint' | 'dataset' | 'config'> & InspectRequest): Promise<Report> {
     return inspect(await this.hubHandle(command.endpoint, command.dataset, command.config), command);
   }
 
   async inspectLocal(command: Pick<InspectLocalFileCommand, 'name' | 'bytes'> & InspectRequest): Promise<Report> {
-    if (command.bytes) this.local = await parseLocalFile(command.bytes, command.name);
+    if (command.bytes) {
+      this.local = await parseLocalFile(command.bytes, command.name);
+      this.localBytes = new Uint8Array(command.bytes);
+    }
     const report = await inspect(this.localHandle(command.name), command);
     return { ...report, summary: { ...report.summary, badRows: this.local!.badRows } };
   }
@@ -50,6 +56,18 @@ export class DataSession {
       handle = await this.hubHandle(endpoint, ref.dataset, ref.config);
     } else handle = this.localHandle(ref.name);
     return { handle, report: await inspectDataset(handle, inspectOptionsOf(ref)) };
+  }
+
+  /** What a run on `ref` records of its local file (for train.py and the model card); undefined for a Hub dataset. */
+  localFileRecord(ref: DataRef): LocalFileRecord | undefined {
+    const table = this.local;
+    if (ref.kind !== 'local' || table?.fileName !== ref.name || !this.localBytes) return undefined;
+    return { name: table.fileName, format: table.format, rows: table.rows.length, bytes: this.localBytes.byteLength };
+  }
+
+  /** The bytes of the file a record names, when this session still holds that file (same name and size). */
+  localFileBytes(file: LocalFileRecord | undefined): Uint8Array | undefined {
+    return file && this.local?.fileName === file.name && this.localBytes?.byteLength === file.bytes ? this.localBytes : undefined;
   }
 
   /** The Hub dataset's handle: the one opened last when it is the same dataset, config and Hub, else a new one. */
@@ -81,7 +99,10 @@ function inspectOptionsOf(request: InspectRequest): InspectOptions {
 }
 
 async function inspect(handle: DatasetHandle, request: InspectRequest): Promise<Report> {
-  const summary = { name: handle.name, ...(handle.config === undefined ? {} : { config: handle.config }), configs: handle.configs, splits: handle.splits, columns: handle.columns };
+  const summary = {
+    name: handle.name, ...(handle.config === undefined ? {} : { config: handle.config }), configs: handle.configs, splits: handle.splits, columns: handle.columns,
+    ...(handle.warnings?.length ? { warnings: [...handle.warnings] } : {}),
+  };
   try {
     return { summary, inspection: { status: 'ok', report: await inspectDataset(handle, inspectOptionsOf(request)) } };
   } catch (err) {

@@ -129,7 +129,7 @@ export function createCommandHandler(post: (event: WorkerEvent) => void, options
         return;
       }
       case 'exportAdapter': {
-        const { name, files } = adapters.exportFiles(command.format);
+        const { name, files } = adapters.exportFiles(command.format, { data });
         post({ type: 'exported', replyTo: command.id, format: command.format, name, files: exportedFiles(files) });
         return;
       }

@@ -422,6 +422,8 @@ export interface DatasetSummary {
   columns: ColumnInfo[];
   /** Lines or records of a local file that could not be parsed and were left out. */
   badRows?: number;
+  /** Lines of a local file left out or joined while reading, one sentence each with the counts. */
+  warnings?: string[];
 }
 
 /** The inspection's result: the report, or why the columns could not be mapped (a DataError's message and code). */

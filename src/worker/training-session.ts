@@ -203,7 +203,9 @@ export class TrainingSession {
       active.initial = await snapshot(adapter);
     }
     const active = this.active!;
-    active.training = trainingRecordOf(report, settings);
+    const localFile = data.localFileRecord(setup.data);
+    const record = (result?: TrainResult) => ({ ...trainingRecordOf(report, settings, result ? { result } : {}), ...(localFile ? { localFile } : {}) });
+    active.training = record();
 
     const trainable = adapterTrainable(adapter, encoder.weights, { adapterDrop: setup.adapter.kind === 'new' && setup.adapter.choice.adapterDrop === true });
     const nonFinite = debug && command.debugNonFinite ? withNonFiniteSteps(trainable, command.debugNonFinite) : undefined;
@@ -225,7 +227,7 @@ export class TrainingSession {
         },
       });
       if (running.deviceLost) throw this.deviceLostError(running);
-      active.training = trainingRecordOf(report, settings, { result });
+      active.training = record(result);
       return result;
     } catch (err) {
       // A lost device fails the step in flight before its "lost" notice arrives: give the notice a moment.
@@ -319,11 +321,17 @@ export class TrainingSession {
     return { split: part.split, metrics: (await evaluate(adapterTrainable(adapter, encoder.weights), batches))! };
   }
 
-  /** The active adapter's files in a format (the AdapterHub README names `location` as where to load it from). */
-  exportFiles(format: ExportFormat, location?: string): { name: string; files: AdapterFiles } {
+  /**
+   * The active adapter's files in a format (the AdapterHub README names `location` as where to load it from); the
+   * Python project carries the local file it was trained on when `data` still holds it.
+   */
+  exportFiles(format: ExportFormat, options: { location?: string; data?: DataSession } = {}): { name: string; files: AdapterFiles } {
     const active = this.requireActive();
     const exp = adapterExportOf(active.adapter, active.training);
-    const files = format === 'adapterhub' ? adapterHubFiles(exp, location ? { location } : {}) : format === 'peft' ? peftFiles(exp) : pythonProjectFiles(exp);
+    const { location, data } = options;
+    const files = format === 'adapterhub' ? adapterHubFiles(exp, location ? { location } : {})
+      : format === 'peft' ? peftFiles(exp)
+      : pythonProjectFiles(exp, { dataFile: data?.localFileBytes(active.training?.localFile) });
     return { name: active.adapter.name, files };
   }
 
@@ -356,7 +364,7 @@ export class TrainingSession {
 
   /** Pushes the active adapter's files to a Hub model repo. */
   async push(command: Omit<PushAdapterCommand, 'type' | 'id'>, post: (event: PushProgressEvent) => void): Promise<{ repoUrl: string; created: boolean }> {
-    const { files } = this.exportFiles(command.format, command.repo);
+    const { files } = this.exportFiles(command.format, { location: command.repo });
     const result = await pushAdapterToHub({
       endpoint: command.endpoint,
       repo: command.repo,

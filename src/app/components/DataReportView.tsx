@@ -44,7 +44,7 @@ function Inspection({ summary, result }: { summary: DatasetSummary; result: { st
       <SourcePickers summary={summary} report={report} />
       <ColumnPickers columns={summary.columns} report={report} />
       {result.status === 'problem' && <p className="notice error in-place" role="alert" data-code={result.code}>{result.message}</p>}
-      {summary.badRows ? <p className="notice warn in-place">{formatInteger(summary.badRows)} lines of the file could not be read and are left out.</p> : null}
+      {summary.warnings?.map((warning) => <p key={warning} className="notice warn in-place" role="status">{warning}</p>)}
       {report && (
         <>
           <SplitTable report={report} />

@@ -33,14 +33,19 @@ export interface ColumnMapping {
   reasons: { text: string; label: string };
 }
 
+/** Pair columns by name, lower-cased: the `datasets` names, then GLUE's raw TSV headers (MRPC's `#1 String`). */
 const PAIR_NAMES: [string, string][] = [
   ['premise', 'hypothesis'],
   ['sentence1', 'sentence2'],
   ['question1', 'question2'],
   ['question', 'sentence'],
+  ['#1 string', '#2 string'],
+  ['text_a', 'text_b'],
+  ['text1', 'text2'],
 ];
 const TEXT_NAMES = ['text', 'sentence', 'review', 'content', 'question'];
-const LABEL_NAMES = ['label', 'labels', 'sentiment', 'polarity', 'class', 'category', 'target', 'stars', 'rating', 'score'];
+/** Label columns by name, lower-cased; `quality` (MRPC), `gold_label` (SNLI, MNLI) and `is_duplicate` (QQP) are GLUE's raw files. */
+const LABEL_NAMES = ['label', 'labels', 'gold_label', 'quality', 'is_duplicate', 'sentiment', 'polarity', 'class', 'category', 'target', 'stars', 'rating', 'score'];
 /** Most distinct values a string column may show in the sample and still be read as class names. */
 const MAX_STRING_CLASSES = 100;
 

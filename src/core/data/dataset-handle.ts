@@ -17,6 +17,8 @@ export interface DatasetHandle {
   readonly configs: string[];
   readonly splits: SplitSummary[];
   readonly columns: ColumnInfo[];
+  /** What reading met that the user should know: lines of a file left out or joined, with counts. */
+  readonly warnings?: readonly string[];
   /** Names the dataset (and a split) in messages: `Dataset "x/y" config "c" split "s"` or `File "a.csv"`. */
   target(split?: string): string;
   /** The rows of a split. */

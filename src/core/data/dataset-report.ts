@@ -35,6 +35,8 @@ export interface DatasetReport {
   plan: SplitPlan;
   /** The training split's first rows as mapped, with the label distribution over the sampled rows. */
   preview: Preview;
+  /** What reading met that the user should know (lines of a file left out or joined), one sentence each. */
+  warnings: string[];
 }
 
 const EVAL_SPLIT = /^(validation|valid|val|dev|test)$/;
@@ -83,5 +85,6 @@ export async function inspectDataset(handle: DatasetHandle, options: InspectOpti
     splits: reported,
     plan,
     preview,
+    warnings: [...handle.warnings ?? []],
   };
 }

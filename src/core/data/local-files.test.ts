@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inspectDataset } from './dataset-report.ts';
@@ -73,6 +74,7 @@ describe('parseLocalFile', () => {
     const table = await parseLocalFile(new Blob([text]), 'mixed.jsonl');
     expect(table.rows).toEqual([{ text: 'fine', label: 1 }, { text: 'also fine', label: 0 }]);
     expect(table.badRows).toBe(2);
+    expect(table.warnings).toEqual(['File "mixed.jsonl": 2 of the 4 lines are not JSON objects (the first is line 2) and are left out.']);
   });
 
   it('reads column-oriented JSON and {"data": [...]}', async () => {
@@ -93,6 +95,7 @@ describe('parseLocalFile', () => {
     const table = await parseLocalFile(new TextEncoder().encode('text,label\ngood,1\ntoo,many,fields\nalso good,0\n'), 'ragged.csv');
     expect(table.rows).toEqual([{ text: 'good', label: 1 }, { text: 'also good', label: 0 }]);
     expect(table.badRows).toBe(1);
+    expect(table.warnings).toEqual(['File "ragged.csv": 1 row could not be read (Too many fields: expected 2 fields but parsed 3, row 2) and is left out.']);
   });
 });
 
@@ -115,5 +118,51 @@ describe('localDataset with a validation file', () => {
     const other = await parseLocalFile(new TextEncoder().encode('review,label\nfine,pos\n'), 'other.csv');
     expect(() => localDataset(train, other)).toThrow(DataError);
     expect(() => localDataset(train, other)).toThrow('Validation file "other.csv" lacks the column stars of "train.csv"; give both files the same header.');
+  });
+});
+
+/** MRPC as GLUE ships it and as the adapters library's tests use it (testdata/real/README.md). */
+const real = (name: string) => readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'testdata', 'real', name));
+
+describe('GLUE-style TSV: MRPC train.tsv', () => {
+  it('reads all six pairs (" is text, not a quote) and finds the pair #1/#2 String and the label Quality', async () => {
+    const tsv = await parseLocalFile(real('mrpc-train.tsv'), 'train.tsv');
+    expect(tsv.columns.map((c) => [c.name, c.kind])).toEqual([['Quality', 'int'], ['#1 ID', 'int'], ['#2 ID', 'int'], ['#1 String', 'string'], ['#2 String', 'string']]);
+    expect(tsv.rows).toHaveLength(6);
+    expect(tsv).toMatchObject({ badRows: 0, warnings: [] });
+    expect(tsv.rows[0]['#2 String']).toBe('" The foodservice pie business does not fit our long-term growth strategy .');
+
+    // The same pairs as the library's quoted CSV: same sentences, and Quality 1 is "equivalent".
+    const csv = await parseLocalFile(real('mrpc-train.csv'), 'train.csv');
+    expect(csv.warnings).toEqual([]);
+    expect(tsv.rows.map((r) => [r['#1 String'], r['#2 String'], r.Quality === 1 ? 'equivalent' : 'not_equivalent']))
+      .toEqual(csv.rows.map((r) => [r.sentence1, r.sentence2, r.label]));
+
+    const report = await inspectDataset(localDataset(tsv), { seed: 3 });
+    expect(report.mapping).toMatchObject({ text: '#1 String', textPair: '#2 String', label: 'Quality', labelKind: 'int', labelNames: ['0', '1'] });
+    expect(report.mapping.reasons.text).toBe('sentence pair "#1 string" / "#2 string"');
+    expect(report.warnings).toEqual([]);
+  });
+
+  it('read with CSV quoting (named .csv) the stray quotes join lines, and the warning gives the counts', async () => {
+    const table = await parseLocalFile(real('mrpc-train.tsv'), 'mrpc.csv');
+    expect(table.rows).toHaveLength(1);
+    expect(table.warnings).toEqual(['File "mrpc.csv": its 6 lines after the header gave 1 row: quoted cells took in 5 line breaks. If the file does not quote cells with ", a stray " joined those lines: remove it, or save the file as .tsv if it is tab-separated.']);
+    expect((await inspectDataset(localDataset(table))).warnings).toEqual(table.warnings);
+  });
+
+  it('a TSV line with a field too many or too few is left out and counted', async () => {
+    const text = 'sentence\tlabel\ngood one\t1\ntab\tin the\ttext\t0\nalso good\t0\nno label\n';
+    const table = await parseLocalFile(new TextEncoder().encode(text), 'ragged.tsv');
+    expect(table.rows).toEqual([{ sentence: 'good one', label: 1 }, { sentence: 'also good', label: 0 }]);
+    expect(table.badRows).toBe(2);
+    expect(table.warnings).toEqual(['File "ragged.tsv": 2 of the 4 lines after the header do not have 2 tab-separated fields (the first is line 3) and are left out.']);
+  });
+
+  it('a TSV whose writer quoted the cells holding line breaks (pandas) is read with its quotes', async () => {
+    const text = 'text\tlabel\n"two\nlines"\t1\nplain\t0\n';
+    const table = await parseLocalFile(new TextEncoder().encode(text), 'quoted.tsv');
+    expect(table.rows).toEqual([{ text: 'two\nlines', label: 1 }, { text: 'plain', label: 0 }]);
+    expect(table.badRows).toBe(0);
   });
 });

@@ -26,6 +26,8 @@ export interface LocalTable {
   rows: Row[];
   /** Lines or records that could not be parsed and were left out. */
   badRows: number;
+  /** Lines left out or joined while reading, one sentence each naming the file and the counts (shown in the Data step and by `data`). */
+  warnings: string[];
 }
 
 /** The format a file name's extension says (`.csv`, `.tsv`, `.jsonl`/`.ndjson`, `.json`, `.parquet`). */
@@ -53,45 +55,112 @@ function typeTextColumns(rows: Record<string, string | undefined>[], fields: str
   });
 }
 
-function parseDelimited(text: string, fileName: string, format: 'csv' | 'tsv'): Omit<LocalTable, 'fileName' | 'format' | 'columns'> {
-  const result = Papa.parse<Record<string, string>>(text, {
-    header: true,
-    skipEmptyLines: 'greedy',
-    delimiter: format === 'tsv' ? '\t' : '',
-    dynamicTyping: false,
+/** What a text file's parser found: the rows, how many lines or records it left out, and why, in words. */
+interface Parsed {
+  rows: Row[];
+  badRows: number;
+  warnings: string[];
+}
+
+/** Lines of a text that hold anything but white space (what a reader counts as the file's lines). */
+const nonBlankLines = (text: string) => text.split(/\r\n|\n|\r/).filter((line) => line.trim() !== '');
+
+const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
+function noHeader(fileName: string, format: 'csv' | 'tsv', detail = 'it has no header row'): DataError {
+  return new DataError(`File "${fileName}" could not be read as ${format.toUpperCase()}: ${detail}. The first line must name the columns.`, 'UnreadableFile');
+}
+
+/**
+ * A TSV as GLUE ships them and Python's `csv.reader(f, delimiter="\t", quotechar=None)` reads them: one row a
+ * line, cells split at tabs, no quoting, so a `"` is text (MRPC's sentences hold lone quotes that a CSV reader
+ * takes as the start of a quoted cell, swallowing the lines after it). Only when that leaves lines out and a
+ * quote-aware read takes every line (pandas' `to_csv(sep="\t")` quotes cells holding tabs or line breaks) is
+ * the quote-aware read used.
+ */
+function parseTsv(text: string, fileName: string): Parsed {
+  const [header, ...lines] = nonBlankLines(text);
+  if (header === undefined) throw noHeader(fileName, 'tsv');
+  const names = header.split('\t');
+  if (names.every((n) => n === '')) throw noHeader(fileName, 'tsv');
+  const cells: Record<string, string>[] = [];
+  let bad = 0;
+  let firstBad = 0;
+  lines.forEach((line, i) => {
+    const values = line.split('\t');
+    if (values.length !== names.length) {
+      bad += 1;
+      firstBad ||= i + 2;
+      return;
+    }
+    cells.push(Object.fromEntries(names.map((n, k) => [n, values[k]])));
   });
-  const fields = (result.meta.fields ?? []).filter((f) => f !== '');
-  const badLines = new Set(result.errors.map((e) => e.row).filter((r): r is number => r !== undefined));
-  const fatal = result.errors.find((e) => e.row === undefined);
-  if (fields.length === 0 || fatal) {
-    throw new DataError(`File "${fileName}" could not be read as ${format.toUpperCase()}${fatal ? `: ${fatal.message}` : ': it has no header row'}. The first line must name the columns.`, 'UnreadableFile');
+  if (bad > 0) {
+    const quoted = parseQuoted(text, fileName, 'tsv');
+    if (quoted.badRows === 0 && quoted.rows.length >= cells.length) return quoted;
   }
-  const good = result.data.filter((_, i) => !badLines.has(i));
-  return { rows: typeTextColumns(good, fields), badRows: badLines.size };
+  const warnings = bad
+    ? [`File "${fileName}": ${bad.toLocaleString('en-US')} of the ${plural(lines.length, 'line')} after the header ${bad === 1 ? 'does' : 'do'} not have ${names.length} tab-separated fields (the first is line ${firstBad}) and ${bad === 1 ? 'is' : 'are'} left out.`]
+    : [];
+  return { rows: typeTextColumns(cells, names.filter((n) => n !== '')), badRows: bad, warnings };
+}
+
+/**
+ * A CSV (or a quoted TSV) with RFC 4180 quoting, by papaparse (a CSV's delimiter is guessed). A quoted cell may
+ * hold line breaks, so rows and lines can differ; when they do the warning says by how much, since a stray `"`
+ * joins lines the same way.
+ */
+function parseQuoted(text: string, fileName: string, format: 'csv' | 'tsv'): Parsed {
+  const result = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: 'greedy', delimiter: format === 'tsv' ? '\t' : '', dynamicTyping: false });
+  const fields = (result.meta.fields ?? []).filter((f) => f !== '');
+  // An error may name a row past the last one (an unclosed quote ran to the end of the file): nothing to leave out there.
+  const rowErrors = result.errors.filter((e) => e.row !== undefined && e.row < result.data.length);
+  const badLines = new Set(rowErrors.map((e) => e.row!));
+  const fatal = result.errors.find((e) => e.row === undefined);
+  if (fields.length === 0 || fatal) throw noHeader(fileName, format, fatal?.message);
+  const rows = typeTextColumns(result.data.filter((_, i) => !badLines.has(i)), fields);
+  const lines = nonBlankLines(text).length - 1;
+  const warnings: string[] = [];
+  if (badLines.size > 0) {
+    warnings.push(`File "${fileName}": ${plural(badLines.size, 'row')} could not be read (${rowErrors[0].message}, row ${rowErrors[0].row! + 1}) and ${badLines.size === 1 ? 'is' : 'are'} left out.`);
+  }
+  const read = result.data.length;
+  if (read < lines) {
+    warnings.push(`File "${fileName}": its ${plural(lines, 'line')} after the header gave ${plural(read, 'row')}: quoted cells took in ${plural(lines - read, 'line break')}. If the file does not quote cells with ", a stray " joined those lines: remove it${format === 'csv' ? ', or save the file as .tsv if it is tab-separated' : ''}.`);
+  }
+  return { rows, badRows: badLines.size, warnings };
 }
 
 function isRecord(value: unknown): value is Row {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseJsonLines(text: string): Omit<LocalTable, 'fileName' | 'format' | 'columns'> {
+function parseJsonLines(text: string, fileName: string): Parsed {
   const rows: Row[] = [];
   let badRows = 0;
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === '') continue;
+  let firstBad = 0;
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    let value: unknown;
     try {
-      const value: unknown = JSON.parse(line);
-      if (isRecord(value)) rows.push(value);
-      else badRows += 1;
+      value = JSON.parse(line);
     } catch {
-      badRows += 1;
+      value = undefined;
     }
-  }
-  return { rows, badRows };
+    if (isRecord(value)) rows.push(value);
+    else {
+      badRows += 1;
+      firstBad ||= i + 1;
+    }
+  });
+  const warnings = badRows
+    ? [`File "${fileName}": ${badRows.toLocaleString('en-US')} of the ${plural(rows.length + badRows, 'line')} ${badRows === 1 ? 'is not a JSON object' : 'are not JSON objects'} (the first is line ${firstBad}) and ${badRows === 1 ? 'is' : 'are'} left out.`]
+    : [];
+  return { rows, badRows, warnings };
 }
 
 /** Rows of a JSON document: an array of objects, `{data|rows|examples|train: [...]}`, or columns `{col: [...], ...}`. */
-function parseJson(text: string, fileName: string): Omit<LocalTable, 'fileName' | 'format' | 'columns'> {
+function parseJson(text: string, fileName: string): Parsed {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -103,13 +172,14 @@ function parseJson(text: string, fileName: string): Omit<LocalTable, 'fileName' 
     : undefined;
   if (list) {
     const rows = list.filter(isRecord);
-    return { rows, badRows: list.length - rows.length };
+    const bad = list.length - rows.length;
+    return { rows, badRows: bad, warnings: bad ? [`File "${fileName}": ${bad.toLocaleString('en-US')} of the ${plural(list.length, 'record')} ${bad === 1 ? 'is not an object' : 'are not objects'} and left out.`] : [] };
   }
   if (isRecord(value)) {
     const columns = Object.entries(value).filter((e): e is [string, unknown[]] => Array.isArray(e[1]));
     const length = columns[0]?.[1].length ?? 0;
     if (columns.length > 0 && columns.every(([, v]) => v.length === length)) {
-      return { rows: Array.from({ length }, (_, i) => Object.fromEntries(columns.map(([k, v]) => [k, v[i]]))), badRows: 0 };
+      return { rows: Array.from({ length }, (_, i) => Object.fromEntries(columns.map(([k, v]) => [k, v[i]]))), badRows: 0, warnings: [] };
     }
   }
   throw new DataError(`File "${fileName}" holds JSON but no records: use an array of objects like [{"text": "...", "label": 0}], or columns like {"text": [...], "label": [...]}.`, 'UnreadableFile');
@@ -132,7 +202,7 @@ async function parseParquet(buffer: ArrayBuffer, fileName: string): Promise<Omit
     checkCodecs(metadata, `File "${fileName}"`);
     const rows = (await readParquetRows({ file: buffer, metadata })).map(plainRow);
     const features = featuresOfParquet(metadata);
-    return { rows, badRows: 0, columns: features ? columnsOfFeatures(features) : inferColumns(rows) };
+    return { rows, badRows: 0, warnings: [], columns: features ? columnsOfFeatures(features) : inferColumns(rows) };
   } catch (err) {
     if (err instanceof DataError) throw err;
     throw new DataError(`File "${fileName}" could not be read as parquet: ${(err as Error).message}.`, 'UnreadableFile', { cause: err });
@@ -152,8 +222,9 @@ export async function parseLocalFile(data: Blob | ArrayBuffer | Uint8Array, file
   const buffer = await bytesOf(data);
   if (format === 'parquet') return { fileName, format, ...(await parseParquet(buffer, fileName)) };
   const text = new TextDecoder().decode(buffer);
-  const parsed = format === 'csv' || format === 'tsv' ? parseDelimited(text, fileName, format)
-    : format === 'jsonl' ? parseJsonLines(text)
+  const parsed = format === 'csv' ? parseQuoted(text, fileName, 'csv')
+    : format === 'tsv' ? parseTsv(text, fileName)
+    : format === 'jsonl' ? parseJsonLines(text, fileName)
     : parseJson(text, fileName);
   if (parsed.rows.length === 0) {
     throw new DataError(`File "${fileName}" has no ${parsed.badRows ? `readable ` : ''}rows${parsed.badRows ? ` (${parsed.badRows} could not be parsed)` : ''}.`, 'EmptySplit');
@@ -181,6 +252,7 @@ export function localDataset(table: LocalTable, validation?: LocalTable): Datase
     configs: [],
     splits: Object.entries(tables).map(([name, t]) => ({ name, numRows: t.rows.length })),
     columns: table.columns,
+    warnings: Object.values(tables).flatMap((t) => t.warnings),
     target,
     async open(split) {
       const source = sources.get(split);

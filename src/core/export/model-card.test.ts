@@ -73,3 +73,27 @@ describe('model cards with hostile label, column and dataset names', () => {
     expect(html).toContain('labels: negative, positive');
   });
 });
+
+describe('model cards of an adapter trained on a local file', () => {
+  const LOCAL: TrainingRecord = {
+    ...TRAINING,
+    dataset: 'reviews.csv',
+    localFile: { name: 'reviews.csv', format: 'csv', rows: 1200, bytes: 48_213 },
+    splits: { train: 'train', validation: 'train', heldOut: { share: 0.1, seed: 42 } },
+  };
+  delete LOCAL.config;
+
+  for (const [format, files] of [['AdapterHub', (e: ReturnType<typeof randomExport>) => adapterHubFiles(e)], ['PEFT', peftFiles]] as const) {
+    it(`${format}: names the file and its rows, links no Hub dataset, and lists none in the front matter`, () => {
+      const exp = randomExport(ENCODERS.bert, format === 'PEFT' ? 'lora' : 'seq_bn', { labels: ['negative', 'positive'], training: LOCAL });
+      const card = decoder.decode(files(exp).get('README.md'));
+      const { yaml, body } = splitCard(card);
+      expect(yaml).not.toHaveProperty('datasets');
+      const html = render(body);
+      expect(html).not.toContain('huggingface.co/datasets/');
+      expect(html).toContain('trained with Adapter Studio on a local file <code>reviews.csv</code>, 1200 rows');
+      expect(html).toContain('<td>Dataset</td>\n<td>a local file <code>reviews.csv</code>, 1200 rows</td>');
+      expect(readTrainingRecord(card)).toEqual(LOCAL);
+    });
+  }
+});

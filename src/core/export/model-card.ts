@@ -91,10 +91,20 @@ function hubLink(id: string, kind: 'model' | 'dataset'): string {
   return `[${id}](https://huggingface.co/${kind === 'dataset' ? 'datasets/' : ''}${id})`;
 }
 
+/** The data trained on: a link to the Hub dataset (and its config), or the local file by name, which no Hub link may name. */
+function dataOf(training: TrainingRecord, config: (c: string) => string): string {
+  const file = training.localFile;
+  if (file) return `a local file ${markdownCode(file.name)}, ${plain(file.rows)} rows`;
+  return `${hubLink(training.dataset, 'dataset')}${training.config ? config(markdownCode(training.config)) : ''}`;
+}
+
+/** The Hub datasets of the front matter: none for a local file. */
+const hubDatasets = (training: TrainingRecord | undefined) => (training && !training.localFile ? [training.dataset] : undefined);
+
 /** ", trained with Adapter Studio on <dataset>" for adapters the studio trained; empty for others. */
 function trainedOn(training: TrainingRecord | undefined): string {
   if (!training) return '';
-  return `, trained with Adapter Studio on ${hubLink(training.dataset, 'dataset')}${training.config ? ` (config ${markdownCode(training.config)})` : ''}`;
+  return `, trained with Adapter Studio on ${dataOf(training, (c) => ` (config ${c})`)}`;
 }
 
 const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -107,7 +117,7 @@ export function trainingSection(training: TrainingRecord): string {
     ? `${plain(Math.round(s.heldOut.share * 1000) / 10)}% of ${markdownCode(s.validation)} held out (seed ${plain(s.heldOut.seed)})`
     : markdownCode(s.validation);
   const rows: [string, string][] = [
-    ['Dataset', `${hubLink(training.dataset, 'dataset')}${training.config ? `, config ${markdownCode(training.config)}` : ''}`],
+    ['Dataset', dataOf(training, (c) => `, config ${c}`)],
     ['Training split', `${markdownCode(s.train)}${s.heldOut ? ' minus the held-out rows' : ''}${s.maxTrainExamples ? `, first ${plain(s.maxTrainExamples)} examples` : ''}`],
     ['Validation', `${validation}${s.maxValidationExamples ? `, first ${plain(s.maxValidationExamples)} examples` : ''}`],
     ['Text column(s)', training.textColumns.map(markdownCode).join(' + ')],
@@ -161,7 +171,7 @@ export function adapterHubModelCard(exp: AdapterExport, config: AdapterConfig, l
     base_model: exp.modelName,
     library_name: 'adapter-transformers',
     tags: ['adapter-transformers', 'adapters', exp.modelType, preset ?? architectureOf(config)],
-    datasets: training ? [training.dataset] : undefined,
+    datasets: hubDatasets(training),
   });
   const lines = [
     header,
@@ -220,7 +230,7 @@ export function peftModelCard(exp: AdapterExport, peftType: 'LORA' | 'IA3', base
     base_model: exp.modelName,
     library_name: 'peft',
     tags: [`base_model:adapter:${exp.modelName}`, ...(peftType === 'LORA' ? ['lora'] : ['ia3']), 'transformers'],
-    datasets: training ? [training.dataset] : undefined,
+    datasets: hubDatasets(training),
   });
   const lines = [
     header,

@@ -3,12 +3,13 @@
 // and Python itself: the script must compile, run its argument parser, and its data helpers are executed here.
 // The `adapters` package cannot be installed here, so main() is not run.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isHeldOut } from '../data/split-plan.ts';
-import { pythonProjectFiles, trainingScript } from './python-project.ts';
+import { MAX_BUNDLED_DATA_BYTES, pythonProjectFiles, trainingScript } from './python-project.ts';
+import type { LocalFileRecord, TrainingRecord } from './types.ts';
 import { ENCODERS, TRAINING, randomExport, runPython } from './test-support.ts';
 
 const PYTHON = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['--version']).status === 0);
@@ -132,5 +133,114 @@ print(json.dumps({"heldOut": held, "labels": labels}))
       float: [2.5, -1, null, null, null],
       usable: [true, false, true],
     });
+  });
+});
+
+// Reference for local files: the `datasets` library's packaged builders and their options (csv.py's CsvConfig
+// `delimiter`, `keep_default_na`, `na_values`; json.py's `field` for records inside one key), and the studio's
+// own reading rules (src/core/data/local-files.ts). `datasets` is not installable here, so a recording stand-in
+// module takes its place while the generated load_local_file() runs for real on the bundled file.
+describe('the Python project of an adapter trained on a local file', () => {
+  const FILES: Record<LocalFileRecord['format'], [string, string]> = {
+    csv: ['reviews.csv', 'review,stars\nfine,yes\nNA,no\n'],
+    tsv: ['reviews.tsv', 'review\tstars\nfine\tyes\n'],
+    jsonl: ['reviews.jsonl', '{"review": "fine", "stars": "yes"}\n'],
+    json: ['reviews.json', '{"rows": [{"review": "fine", "stars": "yes"}]}'],
+    parquet: ['reviews.parquet', 'PAR1 stand-in bytes PAR1'],
+  };
+  const localExport = (format: LocalFileRecord['format'], text = FILES[format][1]) => {
+    const file: LocalFileRecord = { name: FILES[format][0], format, rows: 2, bytes: new TextEncoder().encode(text).byteLength };
+    const training: TrainingRecord = { ...TRAINING, dataset: file.name, localFile: file, splits: { train: 'train', validation: 'train', heldOut: { share: 0.1, seed: 42 } } };
+    delete training.config;
+    return { ...exp, training };
+  };
+
+  /** Writes the project's files into a folder and runs its load_local_file() with a stand-in `datasets` that records the call. */
+  function loadCall(files: Map<string, Uint8Array>): { call?: [string[], Record<string, unknown>]; fromDict?: unknown; exit?: string; path?: string } {
+    const dir = mkdtempSync(join(work, 'local-'));
+    for (const [path, bytes] of files) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), bytes);
+    }
+    mkdirSync(join(dir, 'stand-in', 'datasets'), { recursive: true });
+    writeFileSync(join(dir, 'stand-in', 'datasets', '__init__.py'), `
+def load_dataset(*args, **kwargs):
+    return {"call": [list(args), {k: v for k, v in kwargs.items() if k != "data_files"}], "path": kwargs["data_files"]}
+class Dataset:
+    @staticmethod
+    def from_dict(columns):
+        return columns
+def DatasetDict(splits):
+    return {"fromDict": splits["train"]}
+`);
+    return runPython(PYTHON!, `
+import json, os, sys
+sys.path[:0] = [sys.argv[1], os.path.join(sys.argv[1], "stand-in")]
+import train
+try:
+    out = train.load_local_file()
+except SystemExit as exit:
+    out = {"exit": str(exit)}
+if "path" in out:
+    out["path"] = os.path.relpath(out["path"], sys.argv[1])
+print(json.dumps(out))
+`, [dir]);
+  }
+
+  it.skipIf(!PYTHON)('carries the file under data/ and reads it with the datasets builder of its format, as the studio read it', () => {
+    const expected: Record<LocalFileRecord['format'], [string[], Record<string, unknown>]> = {
+      csv: [['csv'], { keep_default_na: false, na_values: [''] }],
+      tsv: [['csv'], { delimiter: '\t', keep_default_na: false, na_values: [''] }],
+      jsonl: [['json'], {}],
+      json: [['json'], { field: 'rows' }],
+      parquet: [['parquet'], {}],
+    };
+    for (const format of Object.keys(FILES) as LocalFileRecord['format'][]) {
+      const project = localExport(format);
+      const [name, text] = FILES[format];
+      const files = pythonProjectFiles(project, { dataFile: new TextEncoder().encode(text) });
+      expect(new TextDecoder().decode(files.get(`data/${name}`)), format).toBe(text);
+      const script = new TextDecoder().decode(files.get('train.py'));
+      const dir = writeScript(script);
+      const compiled = spawnSync(PYTHON!, ['-m', 'py_compile', join(dir, 'train.py')], { encoding: 'utf8' });
+      expect(compiled.stderr, format).toBe('');
+      const got = constants(dir);
+      expect(got.DATASET, format).toBeUndefined();
+      expect(got.DATASET_CONFIG, format).toBeUndefined();
+      expect(loadCall(files), format).toEqual({ call: expected[format], path: `data/${name}` });
+      expect(script, format).toContain(`DATA_FILE = "data/${name}"  # the local file the studio trained on (2 rows), included in this project`);
+      expect(script).not.toContain('load_dataset(DATASET');
+      expect(new TextDecoder().decode(files.get('README.md'))).toContain(`on the local file it was trained on (${format.toUpperCase()}, 2 rows). It is included as \`data/${name}\`.`);
+    }
+  });
+
+  it.skipIf(!PYTHON)('reads a JSON array of records, records under a key, and columns, like the studio', () => {
+    const layouts: [string, unknown][] = [
+      ['[{"review": "fine", "stars": "yes"}]', { call: [['json'], {}], path: 'data/reviews.json' }],
+      ['{"examples": [{"review": "fine", "stars": "yes"}]}', { call: [['json'], { field: 'examples' }], path: 'data/reviews.json' }],
+      ['{"review": ["fine", "bad"], "stars": ["yes", "no"]}', { fromDict: { review: ['fine', 'bad'], stars: ['yes', 'no'] } }],
+    ];
+    for (const [text, call] of layouts) {
+      expect(loadCall(pythonProjectFiles(localExport('json', text), { dataFile: new TextEncoder().encode(text) })), text).toEqual(call);
+    }
+  });
+
+  it.skipIf(!PYTHON)('names the file clearly when it is too big to carry (or not at hand), and train.py says where it goes', () => {
+    const project = localExport('csv');
+    const big = { ...project, training: { ...project.training, localFile: { ...project.training.localFile!, bytes: MAX_BUNDLED_DATA_BYTES + 1 } } };
+    for (const files of [pythonProjectFiles(big, { dataFile: new Uint8Array(MAX_BUNDLED_DATA_BYTES + 1) }), pythonProjectFiles(project)]) {
+      expect([...files.keys()].filter((k) => k.startsWith('data/'))).toEqual([]);
+      const script = new TextDecoder().decode(files.get('train.py'));
+      expect(script).toMatch(/DATA_FILE = "data\/reviews\.csv" {2}# the local file the studio trained on \(2 rows\), not included \([\d.]+ MB\): copy it here/);
+      expect(new TextDecoder().decode(files.get('README.md'))).toMatch(/It is not included \([\d.]+ MB(, over the 67\.1 MB limit)?\): copy it to `data\/reviews\.csv` before running `train\.py`\./);
+      expect(loadCall(files).exit).toMatch(/data\/reviews\.csv is missing: put the file the studio trained on \(2 rows\) there\./);
+    }
+  });
+
+  it('keeps a hostile file name inside data/', () => {
+    const project = localExport('csv');
+    const named = (name: string) => ({ ...project, training: { ...project.training, localFile: { ...project.training.localFile!, name } } });
+    const paths = ['../../etc/passwd.csv', '..', 'a\nb".csv'].map((name) => [...pythonProjectFiles(named(name), { dataFile: new Uint8Array(3) }).keys()].find((k) => k.startsWith('data/')));
+    expect(paths).toEqual(['data/___.._etc_passwd.csv', 'data/__', 'data/a_b_.csv']);
   });
 });

@@ -9,10 +9,22 @@ import { pythonFloatRepr } from '../adapters/python-json.ts';
 import { adapterHubFiles, exportableAdapterConfig } from './adapterhub.ts';
 import { AdapterExportError } from './errors.ts';
 import { headLabels, methodName } from './model-card.ts';
-import type { AdapterExport, AdapterFiles } from './types.ts';
+import type { AdapterExport, AdapterFiles, LocalFileRecord } from './types.ts';
 
 /** Folder of the adapter inside the project (what train.py warm-starts from). */
 export const PROJECT_ADAPTER_DIR = 'adapter';
+
+/** Folder of the local data file inside the project. */
+export const PROJECT_DATA_DIR = 'data';
+
+/** Local files up to this size travel inside the project; larger ones are named for the user to copy in. */
+export const MAX_BUNDLED_DATA_BYTES = 64 * 1024 * 1024;
+
+/** What the project holds besides the adapter. */
+export interface PythonProjectOptions {
+  /** The bytes of the local file the adapter was trained on (`training.localFile`), when the caller has them. */
+  dataFile?: Uint8Array;
+}
 
 /** A Python literal for `value` (numbers: ints stay ints). */
 function py(value: unknown): string {
@@ -39,8 +51,57 @@ function schedulerType(schedule: string | undefined, warms: boolean): string {
   return 'linear';
 }
 
-/** train.py for the export's training record. */
-export function trainingScript(exp: AdapterExport): string {
+/** A file name that stays one plain path segment inside the project (a record read from a card may say anything). */
+export function projectDataPath(file: LocalFileRecord): string {
+  const name = file.name.replace(/[\\/:*?"<>|\x00-\x1f]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length));
+  return `${PROJECT_DATA_DIR}/${name || `data.${file.format}`}`;
+}
+
+/** Whether the project carries the local file's bytes. */
+const bundles = (file: LocalFileRecord, options: PythonProjectOptions) =>
+  options.dataFile !== undefined && options.dataFile.byteLength <= MAX_BUNDLED_DATA_BYTES;
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** How train.py reads each local format the way the studio does (src/core/data/local-files.ts), as a DatasetDict with one split, "train". */
+const LOCAL_LOADERS: Record<LocalFileRecord['format'], string> = {
+  // Only empty cells are missing values, as in the studio (pandas would also take "NA", "null", "None"... as missing).
+  csv: '    return load_dataset("csv", data_files=path, keep_default_na=False, na_values=[""])',
+  tsv: '    return load_dataset("csv", data_files=path, delimiter="\\t", keep_default_na=False, na_values=[""])',
+  jsonl: '    return load_dataset("json", data_files=path)',
+  json: `    import json
+
+    with open(path, encoding="utf-8") as f:
+        document = json.load(f)
+    # The studio reads an array of records, {"data"|"rows"|"examples"|"train": [records]}, or columns {"text": [...], ...}.
+    if isinstance(document, list):
+        return load_dataset("json", data_files=path)
+    field = next((k for k in ("data", "rows", "examples", "train") if isinstance(document.get(k), list)), None)
+    if field is not None:
+        return load_dataset("json", data_files=path, field=field)
+    from datasets import Dataset, DatasetDict
+
+    return DatasetDict({"train": Dataset.from_dict(document)})`,
+  parquet: '    return load_dataset("parquet", data_files=path)',
+};
+
+/** load_local_file(): DATA_FILE read like the studio read it. */
+function localLoader(file: LocalFileRecord): string {
+  return `
+
+def load_local_file():
+    """DATA_FILE (next to this script) as the studio read it: a DatasetDict with one split, "train"."""
+    from datasets import load_dataset
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), DATA_FILE)
+    if not os.path.exists(path):
+        raise SystemExit(f"{path} is missing: put the file the studio trained on (${file.rows} rows) there.")
+${LOCAL_LOADERS[file.format]}
+`;
+}
+
+/** train.py for the export's training record; `options.dataFile` says whether the project carries a local file. */
+export function trainingScript(exp: AdapterExport, options: PythonProjectOptions = {}): string {
   const t = exp.training;
   if (!t) throw new AdapterExportError(`Adapter "${exp.name}" carries no training setup (dataset, columns, hyperparameters); continue-in-Python needs an adapter trained in the studio.`);
   if (!exp.head) throw new AdapterExportError(`Adapter "${exp.name}" has no prediction head; the training script needs the head it was trained with.`);
@@ -50,11 +111,17 @@ export function trainingScript(exp: AdapterExport): string {
   const [metricKey, greaterIsBetter] = METRICS[metric] ?? METRICS.loss;
   const warmup = h.warmupRatio ?? 0;
   const method = methodName(exportableAdapterConfig(exp)).replace(/`/g, '');
+  const file = t.localFile;
+  const data: [string, string, string?][] = file
+    ? [
+      ['DATA_FILE', py(projectDataPath(file)), `the local file the studio trained on (${file.rows} rows), ${bundles(file, options) ? 'included in this project' : `not included (${megabytes(file.bytes)}): copy it here`}`],
+      ['DATA_FORMAT', py(file.format)],
+    ]
+    : [['DATASET', py(t.dataset)], ['DATASET_CONFIG', py(t.config ?? null)]];
   const constants: [string, string, string?][] = [
     ['BASE_MODEL', py(exp.modelName)],
     ['ADAPTER_DIR', py(`./${PROJECT_ADAPTER_DIR}`), `the studio's export: ${method}, head included`],
-    ['DATASET', py(t.dataset)],
-    ['DATASET_CONFIG', py(t.config ?? null)],
+    ...data,
     ['TRAIN_SPLIT', py(t.splits.train)],
     ['VALIDATION_SPLIT', py(t.splits.validation)],
     ['HELD_OUT_SHARE', t.splits.heldOut ? pyFloat(t.splits.heldOut.share) : 'None', 'rows of TRAIN_SPLIT kept out of training (see is_held_out); they validate when VALIDATION_SPLIT is TRAIN_SPLIT'],
@@ -162,9 +229,9 @@ def is_usable(example):
 
 def load_splits():
     """Training and validation rows as the studio picked them: hold-out, usable rows, then the first N."""
-    from datasets import load_dataset
+${file ? '    raw = load_local_file()' : `    from datasets import load_dataset
 
-    raw = load_dataset(DATASET, DATASET_CONFIG)
+    raw = load_dataset(DATASET, DATASET_CONFIG)`}
     train = raw[TRAIN_SPLIT]
     validation = raw[VALIDATION_SPLIT]
     if HELD_OUT_SHARE is not None:
@@ -177,7 +244,7 @@ def load_splits():
         return dataset if cap is None else dataset.select(range(min(cap, len(dataset))))
 
     return usable(train, MAX_TRAIN_EXAMPLES), usable(validation, MAX_VALIDATION_EXAMPLES)
-
+${file ? localLoader(file) : ''}
 
 def metrics_function():
     import evaluate
@@ -295,18 +362,33 @@ export const PYTHON_REQUIREMENTS = [
   '',
 ].join('\n');
 
-/** The project's files: adapter/ (the AdapterHub export), train.py, requirements.txt, README.md. */
-export function pythonProjectFiles(exp: AdapterExport): AdapterFiles {
-  const script = trainingScript(exp);
+/** The README's sentence on the data: the Hub dataset is fetched; a local file is in data/, or must be copied there. */
+function dataSentence(exp: AdapterExport, options: PythonProjectOptions): string {
+  const file = exp.training?.localFile;
+  if (!file) return '`train.py` trains it further with the same dataset, columns and hyperparameters.';
+  const where = bundles(file, options)
+    ? `It is included as \`${projectDataPath(file)}\`.`
+    : `It is not included (${megabytes(file.bytes)}${options.dataFile ? `, over the ${megabytes(MAX_BUNDLED_DATA_BYTES)} limit` : ''}): copy it to \`${projectDataPath(file)}\` before running \`train.py\`.`;
+  return `\`train.py\` trains it further with the same columns and hyperparameters on the local file it was trained on (${file.format.toUpperCase()}, ${file.rows} rows). ${where}`;
+}
+
+/**
+ * The project's files: adapter/ (the AdapterHub export), train.py, requirements.txt, README.md, and for an adapter
+ * trained on a local file, that file under data/ when `options.dataFile` holds it and it is not too big.
+ */
+export function pythonProjectFiles(exp: AdapterExport, options: PythonProjectOptions = {}): AdapterFiles {
+  const script = trainingScript(exp, options);
   const files: AdapterFiles = new Map();
   for (const [path, bytes] of adapterHubFiles(exp, { location: `./${PROJECT_ADAPTER_DIR}` })) files.set(`${PROJECT_ADAPTER_DIR}/${path}`, bytes);
+  const file = exp.training?.localFile;
+  if (file && options.dataFile && bundles(file, options)) files.set(projectDataPath(file), options.dataFile);
   files.set('train.py', new TextEncoder().encode(script));
   files.set('requirements.txt', new TextEncoder().encode(PYTHON_REQUIREMENTS));
   files.set('README.md', new TextEncoder().encode([
     `# Continue training \`${exp.name}\` in Python`,
     '',
     `The adapter trained in Adapter Studio on ${exp.modelName} is in \`${PROJECT_ADAPTER_DIR}/\` (AdapterHub format; see its README).`,
-    '`train.py` trains it further with the same dataset, columns and hyperparameters.',
+    dataSentence(exp, options),
     '',
     '```',
     'pip install -r requirements.txt',

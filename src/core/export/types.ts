@@ -74,10 +74,24 @@ export interface DataSplits {
   maxValidationExamples?: number;
 }
 
+/** A local file the adapter was trained on (instead of a Hub dataset). */
+export interface LocalFileRecord {
+  /** The file's name as the user opened it. */
+  name: string;
+  /** How the studio read it (from the name's extension, src/core/data/local-files.ts). */
+  format: 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
+  /** Rows read from it (the one split, `train`). */
+  rows: number;
+  /** Its size in bytes. */
+  bytes: number;
+}
+
 /** How the adapter was trained in the studio, for the model card and the Python training script. */
 export interface TrainingRecord {
-  /** Hub dataset id. */
+  /** Hub dataset id, or the local file's name when `localFile` is set. */
   dataset: string;
+  /** Set when the data was a local file the user opened, not a Hub dataset. */
+  localFile?: LocalFileRecord;
   /** Dataset config (subset); undefined: the default one. */
   config?: string;
   splits: DataSplits;
