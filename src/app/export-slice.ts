@@ -5,7 +5,7 @@
 import type { PushProgress } from '../core/export/push.ts';
 import { zipAdapterFiles } from '../core/export/zip.ts';
 import type { AdapterSource, ExportFormat, ExportedEvent, PushProgressEvent } from '../worker/protocol.ts';
-import { type Failure, type StoreContext, failureOf } from './store.ts';
+import { type Failure, type StoreContext, currentToken, failureOf } from './store.ts';
 
 /** Where export files go: a zip download, or a folder the user picked. */
 export type ExportTarget = 'zip' | 'folder';
@@ -89,7 +89,7 @@ export function createExportSlice(ctx: StoreContext): ExportSlice {
       try {
         const transfer = source.kind === 'zip' ? [source.bytes] : [];
         const { adapter } = await worker.send({ type: 'importAdapter', source }, transfer);
-        set({ activeAdapter: adapter, importState: { status: 'done', source: name }, prediction: { status: 'idle' }, evaluation: { status: 'idle' } });
+        set({ activeAdapter: adapter, activeSavedId: undefined, unsavedAdapter: false, importState: { status: 'done', source: name }, prediction: { status: 'idle' }, evaluation: { status: 'idle' } });
       } catch (err) {
         set({ importState: { status: 'failed', source: name, failure: failureOf(err) } });
       }
@@ -99,7 +99,7 @@ export function createExportSlice(ctx: StoreContext): ExportSlice {
       const worker = ctx.worker();
       const endpoint = ctx.endpoint();
       if (!worker || !endpoint) return;
-      if (!get().token) {
+      if (!currentToken(get())) {
         set({ pushState: { status: 'failed', repo, failure: { message: `Pushing to "${repo}" needs an access token with write access: enter one in Settings.`, code: 'TokenRequired' } } });
         return;
       }

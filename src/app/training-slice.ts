@@ -167,6 +167,7 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
       draw();
       set({ activeAdapter: adapter });
       updateRun(setup.runId, () => ({ status: result.stopReason === 'cancelled' ? 'cancelled' : 'done' }));
+      await get().keepActiveAdapter();
       await forget(setup.runId);
     } catch (err) {
       draw();
@@ -178,7 +179,10 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
       }
       const startedTraining = (get().training?.view.points.length ?? 0) > 0;
       updateRun(setup.runId, () => ({ status: 'failed', failure, weightsKept: startedTraining }));
-      if (startedTraining) await refreshActiveAdapter();
+      if (startedTraining) {
+        await refreshActiveAdapter();
+        await get().keepActiveAdapter();
+      }
       await forget(setup.runId);
     }
   }
@@ -342,7 +346,7 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
       if (!run || !isActive(run)) return;
       draw();
       const checkpoint = get().savedRun?.setup.runId === run.setup.runId ? get().savedRun : undefined;
-      const kept = checkpoint ? `The checkpoint of step ${checkpoint.step} is kept.` : 'No checkpoint was written yet (the first comes at the end of epoch 1).';
+      const kept = checkpoint ? `The checkpoint of step ${checkpoint.step} is kept.` : 'No checkpoint was written yet (the first comes after a minute of training, or at the end of epoch 1).';
       updateRun(run.setup.runId, () => ({ status: 'interrupted', failure: { message: `The GPU device was lost (${message}), so training stopped. ${kept}`, code: 'DeviceLost' } }));
     },
 
@@ -352,7 +356,7 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
       if (run && isActive(run)) {
         updateRun(run.setup.runId, () => ({ status: 'interrupted', failure: run.failure ?? { message: 'The compute worker restarted, so training stopped.', code: 'Stopped' } }));
       }
-      set({ activeAdapter: undefined, prediction: { status: 'idle' }, evaluation: { status: 'idle' } });
+      set({ activeAdapter: undefined, activeSavedId: undefined, unsavedAdapter: false, prediction: { status: 'idle' }, evaluation: { status: 'idle' } });
     },
   };
 }

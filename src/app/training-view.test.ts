@@ -40,6 +40,26 @@ describe('the Train step\'s view of a run', () => {
     expect(foldTraining(foldTraining(EMPTY_VIEW, events.slice(0, 5)), events.slice(5))).toEqual(view);
   });
 
+  it('shows an evaluation\'s own progress until it ends, and why the run paused itself', () => {
+    const during = foldTraining(EMPTY_VIEW, [
+      progress(4, 0.4),
+      { kind: 'evalProgress', step: 4, batches: 1, totalBatches: 13, examples: 16, etaSeconds: 24 },
+      { kind: 'evalProgress', step: 4, batches: 2, totalBatches: 13, examples: 32, etaSeconds: 22 },
+    ]);
+    expect(during.evaluating).toMatchObject({ batches: 2, totalBatches: 13, etaSeconds: 22 });
+    const paused = foldTraining(during, [{ kind: 'checkpoint', step: 4, reason: 'pause' }, { kind: 'state', state: 'paused', reason: 'The Hub could not be reached.' }]);
+    expect(paused).toMatchObject({ paused: true, pauseReason: 'The Hub could not be reached.' });
+    expect(paused.log.map((l) => l.message)).toEqual(['Checkpoint at step 4 (paused)', 'Paused: The Hub could not be reached.']);
+    const after = foldTraining(paused, [
+      { kind: 'state', state: 'running' },
+      { kind: 'eval', step: 4, epoch: 2, metrics: { loss: 0.5, accuracy: 0.8, macroF1: 0.8, examples: 200 }, best: true },
+      { kind: 'checkpoint', step: 5, reason: 'time' },
+    ]);
+    expect(after.evaluating).toBeUndefined();
+    expect(after.pauseReason).toBeUndefined();
+    expect(after.log.at(-1)!.message).toBe('Checkpoint at step 5 (timed)');
+  });
+
   it('thins old curve points beyond MAX_POINTS, keeping the recent ones', () => {
     const many = Array.from({ length: MAX_POINTS + 2 }, (_, i) => progress(i + 1, 1));
     const view = foldTraining(EMPTY_VIEW, many);

@@ -2,7 +2,7 @@
  * What the Train step shows of a run, folded from the trainer's events: the loss and learning-rate curves, the
  * evaluations, the latest pace, the checkpoint and a log. Pure data in, data out, so it is tested without a page.
  */
-import type { CheckpointEvent, EvalEvent, TrainEvent, TrainProgressEvent, TrainResult } from '../core/train/events.ts';
+import type { CheckpointEvent, EvalEvent, EvalProgressEvent, TrainEvent, TrainProgressEvent, TrainResult } from '../core/train/events.ts';
 
 /** One optimizer step on the curves. */
 export interface StepPoint {
@@ -29,8 +29,12 @@ export interface TrainingView {
   latest?: TrainProgressEvent;
   /** The latest checkpoint and the epoch it was written at. */
   checkpoint?: CheckpointEvent & { epoch: number };
+  /** The evaluation under way: its own progress and estimate. */
+  evaluating?: EvalProgressEvent;
   /** Paused by the trainer (after checkpointing). */
   paused: boolean;
+  /** Why the run paused itself (e.g. the Hub could not be reached during evaluation). */
+  pauseReason?: string;
   /** Steps skipped for a non-finite loss or gradient. */
   skipped: number;
   log: LogLine[];
@@ -42,6 +46,8 @@ export const MAX_POINTS = 1000;
 const MAX_LOG = 300;
 
 export const EMPTY_VIEW: TrainingView = { points: [], evals: [], paused: false, skipped: 0, log: [] };
+
+const CHECKPOINT_REASONS: Record<CheckpointEvent['reason'], string> = { epoch: 'end of an epoch', time: 'timed', pause: 'paused', stop: 'stopped' };
 
 const percent = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(1)}%`);
 
@@ -71,28 +77,32 @@ export function foldTraining(view: TrainingView, events: TrainEvent[]): Training
     switch (event.kind) {
       case 'progress':
         points = [...points, { step: event.step, ...(event.skipped ? {} : { loss: event.loss }), lr: event.lr }];
-        next = { ...next, totalSteps: event.totalSteps, latest: event, skipped: next.skipped + (event.skipped ? 1 : 0) };
+        next = { ...next, totalSteps: event.totalSteps, latest: event, skipped: next.skipped + (event.skipped ? 1 : 0), evaluating: undefined };
+        break;
+      case 'evalProgress':
+        next = { ...next, evaluating: event };
         break;
       case 'eval':
-        next = { ...next, evals: [...next.evals, event] };
+        next = { ...next, evals: [...next.evals, event], evaluating: undefined };
         log.push({ level: 'info', message: `Evaluation at step ${event.step} (epoch ${event.epoch.toFixed(2)}): ${metricsPhrase(event.metrics)}${event.best ? ' — best so far' : ''}` });
         break;
       case 'checkpoint':
         next = { ...next, checkpoint: { ...event, epoch: next.latest?.epoch ?? 0 } };
-        log.push({ level: 'info', message: `Checkpoint at step ${event.step} (${event.reason === 'epoch' ? 'end of an epoch' : event.reason === 'pause' ? 'paused' : 'stopped'})` });
+        log.push({ level: 'info', message: `Checkpoint at step ${event.step} (${CHECKPOINT_REASONS[event.reason]})` });
         break;
       case 'state':
-        next = { ...next, paused: event.state === 'paused' };
-        log.push({ level: 'info', message: event.state === 'paused' ? 'Paused.' : 'Resumed.' });
+        next = { ...next, paused: event.state === 'paused', pauseReason: event.state === 'paused' ? event.reason : undefined };
+        log.push(event.reason ? { level: 'warn', message: `Paused: ${event.reason}` } : { level: 'info', message: event.state === 'paused' ? 'Paused.' : 'Resumed.' });
         break;
       case 'log':
         log.push({ level: event.level, message: event.message });
         break;
       case 'done':
-        next = { ...next, result: event, paused: false };
+        next = { ...next, result: event, paused: false, evaluating: undefined };
         log.push({ level: 'info', message: `Done: ${event.stopReason === 'completed' ? 'completed' : event.stopReason === 'earlyStopped' ? 'stopped early' : 'cancelled'} after ${event.steps} steps in ${event.seconds.toFixed(1)} s.` });
         break;
       case 'error':
+        next = { ...next, evaluating: undefined };
         log.push({ level: 'error', message: event.message });
         break;
     }

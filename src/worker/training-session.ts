@@ -111,7 +111,7 @@ async function* turnByTurn<B>(batches: AsyncIterable<B>): AsyncGenerator<B> {
 function responsive<B extends BatchLike>(data: TrainingData<B>): TrainingData<B> {
   const evalBatches = data.evalBatches;
   return {
-    batchesPerEpoch: data.batchesPerEpoch,
+    ...data,
     trainBatches: (epoch) => turnByTurn(data.trainBatches(epoch)),
     ...(evalBatches ? { evalBatches: () => turnByTurn(evalBatches()) } : {}),
   };
@@ -393,7 +393,7 @@ export class TrainingSession {
 
   private deviceLostError(running: Running, cause?: unknown): AdapterSessionError {
     const kept = running.checkpointStep === undefined
-      ? 'No checkpoint was written yet (the first comes at the end of epoch 1), so the run starts again from the beginning.'
+      ? 'No checkpoint was written yet (the first comes after a minute of training, or at the end of epoch 1), so the run starts again from the beginning.'
       : `The checkpoint of step ${running.checkpointStep} is kept: continue on wasm from there.`;
     return new AdapterSessionError(`The GPU device was lost at step ${running.step} (${running.deviceLost}), so training stopped. ${kept}`, 'DeviceLost', { cause });
   }

@@ -5,7 +5,7 @@ import type { ExportTarget } from '../export-slice.ts';
 import { browserFileSink, canSaveToFolder, readDroppedFolder } from '../file-sink.ts';
 import { formatInteger } from '../format.ts';
 import { repoIdOf } from '../repo-id.ts';
-import { useEndpoint, useStudio } from '../store.ts';
+import { currentToken, useEndpoint, useStudio } from '../store.ts';
 import { isActive } from '../training-slice.ts';
 import { TokenPrompt } from './TokenPrompt.tsx';
 
@@ -32,11 +32,12 @@ export function ExportStep() {
 
 function ActiveAdapter({ adapter }: { adapter: ActiveAdapterInfo }) {
   const best = adapter.training?.bestMetrics;
+  const kept = useStudio((s) => s.savedAdapters?.find((a) => a.id === s.activeSavedId));
   return (
     <dl className="facts active-adapter" aria-label="Active adapter">
       <dt>Adapter</dt><dd><strong>{adapter.name}</strong> — {adapter.method}</dd>
       <dt>Base model</dt><dd>{adapter.modelName}</dd>
-      <dt>Origin</dt><dd>{adapter.origin === 'trained' ? 'trained here' : `imported (${adapter.sourceFormat === 'peft' ? 'PEFT' : adapter.sourceFormat === 'studio' ? 'Adapter Studio' : 'adapters library'} files)`}</dd>
+      <dt>Origin</dt><dd>{kept ? `trained here, kept in this browser (${new Date(kept.savedAt).toLocaleString()})` : adapter.origin === 'trained' ? 'trained here' : `imported (${adapter.sourceFormat === 'peft' ? 'PEFT' : adapter.sourceFormat === 'studio' ? 'Adapter Studio' : 'adapters library'} files)`}</dd>
       <dt>Trainable parameters</dt><dd>{formatInteger(adapter.parameters)}</dd>
       {adapter.head && <><dt>Head</dt><dd>{adapter.head.task === 'regression' ? 'regression' : `classification: ${adapter.head.labels.join(', ')}`}</dd></>}
       {adapter.training && <><dt>Trained on</dt><dd>{adapter.training.dataset}{adapter.training.config ? ` (${adapter.training.config})` : ''}</dd></>}
@@ -165,7 +166,7 @@ function ImportPanel() {
 function PushPanel({ adapter }: { adapter: ActiveAdapterInfo }) {
   const pushState = useStudio((s) => s.pushState);
   const pushToHub = useStudio((s) => s.pushToHub);
-  const token = useStudio((s) => s.token);
+  const token = useStudio(currentToken);
   const hubChoice = useStudio((s) => s.hubChoice);
   const [repo, setRepo] = useState('');
   const [isPrivate, setPrivate] = useState(true);

@@ -1,10 +1,11 @@
-import { useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import type { MetricName } from '../../core/train/metrics.ts';
 import type { ScheduleKind } from '../../core/train/schedule.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings } from '../../core/train/training-settings.ts';
 import { backendDisplayName } from '../backend-label.ts';
 import { formatInteger } from '../format.ts';
 import { resumeEpoch } from '../saved-run.ts';
+import { wouldLoseWork } from '../library-slice.ts';
 import { headSpecOf, useStudio } from '../store.ts';
 import { type TrainingRun, canTrain, effectiveSettings, isActive } from '../training-slice.ts';
 import { metricsPhrase } from '../training-view.ts';
@@ -16,6 +17,7 @@ export function TrainStep() {
   const ready = useStudio(canTrain);
   const training = useStudio((s) => s.training);
   const active = isActive(training);
+  useLeaveWarning();
   return (
     <section id="step-train" className="step wide" aria-labelledby="train-step-title">
       <h2 id="train-step-title"><span className="step-number" aria-hidden="true">4</span> Train</h2>
@@ -27,6 +29,21 @@ export function TrainStep() {
       {training && <RunView run={training} />}
     </section>
   );
+}
+
+/** Asks the browser to warn before the page is left (reload, close) while that would lose work. */
+function useLeaveWarning() {
+  const losing = useStudio(wouldLoseWork);
+  useEffect(() => {
+    if (!losing) return undefined;
+    const warn = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      // Older browsers show the dialog only when returnValue is set.
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [losing]);
 }
 
 /** "Resume training <model> + <dataset> from epoch N", after a reload interrupted a run with a checkpoint. */
@@ -118,6 +135,8 @@ function TrainSettingsForm({ disabled }: { disabled: boolean }) {
           </div>
           <NumberField label="Early-stopping patience" value={settings.earlyStoppingPatience} placeholder="off" check={checks.wholeFrom(1)} step={1}
             onCommit={field('earlyStoppingPatience')} optional hint="evaluations without a new best before stopping" />
+          <NumberField label="Checkpoint every N seconds" value={settings.checkpointEverySeconds} placeholder="60" check={checks.wholeFrom(0)} step={1}
+            onCommit={field('checkpointEverySeconds')} optional hint="besides each epoch's end; a reload resumes from the latest (0: epoch ends only)" />
         </div>
       </details>
     </fieldset>
@@ -127,6 +146,8 @@ function TrainSettingsForm({ disabled }: { disabled: boolean }) {
 function TrainControls() {
   const training = useStudio((s) => s.training);
   const activeAdapter = useStudio((s) => s.activeAdapter);
+  const kept = useStudio((s) => s.activeSavedId !== undefined);
+  const unsaved = useStudio((s) => s.unsavedAdapter);
   const ready = useStudio(canTrain);
   const debug = useStudio((s) => s.debug);
   const { startTraining, pauseTraining, resumeTraining, cancelTraining } = useStudio.getState();
@@ -138,13 +159,19 @@ function TrainControls() {
     <div className="train-controls">
       {!active && (
         <>
-          <button type="button" className="button primary" disabled={!ready} onClick={() => void startTraining()}>
+          <button type="button" className="button primary" disabled={!ready} onClick={() => {
+            if (unsaved && activeAdapter && !window.confirm(`${activeAdapter.name} is not kept in this browser (see Your adapters in step 5). Train a new adapter anyway and lose it?`)) return;
+            void startTraining();
+          }}>
             {training ? 'Train a new adapter' : 'Train'}
           </button>
           {activeAdapter && (
             <button type="button" className="button" disabled={!ready} onClick={() => void startTraining({ continueActive: true })}>
               Continue training {activeAdapter.name}
             </button>
+          )}
+          {activeAdapter && kept && (
+            <p className="help kept-note">{activeAdapter.name} is kept in Your adapters (step 5): a new adapter does not replace it, and you can open, try and export it there.</p>
           )}
         </>
       )}
@@ -200,6 +227,7 @@ function RunView({ run }: { run: TrainingRun }) {
   const task = view.evals[0]?.metrics.mse !== undefined ? 'regression' : 'classification';
   const best = view.result?.best ?? view.evals.filter((e) => e.best).at(-1)?.metrics;
   const epochs = run.setup.settings.maxSteps === undefined ? run.setup.settings.epochs : undefined;
+  const evaluating = isActive(run) ? view.evaluating : undefined;
   return (
     <div className="run" data-status={run.status}>
       <p className="run-status" role="status" aria-live="polite">{statusText(run, backend)}</p>
@@ -217,13 +245,20 @@ function RunView({ run }: { run: TrainingRun }) {
               <span className="muted">{Math.round((latest.epoch === epochs ? 1 : latest.epoch % 1) * 100)}%</span>
             </label>
           )}
+          {evaluating && (
+            <label className="bar-line evaluation-progress">
+              <span>Evaluating</span>
+              <progress max={evaluating.totalBatches} value={evaluating.totalBatches === undefined ? undefined : evaluating.batches} aria-label="Evaluation progress" />
+              <span className="muted">batch {evaluating.batches}{evaluating.totalBatches === undefined ? '' : ` of ${evaluating.totalBatches}`}, {formatInteger(evaluating.examples)} examples, {seconds(evaluating.etaSeconds)} left</span>
+            </label>
+          )}
         </div>
       )}
       {latest && (
         <dl className="facts run-facts">
           <dt>Examples/s</dt><dd>{latest.samplesPerSecond.toFixed(1)}</dd>
           <dt>Tokens/s</dt><dd>{formatInteger(Math.round(latest.tokensPerSecond))}</dd>
-          <dt>Time left</dt><dd>{isActive(run) ? seconds(latest.etaSeconds) : '—'}</dd>
+          <dt>Time left</dt><dd>{!isActive(run) ? '—' : evaluating ? `evaluating (${seconds(evaluating.etaSeconds)} left), then ${seconds(latest.etaSeconds)}` : seconds(latest.etaSeconds)}</dd>
           <dt>Learning rate</dt><dd>{latest.lr.toExponential(2)}</dd>
           {view.skipped > 0 && <><dt>Skipped steps</dt><dd>{view.skipped} (loss or gradient not finite)</dd></>}
           {best && <><dt>Best validation</dt><dd data-testid="best-metrics" data-accuracy={best.accuracy}>{metricsPhrase(best)}</dd></>}
@@ -231,6 +266,9 @@ function RunView({ run }: { run: TrainingRun }) {
       )}
       {run.status === 'done' && view.result?.restoredBest && view.result.bestStep !== undefined && (
         <p className="help">The adapter keeps the weights of step {view.result.bestStep}, the best validation result. Try it in step 5, export it in step 6.</p>
+      )}
+      {run.status === 'paused' && view.pauseReason && (
+        <div className="notice warn in-place" role="alert" data-code="EvaluationPaused"><p>{view.pauseReason}</p></div>
       )}
       {run.failure && (
         <div className="notice error in-place" role="alert" data-code={run.failure.code}>

@@ -1,6 +1,7 @@
 import { type FormEvent, useId, useMemo, useState } from 'react';
 import { headSpecOf, useStudio } from '../store.ts';
 import { isActive } from '../training-slice.ts';
+import { AdapterLibrary } from './AdapterLibrary.tsx';
 import { metricsPhrase } from '../training-view.ts';
 
 /** Step 5: the active adapter on the user's own text, beside the same adapter as initialised before training. */
@@ -18,7 +19,7 @@ export function TryStep() {
       <h2 id="try-step-title"><span className="step-number" aria-hidden="true">5</span> Try it</h2>
       <p className="step-help">Type a text and see what the adapter predicts, next to the untrained head (the same adapter as initialised before training).</p>
       {!adapter ? (
-        <p className="locked">Train an adapter in step 4, or import one in step 6, to try it.</p>
+        <p className="locked">Train an adapter in step 4, open one you trained before below, or import one in step 6, to try it.</p>
       ) : isActive(training) ? (
         <p className="locked">Training is running: try the adapter once it ends.</p>
       ) : (
@@ -28,6 +29,7 @@ export function TryStep() {
           <Evaluation />
         </>
       )}
+      <AdapterLibrary />
     </section>
   );
 }

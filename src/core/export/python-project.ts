@@ -58,7 +58,7 @@ export function projectDataPath(file: LocalFileRecord): string {
 }
 
 /** Whether the project carries the local file's bytes. */
-const bundles = (file: LocalFileRecord, options: PythonProjectOptions) =>
+const bundles = (options: PythonProjectOptions) =>
   options.dataFile !== undefined && options.dataFile.byteLength <= MAX_BUNDLED_DATA_BYTES;
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -114,7 +114,7 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
   const file = t.localFile;
   const data: [string, string, string?][] = file
     ? [
-      ['DATA_FILE', py(projectDataPath(file)), `the local file the studio trained on (${file.rows} rows), ${bundles(file, options) ? 'included in this project' : `not included (${megabytes(file.bytes)}): copy it here`}`],
+      ['DATA_FILE', py(projectDataPath(file)), `the local file the studio trained on (${file.rows} rows), ${bundles(options) ? 'included in this project' : `not included (${megabytes(file.bytes)}): copy it here`}`],
       ['DATA_FORMAT', py(file.format)],
     ]
     : [['DATASET', py(t.dataset)], ['DATASET_CONFIG', py(t.config ?? null)]];
@@ -366,7 +366,7 @@ export const PYTHON_REQUIREMENTS = [
 function dataSentence(exp: AdapterExport, options: PythonProjectOptions): string {
   const file = exp.training?.localFile;
   if (!file) return '`train.py` trains it further with the same dataset, columns and hyperparameters.';
-  const where = bundles(file, options)
+  const where = bundles(options)
     ? `It is included as \`${projectDataPath(file)}\`.`
     : `It is not included (${megabytes(file.bytes)}${options.dataFile ? `, over the ${megabytes(MAX_BUNDLED_DATA_BYTES)} limit` : ''}): copy it to \`${projectDataPath(file)}\` before running \`train.py\`.`;
   return `\`train.py\` trains it further with the same columns and hyperparameters on the local file it was trained on (${file.format.toUpperCase()}, ${file.rows} rows). ${where}`;
@@ -381,7 +381,7 @@ export function pythonProjectFiles(exp: AdapterExport, options: PythonProjectOpt
   const files: AdapterFiles = new Map();
   for (const [path, bytes] of adapterHubFiles(exp, { location: `./${PROJECT_ADAPTER_DIR}` })) files.set(`${PROJECT_ADAPTER_DIR}/${path}`, bytes);
   const file = exp.training?.localFile;
-  if (file && options.dataFile && bundles(file, options)) files.set(projectDataPath(file), options.dataFile);
+  if (file && options.dataFile && bundles(options)) files.set(projectDataPath(file), options.dataFile);
   files.set('train.py', new TextEncoder().encode(script));
   files.set('requirements.txt', new TextEncoder().encode(PYTHON_REQUIREMENTS));
   files.set('README.md', new TextEncoder().encode([

@@ -1,0 +1,52 @@
+import { useEffect } from 'react';
+import type { SavedAdapter } from '../adapter-library.ts';
+import { formatInteger } from '../format.ts';
+import { useStudio } from '../store.ts';
+import { isActive } from '../training-slice.ts';
+
+/** "Your adapters": every adapter trained here, kept in this browser until deleted, to open (then try and export) again. */
+export function AdapterLibrary() {
+  const saved = useStudio((s) => s.savedAdapters);
+  const state = useStudio((s) => s.libraryState);
+  const refresh = useStudio((s) => s.refreshLibrary);
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+  return (
+    <section className="adapter-library" aria-labelledby="library-title">
+      <h3 id="library-title">Your adapters</h3>
+      <p className="help">Every adapter trained here is kept in this browser until you delete it, also after a reload. Open one to try it here and export it in step 6.</p>
+      {saved === undefined ? <p className="muted">Reading…</p>
+        : saved.length === 0 ? <p className="muted">None yet: train one in step 4.</p>
+          : <ul className="library-list">{saved.map((adapter) => <SavedAdapterItem key={adapter.id} adapter={adapter} />)}</ul>}
+      {state.status === 'working' && <p role="status">{state.what}</p>}
+      {state.status === 'failed' && <p className="notice error in-place" role="alert">{state.failure.message}</p>}
+    </section>
+  );
+}
+
+function SavedAdapterItem({ adapter }: { adapter: SavedAdapter }) {
+  const open = useStudio((s) => s.openSavedAdapter);
+  const remove = useStudio((s) => s.deleteSavedAdapter);
+  const isOpen = useStudio((s) => s.activeSavedId === adapter.id);
+  const busy = useStudio((s) => s.libraryState.status === 'working' || isActive(s.training));
+  const { info } = adapter;
+  const best = info.training?.bestMetrics;
+  const metric = best?.accuracy !== undefined ? `accuracy ${(best.accuracy * 100).toFixed(1)}%` : best?.mse !== undefined ? `MSE ${best.mse.toFixed(4)}` : undefined;
+  return (
+    <li className="library-item" data-adapter={info.name} data-open={isOpen || undefined} aria-label={`Kept adapter ${info.name}`}>
+      <div>
+        <strong>{info.name}</strong> <span className="muted">— {info.method} on {info.modelName}</span>
+        <div className="muted">
+          {info.training ? `trained on ${info.training.dataset}` : 'trained here'}{metric ? `, best validation ${metric}` : ''}, {formatInteger(info.parameters)} parameters,
+          kept {new Date(adapter.savedAt).toLocaleString()}
+        </div>
+      </div>
+      <div className="row">
+        {isOpen ? <span className="ok">Active: try it below, export it in step 6</span>
+          : <button type="button" className="button" disabled={busy} onClick={() => void open(adapter.id)}>Open</button>}
+        <button type="button" className="button subtle danger" disabled={busy} onClick={() => void remove(adapter.id)}>Delete</button>
+      </div>
+    </li>
+  );
+}
