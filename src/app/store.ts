@@ -8,6 +8,7 @@ import { type HubEndpoint, REAL_HUB, offlineHub } from '../hub/endpoint.ts';
 import { WorkerClient, WorkerError } from '../worker/client.ts';
 import type { DataRef, DatasetReportEvent, EmbeddedEvent, HeadSpec, LoadedModelInfo, LogEvent, ModelProgressEvent } from '../worker/protocol.ts';
 import { type ExportSlice, createExportSlice } from './export-slice.ts';
+import { type LibrarySlice, createLibrarySlice } from './library-slice.ts';
 import { type TrainingSlice, createTrainingSlice } from './training-slice.ts';
 import { type HubChoice, type StudioSetup, readUrlSettings, withUrlSettings } from './url-settings.ts';
 
@@ -119,7 +120,7 @@ export interface BaseState {
   openLocalFile(file: File): Promise<void>;
 }
 
-export type StudioState = BaseState & TrainingSlice & ExportSlice;
+export type StudioState = BaseState & TrainingSlice & ExportSlice & LibrarySlice;
 
 /** What the slices need of the store and the worker. */
 export interface StoreContext {
@@ -297,6 +298,7 @@ export const useStudio = create<StudioState>()((set, get, api) => {
         selectedModel: setup.model,
         dataSource: setup.dataset ? { kind: 'hub', id: setup.dataset } : undefined,
         dataChoice: {
+    ...createLibrarySlice(context),
           config: setup.config,
           split: setup.split,
           overrides: { text: setup.text, textPair: setup.textPair, label: setup.label },

@@ -111,6 +111,7 @@ const TRAINING_PARAMS: { [K in keyof TrainingSettings]-?: [string, Reader<NonNul
 };
 
 /** A table of settings: each one's URL parameter and reader. */
+  checkpointEverySeconds: ['ckpt', whole(0)],
 type ParamTable = Record<string, [string, Reader<unknown>]>;
 
 /** Reads each parameter of `table` present in `params`; problems are collected. */

@@ -5,17 +5,18 @@ import { adapterExportOf } from '../../core/export/from-adapter.ts';
 import { writeAdapterHubFolder } from '../../core/export/node-files.ts';
 import { resolveAdapterConfig } from '../../core/adapters/config.ts';
 import { initBackend } from '../../core/backend/init-backend.ts';
-import { type DatasetReport, type SplitPart, inspectDataset, openHubDataset } from '../../core/data/index.ts';
+import type { DatasetReport, SplitPart } from '../../core/data/index.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { TrainingControl } from '../../core/train/control.ts';
-import { headOptionsOf, partStream, trainingDataOf, trainingRecordOf } from '../../core/train/dataset-run.ts';
+import { headOptionsOf, trainingDataOf, trainingRecordOf } from '../../core/train/dataset-run.ts';
 import { DirectoryCheckpointStore } from '../../core/train/directory-checkpoint-store.ts';
 import type { TrainEvent } from '../../core/train/events.ts';
 import type { EvalMetrics } from '../../core/train/metrics.ts';
 import { train } from '../../core/train/trainer.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings, trainOptionsOf } from '../../core/train/training-settings.ts';
 import { type Command, type CommandContext, UsageError, intFlag, report } from '../cli-io.ts';
+import { adapterNameOf, datasetSourceOf, datasetSourceOptions, openDataset } from './dataset-source.ts';
 
 /** A flag that must be a finite number within [min, max]. */
 export function numberFlag(values: Record<string, unknown>, name: string, fallback: number, min = -Infinity, max = Infinity): number {
@@ -32,6 +33,17 @@ export function endpointFrom(values: Record<string, unknown>): HubEndpoint {
   return { ...(hub ? offlineHub(hub) : REAL_HUB), token: process.env.HF_TOKEN || undefined };
 }
 
+/** `--revision`: the model's branch, tag, commit id or pull request, for every command that loads an encoder. */
+export const revisionOption = { revision: { type: 'string' } } as const;
+export const revisionUsage = '  --revision REV           the model\'s branch, tag, commit id or pull request (refs/pr/N); default main';
+
+/** The revision asked for, if any. */
+export function revisionFrom(values: Record<string, unknown>): string | undefined {
+  const revision = values.revision as string | undefined;
+  if (revision !== undefined && revision.trim() === '') throw new UsageError('--revision needs a branch, tag, commit id or refs/pr/N.');
+  return revision;
+}
+
 export const backendOption = { backend: { type: 'string' } } as const;
 export const backendUsage = '  --backend B              wasm (default, fastest in Node) or cpu';
 
@@ -42,24 +54,6 @@ export async function startBackend(values: Record<string, unknown>, ctx: Command
   const info = await initBackend(name);
   if (info.fallbackReason) ctx.err(`Backend: ${info.name} (${info.fallbackReason})`);
   return info.name;
-}
-
-/** Opens and inspects a Hub dataset with the column and split flags shared by train and eval. */
-export async function openDataset(ep: HubEndpoint, values: Record<string, unknown>, ctx: CommandContext, trainSplit?: string) {
-  const handle = await openHubDataset(ep, values.dataset as string, {
-    config: values.config as string | undefined,
-    fetch: { onRetry: (attempt, waitMs, reason) => ctx.err(`Retry ${attempt} in ${waitMs} ms: ${reason}`) },
-  });
-  const inspected = await inspectDataset(handle, {
-    trainSplit,
-    overrides: {
-      text: values['text-column'] as string | undefined,
-      textPair: values['text-pair-column'] as string | undefined,
-      label: values['label-column'] as string | undefined,
-    },
-  });
-  const stream = (part: SplitPart) => partStream(handle, inspected, part);
-  return { handle, report: inspected, stream };
 }
 
 /** The validation part: the split given by flag (all its rows), else the plan's. */
@@ -104,10 +98,13 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'train an adapter and head on a Hub dataset; writes the AdapterHub folder (save_adapter\'s files + README)',
   usage: [
-    'Usage: adapter-studio train --model ID --dataset ID --out DIR [flags] [--json]',
+    'Usage: adapter-studio train --model ID (--dataset ID | --file PATH) --out DIR [flags] [--json]',
     '',
     '  --model ID               Hub model id of the encoder (BERT, RoBERTa, DistilBERT, ELECTRA, XLM-R)',
+    revisionUsage,
     '  --dataset ID             Hub dataset id',
+    '  --file PATH              a local .csv, .tsv, .jsonl, .json or .parquet file to train on instead',
+    '  --validation-file PATH   a second local file to validate on (default: 10% of --file held out)',
     '  --config C               dataset config (default: "default" or the first)',
     '  --train-split S          split to train on (default: train)',
     '  --eval-split S           split to validate on (default: validation, else 10% of train held out)',
@@ -140,7 +137,8 @@ export const trainCommand: Command = {
   ].join('\n'),
   options: {
     model: { type: 'string' },
-    dataset: { type: 'string' },
+    ...revisionOption,
+    ...datasetSourceOptions,
     config: { type: 'string' },
     'train-split': { type: 'string' },
     'eval-split': { type: 'string' },
@@ -170,9 +168,13 @@ export const trainCommand: Command = {
   },
   async run(values, ctx) {
     const model = values.model as string | undefined;
-    const dataset = values.dataset as string | undefined;
     const out = values.out as string | undefined;
-    if (!model || !dataset || !out) throw new UsageError('Give --model ID, --dataset ID and --out DIR.');
+    if (!model || (!values.dataset && !values.file) || !out) throw new UsageError('Give --model ID, --dataset ID (or --file PATH) and --out DIR.');
+    const revision = revisionFrom(values);
+    const source = datasetSourceOf(values);
+    const dataset = source.name;
+    const name = (values.name as string | undefined) ?? adapterNameOf(source);
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new UsageError(`--name may hold letters, digits, "_" and "-" only, got "${name}"`);
     if (values.epochs !== undefined && values['max-steps'] !== undefined) throw new UsageError('Give either --epochs or --max-steps, not both.');
     const defaults = DEFAULT_TRAINING_SETTINGS;
     const settings: TrainingSettings = {
@@ -189,8 +191,6 @@ export const trainCommand: Command = {
       ...(values['eval-steps'] !== undefined ? { evalEverySteps: intFlag(values, 'eval-steps', 1, 1) } : {}),
       ...(values.patience !== undefined ? { earlyStoppingPatience: intFlag(values, 'patience', 1, 1) } : {}),
     };
-    const name = (values.name as string | undefined) ?? dataset.split('/').pop()!.replace(/[^A-Za-z0-9_-]/g, '_');
-    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new UsageError(`--name may hold letters, digits, "_" and "-" only, got "${name}"`);
     const overrides = values['reduction-factor'] === undefined ? {} : { reduction_factor: numberFlag(values, 'reduction-factor', 16, Number.MIN_VALUE) };
     const adapterConfig = resolveAdapterConfig((values.method as string | undefined) ?? 'seq_bn', overrides);
 
@@ -200,7 +200,7 @@ export const trainCommand: Command = {
     const validationRows = values['validation-rows'] === undefined ? undefined : intFlag(values, 'validation-rows', 1, 1);
     const planned = validationPart(data.plan, values['eval-split'] as string | undefined);
     const validation = validationRows === undefined ? planned : { ...planned, maxExamples: validationRows };
-    const encoder = await loadEncoder(ep, model);
+    const encoder = await loadEncoder(ep, model, { revision });
     const { mapping } = data;
     const adapter = createAdapter(encoder.config, adapterConfig, { name, seed: settings.seed, head: headOptionsOf(mapping) });
     const control = new TrainingControl();
@@ -211,7 +211,9 @@ export const trainCommand: Command = {
       const intro = {
         kind: 'start',
         model,
+        ...(revision === undefined ? {} : { revision }),
         dataset,
+        ...(source.file ? { file: source.file, ...(source.validationFile ? { validationFile: source.validationFile } : {}) } : {}),
         backend,
         method: values.method ?? 'seq_bn',
         name,
