@@ -91,4 +91,48 @@ describe('adapter-studio embed', () => {
     expect((await runCli(['embed', '--text', 'x'])).code).toBe(2);
     expect((await runCli(['embed', '--model', 'a/b', '--text', 'x', '--backend', 'webgl'])).code).toBe(2);
   });
+
+  it('--revision reads the model at a pull request, a commit id or main; an unknown one fails by name', async () => {
+    const text = 'a gripping, magnificent screenplay';
+    const base = JSON.parse((await runCli(['embed', '--model', 'adapter-studio/tiny-bert', '--text', text, '--hub', server.url, '--backend', 'cpu', '--json'])).out);
+    // tiny-bert-bin has tiny-bert's tensors: pytorch_model.bin on main, model.safetensors added in refs/pr/1.
+    const weightsRead = async (revision: string[]) => {
+      await fetch(`${server.url}/__stats/reset`, { method: 'POST' });
+      const run = await runCli(['embed', '--model', 'adapter-studio/tiny-bert-bin', ...revision, '--text', text, '--hub', server.url, '--backend', 'cpu', '--json']);
+      expect(run.code, run.out + run.err).toBe(0);
+      const stats = (await (await fetch(`${server.url}/__stats`)).json()) as { byPath: Record<string, unknown> };
+      const files = Object.keys(stats.byPath).filter((path) => /\/resolve\/.*(model\.safetensors|pytorch_model\.bin)$/.test(path)).map(decodeURIComponent);
+      return { result: JSON.parse(run.out), files };
+    };
+    const pr = await weightsRead(['--revision', 'refs/pr/1']);
+    expect(pr.files).toEqual(['/adapter-studio/tiny-bert-bin/resolve/refs/pr/1/model.safetensors']);
+    expect(pr.result).toMatchObject({ model: 'adapter-studio/tiny-bert-bin', revision: 'refs/pr/1', input_ids: base.input_ids });
+    pr.result.first_token.forEach((v: number, i: number) => expect(v).toBeCloseTo(base.first_token[i], 6));
+    const main = await weightsRead([]);
+    expect(main.files).toEqual(['/adapter-studio/tiny-bert-bin/resolve/main/pytorch_model.bin']);
+    expect(main.result.revision).toBeUndefined();
+
+    const sha = (await (await fetch(`${server.url}/api/models/adapter-studio/tiny-bert`)).json() as { sha: string }).sha;
+    const pinned = JSON.parse((await runCli(['embed', '--model', 'adapter-studio/tiny-bert', '--revision', sha, '--text', text, '--hub', server.url, '--backend', 'cpu', '--json'])).out);
+    expect(pinned).toMatchObject({ revision: sha, input_ids: base.input_ids, first_token: base.first_token });
+
+    const unknown = await runCli(['embed', '--model', 'adapter-studio/tiny-bert', '--revision', 'no-such-branch', '--text', text, '--hub', server.url, '--json']);
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.out).error.message).toContain('no-such-branch');
+    expect((await runCli(['embed', '--model', 'adapter-studio/tiny-bert', '--revision', ' ', '--text', text])).code).toBe(2);
+  });
+
+  it('reads repos without tokenizer.json: vocab.txt (tiny-bert-vocab-only) and vocab.json + merges.txt (tiny-roberta-vocab-only)', async () => {
+    const text = 'An unwatchable, clumsy sequel; the heist was superb though.';
+    for (const [slow, fast] of [['adapter-studio/tiny-bert-vocab-only', 'adapter-studio/tiny-bert'], ['adapter-studio/tiny-roberta-vocab-only', 'adapter-studio/tiny-roberta']]) {
+      const want = JSON.parse((await runCli(['embed', '--model', fast, '--text', text, '--text-pair', 'a dull cast', '--hub', server.url, '--backend', 'cpu', '--json'])).out);
+      const got = await runCli(['embed', '--model', slow, '--text', text, '--text-pair', 'a dull cast', '--hub', server.url, '--backend', 'cpu', '--json']);
+      expect(got.code, `${slow}: ${got.out}${got.err}`).toBe(0);
+      const result = JSON.parse(got.out);
+      // Same vocabulary and tensors as the fast-tokenizer twin, so the same ids and (within float rounding) the same vector.
+      expect(result.input_ids, slow).toEqual(want.input_ids);
+      expect(result.token_type_ids, slow).toEqual(want.token_type_ids);
+      result.first_token.forEach((v: number, i: number) => expect(v).toBeCloseTo(want.first_token[i], 6));
+    }
+  });
 });

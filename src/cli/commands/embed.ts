@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, type BackendName } from '../../core/backend/backend-info.ts';
 import { initBackend } from '../../core/backend/init-backend.ts';
 import { loadEncoder } from '../../core/model/index.ts';
-import { REAL_HUB, offlineHub } from '../../hub/endpoint.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
+import { revisionFrom, revisionOption } from './train.ts';
+import { REAL_HUB, offlineHub } from '../../hub/endpoint.ts';
 
 /** Values shown per line in the human output. */
 const SHOWN_VALUES = 8;
@@ -15,6 +16,7 @@ export const embedCommand: Command = {
     'Usage: adapter-studio embed --model ID --text "..." [flags] [--json]',
     '',
     '  --model ID          Hub model id, e.g. google-bert/bert-base-uncased',
+    '  --revision REV      branch, tag, commit id or pull request (refs/pr/N); default main',
     '  --text T            the text to encode',
     '  --text-pair P       a second text, encoded as a sentence pair with the first',
     '  --hub URL           Hub-compatible base URL (default: huggingface.co)',
@@ -22,10 +24,11 @@ export const embedCommand: Command = {
     `  --backend B         backend to try first: ${BACKEND_NAMES.join(', ')} (default webgpu, then wasm, then cpu)`,
     '',
     'A token for gated or private models is read from the HF_TOKEN environment variable.',
-    'JSON output: { model, backend, input_ids, attention_mask, token_type_ids, first_token }.',
+    'JSON output: { model, revision (when given), backend, input_ids, attention_mask, token_type_ids, first_token }.',
   ].join('\n'),
   options: {
     model: { type: 'string' },
+    ...revisionOption,
     text: { type: 'string' },
     'text-pair': { type: 'string' },
     hub: { type: 'string' },
@@ -37,6 +40,7 @@ export const embedCommand: Command = {
     const text = values.text as string | undefined;
     if (!model || text === undefined) throw new UsageError('Give --model ID and --text "...".');
     const pair = values['text-pair'] as string | undefined;
+    const revision = revisionFrom(values);
     const maxLength = values['max-length'] === undefined ? undefined : intFlag(values, 'max-length', 0, 2, 100_000);
     const preference = values.backend as string | undefined;
     const backendName = BACKEND_NAMES.find((name) => name === preference);
@@ -47,6 +51,7 @@ export const embedCommand: Command = {
     const backend = await initBackend(backendName as BackendName | undefined);
     let stage = '';
     const encoder = await loadEncoder(endpoint, model, {
+      revision,
       onProgress: (p) => {
         if (p.stage === stage) return;
         stage = p.stage;
@@ -63,13 +68,14 @@ export const embedCommand: Command = {
       const { config } = encoder;
       report(ctx, {
         model,
+        ...(revision === undefined ? {} : { revision }),
         backend: backend.name,
         input_ids: inputIds,
         attention_mask: Array.from(batch.attentionMask),
         token_type_ids: Array.from(batch.tokenTypeIds),
         first_token: firstToken,
       }, [
-        `${model}: ${config.modelType}, ${config.numLayers} layers, hidden ${config.hiddenSize}, on ${backend.name}${backend.fallbackReason ? ` (${backend.fallbackReason})` : ''}`,
+        `${model}${revision === undefined ? '' : `@${revision}`}: ${config.modelType}, ${config.numLayers} layers, hidden ${config.hiddenSize}, on ${backend.name}${backend.fallbackReason ? ` (${backend.fallbackReason})` : ''}`,
         `Tokens (${tokens.length}): ${tokens.join(' ')}`,
         `input_ids: ${inputIds.join(' ')}`,
         `token_type_ids: ${Array.from(batch.tokenTypeIds).join(' ')}`,

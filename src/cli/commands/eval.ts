@@ -1,4 +1,4 @@
-import { batchExamples } from '../../core/data/index.ts';
+import { type SplitPart, batchExamples } from '../../core/data/index.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { importAdapter } from '../../core/export/import.ts';
 import { readAdapterFiles } from '../../core/export/node-files.ts';
@@ -8,17 +8,21 @@ import { headMismatch } from '../../core/train/dataset-run.ts';
 import { evaluate } from '../../core/train/evaluate.ts';
 import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
-import { backendOption, backendUsage, endpointFrom, openDataset, startBackend, validationPart } from './train.ts';
+import { datasetSourceOf, datasetSourceOptions, openDataset } from './dataset-source.ts';
+import { backendOption, backendUsage, endpointFrom, revisionFrom, revisionOption, revisionUsage, startBackend, validationPart } from './train.ts';
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'evaluate a trained adapter on a Hub dataset split: loss, accuracy and macro-F1 (MSE and Pearson for regression)',
+  summary: 'evaluate a trained adapter on a Hub dataset split or a local file: loss, accuracy and macro-F1 (MSE and Pearson for regression)',
   usage: [
-    'Usage: adapter-studio eval --model ID --adapter DIR_OR_ZIP --dataset ID [flags] [--json]',
+    'Usage: adapter-studio eval --model ID --adapter DIR_OR_ZIP (--dataset ID | --file PATH) [flags] [--json]',
     '',
     '  --model ID               Hub model id of the encoder the adapter was trained on',
+    revisionUsage,
     '  --adapter PATH           adapter folder (train --out, or save_adapter\'s) or a zip of it',
     '  --dataset ID             Hub dataset id',
+    '  --file PATH              a local .csv, .tsv, .jsonl, .json or .parquet file: all its rows are evaluated',
+    '  --validation-file PATH   with --file as train had it: the labels are read as train read them, and this file is evaluated',
     '  --config C               dataset config',
     '  --split S                split to evaluate (default: the validation rows train used)',
     '  --train-split S          the split train used, when it was not "train" (locates the held-out rows)',
@@ -30,8 +34,9 @@ export const evalCommand: Command = {
   ].join('\n'),
   options: {
     model: { type: 'string' },
+    ...revisionOption,
     adapter: { type: 'string' },
-    dataset: { type: 'string' },
+    ...datasetSourceOptions,
     config: { type: 'string' },
     split: { type: 'string' },
     'train-split': { type: 'string' },
@@ -46,16 +51,21 @@ export const evalCommand: Command = {
   async run(values, ctx) {
     const model = values.model as string | undefined;
     const path = values.adapter as string | undefined;
-    const dataset = values.dataset as string | undefined;
-    if (!model || !path || !dataset) throw new UsageError('Give --model ID, --adapter DIR_OR_ZIP and --dataset ID.');
+    if (!model || !path || (!values.dataset && !values.file)) throw new UsageError('Give --model ID, --adapter DIR_OR_ZIP and --dataset ID (or --file PATH).');
+    const revision = revisionFrom(values);
+    const source = datasetSourceOf(values);
+    const dataset = source.name;
     const batchSize = intFlag(values, 'batch-size', 16, 1, 4096);
     const maxLength = intFlag(values, 'max-length', 128, 8, 8192);
     await startBackend(values, ctx);
     const files = await readAdapterFiles(path);
     const ep = endpointFrom(values);
     const { report: data, stream } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
-    const part = validationPart(data.plan, values.split as string | undefined);
-    const encoder = await loadEncoder(ep, model);
+    // A file is evaluated whole: --file alone, or the --validation-file that went with it.
+    const part: SplitPart = values.split !== undefined || !source.file
+      ? validationPart(data.plan, values.split as string | undefined)
+      : { split: source.validationFile ? 'validation' : 'train', take: 'all' };
+    const encoder = await loadEncoder(ep, model, { revision });
     const adapter = liveAdapter(encoder.config, importAdapter(files, { encoder: encoder.config, source: path }));
     try {
       const trainable = adapterTrainable(adapter, encoder.weights);
@@ -64,8 +74,8 @@ export const evalCommand: Command = {
       const batches = batchExamples((await stream(part)).ordered(), tokenizeWith(encoder.tokenizer), { batchSize, maxLength, task: data.mapping.task });
       const metrics = (await evaluate(trainable, batches))!;
       const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'loss'] as const).filter((k) => metrics[k] !== undefined);
-      report(ctx, { model, adapter: adapter.name, dataset, split: part.split, take: part.take, metrics }, [
-        `${adapter.name} on ${dataset} split "${part.split}"${part.take === 'heldOut' ? ' (held-out rows)' : ''}: ${metrics.examples} examples`,
+      report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: adapter.name, dataset, ...(source.file ? { file: source.validationFile ?? source.file } : {}), split: part.split, take: part.take, metrics }, [
+        `${adapter.name} on ${source.file ? `file "${source.validationFile ?? source.file}"` : `${dataset} split "${part.split}"`}${part.take === 'heldOut' ? ' (held-out rows)' : ''}: ${metrics.examples} examples`,
         ...shown.map((k) => `  ${k.padEnd(10)} ${metrics[k]!.toFixed(4)}`),
       ]);
       return 0;

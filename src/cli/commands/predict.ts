@@ -5,7 +5,7 @@ import { readAdapterFiles } from '../../core/export/node-files.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
-import { backendOption, backendUsage, endpointFrom, startBackend } from './train.ts';
+import { backendOption, backendUsage, endpointFrom, revisionFrom, revisionOption, revisionUsage, startBackend } from './train.ts';
 
 export const predictCommand: Command = {
   name: 'predict',
@@ -14,6 +14,7 @@ export const predictCommand: Command = {
     'Usage: adapter-studio predict --model ID --adapter DIR_OR_ZIP --text "..." [--text-pair "..."] [flags] [--json]',
     '',
     '  --model ID          Hub model id of the encoder the adapter was trained on',
+    revisionUsage,
     '  --adapter PATH      adapter folder (train --out, or save_adapter\'s) or a zip of it',
     '  --text T            the text to classify',
     '  --text-pair T       second text of sentence-pair tasks',
@@ -23,6 +24,7 @@ export const predictCommand: Command = {
   ].join('\n'),
   options: {
     model: { type: 'string' },
+    ...revisionOption,
     adapter: { type: 'string' },
     text: { type: 'string' },
     'text-pair': { type: 'string' },
@@ -37,9 +39,10 @@ export const predictCommand: Command = {
     if (!model || !path || text === undefined) throw new UsageError('Give --model ID, --adapter DIR_OR_ZIP and --text "...".');
     const pair = values['text-pair'] as string | undefined;
     const maxLength = intFlag(values, 'max-length', 128, 8, 8192);
+    const revision = revisionFrom(values);
     await startBackend(values, ctx);
     const files = await readAdapterFiles(path);
-    const encoder = await loadEncoder(endpointFrom(values), model);
+    const encoder = await loadEncoder(endpointFrom(values), model, { revision });
     const adapter = liveAdapter(encoder.config, importAdapter(files, { encoder: encoder.config, source: path }));
     try {
       const trainable = adapterTrainable(adapter, encoder.weights);
@@ -47,13 +50,13 @@ export const predictCommand: Command = {
       const logits = Array.from(tf.tidy(() => trainable.logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));
       const inputIds = Array.from(encoded.inputIds);
       if (trainable.task === 'regression') {
-        report(ctx, { model, adapter: adapter.name, input_ids: inputIds, logits, prediction: logits[0] }, [`Prediction: ${logits[0]}`]);
+        report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: adapter.name, input_ids: inputIds, logits, prediction: logits[0] }, [`Prediction: ${logits[0]}`]);
         return 0;
       }
       const probabilities = Array.from(tf.tidy(() => tf.softmax(tf.tensor1d(logits)).dataSync()));
       const labelId = probabilities.indexOf(Math.max(...probabilities));
       const labels = adapter.head!.id2label;
-      report(ctx, { model, adapter: adapter.name, input_ids: inputIds, logits, probabilities, label: labels[labelId], labelId }, [
+      report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: adapter.name, input_ids: inputIds, logits, probabilities, label: labels[labelId], labelId }, [
         `Label: ${labels[labelId]} (${(probabilities[labelId] * 100).toFixed(1)}%)`,
         ...labels.map((label, i) => `  ${label.padEnd(20)} ${probabilities[i].toFixed(4)}  (logit ${logits[i].toFixed(4)})`),
       ]);

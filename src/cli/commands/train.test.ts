@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
 import { zipSync } from 'fflate';
+import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningHubServer, startHubServer } from '../../hub-server/index.ts';
 import { offlineHub } from '../../hub/endpoint.ts';
@@ -171,7 +172,7 @@ describe('adapter-studio train → predict → eval', () => {
   it('explains missing flags and a folder that is not an adapter', async () => {
     const missing = await runCli(['train', '--model', MODEL, '--dataset', DATASET]);
     expect(missing.code).toBe(2);
-    expect(missing.err).toContain('Give --model ID, --dataset ID and --out DIR.');
+    expect(missing.err).toContain('Give --model ID, --dataset ID (or --file PATH) and --out DIR.');
     const both = await runCli(['train', '--model', MODEL, '--dataset', DATASET, '--out', dir, '--epochs', '1', '--max-steps', '3']);
     expect(both.err).toContain('either --epochs or --max-steps');
     const empty = mkdtempSync(join(dir, 'empty-'));
@@ -180,3 +181,53 @@ describe('adapter-studio train → predict → eval', () => {
     expect(JSON.parse(notAdapter.out[0]).error).toMatchObject({ name: 'AdapterImportError', message: expect.stringContaining('holds no adapter_config.json') });
   });
 });
+
+describe('train and eval on local files', () => {
+  /** Rows of a tiny-sentiment split from the fixture Hub, with the label as its name (local files often have string labels). */
+  async function sentimentRows(split: string, count: number) {
+    const bytes = readFileSync(join(process.env.ADAPTER_STUDIO_FIXTURES!, 'datasets/adapter-studio/tiny-sentiment/parquet/default', split, '0000.parquet'));
+    const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), rowEnd: count });
+    return rows.map((r) => ({ review: r.text as string, sentiment: Number(r.label) === 1 ? 'positive' : 'negative' }));
+  }
+  const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+  it('trains with --file and --validation-file, and eval reproduces the validation metrics from the same files', async () => {
+    const trainFile = join(dir, 'reviews.csv');
+    const devFile = join(dir, 'reviews-dev.tsv');
+    writeFileSync(trainFile, ['review,sentiment', ...(await sentimentRows('train', 96)).map((r) => `${csvCell(r.review)},${r.sentiment}`)].join('\n'));
+    writeFileSync(devFile, ['sentiment\treview', ...(await sentimentRows('validation', 40)).map((r) => `${r.sentiment}\t${r.review}`)].join('\n'));
+    const out = join(dir, 'from-files');
+    const trained = await runCli(['train', '--model', MODEL, '--file', trainFile, '--validation-file', devFile, '--epochs', '1', '--lr', '1e-3', '--hub', server.url, '--out', out, '--json']);
+    expect(trained.code, trained.err).toBe(0);
+    const lines = trained.out.map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({
+      kind: 'start', dataset: 'reviews.csv', file: trainFile, validationFile: devFile, name: 'reviews', task: 'classification',
+      labelNames: ['negative', 'positive'], columns: { text: 'review', label: 'sentiment' }, train: 'split "train"', validation: 'split "validation"', batchesPerEpoch: 6,
+    });
+    const result = lines.at(-1);
+    expect(result).toMatchObject({ kind: 'result', stopReason: 'completed', steps: 6, adapterDir: out, best: { examples: 40 } });
+    expect(existsSync(join(out, 'adapter_config.json'))).toBe(true);
+    expect(readTrainingRecord(readFileSync(join(out, 'README.md'), 'utf8'))).toMatchObject({ dataset: 'reviews.csv', textColumns: ['review'], labelColumn: 'sentiment' });
+
+    // The same files as train had them: the validation file is evaluated, with the labels read as train read them.
+    const again = await runCli(['eval', '--model', MODEL, '--adapter', out, '--file', trainFile, '--validation-file', devFile, '--hub', server.url, '--json']);
+    expect(again.code, again.err).toBe(0);
+    const metrics = JSON.parse(again.out[0]);
+    expect(metrics).toMatchObject({ dataset: 'reviews.csv', file: devFile, split: 'validation', take: 'all', metrics: { examples: 40, accuracy: result.best.accuracy } });
+    expect(metrics.metrics.loss).toBeCloseTo(result.best.loss, 5);
+    // --file alone: every row of that file.
+    const whole = JSON.parse((await runCli(['eval', '--model', MODEL, '--adapter', out, '--file', devFile, '--hub', server.url, '--json'])).out[0]);
+    expect(whole).toMatchObject({ dataset: 'reviews-dev.tsv', split: 'train', take: 'all', metrics: { examples: 40, accuracy: result.best.accuracy } });
+    expect(whole.metrics.loss).toBeCloseTo(result.best.loss, 5);
+  });
+
+  it('explains wrong data flags', async () => {
+    const both = await runCli(['train', '--model', MODEL, '--dataset', DATASET, '--file', 'x.csv', '--out', dir]);
+    expect([both.code, both.err]).toEqual([2, expect.stringContaining('Give either --dataset ID or --file PATH.')]);
+    const lone = await runCli(['train', '--model', MODEL, '--dataset', DATASET, '--validation-file', 'x.csv', '--out', dir]);
+    expect([lone.code, lone.err]).toEqual([2, expect.stringContaining('--validation-file goes with --file')]);
+    const absent = await runCli(['eval', '--model', MODEL, '--adapter', join(dir, 'from-files'), '--file', join(dir, 'absent.csv'), '--hub', server.url]);
+    expect([absent.code, absent.err]).toEqual([2, expect.stringContaining(`File "${join(dir, 'absent.csv')}" could not be read`)]);
+  });
+});
+
