@@ -2,6 +2,7 @@ import { AdapterStep } from './components/AdapterStep.tsx';
 import { DatasetStep } from './components/DatasetStep.tsx';
 import { ExportStep } from './components/ExportStep.tsx';
 import { Header } from './components/Header.tsx';
+import { HubLinkBanner } from './components/HubLinkBanner.tsx';
 import { ModelStep } from './components/ModelStep.tsx';
 import { Notices } from './components/Notices.tsx';
 import { SettingsPanel } from './components/SettingsPanel.tsx';
@@ -18,6 +19,7 @@ export function App() {
       <Header />
       <Stepper />
       <main>
+        <HubLinkBanner />
         {settingsOpen && <SettingsPanel />}
         <Notices />
         <div id="steps" className="steps">

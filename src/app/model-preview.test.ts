@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateMemoryBytes, estimateParameters, parseEncoderConfig } from '../core/model/config.ts';
-import { type HubEndpoint, offlineHub } from '../hub/endpoint.ts';
+import { type HubEndpoint, offlineHub, withToken } from '../hub/endpoint.ts';
 import { type RunningHubServer, startHubServer } from '../hub-server/index.ts';
 import { ESTIMATE_BATCH, fetchModelPreview } from './model-preview.ts';
 
@@ -45,7 +45,7 @@ describe('model preview before download', () => {
   it('says a missing model was not found and a gated one needs a token, then reads it with one', async () => {
     await expect(preview('adapter-studio/missing')).rejects.toMatchObject({ reason: 'RepoNotFound', message: expect.stringContaining('was not found on') });
     await expect(preview('adapter-studio/tiny-bert-gated')).rejects.toMatchObject({ reason: 'NeedsToken', message: expect.stringContaining('needs an access token') });
-    const gated = await preview('adapter-studio/tiny-bert-gated', { ...hub, token: 'hf_test' });
+    const gated = await preview('adapter-studio/tiny-bert-gated', withToken(hub, 'hf_test'));
     expect(gated).toMatchObject({ gated: 'manual', config: { modelType: 'bert' } });
   });
 });

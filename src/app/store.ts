@@ -1,16 +1,16 @@
 import { useMemo } from 'react';
 import { create } from 'zustand';
-import type { BackendInfo, BackendName, DeviceLostInfo } from '../core/backend/backend-info.ts';
+import { BACKEND_NAMES, type BackendInfo, type BackendName, type DeviceLostInfo } from '../core/backend/backend-info.ts';
 import type { ColumnOverrides } from '../core/data/column-mapping.ts';
 import type { SelfTestReport } from '../core/kernels/self-test-report.ts';
 import { HubError, listModels } from '../hub/client.ts';
-import { type HubEndpoint, REAL_HUB, offlineHub } from '../hub/endpoint.ts';
+import { type HubEndpoint, REAL_HUB, offlineHub, originOf, withToken } from '../hub/endpoint.ts';
 import { WorkerClient, WorkerError } from '../worker/client.ts';
 import type { DataRef, DatasetReportEvent, EmbeddedEvent, HeadSpec, LoadedModelInfo, LogEvent, ModelProgressEvent } from '../worker/protocol.ts';
 import { type ExportSlice, createExportSlice } from './export-slice.ts';
 import { type LibrarySlice, createLibrarySlice } from './library-slice.ts';
 import { type TrainingSlice, createTrainingSlice } from './training-slice.ts';
-import { type HubChoice, type StudioSetup, readUrlSettings, withUrlSettings } from './url-settings.ts';
+import { type HubChoice, type StudioSetup, experimentLink, readUrlSettings, withUrlSettings } from './url-settings.ts';
 
 /** The compute worker's state as the page shows it. */
 export type ComputeState =
@@ -70,11 +70,17 @@ export interface BaseState {
   /** The Hub the user chose; mirrored in the URL (`?hub=`). */
   hubChoice: HubChoice;
   /**
-   * Hugging Face access token for gated or private repos and pushes; in memory (and, when the user asks, in this tab's
-   * sessionStorage), never in the URL, a log line, an event or an exported file.
+   * A Hub-compatible server a link named (`?hub=<url>`) that the user has not confirmed yet; until then the studio
+   * stays on `hubChoice` and a banner asks.
    */
-  token: string;
-  /** Whether the token is kept in this tab's sessionStorage (survives a reload of the tab, not its closing). */
+  pendingHub?: { kind: 'custom'; url: string };
+  /**
+   * Access tokens for gated or private repos and pushes, by the origin of the Hub each was given for (a token is only
+   * ever sent to its own Hub); in memory (and, when the user asks, in this tab's sessionStorage), never in the URL, a
+   * log line, an event or an exported file. `currentToken(state)` is the one for the chosen Hub.
+   */
+  tokens: Record<string, string>;
+  /** Whether tokens are kept in this tab's sessionStorage (survives a reload of the tab, not its closing). */
   rememberToken: boolean;
   /** Base URL of the offline demo Hub this server offers; null when it offers none, undefined while asking. */
   offlineHubUrl: string | null | undefined;
@@ -101,8 +107,16 @@ export interface BaseState {
 
   boot(): void;
   chooseHub(choice: HubChoice): void;
-  /** Uses `token`; `remember` keeps it in this tab's sessionStorage (default: as before). */
+  /** Switches to the pending Hub a link named, keeping the link's setup. */
+  confirmPendingHub(): void;
+  /** Stays on the current Hub and takes the pending one out of the URL. */
+  declinePendingHub(): void;
+  /** Uses `token` for the chosen Hub; `remember` keeps it in this tab's sessionStorage (default: as before). */
   setToken(token: string, remember?: boolean): void;
+  /** The link that shares this experiment (Hub, model, data, method, knobs); no token, no backend. */
+  shareLink(): string;
+  /** The user's own backend choice: remembered in this browser (not in links), and the compute restarted on it. */
+  chooseBackend(preference: BackendName): void;
   startCompute(preference?: BackendName): void;
   runSelfTest(): Promise<void>;
   simulateDeviceLoss(): Promise<void>;
@@ -141,8 +155,16 @@ export interface StoreContext {
 
 const NO_CHOICE: DataChoice = { overrides: {} };
 
-/** Where "remember for this tab" keeps the token. */
-const TOKEN_KEY = 'adapter-studio:token';
+/** Where "remember for this tab" keeps the tokens: JSON `{ origin: token }`. */
+const TOKENS_KEY = 'adapter-studio:tokens';
+/** Where an earlier version kept one token for whatever Hub was chosen; dropped at start, as it is bound to none. */
+const UNBOUND_TOKEN_KEY = 'adapter-studio:token';
+/** Hubs named by a link that the user confirmed in this tab: JSON list of base URLs. */
+const CONFIRMED_HUBS_KEY = 'adapter-studio:confirmed-hubs';
+/** The backend the user picked in Settings, for every tab of this browser. */
+const BACKEND_KEY = 'adapter-studio:backend';
+/** A `?backend=` this tab was opened with, so that a reload keeps it while the address bar no longer shows it. */
+const TAB_BACKEND_KEY = 'adapter-studio:tab-backend';
 
 const MAX_LOGS = 200;
 /** How long the startup probe waits for huggingface.co. */
@@ -194,19 +216,21 @@ export function headSpecOf(report: DataReportState): HeadSpec | undefined {
 export const useStudio = create<StudioState>()((set, get, api) => {
   function rememberInUrl(): void {
     const state = get();
-    history.replaceState(history.state, '', withUrlSettings(location.href, { hub: state.hubChoice, backend: state.backendPreference, setup: setupOf(state) }));
+    // While a link's Hub waits for confirmation, the address bar keeps naming it.
+    history.replaceState(history.state, '', withUrlSettings(location.href, { hub: state.pendingHub ?? state.hubChoice, setup: setupOf(state) }));
   }
 
   function currentEndpoint(): HubEndpoint | undefined {
-    const { hubChoice, offlineHubUrl, token } = get();
-    return endpointFor(hubChoice, offlineHubUrl, token);
+    const { hubChoice, offlineHubUrl, tokens } = get();
+    return endpointFor(hubChoice, offlineHubUrl, tokens);
   }
 
   /** Asks the worker about the chosen data; local files go with their bytes the first time only. */
   async function inspectData(bytes?: ArrayBuffer): Promise<void> {
-    const { dataSource: source, dataChoice: choice, dataReport } = get();
+    const { dataSource: source, dataChoice: choice, dataReport, pendingHub } = get();
     const endpoint = currentEndpoint();
-    if (!source || !worker || (source.kind === 'hub' && !endpoint)) return;
+    // A link's dataset belongs to the Hub it names: nothing is asked until that Hub is confirmed or declined.
+    if (!source || !worker || (source.kind === 'hub' && (!endpoint || pendingHub))) return;
     const ticket = ++inspection;
     const previous = dataReport.status === 'done' ? dataReport.result : dataReport.status === 'loading' ? dataReport.previous : undefined;
     set({ dataReport: { status: 'loading', previous } });
@@ -274,8 +298,9 @@ export const useStudio = create<StudioState>()((set, get, api) => {
   return {
     ...createTrainingSlice(context),
     ...createExportSlice(context),
+    ...createLibrarySlice(context),
     hubChoice: { kind: 'real' },
-    token: '',
+    tokens: {},
     rememberToken: false,
     offlineHubUrl: undefined,
     realHub: 'unknown',
@@ -291,14 +316,20 @@ export const useStudio = create<StudioState>()((set, get, api) => {
     boot() {
       const url = readUrlSettings(location.search);
       const { setup } = url;
-      const remembered = sessionStorage.getItem(TOKEN_KEY) ?? '';
+      sessionStorage.removeItem(UNBOUND_TOKEN_KEY);
+      const remembered = readStored<Record<string, string>>(sessionStorage, TOKENS_KEY, {});
+      // A Hub named only by a URL in the link is used once the user confirms it (in this tab).
+      const unconfirmed = url.hub.kind === 'custom' && !readStored<string[]>(sessionStorage, CONFIRMED_HUBS_KEY, []).includes(url.hub.url);
+      if (url.backend) sessionStorage.setItem(TAB_BACKEND_KEY, url.backend);
+      const backend = url.backend ?? storedBackend(sessionStorage.getItem(TAB_BACKEND_KEY)) ?? storedBackend(localStorage.getItem(BACKEND_KEY));
       set({
-        token: remembered, rememberToken: remembered !== '',
-        hubChoice: url.hub, backendPreference: url.backend, debug: url.debug, urlProblem: url.problem,
+        tokens: remembered, rememberToken: Object.keys(remembered).length > 0,
+        hubChoice: unconfirmed ? { kind: 'real' } : url.hub,
+        pendingHub: unconfirmed ? url.hub as { kind: 'custom'; url: string } : undefined,
+        backendPreference: backend, debug: url.debug, urlProblem: url.problem,
         selectedModel: setup.model,
         dataSource: setup.dataset ? { kind: 'hub', id: setup.dataset } : undefined,
         dataChoice: {
-    ...createLibrarySlice(context),
           config: setup.config,
           split: setup.split,
           overrides: { text: setup.text, textPair: setup.textPair, label: setup.label },
@@ -310,23 +341,59 @@ export const useStudio = create<StudioState>()((set, get, api) => {
       });
       get().restoreSavedRun();
       void findOfflineHub();
-      if (url.hub.kind === 'real') void probeRealHub();
-      get().startCompute(url.backend);
+      if (get().hubChoice.kind === 'real') void probeRealHub();
+      get().startCompute(backend);
+      // The backend is this browser's choice, not part of the setup: the address bar stops carrying it.
+      rememberInUrl();
       void inspectData();
     },
 
     chooseHub(choice) {
-      set({ hubChoice: choice, selectedModel: undefined, modelLoad: { status: 'idle' }, dataSource: undefined, dataChoice: NO_CHOICE, dataReport: { status: 'idle' } });
+      if (choice.kind === 'custom') confirmHub(choice.url);
+      set({ hubChoice: choice, pendingHub: undefined, selectedModel: undefined, modelLoad: { status: 'idle' }, dataSource: undefined, dataChoice: NO_CHOICE, dataReport: { status: 'idle' } });
       inspection++;
       rememberInUrl();
       if (choice.kind === 'real') void probeRealHub();
     },
 
+    confirmPendingHub() {
+      const pending = get().pendingHub;
+      if (!pending) return;
+      confirmHub(pending.url);
+      set({ hubChoice: pending, pendingHub: undefined, modelLoad: { status: 'idle' }, dataReport: { status: 'idle' } });
+      rememberInUrl();
+      void inspectData();
+    },
+
+    declinePendingHub() {
+      if (!get().pendingHub) return;
+      set({ pendingHub: undefined });
+      rememberInUrl();
+      void inspectData();
+    },
+
     setToken(token, remember = get().rememberToken) {
-      set({ token, rememberToken: remember });
-      if (remember && token) sessionStorage.setItem(TOKEN_KEY, token);
-      else sessionStorage.removeItem(TOKEN_KEY);
+      const state = get();
+      const origin = hubOriginOf(state.hubChoice, state.offlineHubUrl);
+      if (!origin) return;
+      const tokens = { ...state.tokens };
+      if (token) tokens[origin] = token;
+      else delete tokens[origin];
+      set({ tokens, rememberToken: remember });
+      if (remember && Object.keys(tokens).length) sessionStorage.setItem(TOKENS_KEY, JSON.stringify(tokens));
+      else sessionStorage.removeItem(TOKENS_KEY);
       if (get().dataSource?.kind === 'hub') void inspectData();
+    },
+
+    shareLink() {
+      const state = get();
+      return experimentLink(location.href, { hub: state.hubChoice, setup: setupOf(state) });
+    },
+
+    chooseBackend(preference) {
+      localStorage.setItem(BACKEND_KEY, preference);
+      sessionStorage.removeItem(TAB_BACKEND_KEY);
+      get().startCompute(preference);
     },
 
     startCompute(preference) {
@@ -339,10 +406,7 @@ export const useStudio = create<StudioState>()((set, get, api) => {
       const reload = modelLoad.status === 'ready' || modelLoad.status === 'loading';
       set({ compute: { status: 'starting', preference: preference ?? 'webgpu' }, selfTest: { status: 'idle' }, modelLoad: { status: 'idle' } });
       get().computeRestarted();
-      if (preference !== get().backendPreference) {
-        set({ backendPreference: preference });
-        rememberInUrl();
-      }
+      if (preference !== get().backendPreference) set({ backendPreference: preference });
       client.on('log', (event) => current() && log(event));
       client.on('error', (event) => current() && log({ type: 'log', level: 'error', message: event.message }));
       client.on('deviceLost', ({ reason, message }) => {
@@ -443,20 +507,55 @@ export const useStudio = create<StudioState>()((set, get, api) => {
   };
 });
 
-/** The endpoint for the current choice and token, or undefined while the offline Hub's address is unknown. */
-export function endpointFor(choice: HubChoice, offlineHubUrl: string | null | undefined, token: string): HubEndpoint | undefined {
-  const auth = token ? { token } : {};
+/** The chosen Hub's endpoint without a token, or undefined while the offline Hub's address is unknown. */
+function baseEndpointOf(choice: HubChoice, offlineHubUrl: string | null | undefined): HubEndpoint | undefined {
   switch (choice.kind) {
-    case 'real': return { ...REAL_HUB, ...auth };
-    case 'offline': return offlineHubUrl ? { ...offlineHub(offlineHubUrl), ...auth } : undefined;
-    case 'custom': return { ...offlineHub(choice.url), ...auth };
+    case 'real': return REAL_HUB;
+    case 'offline': return offlineHubUrl ? offlineHub(offlineHubUrl) : undefined;
+    case 'custom': return offlineHub(choice.url);
   }
 }
 
-/** The current Hub endpoint (stable between renders while the choice, offline URL and token stay the same). */
+/** Origin of the chosen Hub: the key its token is kept under. */
+export function hubOriginOf(choice: HubChoice, offlineHubUrl: string | null | undefined): string | undefined {
+  const endpoint = baseEndpointOf(choice, offlineHubUrl);
+  return endpoint && originOf(endpoint.hubUrl);
+}
+
+/** The endpoint for the current choice with the token given for that Hub (none when none was). */
+export function endpointFor(choice: HubChoice, offlineHubUrl: string | null | undefined, tokens: Record<string, string>): HubEndpoint | undefined {
+  const endpoint = baseEndpointOf(choice, offlineHubUrl);
+  return endpoint && withToken(endpoint, tokens[originOf(endpoint.hubUrl)]);
+}
+
+/** The token given for the chosen Hub, or ''. */
+export function currentToken(state: Pick<BaseState, 'hubChoice' | 'offlineHubUrl' | 'tokens'>): string {
+  const origin = hubOriginOf(state.hubChoice, state.offlineHubUrl);
+  return (origin && state.tokens[origin]) || '';
+}
+
+/** The current Hub endpoint (stable between renders while the choice, offline URL and tokens stay the same). */
 export function useEndpoint(): HubEndpoint | undefined {
   const choice = useStudio((s) => s.hubChoice);
   const offlineHubUrl = useStudio((s) => s.offlineHubUrl);
-  const token = useStudio((s) => s.token);
-  return useMemo(() => endpointFor(choice, offlineHubUrl, token), [choice, offlineHubUrl, token]);
+  const tokens = useStudio((s) => s.tokens);
+  return useMemo(() => endpointFor(choice, offlineHubUrl, tokens), [choice, offlineHubUrl, tokens]);
+}
+
+/** A JSON value kept in `storage`, or `fallback` when absent or unreadable. */
+function readStored<T>(storage: Storage, key: string, fallback: T): T {
+  try {
+    const text = storage.getItem(key);
+    return text === null ? fallback : JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+const storedBackend = (value: string | null): BackendName | undefined => BACKEND_NAMES.find((name) => name === value);
+
+/** Remembers for this tab that the user chose the Hub at `url`, so a reload does not ask again. */
+function confirmHub(url: string): void {
+  const confirmed = readStored<string[]>(sessionStorage, CONFIRMED_HUBS_KEY, []);
+  if (!confirmed.includes(url)) sessionStorage.setItem(CONFIRMED_HUBS_KEY, JSON.stringify([...confirmed, url]));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readUrlSettings, withUrlSettings } from './url-settings.ts';
+import { experimentLink, readUrlSettings, withUrlSettings } from './url-settings.ts';
 
 describe('URL settings', () => {
   it('defaults to the real Hub and WebGPU first', () => {
@@ -20,10 +20,30 @@ describe('URL settings', () => {
   });
 
   it('writes choices back, keeping other parameters, and round-trips', () => {
-    const href = withUrlSettings('http://127.0.0.1:5173/?debug=1', { hub: { kind: 'custom', url: 'http://mirror.local/hub' }, backend: 'cpu' });
+    const href = withUrlSettings('http://127.0.0.1:5173/?debug=1', { hub: { kind: 'custom', url: 'http://mirror.local/hub' } });
     expect(new URL(href).searchParams.get('debug')).toBe('1');
-    expect(readUrlSettings(new URL(href).search)).toMatchObject({ hub: { kind: 'custom', url: 'http://mirror.local/hub' }, backend: 'cpu', debug: true });
+    expect(readUrlSettings(new URL(href).search)).toMatchObject({ hub: { kind: 'custom', url: 'http://mirror.local/hub' }, debug: true });
     expect(withUrlSettings(href, { hub: { kind: 'real' } })).toBe('http://127.0.0.1:5173/?debug=1');
+  });
+
+  it('reads a backend from the address, but never writes one: the backend is the machine\'s, not the experiment\'s', () => {
+    const opened = 'http://127.0.0.1:5173/?hub=offline&backend=wasm&model=adapter-studio%2Ftiny-bert';
+    expect(readUrlSettings(new URL(opened).search).backend).toBe('wasm');
+    const written = new URL(withUrlSettings(opened, { hub: { kind: 'offline' }, setup: { model: 'adapter-studio/tiny-bert' } }));
+    expect(written.searchParams.has('backend')).toBe(false);
+    expect(written.searchParams.get('model')).toBe('adapter-studio/tiny-bert');
+  });
+
+  it('shares the experiment only: Hub, model, data, method and knobs; no backend, debug or stray parameter', () => {
+    const setup = {
+      model: 'adapter-studio/tiny-bert', dataset: 'adapter-studio/tiny-sentiment', split: 'train',
+      adapter: { method: 'lora' as const, r: 4 }, training: { learningRate: 0.001, epochs: 2 },
+    };
+    const link = new URL(experimentLink('http://127.0.0.1:5173/studio/?backend=wasm&debug=1&utm=x&hub=offline#step-train', { hub: { kind: 'offline' }, setup }));
+    expect(link.origin + link.pathname).toBe('http://127.0.0.1:5173/studio/');
+    expect(link.hash).toBe('');
+    expect([...link.searchParams.keys()].sort()).toEqual(['dataset', 'epochs', 'hub', 'lr', 'method', 'model', 'r', 'split']);
+    expect(readUrlSettings(link.search)).toEqual({ hub: { kind: 'offline' }, backend: undefined, debug: false, setup, problem: undefined });
   });
 
   it('reads the model and data setup', () => {

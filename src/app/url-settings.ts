@@ -41,10 +41,13 @@ export interface StudioSetup {
   training?: Partial<TrainingSettings>;
 }
 
-/** The settings a link carries, so that opening it reproduces the setup. The access token is never among them. */
+/**
+ * What the address bar can say. A shared link carries the experiment (the Hub, the setup); the access token is never
+ * among these, and the backend and debug switches are this machine's business: they are read, never written.
+ */
 export interface UrlSettings {
   hub: HubChoice;
-  /** Backend to try first; absent means WebGPU first. */
+  /** `?backend=`: backend to try first in this tab; absent means the browser's own choice, else WebGPU first. */
   backend?: BackendName;
   /** `?debug=1`: debug-only controls and worker commands are available. */
   debug: boolean;
@@ -108,10 +111,10 @@ const TRAINING_PARAMS: { [K in keyof TrainingSettings]-?: [string, Reader<NonNul
   evalEverySteps: ['evalsteps', whole(1)],
   metricForBest: ['metric', oneOf(METRICS)],
   earlyStoppingPatience: ['patience', whole(1)],
+  checkpointEverySeconds: ['ckpt', whole(0)],
 };
 
 /** A table of settings: each one's URL parameter and reader. */
-  checkpointEverySeconds: ['ckpt', whole(0)],
 type ParamTable = Record<string, [string, Reader<unknown>]>;
 
 /** Reads each parameter of `table` present in `params`; problems are collected. */
@@ -186,13 +189,21 @@ export function readUrlSettings(search: string): UrlSettings {
   return { hub, backend, debug: params.get('debug') === '1', setup, problem: problems.length ? problems.join(' ') : undefined };
 }
 
-/** `href` with the hub, backend and setup parameters set to these choices; other parameters are kept. */
-export function withUrlSettings(href: string, settings: { hub: HubChoice; backend?: BackendName; setup?: StudioSetup }): string {
+/** The experiment a link shares: which Hub, and the setup. */
+export interface Experiment {
+  hub: HubChoice;
+  setup?: StudioSetup;
+}
+
+/**
+ * `href` with the hub and setup parameters set to this experiment; `backend` (a machine's choice, which older links
+ * carried) is taken out, other parameters are kept.
+ */
+export function withUrlSettings(href: string, settings: Experiment): string {
   const url = new URL(href);
   if (settings.hub.kind === 'real') url.searchParams.delete('hub');
   else url.searchParams.set('hub', settings.hub.kind === 'offline' ? 'offline' : settings.hub.url);
-  if (settings.backend) url.searchParams.set('backend', settings.backend);
-  else url.searchParams.delete('backend');
+  url.searchParams.delete('backend');
   const setup = settings.setup ?? {};
   const set = (param: string, value: unknown) => {
     if (value === undefined) url.searchParams.delete(param);
@@ -207,4 +218,10 @@ export function withUrlSettings(href: string, settings: { hub: HubChoice; backen
   set('name', setup.adapterName);
   for (const [key, [param]] of Object.entries(TRAINING_PARAMS as ParamTable) as [keyof TrainingSettings, [string, Reader<unknown>]][]) set(param, setup.training?.[key]);
   return url.toString();
+}
+
+/** The link to share: the page's address with the experiment only (no backend, no debug switch, nothing else). */
+export function experimentLink(href: string, experiment: Experiment): string {
+  const url = new URL(href);
+  return withUrlSettings(`${url.origin}${url.pathname}`, experiment);
 }

@@ -8,6 +8,7 @@ import { hubCommand } from './commands/hub.ts';
 import { predictCommand } from './commands/predict.ts';
 import { startCommand } from './commands/start.ts';
 import { trainCommand } from './commands/train.ts';
+import { checkNotStudio, hubUrlFlag } from './hub-flag.ts';
 
 const COMMANDS: Command[] = [startCommand, hubCommand, fixturesCommand, dataCommand, embedCommand, trainCommand, predictCommand, evalCommand, exportCommand];
 
@@ -38,6 +39,8 @@ export async function main(argv: string[], ctx: Omit<CommandContext, 'json'> = {
       ctx.out(command.usage);
       return 0;
     }
+    const hub = hubUrlFlag(values);
+    if (hub) await checkNotStudio(hub);
     return await command.run(values, { ...ctx, json });
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,4 +1,4 @@
-import { type HubEndpoint, type RepoRef, checkRepoId, resolveUrl, trimSlash } from './endpoint.ts';
+import { type HubEndpoint, type RepoRef, checkRepoId, resolveUrl, tokenFor, trimSlash } from './endpoint.ts';
 
 /** What kind of failure a Hub request met; the UI picks its advice from this. */
 export type HubErrorCode =
@@ -9,6 +9,7 @@ export type HubErrorCode =
   | 'Unauthorized'
   | 'RateLimited'
   | 'ServerError'
+  | 'NotImplemented'
   | 'BadRequest'
   | 'NetworkError'
   | 'Aborted';
@@ -20,15 +21,19 @@ export class HubError extends Error {
     readonly code: HubErrorCode,
     readonly url: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; serverMessage?: string },
   ) {
     super(message, options);
     this.name = 'HubError';
+    this.serverMessage = options?.serverMessage;
   }
+
+  /** The server's own words (the body's `error` or `message`, else X-Error-Message), when it gave any. */
+  readonly serverMessage?: string;
 }
 
 export interface RetryPolicy {
-  /** Attempts after the first one, for 429, 5xx and network errors. */
+  /** Attempts after the first one, for 429, 5xx (but 501, which is permanent) and network errors. */
   retries: number;
   /** First backoff in ms; doubles each retry unless the server sent Retry-After. */
   baseDelayMs: number;
@@ -46,12 +51,14 @@ export interface HubFetchOptions {
   onRetry?: (attempt: number, waitMs: number, reason: string) => void;
 }
 
-/** Adds `Authorization` only for requests to the endpoint's own hosts, so a token never leaks to a CDN. */
+/**
+ * Adds `Authorization` only for requests to the Hub the token was given for (see `tokenFor`), so it never leaks to a
+ * CDN or another server. Redirects are followed by `fetch`, which drops Authorization when a redirect leaves the
+ * origin (Fetch standard, HTTP-redirect fetch; Node's undici and Chromium both do: auth.test.ts, e2e/trust.spec.ts).
+ */
 export function authHeaders(ep: HubEndpoint, url: string): Record<string, string> {
-  if (!ep.token) return {};
-  const origin = new URL(url).origin;
-  const ours = [ep.hubUrl, ep.viewerUrl].map((u) => new URL(trimSlash(u)).origin);
-  return ours.includes(origin) ? { Authorization: `Bearer ${ep.token}` } : {};
+  const token = tokenFor(ep, url);
+  return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -87,6 +94,8 @@ export async function errorFromResponse(res: Response, url: string): Promise<Hub
     : res.status === 401 || res.status === 403 ? 'Unauthorized'
     : res.status === 404 ? 'EntryNotFound'
     : res.status === 429 ? 'RateLimited'
+    // 501: the server will not do this for this repository (the dataset viewer for blocked datasets or too many configs).
+    : res.status === 501 ? 'NotImplemented'
     : res.status >= 500 ? 'ServerError'
     : 'BadRequest';
   const advice: Partial<Record<HubErrorCode, string>> = {
@@ -95,10 +104,11 @@ export async function errorFromResponse(res: Response, url: string): Promise<Hub
     Unauthorized: 'Give a valid access token (Settings) for private or gated repositories.',
     RateLimited: 'The Hub is rate-limiting requests; wait a little and try again.',
     ServerError: 'The server had a problem; try again later.',
+    NotImplemented: 'The server does not offer this for this repository; asking again will not change that.',
   };
   const detail = serverMessage ? ` (${serverMessage})` : '';
   const message = `HTTP ${res.status} for ${url}${detail}. ${advice[code] ?? ''}`.trim();
-  return new HubError(message, code, url, res.status);
+  return new HubError(message, code, url, res.status, serverMessage ? { serverMessage } : undefined);
 }
 
 /**
@@ -118,7 +128,7 @@ export async function hubFetch(ep: HubEndpoint, url: string, options: HubFetchOp
       });
       if (res.ok) return res;
       failure = await errorFromResponse(res, url);
-      if (res.status !== 429 && res.status < 500) throw failure;
+      if (failure.code !== 'RateLimited' && failure.code !== 'ServerError') throw failure;
       waitMs = retryAfterMs(res);
     } catch (err) {
       if (err instanceof HubError) {

@@ -4,8 +4,41 @@ export interface HubEndpoint {
   hubUrl: string;
   /** Base URL of the dataset viewer API (`/is-valid`, `/splits`, `/rows`...), no trailing slash. */
   viewerUrl: string;
-  /** A user access token; only ever sent as an Authorization header to `hubUrl` / `viewerUrl`. */
-  token?: string;
+  /** A user access token with the Hub it was given for; sent (as an Authorization header) only to that Hub. */
+  token?: HubToken;
+}
+
+/**
+ * An access token bound to the origin of the Hub it was given for. The Authorization header is added only for
+ * requests to that Hub's own hosts, so a token given for huggingface.co never reaches a server a link named.
+ */
+export interface HubToken {
+  /** The secret ("hf_..."); never logged, never in a URL. */
+  value: string;
+  /** Origin of the Hub's base URL when the token was given, e.g. `https://huggingface.co`. */
+  origin: string;
+}
+
+/** The origin (scheme, host, port) of an absolute URL. */
+export function originOf(url: string): string {
+  return new URL(url).origin;
+}
+
+/** `ep` with `value` as the token for its own Hub (no token when `value` is empty). */
+export function withToken(ep: HubEndpoint, value: string | undefined): HubEndpoint {
+  const { token: _dropped, ...rest } = ep;
+  return value ? { ...rest, token: { value, origin: originOf(ep.hubUrl) } } : rest;
+}
+
+/**
+ * The token to send with a request to `url`: only when it was given for this endpoint's Hub and `url` is on one of
+ * the endpoint's hosts (the Hub or its dataset viewer). Anything else (a CDN, a redirect target, an endpoint whose
+ * Hub was swapped under the token) gets none.
+ */
+export function tokenFor(ep: HubEndpoint, url: string): string | undefined {
+  if (!ep.token || ep.token.origin !== originOf(ep.hubUrl)) return undefined;
+  const target = originOf(url);
+  return [ep.hubUrl, ep.viewerUrl].some((base) => originOf(base) === target) ? ep.token.value : undefined;
 }
 
 export const REAL_HUB: HubEndpoint = {

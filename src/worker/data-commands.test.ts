@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureDataset } from '../fixtures/manifest.ts';
-import { type HubEndpoint, offlineHub } from '../hub/endpoint.ts';
+import { type HubEndpoint, offlineHub, withToken } from '../hub/endpoint.ts';
 import { type RunningHubServer, startHubServer } from '../hub-server/index.ts';
 import { type TestChannel, connectHandler } from './test-channel.ts';
 
@@ -64,7 +64,7 @@ describe('inspectDataset', () => {
   it('fails for missing and gated datasets, and reads a gated one with a token', async () => {
     await expect(inspect('adapter-studio/nope')).rejects.toMatchObject({ code: 'DatasetNotFound' });
     await expect(inspect('adapter-studio/gated-sentiment')).rejects.toMatchObject({ code: 'TokenRequired', message: expect.stringContaining('needs an access token') });
-    const { inspection } = await inspect('adapter-studio/gated-sentiment', { endpoint: { ...hub, token: 'hf_test' } });
+    const { inspection } = await inspect('adapter-studio/gated-sentiment', { endpoint: withToken(hub, 'hf_test') });
     expect(inspection.status).toBe('ok');
     await expect(inspect('adapter-studio/tiny-sentiment', { config: 'nope' })).rejects.toMatchObject({ code: 'UnknownConfig' });
   });

@@ -23,7 +23,7 @@ const MAPPING_PROBLEMS: readonly DataErrorCode[] = ['NoTextColumn', 'NoLabelColu
 
 type Report = Omit<DatasetReportEvent, 'type' | 'replyTo'>;
 
-const sameEndpoint = (a: HubEndpoint, b: HubEndpoint) => a.hubUrl === b.hubUrl && a.viewerUrl === b.viewerUrl && a.token === b.token;
+const sameEndpoint = (a: HubEndpoint, b: HubEndpoint) => a.hubUrl === b.hubUrl && a.viewerUrl === b.viewerUrl && a.token?.value === b.token?.value && a.token?.origin === b.token?.origin;
 
 /**
  * The dataset the worker inspects (and will train on): the Hub dataset opened last, kept so that choosing other

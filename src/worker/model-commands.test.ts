@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateParameters, parseEncoderConfig } from '../core/model/config.ts';
 import { loadEncoder } from '../core/model/load-encoder.ts';
-import { type HubEndpoint, offlineHub } from '../hub/endpoint.ts';
+import { type HubEndpoint, offlineHub, withToken } from '../hub/endpoint.ts';
 import { type RunningHubServer, startHubServer } from '../hub-server/index.ts';
 import type { ModelProgressEvent } from './protocol.ts';
 import { type TestChannel, connectHandler } from './test-channel.ts';
@@ -109,9 +109,9 @@ describe('loadModel', () => {
   });
 
   it('loads a gated model with a token, and never posts the token', async () => {
-    const { info } = await channel.client.send({ type: 'loadModel', repoId: 'adapter-studio/tiny-bert-gated', endpoint: { ...hub, token: TOKEN } });
+    const { info } = await channel.client.send({ type: 'loadModel', repoId: 'adapter-studio/tiny-bert-gated', endpoint: withToken(hub, TOKEN) });
     expect(info.repoId).toBe('adapter-studio/tiny-bert-gated');
-    await expect(channel.client.send({ type: 'loadModel', repoId: 'adapter-studio/does-not-exist', endpoint: { ...hub, token: TOKEN } })).rejects.toMatchObject({ code: 'RepoNotFound' });
+    await expect(channel.client.send({ type: 'loadModel', repoId: 'adapter-studio/does-not-exist', endpoint: withToken(hub, TOKEN) })).rejects.toMatchObject({ code: 'RepoNotFound' });
     expect(JSON.stringify(channel.events)).not.toContain(TOKEN);
   });
 

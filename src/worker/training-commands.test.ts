@@ -24,7 +24,7 @@ import { adapterTrainable } from '../core/train/adapter-trainable.ts';
 import { IndexedDbCheckpointStore } from '../core/train/checkpoint.ts';
 import type { TrainEvent } from '../core/train/events.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings } from '../core/train/training-settings.ts';
-import { type HubEndpoint, offlineHub } from '../hub/endpoint.ts';
+import { type HubEndpoint, offlineHub, withToken } from '../hub/endpoint.ts';
 import { type RunningHubServer, startHubServer } from '../hub-server/index.ts';
 import type { AdapterChoice, ExportedFile, TrainCommand, TrainSetup, WorkerEvent } from './protocol.ts';
 import { type TestChannel, connectHandler } from './test-channel.ts';
@@ -298,12 +298,12 @@ describe('train', () => {
   it('pushes the adapter to a Hub, which serves it back for an import, and never posts the token', async () => {
     const progress: string[] = [];
     const stop = channel.client.on('pushProgress', (e) => progress.push(e.progress.phase));
-    const pushed = await channel.client.send({ type: 'pushAdapter', repo: 'offline-user/sentiment-adapter', private: true, format: 'adapterhub', endpoint: { ...offlineHub(pushServer.url), token: TOKEN } });
+    const pushed = await channel.client.send({ type: 'pushAdapter', repo: 'offline-user/sentiment-adapter', private: true, format: 'adapterhub', endpoint: withToken(offlineHub(pushServer.url), TOKEN) });
     stop();
     expect(pushed).toMatchObject({ repoUrl: `${pushServer.url}/offline-user/sentiment-adapter`, created: true });
     expect(progress[0]).toBe('creating');
     expect(progress.at(-1)).toBe('done');
-    const { adapter } = await channel.client.send({ type: 'importAdapter', source: { kind: 'hub', repoId: 'offline-user/sentiment-adapter', endpoint: { ...offlineHub(pushServer.url), token: TOKEN } } });
+    const { adapter } = await channel.client.send({ type: 'importAdapter', source: { kind: 'hub', repoId: 'offline-user/sentiment-adapter', endpoint: withToken(offlineHub(pushServer.url), TOKEN) } });
     expect(adapter).toMatchObject({ name: 'sentiment', sourceFormat: 'studio' });
     await expect(channel.client.send({ type: 'pushAdapter', repo: 'offline-user/x', private: false, format: 'adapterhub', endpoint: offlineHub(pushServer.url) })).rejects.toMatchObject({
       code: 'HubPushError', message: expect.stringContaining('needs an access token with write access'),

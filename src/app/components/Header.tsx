@@ -1,5 +1,6 @@
 import { backendLabel } from '../backend-label.ts';
 import { type ComputeState, useStudio } from '../store.ts';
+import { CopyLinkButton } from './CopyLinkButton.tsx';
 
 function badgeText(compute: ComputeState): string {
   switch (compute.status) {
@@ -32,6 +33,7 @@ export function Header() {
         >
           {badgeText(compute)}
         </span>
+        <CopyLinkButton />
         <button type="button" className="button" aria-expanded={settingsOpen} aria-controls="settings" onClick={() => toggleSettings()}>
           Settings
         </button>

@@ -3,7 +3,7 @@ import type { BackendName } from '../../core/backend/backend-info.ts';
 import { REAL_HUB } from '../../hub/endpoint.ts';
 import { adapterName } from '../backend-label.ts';
 import { formatBytes } from '../format.ts';
-import { useStudio } from '../store.ts';
+import { currentToken, hubOriginOf, useStudio } from '../store.ts';
 import type { HubChoice } from '../url-settings.ts';
 import { SelfTestResults } from './SelfTestResults.tsx';
 
@@ -27,6 +27,7 @@ function HubSettings() {
   const hubChoice = useStudio((s) => s.hubChoice);
   const offlineHubUrl = useStudio((s) => s.offlineHubUrl);
   const chooseHub = useStudio((s) => s.chooseHub);
+  const hubOrigin = hubOriginOf(hubChoice, offlineHubUrl);
   const options: { choice: HubChoice; label: string; detail: string }[] = [
     { choice: { kind: 'real' }, label: 'Hugging Face Hub', detail: new URL(REAL_HUB.hubUrl).host },
   ];
@@ -43,14 +44,14 @@ function HubSettings() {
           </label>
         ))}
       </fieldset>
-      <TokenField />
+      <TokenField key={hubOrigin ?? ''} origin={hubOrigin} />
     </div>
   );
 }
 
-/** The access token is applied on submit, so half-typed tokens are never sent. */
-function TokenField() {
-  const token = useStudio((s) => s.token);
+/** The access token for the chosen Hub (`origin`), applied on submit, so half-typed tokens are never sent. */
+function TokenField({ origin }: { origin?: string }) {
+  const token = useStudio(currentToken);
   const rememberToken = useStudio((s) => s.rememberToken);
   const setToken = useStudio((s) => s.setToken);
   const [draft, setDraft] = useState(token);
@@ -61,7 +62,7 @@ function TokenField() {
   };
   return (
     <form className="token-form" onSubmit={apply}>
-      <label htmlFor="hub-token">Access token <span className="muted">(optional)</span></label>
+      <label htmlFor="hub-token">Access token <span className="muted">for {origin ? new URL(origin).host : 'this Hub'} (optional)</span></label>
       <div className="row">
         <input id="hub-token" type="password" value={draft} autoComplete="off" spellCheck={false} placeholder="hf_…"
           aria-describedby="hub-token-help" onChange={(e) => setDraft(e.target.value)} />
@@ -77,7 +78,8 @@ function TokenField() {
       </label>
       <p id="hub-token-help" className="help">
         {token ? 'A token is in use. ' : ''}For gated or private repositories and for pushing adapters. Kept in this tab's memory only
-        (unless remembered for the tab): never put in the URL, a log or an export, and sent only to the chosen Hub.
+        (unless remembered for the tab): never put in the URL, a log or an export, and sent only to the Hub it was given for.
+        Each Hub has its own token.
       </p>
     </form>
   );
@@ -92,7 +94,7 @@ const BACKEND_CHOICES: { name: BackendName; label: string }[] = [
 function ComputeSettings() {
   const compute = useStudio((s) => s.compute);
   const preference = useStudio((s) => s.backendPreference) ?? 'webgpu';
-  const startCompute = useStudio((s) => s.startCompute);
+  const chooseBackend = useStudio((s) => s.chooseBackend);
   const selfTest = useStudio((s) => s.selfTest);
   const runSelfTest = useStudio((s) => s.runSelfTest);
   const debug = useStudio((s) => s.debug);
@@ -105,7 +107,7 @@ function ComputeSettings() {
         {BACKEND_CHOICES.map(({ name, label }) => (
           <label key={name} className="choice">
             <input type="radio" name="backend" checked={preference === name} disabled={compute.status === 'starting'}
-              onChange={() => startCompute(name)} />
+              onChange={() => chooseBackend(name)} />
             <span>{label}</span>
           </label>
         ))}

@@ -1,4 +1,4 @@
-import { useStudio } from '../store.ts';
+import { currentToken, useStudio } from '../store.ts';
 
 /** Failure codes that a (better) access token fixes: models' NeedsToken, datasets' TokenRequired / TokenRejected. */
 const TOKEN_CODES = new Set(['NeedsToken', 'TokenRequired', 'TokenRejected', 'GatedRepo', 'Unauthorized']);
@@ -10,7 +10,7 @@ export function needsToken(code: string | undefined): boolean {
 /** A button that opens Settings at the access token field. */
 export function TokenPrompt() {
   const toggleSettings = useStudio((s) => s.toggleSettings);
-  const token = useStudio((s) => s.token);
+  const token = useStudio(currentToken);
   const open = () => {
     toggleSettings(true);
     requestAnimationFrame(() => {

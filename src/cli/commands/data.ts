@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { REAL_HUB, offlineHub } from '../../hub/endpoint.ts';
+import { REAL_HUB } from '../../hub/endpoint.ts';
 import { type DatasetHandle, type DatasetReport, inspectDataset, localDataset, openHubDataset, parseLocalFile } from '../../core/data/index.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
+import { endpointFrom } from '../hub-flag.ts';
 
 const SOURCES = ['auto', 'parquet', 'rows'] as const;
 
@@ -88,8 +89,7 @@ export const dataCommand: Command = {
 
     let handle: DatasetHandle;
     if (dataset) {
-      const endpoint = { ...(hubUrl ? offlineHub(hubUrl) : REAL_HUB), token: process.env.HF_TOKEN || undefined };
-      handle = await openHubDataset(endpoint, dataset, {
+      handle = await openHubDataset(endpointFrom(values), dataset, {
         config: values.config as string | undefined,
         source: source as (typeof SOURCES)[number],
         fetch: { onRetry: (attempt, waitMs, reason) => ctx.err(`Retry ${attempt} in ${waitMs} ms: ${reason}`) },

@@ -4,7 +4,7 @@ import { initBackend } from '../../core/backend/init-backend.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
 import { revisionFrom, revisionOption } from './train.ts';
-import { REAL_HUB, offlineHub } from '../../hub/endpoint.ts';
+import { endpointFrom } from '../hub-flag.ts';
 
 /** Values shown per line in the human output. */
 const SHOWN_VALUES = 8;
@@ -45,8 +45,7 @@ export const embedCommand: Command = {
     const preference = values.backend as string | undefined;
     const backendName = BACKEND_NAMES.find((name) => name === preference);
     if (preference !== undefined && !backendName) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}`);
-    const hubUrl = values.hub as string | undefined;
-    const endpoint = { ...(hubUrl ? offlineHub(hubUrl) : REAL_HUB), token: process.env.HF_TOKEN || undefined };
+    const endpoint = endpointFrom(values);
 
     const backend = await initBackend(backendName as BackendName | undefined);
     let stage = '';

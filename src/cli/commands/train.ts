@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { REAL_HUB, type HubEndpoint, offlineHub } from '../../hub/endpoint.ts';
+import { endpointFrom } from '../hub-flag.ts';
 import { createAdapter } from '../../core/adapters/adapter.ts';
 import { adapterExportOf } from '../../core/export/from-adapter.ts';
 import { writeAdapterHubFolder } from '../../core/export/node-files.ts';
@@ -27,11 +27,7 @@ export function numberFlag(values: Record<string, unknown>, name: string, fallba
   return n;
 }
 
-/** The Hub to use (--hub or huggingface.co), with the token from HF_TOKEN. */
-export function endpointFrom(values: Record<string, unknown>): HubEndpoint {
-  const hub = values.hub as string | undefined;
-  return { ...(hub ? offlineHub(hub) : REAL_HUB), token: process.env.HF_TOKEN || undefined };
-}
+export { endpointFrom };
 
 /** `--revision`: the model's branch, tag, commit id or pull request, for every command that loads an encoder. */
 export const revisionOption = { revision: { type: 'string' } } as const;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HubEndpoint, offlineHub } from '../../hub/endpoint.ts';
+import { type HubEndpoint, offlineHub, withToken } from '../../hub/endpoint.ts';
 import { type RunningHubServer, startHubServer } from '../../hub-server/index.ts';
 import { inspectDataset } from './dataset-report.ts';
 import { DataError } from './errors.ts';
@@ -120,9 +120,9 @@ describe('Hub datasets through the dataset viewer and the parquet export', () =>
     expect(err.code).toBe('TokenRequired');
     expect(err.message).toContain('Dataset "adapter-studio/gated-sentiment" is gated or private');
     expect(err.cause).toBeDefined();
-    const r = await inspect('adapter-studio/gated-sentiment', {}, { ...hub, token: 'hf_test_token' });
+    const r = await inspect('adapter-studio/gated-sentiment', {}, withToken(hub, 'hf_test_token'));
     expect(r.mapping.labelNames).toEqual(['negative', 'positive']);
-    const rejected = await dataError(openHubDataset({ ...hub, token: 'hf_invalid' }, 'adapter-studio/gated-sentiment'));
+    const rejected = await dataError(openHubDataset(withToken(hub, 'hf_invalid'), 'adapter-studio/gated-sentiment'));
     expect(rejected.code).toBe('TokenRejected');
   });
 

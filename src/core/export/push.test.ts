@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningHubServer, startHubServer } from '../../hub-server/index.ts';
-import { offlineHub } from '../../hub/endpoint.ts';
+import { offlineHub, withToken } from '../../hub/endpoint.ts';
 import { adapterHubFiles } from './adapterhub.ts';
 import { HubPushError } from './errors.ts';
 import { importAdapterFromHub } from './hub-import.ts';
@@ -57,7 +57,7 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-const endpoint = () => ({ ...offlineHub(server.url), token: TOKEN });
+const endpoint = () => withToken(offlineHub(server.url), TOKEN);
 
 async function download(repo: string, path: string): Promise<Uint8Array> {
   const res = await fetch(`${server.url}/${repo}/resolve/main/${path}`, { headers: { Authorization: `Bearer ${TOKEN}` } });

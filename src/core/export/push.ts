@@ -4,7 +4,7 @@
  * logged, never put in a URL, and scrubbed from any error message.
  */
 import { HubApiError, createRepo, uploadFilesWithProgress } from '@huggingface/hub';
-import { type HubEndpoint, checkRepoId } from '../../hub/endpoint.ts';
+import { type HubEndpoint, checkRepoId, tokenFor } from '../../hub/endpoint.ts';
 import { HubPushError } from './errors.ts';
 import type { AdapterFiles } from './types.ts';
 
@@ -15,7 +15,7 @@ export type PushProgress =
 
 export interface PushOptions {
   endpoint: HubEndpoint;
-  /** A token with write access ("hf_..."); default endpoint.token. */
+  /** A token with write access ("hf_..."); default the endpoint's token, when it was given for this Hub. */
   token?: string;
   /** "owner/name" of the model repo; created when missing. */
   repo: string;
@@ -47,8 +47,8 @@ function pushFailure(err: unknown, what: string, token: string): HubPushError {
 
 export async function pushAdapterToHub(options: PushOptions): Promise<PushResult> {
   const { endpoint, repo, files, onProgress } = options;
-  const token = options.token ?? endpoint.token;
-  if (!token) throw new HubPushError(`Pushing to "${repo}" needs an access token with write access; give one in Settings.`);
+  const token = options.token ?? tokenFor(endpoint, endpoint.hubUrl);
+  if (!token) throw new HubPushError(`Pushing to "${repo}" needs an access token with write access for ${endpoint.hubUrl}.`);
   try {
     checkRepoId(repo);
   } catch (err) {

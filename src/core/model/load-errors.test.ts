@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HubEndpoint, offlineHub } from '../../hub/endpoint.ts';
+import { type HubEndpoint, offlineHub, withToken } from '../../hub/endpoint.ts';
 import { type RunningHubServer, startHubServer } from '../../hub-server/index.ts';
 import type { HubStats } from '../../hub-server/types.ts';
 import {
@@ -103,13 +103,13 @@ describe('loadEncoder errors', () => {
     const err = await failure('adapter-studio/tiny-bert-gated');
     expect((err as ModelLoadError).reason).toBe('NeedsToken');
     expect(err.message).toMatch(/^Model "adapter-studio\/tiny-bert-gated" on http:\/\/127\.0\.0\.1:\d+ is gated or private, so config\.json needs an access token: accept the model's conditions on its Hub page, then give a token in Settings\.$/);
-    const encoder = await loadEncoder({ ...ep, token: 'hf_test_token' }, 'adapter-studio/tiny-bert-gated');
+    const encoder = await loadEncoder(withToken(ep, 'hf_test_token'), 'adapter-studio/tiny-bert-gated');
     expect(encoder.config.family).toBe('bert');
     encoder.dispose();
   });
 
   it('a gated repo with a refused token says the token was not accepted', async () => {
-    const err = await failure('adapter-studio/tiny-bert-gated', { ...ep, token: 'hf_invalid' });
+    const err = await failure('adapter-studio/tiny-bert-gated', withToken(ep, 'hf_invalid'));
     expect((err as ModelLoadError).reason).toBe('NeedsToken');
     expect(err.message).toMatch(/The access token was sent but not accepted for it/);
   });
