@@ -190,7 +190,7 @@ print(json.dumps(out))
   it.skipIf(!PYTHON)('carries the file under data/ and reads it with the datasets builder of its format, as the studio read it', () => {
     const expected: Record<LocalFileRecord['format'], [string[], Record<string, unknown>]> = {
       csv: [['csv'], { keep_default_na: false, na_values: [''] }],
-      tsv: [['csv'], { delimiter: '\t', keep_default_na: false, na_values: [''] }],
+      tsv: [['csv'], { delimiter: '\t', quoting: 3, keep_default_na: false, na_values: [''] }],
       jsonl: [['json'], {}],
       json: [['json'], { field: 'rows' }],
       parquet: [['parquet'], {}],

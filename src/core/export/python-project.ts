@@ -67,7 +67,8 @@ const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const LOCAL_LOADERS: Record<LocalFileRecord['format'], string> = {
   // Only empty cells are missing values, as in the studio (pandas would also take "NA", "null", "None"... as missing).
   csv: '    return load_dataset("csv", data_files=path, keep_default_na=False, na_values=[""])',
-  tsv: '    return load_dataset("csv", data_files=path, delimiter="\\t", keep_default_na=False, na_values=[""])',
+  // Tabs split cells and a " is text (csv.QUOTE_NONE), as the studio reads a TSV the way GLUE ships them.
+  tsv: '    return load_dataset("csv", data_files=path, delimiter="\\t", quoting=3, keep_default_na=False, na_values=[""])',
   jsonl: '    return load_dataset("json", data_files=path)',
   json: `    import json
 
