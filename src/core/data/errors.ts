@@ -63,6 +63,8 @@ export function dataErrorFromHub(err: unknown, target: string, hasToken: boolean
       return hasToken
         ? new DataError(`${target} was not found, or the access token cannot see it. Check the dataset id (it looks like "owner/name").`, 'DatasetNotFound', { cause: err })
         : new DataError(`${target} was not found. Check the dataset id (it looks like "owner/name"); if it is private or gated, give an access token.`, 'DatasetNotFound', { cause: err });
+    case 'NotImplemented':
+      return new DataError(`${target} cannot be read through the Hub's dataset viewer, and that is permanent (HTTP 501${err.serverMessage ? `: ${err.serverMessage}` : ''}); retrying will not help. Pick another dataset, or download the dataset's own data files (parquet, CSV, JSONL) from its Files tab on the Hub and open them as local files.`, 'NotViewable', { cause: err });
     case 'Aborted':
       return new DataError(`Reading ${target} was cancelled.${kept}`, 'Cancelled', { cause: err, resumeFromRow });
     default:

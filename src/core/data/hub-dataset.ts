@@ -124,15 +124,24 @@ export async function openHubDataset(ep: HubEndpoint, dataset: string, options: 
     open,
     async sample(split, count): Promise<Row[]> {
       checkSplit(split);
+      let preview: unknown;
       if (validity.preview) {
         try {
           const page = await viewer.firstRows(ep, dataset, config, split, fetchOptions);
           return page.rows.slice(0, count).map((r) => r.row);
-        } catch {
+        } catch (err) {
           // /first-rows is a cache the viewer may not have filled yet: read the rows themselves instead.
+          preview = err;
         }
       }
-      return firstRows(await open(split), count);
+      try {
+        return await firstRows(await open(split), count);
+      } catch (err) {
+        if (preview === undefined || !(err instanceof DataError)) throw err;
+        // The first failure often says more ("not ready yet", "cannot load the split"): keep it in the message.
+        const first = preview instanceof HubError ? preview.serverMessage ?? preview.message : String(preview);
+        throw new DataError(`${err.message} Before that, the viewer's /first-rows had failed: ${first}`, err.code, { cause: err, resumeFromRow: err.resumeFromRow });
+      }
     },
   };
 }
