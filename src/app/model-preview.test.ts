@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-const preview = (id: string, endpoint = hub) => fetchModelPreview(endpoint, id, new AbortController().signal);
+const preview = (id: string, endpoint = hub, revision?: string) => fetchModelPreview(endpoint, id, new AbortController().signal, revision);
 
 describe('model preview before download', () => {
   it('gives architecture, parameters, download size and memory from config.json and the listing', async () => {
@@ -40,6 +40,21 @@ describe('model preview before download', () => {
     expect(shards.length).toBeGreaterThan(1);
     expect((await preview(id)).weights).toEqual({ files: shards, bytes: shards.reduce((sum, s) => sum + statSync(repoFile(id, s)).size, 0) });
     expect((await preview('adapter-studio/tiny-bert-bin')).weights?.files).toEqual(['pytorch_model.bin']);
+  });
+
+  it('reads another revision: refs/pr/1 of tiny-bert-bin holds model.safetensors, with its own commit', async () => {
+    const id = 'adapter-studio/tiny-bert-bin';
+    const main = await preview(id);
+    const pr = await preview(id, hub, 'refs/pr/1');
+    const prFile = join(fixtures, 'models', id, 'revisions', encodeURIComponent('refs/pr/1'), 'model.safetensors');
+    expect(pr.weights).toEqual({ files: ['model.safetensors'], bytes: statSync(prFile).size });
+    expect(pr.revision).toBe('refs/pr/1');
+    expect(main.revision).toBeUndefined();
+    const infoOf = async (path: string) => (await (await fetch(`${server.url}/api/models/${id}${path}`)).json()) as { sha: string };
+    expect(main.commit).toBe((await infoOf('')).sha);
+    expect(pr.commit).toBe((await infoOf('/revision/refs%2Fpr%2F1')).sha);
+    expect(pr.commit).not.toBe(main.commit);
+    await expect(preview(id, hub, 'no-such-branch')).rejects.toMatchObject({ message: expect.stringContaining('no-such-branch') });
   });
 
   it('says a missing model was not found and a gated one needs a token, then reads it with one', async () => {

@@ -15,6 +15,10 @@ export const ESTIMATE_BATCH = 16;
 const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'] as const;
 
 export interface ModelPreview {
+  /** The branch, tag, commit id or pull request read; absent for main. */
+  revision?: string;
+  /** The commit that revision points to, when the Hub said. */
+  commit?: string;
   config: EncoderConfig;
   /** Parameters of the base model, from the config alone. */
   parameters: number;
@@ -35,35 +39,40 @@ export interface ModelPreview {
   pipelineTag?: string;
 }
 
-async function weightsOf(endpoint: HubEndpoint, repoId: string, info: ModelInfo, signal: AbortSignal): Promise<ModelPreview['weights']> {
+async function weightsOf(endpoint: HubEndpoint, repoId: string, revision: string | undefined, info: ModelInfo, signal: AbortSignal): Promise<ModelPreview['weights']> {
   const sizes = new Map((info.siblings ?? []).map((s) => [s.rfilename, s.size]));
   const file = WEIGHT_FILES.find((f) => sizes.has(f));
   if (!file) return undefined;
   let files: string[] = [file];
   if (file.endsWith('.index.json')) {
-    const index = await hubJson<{ weight_map?: Record<string, string> }>(endpoint, fileUrl(endpoint, { type: 'model', id: repoId }, file), { signal });
+    const index = await hubJson<{ weight_map?: Record<string, string> }>(endpoint, fileUrl(endpoint, { type: 'model', id: repoId }, file, revision), { signal });
     files = [...new Set(Object.values(index.weight_map ?? {}))].sort();
   }
   const known = files.map((f) => sizes.get(f));
   return { files, bytes: known.every((s) => s !== undefined) ? known.reduce((a, b) => a + b, 0) : undefined };
 }
 
-/** Reads the model's listing and config.json; throws the loader's own errors (not found, needs a token, unsupported type). */
-export async function fetchModelPreview(endpoint: HubEndpoint, repoId: string, signal: AbortSignal): Promise<ModelPreview> {
+/**
+ * Reads the model's listing and config.json at `revision` (default main); throws the loader's own errors (not found,
+ * needs a token, unsupported type, no such revision).
+ */
+export async function fetchModelPreview(endpoint: HubEndpoint, repoId: string, signal: AbortSignal, revision?: string): Promise<ModelPreview> {
   let info: ModelInfo;
   let weights: ModelPreview['weights'];
   try {
-    info = await modelInfo(endpoint, repoId, { signal });
+    info = await modelInfo(endpoint, repoId, { signal, revision });
   } catch (err) {
-    throw modelLoadErrorFromHub(err, endpoint, repoId, 'the model information');
+    throw modelLoadErrorFromHub(err, endpoint, repoId, revision === undefined ? 'the model information' : `the model information at revision "${revision}"`);
   }
-  const config = await fetchEncoderConfig(endpoint, repoId, { signal });
+  const config = await fetchEncoderConfig(endpoint, repoId, { signal, revision });
   try {
-    weights = await weightsOf(endpoint, repoId, info, signal);
+    weights = await weightsOf(endpoint, repoId, revision, info, signal);
   } catch (err) {
     throw modelLoadErrorFromHub(err, endpoint, repoId, 'the weight index');
   }
   return {
+    ...(revision === undefined ? {} : { revision }),
+    ...(info.sha ? { commit: info.sha } : {}),
     config,
     parameters: estimateParameters(config),
     weights,
@@ -83,11 +92,11 @@ export type PreviewState =
 /** Previews fetched in this page, by Hub, token and repo, so every step that shows one reads config.json once. */
 const previews = new Map<string, Promise<ModelPreview>>();
 
-function sharedPreview(endpoint: HubEndpoint, repoId: string): Promise<ModelPreview> {
-  const key = JSON.stringify([endpoint.hubUrl, endpoint.token ?? '', repoId]);
+function sharedPreview(endpoint: HubEndpoint, repoId: string, revision: string | undefined): Promise<ModelPreview> {
+  const key = JSON.stringify([endpoint.hubUrl, endpoint.token ?? '', repoId, revision ?? '']);
   let preview = previews.get(key);
   if (!preview) {
-    preview = fetchModelPreview(endpoint, repoId, new AbortController().signal);
+    preview = fetchModelPreview(endpoint, repoId, new AbortController().signal, revision);
     previews.set(key, preview);
     // A failure is not kept: the next look asks again (after a token was given, say).
     preview.catch(() => previews.delete(key));
@@ -95,8 +104,8 @@ function sharedPreview(endpoint: HubEndpoint, repoId: string): Promise<ModelPrev
   return preview;
 }
 
-/** The preview of `repoId` on `endpoint`, fetched again when either changes (e.g. after a token is given). */
-export function useModelPreview(endpoint: HubEndpoint | undefined, repoId: string | undefined): PreviewState {
+/** The preview of `repoId` at `revision` on `endpoint`, fetched again when any changes (e.g. after a token is given). */
+export function useModelPreview(endpoint: HubEndpoint | undefined, repoId: string | undefined, revision?: string): PreviewState {
   const [state, setState] = useState<PreviewState>({ status: 'idle' });
   useEffect(() => {
     if (!endpoint || !repoId) {
@@ -105,7 +114,7 @@ export function useModelPreview(endpoint: HubEndpoint | undefined, repoId: strin
     }
     let current = true;
     setState({ status: 'loading', repoId });
-    sharedPreview(endpoint, repoId).then(
+    sharedPreview(endpoint, repoId, revision).then(
       (preview) => current && setState({ status: 'ready', repoId, preview }),
       (err: unknown) => {
         if (!current) return;
@@ -116,6 +125,6 @@ export function useModelPreview(endpoint: HubEndpoint | undefined, repoId: strin
     return () => {
       current = false;
     };
-  }, [endpoint, repoId]);
+  }, [endpoint, repoId, revision]);
   return state;
 }

@@ -35,7 +35,7 @@ export interface Failure {
 /** The chosen model in the compute worker. */
 export type ModelLoadState =
   | { status: 'idle' }
-  | { status: 'loading'; repoId: string; progress?: ModelProgressEvent }
+  | { status: 'loading'; repoId: string; revision?: string; progress?: ModelProgressEvent }
   | { status: 'ready'; info: LoadedModelInfo }
   | { status: 'failed'; repoId: string; failure: Failure };
 
@@ -99,6 +99,8 @@ export interface BaseState {
   settingsOpen: boolean;
   /** Hub id of the model the user picked. */
   selectedModel?: string;
+  /** Branch, tag, commit id or pull request (`refs/pr/N`) of the selected model; undefined means main. */
+  selectedRevision?: string;
   modelLoad: ModelLoadState;
   /** The data the user picked. */
   dataSource?: DataSource;
@@ -122,6 +124,8 @@ export interface BaseState {
   simulateDeviceLoss(): Promise<void>;
   toggleSettings(open?: boolean): void;
   selectModel(id: string): void;
+  /** Reads the selected model at another revision (undefined: main); a model loaded at the old one must be loaded again. */
+  selectRevision(revision: string | undefined): void;
   /** Downloads (or takes from the cache) the selected model and uploads it to the compute backend. */
   loadModel(): Promise<void>;
   /** Runs the loaded model on a text; rejects with the worker's error. */
@@ -459,21 +463,26 @@ export const useStudio = create<StudioState>()((set, get, api) => {
 
     selectModel(id) {
       if (id === get().selectedModel) return;
-      set({ selectedModel: id, modelLoad: { status: 'idle' } });
+      set({ selectedModel: id, selectedRevision: undefined, modelLoad: { status: 'idle' } });
       rememberInUrl();
     },
 
+    selectRevision(revision) {
+      if (revision === get().selectedRevision) return;
+      set({ selectedRevision: revision, modelLoad: { status: 'idle' } });
+    },
+
     async loadModel() {
-      const { selectedModel: repoId, compute } = get();
+      const { selectedModel: repoId, selectedRevision: revision, compute } = get();
       const endpoint = currentEndpoint();
       if (!repoId || !endpoint || !worker || compute.status !== 'ready') return;
-      set({ modelLoad: { status: 'loading', repoId } });
+      set({ modelLoad: { status: 'loading', repoId, revision } });
       const still = () => {
         const state = get().modelLoad;
-        return state.status === 'loading' && state.repoId === repoId && get().selectedModel === repoId;
+        return state.status === 'loading' && state.repoId === repoId && get().selectedModel === repoId && get().selectedRevision === revision;
       };
       try {
-        const { info } = await worker.send({ type: 'loadModel', repoId, endpoint });
+        const { info } = await worker.send({ type: 'loadModel', repoId, endpoint, ...(revision === undefined ? {} : { revision }) });
         if (still()) set({ modelLoad: { status: 'ready', info } });
       } catch (err) {
         if (still()) set({ modelLoad: { status: 'failed', repoId, failure: failureOf(err) } });

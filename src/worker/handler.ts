@@ -100,7 +100,7 @@ export function createCommandHandler(post: (event: WorkerEvent) => void, options
       case 'loadModel': {
         signal.throwIfAborted();
         const start = performance.now();
-        const info = await model.load(command.endpoint, command.repoId, post, signal).catch((err: unknown) => {
+        const info = await model.load(command.endpoint, { repoId: command.repoId, revision: command.revision }, post, signal).catch((err: unknown) => {
           throw signal.aborted ? signal.reason : err;
         });
         // An adapter belongs to the encoder it was built for.

@@ -77,6 +77,19 @@ describe('loadModel', () => {
     expect(loaded.at(-1)).toBe(weightBytes);
   });
 
+  it('loads the revision asked for, and a load at another revision is a new load', async () => {
+    const id = 'adapter-studio/tiny-bert-bin';
+    const main = (await channel.client.send({ type: 'loadModel', repoId: id, endpoint: hub })).info;
+    expect(main).toMatchObject({ repoId: id, format: 'pytorch' });
+    expect(main.revision).toBeUndefined();
+    const pr = (await channel.client.send({ type: 'loadModel', repoId: id, endpoint: hub, revision: 'refs/pr/1' })).info;
+    expect(pr).toMatchObject({ repoId: id, revision: 'refs/pr/1', format: 'safetensors', parameters: main.parameters });
+    expect(pr.networkBytes).toBeGreaterThan(0);
+    const again = (await channel.client.send({ type: 'loadModel', repoId: id, endpoint: hub, revision: 'refs/pr/1' })).info;
+    expect(again).toMatchObject({ revision: 'refs/pr/1', networkBytes: 0 });
+    await channel.client.send({ type: 'loadModel', repoId: 'adapter-studio/tiny-bert', endpoint: hub });
+  });
+
   it('answers a second load of the same model at once, without downloading', async () => {
     const start = performance.now();
     const { info } = await channel.client.send({ type: 'loadModel', repoId: 'adapter-studio/tiny-bert', endpoint: hub });

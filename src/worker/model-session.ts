@@ -18,17 +18,20 @@ export class ModelSession {
   private encoder?: LoadedEncoder;
   /** Hub the current encoder came from (its base URL, never the token). */
   private hubUrl?: string;
+  /** Revision the current encoder was read at (undefined: main). */
+  private revision?: string;
 
   /**
-   * Loads `repoId` and makes it the session's encoder, freeing the previous one once the new one is ready.
-   * Loading the model already held (same Hub, same backend) answers at once.
+   * Loads `repoId` at `revision` (default main) and makes it the session's encoder, freeing the previous one once the
+   * new one is ready. Loading the model already held (same Hub, revision and backend) answers at once.
    */
-  async load(endpoint: HubEndpoint, repoId: string, onProgress: (progress: ModelProgressEvent) => void, signal: AbortSignal): Promise<LoadedModelInfo> {
-    if (this.encoder && this.hubUrl === endpoint.hubUrl && this.encoder.config.repoId === repoId && this.encoder.info.backend === tf.getBackend()) {
+  async load(endpoint: HubEndpoint, { repoId, revision }: { repoId: string; revision?: string }, onProgress: (progress: ModelProgressEvent) => void, signal: AbortSignal): Promise<LoadedModelInfo> {
+    if (this.encoder && this.hubUrl === endpoint.hubUrl && this.encoder.config.repoId === repoId && this.revision === revision && this.encoder.info.backend === tf.getBackend()) {
       return { ...this.describe(), networkBytes: 0 };
     }
     const encoder = await loadEncoder(endpoint, repoId, {
       signal,
+      revision,
       onProgress: (p) => onProgress({ type: 'modelProgress', repoId, stage: p.stage, loaded: p.loaded, total: p.total, file: p.file }),
     });
     if (signal.aborted) {
@@ -38,6 +41,7 @@ export class ModelSession {
     this.encoder?.dispose();
     this.encoder = encoder;
     this.hubUrl = endpoint.hubUrl;
+    this.revision = revision;
     return this.describe();
   }
 
@@ -75,12 +79,14 @@ export class ModelSession {
     this.encoder?.dispose();
     this.encoder = undefined;
     this.hubUrl = undefined;
+    this.revision = undefined;
   }
 
   private describe(): LoadedModelInfo {
     const { config, info } = this.encoder!;
     return {
       repoId: config.repoId,
+      ...(this.revision === undefined ? {} : { revision: this.revision }),
       modelType: config.modelType,
       layers: config.numLayers,
       hidden: config.hiddenSize,

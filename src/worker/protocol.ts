@@ -57,6 +57,8 @@ export interface LoadModelCommand {
   repoId: string;
   /** The Hub to read from; its token (if any) only ever travels inside this payload and is never logged. */
   endpoint: HubEndpoint;
+  /** Branch, tag, commit id or pull request (`refs/pr/N`) to read; absent means main. */
+  revision?: string;
 }
 
 /** Run the loaded encoder on texts; answered by `embedded`. */
@@ -366,6 +368,8 @@ export interface ModelProgressEvent {
 /** What the page shows about a loaded encoder. */
 export interface LoadedModelInfo {
   repoId: string;
+  /** The branch, tag, commit id or pull request loaded; absent for main. */
+  revision?: string;
   /** config.json's model_type, e.g. "bert". */
   modelType: string;
   /** Transformer layers. */

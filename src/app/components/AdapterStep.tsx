@@ -45,7 +45,8 @@ export function AdapterStep() {
   const name = useStudio((s) => s.adapterName) ?? defaultAdapterName(source);
   const report = useStudio((s) => s.dataReport);
   const head = useMemo(() => headSpecOf(report), [report]);
-  const preview = useModelPreview(endpoint, selected);
+  const revision = useStudio((s) => s.selectedRevision);
+  const preview = useModelPreview(endpoint, selected, revision);
   const encoder = preview.status === 'ready' ? preview.preview.config : undefined;
   const state = useAdapterDescription(choice, encoder, head, name);
   const description = state.status === 'ready' ? state.description : state.status === 'idle' ? undefined : state.previous;

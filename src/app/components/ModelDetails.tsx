@@ -17,9 +17,11 @@ export function ModelDetails({ state }: { state: PreviewState }) {
         </div>
       );
     case 'ready': {
-      const { config, parameters, weights, inferenceBytes, trainingBytes, gated } = state.preview;
+      const { revision, commit, config, parameters, weights, inferenceBytes, trainingBytes, gated } = state.preview;
       return (
         <dl className="facts model-facts" aria-label="Model details">
+          <dt>Revision</dt>
+          <dd>{revision ?? 'main'}{commit && <span className="muted"> (commit <code>{commit.slice(0, 7)}</code>)</span>}</dd>
           <dt>Architecture</dt>
           <dd>{config.modelType}{config.modelType !== config.family ? ` (${config.family} family)` : ''}{gated ? ' · gated' : ''}</dd>
           <dt>Layers</dt><dd>{config.numLayers}</dd>

@@ -19,14 +19,14 @@ function progressText(progress: ModelProgressEvent | undefined, backend: string)
   }
 }
 
-/** The Load button, the download's progress bar, then "ready on <backend>" or what went wrong. */
-export function ModelLoader({ repoId, previewReady }: { repoId: string; previewReady: boolean }) {
+/** The Load button, the download's progress bar, then "ready on <backend>" or what went wrong. `revision` undefined: main. */
+export function ModelLoader({ repoId, revision, previewReady }: { repoId: string; revision?: string; previewReady: boolean }) {
   const modelLoad = useStudio((s) => s.modelLoad);
   const compute = useStudio((s) => s.compute);
   const loadModel = useStudio((s) => s.loadModel);
   const backend = compute.status === 'ready' ? backendDisplayName(compute.backend.name) : 'the compute backend';
-  const loading = modelLoad.status === 'loading' && modelLoad.repoId === repoId;
-  const ready = modelLoad.status === 'ready' && modelLoad.info.repoId === repoId;
+  const loading = modelLoad.status === 'loading' && modelLoad.repoId === repoId && modelLoad.revision === revision;
+  const ready = modelLoad.status === 'ready' && modelLoad.info.repoId === repoId && modelLoad.info.revision === revision;
   const failed = modelLoad.status === 'failed' && modelLoad.repoId === repoId ? modelLoad.failure : undefined;
   const progress = loading ? modelLoad.progress : undefined;
   const fraction = progress?.stage === 'weights' && progress.total ? (progress.loaded ?? 0) / progress.total : undefined;
@@ -45,7 +45,7 @@ export function ModelLoader({ repoId, previewReady }: { repoId: string; previewR
       )}
       {ready && (
         <p className="ready" role="status">
-          <strong>{repoId} is ready on {backendDisplayName(modelLoad.info.backend)}</strong>{' '}
+          <strong>{repoId}{revision === undefined ? '' : ` at ${revision}`} is ready on {backendDisplayName(modelLoad.info.backend)}</strong>{' '}
           <span className="muted">
             ({formatInteger(modelLoad.info.parameters)} parameters in {modelLoad.info.dtypes.join(', ')} from {modelLoad.info.format}
             {modelLoad.info.networkBytes === 0 ? ', taken from the browser cache' : `, ${formatBytes(modelLoad.info.networkBytes)} downloaded`})

@@ -9,6 +9,7 @@ import { ModelDetails } from './ModelDetails.tsx';
 import { ModelLoader } from './ModelLoader.tsx';
 import { RepoIdForm } from './RepoIdForm.tsx';
 import { RepoSearch } from './RepoSearch.tsx';
+import { RevisionField } from './RevisionField.tsx';
 
 /** Models asked of the Hub per search, before narrowing to the architectures the studio runs. */
 const SEARCH_LIMIT = 100;
@@ -29,8 +30,11 @@ export function ModelStep() {
   const endpoint = useEndpoint();
   const selected = useStudio((s) => s.selectedModel);
   const selectModel = useStudio((s) => s.selectModel);
+  const revision = useStudio((s) => s.selectedRevision);
+  const selectRevision = useStudio((s) => s.selectRevision);
   const modelLoad = useStudio((s) => s.modelLoad);
-  const preview = useModelPreview(endpoint, selected);
+  const preview = useModelPreview(endpoint, selected, revision);
+  const loaded = modelLoad.status === 'ready' && modelLoad.info.repoId === selected && modelLoad.info.revision === revision;
   return (
     <section id="step-model" className="step wide" aria-labelledby="model-step-title">
       <h2 id="model-step-title"><span className="step-number" aria-hidden="true">1</span> Model</h2>
@@ -42,9 +46,10 @@ export function ModelStep() {
           </p>
           {selected && (
             <div className="model-panel">
+              <RevisionField revision={revision} onChange={selectRevision} />
               <ModelDetails state={preview} />
-              <ModelLoader repoId={selected} previewReady={preview.status === 'ready' && preview.repoId === selected} />
-              {modelLoad.status === 'ready' && modelLoad.info.repoId === selected && <EncoderCheck />}
+              <ModelLoader repoId={selected} revision={revision} previewReady={preview.status === 'ready' && preview.repoId === selected && preview.preview.revision === revision} />
+              {loaded && <EncoderCheck />}
             </div>
           )}
         </div>
