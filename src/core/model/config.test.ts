@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { estimateMemoryBytes, estimateParameters, parseEncoderConfig } from './config.ts';
+import { type EncoderConfig, describeInferredModelType, estimateMemoryBytes, estimateParameters, parseEncoderConfig } from './config.ts';
 import { ModelLoadError, UnsupportedModelError } from './errors.ts';
 
 // config.json files of the reference checkpoints, as published on the Hub.
@@ -77,7 +78,6 @@ describe('parseEncoderConfig', () => {
     const parse = () => parseEncoderConfig({ model_type: 'gpt2' }, 'openai-community/gpt2');
     expect(parse).toThrow(UnsupportedModelError);
     expect(parse).toThrow('Model "openai-community/gpt2" has model_type "gpt2", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra.');
-    expect(() => parseEncoderConfig({}, 'x/y')).toThrow(/has model_type "\(none\)"/);
     expect(() => parseEncoderConfig({ ...BERT_BASE_UNCASED, position_embedding_type: 'relative_key' }, 'x/y')).toThrow(/only "absolute" position embeddings/);
   });
 
@@ -115,5 +115,99 @@ describe('estimateMemoryBytes', () => {
     expect(estimateMemoryBytes(bert, { batchSize: 1, seqLength: 512 })).toBeGreaterThan(one);
     expect(estimateMemoryBytes(bert, { batchSize: 8, seqLength: 128, training: true }))
       .toBeGreaterThan(estimateMemoryBytes(bert, { batchSize: 8, seqLength: 128 }));
+  });
+});
+
+describe('parseEncoderConfig on real config.json files (testdata/real/configs, origins in its README)', () => {
+  const realConfig = (file: string) => JSON.parse(readFileSync(new URL(`./testdata/real/configs/${file}`, import.meta.url), 'utf8')) as unknown;
+  // Numbers as each file states them; maxSequenceLength is max_position_embeddings minus the RoBERTa
+  // family's padding_idx + 1 position offset (transformers' create_position_ids_from_input_ids).
+  const cases: [file: string, repoId: string, facts: Partial<EncoderConfig>][] = [
+    ['bert-base-uncased.json', 'google-bert/bert-base-uncased', { family: 'bert', modelType: 'bert', numLayers: 12, hiddenSize: 768, numHeads: 12, vocabSize: 30522, maxSequenceLength: 512 }],
+    ['bert-base-cased.json', 'google-bert/bert-base-cased', { family: 'bert', numLayers: 12, hiddenSize: 768, numHeads: 12, vocabSize: 28996, maxSequenceLength: 512 }],
+    ['bert-base-multilingual-cased.json', 'google-bert/bert-base-multilingual-cased', { family: 'bert', numLayers: 12, hiddenSize: 768, numHeads: 12, vocabSize: 119547, maxSequenceLength: 512, typeVocabSize: 2 }],
+    ['roberta-base.json', 'FacebookAI/roberta-base', { family: 'roberta', modelType: 'roberta', numLayers: 12, hiddenSize: 768, numHeads: 12, vocabSize: 50265, maxSequenceLength: 512, padTokenId: 1, layerNormEps: 1e-5 }],
+    ['distilbert-base-uncased.json', 'distilbert/distilbert-base-uncased', { family: 'distilbert', numLayers: 6, hiddenSize: 768, numHeads: 12, intermediateSize: 3072, vocabSize: 30522, maxSequenceLength: 512 }],
+    ['xlm-roberta-base.json', 'FacebookAI/xlm-roberta-base', { family: 'roberta', modelType: 'xlm-roberta', numLayers: 12, hiddenSize: 768, numHeads: 12, vocabSize: 250002, maxSequenceLength: 512, typeVocabSize: 1 }],
+    ['electra-small-discriminator.json', 'google/electra-small-discriminator', { family: 'electra', numLayers: 12, hiddenSize: 256, embeddingSize: 128, numHeads: 4, intermediateSize: 1024, vocabSize: 30522, maxSequenceLength: 512 }],
+    ['camembert-base.json', 'almanach/camembert-base', { family: 'roberta', modelType: 'camembert', numLayers: 12, hiddenSize: 768, numHeads: 12, vocabSize: 32005, maxSequenceLength: 512, padTokenId: 1 }],
+    // pad_token_id 0 in this copy: padding_idx 0, so positions start at 1 and 513 of the 514 rows are usable.
+    ['camembert-base-pad0.json', 'camembert/camembert-base', { family: 'roberta', modelType: 'camembert', padTokenId: 0, positionOffset: 1, maxSequenceLength: 513, vocabSize: 32005 }],
+    ['multilingual-minilm-l12-h384.json', 'microsoft/Multilingual-MiniLM-L12-H384', { family: 'bert', numLayers: 12, hiddenSize: 384, numHeads: 12, intermediateSize: 1536, vocabSize: 250037, maxSequenceLength: 512 }],
+  ];
+  for (const [file, repoId, facts] of cases) {
+    it(`${file}: ${facts.family}, ${facts.numLayers ?? '?'} layers, hidden ${facts.hiddenSize ?? '?'}`, () => {
+      const config = parseEncoderConfig(realConfig(file), repoId);
+      expect(config).toMatchObject(facts);
+      expect(config.inferredModelType).toBeUndefined();
+    });
+  }
+
+  it('reads a 2019 roberta-base config without model_type or architectures as roberta, from the repository name', () => {
+    const config = parseEncoderConfig(realConfig('roberta-base-2019.json'), 'FacebookAI/roberta-base');
+    expect(config).toMatchObject({ modelType: 'roberta', family: 'roberta', numLayers: 12, vocabSize: 50265, padTokenId: 1, maxSequenceLength: 512 });
+    expect(config.inferredModelType).toEqual({ modelType: 'roberta', from: 'repo name', evidence: 'FacebookAI/roberta-base' });
+    expect(describeInferredModelType(config.inferredModelType!)).toBe('model_type missing from config.json; read as "roberta" from the repository name "FacebookAI/roberta-base"');
+  });
+
+  it("reads Google's original bert-base-chinese config as bert from the repository name", () => {
+    const config = parseEncoderConfig(realConfig('bert-base-chinese-google.json'), 'google-bert/bert-base-chinese');
+    expect(config).toMatchObject({ family: 'bert', numLayers: 12, hiddenSize: 768, vocabSize: 21128, maxSequenceLength: 512, padTokenId: 0 });
+    expect(config.inferredModelType?.from).toBe('repo name');
+  });
+
+  it('refuses an ALBERT config even in a folder named after DistilBERT', () => {
+    const parse = () => parseEncoderConfig(realConfig('albert-in-distilbert-folder.json'), 'someone/distilbert-base-uncased');
+    expect(parse).toThrow(UnsupportedModelError);
+    expect(parse).toThrow('Model "someone/distilbert-base-uncased" has model_type "albert", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra. Pick an encoder of one of these types.');
+  });
+});
+
+describe('model type of a config.json without model_type', () => {
+  // Each real config with its model_type removed (as in configs written before transformers 2.x).
+  const without = (file: string) => {
+    const { model_type: _, ...rest } = JSON.parse(readFileSync(new URL(`./testdata/real/configs/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+    return rest;
+  };
+  const byArchitecture: [file: string, architecture: string, modelType: string][] = [
+    ['bert-base-uncased.json', 'BertForMaskedLM', 'bert'],
+    ['roberta-base.json', 'RobertaModel', 'roberta'],
+    ['xlm-roberta-base.json', 'XLMRobertaForSequenceClassification', 'xlm-roberta'],
+    ['distilbert-base-uncased.json', 'DistilBertForMaskedLM', 'distilbert'],
+    ['electra-small-discriminator.json', 'ElectraForPreTraining', 'electra'],
+    ['camembert-base-pad0.json', 'CamembertModel', 'camembert'],
+  ];
+  for (const [file, architecture, modelType] of byArchitecture) {
+    it(`reads ${architecture} as ${modelType}, whatever the repository is called`, () => {
+      const config = parseEncoderConfig(without(file), 'someone/my-model');
+      expect(config.modelType).toBe(modelType);
+      expect(config.inferredModelType).toEqual({ modelType, from: 'architectures', evidence: [architecture] });
+      expect(describeInferredModelType(config.inferredModelType!)).toBe(`model_type missing from config.json; read as "${modelType}" from architectures ["${architecture}"]`);
+      expect(config).toEqual({ ...parseEncoderConfig(JSON.parse(readFileSync(new URL(`./testdata/real/configs/${file}`, import.meta.url), 'utf8')), 'someone/my-model'), inferredModelType: config.inferredModelType });
+    });
+  }
+
+  it('prefers the longest model type in the repository name, as AutoConfig does', () => {
+    const bare = { hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 128 };
+    expect(parseEncoderConfig(bare, 'FacebookAI/xlm-roberta-base').modelType).toBe('xlm-roberta');
+    expect(parseEncoderConfig(bare, 'distilbert/distilbert-base-uncased').modelType).toBe('distilbert');
+    expect(parseEncoderConfig(bare, 'almanach/camembert-base').modelType).toBe('camembert');
+  });
+
+  it('refuses when architectures or the repository name point elsewhere, naming what it read', () => {
+    expect(() => parseEncoderConfig({ architectures: ['AlbertForMaskedLM'] }, 'someone/bert-like')).toThrow(
+      'Model "someone/bert-like" has no model_type in its config.json, and its architectures ["AlbertForMaskedLM"] are of no type the studio can train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra. If it is one of these, add "model_type" to its config.json.',
+    );
+    // Other architectures that share a prefix with a supported one.
+    for (const architecture of ['RobertaPreLayerNormForMaskedLM', 'XLMRobertaXLModel', 'BertGenerationEncoder']) {
+      expect(() => parseEncoderConfig({ architectures: [architecture] }, 'x/y')).toThrow(UnsupportedModelError);
+    }
+    expect(() => parseEncoderConfig({}, 'albert/albert-base-v2')).toThrow(/and its repository name suggests "albert", which the studio cannot train; supported/);
+    expect(() => parseEncoderConfig({}, 'x/y')).toThrow(/has no model_type in its config.json, and neither its architectures nor its repository name say which model it is; supported/);
+  });
+
+  it("accepts DistilBERT's generic key names (its attribute_map)", () => {
+    const config = parseEncoderConfig({ model_type: 'distilbert', hidden_size: 384, num_attention_heads: 6, num_hidden_layers: 3, hidden_dim: 1536 }, 'x/y');
+    expect(config).toMatchObject({ hiddenSize: 384, embeddingSize: 384, numHeads: 6, numLayers: 3, intermediateSize: 1536 });
   });
 });

@@ -9,12 +9,23 @@ export type HiddenAct = 'gelu' | 'gelu_new' | 'quick_gelu' | 'relu' | 'silu';
 /** The model_type values of config.json that `parseEncoderConfig` accepts. */
 export const SUPPORTED_MODEL_TYPES = ['bert', 'roberta', 'xlm-roberta', 'camembert', 'distilbert', 'electra'] as const;
 
+/** How the model type of a config.json without `model_type` was worked out. */
+export interface InferredModelType {
+  modelType: string;
+  /** `architectures`: from the model class names it lists; `repo name`: from the repository id, as transformers' AutoConfig does. */
+  from: 'architectures' | 'repo name';
+  /** What it was read from: the architectures list, or the repository id. */
+  evidence: string[] | string;
+}
+
 /** One normalised shape for every supported encoder's config.json. */
 export interface EncoderConfig {
   /** Hub repo the config came from (for messages). */
   repoId: string;
-  /** config.json's model_type, e.g. "xlm-roberta". */
+  /** config.json's model_type, e.g. "xlm-roberta" (or, for old configs without one, what it was inferred to be). */
   modelType: string;
+  /** Set when config.json has no model_type and `modelType` was inferred. */
+  inferredModelType?: InferredModelType;
   /** Which forward-pass and weight-name layout applies. */
   family: EncoderFamily;
   /** Prefix of the base model's tensor names in checkpoints of task models, without the dot ("bert", "roberta"...). */
@@ -100,6 +111,52 @@ function activation(json: Json, key: string, repoId: string): HiddenAct {
   return act;
 }
 
+/**
+ * Model classes of the supported types, as transformers names them in `architectures`: the type's class prefix
+ * followed by Model, LMHeadModel or For<Task>. Anchored, so RobertaPreLayerNormModel, XLMRobertaXLModel,
+ * BertGenerationEncoder or AlbertModel (other architectures) do not match.
+ */
+const ARCHITECTURE_PREFIXES: [prefix: string, modelType: string][] = [
+  ['Bert', 'bert'], ['Roberta', 'roberta'], ['XLMRoberta', 'xlm-roberta'], ['Camembert', 'camembert'], ['DistilBert', 'distilbert'], ['Electra', 'electra'],
+];
+
+/**
+ * transformers model types whose names contain a supported one ("albert" contains "bert"), so the repo-name
+ * rule below, like AutoConfig's, prefers the longest match and does not read "albert-base-v2" as BERT.
+ */
+const LOOKALIKE_MODEL_TYPES = [
+  'albert', 'bert-generation', 'convbert', 'deberta', 'deberta-v2', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
+  'qdqbert', 'rembert', 'retribert', 'roberta-prelayernorm', 'roc_bert', 'squeezebert', 'visual_bert', 'xlm-roberta-xl',
+];
+
+/**
+ * The model type of a config.json that has no `model_type` (configs written before transformers 2.x had none):
+ * from the model classes in `architectures` when it lists any; otherwise from the repo id, as transformers'
+ * AutoConfig does (the longest model type contained in it). Undefined when neither names a supported type.
+ */
+export function inferModelType(json: Record<string, unknown>, repoId: string): InferredModelType | { unsupported: string } | undefined {
+  const architectures = Array.isArray(json.architectures) ? json.architectures.filter((a): a is string => typeof a === 'string') : [];
+  if (architectures.length > 0) {
+    for (const name of architectures) {
+      const match = ARCHITECTURE_PREFIXES.find(([prefix]) => new RegExp(`^${prefix}(Model|LMHeadModel|For[A-Z]\\w*)$`).test(name));
+      if (match) return { modelType: match[1], from: 'architectures', evidence: architectures };
+    }
+    return { unsupported: `its architectures ${JSON.stringify(architectures)} are of no type the studio can train` };
+  }
+  const candidates = [...SUPPORTED_MODEL_TYPES, ...LOOKALIKE_MODEL_TYPES].sort((a, b) => b.length - a.length);
+  const found = candidates.find((type) => repoId.includes(type));
+  if (!found) return undefined;
+  return (SUPPORTED_MODEL_TYPES as readonly string[]).includes(found)
+    ? { modelType: found, from: 'repo name', evidence: repoId }
+    : { unsupported: `its repository name suggests "${found}", which the studio cannot train` };
+}
+
+/** One line for the Model step and the CLI saying what was inferred, e.g. for a config.json without model_type. */
+export function describeInferredModelType(inferred: InferredModelType): string {
+  const source = inferred.from === 'architectures' ? `architectures ${JSON.stringify(inferred.evidence)}` : `the repository name "${String(inferred.evidence)}"`;
+  return `model_type missing from config.json; read as "${inferred.modelType}" from ${source}`;
+}
+
 function familyOf(modelType: string): EncoderFamily | undefined {
   switch (modelType) {
     case 'bert': return 'bert';
@@ -117,7 +174,21 @@ function familyOf(modelType: string): EncoderFamily | undefined {
 export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw badConfig(repoId, 'is not a JSON object');
   const c = json as Json;
-  const modelType = typeof c.model_type === 'string' ? c.model_type : '(none)';
+  let modelType: string;
+  let inferredModelType: InferredModelType | undefined;
+  if (typeof c.model_type === 'string') {
+    modelType = c.model_type;
+  } else {
+    const inferred = inferModelType(c, repoId);
+    if (!inferred || 'unsupported' in inferred) {
+      throw new UnsupportedModelError(
+        `Model "${repoId}" has no model_type in its config.json, and ${inferred ? inferred.unsupported : 'neither its architectures nor its repository name say which model it is'}; supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')}. If it is one of these, add "model_type" to its config.json.`,
+        repoId,
+      );
+    }
+    inferredModelType = inferred;
+    modelType = inferred.modelType;
+  }
   const family = familyOf(modelType);
   if (!family) {
     throw new UnsupportedModelError(
@@ -135,6 +206,7 @@ export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig
 
   let config: Omit<EncoderConfig, 'maxSequenceLength'>;
   if (family === 'distilbert') {
+    const c = withDistilBertAliases(json as Json);
     config = {
       repoId, modelType, family, weightPrefix: 'distilbert',
       hiddenSize: int(c, 'dim', 768, repoId),
@@ -184,7 +256,19 @@ export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig
   if (maxSequenceLength < 1) {
     throw badConfig(repoId, `has max_position_embeddings ${config.maxPositionEmbeddings}, too small for position offset ${config.positionOffset}`);
   }
-  return { ...config, maxSequenceLength };
+  return { ...config, maxSequenceLength, ...(inferredModelType ? { inferredModelType } : {}) };
+}
+
+/**
+ * DistilBERT's config keys under the generic names its `attribute_map` also accepts (hidden_size for dim,
+ * num_attention_heads for n_heads, num_hidden_layers for n_layers), as some converted repos write them.
+ */
+function withDistilBertAliases(c: Json): Json {
+  const out = { ...c };
+  for (const [key, alias] of [['dim', 'hidden_size'], ['n_heads', 'num_attention_heads'], ['n_layers', 'num_hidden_layers']]) {
+    if (out[key] === undefined && out[alias] !== undefined) out[key] = out[alias];
+  }
+  return out;
 }
 
 /** Parameters of the base model (embeddings, layers, pooler if any), without task heads. */
