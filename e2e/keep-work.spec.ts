@@ -1,0 +1,134 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StudioBrowser, launchChromium } from './browser.ts';
+import { dataInspected, loadSelectedModel, runReaches, steps, studioUrl, trainedSteps } from './studio-page.ts';
+
+// Never lose trained work: timed checkpoints that a reload resumes from mid-epoch, a warning before leaving a run,
+// and every trained adapter kept in the browser (Your adapters) to open, try and export after a reload.
+let chrome: StudioBrowser;
+let page: Page;
+let dir: string;
+/** Types of the dialogs the page opened (a beforeunload warning is accepted, so the reload goes on). */
+const dialogs: string[] = [];
+
+const MODEL = 'adapter-studio/tiny-bert';
+const DATASET = 'adapter-studio/tiny-sentiment';
+
+beforeAll(async () => {
+  chrome = await launchChromium({ webgpu: false });
+  page = chrome.page;
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.type());
+    void (dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss());
+  });
+  dir = await mkdtemp(join(tmpdir(), 'adapter-studio-keep-'));
+});
+
+afterAll(async () => {
+  await chrome?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const library = () => steps.try(page).getByRole('region', { name: 'Your adapters' });
+const keptNames = () => library().locator('li.library-item').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.adapter));
+
+/** Predicts a sentence in Try it and returns the trained probabilities by label. */
+async function predict(text: string): Promise<Record<string, number>> {
+  const tryStep = steps.try(page);
+  await tryStep.getByLabel('Text to classify').fill(text);
+  await tryStep.getByRole('button', { name: 'Predict' }).click();
+  const rows = tryStep.locator('.probability-table tbody tr');
+  await rows.first().waitFor();
+  const pairs = await rows.evaluateAll((trs) => trs.map((tr) => [(tr as HTMLElement).dataset.label!, Number((tr as HTMLElement).dataset.trained)] as const));
+  return Object.fromEntries(pairs);
+}
+
+describe('Never lose trained work (wasm)', () => {
+  let checkpointStep = 0;
+
+  it('warns before a reload while training, and the reload resumes mid-epoch from the last timed checkpoint', async () => {
+    // 1,200 examples in batches of 8: 150 steps in the one epoch, a checkpoint every second of training.
+    await page.goto(studioUrl(`hub=offline&backend=wasm&model=${MODEL}&dataset=${DATASET}&lr=0.001&epochs=1&batch=8&ckpt=1`));
+    await loadSelectedModel(page);
+    await dataInspected(page);
+    const train = steps.train(page);
+    await train.getByText(/^More settings/).click();
+    expect(await train.getByRole('spinbutton', { name: 'Checkpoint every N seconds', exact: true }).inputValue()).toBe('1');
+    await train.getByRole('button', { name: 'Train', exact: true }).click();
+    const log = train.getByRole('log');
+    await expect.poll(async () => /Checkpoint at step \d+ \(timed\)/.test((await log.textContent()) ?? ''), { timeout: 120_000, interval: 100 }).toBe(true);
+    checkpointStep = Math.max(...[...((await log.textContent()) ?? '').matchAll(/Checkpoint at step (\d+) \(timed\)/g)].map((m) => Number(m[1])));
+    expect(checkpointStep).toBeLessThan(150);
+    expect(await trainedSteps(page)).toBeLessThan(150);
+
+    await page.reload();
+    expect(dialogs).toContain('beforeunload');
+    const offer = train.getByRole('region', { name: 'Interrupted run' });
+    await offer.waitFor();
+    expect(await offer.locator('strong').textContent()).toBe(`Resume training ${MODEL} + ${DATASET} from epoch 1`);
+    const text = (await offer.textContent())!;
+    const step = Number(text.match(/checkpoint at step (\d+) of 150/)![1]);
+    // The latest timed checkpoint the page heard of before the reload, or a later one.
+    expect(step).toBeGreaterThanOrEqual(checkpointStep);
+    expect(step).toBeLessThan(150);
+    checkpointStep = step;
+    await offer.getByRole('button', { name: 'Resume' }).click();
+    expect(await runReaches(page, ['done', 'failed'])).toBe('done');
+    expect(await log.textContent()).toContain(`Resuming at step ${checkpointStep} of 150`);
+    expect(await train.locator('.run-status').textContent()).toMatch(/^Done: completed after 150 steps/);
+  });
+
+  it('keeps the finished adapter: after a reload it is in Your adapters, opens, predicts and exports', async () => {
+    await expect.poll(keptNames).toEqual(['tiny-sentiment']);
+    expect(await steps.train(page).locator('.kept-note').textContent()).toContain('tiny-sentiment is kept in Your adapters');
+    const trained = await predict('a wonderful, moving film');
+
+    const before = dialogs.length;
+    await page.reload();
+    await expect.poll(keptNames).toEqual(['tiny-sentiment']);
+    // Nothing was at stake: no warning.
+    expect(dialogs.length).toBe(before);
+    const item = library().getByRole('listitem', { name: 'Kept adapter tiny-sentiment' });
+    expect(await item.textContent()).toContain(`on ${MODEL}`);
+    expect(await item.textContent()).toContain(`trained on ${DATASET}`);
+    await item.getByRole('button', { name: 'Open' }).click();
+    await item.getByText('Active: try it below').waitFor({ timeout: 60_000 });
+    expect(await steps.model(page).locator('.ready').count()).toBe(1);
+    const again = await predict('a wonderful, moving film');
+    expect(again.positive).toBeCloseTo(trained.positive, 5);
+    expect(again.negative).toBeCloseTo(trained.negative, 5);
+
+    const exportStep = steps.export(page);
+    expect(await exportStep.getByLabel('Active adapter').textContent()).toContain('kept in this browser');
+    const [file] = await Promise.all([page.waitForEvent('download'), exportStep.getByRole('button', { name: 'AdapterHub zip' }).click()]);
+    const path = join(dir, file.suggestedFilename());
+    await file.saveAs(path);
+    const files = unzipSync(new Uint8Array(await readFile(path)));
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['adapter_config.json', 'pytorch_adapter.bin', 'head_config.json']));
+    expect(JSON.parse(new TextDecoder().decode(files['adapter_config.json']))).toMatchObject({ name: 'tiny-sentiment', model_name: MODEL });
+  });
+
+  it('"Train a new adapter" keeps the finished one in the list; Delete removes one for good', async () => {
+    await page.goto(studioUrl(`hub=offline&backend=wasm&model=${MODEL}&dataset=${DATASET}&rows=160&lr=0.001&steps=5&batch=8&name=second`));
+    await loadSelectedModel(page);
+    await dataInspected(page);
+    await expect.poll(keptNames).toEqual(['tiny-sentiment']);
+    const train = steps.train(page);
+    await train.getByRole('button', { name: 'Train', exact: true }).click();
+    expect(await runReaches(page, ['done', 'failed'])).toBe('done');
+    await expect.poll(keptNames).toEqual(['second', 'tiny-sentiment']);
+    await train.getByRole('button', { name: 'Train a new adapter' }).click();
+    expect(await runReaches(page, ['done', 'failed'])).toBe('done');
+    await expect.poll(keptNames).toEqual(['second', 'second', 'tiny-sentiment']);
+
+    await library().getByRole('listitem', { name: 'Kept adapter tiny-sentiment' }).getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(keptNames).toEqual(['second', 'second']);
+    await page.reload();
+    await expect.poll(keptNames).toEqual(['second', 'second']);
+    expect(chrome.consoleErrors).toEqual([]);
+  });
+});
