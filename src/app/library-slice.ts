@@ -22,7 +22,7 @@ export interface LibrarySlice {
   libraryState: LibraryState;
   /** Reads the list from storage. */
   refreshLibrary(): Promise<void>;
-  /** Keeps the worker's active adapter (just trained) with its AdapterHub files. */
+  /** Keeps the worker's active adapter (just trained, or an opened or imported one trained further) with its AdapterHub files. */
   keepActiveAdapter(): Promise<void>;
   /** Loads the kept adapter's base model when another is loaded, and makes the adapter the active one. */
   openSavedAdapter(id: string): Promise<void>;
@@ -61,7 +61,7 @@ export function createLibrarySlice(ctx: StoreContext): LibrarySlice {
     async keepActiveAdapter() {
       const info = get().activeAdapter;
       const worker = ctx.worker();
-      if (!info || !worker || info.origin !== 'trained') return;
+      if (!info || !worker) return;
       set({ unsavedAdapter: true, activeSavedId: undefined, libraryState: { status: 'working', what: `Keeping ${info.name}…` } });
       try {
         const { files } = await worker.send({ type: 'exportAdapter', format: 'adapterhub' });

@@ -167,7 +167,7 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
       draw();
       set({ activeAdapter: adapter });
       updateRun(setup.runId, () => ({ status: result.stopReason === 'cancelled' ? 'cancelled' : 'done' }));
-      await get().keepActiveAdapter();
+      if (result.steps > 0) await get().keepActiveAdapter();
       await forget(setup.runId);
     } catch (err) {
       draw();
