@@ -3,6 +3,7 @@
  * (the ones the Export step writes, which the worker imports back) until the user deletes it. The list reads only
  * the descriptions; the files are read when an adapter is opened again.
  */
+import { request } from '../core/train/checkpoint.ts';
 import type { ActiveAdapterInfo, ExportedFile } from '../worker/protocol.ts';
 import type { HubChoice } from './url-settings.ts';
 
@@ -20,13 +21,6 @@ export interface SavedAdapter {
 const DB_NAME = 'adapter-studio-library';
 const ADAPTERS = 'adapters';
 const FILES = 'files';
-
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
 
 function done(tx: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -108,7 +108,8 @@ export class MemoryCheckpointStore implements CheckpointStore {
 const DB_NAME = 'adapter-studio-checkpoints';
 const OBJECT_STORE = 'checkpoints';
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
+/** The result of an IndexedDB request, as a promise. */
+export function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
