@@ -46,6 +46,8 @@ const PAIR_NAMES: [string, string][] = [
 const TEXT_NAMES = ['text', 'sentence', 'review', 'content', 'question'];
 /** Label columns by name, lower-cased; `quality` (MRPC), `gold_label` (SNLI, MNLI) and `is_duplicate` (QQP) are GLUE's raw files. */
 const LABEL_NAMES = ['label', 'labels', 'gold_label', 'quality', 'is_duplicate', 'sentiment', 'polarity', 'class', 'category', 'target', 'stars', 'rating', 'score'];
+/** Identifier columns (`id`, `idx`, `guid`, `#1 ID`, `item_id`...): strings, but never the text to classify. */
+const ID_NAME = /(^|[\s_#-])(id|idx|guid|uuid)$/i;
 /** Most distinct values a string column may show in the sample and still be read as class names. */
 const MAX_STRING_CLASSES = 100;
 
@@ -150,11 +152,23 @@ export function detectMapping(target: string, columns: ColumnInfo[], sample: Row
     ? findColumn(target, columns, overrides.label, 'label column')
     : labelCandidate(columns, used);
 
+  // NER tags and multi-label targets: a list of class labels per row, which a sequence classifier cannot take.
+  const perToken = columns.filter((c) => c.kind === 'list' && c.type.includes('ClassLabel'));
+  if (!label && perToken.length > 0) {
+    const named = perToken.map((c) => `"${c.name}" (${c.type})`).join(', ');
+    throw new DataError(`${target} has no column with one label per row: ${named} ${perToken.length === 1 ? 'holds' : 'hold'} a list of class labels per row (token tagging or multi-label), which Adapter Studio does not train; columns are: ${columnList(columns)}. Choose a single-label column in Data settings, or pick a text classification dataset.`, 'NoLabelColumn');
+  }
   if (!text) {
-    const rest = textColumns.filter((c) => c.name !== label?.name);
+    const rest = textColumns.filter((c) => c.name !== label?.name && !ID_NAME.test(c.name));
     text = rest.sort((a, b) => meanLength(sample, b.name) - meanLength(sample, a.name))[0];
     textReason = 'the string column with the longest cells';
-    if (!text) throw new DataError(`${target} has no text column besides the label; columns are: ${columnList(columns)}. Choose the text column in Data settings.`, 'NoTextColumn');
+    if (!text) {
+      const ids = textColumns.filter((c) => ID_NAME.test(c.name)).map((c) => `"${c.name}"`);
+      const besides = `${label ? ` besides the label "${label.name}"` : ''}${ids.length ? ` (${ids.join(', ')} ${ids.length === 1 ? 'is an identifier' : 'are identifiers'}, not text)` : ''}`;
+      throw new DataError(`${target} has no text column${besides}; columns are: ${columnList(columns)}. Choose the text column in Data settings.`, 'NoTextColumn');
+    }
+    const media = columns.filter((c) => c.kind === 'image' || c.kind === 'audio');
+    if (media.length > 0) textReason += `; the ${media.map((c) => `${c.type.toLowerCase()} column "${c.name}"`).join(', ')} ${media.length === 1 ? 'is' : 'are'} not used`;
   }
   if (!label) {
     throw new DataError(`${target} has no label column; columns are: ${columnList(columns)}. Choose the label column in Data settings.`, 'NoLabelColumn');

@@ -29,8 +29,23 @@ function kindOfDtype(dtype: string): ColumnKind {
   return 'other';
 }
 
+/** How a feature is spelled to the user: `Value(string)`, `ClassLabel`, `Sequence(ClassLabel)`, `List(Value(float32))`. */
+function typeName(feature: Feature | Feature[] | undefined): string {
+  if (feature === undefined) return '?';
+  // Old `datasets` JSON writes a list feature as a one-element array of its item's feature.
+  if (Array.isArray(feature)) return `List(${typeName(feature[0])})`;
+  switch (feature._type) {
+    case 'Value': return `Value(${feature.dtype ?? '?'})`;
+    case 'Sequence':
+    case 'List':
+    case 'LargeList': return `${feature._type}(${typeName(feature.feature as Feature | undefined)})`;
+    default: return feature._type ?? 'struct';
+  }
+}
+
 /** Column info of one `datasets` feature. */
-function columnOfFeature(name: string, feature: Feature): ColumnInfo {
+function columnOfFeature(name: string, feature: Feature | Feature[]): ColumnInfo {
+  if (Array.isArray(feature)) return { name, kind: 'list', type: typeName(feature) };
   switch (feature._type) {
     case 'Value':
       return { name, kind: kindOfDtype(feature.dtype ?? ''), type: `Value(${feature.dtype ?? '?'})` };
@@ -43,7 +58,7 @@ function columnOfFeature(name: string, feature: Feature): ColumnInfo {
     case 'Sequence':
     case 'List':
     case 'LargeList':
-      return { name, kind: 'list', type: feature._type };
+      return { name, kind: 'list', type: typeName(feature) };
     default:
       return { name, kind: 'other', type: feature._type ?? 'struct' };
   }
