@@ -28,11 +28,12 @@ let root: string;
 let server: RunningHubServer;
 let ep: HubEndpoint;
 
-/** A model repo under `test/<name>` with tiny-bert's tokenizer, the given config and files. */
+/** A model repo `test/<name>` (or `<owner>/<name>` when `name` has one) with tiny-bert's tokenizer, the given config and files. */
 function repo(name: string, files: Record<string, string | Uint8Array>, config: Record<string, unknown> = tinyBertConfig): void {
-  const dir = join(root, 'models', 'test', name, 'files');
+  const id = name.includes('/') ? name : `test/${name}`;
+  const dir = join(root, 'models', id, 'files');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(root, 'models', 'test', name, 'repo.json'), '{}');
+  writeFileSync(join(root, 'models', id, 'repo.json'), '{}');
   for (const file of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt']) cpSync(join(tinyBert, file), join(dir, file));
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   for (const [file, content] of Object.entries(files)) {
@@ -66,6 +67,13 @@ beforeAll(async () => {
   cpSync(join(fixtures, 'models', 'adapter-studio'), join(root, 'models', 'adapter-studio'), { recursive: true });
   repo('gpt2', {}, { model_type: 'gpt2', n_embd: 64 });
   repo('no-weights', { 'onnx/model.onnx': new Uint8Array(16), 'tf_model.h5': new Uint8Array(16) });
+  repo('no-files', {});
+  const onnxMirror = Object.fromEntries(['model', 'model_fp16', 'model_int8', 'model_q4', 'model_quantized'].map((n) => [`onnx/${n}.onnx`, new Uint8Array(8)]));
+  // transformers.js mirrors: config.json keeps _name_or_path of the source; newer cards say base_model.
+  repo('Xenova/tiny-bert', onnxMirror, { ...tinyBertConfig, _name_or_path: 'adapter-studio/tiny-bert' });
+  repo('onnx-community/tiny-bert-ONNX', { ...onnxMirror, 'README.md': '---\nlibrary_name: transformers.js\nbase_model:\n- google-bert/bert-base-uncased\n---\n# tiny-bert (ONNX)\n' });
+  repo('Xenova/no-hints', onnxMirror, { ...tinyBertConfig, _name_or_path: '/home/user/models/tiny-bert' });
+  repo('test/other-formats', { 'flax_model.msgpack': new Uint8Array(8), 'model.Q4_K_M.gguf': new Uint8Array(8), 'model.ckpt.index': new Uint8Array(8), 'model.ckpt.data-00000-of-00001': new Uint8Array(8), 'training_args.bin': new Uint8Array(8) });
   for (const [name, bytes] of SAFETENSORS_CASES) repo(`corrupt-${name}`, { 'model.safetensors': bytes });
   repo('evil-bin', { 'pytorch_model.bin': hostileBin() });
   const goodWeights = readFileSync(join(tinyBert, 'model.safetensors'));
@@ -120,11 +128,22 @@ describe('loadEncoder errors', () => {
     expect(err.message).toBe('Model "test/gpt2" has model_type "gpt2", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra. Pick an encoder of one of these types.');
   });
 
-  it('a repo without readable weights lists what it has', async () => {
-    const err = await failure('test/no-weights');
-    expect(err).toBeInstanceOf(NoWeightsError);
-    expect(err.message).toBe('Model "test/no-weights" has no weights the studio can read: none of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json. Its files are: config.json, onnx/model.onnx, tf_model.h5, tokenizer.json, tokenizer_config.json, vocab.txt. Choose a repository with PyTorch/safetensors weights (ONNX, TensorFlow and GGUF files are not used).');
-  });
+  const NONE_OF = 'none of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json.';
+  const noWeights: [id: string, message: string][] = [
+    ['test/no-weights', `Model "test/no-weights" has no weights the studio can read: ${NONE_OF} It has ONNX (onnx/model.onnx); TensorFlow (tf_model.h5) weights, which the studio does not load. Choose a repository with PyTorch/safetensors weights (model.safetensors or pytorch_model.bin).`],
+    ['test/no-files', `Model "test/no-files" has no weights the studio can read: ${NONE_OF} Its files are: config.json, tokenizer.json, tokenizer_config.json, vocab.txt. Choose a repository with PyTorch/safetensors weights.`],
+    ['Xenova/tiny-bert', `Model "Xenova/tiny-bert" has no weights the studio can read: ${NONE_OF} It has ONNX (onnx/model.onnx, onnx/model_fp16.onnx, onnx/model_int8.onnx and 2 more) weights, which the studio does not load. It names "adapter-studio/tiny-bert" as its source (_name_or_path in its config.json): load that repository instead.`],
+    ['onnx-community/tiny-bert-ONNX', `Model "onnx-community/tiny-bert-ONNX" has no weights the studio can read: ${NONE_OF} It has ONNX (onnx/model.onnx, onnx/model_fp16.onnx, onnx/model_int8.onnx and 2 more) weights, which the studio does not load. It names "google-bert/bert-base-uncased" as its source (base_model in its README): load that repository instead.`],
+    ['Xenova/no-hints', `Model "Xenova/no-hints" has no weights the studio can read: ${NONE_OF} It has ONNX (onnx/model.onnx, onnx/model_fp16.onnx, onnx/model_int8.onnx and 2 more) weights, which the studio does not load. Xenova repositories are converted copies: load the repository it was converted from, which has PyTorch or safetensors weights.`],
+    ['test/other-formats', `Model "test/other-formats" has no weights the studio can read: ${NONE_OF} It has Flax (flax_model.msgpack); GGUF (model.Q4_K_M.gguf); checkpoint (model.ckpt.data-00000-of-00001, model.ckpt.index) weights, which the studio does not load. Choose a repository with PyTorch/safetensors weights (model.safetensors or pytorch_model.bin).`],
+  ];
+  for (const [id, message] of noWeights) {
+    it(`a repo without readable weights says what it has: ${id}`, async () => {
+      const err = await failure(id);
+      expect(err).toBeInstanceOf(NoWeightsError);
+      expect(err.message).toBe(message);
+    });
+  }
 
   for (const [name, , message] of SAFETENSORS_CASES) {
     it(`corrupt safetensors: ${name}`, async () => {

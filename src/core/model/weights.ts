@@ -13,8 +13,9 @@
 import type { HubEndpoint } from '../../hub/endpoint.ts';
 import { type DownloadProgress, HubError, fetchBytes, fileUrl, hubFetch, modelInfo } from '../../hub/client.ts';
 import type { EncoderConfig } from './config.ts';
-import { CorruptWeightsError, IncompatibleWeightsError, NoWeightsError } from './errors.ts';
+import { CorruptWeightsError, IncompatibleWeightsError } from './errors.ts';
 import { fetchEncoderConfig, fetchRepoJson, modelLoadErrorFromHub } from './hub-files.ts';
+import { noWeightsError } from './no-weights.ts';
 import { readSafetensors } from './safetensors.ts';
 import type { StoredTensor, StoredTensors } from './stored-tensor.ts';
 import { readTorchBin } from './torch-bin-reader.ts';
@@ -279,11 +280,8 @@ export async function loadEncoderWeights(ep: HubEndpoint, repoId: string, option
     }
   }
   if (!choice) {
-    const present = listing.files ? [...listing.files.keys()].sort().join(', ') || '(none)' : '(the Hub did not list them)';
-    throw new NoWeightsError(
-      `Model "${repoId}" has no weights the studio can read: none of ${WEIGHT_FILES.map((w) => w.file).join(', ')}. Its files are: ${present}. Choose a repository with PyTorch/safetensors weights (ONNX, TensorFlow and GGUF files are not used).`,
-      repoId,
-    );
+    const files = listing.files && [...listing.files.keys()];
+    throw await noWeightsError(ep, repoId, WEIGHT_FILES.map((w) => w.file), files, { signal, revision });
   }
 
   let stored: StoredTensors;
