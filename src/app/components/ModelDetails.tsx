@@ -1,3 +1,4 @@
+import { describeInferredModelType } from '../../core/model/config.ts';
 import { formatBytes, formatCount, formatInteger } from '../format.ts';
 import { ESTIMATE_BATCH, type PreviewState } from '../model-preview.ts';
 import { TokenPrompt, needsToken } from './TokenPrompt.tsx';
@@ -24,6 +25,7 @@ export function ModelDetails({ state }: { state: PreviewState }) {
           <dd>{revision ?? 'main'}{commit && <span className="muted"> (commit <code>{commit.slice(0, 7)}</code>)</span>}</dd>
           <dt>Architecture</dt>
           <dd>{config.modelType}{config.modelType !== config.family ? ` (${config.family} family)` : ''}{gated ? ' · gated' : ''}</dd>
+          {config.inferredModelType && <><dt>Read as</dt><dd className="inferred">{describeInferredModelType(config.inferredModelType)}</dd></>}
           <dt>Layers</dt><dd>{config.numLayers}</dd>
           <dt>Hidden size</dt><dd>{config.hiddenSize} ({config.numHeads} heads, feed-forward {config.intermediateSize})</dd>
           <dt>Longest input</dt><dd>{config.maxSequenceLength} tokens</dd>

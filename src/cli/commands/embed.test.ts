@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEncoder } from '../../core/model/load-encoder.ts';
@@ -134,5 +137,35 @@ describe('adapter-studio embed', () => {
       expect(result.token_type_ids, slow).toEqual(want.token_type_ids);
       result.first_token.forEach((v: number, i: number) => expect(v).toBeCloseTo(want.first_token[i], 6));
     }
+  });
+});
+
+describe('adapter-studio embed on a config.json without model_type', () => {
+  let legacy: RunningHubServer;
+  let root: string;
+  beforeAll(async () => {
+    // tiny-bert with its config as configs written before transformers 2.x were: no model_type.
+    root = mkdtempSync(join(tmpdir(), 'adapter-studio-embed-legacy-'));
+    const source = join(process.env.ADAPTER_STUDIO_FIXTURES!, 'models', 'adapter-studio', 'tiny-bert');
+    const target = join(root, 'models', 'old', 'tiny-bert');
+    cpSync(source, target, { recursive: true });
+    const configPath = join(target, 'files', 'config.json');
+    const { model_type: _, ...config } = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(configPath, JSON.stringify(config));
+    legacy = await startHubServer({ root, port: 0 });
+  });
+  afterAll(async () => {
+    await legacy?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('says what it read the model as, in the text and in --json', async () => {
+    const args = ['embed', '--model', 'old/tiny-bert', '--text', 'superb', '--hub', legacy.url, '--backend', 'cpu'];
+    const text = await runCli(args);
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toContain('old/tiny-bert: bert, 2 layers, hidden 64');
+    expect(text.out).toContain('model_type missing from config.json; read as "bert" from architectures ["BertForMaskedLM"]');
+    const json = JSON.parse((await runCli([...args, '--json'])).out);
+    expect(json.inferred_model_type).toEqual({ model_type: 'bert', from: 'architectures' });
   });
 });

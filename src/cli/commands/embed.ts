@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, type BackendName } from '../../core/backend/backend-info.ts';
 import { initBackend } from '../../core/backend/init-backend.ts';
+import { describeInferredModelType } from '../../core/model/config.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
 import { revisionFrom, revisionOption } from './train.ts';
@@ -73,8 +74,10 @@ export const embedCommand: Command = {
         attention_mask: Array.from(batch.attentionMask),
         token_type_ids: Array.from(batch.tokenTypeIds),
         first_token: firstToken,
+        ...(config.inferredModelType ? { inferred_model_type: { model_type: config.inferredModelType.modelType, from: config.inferredModelType.from } } : {}),
       }, [
         `${model}${revision === undefined ? '' : `@${revision}`}: ${config.modelType}, ${config.numLayers} layers, hidden ${config.hiddenSize}, on ${backend.name}${backend.fallbackReason ? ` (${backend.fallbackReason})` : ''}`,
+        ...(config.inferredModelType ? [describeInferredModelType(config.inferredModelType)] : []),
         `Tokens (${tokens.length}): ${tokens.join(' ')}`,
         `input_ids: ${inputIds.join(' ')}`,
         `token_type_ids: ${Array.from(batch.tokenTypeIds).join(' ')}`,
