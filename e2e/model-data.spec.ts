@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { type StudioBrowser, launchChromium } from './browser.ts';
+import { defaultFixturesDir } from '../src/fixtures/index.ts';
 import { offlineHubControls, studioUrl, waitForBackendBadge } from './studio-page.ts';
 
 // The Model and Data steps against the offline demo Hub, in Chromium with WebGPU on SwiftShader.
@@ -196,5 +197,38 @@ describe('Data step', () => {
       await rm(dir, { recursive: true, force: true });
     }
     expect(chrome.consoleErrors.filter((e) => !/status of 40[14]/.test(e))).toEqual([]);
+  });
+
+  it('reads GLUE\'s MRPC TSV whole, warns with counts when it is read as CSV, and decompresses a ZSTD parquet file in the worker', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adapter-studio-e2e-'));
+    try {
+      const mrpc = join(process.cwd(), 'src/core/data/testdata/real/mrpc-train.tsv');
+      const input = dataStep().locator('input[type="file"]');
+      await input.setInputFiles(mrpc);
+      await dataStep().getByText('Selected file: mrpc-train.tsv').waitFor();
+      await dataStep().locator('table.preview-table').waitFor();
+      expect(await dataStep().getByLabel('Text', { exact: true }).inputValue()).toBe('#1 String');
+      expect(await dataStep().getByLabel('Second text', { exact: true }).inputValue()).toBe('#2 String');
+      expect(await dataStep().getByLabel('Label', { exact: true }).inputValue()).toBe('Quality');
+      expect(await dataStep().locator('.notice.warn').count()).toBe(0);
+
+      const asCsv = join(dir, 'mrpc.csv');
+      await copyFile(mrpc, asCsv);
+      await input.setInputFiles(asCsv);
+      const warning = dataStep().locator('.notice.warn').filter({ hasText: 'its 6 lines after the header gave 1 row' });
+      await warning.waitFor();
+      expect(await warning.textContent()).toContain('File "mrpc.csv": its 6 lines after the header gave 1 row: quoted cells took in 5 line breaks.');
+
+      const zstd = join(dir, 'sentiment.zstd.parquet');
+      await copyFile(join(defaultFixturesDir(), 'datasets/adapter-studio/tiny-sentiment-zstd/parquet/default/train/0000.parquet'), zstd);
+      await input.setInputFiles(zstd);
+      await dataStep().getByText('Selected file: sentiment.zstd.parquet').waitFor();
+      const preview = dataStep().locator('table.preview-table');
+      await preview.waitFor();
+      expect((await tableRows(preview)).length).toBeGreaterThan(0);
+      expect(await dataStep().locator('.label-name').allTextContents()).toEqual(['negative', 'positive']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
