@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,13 @@ describe('adapter-studio data', () => {
       expect(local.code).toBe(0);
       expect(local.out).toContain('Text: comment');
       expect(local.out).toContain('classification into bad, good');
+
+      // GLUE's MRPC TSV read with CSV quoting: the joined lines are reported, in text and in JSON.
+      const mrpc = join(dir, 'mrpc.csv');
+      copyFileSync(join(process.cwd(), 'src/core/data/testdata/real/mrpc-train.tsv'), mrpc);
+      const joined = await runCli(['data', '--file', mrpc, '--text-column', '#1 String', '--label-column', 'Quality']);
+      expect(joined.out.split('\n')[0]).toBe('Warning: File "mrpc.csv": its 6 lines after the header gave 1 row: quoted cells took in 5 line breaks. If the file does not quote cells with ", a stray " joined those lines: remove it, or save the file as .tsv if it is tab-separated.');
+      expect(JSON.parse((await runCli(['data', '--file', mrpc, '--text-column', '#1 String', '--label-column', 'Quality', '--json'])).out).warnings).toHaveLength(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

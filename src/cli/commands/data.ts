@@ -27,12 +27,14 @@ function printable(data: DatasetReport, hubUrl?: string) {
     ...(preview.labelCounts ? { labelCounts: preview.labelCounts } : {}),
     ...(preview.targetRange ? { targetRange: preview.targetRange } : {}),
     sampleStats: preview.stats,
+    ...(data.warnings.length ? { warnings: data.warnings } : {}),
   };
 }
 
 function humanLines(out: ReturnType<typeof printable>): string[] {
   const { mapping } = out;
   const lines = [
+    ...(out.warnings ?? []).map((w) => `Warning: ${w}`),
     `${out.dataset}${out.config ? ` (config ${out.config}${out.configs.length > 1 ? ` of ${out.configs.join(', ')}` : ''})` : ''}`,
     `Columns: ${out.columns.map((c) => `${c.name} [${c.type}]`).join(', ')}`,
     `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''} (${mapping.reasons.text}); label: ${mapping.label} (${mapping.reasons.label})`,
