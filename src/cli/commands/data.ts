@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { REAL_HUB } from '../../hub/endpoint.ts';
-import { type DatasetHandle, type DatasetReport, inspectDataset, localDataset, openHubDataset, parseLocalFile } from '../../core/data/index.ts';
+import { type DatasetHandle, type DatasetReport, inspectDataset, localDataset, openHubDataset } from '../../core/data/index.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
+import { readLocalTable } from './dataset-source.ts';
 import { endpointFrom } from '../hub-flag.ts';
 
 const SOURCES = ['auto', 'parquet', 'rows'] as const;
@@ -97,7 +96,7 @@ export const dataCommand: Command = {
         fetch: { onRetry: (attempt, waitMs, reason) => ctx.err(`Retry ${attempt} in ${waitMs} ms: ${reason}`) },
       });
     } else {
-      handle = localDataset(await parseLocalFile(await readFile(file!), basename(file!)));
+      handle = localDataset(await readLocalTable(file!));
     }
     const inspected = await inspectDataset(handle, {
       trainSplit: values.split as string | undefined,
