@@ -357,6 +357,9 @@ describe('readTorchBin on hand-assembled legacy (torch < 1.6) files', () => {
     ['another magic number', () => legacyFile(good, [goodStorage], legacyPreamble({ magic: 12345n })), /starts with a pickle of 12345, not torch's magic number/],
     ['another protocol version', () => legacyFile(good, [goodStorage], legacyPreamble({ protocol: 1000 })), /legacy protocol version is 1000, expected 1001/],
     ['a big-endian file', () => legacyFile(good, [goodStorage], legacyPreamble({ littleEndian: false })), /written on a big-endian machine/],
+    // The pointer text of Ayush1702/ESG-Question-Answering roberta-base/config.json (46b13c61), a clone without git lfs.
+    ['a Git LFS pointer in place of the file', () => new TextEncoder().encode('version https://git-lfs.github.com/spec/v1\noid sha256:e859512534bbc178758770a261e0b2f8002c4edd370bd96e20890ec8a2b27202\nsize 653\n'),
+      /it is a Git LFS pointer \(128 bytes of text\), not the weights: fetch the file itself \(git lfs pull\)/],
     ['a tar archive of torch < 0.4', () => { const tar = new Uint8Array(1024); tar.set(new TextEncoder().encode('ustar'), 257); return tar; }, /tar archive, the format of torch before 0\.4/],
   ];
   it('reports every cut inside the pickles as a file that ends inside an opcode', () => {

@@ -15,9 +15,11 @@ import { type Origin, corrupt, stateDictTensors, unpickle } from './torch-pickle
 const MAX_DEFLATE_RATIO = 1032;
 
 /** Which torch.save layout `bytes` has, from its first bytes. */
-function layoutOf(bytes: Uint8Array): 'zip' | 'legacy' | 'tar' | undefined {
+function layoutOf(bytes: Uint8Array): 'zip' | 'legacy' | 'tar' | 'lfs-pointer' | undefined {
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) return 'zip'; // "PK"
   if (bytes[0] === 0x80) return 'legacy'; // a pickle's PROTO opcode
+  // A clone without `git lfs pull` holds this small text file in place of the weights.
+  if (bytes.length < 1024 && new TextDecoder().decode(bytes.subarray(0, 40)).startsWith('version https://git-lfs.github.com/spec/')) return 'lfs-pointer';
   // torch < 0.4 wrote a tar archive ("ustar" at byte 257).
   if (bytes.length > 262 && new TextDecoder().decode(bytes.subarray(257, 262)) === 'ustar') return 'tar';
   return undefined;
@@ -29,6 +31,7 @@ export function readTorchBin(bytes: Uint8Array, file: string, repoId?: string): 
   switch (layoutOf(bytes)) {
     case 'legacy': return readLegacyTorchBin(bytes, origin);
     case 'tar': throw corrupt(origin, 'it is a tar archive, the format of torch before 0.4, which is not read');
+    case 'lfs-pointer': throw corrupt(origin, `it is a Git LFS pointer (${bytes.length} bytes of text), not the weights: fetch the file itself (git lfs pull)`);
     default: return readZipTorchBin(bytes, origin);
   }
 }
