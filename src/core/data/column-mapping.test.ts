@@ -1,25 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { detectMapping } from './column-mapping.ts';
 import type { ColumnInfo, Row } from './columns.ts';
-import { DataError } from './errors.ts';
 import { RowMapper } from './examples.ts';
 import { buildPreview } from './preview.ts';
+import { thrownDataError } from './test-support.ts';
 
 const T = 'Dataset "x/y" split "train"';
 const str = (name: string): ColumnInfo => ({ name, kind: 'string', type: 'Value(string)' });
 const int = (name: string): ColumnInfo => ({ name, kind: 'int', type: 'Value(int64)' });
 const float = (name: string): ColumnInfo => ({ name, kind: 'float', type: 'Value(float32)' });
 const classLabel = (name: string, classNames: string[]): ColumnInfo => ({ name, kind: 'classLabel', classNames, type: 'ClassLabel' });
-
-function thrown(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DataError);
-    return err as DataError;
-  }
-  throw new Error('expected a DataError');
-}
 
 describe('detectMapping', () => {
   it('prefers a ClassLabel column and a well-known text name', () => {
@@ -55,12 +45,12 @@ describe('detectMapping', () => {
   });
 
   it('says which columns exist when there is no text, no label, or only images', () => {
-    expect(thrown(() => detectMapping(T, [{ name: 'review', kind: 'float', type: 'Value(float64)' }, int('stars')], [])).message)
+    expect(thrownDataError(() => detectMapping(T, [{ name: 'review', kind: 'float', type: 'Value(float64)' }, int('stars')], [])).message)
       .toBe('Dataset "x/y" split "train" has no text column; columns are: review, stars. Choose the text column in Data settings.');
-    const noLabel = thrown(() => detectMapping(T, [str('text'), str('author')], []));
+    const noLabel = thrownDataError(() => detectMapping(T, [str('text'), str('author')], []));
     expect(noLabel.code).toBe('NoLabelColumn');
     expect(noLabel.message).toBe('Dataset "x/y" split "train" has no label column; columns are: text, author. Choose the label column in Data settings.');
-    const images = thrown(() => detectMapping(T, [{ name: 'img', kind: 'image', type: 'Image' }, classLabel('label', ['cat', 'dog'])], []));
+    const images = thrownDataError(() => detectMapping(T, [{ name: 'img', kind: 'image', type: 'Image' }, classLabel('label', ['cat', 'dog'])], []));
     expect(images.code).toBe('UnsupportedModality');
     expect(images.message).toContain('image ("img")');
   });
@@ -68,7 +58,7 @@ describe('detectMapping', () => {
   it('applies overrides and rejects unknown columns', () => {
     const cols = [str('a'), str('b'), int('y'), classLabel('label', ['n', 'p'])];
     expect(detectMapping(T, cols, [{ a: 'x', b: 'y', y: 3 }], { text: 'b', label: 'y' })).toMatchObject({ text: 'b', label: 'y', labelNames: ['0', '1', '2', '3'] });
-    const bad = thrown(() => detectMapping(T, cols, [], { text: 'nope' }));
+    const bad = thrownDataError(() => detectMapping(T, cols, [], { text: 'nope' }));
     expect(bad.code).toBe('UnknownColumn');
     expect(bad.message).toContain('columns are: a, b, y, label');
     expect(detectMapping(T, cols, [], { labelNames: ['zero', 'one'], label: 'y' }).labelNames).toEqual(['zero', 'one']);

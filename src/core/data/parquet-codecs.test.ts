@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubEndpoint, offlineHub } from '../../hub/endpoint.ts';
 import { type RunningHubServer, startHubServer } from '../../hub-server/index.ts';
 import type { Row } from './columns.ts';
-import { DataError } from './errors.ts';
 import { openHubDataset } from './hub-dataset.ts';
 import { parseLocalFile } from './local-files.ts';
 import { firstRows } from './row-source.ts';
+import { rejectedDataError } from './test-support.ts';
 
 const REAL = join(dirname(fileURLToPath(import.meta.url)), 'testdata', 'real');
 
@@ -130,26 +130,25 @@ describe('parquet codecs on real files from apache/parquet-testing', () => {
 
 describe('parquet files we cannot read are refused with the codec and the file named', () => {
   it('LZO, as a local file', async () => {
-    const err = await parseLocalFile(writtenWith('LZO'), 'old.parquet').then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(DataError);
-    expect(err).toMatchObject({ code: 'UnsupportedFile' });
-    expect((err as DataError).message).toBe('File "old.parquet" is compressed with LZO (column "sentence"), which Adapter Studio cannot decompress; it reads UNCOMPRESSED, SNAPPY, GZIP, BROTLI, ZSTD, LZ4, LZ4_RAW. Rewrite the file with another codec, e.g. pyarrow.parquet.write_table(table, path, compression="zstd").');
+    const err = await rejectedDataError(parseLocalFile(writtenWith('LZO'), 'old.parquet'));
+    expect(err.code).toBe('UnsupportedFile');
+    expect(err.message).toBe('File "old.parquet" is compressed with LZO (column "sentence"), which Adapter Studio cannot decompress; it reads UNCOMPRESSED, SNAPPY, GZIP, BROTLI, ZSTD, LZ4, LZ4_RAW. Rewrite the file with another codec, e.g. pyarrow.parquet.write_table(table, path, compression="zstd").');
   });
 
   it('LZO, streamed from the Hub: the dataset, split and parquet file are named', async () => {
     const source = await (await openHubDataset(hub, 'made/lzo', { source: 'parquet' })).open('train');
-    const err = await firstRows(source, 5).then(() => undefined, (e: unknown) => e);
-    expect(err).toMatchObject({ code: 'UnsupportedFile' });
-    expect((err as DataError).message).toMatch(/^Dataset "made\/lzo" config "default" split "train": parquet file default\/train\/0\.parquet is compressed with LZO \(column "sentence"\), which Adapter Studio cannot decompress/);
+    const err = await rejectedDataError(firstRows(source, 5));
+    expect(err.code).toBe('UnsupportedFile');
+    expect(err.message).toMatch(/^Dataset "made\/lzo" config "default" split "train": parquet file default\/train\/0\.parquet is compressed with LZO \(column "sentence"\), which Adapter Studio cannot decompress/);
   });
 
   it('a page declaring 1 GiB uncompressed (large_string_map.brotli.parquet) is refused before it is allocated', async () => {
-    const err = await parseLocalFile(realBytes('large_string_map.brotli.parquet'), 'large_string_map.brotli.parquet').then(() => undefined, (e: unknown) => e);
-    expect(err).toMatchObject({ code: 'UnreadableFile' });
-    expect((err as DataError).message).toMatch(/^File "large_string_map\.brotli\.parquet" could not be read as parquet: a BROTLI page declares 1,073,741,\d{3} bytes uncompressed, more than the 256 MiB a page may have here/);
+    const err = await rejectedDataError(parseLocalFile(realBytes('large_string_map.brotli.parquet'), 'large_string_map.brotli.parquet'));
+    expect(err.code).toBe('UnreadableFile');
+    expect(err.message).toMatch(/^File "large_string_map\.brotli\.parquet" could not be read as parquet: a BROTLI page declares 1,073,741,\d{3} bytes uncompressed, more than the 256 MiB a page may have here/);
 
     const source = await (await openHubDataset(hub, 'real/large-string-map-brotli', { source: 'parquet' })).open('train');
-    const streamed = await firstRows(source, 1).then(() => undefined, (e: unknown) => e);
-    expect((streamed as DataError).message).toMatch(/^Dataset "real\/large-string-map-brotli" config "default" split "train" could not be read: a BROTLI page declares/);
+    const streamed = await rejectedDataError(firstRows(source, 1));
+    expect(streamed.message).toMatch(/^Dataset "real\/large-string-map-brotli" config "default" split "train" could not be read: a BROTLI page declares/);
   });
 });

@@ -5,8 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type HubEndpoint, offlineHub } from '../../hub/endpoint.ts';
-import { DataError } from './errors.ts';
 import { openHubDataset } from './hub-dataset.ts';
+import { rejectedDataError } from './test-support.ts';
 
 const REAL = join(dirname(fileURLToPath(import.meta.url)), 'testdata', 'real');
 interface ViewerAnswer { status: number; xErrorCode?: string; body: unknown }
@@ -45,18 +45,12 @@ beforeEach(() => {
   };
 });
 
-async function failure(promise: Promise<unknown>): Promise<DataError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(DataError);
-  return err as DataError;
-}
-
 describe('dataset viewer 501: permanent, not retried', () => {
   it('/splits "too many configs": one request, and the message says it is permanent and what to do', async () => {
     answers['/splits'] = ERRORS.splits_501_too_many_configs;
     // The default retry policy: a retried 501 would wait 0.5 s, 1 s, 2 s, 4 s.
     const started = Date.now();
-    const err = await failure(openHubDataset(hub, 'nyu-mll/glue'));
+    const err = await rejectedDataError(openHubDataset(hub, 'nyu-mll/glue'));
     expect(Date.now() - started).toBeLessThan(400);
     expect(requests.filter((p) => p === '/splits')).toHaveLength(1);
     expect(err.code).toBe('NotViewable');
@@ -65,7 +59,7 @@ describe('dataset viewer 501: permanent, not retried', () => {
 
   it('/info of a blocked dataset: one request, the viewer\'s reason kept', async () => {
     answers['/info'] = ERRORS.info_501_blocked;
-    const err = await failure(openHubDataset(hub, 'nyu-mll/glue'));
+    const err = await rejectedDataError(openHubDataset(hub, 'nyu-mll/glue'));
     expect(requests.filter((p) => p === '/info')).toHaveLength(1);
     expect(err.code).toBe('NotViewable');
     expect(err.message).toMatch(/^Dataset "nyu-mll\/glue" config "ax" cannot be read through the Hub's dataset viewer, and that is permanent \(HTTP 501: The parquet conversion has been disabled for this dataset for now\. Please open an issue in https:\/\/github\.com\/huggingface\/dataset-viewer if you want this dataset to be supported\.\); retrying will not help\./);
@@ -78,7 +72,7 @@ describe('/first-rows not ready, and the rows cannot be read either', () => {
     answers['/rows'] = ERRORS.rows_404_dataset_error;
     const dataset = await openHubDataset(hub, 'nyu-mll/glue', { fetch: { retry: { retries: 1, baseDelayMs: 5, maxDelayMs: 5 } } });
     expect(dataset.columns.map((c) => c.name)).toEqual(['premise', 'hypothesis', 'label', 'idx']);
-    const err = await failure(dataset.sample('test', 100));
+    const err = await rejectedDataError(dataset.sample('test', 100));
     // /first-rows was retried (a 500 may pass), then the parquet listing and /rows were asked.
     expect(requests.filter((p) => p === '/first-rows')).toHaveLength(2);
     expect(requests).toContain('/api/datasets/nyu-mll/glue/parquet');

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { detectMapping } from './column-mapping.ts';
 import { type Feature, type Row, columnsOfFeatures } from './columns.ts';
-import { DataError } from './errors.ts';
+import { thrownDataError } from './test-support.ts';
 
 /** The 200 examples of /first-rows and /info in the dataset viewer's OpenAPI description (testdata/real/README.md). */
 const EXAMPLES = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'testdata', 'real', 'dataset-viewer-examples.json'), 'utf8')) as {
@@ -15,16 +15,6 @@ const EXAMPLES = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.
 function firstRows(name: string) {
   const page = EXAMPLES['first-rows'][name];
   return { columns: columnsOfFeatures(page.features), rows: page.rows.map((r) => r.row) };
-}
-
-function refusal(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DataError);
-    return err as DataError;
-  }
-  throw new Error('expected a DataError');
 }
 
 describe('column detection on the viewer\'s documented datasets', () => {
@@ -42,19 +32,19 @@ describe('column detection on the viewer\'s documented datasets', () => {
   it('a time series (lists of floats, a timestamp, an item id): no text column, and the id is named as not text', () => {
     const { columns, rows } = firstRows('Truncated cells');
     expect(columns.map((c) => c.type)).toEqual(['Value(timestamp[s])', 'List(Value(float32))', 'List(Value(uint64))', 'List(List(Value(float32)))', 'Value(string)']);
-    const err = refusal(() => detectMapping('Dataset "monash_tsf"', columns, rows));
+    const err = thrownDataError(() => detectMapping('Dataset "monash_tsf"', columns, rows));
     expect(err.code).toBe('NoTextColumn');
     expect(err.message).toBe('Dataset "monash_tsf" has no text column ("item_id" is an identifier, not text); columns are: start, target, feat_static_cat, feat_dynamic_real, item_id. Choose the text column in Data settings.');
   });
 
   it('images only (/first-rows horse2zebra, /info mnist): refused as another modality', () => {
     const pair = firstRows('Image column');
-    expect(refusal(() => detectMapping('horse2zebra', pair.columns, pair.rows))).toMatchObject({
+    expect(thrownDataError(() => detectMapping('horse2zebra', pair.columns, pair.rows))).toMatchObject({
       code: 'UnsupportedModality',
       message: 'horse2zebra holds image ("imageA"), image ("imageB") and no text; columns are: imageA, imageB. Adapter Studio trains text classifiers: pick a text dataset.',
     });
     const mnist = (EXAMPLES.info['dataset metadata'].dataset_info as Record<string, { features: Record<string, Feature> }>)['ylecun/mnist'];
-    expect(refusal(() => detectMapping('mnist', columnsOfFeatures(mnist.features), [])).code).toBe('UnsupportedModality');
+    expect(thrownDataError(() => detectMapping('mnist', columnsOfFeatures(mnist.features), [])).code).toBe('UnsupportedModality');
   });
 
   it('audio with transcripts: the transcript is the text, and the reason says the audio is not used', () => {
@@ -74,7 +64,7 @@ describe('column detection on the viewer\'s documented datasets', () => {
     };
     const columns = columnsOfFeatures(features);
     expect(columns.map((c) => c.type)).toEqual(['Value(string)', 'List(Value(string))', 'List(ClassLabel)']);
-    const err = refusal(() => detectMapping('conll', columns, []));
+    const err = thrownDataError(() => detectMapping('conll', columns, []));
     expect(err.code).toBe('NoLabelColumn');
     expect(err.message).toBe('conll has no column with one label per row: "ner_tags" (List(ClassLabel)) holds a list of class labels per row (token tagging or multi-label), which Adapter Studio does not train; columns are: id, tokens, ner_tags. Choose a single-label column in Data settings, or pick a text classification dataset.');
   });
