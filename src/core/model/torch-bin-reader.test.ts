@@ -348,6 +348,7 @@ describe('readTorchBin on hand-assembled legacy (torch < 1.6) files', () => {
     ['a file truncated inside a storage', () => legacyFile(good, [goodStorage]).slice(0, -3), /storage "0" needs 8 bytes at byte \d+, but the file ends after 5 more/],
     ['a file that stops after the state dict', () => concat(legacyPreamble(), good), /the legacy torch.save stream ends at byte \d+, before its storages/],
     ['a storage whose data count differs from its declaration', () => legacyFile(good, [['0', legacyStorage(3n, f32([1, 2, 3]))]]), /storage "0" is declared with 2 elements but its data says 3/],
+    ['a list of storage keys that holds a number', () => concat(legacyPreamble(), good, new PickleBuilder().proto().op(']').op('(').int(0).op('e').op('.').build(), goodStorage[1]), /its list of storage keys is not a list of strings/],
     ['a storage listed but never referenced', () => legacyFile(good, [goodStorage, ['9', legacyStorage(1n, f32([1]))]]), /lists storage "9", which no tensor refers to/],
     ['a tensor whose storage is not listed', () => legacyFile(good, []), /tensor "w" refers to storage "0", which the file does not list/],
     ['one storage declared with two sizes', () => legacyFile(stateDict('w', (p) => p.tensor('FloatStorage', '0', 2, 0, [2], [1], null).unicode('v').tensor('FloatStorage', '0', 3, 0, [2], [1], null)), [goodStorage]),
