@@ -33,7 +33,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const library = () => steps.try(page).getByRole('region', { name: 'Your adapters' });
+const library = () => steps.try(page).locator('.adapter-library');
 const keptNames = () => library().locator('li.library-item').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.adapter));
 
 /** Predicts a sentence in Try it and returns the trained probabilities by label. */

