@@ -63,6 +63,9 @@ async function sourceRepoOf(ep: HubEndpoint, repoId: string, files: string[], op
       .then((res) => res.text()).catch(() => '');
     const id = asRepoId(baseModelOfCard(readme), repoId);
     if (id) return { id, where: 'base_model in its README' };
+    // Xenova's cards open with "https://huggingface.co/<source> with ONNX weights to be compatible with Transformers.js."
+    const linked = asRepoId(/https:\/\/huggingface\.co\/([\w.-]+(?:\/[\w.-]+)?) with ONNX weights/.exec(readme)?.[1], repoId);
+    if (linked) return { id: linked, where: 'the link in its README' };
   }
   const config = await fetchRepoJson(ep, repoId, 'config.json', options).catch(() => undefined) as { _name_or_path?: unknown } | undefined;
   const id = asRepoId(config?._name_or_path, repoId);
