@@ -414,11 +414,23 @@ class Run<B extends BatchLike> {
     return { step: start.step, good: false, reason: firstReason };
   }
 
+  /** The probe batch: the first validation batch, else the first training batch (whichever can be read now). */
+  private async probe(): Promise<B | undefined> {
+    for (const batches of [() => this.data.evalBatches?.(), () => this.data.trainBatches(0)]) {
+      if (this.probeBatch) break;
+      try {
+        this.probeBatch = await firstOf(batches());
+      } catch {
+        // Unreadable now (the Hub is down): try the next source.
+      }
+    }
+    return this.probeBatch;
+  }
+
   /** Why the model's weights are not good on the probe batch (a non-finite loss), or undefined when they are. */
   private async probeProblem(): Promise<string | undefined> {
-    this.probeBatch ??= await firstOf(this.data.evalBatches?.()) ?? await firstOf(this.data.trainBatches(0));
-    if (!this.probeBatch) return undefined;
-    const batch = this.probeBatch;
+    const batch = await this.probe();
+    if (!batch) return undefined;
     const loss = tf.tidy(() => meanLoss(this.model.logits(batch, { training: false, seed: 0 }), batch.labels, this.model.task));
     const value = (await loss.data())[0];
     loss.dispose();
@@ -502,7 +514,11 @@ class Run<B extends BatchLike> {
   private async pausedUntilResumed(reason?: string): Promise<'run' | 'cancel'> {
     this.emit({ kind: 'state', state: 'paused', ...(reason ? { reason } : {}) });
     const request = await this.control.untilResumed();
-    if (request === 'run') this.emit({ kind: 'state', state: 'running' });
+    if (request === 'run') {
+      // The checkpoint interval counts training time, not the pause.
+      this.checkpointedAt = performance.now();
+      this.emit({ kind: 'state', state: 'running' });
+    }
     return request;
   }
 
