@@ -8,6 +8,8 @@ export const isolationHeaders = {
 };
 
 export default defineConfig({
+  // Relative asset URLs: dist/ works from any folder of any static host (GitHub Pages serves it under /<repo>/).
+  base: './',
   plugins: [react()],
   // WGSL kernels are imported as text (`import src from '../../../shaders/x.wgsl?raw'`).
   assetsInclude: ['**/*.wgsl'],

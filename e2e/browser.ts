@@ -15,14 +15,18 @@ export interface StudioBrowser {
   close(): Promise<void>;
 }
 
-/** Headless Chromium with a fresh profile; `webgpu: false` leaves WebGPU off (no adapter), as on an unsupported machine. */
-export async function launchChromium({ webgpu }: { webgpu: boolean }): Promise<StudioBrowser> {
+/**
+ * Headless Chromium with a fresh profile; `webgpu: false` leaves WebGPU off (no adapter), as on an unsupported machine;
+ * `serviceWorkers: 'block'` refuses every service worker registration.
+ */
+export async function launchChromium({ webgpu, serviceWorkers = 'allow' }: { webgpu: boolean; serviceWorkers?: 'allow' | 'block' }): Promise<StudioBrowser> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'adapter-studio-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
     args: webgpu ? [...QUIET_FLAGS, '--enable-unsafe-webgpu'] : QUIET_FLAGS,
     viewport: { width: 1280, height: 800 },
+    serviceWorkers,
   });
   const consoleErrors: string[] = [];
   context.on('console', (message) => {

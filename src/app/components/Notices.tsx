@@ -1,4 +1,5 @@
 import { adapterName } from '../backend-label.ts';
+import { isolationState } from '../cross-origin-isolation.ts';
 import { useStudio } from '../store.ts';
 import { isActive } from '../training-slice.ts';
 
@@ -7,6 +8,7 @@ export function Notices() {
   const state = useStudio();
   const { hubChoice, realHub, offlineHubUrl, compute, urlProblem } = state;
   const switchToOffline = () => state.chooseHub({ kind: 'offline' });
+  const isolation = isolationState();
   return (
     <div className="notices">
       {urlProblem && <p className="notice warn" role="alert">{urlProblem}</p>}
@@ -39,6 +41,13 @@ export function Notices() {
       {compute.status === 'ready' && compute.backend.fallbackReason && (
         <p className="notice info" role="note">
           <strong>{compute.backend.fallbackReason}.</strong> Computing on {compute.backend.name} instead: it works, only slower than a GPU.
+        </p>
+      )}
+
+      {compute.status === 'ready' && compute.backend.wasm?.threads === 1 && !isolation.isolated && (
+        <p className="notice info" role="note" data-testid="single-thread-notice">
+          <strong>wasm runs on one thread here</strong>: the page is not cross-origin isolated ({isolation.reason}), and
+          browsers give wasm threads only to isolated pages. Training works, only slower.
         </p>
       )}
 
