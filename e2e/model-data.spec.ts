@@ -2,10 +2,10 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { type StudioBrowser, launchChromium } from './browser.ts';
 import { defaultFixturesDir } from '../src/fixtures/index.ts';
-import { offlineHubControls, studioUrl, waitForBackendBadge } from './studio-page.ts';
+import { modelFacts, offlineHubControls, pasteRepoId, studioUrl, tableRows, waitForBackendBadge } from './studio-page.ts';
 
 // The Model and Data steps against the offline demo Hub, in Chromium with WebGPU on SwiftShader.
 let chrome: StudioBrowser;
@@ -24,31 +24,13 @@ afterAll(async () => {
 const modelStep = () => page.getByRole('region', { name: 'Model' });
 const dataStep = () => page.getByRole('region', { name: 'Data' });
 
-/** The model facts list as { term: definition }. */
-async function modelFacts(): Promise<Record<string, string>> {
-  await modelStep().locator('.model-facts').waitFor();
-  const terms = await modelStep().locator('.model-facts dt').allTextContents();
-  const values = await modelStep().locator('.model-facts dd').allTextContents();
-  return Object.fromEntries(terms.map((t, i) => [t, values[i]]));
-}
-
-/** Rows of a table as arrays of cell texts. */
-async function tableRows(table: Locator): Promise<string[][]> {
-  return table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent ?? '')));
-}
-
-async function pasteId(step: Locator, noun: 'model' | 'dataset', id: string): Promise<void> {
-  await step.getByLabel(`Or paste a ${noun} id`).fill(id);
-  await step.getByRole('button', { name: `Use this ${noun}` }).click();
-}
-
 describe('Model step', () => {
   it('shows a model\'s facts before download, loads it with progress, and runs it on a sentence', async () => {
     await page.goto(studioUrl('hub=offline'));
     await waitForBackendBadge(page, /^WebGPU/);
     await modelStep().getByText('adapter-studio/tiny-bert', { exact: true }).click();
     await modelStep().locator('.model-facts').waitFor();
-    const facts = await modelFacts();
+    const facts = await modelFacts(page);
     expect(facts.Architecture).toBe('bert');
     expect(facts.Layers).toBe('2');
     expect(facts['Hidden size']).toBe('64 (4 heads, feed-forward 128)');
@@ -100,7 +82,7 @@ describe('Model step', () => {
   });
 
   it('says when a model does not exist', async () => {
-    await pasteId(modelStep(), 'model', 'adapter-studio/no-such-model');
+    await pasteRepoId(modelStep(), 'model', 'adapter-studio/no-such-model');
     const alert = modelStep().getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/^Model "adapter-studio\/no-such-model" was not found on http:\/\/127\.0\.0\.1:\d+\/hub\. Check the spelling/);
@@ -108,7 +90,7 @@ describe('Model step', () => {
   });
 
   it('asks for a token for a gated model, and loads it once one is given in Settings', async () => {
-    await pasteId(modelStep(), 'model', 'adapter-studio/tiny-bert-gated');
+    await pasteRepoId(modelStep(), 'model', 'adapter-studio/tiny-bert-gated');
     const alert = modelStep().getByRole('alert').filter({ hasText: 'needs an access token' });
     await alert.waitFor();
     await alert.getByRole('button', { name: 'Enter an access token in Settings' }).click();
@@ -117,7 +99,7 @@ describe('Model step', () => {
     await field.fill('hf_test');
     await page.getByRole('button', { name: 'Use token' }).click();
     await modelStep().locator('.model-facts').waitFor();
-    expect((await modelFacts()).Architecture).toBe('bert · gated');
+    expect((await modelFacts(page)).Architecture).toBe('bert · gated');
     await modelStep().getByRole('button', { name: 'Load model' }).click();
     await modelStep().getByText('adapter-studio/tiny-bert-gated is ready on WebGPU').waitFor({ timeout: 60_000 });
     expect(page.url()).not.toContain('hf_test');
@@ -173,7 +155,7 @@ describe('Data step', () => {
   });
 
   it('says when a dataset has no text column, and lets the user pick columns', async () => {
-    await pasteId(dataStep(), 'dataset', 'adapter-studio/numbers-only');
+    await pasteRepoId(dataStep(), 'dataset', 'adapter-studio/numbers-only');
     const alert = dataStep().getByRole('alert').filter({ hasText: 'has no text column' });
     await alert.waitFor();
     expect(await alert.textContent()).toBe('Dataset "adapter-studio/numbers-only" config "default" split "train" has no text column; columns are: x, y. Choose the text column in Data settings.');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { type StudioBrowser, launchChromium } from './browser.ts';
-import { dataInspected, offlineHubControls, runReaches, steps, studioUrl, waitForBackendBadge } from './studio-page.ts';
+import { dataInspected, modelFacts, offlineHubControls, pasteRepoId, runReaches, steps, studioUrl, tableRows, waitForBackendBadge } from './studio-page.ts';
 
 // Repos shaped like real, older Hub repos, in Chromium with WebGPU on SwiftShader: a BERT with only a slow tokenizer's
 // files (vocab.txt, no tokenizer.json) and only pytorch_model.bin on main, whose refs/pr/1 adds model.safetensors (as
@@ -21,20 +21,6 @@ afterAll(async () => {
 
 const VOCAB_ONLY = 'adapter-studio/tiny-bert-vocab-only';
 const SENTENCE = 'the heist film was superb, the cast dull';
-
-async function useId(step: Locator, noun: 'model' | 'dataset', id: string): Promise<void> {
-  await step.getByLabel(`Or paste a ${noun} id`).fill(id);
-  await step.getByRole('button', { name: `Use this ${noun}` }).click();
-}
-
-/** The model facts list as { term: definition }. */
-async function modelFacts(): Promise<Record<string, string>> {
-  const facts = steps.model(page).locator('.model-facts');
-  await facts.waitFor();
-  const terms = await facts.locator('dt').allTextContents();
-  const values = await facts.locator('dd').allTextContents();
-  return Object.fromEntries(terms.map((t, i) => [t, values[i]]));
-}
 
 /** Loads the selected model and waits for "<id> ... is ready on WebGPU"; returns the ready line. */
 async function load(ready: string): Promise<string> {
@@ -60,19 +46,13 @@ async function encode(): Promise<{ tokens: string[]; ids: number[]; vector: stri
   };
 }
 
-/** Rows of a table as arrays of cell texts. */
-async function tableRows(table: Locator): Promise<string[][]> {
-  await table.waitFor({ timeout: 60_000 });
-  return table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent ?? '')));
-}
-
 describe('a repo without tokenizer.json, with safetensors only in refs/pr/1', () => {
   let reference: Awaited<ReturnType<typeof encode>>;
 
   it('tiny-bert (tokenizer.json, safetensors) gives the reference tokens and vector', async () => {
     await page.goto(studioUrl('hub=offline'));
     await waitForBackendBadge(page, /^WebGPU/);
-    await useId(steps.model(page), 'model', 'adapter-studio/tiny-bert');
+    await pasteRepoId(steps.model(page), 'model', 'adapter-studio/tiny-bert');
     await load('adapter-studio/tiny-bert is ready on WebGPU');
     reference = await encode();
     expect(reference.tokens[0]).toBe('[CLS]');
@@ -81,8 +61,8 @@ describe('a repo without tokenizer.json, with safetensors only in refs/pr/1', ()
   });
 
   it('loads main (vocab.txt, pytorch_model.bin) and encodes like tiny-bert', async () => {
-    await useId(steps.model(page), 'model', VOCAB_ONLY);
-    const facts = await modelFacts();
+    await pasteRepoId(steps.model(page), 'model', VOCAB_ONLY);
+    const facts = await modelFacts(page);
     expect(facts.Revision).toMatch(/^main \(commit [0-9a-f]{7}\)$/);
     expect(facts.Download).toMatch(/\(pytorch_model\.bin\)$/);
     const ready = await load(`${VOCAB_ONLY} is ready on WebGPU`);
@@ -91,12 +71,12 @@ describe('a repo without tokenizer.json, with safetensors only in refs/pr/1', ()
   });
 
   it('reads refs/pr/1 when asked: its own commit, model.safetensors, the same encoder', async () => {
-    const mainFacts = await modelFacts();
+    const mainFacts = await modelFacts(page);
     const model = steps.model(page);
     await model.getByLabel('Revision').fill('refs/pr/1');
     await model.getByRole('button', { name: 'Use revision' }).click();
     await model.locator('.model-facts dd').filter({ hasText: /^refs\/pr\/1 / }).waitFor();
-    const facts = await modelFacts();
+    const facts = await modelFacts(page);
     expect(facts.Revision).toMatch(/^refs\/pr\/1 \(commit [0-9a-f]{7}\)$/);
     expect(facts.Revision.slice(-8)).not.toBe(mainFacts.Revision.slice(-8));
     expect(facts.Download).toMatch(/\(model\.safetensors\)$/);
@@ -121,7 +101,7 @@ describe('a dataset with ZSTD-compressed parquet', () => {
     expect(preview).toHaveLength(5);
 
     await offlineHubControls.resetStats();
-    await useId(data, 'dataset', 'adapter-studio/tiny-sentiment-zstd');
+    await pasteRepoId(data, 'dataset', 'adapter-studio/tiny-sentiment-zstd');
     await data.getByText('Selected dataset: adapter-studio/tiny-sentiment-zstd').waitFor();
     expect(await tableRows(data.locator('table.split-table'))).toEqual(splits);
     expect(splits.map((row) => row.slice(0, 2))).toEqual([['train', '1,200'], ['validation', '200'], ['test', '200']]);

@@ -61,6 +61,27 @@ export const steps = {
   export: (page: Page) => page.getByRole('region', { name: 'Export' }),
 };
 
+/** Types a Hub id into a step's "Or paste a model/dataset id" form and submits it. */
+export async function pasteRepoId(step: Locator, noun: 'model' | 'dataset', id: string): Promise<void> {
+  await step.getByLabel(`Or paste a ${noun} id`).fill(id);
+  await step.getByRole('button', { name: `Use this ${noun}` }).click();
+}
+
+/** The Model step's facts list (details before download) as { term: definition }, once it shows. */
+export async function modelFacts(page: Page): Promise<Record<string, string>> {
+  const facts = steps.model(page).locator('.model-facts');
+  await facts.waitFor();
+  const terms = await facts.locator('dt').allTextContents();
+  const values = await facts.locator('dd').allTextContents();
+  return Object.fromEntries(terms.map((t, i) => [t, values[i]]));
+}
+
+/** Rows of a table as arrays of cell texts, once the table shows. */
+export async function tableRows(table: Locator): Promise<string[][]> {
+  await table.waitFor({ timeout: 60_000 });
+  return table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent ?? '')));
+}
+
 /** Loads the selected model (the Model step's button) and waits until it is ready. */
 export async function loadSelectedModel(page: Page, timeout = 60_000): Promise<void> {
   await steps.model(page).getByRole('button', { name: 'Load model' }).click();
