@@ -62,7 +62,8 @@ function writeFiles(dir: string, files: Record<string, string | Uint8Array>): vo
   }
 }
 
-function writeRepo(root: string, kind: 'models' | 'datasets', id: string, meta: RepoMeta | undefined, files: Record<string, string | Uint8Array>): void {
+/** Writes one repository (`files` by path, optional repo.json) into an offline-Hub root. */
+export function writeRepo(root: string, kind: 'models' | 'datasets', id: string, meta: RepoMeta | undefined, files: Record<string, string | Uint8Array>): void {
   const dir = join(root, kind, ...id.split('/'));
   mkdirSync(join(dir, 'files'), { recursive: true });
   if (meta) writeFileSync(join(dir, 'repo.json'), JSON.stringify(meta));

@@ -1,14 +1,19 @@
 /**
- * The encoder's tokenizer: transformers.js' PreTrainedTokenizer built from tokenizer.json and
- * tokenizer_config.json fetched through our Hub client (so the configured endpoint and token apply), with
- * HF-style truncation (special tokens kept, longest_first for pairs) and padding done here, because
- * transformers.js truncates by cutting the end of the finished sequence (dropping the final [SEP]).
+ * The encoder's tokenizer: transformers.js' PreTrainedTokenizer built from the repo's tokenizer.json, or from
+ * its slow files converted in memory (tokenizers/tokenizer-files.ts), fetched through our Hub client (so the
+ * configured endpoint and token apply), with HF-style truncation (special tokens kept, longest_first for
+ * pairs) and padding done here, because transformers.js truncates by cutting the end of the finished sequence
+ * (dropping the final [SEP]).
  */
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { HubEndpoint } from '../../hub/endpoint.ts';
-import type { EncoderConfig, EncoderFamily } from './config.ts';
+import type { EncoderConfig } from './config.ts';
 import { ModelLoadError } from './errors.ts';
-import { fetchEncoderConfig, fetchRepoJson } from './hub-files.ts';
+import { fetchEncoderConfig } from './hub-files.ts';
+import { modelMaxLength, plainTokenizerConfig, resolveSpecialTokens } from './tokenizers/special-tokens.ts';
+import { FAMILY_SPECIAL_TOKENS, type TokenizerSource, readTokenizerFiles } from './tokenizers/tokenizer-files.ts';
+
+export type { TokenizerSource } from './tokenizers/tokenizer-files.ts';
 
 /** Token ids of a batch, row-major [batch, seq], ready for the encoder. */
 export interface EncodedBatch {
@@ -38,43 +43,55 @@ export interface EncoderTokenizer {
   tokenize(text: string): string[];
   /** Id that fills padding positions. */
   readonly padTokenId: number;
-  /** Longest input the model accepts, in tokens. */
+  /** Longest input in tokens: the smaller of the position table's limit and the tokenizer's model_max_length. */
   readonly maxLength: number;
+  /** The file(s) the tokenizer was built from. */
+  readonly source: TokenizerSource;
   /** The underlying transformers.js tokenizer (decode, vocabulary). */
   readonly tokenizer: PreTrainedTokenizer;
 }
-
-/** Special tokens of each family's reference checkpoint, for tokenizer_config.json files that omit them. */
-const FAMILY_SPECIAL_TOKENS: Record<EncoderFamily, Record<string, string>> = {
-  bert: { unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]' },
-  distilbert: { unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]' },
-  electra: { unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]' },
-  roberta: { bos_token: '<s>', eos_token: '</s>', sep_token: '</s>', cls_token: '<s>', unk_token: '<unk>', pad_token: '<pad>', mask_token: '<mask>' },
-};
 
 /** The parts of the tokenizers.js post-processor we call (public at runtime, not in transformers.js' types). */
 interface PostProcessor {
   (tokens: string[], pair: string[] | null, addSpecialTokens: boolean): { tokens: string[]; token_type_ids?: number[] };
 }
 
-/** Removes tokens from the end of the longer of the two segments until they fit `budget` (HF "longest_first"). */
+/**
+ * Cuts the two segments to fit `budget` tokens as the Rust tokenizers' LongestFirst (truncate_encodings, what
+ * transformers' fast tokenizers run) does: n1 being the shorter, the longer is cut to max(n1, budget - n1);
+ * when that is still too many the shorter gets budget / 2 rounded down and the longer the rest (on a tie the
+ * pair counts as the longer).
+ */
 function truncateLongestFirst(a: string[], b: string[] | null, budget: number): void {
-  while (a.length + (b?.length ?? 0) > budget) {
-    if (b === null || a.length > b.length) a.pop();
-    else b.pop();
+  if (b === null) {
+    a.length = Math.min(a.length, budget);
+    return;
   }
+  if (a.length + b.length <= budget) return;
+  const swap = a.length > b.length;
+  let n1 = swap ? b.length : a.length;
+  let n2 = n1 > budget ? n1 : Math.max(n1, budget - n1);
+  if (n1 + n2 > budget) {
+    n1 = Math.floor(budget / 2);
+    n2 = n1 + (budget % 2);
+  }
+  a.length = Math.min(a.length, swap ? n2 : n1);
+  b.length = Math.min(b.length, swap ? n1 : n2);
 }
 
-/** Builds the tokenizer from the repo's files held in memory. */
-export function createEncoderTokenizer(tokenizerJson: unknown, tokenizerConfig: unknown, config: EncoderConfig): EncoderTokenizer {
+/**
+ * Builds the tokenizer from a tokenizer.json object and tokenizer_config.json held in memory; `source` says
+ * which repo files they came from.
+ */
+export function createEncoderTokenizer(tokenizerJson: unknown, tokenizerConfig: unknown, config: EncoderConfig, source: TokenizerSource = 'tokenizer.json'): EncoderTokenizer {
   const repoId = config.repoId;
-  const fileConfig = typeof tokenizerConfig === 'object' && tokenizerConfig !== null ? tokenizerConfig as Record<string, unknown> : {};
-  const merged = { ...FAMILY_SPECIAL_TOKENS[config.family], model_max_length: config.maxSequenceLength, ...fileConfig };
+  const modelMax = modelMaxLength(config.maxSequenceLength, tokenizerConfig);
+  const plainConfig = plainTokenizerConfig(tokenizerConfig, resolveSpecialTokens(FAMILY_SPECIAL_TOKENS[config.family], undefined, tokenizerConfig), modelMax);
   let tokenizer: PreTrainedTokenizer;
   try {
-    tokenizer = new PreTrainedTokenizer(tokenizerJson, merged);
+    tokenizer = new PreTrainedTokenizer(tokenizerJson, plainConfig);
   } catch (err) {
-    throw new ModelLoadError(`The tokenizer of "${repoId}" could not be built from tokenizer.json (${(err as Error).message}). Re-save it with a recent transformers and upload tokenizer.json.`, 'NoTokenizer', repoId, { cause: err });
+    throw new ModelLoadError(`The tokenizer of "${repoId}" could not be built from ${source} (${(err as Error).message}). Re-save it with a recent transformers and upload tokenizer.json.`, 'NoTokenizer', repoId, { cause: err });
   }
   const inner = tokenizer._tokenizer as unknown as { post_processor: PostProcessor | null; token_to_id(t: string): number | undefined; get_added_tokens_decoder(): Map<number, { content: string }> };
   const addedIds = new Map([...inner.get_added_tokens_decoder()].map(([id, token]) => [token.content, id]));
@@ -94,11 +111,11 @@ export function createEncoderTokenizer(tokenizerJson: unknown, tokenizerConfig: 
   const specialCount = (pair: boolean) => postProcess([], pair ? [] : null).tokens.length;
   // RoBERTa-family tokenizers return no token_type_ids; their single-row type table is always indexed with 0.
   const usesSegments = config.typeVocabSize > 1;
-  const modelMax = config.maxSequenceLength;
 
   return {
     padTokenId,
     maxLength: modelMax,
+    source,
     tokenizer,
     tokenize: (text) => tokenizer.tokenize(text),
     encode(texts, pairs, options = {}) {
@@ -131,18 +148,12 @@ export function createEncoderTokenizer(tokenizerJson: unknown, tokenizerConfig: 
   };
 }
 
-/** Fetches tokenizer.json and tokenizer_config.json of `repoId` through the Hub client and builds the tokenizer. */
+/**
+ * Fetches the tokenizer of `repoId` through the Hub client and builds it: tokenizer.json when the repo has it,
+ * else its slow files (vocab.txt, vocab.json + merges.txt, sentencepiece.bpe.model); `source` says which.
+ */
 export async function loadTokenizer(ep: HubEndpoint, repoId: string, options: { config?: EncoderConfig; signal?: AbortSignal; revision?: string } = {}): Promise<EncoderTokenizer> {
   const config = options.config ?? await fetchEncoderConfig(ep, repoId, options);
-  const [tokenizerJson, tokenizerConfig] = await Promise.all([
-    fetchRepoJson(ep, repoId, 'tokenizer.json', options),
-    fetchRepoJson(ep, repoId, 'tokenizer_config.json', options),
-  ]);
-  if (tokenizerJson === undefined) {
-    throw new ModelLoadError(
-      `Model "${repoId}" has no tokenizer.json; the studio reads the fast-tokenizer file only. Run tokenizer.save_pretrained() with a recent transformers and upload tokenizer.json.`,
-      'NoTokenizer', repoId,
-    );
-  }
-  return createEncoderTokenizer(tokenizerJson, tokenizerConfig, config);
+  const files = await readTokenizerFiles(ep, repoId, config, options);
+  return createEncoderTokenizer(files.tokenizerJson, files.tokenizerConfig, config, files.source);
 }

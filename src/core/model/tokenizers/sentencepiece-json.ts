@@ -1,0 +1,109 @@
+/**
+ * A SentencePiece model as the tokenizer.json transformers' SpmConverter subclasses build from it: the
+ * model's pieces rearranged into the checkpoint's id layout, Unigram (or BPE with merges derived from the
+ * piece order), the compiled normaliser + Metaspace pre-tokenizer, and the family's special-token template.
+ */
+import { PIECE_TYPE, type SentencePiece, type SentencePieceModel } from './sentencepiece-model.ts';
+import { type AddedTokenJson, type SpecialToken, type SpecialTokenKey, addedTokensJson } from './special-tokens.ts';
+import { TokenizerFileError } from './tokenizer-file-error.ts';
+
+/**
+ * How the checkpoint numbers the pieces (fairseq dictionaries put their own special tokens first):
+ * - xlm-roberta (XLMRobertaConverter): <s> <pad> </s> <unk>, then pieces[3:] (so piece i has id i + 1), <mask> last;
+ * - camembert (CamembertConverter): <s>NOTUSED <pad> </s>NOTUSED <unk> <unk>NOTUSED, then pieces[1:] (id i + 4), <mask> last.
+ */
+export type SentencePieceLayout = 'xlm-roberta' | 'camembert';
+
+interface LayoutVocab {
+  /** [piece, score] in id order. */
+  vocab: [string, number][];
+  unkId: number;
+}
+
+function layoutVocab(model: SentencePieceModel, layout: SentencePieceLayout): LayoutVocab {
+  const tail = (from: number) => model.pieces.slice(from).map((p): [string, number] => [p.piece, p.score]);
+  switch (layout) {
+    case 'xlm-roberta':
+      return { vocab: [['<s>', 0], ['<pad>', 0], ['</s>', 0], ['<unk>', 0], ...tail(3), ['<mask>', 0]], unkId: 3 };
+    case 'camembert':
+      return {
+        vocab: [['<s>NOTUSED', 0], ['<pad>', 0], ['</s>NOTUSED', 0], ['<unk>', 0], ['<unk>NOTUSED', -100], ...tail(1), ['<mask>', 0]],
+        unkId: 3,
+      };
+  }
+}
+
+/**
+ * BPE merges of a SentencePiece BPE model (transformers' generate_merges): every split of a piece into two
+ * pieces, ranked by the merged piece's id, then by the lengths of the halves.
+ */
+function mergesOf(pieces: SentencePiece[]): [string, string][] {
+  const ids = new Map(pieces.map((p, i) => [p.piece, i]));
+  const merges: { left: string; right: string; rank: number }[] = [];
+  pieces.forEach((p, rank) => {
+    const chars = [...p.piece];
+    const local: { left: string; right: string; rank: number }[] = [];
+    for (let k = 1; k < chars.length; k++) {
+      const left = chars.slice(0, k).join('');
+      const right = chars.slice(k).join('');
+      if (ids.has(left) && ids.has(right)) local.push({ left, right, rank });
+    }
+    local.sort((a, b) => ids.get(a.left)! - ids.get(b.left)! || ids.get(a.right)! - ids.get(b.right)!);
+    merges.push(...local);
+  });
+  merges.sort((a, b) => a.rank - b.rank || [...a.left].length - [...b.left].length || [...a.right].length - [...b.right].length);
+  return merges.map((m) => [m.left, m.right]);
+}
+
+function base64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export function sentencePieceTokenizerJson(model: SentencePieceModel, layout: SentencePieceLayout, specials: Partial<Record<SpecialTokenKey, SpecialToken>>, additional: SpecialToken[], declared: AddedTokenJson[]): object {
+  const { vocab, unkId } = layoutVocab(model, layout);
+  const ids = new Map(vocab.map(([piece], id) => [piece, id]));
+  // SpmConverter adds the model's control and user-defined pieces as added tokens (never normalised).
+  const spmAdded = model.pieces.flatMap((p): AddedTokenJson[] => (p.type === PIECE_TYPE.CONTROL || p.type === PIECE_TYPE.USER_DEFINED) && ids.has(p.piece)
+    ? [{ id: ids.get(p.piece)!, content: p.piece, single_word: false, lstrip: false, rstrip: false, normalized: false, special: p.type === PIECE_TYPE.CONTROL }]
+    : []);
+  const added = addedTokensJson([...Object.values(specials), ...additional], [...spmAdded, ...declared], (t) => ids.get(t), vocab.length);
+  const template = (key: 'cls_token' | 'sep_token') => {
+    const token = specials[key];
+    if (!token) throw new TokenizerFileError(`names no ${key}; set it there`, 'tokenizer_config.json');
+    return token.content;
+  };
+  const [cls, sep] = [template('cls_token'), template('sep_token')];
+  const idOf = (token: string) => added.find((t) => t.content === token)?.id ?? ids.get(token)!;
+  const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true };
+  const normalizers: object[] = [
+    { type: 'Strip', strip_left: false, strip_right: true },
+    { type: 'Replace', pattern: { Regex: ' {2,}' }, content: '▁' },
+  ];
+  if (model.precompiledCharsmap.length > 0) normalizers.unshift({ type: 'Precompiled', precompiled_charsmap: base64(model.precompiledCharsmap) });
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: { type: 'Sequence', normalizers },
+    pre_tokenizer: metaspace,
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }],
+      pair: [
+        { SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },
+        { SpecialToken: { id: sep, type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },
+      ],
+      special_tokens: Object.fromEntries([cls, sep].map((t) => [t, { id: t, ids: [idOf(t)], tokens: [t] }])),
+    },
+    decoder: metaspace,
+    model: model.modelType === 'unigram'
+      ? { type: 'Unigram', unk_id: unkId, vocab, byte_fallback: false }
+      : {
+        type: 'BPE', dropout: null, unk_token: vocab[unkId][0], continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: false,
+        vocab: Object.fromEntries(ids), merges: mergesOf(model.pieces).filter(([l, r]) => ids.has(l) && ids.has(r)),
+      },
+  };
+}
