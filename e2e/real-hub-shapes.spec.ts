@@ -87,6 +87,12 @@ describe('a repo without tokenizer.json, with safetensors only in refs/pr/1', ()
     const weights = Object.keys(await offlineHubControls.requestsByPath()).map(decodeURIComponent).filter((path) => /(model\.safetensors|pytorch_model\.bin)$/.test(path));
     expect(weights).toEqual([`/${VOCAB_ONLY}/resolve/refs/pr/1/model.safetensors`]);
     expect(await encode()).toEqual(reference);
+
+    // A link (or a reload) keeps the revision.
+    expect(new URL(page.url()).searchParams.get('revision')).toBe('refs/pr/1');
+    await page.reload();
+    await model.locator('.model-facts dd').filter({ hasText: /^refs\/pr\/1 / }).waitFor();
+    expect(await model.getByLabel('Revision').inputValue()).toBe('refs/pr/1');
     expect(chrome.consoleErrors).toEqual([]);
   });
 });

@@ -185,10 +185,11 @@ export const failureOf = (err: unknown): Failure => ({ message: (err as Error).m
 
 /** The setup a link carries: the chosen model, Hub dataset with how it is read, adapter and training settings. */
 function setupOf(state: StudioState): StudioSetup {
-  const { selectedModel, dataSource, dataChoice } = state;
+  const { selectedModel, selectedRevision, dataSource, dataChoice } = state;
   const hub = dataSource?.kind === 'hub';
   return {
     model: selectedModel,
+    revision: selectedRevision,
     ...(hub ? {
       dataset: dataSource.id,
       config: dataChoice.config,
@@ -332,6 +333,7 @@ export const useStudio = create<StudioState>()((set, get, api) => {
         pendingHub: unconfirmed ? url.hub as { kind: 'custom'; url: string } : undefined,
         backendPreference: backend, debug: url.debug, urlProblem: url.problem,
         selectedModel: setup.model,
+        selectedRevision: setup.revision,
         dataSource: setup.dataset ? { kind: 'hub', id: setup.dataset } : undefined,
         dataChoice: {
           config: setup.config,
@@ -470,6 +472,7 @@ export const useStudio = create<StudioState>()((set, get, api) => {
     selectRevision(revision) {
       if (revision === get().selectedRevision) return;
       set({ selectedRevision: revision, modelLoad: { status: 'idle' } });
+      rememberInUrl();
     },
 
     async loadModel() {

@@ -57,6 +57,14 @@ describe('URL settings', () => {
     expect(readUrlSettings('?pair=').setup).toEqual({ textPair: '' });
   });
 
+  it('carries the model revision, main being the default', () => {
+    const setup = { model: 'adapter-studio/tiny-bert-bin', revision: 'refs/pr/1' };
+    const href = withUrlSettings('http://127.0.0.1:5173/?hub=offline', { hub: { kind: 'offline' }, setup });
+    expect(new URL(href).searchParams.get('revision')).toBe('refs/pr/1');
+    expect(readUrlSettings(new URL(href).search).setup).toEqual(setup);
+    expect(readUrlSettings('?model=a/b&revision=main').setup).toEqual({ model: 'a/b' });
+  });
+
   it('leaves out setup values it cannot use, and says why', () => {
     const { setup, problem } = readUrlSettings('?model=../../etc&dataset=a/b&rows=-3');
     expect(setup).toEqual({ dataset: 'a/b' });

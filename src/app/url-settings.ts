@@ -19,6 +19,8 @@ export type HubChoice =
 export interface StudioSetup {
   /** Hub model id (`?model=`). */
   model?: string;
+  /** The model's branch, tag, commit id or pull request (`?revision=`); absent: main. */
+  revision?: string;
   /** Hub dataset id (`?dataset=`). */
   dataset?: string;
   /** Dataset config (`?config=`). */
@@ -58,7 +60,7 @@ export interface UrlSettings {
 
 /** URL parameter of each data setup field, in the order they are written. */
 const DATA_PARAMS = {
-  model: 'model', dataset: 'dataset', config: 'config', split: 'split', text: 'text', textPair: 'pair', label: 'label', maxTrainExamples: 'rows',
+  model: 'model', revision: 'revision', dataset: 'dataset', config: 'config', split: 'split', text: 'text', textPair: 'pair', label: 'label', maxTrainExamples: 'rows',
 } as const satisfies Record<string, string>;
 
 /** How a URL value becomes a setting: the value, or undefined with a problem said plainly. */
@@ -145,6 +147,8 @@ function readSetup(params: URLSearchParams, problems: string[]): StudioSetup {
     const value = params.get(DATA_PARAMS[key]);
     if (value) setup[key] = value;
   }
+  const revision = params.get(DATA_PARAMS.revision)?.trim();
+  if (revision && revision !== 'main') setup.revision = revision;
   const pair = params.get(DATA_PARAMS.textPair);
   if (pair !== null) setup.textPair = pair;
   const rows = params.get(DATA_PARAMS.maxTrainExamples);
@@ -171,7 +175,7 @@ function readSetup(params: URLSearchParams, problems: string[]): StudioSetup {
 
 /**
  * Reads `?hub=offline | <http(s) url>`, `?backend=webgpu | wasm | cpu`, `?debug=1` and the setup: the model and data
- * (`?model= &dataset= &config= &split= &text= &pair= &label= &rows=`), the adapter (`?method=` and its knobs, `?name=`)
+ * (`?model= &revision= &dataset= &config= &split= &text= &pair= &label= &rows=`), the adapter (`?method=` and its knobs, `?name=`)
  * and the training settings that differ from the defaults (`?lr= &epochs= ...`).
  */
 export function readUrlSettings(search: string): UrlSettings {
