@@ -11,6 +11,14 @@ export class AdapterConfigError extends Error {
   }
 }
 
+/** A size in a config (labels, layers, width, rank, length) out of proportion to the model: refused before any allocation. */
+export class AdapterSizeError extends AdapterConfigError {
+  constructor(message: string, field?: string) {
+    super(message, field);
+    this.name = 'AdapterSizeError';
+  }
+}
+
 /** Adapter weights given to `loadAdapterStateDict` do not fit the adapter (missing, unexpected or mis-shaped keys). */
 export class AdapterStateError extends Error {
   constructor(

@@ -11,6 +11,7 @@ import type { EncoderOutput } from '../model/encoder.ts';
 import { type Activation, activationNamed, applyActivation } from './activations.ts';
 import { AdapterConfigError } from './errors.ts';
 import type { ParamSpec } from './parameters.ts';
+import { checkHeadSizes } from './size-limits.ts';
 
 /** What the head predicts: one class, any subset of labels, or one number. */
 export type HeadKind = 'classification' | 'multilabel' | 'regression';
@@ -80,6 +81,7 @@ export function planHead(encoder: EncoderConfig, name: string, options: HeadOpti
   if (kind !== 'regression' && numLabels < 2) fail('numLabels', `is ${numLabels}; a ${kind} head needs at least 2 labels (use kind "regression" for one number)`);
   const layers = options.layers ?? 2;
   if (!Number.isInteger(layers) || layers < 1) fail('layers', `is ${layers}; it must be a positive integer`);
+  checkHeadSizes(encoder, numLabels, layers);
   const activationName = options.activationFunction === undefined ? 'tanh' : options.activationFunction;
   const act = activationName === null ? undefined : activationNamed(activationName);
   if (activationName !== null && !act) fail('activationFunction', `names the unknown activation "${activationName}"`);

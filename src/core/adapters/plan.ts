@@ -12,6 +12,7 @@ import {
 import { AdapterConfigError } from './errors.ts';
 import { type BottleneckLocation, type LoraTarget, type ModelLayout, modelLayout } from './locations.ts';
 import type { ParamInit, ParamSpec } from './parameters.ts';
+import { checkAdapterSizes, checkParameterTotal } from './size-limits.ts';
 
 export interface LinearParams {
   /** [out, in] weight. */
@@ -267,6 +268,7 @@ export function planAdapter(encoder: EncoderConfig, config: AdapterConfig, name:
     throw new AdapterConfigError(`Adapter name "${name}" cannot be used in torch state-dict keys; use letters, digits, "_" and "-" (no dots).`);
   }
   validateAdapterConfig(config);
+  checkAdapterSizes(encoder, config);
   const layout = modelLayout(encoder);
   const methods = methodConfigs(config);
   const hidden = encoder.hiddenSize;
@@ -352,5 +354,6 @@ export function planAdapter(encoder: EncoderConfig, config: AdapterConfig, name:
     const key = `${layout.base}.prompt_tuning.prompt_tunings.${name}`;
     prompt = { config: promptConfig, embedding: listFor(promptConfig).add(key, 'prompt_embedding.weight', [promptConfig.prompt_length, encoder.embeddingSize], init) };
   }
+  checkParameterTotal(`Adapter "${name}" on "${encoder.repoId}"`, params);
   return { name, config, layout, bottlenecks, loras, prefix, prompt, params };
 }

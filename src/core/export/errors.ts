@@ -24,8 +24,10 @@ export type AdapterImportProblem =
   | 'MissingTensors'
   /** Tensors the config does not know (wrong adapter name, other method). */
   | 'UnexpectedTensors'
-  /** Tensors of the wrong shape. */
+  /** Tensors of the wrong shape, or a head config whose sizes its weights contradict. */
   | 'WrongShape'
+  /** A size in the config (labels, layers, width, rank, length) out of proportion to the model; refused before allocating. */
+  | 'TooLarge'
   /** Reading it needs the base model's config (PEFT files do not record the model's shape). */
   | 'NeedsBaseModel'
   /** The Hub request failed. */

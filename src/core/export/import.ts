@@ -5,6 +5,8 @@
  * size, a method the studio runs, and exactly the tensors (names and shapes) the config needs.
  */
 import { type AdapterConfig, resolveAdapterConfig } from '../adapters/config.ts';
+import { AdapterSizeError } from '../adapters/errors.ts';
+import { MAX_LABELS } from '../adapters/size-limits.ts';
 import { type HeadOptions, planHead } from '../adapters/head.ts';
 import { type ParamSpec, elementCount } from '../adapters/parameters.ts';
 import { planAdapter } from '../adapters/plan.ts';
@@ -142,6 +144,7 @@ function readAdaptersFolder(files: AdapterFiles, meta: Record<string, unknown>, 
     const headConfig = headMeta.config as Record<string, unknown> | null;
     if (!headConfig || typeof headConfig !== 'object') throw new AdapterImportError(`head_config.json in ${source} has no head "config" (a static-head model's head), which the studio cannot rebuild.`, 'UnknownMethod');
     const headName = typeof headMeta.name === 'string' ? headMeta.name : name;
+    checkHeadAgainstWeights(headConfig, headStored, headName, source);
     if (headName !== name) notes.push(`The head "${headName}" is renamed "${name}", like the adapter, so that activating the adapter activates it.`);
     const expectedClass = modelTypeInfo(modelType).adapterModelClass;
     if (headMeta.model_class !== expectedClass) notes.push(`The head was saved from ${String(headMeta.model_class)}; the library converts it for ${expectedClass}.`);
@@ -164,6 +167,34 @@ function readAdaptersFolder(files: AdapterFiles, meta: Record<string, unknown>, 
     sourceFormat: training ? 'studio' : 'adapters',
     notes,
   };
+}
+
+/**
+ * The head config's sizes against its weight file, before anything is built from them: `num_labels` within
+ * MAX_LABELS and equal to the rows of the last Linear layer (`heads.{name}.{i}.weight`), `layers` a whole number
+ * (planHead bounds it by the model), and a label2id of at most `num_labels` ids, all in range.
+ */
+function checkHeadAgainstWeights(config: Record<string, unknown>, stored: StoredTensors, headName: string, source: string): void {
+  const fail = (message: string): never => { throw new AdapterImportError(`head_config.json in ${source} ${message} The head config and its weights do not belong together.`, 'WrongShape'); };
+  const { num_labels: numLabels, layers, label2id } = config;
+  if (!Number.isSafeInteger(numLabels) || (numLabels as number) < 1) fail(`has num_labels = ${JSON.stringify(numLabels)}, not a positive whole number.`);
+  if (!Number.isSafeInteger(layers ?? 2) || ((layers ?? 2) as number) < 1) fail(`has layers = ${JSON.stringify(layers)}, not a positive whole number.`);
+  const pattern = new RegExp(`^heads\\.${headName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.weight$`);
+  const linears = [...stored.keys()].map((key) => ({ key, index: Number(pattern.exec(key)?.[1] ?? NaN) })).filter((l) => Number.isInteger(l.index)).sort((a, b) => a.index - b.index);
+  if ((numLabels as number) > MAX_LABELS) {
+    throw new AdapterImportError(`head_config.json in ${source} has num_labels = ${String(numLabels)}; the studio takes up to ${MAX_LABELS} labels.`, 'TooLarge');
+  }
+  const last = linears[linears.length - 1];
+  // No Linear weight at all: the tensor check names what is missing.
+  const rows = last && stored.get(last.key)!.shape[0];
+  if (last && rows !== numLabels) fail(`has num_labels = ${String(numLabels)}, but the last layer's weight ${last.key} has ${rows} rows.`);
+  if (label2id !== undefined && label2id !== null) {
+    if (typeof label2id !== 'object' || Array.isArray(label2id)) fail('has a label2id that is not an object of label → id.');
+    const ids = Object.values(label2id as Record<string, unknown>);
+    if (ids.length > (numLabels as number)) fail(`names ${ids.length} labels in label2id for ${String(numLabels)} outputs.`);
+    const bad = ids.find((id) => !Number.isInteger(id) || (id as number) < 0 || (id as number) >= (numLabels as number));
+    if (bad !== undefined) fail(`has a label2id id ${JSON.stringify(bad)} outside 0..${(numLabels as number) - 1}.`);
+  }
 }
 
 /** head_config.json's "config" as the adapters module's head options (label names from label2id). */
@@ -226,7 +257,8 @@ export function fitAdapter(adapter: ImportedAdapter, encoder: EncoderConfig, sou
     plan = planAdapter(encoder, resolveAdapterConfig(adapter.adapterConfig), adapter.name);
     head = adapter.head ? planHead(encoder, adapter.name, headOptionsFromConfig(adapter.head.config)) : undefined;
   } catch (err) {
-    throw new AdapterImportError(`The adapter in ${source} cannot be built on "${encoder.repoId}": ${(err as Error).message}`, 'UnknownMethod', [], { cause: err });
+    const problem = err instanceof AdapterSizeError ? 'TooLarge' : 'UnknownMethod';
+    throw new AdapterImportError(`The adapter in ${source} cannot be built on "${encoder.repoId}": ${(err as Error).message}`, problem, [], { cause: err });
   }
   checkTensors(`Adapter "${adapter.name}"`, adapter.adapterTensors, plan.params, source);
   if (adapter.head && head) checkTensors(`Head "${adapter.name}"`, adapter.head.tensors, head.params, source);
