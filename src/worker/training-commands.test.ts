@@ -214,6 +214,10 @@ describe('train', () => {
     expect(events.filter((e) => e.kind === 'progress').map((e) => e.kind === 'progress' && e.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(events.filter((e) => e.kind === 'eval').map((e) => e.kind === 'eval' && [e.step, e.metrics.examples])).toEqual([[6, 200], [12, 200]]);
     expect(events.filter((e) => e.kind === 'checkpoint').map((e) => e.kind === 'checkpoint' && [e.step, e.reason])).toEqual([[6, 'epoch'], [12, 'epoch']]);
+    // Each evaluation has its own progress: 200 validation examples (the split's all, under the default cap of 200 for
+    // 96 training rows) in 13 batches of at most 16, known before the first pass from the split's row count.
+    const evalProgress = events.flatMap((e) => (e.kind === 'evalProgress' ? [[e.step, e.batches, e.totalBatches]] : []));
+    expect(evalProgress).toEqual([6, 12].flatMap((step) => Array.from({ length: 13 }, (_, i) => [step, i + 1, 13])));
     expect(events.at(-1)).toMatchObject({ kind: 'done', stopReason: 'completed', steps: 12 });
     expect(result).toMatchObject({ stopReason: 'completed', steps: 12, epochs: 2 });
     const h = 64;
