@@ -204,8 +204,7 @@ export class TrainingSession {
     }
     const active = this.active!;
     const localFile = data.localFileRecord(setup.data);
-    const record = (result?: TrainResult) => ({ ...trainingRecordOf(report, settings, result ? { result } : {}), ...(localFile ? { localFile } : {}) });
-    active.training = record();
+    active.training = trainingRecordOf(report, settings, { localFile });
 
     const trainable = adapterTrainable(adapter, encoder.weights, { adapterDrop: setup.adapter.kind === 'new' && setup.adapter.choice.adapterDrop === true });
     const nonFinite = debug && command.debugNonFinite ? withNonFiniteSteps(trainable, command.debugNonFinite) : undefined;
@@ -227,7 +226,7 @@ export class TrainingSession {
         },
       });
       if (running.deviceLost) throw this.deviceLostError(running);
-      active.training = record(result);
+      active.training = trainingRecordOf(report, settings, { result, localFile });
       return result;
     } catch (err) {
       // A lost device fails the step in flight before its "lost" notice arrives: give the notice a moment.

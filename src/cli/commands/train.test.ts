@@ -221,6 +221,25 @@ describe('train and eval on local files', () => {
     expect(whole.metrics.loss).toBeCloseTo(result.best.loss, 5);
   });
 
+  it('names a --file in the model card without a Hub link, and the Python export reads that file', async () => {
+    const trainFile = join(dir, 'my-reviews.csv');
+    const text = ['review,sentiment', ...(await sentimentRows('train', 64)).map((r) => `${csvCell(r.review)},${r.sentiment}`)].join('\n');
+    writeFileSync(trainFile, text);
+    const out = join(dir, 'from-one-file');
+    const trained = await runCli(['train', '--model', MODEL, '--file', trainFile, '--epochs', '1', '--hub', server.url, '--out', out, '--json']);
+    expect(trained.code, trained.err).toBe(0);
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(readTrainingRecord(card)).toMatchObject({ dataset: 'my-reviews.csv', localFile: { name: 'my-reviews.csv', format: 'csv', rows: 64, bytes: Buffer.byteLength(text) } });
+    expect(card).toContain('trained with Adapter Studio on a local file `my-reviews.csv`, 64 rows');
+    expect(card).not.toMatch(/huggingface\.co\/datasets|^datasets:/m);
+
+    const project = join(dir, 'from-one-file-python');
+    const exported = await runCli(['export', '--model', MODEL, '--adapter', out, '--format', 'python', '--out', project, '--hub', server.url]);
+    expect(exported.code, exported.err).toBe(0);
+    expect(readFileSync(join(project, 'train.py'), 'utf8')).toContain(`DATA_FILE = "data/my-reviews.csv"  # the local file the studio trained on (64 rows), not included (${Math.round(Buffer.byteLength(text) / 1e3)} kB): copy it here`);
+    expect(readFileSync(join(project, 'README.md'), 'utf8')).toContain('copy it to `data/my-reviews.csv` before running `train.py`');
+  });
+
   it('explains wrong data flags', async () => {
     const both = await runCli(['train', '--model', MODEL, '--dataset', DATASET, '--file', 'x.csv', '--out', dir]);
     expect([both.code, both.err]).toEqual([2, expect.stringContaining('Give either --dataset ID or --file PATH.')]);

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { endpointFrom } from '../hub-flag.ts';
 import { createAdapter } from '../../core/adapters/adapter.ts';
@@ -5,7 +6,7 @@ import { adapterExportOf } from '../../core/export/from-adapter.ts';
 import { writeAdapterHubFolder } from '../../core/export/node-files.ts';
 import { resolveAdapterConfig } from '../../core/adapters/config.ts';
 import { initBackend } from '../../core/backend/init-backend.ts';
-import type { DatasetReport, SplitPart } from '../../core/data/index.ts';
+import { type DatasetReport, type SplitPart, formatOfFileName } from '../../core/data/index.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { TrainingControl } from '../../core/train/control.ts';
@@ -193,6 +194,10 @@ export const trainCommand: Command = {
     const backend = await startBackend(values, ctx);
     const ep = endpointFrom(values);
     const { handle, report: data } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
+    // One local file is named in the model card (no Hub link) and read by train.py; a separate validation file is not recorded.
+    const localFile = source.file && !source.validationFile
+      ? { name: source.name, format: formatOfFileName(source.file), rows: handle.splits.find((s) => s.name === 'train')?.numRows ?? 0, bytes: (await stat(source.file)).size }
+      : undefined;
     const validationRows = values['validation-rows'] === undefined ? undefined : intFlag(values, 'validation-rows', 1, 1);
     const planned = validationPart(data.plan, values['eval-split'] as string | undefined);
     const validation = validationRows === undefined ? planned : { ...planned, maxExamples: validationRows };
@@ -245,7 +250,7 @@ export const trainCommand: Command = {
         ]);
         return 130;
       }
-      await writeAdapterHubFolder(adapterDir, adapterExportOf(adapter, trainingRecordOf(data, settings, { validation, result })));
+      await writeAdapterHubFolder(adapterDir, adapterExportOf(adapter, trainingRecordOf(data, settings, { validation, result, localFile })));
       const final = {
         kind: 'result',
         best: result.best,

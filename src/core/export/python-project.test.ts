@@ -231,8 +231,8 @@ print(json.dumps(out))
     for (const files of [pythonProjectFiles(big, { dataFile: new Uint8Array(MAX_BUNDLED_DATA_BYTES + 1) }), pythonProjectFiles(project)]) {
       expect([...files.keys()].filter((k) => k.startsWith('data/'))).toEqual([]);
       const script = new TextDecoder().decode(files.get('train.py'));
-      expect(script).toMatch(/DATA_FILE = "data\/reviews\.csv" {2}# the local file the studio trained on \(2 rows\), not included \([\d.]+ MB\): copy it here/);
-      expect(new TextDecoder().decode(files.get('README.md'))).toMatch(/It is not included \([\d.]+ MB(, over the 67\.1 MB limit)?\): copy it to `data\/reviews\.csv` before running `train\.py`\./);
+      expect(script).toMatch(/DATA_FILE = "data\/reviews\.csv" {2}# the local file the studio trained on \(2 rows\), not included \([\d.]+ [kM]B\): copy it here/);
+      expect(new TextDecoder().decode(files.get('README.md'))).toMatch(/It is not included \([\d.]+ [kM]B(, over the 67\.1 MB limit)?\): copy it to `data\/reviews\.csv` before running `train\.py`\./);
       expect(loadCall(files).exit).toMatch(/data\/reviews\.csv is missing: put the file the studio trained on \(2 rows\) there\./);
     }
   });

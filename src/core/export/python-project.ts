@@ -61,7 +61,7 @@ export function projectDataPath(file: LocalFileRecord): string {
 const bundles = (options: PythonProjectOptions) =>
   options.dataFile !== undefined && options.dataFile.byteLength <= MAX_BUNDLED_DATA_BYTES;
 
-const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const fileSize = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`);
 
 /** How train.py reads each local format the way the studio does (src/core/data/local-files.ts), as a DatasetDict with one split, "train". */
 const LOCAL_LOADERS: Record<LocalFileRecord['format'], string> = {
@@ -115,7 +115,7 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
   const file = t.localFile;
   const data: [string, string, string?][] = file
     ? [
-      ['DATA_FILE', py(projectDataPath(file)), `the local file the studio trained on (${file.rows} rows), ${bundles(options) ? 'included in this project' : `not included (${megabytes(file.bytes)}): copy it here`}`],
+      ['DATA_FILE', py(projectDataPath(file)), `the local file the studio trained on (${file.rows} rows), ${bundles(options) ? 'included in this project' : `not included (${fileSize(file.bytes)}): copy it here`}`],
       ['DATA_FORMAT', py(file.format)],
     ]
     : [['DATASET', py(t.dataset)], ['DATASET_CONFIG', py(t.config ?? null)]];
@@ -369,7 +369,7 @@ function dataSentence(exp: AdapterExport, options: PythonProjectOptions): string
   if (!file) return '`train.py` trains it further with the same dataset, columns and hyperparameters.';
   const where = bundles(options)
     ? `It is included as \`${projectDataPath(file)}\`.`
-    : `It is not included (${megabytes(file.bytes)}${options.dataFile ? `, over the ${megabytes(MAX_BUNDLED_DATA_BYTES)} limit` : ''}): copy it to \`${projectDataPath(file)}\` before running \`train.py\`.`;
+    : `It is not included (${fileSize(file.bytes)}${options.dataFile ? `, over the ${fileSize(MAX_BUNDLED_DATA_BYTES)} limit` : ''}): copy it to \`${projectDataPath(file)}\` before running \`train.py\`.`;
   return `\`train.py\` trains it further with the same columns and hyperparameters on the local file it was trained on (${file.format.toUpperCase()}, ${file.rows} rows). ${where}`;
 }
 

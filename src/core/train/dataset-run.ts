@@ -11,7 +11,7 @@ import type { DatasetReport } from '../data/dataset-report.ts';
 import { ExampleStream, type ExampleStreamOptions } from '../data/example-stream.ts';
 import type { SplitPart } from '../data/split-plan.ts';
 import { dataSplitsOf } from '../export/from-adapter.ts';
-import type { TrainingRecord } from '../export/types.ts';
+import type { LocalFileRecord, TrainingRecord } from '../export/types.ts';
 import type { EncoderTokenizer } from '../model/tokenizer.ts';
 import { datasetBatches, tokenizeWith } from './dataset-batches.ts';
 import type { TrainResult } from './events.ts';
@@ -68,16 +68,20 @@ function bestMetricsOf(result: Pick<TrainResult, 'best'>): Record<string, number
   return Object.fromEntries(Object.entries({ loss, accuracy, macroF1, mse, pearson }).filter(([, v]) => v !== undefined)) as Record<string, number>;
 }
 
-/** How the adapter was trained, for the model card and train.py: data, columns, settings and (after a run) its best metrics. */
+/**
+ * How the adapter was trained, for the model card and train.py: data, columns, settings and (after a run) its best
+ * metrics; `localFile` when the data was a local file (the report then names it, not a Hub dataset).
+ */
 export function trainingRecordOf(
   report: DatasetReport,
   settings: TrainingSettings,
-  options: { validation?: SplitPart; result?: Pick<TrainResult, 'best' | 'bestStep'> } = {},
+  options: { validation?: SplitPart; result?: Pick<TrainResult, 'best' | 'bestStep'>; localFile?: LocalFileRecord } = {},
 ): TrainingRecord {
   const { mapping } = report;
   const best = options.result && bestMetricsOf(options.result);
   return {
     dataset: report.dataset,
+    ...(options.localFile ? { localFile: options.localFile } : {}),
     ...(report.config === undefined ? {} : { config: report.config }),
     splits: dataSplitsOf(report.plan.train, options.validation ?? report.plan.validation),
     textColumns: [mapping.text, ...(mapping.textPair ? [mapping.textPair] : [])],
