@@ -65,7 +65,7 @@ describe('loadModel', () => {
     expect(info).toEqual({
       repoId: 'adapter-studio/tiny-bert', modelType: 'bert', layers: 2, hidden: 64, maxLength: 128,
       parameters: estimateParameters(config), downloadBytes: weightBytes, networkBytes: weightBytes,
-      format: 'safetensors', dtypes: ['F32'], backend: 'cpu',
+      format: 'safetensors', dtypes: ['F32'], backend: 'cpu', tokenizerSource: 'tokenizer.json',
     });
 
     const stages = [...new Set(progress.map((p) => p.stage))];

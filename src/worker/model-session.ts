@@ -90,13 +90,14 @@ export class ModelSession {
       modelType: config.modelType,
       layers: config.numLayers,
       hidden: config.hiddenSize,
-      maxLength: config.maxSequenceLength,
+      maxLength: this.encoder!.tokenizer.maxLength,
       parameters: info.parameters,
       downloadBytes: info.downloadBytes,
       networkBytes: info.networkBytes,
       format: info.format,
       dtypes: info.dtypes,
       backend: info.backend,
+      tokenizerSource: info.tokenizerSource,
     };
   }
 }

@@ -16,6 +16,7 @@ import type { AdapterSourceFormat, TrainingRecord } from '../core/export/types.t
 import type { SelfTestReport } from '../core/kernels/self-test-report.ts';
 import type { EncoderConfig } from '../core/model/config.ts';
 import type { LoadProgress } from '../core/model/load-encoder.ts';
+import type { TokenizerSource } from '../core/model/tokenizer.ts';
 import type { TrainEvent, TrainResult } from '../core/train/events.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import type { TrainingSettings } from '../core/train/training-settings.ts';
@@ -390,6 +391,8 @@ export interface LoadedModelInfo {
   dtypes: string[];
   /** tfjs backend the weights live on ("webgpu", "wasm", "cpu"). */
   backend: string;
+  /** The repo file(s) the tokenizer was built from (tokenizer.json, or slow files converted in memory). */
+  tokenizerSource: TokenizerSource;
 }
 
 export interface ModelReadyEvent {

@@ -45,8 +45,9 @@ describe('adapter-studio embed', () => {
     const { code, out } = await runCli(['embed', '--model', 'adapter-studio/tiny-bert', '--text', text, '--text-pair', pair, '--hub', server.url, '--json']);
     expect(code).toBe(0);
     const result = JSON.parse(out);
-    expect(Object.keys(result)).toEqual(['model', 'backend', 'input_ids', 'attention_mask', 'token_type_ids', 'first_token']);
+    expect(Object.keys(result)).toEqual(['model', 'backend', 'tokenizer_source', 'input_ids', 'attention_mask', 'token_type_ids', 'first_token']);
     expect(result.model).toBe('adapter-studio/tiny-bert');
+    expect(result.tokenizer_source).toBe('tokenizer.json');
     const want = await reference('adapter-studio/tiny-bert', result.backend, text, pair);
     expect(result.input_ids).toEqual(want.inputIds);
     expect(result.token_type_ids).toEqual(want.tokenTypeIds);

@@ -25,7 +25,8 @@ export const embedCommand: Command = {
     `  --backend B         backend to try first: ${BACKEND_NAMES.join(', ')} (default webgpu, then wasm, then cpu)`,
     '',
     'A token for gated or private models is read from the HF_TOKEN environment variable.',
-    'JSON output: { model, revision (when given), backend, input_ids, attention_mask, token_type_ids, first_token }.',
+    'JSON output: { model, revision (when given), backend, tokenizer_source, input_ids, attention_mask, token_type_ids, first_token }.',
+    'tokenizer_source: tokenizer.json, or the slow files it was converted from (vocab.txt, vocab.json+merges.txt, sentencepiece.bpe.model).',
   ].join('\n'),
   options: {
     model: { type: 'string' },
@@ -70,6 +71,7 @@ export const embedCommand: Command = {
         model,
         ...(revision === undefined ? {} : { revision }),
         backend: backend.name,
+        tokenizer_source: encoder.info.tokenizerSource,
         input_ids: inputIds,
         attention_mask: Array.from(batch.attentionMask),
         token_type_ids: Array.from(batch.tokenTypeIds),
@@ -78,7 +80,7 @@ export const embedCommand: Command = {
       }, [
         `${model}${revision === undefined ? '' : `@${revision}`}: ${config.modelType}, ${config.numLayers} layers, hidden ${config.hiddenSize}, on ${backend.name}${backend.fallbackReason ? ` (${backend.fallbackReason})` : ''}`,
         ...(config.inferredModelType ? [describeInferredModelType(config.inferredModelType)] : []),
-        `Tokens (${tokens.length}): ${tokens.join(' ')}`,
+        `Tokens (${tokens.length}, tokenizer from ${encoder.info.tokenizerSource}): ${tokens.join(' ')}`,
         `input_ids: ${inputIds.join(' ')}`,
         `token_type_ids: ${Array.from(batch.tokenTypeIds).join(' ')}`,
         `First-token vector (${firstToken.length} values): ${firstToken.slice(0, SHOWN_VALUES).map((v) => v.toFixed(4)).join(', ')}${firstToken.length > SHOWN_VALUES ? ', …' : ''}`,

@@ -4,7 +4,7 @@ import type { EncoderConfig } from './config.ts';
 import { type EncoderHooks, type EncoderOutput, type EncoderWeights, encoderForward, uploadEncoderWeights } from './encoder.ts';
 import { ModelLoadError } from './errors.ts';
 import { fetchEncoderConfig } from './hub-files.ts';
-import { type EncodedBatch, type EncoderTokenizer, loadTokenizer } from './tokenizer.ts';
+import { type EncodedBatch, type EncoderTokenizer, type TokenizerSource, loadTokenizer } from './tokenizer.ts';
 import type { WeightCache } from './weight-cache.ts';
 import { type WeightFormat, loadEncoderWeights } from './weights.ts';
 
@@ -45,6 +45,8 @@ export interface EncoderInfo {
   files: string[];
   /** tfjs backend the weights live on. */
   backend: string;
+  /** The repo file(s) the tokenizer was built from: tokenizer.json, or slow files converted in memory. */
+  tokenizerSource: TokenizerSource;
 }
 
 export interface LoadedEncoder {
@@ -101,6 +103,7 @@ export async function loadEncoder(ep: HubEndpoint, repoId: string, options: Load
       dtypes: loaded.dtypes,
       files: loaded.files,
       backend: tf.getBackend(),
+      tokenizerSource: tokenizer.source,
     },
   };
 }

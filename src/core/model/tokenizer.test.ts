@@ -68,6 +68,7 @@ describe('BERT WordPiece (adapter-studio/tiny-bert, tokenizer_config.json is onl
   };
 
   it('fills the special tokens a bare tokenizer_config lacks', () => {
+    expect(tok.source).toBe('tokenizer.json');
     expect(tok.padTokenId).toBe(id('[PAD]'));
     expect(tok.tokenizer.sep_token_id).toBe(id('[SEP]'));
     expect(tok.maxLength).toBe(128);

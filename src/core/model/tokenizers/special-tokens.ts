@@ -102,7 +102,8 @@ export function addedTokensJson(specials: SpecialToken[], declared: AddedTokenJs
   for (const s of specials) {
     const known = byContent.get(s.content);
     if (known) {
-      byContent.set(s.content, { ...known, special: true, normalized: false, lstrip: known.lstrip || s.lstrip, rstrip: known.rstrip || s.rstrip });
+      // The declared entry's flags win, as transformers' added_tokens_decoder does.
+      byContent.set(s.content, { ...known, special: true });
       continue;
     }
     const id = idOf(s.content) ?? next++;
