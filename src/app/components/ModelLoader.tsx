@@ -47,8 +47,8 @@ export function ModelLoader({ repoId, revision, previewReady }: { repoId: string
         <p className="ready" role="status">
           <strong>{repoId}{revision === undefined ? '' : ` at ${revision}`} is ready on {backendDisplayName(modelLoad.info.backend)}</strong>{' '}
           <span className="muted">
-            ({formatInteger(modelLoad.info.parameters)} parameters in {modelLoad.info.dtypes.join(', ')} from {modelLoad.info.format}, tokenizer from {modelLoad.info.tokenizerSource}
-            {modelLoad.info.networkBytes === 0 ? ', taken from the browser cache' : `, ${formatBytes(modelLoad.info.networkBytes)} downloaded`})
+            ({formatInteger(modelLoad.info.parameters)} parameters in {modelLoad.info.dtypes.join(', ')} from {modelLoad.info.format}
+            {modelLoad.info.networkBytes === 0 ? ', taken from the browser cache' : `, ${formatBytes(modelLoad.info.networkBytes)} downloaded`}); tokenizer from {modelLoad.info.tokenizerSource}
           </span>
         </p>
       )}
