@@ -76,8 +76,21 @@ describe('Never lose trained work (wasm)', () => {
     expect(step).toBeGreaterThanOrEqual(checkpointStep);
     expect(step).toBeLessThan(150);
     checkpointStep = step;
+    // The evaluation at the epoch's end is short: record every state of its progress bar as the page draws it.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { evaluationBars: string[] }).evaluationBars = seen;
+      new MutationObserver(() => {
+        const bar = document.querySelector('.evaluation-progress');
+        if (bar) seen.push(bar.textContent ?? '');
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
     await offer.getByRole('button', { name: 'Resume' }).click();
     expect(await runReaches(page, ['done', 'failed'])).toBe('done');
+    // 200 validation examples in batches of 8: 25 batches, known before the pass from the split's row count.
+    const bars = await page.evaluate(() => (window as unknown as { evaluationBars: string[] }).evaluationBars);
+    expect(bars.length).toBeGreaterThan(0);
+    for (const bar of bars) expect(bar).toMatch(/^Evaluatingbatch \d+ of 25, \d+ examples, (\d+ s|…) left$/);
     expect(await log.textContent()).toContain(`Resuming at step ${checkpointStep} of 150`);
     expect(await train.locator('.run-status').textContent()).toMatch(/^Done: completed after 150 steps/);
   });
