@@ -60,6 +60,7 @@ describe('fetchBytes on a connection that keeps dropping', () => {
     expect(sha256(bytes)).toBe(sha256(BIG));
     // Each attempt brings 1,000,000 new bytes: ceil(6 MiB / 1 MB) = 7 requests, 6 of them resumes.
     const traffic = await stats();
+    console.log(`6 MiB cut every 1 MB: ${traffic.requests} requests, ${traffic.bytes} bytes sent for ${SIZE}`);
     expect(traffic.requests).toBe(Math.ceil(SIZE / 1_000_000));
     expect(traffic.bytes).toBeLessThan(SIZE * 1.05);
     expect(resumes).toHaveLength(6);
