@@ -258,7 +258,7 @@ function RunView({ run }: { run: TrainingRun }) {
         <dl className="facts run-facts">
           <dt>Examples/s</dt><dd>{latest.samplesPerSecond.toFixed(1)}</dd>
           <dt>Tokens/s</dt><dd>{formatInteger(Math.round(latest.tokensPerSecond))}</dd>
-          <dt>Time left</dt><dd>{!isActive(run) ? '—' : evaluating ? `evaluating (${seconds(evaluating.etaSeconds)} left), then ${seconds(latest.etaSeconds)}` : seconds(latest.etaSeconds)}</dd>
+          <dt>Time left</dt><dd>{!isActive(run) ? '—' : evaluating ? `evaluating: ${seconds(evaluating.etaSeconds)}${latest.step < latest.totalSteps ? `, then ${seconds(latest.etaSeconds)} of training` : ''}` : seconds(latest.etaSeconds)}</dd>
           <dt>Learning rate</dt><dd>{latest.lr.toExponential(2)}</dd>
           {view.skipped > 0 && <><dt>Skipped steps</dt><dd>{view.skipped} (loss or gradient not finite)</dd></>}
           {best && <><dt>Best validation</dt><dd data-testid="best-metrics" data-accuracy={best.accuracy}>{metricsPhrase(best)}</dd></>}
