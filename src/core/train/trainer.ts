@@ -1,8 +1,10 @@
 /**
  * The training loop: AdamW with a warmup + decay schedule, gradient accumulation and clipping, evaluation each
  * epoch (and every N steps), the best weights kept by a chosen metric, early stopping, pause / resume / cancel
- * between steps, checkpoints that continue a run exactly, and steps with a non-finite loss or gradient skipped
- * without touching the weights. It knows models only through `TrainableModel` and data through `TrainingData`.
+ * between steps, checkpoints that continue a run exactly (at epoch ends, pauses and every N seconds), steps with a
+ * non-finite loss or gradient skipped without touching the weights (and, when they repeat, a stop with weights checked
+ * to be good), and evaluations that report their own progress and wait out an unreachable Hub instead of failing. It
+ * knows models only through `TrainableModel` and data through `TrainingData`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/errors.ts';
