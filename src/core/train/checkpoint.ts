@@ -1,7 +1,8 @@
 /**
  * Training checkpoints: the trainable parameters, the optimizer's moments and the run's position, enough to
  * continue exactly where the run stopped. A `CheckpointStore` keeps two slots per run: `latest` (written each
- * epoch, every minute or so of training, on pause and when a run stops on non-finite values) and `best` (the parameters at the best evaluation).
+ * epoch, every minute or so of training, on pause and when a run stops on non-finite values) and `best` (the
+ * parameters at the best evaluation).
  */
 import type { ParameterMoments } from './adamw.ts';
 import type { EvalMetrics } from './metrics.ts';
