@@ -10,6 +10,7 @@ import type { HubEndpoint } from '../../hub/endpoint.ts';
 import type { EncoderConfig } from './config.ts';
 import { ModelLoadError } from './errors.ts';
 import { fetchEncoderConfig } from './hub-files.ts';
+import { hoistPrecompiled } from './tokenizers/precompiled-charsmap.ts';
 import { modelMaxLength, plainTokenizerConfig, resolveSpecialTokens } from './tokenizers/special-tokens.ts';
 import { FAMILY_SPECIAL_TOKENS, type TokenizerSource, readTokenizerFiles } from './tokenizers/tokenizer-files.ts';
 
@@ -88,8 +89,11 @@ export function createEncoderTokenizer(tokenizerJson: unknown, tokenizerConfig: 
   const modelMax = modelMaxLength(config.maxSequenceLength, tokenizerConfig);
   const plainConfig = plainTokenizerConfig(tokenizerConfig, resolveSpecialTokens(FAMILY_SPECIAL_TOKENS[config.family], undefined, tokenizerConfig), modelMax);
   let tokenizer: PreTrainedTokenizer;
+  let normalize = (text: string) => text;
   try {
-    tokenizer = new PreTrainedTokenizer(tokenizerJson, plainConfig);
+    const hoisted = hoistPrecompiled(tokenizerJson, source);
+    if (hoisted.normalize) normalize = hoisted.normalize;
+    tokenizer = new PreTrainedTokenizer(hoisted.tokenizerJson, plainConfig);
   } catch (err) {
     throw new ModelLoadError(`The tokenizer of "${repoId}" could not be built from ${source} (${(err as Error).message}). Re-save it with a recent transformers and upload tokenizer.json.`, 'NoTokenizer', repoId, { cause: err });
   }
@@ -117,14 +121,14 @@ export function createEncoderTokenizer(tokenizerJson: unknown, tokenizerConfig: 
     maxLength: modelMax,
     source,
     tokenizer,
-    tokenize: (text) => tokenizer.tokenize(text),
+    tokenize: (text) => tokenizer.tokenize(normalize(text)),
     encode(texts, pairs, options = {}) {
       if (texts.length === 0) throw new TypeError('encode() needs at least one text.');
       if (pairs && pairs.length !== texts.length) throw new TypeError(`encode() got ${texts.length} texts but ${pairs.length} pair texts; give one pair text per text.`);
       const maxLength = Math.min(options.maxLength ?? modelMax, modelMax);
       const rows: { ids: number[]; types: number[] }[] = texts.map((text, i) => {
-        const a = tokenizer.tokenize(text);
-        const b = pairs ? tokenizer.tokenize(pairs[i]) : null;
+        const a = tokenizer.tokenize(normalize(text));
+        const b = pairs ? tokenizer.tokenize(normalize(pairs[i])) : null;
         const budget = maxLength - specialCount(b !== null);
         if (budget < (b === null ? 1 : 2)) {
           throw new RangeError(`maxLength ${maxLength} leaves no room for text next to the ${specialCount(b !== null)} special tokens of "${repoId}".`);

@@ -4,6 +4,7 @@
  * schema the converters read (field numbers as in that .proto; unknown fields are skipped).
  */
 import protobuf from 'protobufjs/light.js';
+import { precompiledNormalizer } from './precompiled-charsmap.ts';
 import { TokenizerFileError } from './tokenizer-file-error.ts';
 
 /** SentencePiece.Type of the .proto. */
@@ -78,13 +79,15 @@ export function readSentencePieceModel(bytes: Uint8Array, file: string): Sentenc
   if (!Number.isInteger(unkId) || unkId < 0 || unkId >= pieces.length) {
     throw new TokenizerFileError(`gives unk_id ${unkId}, outside its ${pieces.length} pieces`, file);
   }
+  const precompiledCharsmap = m.normalizer_spec?.precompiled_charsmap ?? new Uint8Array(0);
+  if (precompiledCharsmap.length > 0) precompiledNormalizer(precompiledCharsmap, file);
   return {
     pieces,
     modelType: modelType === 1 ? 'unigram' : 'bpe',
     unkId,
     unkPiece: m.trainer_spec?.unk_piece ?? '<unk>',
     byteFallback: m.trainer_spec?.byte_fallback ?? false,
-    precompiledCharsmap: m.normalizer_spec?.precompiled_charsmap ?? new Uint8Array(0),
+    precompiledCharsmap,
     normalizerName: m.normalizer_spec?.name ?? 'nmt_nfkc',
   };
 }

@@ -121,18 +121,16 @@ describe.each(['unigram', 'bpe'] as const)('XLM-R layout over a SentencePiece %s
 
   /**
    * Where the fast pipeline is known to part from sentencepiece itself (asserted exactly, so both a new
-   * difference and a fixed one fail the test):
-   * - unigram (nmt_nfkc): U+200D ZERO WIDTH JOINER. The compiled charsmap keeps it; transformers.js' Precompiled
-   *   normaliser, which approximates the charsmap by NFKC, maps U+2000–U+200F to spaces.
-   * - bpe (identity): a tab, CR or newline at the end. transformers' converter strips trailing whitespace
-   *   (Strip normaliser); sentencepiece only strips spaces and keeps the rest as <unk>.
+   * difference and a fixed one fail the test): with the bpe model's identity normaliser, a tab, CR or newline
+   * at the end. transformers' converter strips trailing whitespace (Strip normaliser); sentencepiece only
+   * strips spaces and keeps the rest as <unk>. (The unigram model's nmt_nfkc charsmap maps them to spaces.)
    */
-  const knownDifference = (text: string) => (name === 'unigram' ? text.includes('\u200d') : /[\t\n\r]$/.test(text));
+  const knownDifference = (text: string) => name === 'bpe' && /[\t\n\r]$/.test(text);
 
   it('wraps the library\'s pieces, shifted to fairseq ids, in <s> … </s>', () => {
     const differing = mismatches(plain.length, (k) => ids(tok, corpus.texts[plain[k]]).ids, (k) => [0, ...pieces[plain[k]], 2], (k) => corpus.texts[plain[k]]);
     const known = plain.map((i) => corpus.texts[i]).filter(knownDifference);
-    expect(known.length).toBeGreaterThan(2);
+    expect(known.length).toBe(name === 'bpe' ? 3 : 0);
     expect(differing.map((d) => d.at)).toEqual(known);
   });
 
@@ -208,6 +206,9 @@ describe('refusals name the files', () => {
     ['an empty file', 'broken/spm-2', new Uint8Array(0), /^sentencepiece.bpe.model of model "broken\/spm-2" holds no pieces, so it is not a SentencePiece model\./],
     // ModelProto { pieces: [{ piece: "a", score: 0 }], trainer_spec: { model_type: WORD (3) } }
     ['a word model', 'broken/spm-3', Uint8Array.of(0x0a, 0x08, 0x0a, 0x01, 0x61, 0x15, 0, 0, 0, 0, 0x12, 0x02, 0x18, 0x03), /^sentencepiece.bpe.model of model "broken\/spm-3" is a SentencePiece word model; only Unigram and BPE models have fast equivalents\./],
+    // ModelProto { pieces: [{ piece: "a" }], normalizer_spec: { precompiled_charsmap: 3 bytes / a header promising a 400-byte trie } }
+    ['a charsmap shorter than its header', 'broken/spm-4', Uint8Array.of(0x0a, 0x08, 0x0a, 0x01, 0x61, 0x15, 0, 0, 0, 0, 0x1a, 0x05, 0x12, 0x03, 1, 2, 3), /^sentencepiece.bpe.model of model "broken\/spm-4" has a precompiled_charsmap of 3 bytes, too short for its header\./],
+    ['a charsmap whose trie overruns it', 'broken/spm-5', Uint8Array.of(0x0a, 0x08, 0x0a, 0x01, 0x61, 0x15, 0, 0, 0, 0, 0x1a, 0x0a, 0x12, 0x08, 0x90, 0x01, 0, 0, 0, 0, 0, 0), /^sentencepiece.bpe.model of model "broken\/spm-5" has a precompiled_charsmap whose trie \(400 bytes\) does not fit its 8 bytes\./],
   ])('has %s as sentencepiece.bpe.model', async (_, id, bytes, message) => {
     writeRepo(root, 'models', id, undefined, { 'config.json': xlmrConfig(10), 'sentencepiece.bpe.model': bytes });
     await expect(loadTokenizer(ep, id)).rejects.toThrow(message);

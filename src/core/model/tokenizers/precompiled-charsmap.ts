@@ -1,0 +1,94 @@
+/**
+ * SentencePiece's compiled normaliser (NormalizerSpec.precompiled_charsmap, the `Precompiled` normaliser of a
+ * tokenizer.json), applied as sentencepiece's normalizer.cc does: at each position the longest key of the
+ * Darts double-array trie that prefixes the UTF-8 input is replaced by its normalised string; where no key
+ * matches, one character is copied. transformers.js' own Precompiled normaliser approximates this table with
+ * NFKC, which differs on some characters (it turns U+200D into a space, where nmt_nfkc keeps it).
+ *
+ * Blob layout: uint32 little-endian trie size in bytes, the trie (uint32 units), then NUL-terminated strings.
+ */
+import { TokenizerFileError } from './tokenizer-file-error.ts';
+
+/** A Darts-clone unit: bit 8 has_leaf, bits 10+ the offset (scaled by bit 9), low byte + bit 31 the label. */
+const hasLeaf = (unit: number) => ((unit >>> 8) & 1) === 1;
+const value = (unit: number) => unit & 0x7fffffff;
+const label = (unit: number) => unit & 0x800000ff;
+const offset = (unit: number) => (unit >>> 10) << ((unit & 0x200) >>> 6);
+
+export type TextNormalizer = (text: string) => string;
+
+export function precompiledNormalizer(charsmap: Uint8Array, file: string): TextNormalizer {
+  if (charsmap.length < 4) throw new TokenizerFileError(`has a precompiled_charsmap of ${charsmap.length} bytes, too short for its header`, file);
+  const view = new DataView(charsmap.buffer, charsmap.byteOffset, charsmap.byteLength);
+  const trieBytes = view.getUint32(0, true);
+  if (trieBytes % 4 !== 0 || 4 + trieBytes > charsmap.length) {
+    throw new TokenizerFileError(`has a precompiled_charsmap whose trie (${trieBytes} bytes) does not fit its ${charsmap.length} bytes`, file);
+  }
+  const units = trieBytes / 4;
+  const unitAt = (i: number) => (i < units ? view.getUint32(4 + i * 4, true) : 0);
+  const strings = charsmap.subarray(4 + trieBytes);
+  const decoder = new TextDecoder();
+  const replacements = new Map<number, string>();
+  const replacement = (at: number): string => {
+    let s = replacements.get(at);
+    if (s === undefined) {
+      let end = at;
+      while (end < strings.length && strings[end] !== 0) end++;
+      s = decoder.decode(strings.subarray(at, end));
+      replacements.set(at, s);
+    }
+    return s;
+  };
+
+  /** Longest trie key prefixing bytes[from...]: [length, value], or undefined. */
+  const longestMatch = (bytes: Uint8Array, from: number): [number, number] | undefined => {
+    let node = offset(unitAt(0));
+    let found: [number, number] | undefined;
+    for (let i = from; i < bytes.length; i++) {
+      node ^= bytes[i];
+      const unit = unitAt(node);
+      if (label(unit) !== bytes[i]) break;
+      node ^= offset(unit);
+      if (hasLeaf(unit)) found = [i + 1 - from, value(unitAt(node))];
+    }
+    return found;
+  };
+
+  const encoder = new TextEncoder();
+  return (text) => {
+    const bytes = encoder.encode(text);
+    let out = '';
+    let i = 0;
+    while (i < bytes.length) {
+      const match = longestMatch(bytes, i);
+      if (match) {
+        out += replacement(match[1]);
+        i += match[0];
+        continue;
+      }
+      // One UTF-8 character (the input came from a JS string, so it is well formed).
+      const lead = bytes[i];
+      const length = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+      out += decoder.decode(bytes.subarray(i, i + length));
+      i += length;
+    }
+    return out;
+  };
+}
+
+type NormalizerJson = { type?: string; normalizers?: NormalizerJson[]; precompiled_charsmap?: string | null };
+
+/**
+ * Takes a leading `Precompiled` normaliser out of a tokenizer.json (alone, or first of a Sequence) and returns
+ * it as a function to run on the text before transformers.js sees it, so the charsmap itself is applied.
+ * Elsewhere in a Sequence (ALBERT puts it after Lowercase) it is left to transformers.js' approximation.
+ */
+export function hoistPrecompiled(tokenizerJson: unknown, file: string): { tokenizerJson: unknown; normalize?: TextNormalizer } {
+  const json = tokenizerJson as { normalizer?: NormalizerJson | null } | null;
+  const normalizer = json?.normalizer;
+  const first = normalizer?.type === 'Sequence' ? normalizer.normalizers?.[0] : normalizer;
+  if (first?.type !== 'Precompiled' || !first.precompiled_charsmap) return { tokenizerJson };
+  const bytes = Uint8Array.from(atob(first.precompiled_charsmap), (c) => c.charCodeAt(0));
+  const rest = normalizer!.type === 'Sequence' ? { ...normalizer, normalizers: normalizer!.normalizers!.slice(1) } : null;
+  return { tokenizerJson: { ...json, normalizer: rest }, normalize: precompiledNormalizer(bytes, file) };
+}
