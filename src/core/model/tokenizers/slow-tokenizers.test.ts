@@ -163,6 +163,22 @@ describe.each(['unigram', 'bpe'] as const)('XLM-R layout over a SentencePiece %s
   });
 });
 
+describe('CamemBERT layout over the SentencePiece unigram model', () => {
+  it('numbers pieces as CamembertTokenizer does: <unk> 3, every other piece id + 4, so <s> = 5 and </s> = 6', async () => {
+    writeRepo(root, 'models', 'real/spm-camembert', undefined, {
+      'config.json': JSON.stringify({ model_type: 'camembert', vocab_size: 946 + 5, max_position_embeddings: 514, type_vocab_size: 1, pad_token_id: 1 }),
+      'sentencepiece.bpe.model': file('spm-unigram.model'),
+    });
+    const tok = await loadTokenizer(ep, 'real/spm-camembert');
+    // goldens-spm holds XLM-R's mapping (unk 3, id + 1); CamemBERT's offset is 4.
+    const camembert = (xlmr: number) => (xlmr === 3 ? 3 : xlmr + 3);
+    const plain = corpus.texts.map((_, i) => i).filter((i) => !/<\/?s>|<unk>|<pad>|<mask>/.test(corpus.texts[i]));
+    expect(mismatches(plain.length, (k) => ids(tok, corpus.texts[plain[k]]).ids, (k) => [5, ...spm.unigram[plain[k]].map(camembert), 6], (k) => corpus.texts[plain[k]])).toEqual([]);
+    expect(tok.padTokenId).toBe(1);
+    expect(ids(tok, 'a <mask>').ids.at(-2)).toBe(946 + 4);
+  });
+});
+
 describe('refusals name the files', () => {
   it('has only config.json and weights: lists what was looked for and what the repo has', async () => {
     writeRepo(root, 'models', 'broken/no-tokenizer', undefined, { 'config.json': file('sibert/config.json'), 'pytorch_model.bin': 'x' });

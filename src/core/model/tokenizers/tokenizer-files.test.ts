@@ -102,6 +102,17 @@ describe('which files are read', () => {
     expect(tok.source).toBe('vocab.json+merges.txt');
   });
 
+  it.each(['distilbert', 'electra'])('reads vocab.txt for %s as for BERT', async (modelType) => {
+    const bert = await load('family/bert', { ...sibert, 'tokenizer_config.json': '{"do_lower_case": false}' });
+    const other = await load(`family/${modelType}`, {
+      ...sibert, 'tokenizer_config.json': '{"do_lower_case": false}',
+      'config.json': JSON.stringify({ model_type: modelType, vocab_size: 10000, max_position_embeddings: 512 }),
+    });
+    expect(other.source).toBe('vocab.txt');
+    const text = 'Sri Lanka 1970 ශ්රී ලංකාව!';
+    expect(ids(other, text)).toEqual(ids(bert, text));
+  });
+
   it('loads an encoder from a repo whose only tokenizer file is vocab.txt, with the same ids as its tokenizer.json', async () => {
     const files = Object.fromEntries(['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json'].map((f) => [f, fixture('adapter-studio/tiny-bert', f)]));
     writeRepo(root, 'models', 'slow/tiny-bert', undefined, files);
