@@ -36,6 +36,25 @@ afterAll(async () => {
 const library = () => steps.try(page).locator('.adapter-library');
 const keptNames = () => library().locator('li.library-item').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.adapter));
 
+/** Step of the newest `latest` checkpoint in the page's IndexedDB (the worker writes them there). */
+function latestCheckpointStep(): Promise<number> {
+  return page.evaluate(() => new Promise<number>((resolve, reject) => {
+    const open = indexedDB.open('adapter-studio-checkpoints');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const store = open.result.transaction('checkpoints').objectStore('checkpoints');
+      const keys = store.getAllKeys();
+      const values = store.getAll();
+      values.onsuccess = () => {
+        const steps = (keys.result as [string, string][]).flatMap(([, slot], i) => (slot === 'latest' ? [(values.result[i] as { state: { step: number } }).state.step] : []));
+        open.result.close();
+        resolve(Math.max(...steps));
+      };
+      values.onerror = () => reject(values.error);
+    };
+  }));
+}
+
 /** Predicts a sentence in Try it and returns the trained probabilities by label. */
 async function predict(text: string): Promise<Record<string, number>> {
   const tryStep = steps.try(page);
@@ -70,12 +89,12 @@ describe('Never lose trained work (wasm)', () => {
     const offer = train.getByRole('region', { name: 'Interrupted run' });
     await offer.waitFor();
     expect(await offer.locator('strong').textContent()).toBe(`Resume training ${MODEL} + ${DATASET} from epoch 1`);
-    const text = (await offer.textContent())!;
-    const step = Number(text.match(/checkpoint at step (\d+) of 150/)![1]);
-    // The latest timed checkpoint the page heard of before the reload, or a later one.
-    expect(step).toBeGreaterThanOrEqual(checkpointStep);
-    expect(step).toBeLessThan(150);
-    checkpointStep = step;
+    // The offer names the newest checkpoint in IndexedDB, which the reload may have kept the page from hearing of.
+    const stored = await latestCheckpointStep();
+    expect(stored).toBeGreaterThanOrEqual(checkpointStep);
+    expect(stored).toBeLessThan(150);
+    await expect.poll(async () => Number((await offer.textContent())!.match(/checkpoint at step (\d+) of 150/)?.[1])).toBe(stored);
+    checkpointStep = stored;
     // The evaluation at the epoch's end is short: record every state of its progress bar as the page draws it.
     await page.evaluate(() => {
       const seen: string[] = [];
@@ -129,6 +148,8 @@ describe('Never lose trained work (wasm)', () => {
     await page.goto(studioUrl(`hub=offline&backend=wasm&model=${MODEL}&dataset=${DATASET}&rows=160&lr=0.001&steps=5&batch=8&name=second`));
     await loadSelectedModel(page);
     await dataInspected(page);
+    // The training cap of 160 caps validation too, at the default's floor of 200.
+    expect(await steps.data(page).locator('table.split-table tr[data-split="validation"] td').last().textContent()).toBe('validation, at most 200 examples');
     await expect.poll(keptNames).toEqual(['tiny-sentiment']);
     const train = steps.train(page);
     await train.getByRole('button', { name: 'Train', exact: true }).click();

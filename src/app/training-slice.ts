@@ -2,6 +2,7 @@
  * The Adapter, Train and Try it steps' state: the adapter choice and training settings (mirrored in the URL), the
  * current run as the charts show it, the run a reload can resume, the active adapter and its predictions.
  */
+import { IndexedDbCheckpointStore } from '../core/train/checkpoint.ts';
 import type { TrainEvent } from '../core/train/events.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings } from '../core/train/training-settings.ts';
@@ -296,7 +297,9 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
     },
 
     restoreSavedRun() {
-      set({ savedRun: readSavedRun() });
+      const saved = readSavedRun();
+      set({ savedRun: saved });
+      if (saved) void checkpointed(saved).then((latest) => { if (latest && get().savedRun === saved) saveRun(latest); });
     },
 
     async predict(texts, pairs) {
@@ -359,6 +362,25 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
       set({ activeAdapter: undefined, activeSavedId: undefined, unsavedAdapter: false, prediction: { status: 'idle' }, evaluation: { status: 'idle' } });
     },
   };
+}
+
+/**
+ * The saved run with the position of its newest checkpoint in IndexedDB: a reload can cut off the page's record of a
+ * checkpoint the worker had just written. Undefined when the record is current or the checkpoint cannot be read.
+ */
+async function checkpointed(saved: SavedRun): Promise<SavedRun | undefined> {
+  try {
+    const store = await IndexedDbCheckpointStore.open(saved.setup.runId);
+    try {
+      const state = (await store.load('latest'))?.state;
+      if (!state || state.step <= saved.step) return undefined;
+      return { ...saved, step: state.step, totalSteps: state.settings.totalSteps, epoch: state.epoch + state.batchInEpoch / state.settings.batchesPerEpoch };
+    } finally {
+      store.close();
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 /** The state a component reads to know whether a step can start: the loaded model and mapped data. */

@@ -132,9 +132,11 @@ function usage(split: SplitReport, plan: DatasetReport['plan']): string {
   const train = part(plan.train);
   const validation = part(plan.validation);
   const test = part(plan.test);
-  if (train && validation && train.holdOut) return `train, ${formatPercent(train.holdOut.share)} held out for validation${cap(train)}`;
+  if (train && validation && train.holdOut) {
+    return `train, ${formatPercent(train.holdOut.share)} held out for validation${cap(train)}${validation.maxExamples === undefined ? '' : ` (validation at most ${formatInteger(validation.maxExamples)})`}`;
+  }
   if (train) return `train${cap(train)}`;
-  if (validation) return 'validation';
+  if (validation) return `validation${cap(validation)}`;
   if (test) return 'test';
   return split.labelled ? 'not used' : 'skipped: no labels';
 }

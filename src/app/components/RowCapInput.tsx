@@ -19,7 +19,7 @@ export function RowCapInput() {
       <input id="row-cap" type="number" min={1} step={1} inputMode="numeric" value={draft} placeholder="all" aria-invalid={!valid || undefined}
         aria-describedby="row-cap-help" onChange={(e) => setDraft(e.target.value)} />
       <span>examples</span>
-      <p id="row-cap-help" className="help">{valid ? 'Leave empty to use every row; a few hundred make a quick classroom run.' : 'Give a whole number above 0, or leave it empty.'}</p>
+      <p id="row-cap-help" className="help">{valid ? 'Leave empty to use every row; a few hundred make a quick classroom run. Validation then reads at most a fifth as many (at least 200).' : 'Give a whole number above 0, or leave it empty.'}</p>
     </div>
   );
 }
