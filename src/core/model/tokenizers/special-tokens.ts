@@ -128,10 +128,8 @@ export function modelMaxLength(positionLimit: number, tokenizerConfig: unknown):
 /** tokenizer_config.json as transformers.js' PreTrainedTokenizer reads it: special tokens as plain strings. */
 export function plainTokenizerConfig(tokenizerConfig: unknown, specials: Partial<Record<SpecialTokenKey, SpecialToken>>, maxLength: number): Record<string, unknown> {
   const out: Record<string, unknown> = { ...asObject(tokenizerConfig), model_max_length: maxLength };
-  for (const key of SPECIAL_TOKEN_KEYS) {
-    if (specials[key]) out[key] = specials[key]!.content;
-    else delete out[key];
-  }
+  // null (not absent) for a removed token, so that reading this config again does not bring the default back.
+  for (const key of SPECIAL_TOKEN_KEYS) out[key] = specials[key]?.content ?? null;
   delete out.additional_special_tokens;
   delete out.added_tokens_decoder;
   return out;
