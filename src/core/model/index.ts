@@ -11,7 +11,7 @@ export { fetchEncoderConfig } from './hub-files.ts';
 export { type EncoderInfo, type LoadEncoderOptions, type LoadProgress, type LoadedEncoder, loadEncoder } from './load-encoder.ts';
 export { readSafetensors } from './safetensors.ts';
 export type { StoredTensor, StoredTensors } from './stored-tensor.ts';
-export { type EncodeOptions, type EncodedBatch, type EncoderTokenizer, createEncoderTokenizer, loadTokenizer } from './tokenizer.ts';
+export { type EncodeOptions, type EncodedBatch, type EncoderTokenizer, type TokenizerSource, createEncoderTokenizer, loadTokenizer } from './tokenizer.ts';
 export { readTorchBin } from './torch-bin-reader.ts';
 export { CacheStorageWeightCache, MemoryWeightCache, WEIGHT_CACHE_NAME, type WeightCache, defaultWeightCache, weightCacheKey } from './weight-cache.ts';
 export {
