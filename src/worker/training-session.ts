@@ -336,7 +336,7 @@ export class TrainingSession {
 
   /**
    * Reads an adapter from files, a zip or the Hub, checks it fits the loaded encoder and makes it the active adapter;
-   * its untrained comparison is the same config freshly initialised.
+   * its untrained comparison is the same config freshly initialised (with its training's seed when it records one).
    */
   async import(source: AdapterSource, encoder: LoadedEncoder): Promise<void> {
     const imported = source.kind === 'hub'
@@ -347,8 +347,11 @@ export class TrainingSession {
         name: source.name.replace(/\.zip$/i, '').replace(/[^\w-]/g, '_') || undefined,
       });
     this.release();
+    // With the seed it was trained with (a studio adapter's record), the untrained comparison is the one its training started from.
+    const seed = imported.training?.hyperparameters.seed;
     const adapter = createAdapter(encoder.config, resolveAdapterConfig(imported.adapterConfig), {
       name: imported.name,
+      ...(seed === undefined ? {} : { seed }),
       ...(imported.head ? { head: headOptionsFromConfig(imported.head.config) } : {}),
     });
     const initial = await snapshot(adapter);
