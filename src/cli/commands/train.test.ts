@@ -207,7 +207,13 @@ describe('train and eval on local files', () => {
     const result = lines.at(-1);
     expect(result).toMatchObject({ kind: 'result', stopReason: 'completed', steps: 6, adapterDir: out, best: { examples: 40 } });
     expect(existsSync(join(out, 'adapter_config.json'))).toBe(true);
-    expect(readTrainingRecord(readFileSync(join(out, 'README.md'), 'utf8'))).toMatchObject({ dataset: 'reviews.csv', textColumns: ['review'], labelColumn: 'sentiment' });
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(readTrainingRecord(card)).toMatchObject({
+      dataset: 'reviews.csv', textColumns: ['review'], labelColumn: 'sentiment',
+      localFile: { name: 'reviews.csv', format: 'csv', rows: 96 }, localValidationFile: { name: 'reviews-dev.tsv', format: 'tsv', rows: 40 },
+    });
+    expect(card).toContain('trained with Adapter Studio on a local file `reviews.csv`, 96 rows, validated on a local file `reviews-dev.tsv`, 40 rows');
+    expect(card).not.toContain('huggingface.co/datasets');
 
     // The same files as train had them: the validation file is evaluated, with the labels read as train read them.
     const again = await runCli(['eval', '--model', MODEL, '--adapter', out, '--file', trainFile, '--validation-file', devFile, '--hub', server.url, '--json']);

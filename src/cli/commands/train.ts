@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { endpointFrom } from '../hub-flag.ts';
 import { createAdapter } from '../../core/adapters/adapter.ts';
 import { adapterExportOf } from '../../core/export/from-adapter.ts';
@@ -194,10 +194,11 @@ export const trainCommand: Command = {
     const backend = await startBackend(values, ctx);
     const ep = endpointFrom(values);
     const { handle, report: data } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
-    // One local file is named in the model card (no Hub link) and read by train.py; a separate validation file is not recorded.
-    const localFile = source.file && !source.validationFile
-      ? { name: source.name, format: formatOfFileName(source.file), rows: handle.splits.find((s) => s.name === 'train')?.numRows ?? 0, bytes: (await stat(source.file)).size }
-      : undefined;
+    // Local files are named in the model card (no Hub link) and read by train.py.
+    const fileRecord = async (path: string, split: string) =>
+      ({ name: basename(path), format: formatOfFileName(path), rows: handle.splits.find((s) => s.name === split)?.numRows ?? 0, bytes: (await stat(path)).size });
+    const localFile = source.file ? await fileRecord(source.file, 'train') : undefined;
+    const localValidationFile = source.validationFile ? await fileRecord(source.validationFile, 'validation') : undefined;
     const validationRows = values['validation-rows'] === undefined ? undefined : intFlag(values, 'validation-rows', 1, 1);
     const planned = validationPart(data.plan, values['eval-split'] as string | undefined);
     const validation = validationRows === undefined ? planned : { ...planned, maxExamples: validationRows };
@@ -250,7 +251,7 @@ export const trainCommand: Command = {
         ]);
         return 130;
       }
-      await writeAdapterHubFolder(adapterDir, adapterExportOf(adapter, trainingRecordOf(data, settings, { validation, result, localFile })));
+      await writeAdapterHubFolder(adapterDir, adapterExportOf(adapter, trainingRecordOf(data, settings, { validation, result, localFile, localValidationFile })));
       const final = {
         kind: 'result',
         best: result.best,

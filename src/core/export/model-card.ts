@@ -94,7 +94,9 @@ function hubLink(id: string, kind: 'model' | 'dataset'): string {
 /** The data trained on: a link to the Hub dataset (and its config), or the local file by name, which no Hub link may name. */
 function dataOf(training: TrainingRecord, config: (c: string) => string): string {
   const file = training.localFile;
-  if (file) return `a local file ${markdownCode(file.name)}, ${plain(file.rows)} rows`;
+  const validation = training.localValidationFile;
+  const validated = validation ? `, validated on a local file ${markdownCode(validation.name)}, ${plain(validation.rows)} rows` : '';
+  if (file) return `a local file ${markdownCode(file.name)}, ${plain(file.rows)} rows${validated}`;
   return `${hubLink(training.dataset, 'dataset')}${training.config ? config(markdownCode(training.config)) : ''}`;
 }
 

@@ -26,7 +26,7 @@ function writeScript(script: string): string {
   return dir;
 }
 
-const CONSTANTS = ['BASE_MODEL', 'ADAPTER_DIR', 'DATASET', 'DATASET_CONFIG', 'TRAIN_SPLIT', 'VALIDATION_SPLIT', 'HELD_OUT_SHARE', 'HELD_OUT_SEED', 'MAX_TRAIN_EXAMPLES',
+const CONSTANTS = ['BASE_MODEL', 'ADAPTER_DIR', 'DATASET', 'DATASET_CONFIG', 'DATA_FILE', 'DATA_FORMAT', 'VALIDATION_DATA_FILE', 'VALIDATION_DATA_FORMAT', 'TRAIN_SPLIT', 'VALIDATION_SPLIT', 'HELD_OUT_SHARE', 'HELD_OUT_SEED', 'MAX_TRAIN_EXAMPLES',
   'MAX_VALIDATION_EXAMPLES', 'TEXT_COLUMN', 'TEXT_PAIR_COLUMN', 'LABEL_COLUMN', 'LABEL_KIND', 'LABELS', 'MAX_LENGTH', 'LEARNING_RATE', 'NUM_EPOCHS', 'MAX_STEPS', 'BATCH_SIZE',
   'GRADIENT_ACCUMULATION', 'WARMUP_RATIO', 'WARMUP_STEPS', 'WEIGHT_DECAY', 'LR_SCHEDULER', 'MAX_GRAD_NORM', 'SEED', 'EVAL_STEPS', 'EARLY_STOPPING_PATIENCE', 'METRIC_FOR_BEST', 'GREATER_IS_BETTER'];
 
@@ -155,8 +155,9 @@ describe('the Python project of an adapter trained on a local file', () => {
     return { ...exp, training };
   };
 
-  /** Writes the project's files into a folder and runs its load_local_file() with a stand-in `datasets` that records the call. */
-  function loadCall(files: Map<string, Uint8Array>): { call?: [string[], Record<string, unknown>]; fromDict?: unknown; exit?: string; path?: string } {
+  type Read = { call?: [string[], Record<string, unknown>]; fromDict?: unknown; path?: string };
+  /** Writes the project's files into a folder and runs its load_local_files() with a stand-in `datasets` that records each call. */
+  function loadCall(files: Map<string, Uint8Array>): { train?: Read; validation?: Read; exit?: string } {
     const dir = mkdtempSync(join(work, 'local-'));
     for (const [path, bytes] of files) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -164,25 +165,25 @@ describe('the Python project of an adapter trained on a local file', () => {
     }
     mkdirSync(join(dir, 'stand-in', 'datasets'), { recursive: true });
     writeFileSync(join(dir, 'stand-in', 'datasets', '__init__.py'), `
+import os, sys
 def load_dataset(*args, **kwargs):
-    return {"call": [list(args), {k: v for k, v in kwargs.items() if k != "data_files"}], "path": kwargs["data_files"]}
+    path = os.path.relpath(kwargs["data_files"], sys.argv[1])
+    return {"train": {"call": [list(args), {k: v for k, v in kwargs.items() if k != "data_files"}], "path": path}}
 class Dataset:
     @staticmethod
     def from_dict(columns):
         return columns
 def DatasetDict(splits):
-    return {"fromDict": splits["train"]}
+    return {"train": {"fromDict": splits["train"]}}
 `);
     return runPython(PYTHON!, `
 import json, os, sys
 sys.path[:0] = [sys.argv[1], os.path.join(sys.argv[1], "stand-in")]
 import train
 try:
-    out = train.load_local_file()
+    out = train.load_local_files()
 except SystemExit as exit:
     out = {"exit": str(exit)}
-if "path" in out:
-    out["path"] = os.path.relpath(out["path"], sys.argv[1])
 print(json.dumps(out))
 `, [dir]);
   }
@@ -207,7 +208,7 @@ print(json.dumps(out))
       const got = constants(dir);
       expect(got.DATASET, format).toBeUndefined();
       expect(got.DATASET_CONFIG, format).toBeUndefined();
-      expect(loadCall(files), format).toEqual({ call: expected[format], path: `data/${name}` });
+      expect(loadCall(files), format).toEqual({ train: { call: expected[format], path: `data/${name}` } });
       expect(script, format).toContain(`DATA_FILE = "data/${name}"  # the local file the studio trained on (2 rows), included in this project`);
       expect(script).not.toContain('load_dataset(DATASET');
       expect(new TextDecoder().decode(files.get('README.md'))).toContain(`on the local file it was trained on (${format.toUpperCase()}, 2 rows). It is included as \`data/${name}\`.`);
@@ -221,7 +222,7 @@ print(json.dumps(out))
       ['{"review": ["fine", "bad"], "stars": ["yes", "no"]}', { fromDict: { review: ['fine', 'bad'], stars: ['yes', 'no'] } }],
     ];
     for (const [text, call] of layouts) {
-      expect(loadCall(pythonProjectFiles(localExport('json', text), { dataFile: new TextEncoder().encode(text) })), text).toEqual(call);
+      expect(loadCall(pythonProjectFiles(localExport('json', text), { dataFile: new TextEncoder().encode(text) })).train, text).toEqual(call);
     }
   });
 
@@ -233,8 +234,30 @@ print(json.dumps(out))
       const script = new TextDecoder().decode(files.get('train.py'));
       expect(script).toMatch(/DATA_FILE = "data\/reviews\.csv" {2}# the local file the studio trained on \(2 rows\), not included \([\d.]+ [kM]B\): copy it here/);
       expect(new TextDecoder().decode(files.get('README.md'))).toMatch(/It is not included \([\d.]+ [kM]B(, over the 67\.1 MB limit)?\): copy it to `data\/reviews\.csv` before running `train\.py`\./);
-      expect(loadCall(files).exit).toMatch(/data\/reviews\.csv is missing: put the file the studio trained on \(2 rows\) there\./);
+      expect(loadCall(files).exit).toMatch(/data\/reviews\.csv is missing: put the file the studio trained on there \(see README\.md\)\./);
     }
+  });
+
+  it.skipIf(!PYTHON)('reads a separate validation file as split "validation", and names it for the user to copy in', () => {
+    const project = localExport('csv');
+    const validation: LocalFileRecord = { name: 'reviews.csv', format: 'tsv', rows: 7, bytes: 2_500_000 };
+    const both = { ...project, training: { ...project.training, localValidationFile: validation, splits: { train: 'train', validation: 'validation' } } };
+    const files = pythonProjectFiles(both, { dataFile: new TextEncoder().encode(FILES.csv[1]) });
+    // Named like the training file, so it gets a prefix; it is never carried (the studio's worker holds one file).
+    files.set('data/validation-reviews.csv', new TextEncoder().encode('review\tstars\nfine\tyes\n'));
+    const got = constants(writeScript(new TextDecoder().decode(files.get('train.py'))));
+    expect(got.VALIDATION_SPLIT.value).toBe('validation');
+    expect(got.HELD_OUT_SHARE.value).toBeNull();
+    expect(loadCall(files)).toEqual({
+      train: { call: [['csv'], { keep_default_na: false, na_values: [''] }], path: 'data/reviews.csv' },
+      validation: { call: [['csv'], { delimiter: '\t', quoting: 3, keep_default_na: false, na_values: [''] }], path: 'data/validation-reviews.csv' },
+    });
+    const script = new TextDecoder().decode(files.get('train.py'));
+    expect(script).toContain('VALIDATION_DATA_FILE = "data/validation-reviews.csv"  # the local file it validated on (7 rows), not included (2.5 MB): copy it here');
+    expect(new TextDecoder().decode(files.get('README.md'))).toContain('It validated on a second file (TSV, 7 rows), not included (2.5 MB): copy it to `data/validation-reviews.csv`.');
+    // Without one, the constants say so.
+    const single = constants(writeScript(trainingScript(project)));
+    expect([single.VALIDATION_DATA_FILE.value, single.VALIDATION_DATA_FORMAT.value]).toEqual([null, null]);
   });
 
   it('keeps a hostile file name inside data/', () => {

@@ -51,10 +51,14 @@ function schedulerType(schedule: string | undefined, warms: boolean): string {
   return 'linear';
 }
 
-/** A file name that stays one plain path segment inside the project (a record read from a card may say anything). */
-export function projectDataPath(file: LocalFileRecord): string {
-  const name = file.name.replace(/[\\/:*?"<>|\x00-\x1f]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length));
-  return `${PROJECT_DATA_DIR}/${name || `data.${file.format}`}`;
+/**
+ * Where a local file goes in the project: one plain path segment under data/ (a record read from a card may say
+ * anything); a validation file named like the training file gets a prefix.
+ */
+export function projectDataPath(file: LocalFileRecord, role: 'train' | 'validation' = 'train', train?: LocalFileRecord): string {
+  const segment = (f: LocalFileRecord) => f.name.replace(/[\\/:*?"<>|\x00-\x1f]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length)) || `data.${f.format}`;
+  const name = segment(file);
+  return `${PROJECT_DATA_DIR}/${role === 'validation' && train && segment(train) === name ? `validation-${name}` : name}`;
 }
 
 /** Whether the project carries the local file's bytes. */
@@ -63,43 +67,51 @@ const bundles = (options: PythonProjectOptions) =>
 
 const fileSize = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`);
 
-/** How train.py reads each local format the way the studio does (src/core/data/local-files.ts), as a DatasetDict with one split, "train". */
-const LOCAL_LOADERS: Record<LocalFileRecord['format'], string> = {
-  // Only empty cells are missing values, as in the studio (pandas would also take "NA", "null", "None"... as missing).
-  csv: '    return load_dataset("csv", data_files=path, keep_default_na=False, na_values=[""])',
-  // Tabs split cells and a " is text (csv.QUOTE_NONE), as the studio reads a TSV the way GLUE ships them.
-  tsv: '    return load_dataset("csv", data_files=path, delimiter="\\t", quoting=3, keep_default_na=False, na_values=[""])',
-  jsonl: '    return load_dataset("json", data_files=path)',
-  json: `    import json
+/**
+ * read_local_file() and load_local_files(): each format read the way the studio reads it (src/core/data/local-files.ts),
+ * with the `datasets` builder of that format; the training file becomes split "train", a validation file "validation".
+ */
+const LOCAL_LOADER = `
 
-    with open(path, encoding="utf-8") as f:
-        document = json.load(f)
-    # The studio reads an array of records, {"data"|"rows"|"examples"|"train": [records]}, or columns {"text": [...], ...}.
-    if isinstance(document, list):
-        return load_dataset("json", data_files=path)
-    field = next((k for k in ("data", "rows", "examples", "train") if isinstance(document.get(k), list)), None)
-    if field is not None:
-        return load_dataset("json", data_files=path, field=field)
-    from datasets import Dataset, DatasetDict
-
-    return DatasetDict({"train": Dataset.from_dict(document)})`,
-  parquet: '    return load_dataset("parquet", data_files=path)',
-};
-
-/** load_local_file(): DATA_FILE read like the studio read it. */
-function localLoader(file: LocalFileRecord): string {
-  return `
-
-def load_local_file():
-    """DATA_FILE (next to this script) as the studio read it: a DatasetDict with one split, "train"."""
+def read_local_file(name, data_format):
+    """A file of the studio run (path relative to this script) as the studio read it: a DatasetDict with one split, "train"."""
     from datasets import load_dataset
 
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), DATA_FILE)
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
     if not os.path.exists(path):
-        raise SystemExit(f"{path} is missing: put the file the studio trained on (${file.rows} rows) there.")
-${LOCAL_LOADERS[file.format]}
+        raise SystemExit(f"{path} is missing: put the file the studio trained on there (see README.md).")
+    if data_format == "csv":
+        # Only empty cells are missing values, as in the studio (pandas would also take "NA", "null", "None"... as missing).
+        return load_dataset("csv", data_files=path, keep_default_na=False, na_values=[""])
+    if data_format == "tsv":
+        # Tabs split cells and a " is text (csv.QUOTE_NONE): the studio reads a TSV the way GLUE ships them.
+        return load_dataset("csv", data_files=path, delimiter="\\t", quoting=3, keep_default_na=False, na_values=[""])
+    if data_format == "jsonl":
+        return load_dataset("json", data_files=path)
+    if data_format == "json":
+        import json
+
+        with open(path, encoding="utf-8") as f:
+            document = json.load(f)
+        # The studio reads an array of records, {"data"|"rows"|"examples"|"train": [records]}, or columns {"text": [...], ...}.
+        if isinstance(document, list):
+            return load_dataset("json", data_files=path)
+        field = next((k for k in ("data", "rows", "examples", "train") if isinstance(document.get(k), list)), None)
+        if field is not None:
+            return load_dataset("json", data_files=path, field=field)
+        from datasets import Dataset, DatasetDict
+
+        return DatasetDict({"train": Dataset.from_dict(document)})
+    return load_dataset("parquet", data_files=path)
+
+
+def load_local_files():
+    """DATA_FILE as split "train" and, when the run had one, VALIDATION_DATA_FILE as split "validation"."""
+    raw = {"train": read_local_file(DATA_FILE, DATA_FORMAT)["train"]}
+    if VALIDATION_DATA_FILE is not None:
+        raw["validation"] = read_local_file(VALIDATION_DATA_FILE, VALIDATION_DATA_FORMAT)["train"]
+    return raw
 `;
-}
 
 /** train.py for the export's training record; `options.dataFile` says whether the project carries a local file. */
 export function trainingScript(exp: AdapterExport, options: PythonProjectOptions = {}): string {
@@ -113,10 +125,14 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
   const warmup = h.warmupRatio ?? 0;
   const method = methodName(exportableAdapterConfig(exp)).replace(/`/g, '');
   const file = t.localFile;
+  const validationFile = t.localValidationFile;
   const data: [string, string, string?][] = file
     ? [
       ['DATA_FILE', py(projectDataPath(file)), `the local file the studio trained on (${file.rows} rows), ${bundles(options) ? 'included in this project' : `not included (${fileSize(file.bytes)}): copy it here`}`],
       ['DATA_FORMAT', py(file.format)],
+      ['VALIDATION_DATA_FILE', validationFile ? py(projectDataPath(validationFile, 'validation', file)) : 'None',
+        validationFile ? `the local file it validated on (${validationFile.rows} rows), not included (${fileSize(validationFile.bytes)}): copy it here` : undefined],
+      ['VALIDATION_DATA_FORMAT', py(validationFile?.format ?? null)],
     ]
     : [['DATASET', py(t.dataset)], ['DATASET_CONFIG', py(t.config ?? null)]];
   const constants: [string, string, string?][] = [
@@ -230,7 +246,7 @@ def is_usable(example):
 
 def load_splits():
     """Training and validation rows as the studio picked them: hold-out, usable rows, then the first N."""
-${file ? '    raw = load_local_file()' : `    from datasets import load_dataset
+${file ? '    raw = load_local_files()' : `    from datasets import load_dataset
 
     raw = load_dataset(DATASET, DATASET_CONFIG)`}
     train = raw[TRAIN_SPLIT]
@@ -245,7 +261,7 @@ ${file ? '    raw = load_local_file()' : `    from datasets import load_dataset
         return dataset if cap is None else dataset.select(range(min(cap, len(dataset))))
 
     return usable(train, MAX_TRAIN_EXAMPLES), usable(validation, MAX_VALIDATION_EXAMPLES)
-${file ? localLoader(file) : ''}
+${file ? LOCAL_LOADER : ''}
 
 def metrics_function():
     import evaluate
@@ -370,7 +386,11 @@ function dataSentence(exp: AdapterExport, options: PythonProjectOptions): string
   const where = bundles(options)
     ? `It is included as \`${projectDataPath(file)}\`.`
     : `It is not included (${fileSize(file.bytes)}${options.dataFile ? `, over the ${fileSize(MAX_BUNDLED_DATA_BYTES)} limit` : ''}): copy it to \`${projectDataPath(file)}\` before running \`train.py\`.`;
-  return `\`train.py\` trains it further with the same columns and hyperparameters on the local file it was trained on (${file.format.toUpperCase()}, ${file.rows} rows). ${where}`;
+  const validation = exp.training?.localValidationFile;
+  const validationWhere = validation
+    ? ` It validated on a second file (${validation.format.toUpperCase()}, ${validation.rows} rows), not included (${fileSize(validation.bytes)}): copy it to \`${projectDataPath(validation, 'validation', file)}\`.`
+    : '';
+  return `\`train.py\` trains it further with the same columns and hyperparameters on the local file it was trained on (${file.format.toUpperCase()}, ${file.rows} rows). ${where}${validationWhere}`;
 }
 
 /**

@@ -92,6 +92,8 @@ export interface TrainingRecord {
   dataset: string;
   /** Set when the data was a local file the user opened, not a Hub dataset. */
   localFile?: LocalFileRecord;
+  /** A second local file that was the validation split (the CLI's `--validation-file`). */
+  localValidationFile?: LocalFileRecord;
   /** Dataset config (subset); undefined: the default one. */
   config?: string;
   splits: DataSplits;

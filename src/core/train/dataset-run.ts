@@ -70,18 +70,19 @@ function bestMetricsOf(result: Pick<TrainResult, 'best'>): Record<string, number
 
 /**
  * How the adapter was trained, for the model card and train.py: data, columns, settings and (after a run) its best
- * metrics; `localFile` when the data was a local file (the report then names it, not a Hub dataset).
+ * metrics; `localFile` (and `localValidationFile`) when the data was a local file (the report then names it, not a Hub dataset).
  */
 export function trainingRecordOf(
   report: DatasetReport,
   settings: TrainingSettings,
-  options: { validation?: SplitPart; result?: Pick<TrainResult, 'best' | 'bestStep'>; localFile?: LocalFileRecord } = {},
+  options: { validation?: SplitPart; result?: Pick<TrainResult, 'best' | 'bestStep'>; localFile?: LocalFileRecord; localValidationFile?: LocalFileRecord } = {},
 ): TrainingRecord {
   const { mapping } = report;
   const best = options.result && bestMetricsOf(options.result);
   return {
     dataset: report.dataset,
     ...(options.localFile ? { localFile: options.localFile } : {}),
+    ...(options.localValidationFile ? { localValidationFile: options.localValidationFile } : {}),
     ...(report.config === undefined ? {} : { config: report.config }),
     splits: dataSplitsOf(report.plan.train, options.validation ?? report.plan.validation),
     textColumns: [mapping.text, ...(mapping.textPair ? [mapping.textPair] : [])],
