@@ -85,6 +85,11 @@ describe('special and added tokens', () => {
     expect(ids(tok, 'Sri<ent>Lanka <rel>')).toEqual([vocabId('[CLS]'), vocabId('Sri'), 10000, vocabId('Lanka'), 10001, vocabId('[SEP]')]);
   });
 
+  it('adds additional_special_tokens missing from the vocabulary after it', async () => {
+    const tok = await load('special/additional', { ...sibert, 'special_tokens_map.json': '{"additional_special_tokens": ["<e1>", {"content": "<e2>"}]}', 'tokenizer_config.json': '{"do_lower_case": false}' });
+    expect(ids(tok, 'Sri<e1>Lanka<e2>')).toEqual([vocabId('[CLS]'), vocabId('Sri'), 10000, vocabId('Lanka'), 10001, vocabId('[SEP]')]);
+  });
+
   it('lets an object mask token turn off RoBERTa\'s lstrip', async () => {
     const withLstrip = await load('special/mask-lstrip', kantaibert);
     const without = await load('special/mask-no-lstrip', { ...kantaibert, 'special_tokens_map.json': '{"mask_token": {"content": "<mask>", "lstrip": false, "rstrip": false}}' });
