@@ -10,6 +10,10 @@ import { startCommand } from './commands/start.ts';
 import { trainCommand } from './commands/train.ts';
 import { checkNotStudio, hubUrlFlag } from './hub-flag.ts';
 
+/** Error codes (model, data and Hub errors) that an access token fixes; the core's messages say "give an access token", the CLI says how. */
+const TOKEN_PROBLEMS = new Set(['NeedsToken', 'TokenRequired', 'TokenRejected', 'GatedRepo', 'Unauthorized']);
+const TOKEN_HINT = 'On the command line the token is read from the HF_TOKEN environment variable (for the Hub that --hub names, else huggingface.co).';
+
 const COMMANDS: Command[] = [startCommand, hubCommand, fixturesCommand, dataCommand, embedCommand, trainCommand, predictCommand, evalCommand, exportCommand];
 
 function help(): string {
@@ -49,8 +53,11 @@ export async function main(argv: string[], ctx: Omit<CommandContext, 'json'> = {
     }
     const error = err as Error;
     const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : '';
-    if (json) ctx.out(JSON.stringify({ error: { name: error.name, message: error.message + cause } }));
-    else ctx.err(`Error: ${error.message}${cause}`);
+    // Model errors name their kind `reason`, data and Hub errors `code`.
+    const { code, reason } = err as { code?: unknown; reason?: unknown };
+    const hint = TOKEN_PROBLEMS.has(String(code ?? reason)) ? ` ${TOKEN_HINT}` : '';
+    if (json) ctx.out(JSON.stringify({ error: { name: error.name, message: error.message + hint + cause } }));
+    else ctx.err(`Error: ${error.message}${hint}${cause}`);
     return 1;
   }
 }

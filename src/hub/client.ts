@@ -101,7 +101,7 @@ export async function errorFromResponse(res: Response, url: string): Promise<Hub
   const advice: Partial<Record<HubErrorCode, string>> = {
     RepoNotFound: 'Check the repository id; a private or gated repository also needs an access token.',
     GatedRepo: 'This repository is gated: accept its conditions on the Hub and give an access token.',
-    Unauthorized: 'Give a valid access token (Settings) for private or gated repositories.',
+    Unauthorized: 'Give a valid access token for private or gated repositories.',
     RateLimited: 'The Hub is rate-limiting requests; wait a little and try again.',
     ServerError: 'The server had a problem; try again later.',
     NotImplemented: 'The server does not offer this for this repository; asking again will not change that.',
@@ -137,7 +137,7 @@ export async function hubFetch(ep: HubEndpoint, url: string, options: HubFetchOp
       } else if (options.signal?.aborted) {
         throw new HubError('Request cancelled', 'Aborted', url, undefined, { cause: err });
       } else {
-        failure = new HubError(`Could not reach ${url}: ${(err as Error).message}. Check the connection or the Hub endpoint in Settings.`, 'NetworkError', url, undefined, { cause: err });
+        failure = new HubError(`Could not reach ${url}: ${(err as Error).message}. Check the connection and the Hub address.`, 'NetworkError', url, undefined, { cause: err });
       }
     }
     if (attempt >= retry.retries) throw failure;

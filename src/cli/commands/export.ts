@@ -7,6 +7,7 @@ import { pythonProjectFiles } from '../../core/export/python-project.ts';
 import type { AdapterFiles, ImportedAdapter } from '../../core/export/types.ts';
 import { fetchEncoderConfig } from '../../core/model/index.ts';
 import { type Command, UsageError, report } from '../cli-io.ts';
+import { checkOutputPath } from '../out-path.ts';
 import { endpointFrom } from './train.ts';
 
 /** The formats `export` writes, each from the imported adapter. */
@@ -49,6 +50,7 @@ export const exportCommand: Command = {
     if (!model || !path || !format || !out) throw new UsageError('Give --model ID, --adapter DIR_OR_ZIP, --format and --out DIR_OR_ZIP.');
     const writer = FORMATS[format];
     if (!writer) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(', ')}, got "${format}"`);
+    await checkOutputPath(out);
 
     const files = await readAdapterFiles(path);
     const encoder = await fetchEncoderConfig(endpointFrom(values), model);

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { endpointFrom } from '../hub-flag.ts';
+import { checkOutputFolder } from '../out-path.ts';
 import { createAdapter } from '../../core/adapters/adapter.ts';
 import { adapterExportOf } from '../../core/export/from-adapter.ts';
 import { writeAdapterHubFolder } from '../../core/export/node-files.ts';
@@ -191,6 +192,8 @@ export const trainCommand: Command = {
     const overrides = values['reduction-factor'] === undefined ? {} : { reduction_factor: numberFlag(values, 'reduction-factor', 16, Number.MIN_VALUE) };
     const adapterConfig = resolveAdapterConfig((values.method as string | undefined) ?? 'seq_bn', overrides);
 
+    // Before the model, the data and the run: a bad --out fails now, not after training.
+    await checkOutputFolder(out);
     const backend = await startBackend(values, ctx);
     const ep = endpointFrom(values);
     const { handle, report: data } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);

@@ -55,8 +55,8 @@ export function dataErrorFromHub(err: unknown, target: string, hasToken: boolean
     case 'GatedRepo':
     case 'Unauthorized':
       return hasToken
-        ? new DataError(`${target} is gated or private and the access token was not accepted for it. Accept the dataset's conditions on the Hub with the token's account, or give another token (HF_TOKEN or Settings).`, 'TokenRejected', { cause: err })
-        : new DataError(`${target} is gated or private: it needs an access token. Accept its conditions on the Hub, then give your token (HF_TOKEN or Settings).`, 'TokenRequired', { cause: err });
+        ? new DataError(`${target} is gated or private and the access token was not accepted for it. Accept the dataset's conditions on the Hub with the token's account, or give another access token.`, 'TokenRejected', { cause: err })
+        : new DataError(`${target} is gated or private: it needs an access token. Accept its conditions on the Hub, then give an access token.`, 'TokenRequired', { cause: err });
     case 'RepoNotFound':
     case 'EntryNotFound':
     case 'RevisionNotFound':

@@ -162,7 +162,7 @@ async function accessError(ep: HubEndpoint, dataset: string, err: unknown, fetch
     if (!(probe instanceof HubError) || !(probe.status === 401 || probe.status === 404)) return dataErrorFromHub(err, named, hasToken);
     // With a token the Hub answers 404 for what the token cannot see; 401 then means the token itself is refused.
     if (hasToken && probe.status === 401) {
-      return new DataError(`${named} could not be opened: the access token was refused (${probe.message}). Check the token (HF_TOKEN or Settings).`, 'TokenRejected', { cause: probe });
+      return new DataError(`${named} could not be opened: the access token was refused (${probe.message}). Check the access token.`, 'TokenRejected', { cause: probe });
     }
     return dataErrorFromHub(new HubError(probe.message, 'RepoNotFound', probe.url, probe.status, { cause: err }), named, hasToken);
   }

@@ -13,7 +13,7 @@ export function modelLoadErrorFromHub(err: unknown, ep: HubEndpoint, repoId: str
   const hub = ep.hubUrl;
   const tokenHint = ep.token
     ? 'The access token was sent but not accepted for it: check that the token has read access and, for a gated model, that you accepted its conditions on the Hub.'
-    : 'If it is private or gated, give an access token in Settings.';
+    : 'If it is private or gated, give an access token.';
   switch (err.code) {
     case 'RepoNotFound':
       return new ModelLoadError(`Model "${repoId}" was not found on ${hub}. Check the spelling of the id. ${tokenHint}`, 'RepoNotFound', repoId, { cause: err });
@@ -22,7 +22,7 @@ export function modelLoadErrorFromHub(err: unknown, ep: HubEndpoint, repoId: str
       return new ModelLoadError(
         ep.token
           ? `Model "${repoId}" on ${hub} refused access while loading ${what}. ${tokenHint}`
-          : `Model "${repoId}" on ${hub} is gated or private, so ${what} needs an access token: accept the model's conditions on its Hub page, then give a token in Settings.`,
+          : `Model "${repoId}" on ${hub} is gated or private, so ${what} needs an access token: accept the model's conditions on its Hub page, then give an access token.`,
         'NeedsToken', repoId, { cause: err },
       );
     case 'RevisionNotFound': {

@@ -105,13 +105,13 @@ describe('loadEncoder errors', () => {
     const err = await failure('adapter-studio/no-such-model');
     expect(err).toBeInstanceOf(ModelLoadError);
     expect((err as ModelLoadError).reason).toBe('RepoNotFound');
-    expect(err.message).toBe(`Model "adapter-studio/no-such-model" was not found on ${server.url}. Check the spelling of the id. If it is private or gated, give an access token in Settings.`);
+    expect(err.message).toBe(`Model "adapter-studio/no-such-model" was not found on ${server.url}. Check the spelling of the id. If it is private or gated, give an access token.`);
   });
 
   it('a gated repo without a token asks for one, and loads with one', async () => {
     const err = await failure('adapter-studio/tiny-bert-gated');
     expect((err as ModelLoadError).reason).toBe('NeedsToken');
-    expect(err.message).toMatch(/^Model "adapter-studio\/tiny-bert-gated" on http:\/\/127\.0\.0\.1:\d+ is gated or private, so config\.json needs an access token: accept the model's conditions on its Hub page, then give a token in Settings\.$/);
+    expect(err.message).toMatch(/^Model "adapter-studio\/tiny-bert-gated" on http:\/\/127\.0\.0\.1:\d+ is gated or private, so config\.json needs an access token: accept the model's conditions on its Hub page, then give an access token\.$/);
     const encoder = await loadEncoder(withToken(ep, 'hf_test_token'), 'adapter-studio/tiny-bert-gated');
     expect(encoder.config.family).toBe('bert');
     encoder.dispose();
