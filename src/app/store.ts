@@ -325,7 +325,10 @@ export const useStudio = create<StudioState>()((set, get, api) => {
       const remembered = readStored<Record<string, string>>(sessionStorage, TOKENS_KEY, {});
       // A Hub named only by a URL in the link is used once the user confirms it (in this tab).
       const unconfirmed = url.hub.kind === 'custom' && !readStored<string[]>(sessionStorage, CONFIRMED_HUBS_KEY, []).includes(url.hub.url);
+      // `?backend=` lasts through reloads of its tab; opening another address in the tab drops it.
+      const reload = (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'reload';
       if (url.backend) sessionStorage.setItem(TAB_BACKEND_KEY, url.backend);
+      else if (!reload) sessionStorage.removeItem(TAB_BACKEND_KEY);
       const backend = url.backend ?? storedBackend(sessionStorage.getItem(TAB_BACKEND_KEY)) ?? storedBackend(localStorage.getItem(BACKEND_KEY));
       set({
         tokens: remembered, rememberToken: Object.keys(remembered).length > 0,
