@@ -7,6 +7,7 @@ import { resolveAdapterConfig } from '../adapters/config.ts';
 import { ADAPTERHUB_FILE, adapterHubFiles } from './adapterhub.ts';
 import { AdapterImportError } from './errors.ts';
 import { importAdapter } from './import.ts';
+import { peftFiles } from './peft.ts';
 import { ENCODERS, randomExport } from './test-support.ts';
 import type { AdapterFiles } from './types.ts';
 
@@ -74,5 +75,16 @@ describe('hostile adapter folders are refused fast, before allocating', () => {
     expect(() => planAdapter(encoder, resolveAdapterConfig('seq_bn[reduction_factor=0.0001]'), 'x')).toThrow(/bottleneck 160000 wide/);
     expect(() => planAdapter(encoder, resolveAdapterConfig('lora[r=64]'), 'x')).toThrow(/"r" = 64 is above the hidden size 16/);
     expect(planAdapter(encoder, resolveAdapterConfig('lora[r=16]'), 'x').params.length).toBeGreaterThan(0);
+  });
+});
+
+describe('hostile PEFT folders', () => {
+  it('a LoRA rank of 1e9 in adapter_config.json is refused against the model', () => {
+    const files = withJson(peftFiles(randomExport(encoder, 'lora')), 'adapter_config.json', (m) => { (m as Record<string, unknown>).r = 1e9; });
+    const { err, ms, heapGrowth } = refusal(files);
+    expect(err.problem).toBe('TooLarge');
+    expect(err.message).toMatch(/"r" = 1000000000 is above the hidden size 16/);
+    expect(ms).toBeLessThan(500);
+    expect(heapGrowth).toBeLessThan(32 * MB);
   });
 });
