@@ -158,7 +158,7 @@ describe('Data step', () => {
     await pasteRepoId(dataStep(), 'dataset', 'adapter-studio/numbers-only');
     const alert = dataStep().getByRole('alert').filter({ hasText: 'has no text column' });
     await alert.waitFor();
-    expect(await alert.textContent()).toBe('Dataset "adapter-studio/numbers-only" config "default" split "train" has no text column; columns are: x, y. Choose the text column in Data settings.');
+    expect(await alert.textContent()).toBe('Dataset "adapter-studio/numbers-only" config "default" split "train" has no text column; columns are: x, y. Choose the text column.');
     const options = await dataStep().getByLabel('Text', { exact: true }).locator('option').allTextContents();
     expect(options).toEqual(['choose…', 'x (Value(float64))', 'y (Value(int64))']);
   });

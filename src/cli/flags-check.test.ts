@@ -109,4 +109,11 @@ describe('messages for the command line', () => {
       if (saved !== undefined) process.env.HF_TOKEN = saved;
     }
   });
+
+  it('a dataset without a text column names the flag that picks one', async () => {
+    const run = await runCli(['data', '--hub', hub.url, '--dataset', 'adapter-studio/numbers-only']);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('has no text column; columns are: x, y. Choose the text column. On the command line: --text-column, --text-pair-column and --label-column.');
+    expect(run.err).not.toMatch(/Settings/);
+  });
 });

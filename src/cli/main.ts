@@ -10,9 +10,20 @@ import { startCommand } from './commands/start.ts';
 import { trainCommand } from './commands/train.ts';
 import { checkNotStudio, hubUrlFlag } from './hub-flag.ts';
 
-/** Error codes (model, data and Hub errors) that an access token fixes; the core's messages say "give an access token", the CLI says how. */
-const TOKEN_PROBLEMS = new Set(['NeedsToken', 'TokenRequired', 'TokenRejected', 'GatedRepo', 'Unauthorized']);
 const TOKEN_HINT = 'On the command line the token is read from the HF_TOKEN environment variable (for the Hub that --hub names, else huggingface.co).';
+const COLUMNS_HINT = 'On the command line: --text-column, --text-pair-column and --label-column.';
+const SPLIT_HINT = 'On the command line: --split (data, eval), --train-split and --eval-split (train).';
+
+/**
+ * What the command line adds to a core error, by its code: the core's messages say what to do ("give an access
+ * token", "choose the text column") without naming a place in the studio's page; the CLI says which flag does it.
+ */
+const CLI_ADVICE: Record<string, string> = {
+  NeedsToken: TOKEN_HINT, TokenRequired: TOKEN_HINT, TokenRejected: TOKEN_HINT, GatedRepo: TOKEN_HINT, Unauthorized: TOKEN_HINT,
+  NoTextColumn: COLUMNS_HINT, NoLabelColumn: COLUMNS_HINT, UnknownColumn: COLUMNS_HINT,
+  UnknownSplit: SPLIT_HINT, EmptySplit: SPLIT_HINT,
+  UnknownConfig: 'On the command line: --config.',
+};
 
 const COMMANDS: Command[] = [startCommand, hubCommand, fixturesCommand, dataCommand, embedCommand, trainCommand, predictCommand, evalCommand, exportCommand];
 
@@ -55,7 +66,8 @@ export async function main(argv: string[], ctx: Omit<CommandContext, 'json'> = {
     const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : '';
     // Model errors name their kind `reason`, data and Hub errors `code`.
     const { code, reason } = err as { code?: unknown; reason?: unknown };
-    const hint = TOKEN_PROBLEMS.has(String(code ?? reason)) ? ` ${TOKEN_HINT}` : '';
+    const advice = CLI_ADVICE[String(code ?? reason)];
+    const hint = advice ? ` ${advice}` : '';
     if (json) ctx.out(JSON.stringify({ error: { name: error.name, message: error.message + hint + cause } }));
     else ctx.err(`Error: ${error.message}${hint}${cause}`);
     return 1;

@@ -57,7 +57,7 @@ describe('inspectDataset', () => {
     expect(summary.columns.map((c) => c.name)).toEqual(['x', 'y']);
     expect(inspection).toEqual({
       status: 'problem', code: 'NoTextColumn',
-      message: 'Dataset "adapter-studio/numbers-only" config "default" split "train" has no text column; columns are: x, y. Choose the text column in Data settings.',
+      message: 'Dataset "adapter-studio/numbers-only" config "default" split "train" has no text column; columns are: x, y. Choose the text column.',
     });
   });
 

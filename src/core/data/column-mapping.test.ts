@@ -46,10 +46,10 @@ describe('detectMapping', () => {
 
   it('says which columns exist when there is no text, no label, or only images', () => {
     expect(thrownDataError(() => detectMapping(T, [{ name: 'review', kind: 'float', type: 'Value(float64)' }, int('stars')], [])).message)
-      .toBe('Dataset "x/y" split "train" has no text column; columns are: review, stars. Choose the text column in Data settings.');
+      .toBe('Dataset "x/y" split "train" has no text column; columns are: review, stars. Choose the text column.');
     const noLabel = thrownDataError(() => detectMapping(T, [str('text'), str('author')], []));
     expect(noLabel.code).toBe('NoLabelColumn');
-    expect(noLabel.message).toBe('Dataset "x/y" split "train" has no label column; columns are: text, author. Choose the label column in Data settings.');
+    expect(noLabel.message).toBe('Dataset "x/y" split "train" has no label column; columns are: text, author. Choose the label column.');
     const images = thrownDataError(() => detectMapping(T, [{ name: 'img', kind: 'image', type: 'Image' }, classLabel('label', ['cat', 'dog'])], []));
     expect(images.code).toBe('UnsupportedModality');
     expect(images.message).toContain('image ("img")');

@@ -56,7 +56,7 @@ const columnList = (columns: ColumnInfo[]) => columns.map((c) => c.name).join(',
 function findColumn(target: string, columns: ColumnInfo[], name: string, role: string): ColumnInfo {
   const column = columns.find((c) => c.name === name);
   if (!column) {
-    throw new DataError(`${target} has no column "${name}" (chosen as the ${role}); columns are: ${columnList(columns)}. Choose another ${role} in Data settings.`, 'UnknownColumn');
+    throw new DataError(`${target} has no column "${name}" (chosen as the ${role}); columns are: ${columnList(columns)}. Choose another ${role}.`, 'UnknownColumn');
   }
   return column;
 }
@@ -101,7 +101,7 @@ function labelNamesOf(column: ColumnInfo, kind: LabelKind, sample: Row[], target
     case 'string': {
       const names = distinctStrings(sample, column.name);
       if (names.length > MAX_STRING_CLASSES) {
-        throw new DataError(`${target} column "${column.name}" has more than ${MAX_STRING_CLASSES} different values in its first ${sample.length} rows, too many for class labels. Choose the label column in Data settings.`, 'NoLabelColumn');
+        throw new DataError(`${target} column "${column.name}" has more than ${MAX_STRING_CLASSES} different values in its first ${sample.length} rows, too many for class labels. Choose the label column.`, 'NoLabelColumn');
       }
       return names;
     }
@@ -125,12 +125,12 @@ export function detectMapping(target: string, columns: ColumnInfo[], sample: Row
     if (media.length > 0) {
       throw new DataError(`${target} holds ${media.map((c) => `${c.type.toLowerCase()} ("${c.name}")`).join(', ')} and no text; columns are: ${columnList(columns)}. Adapter Studio trains text classifiers: pick a text dataset.`, 'UnsupportedModality');
     }
-    throw new DataError(`${target} has no text column; columns are: ${columnList(columns)}. Choose the text column in Data settings.`, 'NoTextColumn');
+    throw new DataError(`${target} has no text column; columns are: ${columnList(columns)}. Choose the text column.`, 'NoTextColumn');
   }
 
   let text: ColumnInfo | undefined;
   let textPair: ColumnInfo | undefined;
-  let textReason = 'chosen in Data settings';
+  let textReason = 'chosen';
   if (overrides.text) {
     text = findColumn(target, columns, overrides.text, 'text column');
     if (overrides.textPair) textPair = findColumn(target, columns, overrides.textPair, 'second text column');
@@ -156,7 +156,7 @@ export function detectMapping(target: string, columns: ColumnInfo[], sample: Row
   const perToken = columns.filter((c) => c.kind === 'list' && c.type.includes('ClassLabel'));
   if (!label && perToken.length > 0) {
     const named = perToken.map((c) => `"${c.name}" (${c.type})`).join(', ');
-    throw new DataError(`${target} has no column with one label per row: ${named} ${perToken.length === 1 ? 'holds' : 'hold'} a list of class labels per row (token tagging or multi-label), which Adapter Studio does not train; columns are: ${columnList(columns)}. Choose a single-label column in Data settings, or pick a text classification dataset.`, 'NoLabelColumn');
+    throw new DataError(`${target} has no column with one label per row: ${named} ${perToken.length === 1 ? 'holds' : 'hold'} a list of class labels per row (token tagging or multi-label), which Adapter Studio does not train; columns are: ${columnList(columns)}. Choose a single-label column, or pick a text classification dataset.`, 'NoLabelColumn');
   }
   if (!text) {
     const rest = textColumns.filter((c) => c.name !== label?.name && !ID_NAME.test(c.name));
@@ -165,19 +165,19 @@ export function detectMapping(target: string, columns: ColumnInfo[], sample: Row
     if (!text) {
       const ids = textColumns.filter((c) => ID_NAME.test(c.name)).map((c) => `"${c.name}"`);
       const besides = `${label ? ` besides the label "${label.name}"` : ''}${ids.length ? ` (${ids.join(', ')} ${ids.length === 1 ? 'is an identifier' : 'are identifiers'}, not text)` : ''}`;
-      throw new DataError(`${target} has no text column${besides}; columns are: ${columnList(columns)}. Choose the text column in Data settings.`, 'NoTextColumn');
+      throw new DataError(`${target} has no text column${besides}; columns are: ${columnList(columns)}. Choose the text column.`, 'NoTextColumn');
     }
     const media = columns.filter((c) => c.kind === 'image' || c.kind === 'audio');
     if (media.length > 0) textReason += `; the ${media.map((c) => `${c.type.toLowerCase()} column "${c.name}"`).join(', ')} ${media.length === 1 ? 'is' : 'are'} not used`;
   }
   if (!label) {
-    throw new DataError(`${target} has no label column; columns are: ${columnList(columns)}. Choose the label column in Data settings.`, 'NoLabelColumn');
+    throw new DataError(`${target} has no label column; columns are: ${columnList(columns)}. Choose the label column.`, 'NoLabelColumn');
   }
   if (label.name === text.name || label.name === textPair?.name) {
-    throw new DataError(`${target} column "${label.name}" cannot be both text and label. Choose different columns in Data settings.`, 'UnknownColumn');
+    throw new DataError(`${target} column "${label.name}" cannot be both text and label. Choose different columns.`, 'UnknownColumn');
   }
   if (!['classLabel', 'int', 'float', 'bool', 'string'].includes(label.kind)) {
-    throw new DataError(`${target} column "${label.name}" (${label.type}) cannot be a label: labels are class names, integers or numbers. Choose the label column in Data settings.`, 'NoLabelColumn');
+    throw new DataError(`${target} column "${label.name}" (${label.type}) cannot be a label: labels are class names, integers or numbers. Choose the label column.`, 'NoLabelColumn');
   }
 
   const labelKind = labelKindOf(label);
@@ -191,7 +191,7 @@ export function detectMapping(target: string, columns: ColumnInfo[], sample: Row
     labelNames,
     reasons: {
       text: textReason,
-      label: overrides.label ? 'chosen in Data settings' : label.kind === 'classLabel' ? 'ClassLabel column' : `column named "${label.name}"`,
+      label: overrides.label ? 'chosen' : label.kind === 'classLabel' ? 'ClassLabel column' : `column named "${label.name}"`,
     },
   };
 }

@@ -52,14 +52,14 @@ export async function inspectDataset(handle: DatasetHandle, options: InspectOpti
   if (trainSplit === undefined) throw new DataError(`${handle.target()} has no splits. Pick another dataset.`, 'EmptySplit');
   const sample = await handle.sample(trainSplit, sampleRows);
   if (sample.length === 0) {
-    throw new DataError(`${handle.target(trainSplit)} is empty. Choose another split or dataset in Data settings.`, 'EmptySplit');
+    throw new DataError(`${handle.target(trainSplit)} is empty. Choose another split or dataset.`, 'EmptySplit');
   }
   const mapping = detectMapping(handle.target(trainSplit), handle.columns, sample, options.overrides);
   const preview = buildPreview(sample, mapping, options.previewRows ?? 5);
   if (preview.stats.kept === 0) {
     const { skipped } = preview.stats;
     const why = skipped.unlabelled ? `all labels are −1 (unlabelled)` : `no row has both text in "${mapping.text}" and a label in "${mapping.label}"`;
-    throw new DataError(`${handle.target(trainSplit)} has no usable rows in its first ${sample.length}: ${why}. Choose other columns or another split in Data settings.`, skipped.unlabelled ? 'NoLabelColumn' : 'NoTextColumn');
+    throw new DataError(`${handle.target(trainSplit)} has no usable rows in its first ${sample.length}: ${why}. Choose other columns or another split.`, skipped.unlabelled ? 'NoLabelColumn' : 'NoTextColumn');
   }
 
   const splits: SplitReport[] = await Promise.all(handle.splits.map(async (s): Promise<SplitReport> => {

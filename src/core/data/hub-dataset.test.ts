@@ -112,7 +112,7 @@ describe('Hub datasets through the dataset viewer and the parquet export', () =>
   it('numbers-only: the "no text column" error names the columns', async () => {
     const err = await dataError(inspect('adapter-studio/numbers-only'));
     expect(err.code).toBe('NoTextColumn');
-    expect(err.message).toBe('Dataset "adapter-studio/numbers-only" config "default" split "train" has no text column; columns are: x, y. Choose the text column in Data settings.');
+    expect(err.message).toBe('Dataset "adapter-studio/numbers-only" config "default" split "train" has no text column; columns are: x, y. Choose the text column.');
   });
 
   it('gated-sentiment needs a token; with one it reads', async () => {
@@ -129,7 +129,7 @@ describe('Hub datasets through the dataset viewer and the parquet export', () =>
   it('a missing dataset, config or split says so', async () => {
     expect((await dataError(openHubDataset(hub, 'adapter-studio/no-such-set'))).code).toBe('DatasetNotFound');
     const config = await dataError(openHubDataset(hub, 'adapter-studio/tiny-sst2', { config: 'cola' }));
-    expect(config.message).toBe('Dataset "adapter-studio/tiny-sst2" has no config "cola"; configs are: sst2. Choose the config in Data settings.');
+    expect(config.message).toBe('Dataset "adapter-studio/tiny-sst2" has no config "cola"; configs are: sst2. Choose the config.');
     const ds = await openHubDataset(hub, 'adapter-studio/tiny-topics');
     expect((await dataError(ds.open('validation'))).code).toBe('UnknownSplit');
     expect((await dataError(openHubDataset(hub, '../etc'))).code).toBe('DatasetNotFound');

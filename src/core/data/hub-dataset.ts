@@ -55,7 +55,7 @@ export async function openHubDataset(ep: HubEndpoint, dataset: string, options: 
   const configs = [...new Set(splitList.map((s) => s.config))];
   if (configs.length === 0) throw new DataError(`${named} lists no configs or splits. Pick another dataset.`, 'EmptySplit');
   if (options.config !== undefined && !configs.includes(options.config)) {
-    throw new DataError(`${named} has no config "${options.config}"; configs are: ${configs.join(', ')}. Choose the config in Data settings.`, 'UnknownConfig');
+    throw new DataError(`${named} has no config "${options.config}"; configs are: ${configs.join(', ')}. Choose the config.`, 'UnknownConfig');
   }
   const config = options.config ?? (configs.includes('default') ? 'default' : configs[0]);
   const target = (split?: string) => describeTarget(dataset, config, split);
@@ -76,7 +76,7 @@ export async function openHubDataset(ep: HubEndpoint, dataset: string, options: 
   function checkSplit(split: string): SplitSummary {
     const summary = splits.find((s) => s.name === split);
     if (!summary) {
-      throw new DataError(`${target()} has no split "${split}"; splits are: ${splits.map((s) => s.name).join(', ')}. Choose the split in Data settings.`, 'UnknownSplit');
+      throw new DataError(`${target()} has no split "${split}"; splits are: ${splits.map((s) => s.name).join(', ')}. Choose the split.`, 'UnknownSplit');
     }
     return summary;
   }

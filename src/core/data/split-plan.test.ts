@@ -25,7 +25,7 @@ describe('planSplits', () => {
 
   it('refuses a training split that does not exist and a share outside (0, 1)', () => {
     expect(() => planSplits(T, [{ name: 'train', labelled: true }], { trainSplit: 'full' }))
-      .toThrow('Dataset "x/y" has no split "full"; splits are: train. Choose the training split in Data settings.');
+      .toThrow('Dataset "x/y" has no split "full"; splits are: train. Choose the training split.');
     expect(() => planSplits(T, [{ name: 'train', labelled: true }], { holdOutShare: 1 })).toThrow(RangeError);
   });
 });

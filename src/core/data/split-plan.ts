@@ -92,7 +92,7 @@ export function planSplits(target: string, splits: SplitFacts[], options: PlanOp
   const trainName = options.trainSplit ?? (names.includes('train') ? 'train' : names[0]);
   const train = splits.find((s) => s.name === trainName);
   if (!train) {
-    throw new DataError(`${target} has no split "${trainName}"; splits are: ${names.join(', ')}. Choose the training split in Data settings.`, 'UnknownSplit');
+    throw new DataError(`${target} has no split "${trainName}"; splits are: ${names.join(', ')}. Choose the training split.`, 'UnknownSplit');
   }
   const caps = options.caps ?? {};
   const cap = (part: SplitPart, max?: number): SplitPart => (max === undefined ? part : { ...part, maxExamples: max });

@@ -34,7 +34,7 @@ describe('column detection on the viewer\'s documented datasets', () => {
     expect(columns.map((c) => c.type)).toEqual(['Value(timestamp[s])', 'List(Value(float32))', 'List(Value(uint64))', 'List(List(Value(float32)))', 'Value(string)']);
     const err = thrownDataError(() => detectMapping('Dataset "monash_tsf"', columns, rows));
     expect(err.code).toBe('NoTextColumn');
-    expect(err.message).toBe('Dataset "monash_tsf" has no text column ("item_id" is an identifier, not text); columns are: start, target, feat_static_cat, feat_dynamic_real, item_id. Choose the text column in Data settings.');
+    expect(err.message).toBe('Dataset "monash_tsf" has no text column ("item_id" is an identifier, not text); columns are: start, target, feat_static_cat, feat_dynamic_real, item_id. Choose the text column.');
   });
 
   it('images only (/first-rows horse2zebra, /info mnist): refused as another modality', () => {
@@ -66,6 +66,6 @@ describe('column detection on the viewer\'s documented datasets', () => {
     expect(columns.map((c) => c.type)).toEqual(['Value(string)', 'List(Value(string))', 'List(ClassLabel)']);
     const err = thrownDataError(() => detectMapping('conll', columns, []));
     expect(err.code).toBe('NoLabelColumn');
-    expect(err.message).toBe('conll has no column with one label per row: "ner_tags" (List(ClassLabel)) holds a list of class labels per row (token tagging or multi-label), which Adapter Studio does not train; columns are: id, tokens, ner_tags. Choose a single-label column in Data settings, or pick a text classification dataset.');
+    expect(err.message).toBe('conll has no column with one label per row: "ner_tags" (List(ClassLabel)) holds a list of class labels per row (token tagging or multi-label), which Adapter Studio does not train; columns are: id, tokens, ner_tags. Choose a single-label column, or pick a text classification dataset.');
   });
 });

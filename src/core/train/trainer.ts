@@ -159,7 +159,7 @@ class Run<B extends BatchLike> {
     this.emit = (event) => hooks.onEvent?.(event);
     const accumulation = options.gradientAccumulation ?? 1;
     if (!(Number.isInteger(accumulation) && accumulation >= 1)) throw new RangeError(`Gradient accumulation must be a whole number of at least 1, got ${accumulation}.`);
-    if (!(data.batchesPerEpoch >= 1)) throw new TrainingError('The training split gave no batches: it has no usable examples. Check the column mapping and the split in Data settings.', 'NoData');
+    if (!(data.batchesPerEpoch >= 1)) throw new TrainingError('The training split gave no batches: it has no usable examples. Check the column mapping and the split.', 'NoData');
     const stepsPerEpoch = Math.ceil(data.batchesPerEpoch / accumulation);
     const maxSteps = options.maxSteps;
     if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new RangeError(`Max steps must be a whole number of at least 1, got ${maxSteps}.`);
