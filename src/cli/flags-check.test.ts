@@ -95,6 +95,16 @@ describe('--hub', () => {
   });
 });
 
+describe('hub --allow-origin', () => {
+  it('takes only origins (scheme, host, port)', async () => {
+    for (const bad of ['127.0.0.1:5173', 'http://127.0.0.1:5173/studio', 'file:///tmp']) {
+      const run = await runCli(['hub', '--port', '0', '--allow-origin', bad]);
+      expect(run.code, bad).toBe(2);
+      expect(run.err).toContain(`--allow-origin must be an origin such as http://127.0.0.1:5173 (no path), got "${bad}"`);
+    }
+  });
+});
+
 describe('messages for the command line', () => {
   it('a gated model without HF_TOKEN says how to give a token here, and names no place in the UI', async () => {
     const saved = process.env.HF_TOKEN;

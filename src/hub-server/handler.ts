@@ -170,7 +170,7 @@ export function createHubHandler(options: HubHandlerOptions): HubHandler {
     }
     try {
       if (ctx.method === 'OPTIONS') return ctx.answerPreflight();
-      checkWriteOrigin(req, options.publicBaseUrl);
+      checkWriteOrigin(req, options.publicBaseUrl, options.writeOrigins);
       if (control) return await serveControl(ctx);
       const plan = injector.plan(path);
       if (plan.delayMs > 0) await sleep(plan.delayMs);

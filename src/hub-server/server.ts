@@ -5,7 +5,7 @@ import type { HubServerOptions, RunningHubServer } from './types.ts';
 
 /** Starts the offline Hub on its own port (the Hub base is the server root). */
 export async function startHubServer(options: HubServerOptions): Promise<RunningHubServer> {
-  const handler = createHubHandler({ root: options.root, faults: options.faults, log: options.log });
+  const handler = createHubHandler({ root: options.root, faults: options.faults, log: options.log, writeOrigins: options.writeOrigins });
   const server = createServer((req, res) => {
     void handler(req, res, req.url ?? '/');
   });

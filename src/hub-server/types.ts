@@ -48,6 +48,8 @@ export interface HubHandlerOptions {
   mountPath?: string;
   /** Receives one line per answered request (method, path, status, bytes, time); tokens are never logged. */
   log?: (line: string) => void;
+  /** Origins of pages besides the server's own that may write (a studio served from elsewhere), e.g. `http://127.0.0.1:5173`. */
+  writeOrigins?: readonly string[];
 }
 
 /** Answers one request whose path (with query) is relative to the Hub base, e.g. `/api/models?search=bert`. */
@@ -68,6 +70,8 @@ export interface HubServerOptions {
   faults?: HubFaults;
   /** Receives one line per answered request. */
   log?: (line: string) => void;
+  /** Origins of pages besides the server's own that may write. */
+  writeOrigins?: readonly string[];
 }
 
 export interface RunningHubServer {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStudioServer } from '../server/studio-server.ts';
+import { startHubServer } from './server.ts';
 import { buildTestRoot, startTestHub } from './test-hub.ts';
 
 const FOREIGN = 'http://evil.example';
@@ -79,6 +80,22 @@ describe('the studio server', () => {
       await studio.close();
       rmSync(root, { recursive: true, force: true });
       rmSync(dist, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a studio served from elsewhere', () => {
+  it('may write when the Hub was started with its origin (hub --allow-origin); other pages still may not', async () => {
+    const root = buildTestRoot();
+    const studioOrigin = 'http://127.0.0.1:5173';
+    const server = await startHubServer({ root, port: 0, writeOrigins: [studioOrigin] });
+    try {
+      const post = (origin: string) => fetch(`${server.url}/__faults`, { method: 'POST', body: JSON.stringify({ latencyMs: 2 }), headers: { Origin: origin } });
+      expect((await post(FOREIGN)).status).toBe(403);
+      expect((await post(studioOrigin)).status).toBe(200);
+    } finally {
+      await server.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

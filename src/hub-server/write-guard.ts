@@ -22,12 +22,12 @@ function ownOrigins(req: IncomingMessage, publicBaseUrl?: string): string[] {
  * `Origin` with every request whose method is not GET/HEAD, so a request without one comes from a program (the CLI,
  * a test, `@huggingface/hub` in Node), and one with the studio's own origin from the studio. Reads stay open to any
  * page, like the real Hub. The allowed origins come from the listening socket, not the Host header, so a page on a
- * rebound DNS name is refused too.
+ * rebound DNS name is refused too. `writeOrigins` adds the origins of a studio served from elsewhere (`hub --allow-origin`).
  */
-export function checkWriteOrigin(req: IncomingMessage, publicBaseUrl?: string): void {
+export function checkWriteOrigin(req: IncomingMessage, publicBaseUrl?: string, writeOrigins: readonly string[] = []): void {
   if (READ_METHODS.includes(req.method ?? 'GET')) return;
   const origin = req.headers.origin;
   if (origin === undefined) return;
-  if (ownOrigins(req, publicBaseUrl).includes(origin)) return;
+  if (ownOrigins(req, publicBaseUrl).includes(origin) || writeOrigins.includes(origin)) return;
   throw new HubHttpError(403, `The offline Hub takes ${req.method} requests only from the studio it serves (or from programs), not from a page of ${origin}; nothing was changed.`);
 }

@@ -32,25 +32,43 @@ export function faultsFromFlags(values: Record<string, unknown>): HubFaults | un
   return Object.keys(faults).length ? faults : undefined;
 }
 
+/** `--allow-origin` values: each an origin (scheme, host, port), as browsers send it in the Origin header. */
+function originFlags(values: string[] | undefined): string[] {
+  return (values ?? []).map((value) => {
+    let origin: string | undefined;
+    try {
+      origin = new URL(value).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (!origin || origin === 'null' || origin !== value.replace(/\/+$/, '')) throw new UsageError(`--allow-origin must be an origin such as http://127.0.0.1:5173 (no path), got "${value}"`);
+    return origin;
+  });
+}
+
 export const hubCommand: Command = {
   name: 'hub',
   summary: 'serve an offline, Hub-compatible server with the demo models and datasets',
   usage: [
-    'Usage: adapter-studio hub [--port 8080] [--host 127.0.0.1] [--root DIR] [fault flags] [--json]',
+    'Usage: adapter-studio hub [--port 8080] [--host 127.0.0.1] [--root DIR] [--allow-origin ORIGIN] [fault flags] [--json]',
     '',
     '  --port N      port to listen on (0 picks a free one; default 8080)',
     '  --host H      address to bind (default 127.0.0.1)',
     '  --root DIR    repositories to serve (default: the generated demo fixtures)',
+    '  --allow-origin ORIGIN  a page origin (e.g. http://127.0.0.1:5173, a studio served elsewhere) that may push and set',
+    '                faults; repeatable. Programs (no Origin header) always may; other pages get 403.',
     ...faultUsage,
   ].join('\n'),
-  options: { port: { type: 'string' }, host: { type: 'string' }, root: { type: 'string' }, ...faultOptions },
+  options: { port: { type: 'string' }, host: { type: 'string' }, root: { type: 'string' }, 'allow-origin': { type: 'string', multiple: true }, ...faultOptions },
   async run(values, ctx) {
+    const writeOrigins = originFlags(values['allow-origin'] as string[] | undefined);
     const root = (values.root as string | undefined) ?? (await ensureFixtures(defaultFixturesDir())).root;
     const server = await startHubServer({
       root,
       port: intFlag(values, 'port', 8080, 0, 65535),
       host: values.host as string | undefined,
       faults: faultsFromFlags(values),
+      writeOrigins,
     });
     report(ctx, { url: server.url, root }, [`Offline Hub serving ${root} at ${server.url} (Ctrl-C stops it)`]);
     await untilSignal();
