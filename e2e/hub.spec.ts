@@ -37,7 +37,7 @@ describe('Hub search', () => {
     expect(narrowed).toContain('adapter-studio/tiny-roberta');
     expect(narrowed).not.toContain('adapter-studio/tiny-bert');
     expect(narrowed.every((id) => id.includes('roberta'))).toBe(true);
-    await modelStep.getByText('adapter-studio/tiny-roberta').click();
+    await modelStep.getByText('adapter-studio/tiny-roberta', { exact: true }).click();
     await modelStep.getByText('Selected model: adapter-studio/tiny-roberta').waitFor();
 
     // Keyboard: from the search box, Tab reaches the result list, Space picks the focused dataset, arrows move the pick.
