@@ -45,6 +45,15 @@ export function intFlag(values: Record<string, unknown>, name: string, fallback:
   return n;
 }
 
+/** A flag that must be a finite number within [min, max]. */
+export function numberFlag(values: Record<string, unknown>, name: string, fallback: number, min = -Infinity, max = Infinity): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got "${String(raw)}"`);
+  return n;
+}
+
 /** Emits a result: JSON when --json, else the human lines. */
 export function report(ctx: CommandContext, data: unknown, human: string[]): void {
   if (ctx.json) ctx.out(JSON.stringify(data));

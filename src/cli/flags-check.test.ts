@@ -61,7 +61,7 @@ describe('--out is checked before anything is loaded', () => {
   }, 30_000);
 
   it('a folder that can be created passes and is left as it was', async () => {
-    const { checkOutputFolder, checkOutputPath } = await import('./out-path.ts');
+    const { checkOutputFolder, checkOutputPath } = await import('./shared/out-path.ts');
     const target = join(scratch, 'a', 'b', 'adapter');
     await checkOutputFolder(target);
     expect(() => mkdirSync(join(scratch, 'a'))).not.toThrow();

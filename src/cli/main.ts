@@ -8,7 +8,7 @@ import { hubCommand } from './commands/hub.ts';
 import { predictCommand } from './commands/predict.ts';
 import { startCommand } from './commands/start.ts';
 import { trainCommand } from './commands/train.ts';
-import { checkNotStudio, hubUrlFlag } from './hub-flag.ts';
+import { checkNotStudio, hubUrlFlag } from './shared/hub-flag.ts';
 
 const TOKEN_HINT = 'On the command line the token is read from the HF_TOKEN environment variable (for the Hub that --hub names, else huggingface.co).';
 const COLUMNS_HINT = 'On the command line: --text-column, --text-pair-column and --label-column.';

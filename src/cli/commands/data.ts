@@ -1,8 +1,8 @@
 import { REAL_HUB } from '../../hub/endpoint.ts';
 import { type DatasetHandle, type DatasetReport, inspectDataset, localDataset, openHubDataset } from '../../core/data/index.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
-import { readLocalTable } from './dataset-source.ts';
-import { endpointFrom } from '../hub-flag.ts';
+import { readLocalTable } from '../shared/dataset-source.ts';
+import { endpointFrom } from '../shared/hub-flag.ts';
 
 const SOURCES = ['auto', 'parquet', 'rows'] as const;
 

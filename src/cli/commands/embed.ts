@@ -4,8 +4,8 @@ import { initBackend } from '../../core/backend/init-backend.ts';
 import { describeInferredModelType } from '../../core/model/config.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
-import { revisionFrom, revisionOption } from './train.ts';
-import { endpointFrom } from '../hub-flag.ts';
+import { endpointFrom } from '../shared/hub-flag.ts';
+import { revisionFrom, revisionOption } from '../shared/revision.ts';
 
 /** Values shown per line in the human output. */
 const SHOWN_VALUES = 8;

@@ -8,8 +8,10 @@ import { headMismatch } from '../../core/train/dataset-run.ts';
 import { evaluate } from '../../core/train/evaluate.ts';
 import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
-import { datasetSourceOf, datasetSourceOptions, openDataset } from './dataset-source.ts';
-import { backendOption, backendUsage, endpointFrom, revisionFrom, revisionOption, revisionUsage, startBackend, validationPart } from './train.ts';
+import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
+import { datasetSourceOf, datasetSourceOptions, openDataset, validationPart } from '../shared/dataset-source.ts';
+import { endpointFrom } from '../shared/hub-flag.ts';
+import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.ts';
 
 export const evalCommand: Command = {
   name: 'eval',

@@ -7,8 +7,8 @@ import { pythonProjectFiles } from '../../core/export/python-project.ts';
 import type { AdapterFiles, ImportedAdapter } from '../../core/export/types.ts';
 import { fetchEncoderConfig } from '../../core/model/index.ts';
 import { type Command, UsageError, report } from '../cli-io.ts';
-import { checkOutputPath } from '../out-path.ts';
-import { endpointFrom } from './train.ts';
+import { endpointFrom } from '../shared/hub-flag.ts';
+import { checkOutputPath } from '../shared/out-path.ts';
 
 /** The formats `export` writes, each from the imported adapter. */
 const FORMATS: Record<string, { label: string; files: (adapter: ImportedAdapter) => AdapterFiles }> = {

@@ -5,7 +5,9 @@ import { readAdapterFiles } from '../../core/export/node-files.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
-import { backendOption, backendUsage, endpointFrom, revisionFrom, revisionOption, revisionUsage, startBackend } from './train.ts';
+import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
+import { endpointFrom } from '../shared/hub-flag.ts';
+import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.ts';
 
 export const predictCommand: Command = {
   name: 'predict',

@@ -1,13 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { endpointFrom } from '../hub-flag.ts';
-import { checkOutputFolder } from '../out-path.ts';
 import { createAdapter } from '../../core/adapters/adapter.ts';
 import { adapterExportOf } from '../../core/export/from-adapter.ts';
 import { writeAdapterHubFolder } from '../../core/export/node-files.ts';
 import { resolveAdapterConfig } from '../../core/adapters/config.ts';
-import { initBackend } from '../../core/backend/init-backend.ts';
-import { type DatasetReport, type SplitPart, formatOfFileName } from '../../core/data/index.ts';
+import { type SplitPart, formatOfFileName } from '../../core/data/index.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { TrainingControl } from '../../core/train/control.ts';
@@ -17,47 +14,12 @@ import type { TrainEvent } from '../../core/train/events.ts';
 import type { EvalMetrics } from '../../core/train/metrics.ts';
 import { train } from '../../core/train/trainer.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings, trainOptionsOf } from '../../core/train/training-settings.ts';
-import { type Command, type CommandContext, UsageError, intFlag, report } from '../cli-io.ts';
-import { adapterNameOf, datasetSourceOf, datasetSourceOptions, openDataset } from './dataset-source.ts';
-
-/** A flag that must be a finite number within [min, max]. */
-export function numberFlag(values: Record<string, unknown>, name: string, fallback: number, min = -Infinity, max = Infinity): number {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (raw === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got "${String(raw)}"`);
-  return n;
-}
-
-export { endpointFrom };
-
-/** `--revision`: the model's branch, tag, commit id or pull request, for every command that loads an encoder. */
-export const revisionOption = { revision: { type: 'string' } } as const;
-export const revisionUsage = '  --revision REV           the model\'s branch, tag, commit id or pull request (refs/pr/N); default main';
-
-/** The revision asked for, if any. */
-export function revisionFrom(values: Record<string, unknown>): string | undefined {
-  const revision = values.revision as string | undefined;
-  if (revision !== undefined && revision.trim() === '') throw new UsageError('--revision needs a branch, tag, commit id or refs/pr/N.');
-  return revision;
-}
-
-export const backendOption = { backend: { type: 'string' } } as const;
-export const backendUsage = '  --backend B              wasm (default, fastest in Node) or cpu';
-
-/** Starts the tfjs backend asked for (wasm by default); says so on stderr when it had to fall back. */
-export async function startBackend(values: Record<string, unknown>, ctx: CommandContext): Promise<string> {
-  const name = (values.backend as string | undefined) ?? 'wasm';
-  if (name !== 'wasm' && name !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got "${name}"`);
-  const info = await initBackend(name);
-  if (info.fallbackReason) ctx.err(`Backend: ${info.name} (${info.fallbackReason})`);
-  return info.name;
-}
-
-/** The validation part: the split given by flag (all its rows), else the plan's. */
-export function validationPart(plan: DatasetReport['plan'], split: string | undefined): SplitPart {
-  return split === undefined ? plan.validation : { split, take: 'all' };
-}
+import { type Command, type CommandContext, UsageError, intFlag, numberFlag, report } from '../cli-io.ts';
+import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
+import { adapterNameOf, datasetSourceOf, datasetSourceOptions, openDataset, validationPart } from '../shared/dataset-source.ts';
+import { endpointFrom } from '../shared/hub-flag.ts';
+import { checkOutputFolder } from '../shared/out-path.ts';
+import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.ts';
 
 const describePart = (part: SplitPart) => `split "${part.split}"${part.take === 'all' ? '' : part.take === 'kept' ? ' minus its hold-out' : ` (${Math.round(part.holdOut!.share * 100)}% held out)`}`;
 

@@ -1,7 +1,8 @@
+/** The data flags train and eval share (`--dataset`, or `--file` with `--validation-file`), and the dataset they open. */
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { HubEndpoint } from '../../hub/endpoint.ts';
-import { type DatasetHandle, type LocalTable, type SplitPart, inspectDataset, localDataset, openHubDataset, parseLocalFile } from '../../core/data/index.ts';
+import { type DatasetHandle, type DatasetReport, type LocalTable, type SplitPart, inspectDataset, localDataset, openHubDataset, parseLocalFile } from '../../core/data/index.ts';
 import { partStream } from '../../core/train/dataset-run.ts';
 import { type CommandContext, UsageError } from '../cli-io.ts';
 
@@ -70,4 +71,9 @@ export async function openDataset(ep: HubEndpoint, values: Record<string, unknow
   });
   const stream = (part: SplitPart) => partStream(handle, inspected, part);
   return { source, handle, report: inspected, stream };
+}
+
+/** The validation part: the split given by flag (all its rows), else the plan's. */
+export function validationPart(plan: DatasetReport['plan'], split: string | undefined): SplitPart {
+  return split === undefined ? plan.validation : { split, take: 'all' };
 }

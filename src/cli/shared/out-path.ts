@@ -1,7 +1,7 @@
 /** `--out`: checked before anything is loaded or trained, so a bad path fails in a second, not after the run. */
 import { mkdir, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError } from './cli-io.ts';
+import { UsageError } from '../cli-io.ts';
 
 /** `stat`, or undefined where nothing is (or a file stands where a folder would be). */
 async function statOrNothing(path: string) {

@@ -1,6 +1,6 @@
 /** `--hub`: which Hub a command talks to, checked before anything is loaded, with HF_TOKEN as the token for it. */
-import { type HubEndpoint, REAL_HUB, offlineHub, trimSlash, withToken } from '../hub/endpoint.ts';
-import { UsageError } from './cli-io.ts';
+import { type HubEndpoint, REAL_HUB, offlineHub, trimSlash, withToken } from '../../hub/endpoint.ts';
+import { UsageError } from '../cli-io.ts';
 
 /** How long the check for a studio page at `--hub` waits. */
 const STUDIO_PROBE_MS = 5000;
