@@ -85,6 +85,6 @@ export async function inspectDataset(handle: DatasetHandle, options: InspectOpti
     splits: reported,
     plan,
     preview,
-    warnings: [...handle.warnings ?? []],
+    warnings: [...handle.warnings ?? [], ...plan.warnings ?? []],
   };
 }

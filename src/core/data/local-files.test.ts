@@ -141,14 +141,15 @@ describe('GLUE-style TSV: MRPC train.tsv', () => {
     const report = await inspectDataset(localDataset(tsv), { seed: 3 });
     expect(report.mapping).toMatchObject({ text: '#1 String', textPair: '#2 String', label: 'Quality', labelKind: 'int', labelNames: ['0', '1'] });
     expect(report.mapping.reasons.text).toBe('sentence pair "#1 string" / "#2 string"');
-    expect(report.warnings).toEqual([]);
+    // Six rows are too few for a 10% hold-out: the only warning says so.
+    expect(report.warnings).toEqual(['"train" has 6 rows and none falls in the 10% hold-out, so the run will have no validation metrics. Give a validation split or file, or use more rows.']);
   });
 
   it('read with CSV quoting (named .csv) the stray quotes join lines, and the warning gives the counts', async () => {
     const table = await parseLocalFile(real('mrpc-train.tsv'), 'mrpc.csv');
     expect(table.rows).toHaveLength(1);
     expect(table.warnings).toEqual(['File "mrpc.csv": its 6 lines after the header gave 1 row: quoted cells took in 5 line breaks. If the file does not quote cells with ", a stray " joined those lines: remove it, or save the file as .tsv if it is tab-separated.']);
-    expect((await inspectDataset(localDataset(table))).warnings).toEqual(table.warnings);
+    expect((await inspectDataset(localDataset(table))).warnings).toEqual([...table.warnings, '"train" has 1 row and none falls in the 10% hold-out, so the run will have no validation metrics. Give a validation split or file, or use more rows.']);
   });
 
   it('a TSV line with a field too many or too few is left out and counted', async () => {

@@ -23,6 +23,17 @@ describe('planSplits', () => {
     ]);
   });
 
+  it('warns when a small split has no row in its hold-out, and only then', () => {
+    // Which rows fall in the hold-out is the seeded hash itself: count them the same way the trainer reads them.
+    const heldOut = (rows: number) => Array.from({ length: rows }, (_, r) => r).filter((r) => isHeldOut(r, { seed: 42, share: 0.1 })).length;
+    const empty = [2, 3, 4, 5, 6, 7, 8].find((rows) => heldOut(rows) === 0)!;
+    const plan = planSplits(T, [{ name: 'train', labelled: true, numRows: empty }]);
+    expect(plan.warnings).toEqual([`"train" has ${empty} rows and none falls in the 10% hold-out, so the run will have no validation metrics. Give a validation split or file, or use more rows.`]);
+    const enough = [20, 50, 100].find((rows) => heldOut(rows) > 0)!;
+    expect(planSplits(T, [{ name: 'train', labelled: true, numRows: enough }]).warnings).toBeUndefined();
+    expect(planSplits(T, [{ name: 'train', labelled: true }]).warnings).toBeUndefined();
+  });
+
   it('refuses a training split that does not exist and a share outside (0, 1)', () => {
     expect(() => planSplits(T, [{ name: 'train', labelled: true }], { trainSplit: 'full' }))
       .toThrow('Dataset "x/y" has no split "full"; splits are: train. Choose the training split.');

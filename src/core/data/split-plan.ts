@@ -27,6 +27,8 @@ export interface SplitPlan {
   test?: SplitPart;
   /** What the plan decided and why, for the UI and the CLI (e.g. "test has no labels (all −1): skipped"). */
   notes: string[];
+  /** What will go wrong with this plan (a hold-out with no rows in it), for the UI and the CLI. */
+  warnings?: string[];
 }
 
 /** What planning needs to know about a split. */
@@ -76,6 +78,14 @@ export function isHeldOut(row: number, holdOut: HoldOut): boolean {
   return h / 0x100000000 < holdOut.share;
 }
 
+/** Rows of a split of `numRows` rows that fall in the hold-out; undefined when the count is unknown or too large to walk. */
+function countHeldOut(numRows: number | undefined, holdOut: HoldOut): number | undefined {
+  if (numRows === undefined || numRows > 100_000) return undefined;
+  let count = 0;
+  for (let row = 0; row < numRows; row++) if (isHeldOut(row, holdOut)) count += 1;
+  return count;
+}
+
 /** Whether a part reads row `row` of its split. */
 export function partTakesRow(part: SplitPart, row: number): boolean {
   if (part.take === 'all' || !part.holdOut) return true;
@@ -114,6 +124,10 @@ export function planSplits(target: string, splits: SplitFacts[], options: PlanOp
     };
     if (validationSplit) notes.push(`Split "${validationSplit.name}" has no labels: skipped.`);
     notes.push(`Validating on ${Math.round(holdOut.share * 100)}% of "${trainName}" held out with seed ${holdOut.seed}.`);
+    const heldOut = countHeldOut(train.numRows, holdOut);
+    if (heldOut !== undefined && (heldOut === 0 || heldOut === train.numRows)) {
+      plan.warnings = [`"${trainName}" has ${train.numRows} row${train.numRows === 1 ? '' : 's'} and ${heldOut === 0 ? 'none falls in' : 'every one falls in'} the ${Math.round(holdOut.share * 100)}% hold-out, so the run will have ${heldOut === 0 ? 'no validation metrics' : 'nothing to train on'}. Give a validation split or file, or use more rows.`];
+    }
   }
   const testSplit = pick(TEST_NAMES);
   if (testSplit?.labelled) {
