@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: the typecheck, the Node unit tests, then the Chromium end-to-end specs, each through vitest; ends with
-// one "N passed, N failed" line over both, the line CI reads.
+// `npm test`: the typecheck, the lint (Biome: code rules and the dependency rules between folders, biome.jsonc), the
+// Node unit tests, then the Chromium end-to-end specs, each through vitest; ends with one "N passed, N failed" line
+// over both, the line CI reads.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,12 @@ if (!only) {
   const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });
   if (tsc.status !== 0) {
     console.error('Type errors: see above.');
+    broken = true;
+  }
+  console.log('\n=== lint (biome lint) ===');
+  const lint = spawnSync('npm', ['run', '--silent', 'lint'], { stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('Lint errors (code or dependency rules, biome.jsonc): see above.');
     broken = true;
   }
 }

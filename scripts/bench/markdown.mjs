@@ -68,13 +68,13 @@ export function markdownReport({ meta, results, failures }) {
     rows.push([`6. Exported adapter size, bert-base seq_bn rf 16 (${e.adapterParameters.toLocaleString('en')} params)`,
       `pytorch_adapter.bin ${mb(f['pytorch_adapter.bin'])}, adapter.safetensors ${mb(f['adapter.safetensors'])}; head (${e.headParameters.toLocaleString('en')} params) pytorch_model_head.bin ${mb(f['pytorch_model_head.bin'])}, model_head.safetensors ${mb(f['model_head.safetensors'])}`, '≈ 3.5 MB adapter', verdict(Math.abs(f['adapter.safetensors'] / 1e6 - 3.58) < 0.2)]);
   }
-  const escape = (cell) => String(cell).replace(/\|/g, '\\|');
+  const escapeCell = (cell) => String(cell).replace(/\|/g, '\\|');
   const lines = [
     `Bench of ${meta.date.slice(0, 10)} on this machine (${meta.cpus} CPU cores, no GPU; Node ${meta.node}; WebGPU = Dawn on SwiftShader, a CPU): \`npm run bench\` took ${meta.totalSeconds.toFixed(0)} s.`,
     '',
     '| Figure | Result (ratio inside one run, absolute numbers beside) | Goal | |',
     '|---|---|---|---|',
-    ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+    ...rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
   ];
   const failed = Object.entries(failures);
   if (failed.length > 0) lines.push('', ...failed.map(([name, error]) => `- ${name} failed: ${error}`));

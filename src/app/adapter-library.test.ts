@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { adapterHubFiles } from '../core/export/adapterhub.ts';
 import { importAdapter, importedStateDict } from '../core/export/import.ts';
 import { ENCODERS, METHODS, TRAINING, randomExport } from '../core/export/test-support.ts';
-import type { ActiveAdapterInfo, ExportedFile } from '../worker/protocol.ts';
+import type { ActiveAdapterInfo } from '../core/vocabulary/adapter.ts';
+import type { ExportedFile } from '../core/vocabulary/files.ts';
 import { AdapterLibrary, LibraryError, type SavedAdapter } from './adapter-library.ts';
 
 function keptAdapter(name: string, savedAt: number, seed: number): { entry: SavedAdapter; files: ExportedFile[]; tensors: Map<string, { data: Float32Array }> } {

@@ -4,7 +4,8 @@
  * the descriptions; the files are read when an adapter is opened again.
  */
 import { request } from '../core/train/checkpoint.ts';
-import type { ActiveAdapterInfo, ExportedFile } from '../worker/protocol.ts';
+import type { ActiveAdapterInfo } from '../core/vocabulary/adapter.ts';
+import type { ExportedFile } from '../core/vocabulary/files.ts';
 import type { HubChoice } from './url-settings.ts';
 
 /** What the list shows of a kept adapter. */

@@ -2,7 +2,7 @@
  * What the Adapter step says about each method it offers and which knobs it shows. The values themselves (the
  * presets' defaults, the configs) come from the worker, which holds the `adapters` library's definitions.
  */
-import type { AdapterChoice, AdapterMethod } from '../worker/protocol.ts';
+import type { AdapterChoice, AdapterMethod } from '../core/vocabulary/adapter.ts';
 
 /** A knob the step shows as a slider. */
 export type SliderKnob = 'reductionFactor' | 'r' | 'alpha' | 'prefixLength' | 'promptLength';

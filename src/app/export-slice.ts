@@ -4,8 +4,10 @@
  */
 import type { PushProgress } from '../core/export/push.ts';
 import { zipAdapterFiles } from '../core/export/zip.ts';
-import type { AdapterSource, ExportFormat, ExportedEvent, PushProgressEvent } from '../worker/protocol.ts';
-import { type Failure, type StoreContext, currentToken, failureOf } from './store.ts';
+import type { AdapterSource, ExportFormat } from '../core/vocabulary/files.ts';
+import type { ExportedEvent, PushProgressEvent } from '../worker/protocol.ts';
+import { currentToken } from './hub-endpoints.ts';
+import { type Failure, type StoreContext, failureOf } from './store-state.ts';
 
 /** Where export files go: a zip download, or a folder the user picked. */
 export type ExportTarget = 'zip' | 'folder';

@@ -2,7 +2,7 @@
 // (to the offline demo Hub, or a server a link named) never takes another Hub's token along.
 import { describe, expect, it } from 'vitest';
 import { tokenFor } from '../hub/endpoint.ts';
-import { currentToken, endpointFor, hubOriginOf } from './store.ts';
+import { currentToken, endpointFor, hubOriginOf } from './hub-endpoints.ts';
 
 const OFFLINE = 'http://127.0.0.1:5173/hub';
 const tokens = { 'https://huggingface.co': 'hf_real', 'http://mirror.local:9000': 'hf_mirror' };

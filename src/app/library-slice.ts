@@ -4,7 +4,7 @@
  * worker) to try and export it after a reload or another training.
  */
 import { AdapterLibrary, type SavedAdapter } from './adapter-library.ts';
-import { type Failure, type StoreContext, type StudioState, failureOf } from './store.ts';
+import { type Failure, type StoreContext, type StudioState, failureOf } from './store-state.ts';
 import { isActive } from './training-slice.ts';
 
 export type LibraryState =

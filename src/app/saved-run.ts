@@ -3,7 +3,7 @@
  * checkpoint is. Kept in localStorage while a run has a checkpoint and has not ended; the checkpoint itself lives
  * in IndexedDB (the worker's).
  */
-import type { TrainSetup } from '../worker/protocol.ts';
+import type { TrainSetup } from '../core/vocabulary/run.ts';
 import type { HubChoice } from './url-settings.ts';
 
 export interface SavedRun {

@@ -6,11 +6,11 @@ import { IndexedDbCheckpointStore } from '../core/train/checkpoint.ts';
 import type { TrainEvent } from '../core/train/events.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings } from '../core/train/training-settings.ts';
-import type {
-  ActiveAdapterInfo, AdapterChoice, AdapterDescriptionEvent, DescribeAdapterCommand, PredictedEvent, TrainCommand, TrainSetup, TrainingEvent,
-} from '../worker/protocol.ts';
+import type { ActiveAdapterInfo, AdapterChoice } from '../core/vocabulary/adapter.ts';
+import type { TrainSetup } from '../core/vocabulary/run.ts';
+import type { AdapterDescriptionEvent, DescribeAdapterCommand, PredictedEvent, TrainCommand, TrainingEvent } from '../worker/protocol.ts';
 import { type SavedRun, readSavedRun, writeSavedRun } from './saved-run.ts';
-import { type DataSource, type Failure, type StoreContext, type StudioState, dataRefOf, failureOf } from './store.ts';
+import { type DataSource, type Failure, type StoreContext, type StudioState, dataRefOf, failureOf } from './store-state.ts';
 import { EMPTY_VIEW, type TrainingView, foldTraining } from './training-view.ts';
 
 /** Where a run is, as the Train step shows it. */

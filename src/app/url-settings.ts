@@ -2,8 +2,8 @@ import { BACKEND_NAMES, type BackendName } from '../core/backend/backend-info.ts
 import type { MetricName } from '../core/train/metrics.ts';
 import type { ScheduleKind } from '../core/train/schedule.ts';
 import type { TrainingSettings } from '../core/train/training-settings.ts';
+import type { AdapterChoice, AdapterMethod } from '../core/vocabulary/adapter.ts';
 import { checkRepoId } from '../hub/endpoint.ts';
-import type { AdapterChoice, AdapterMethod } from '../worker/protocol.ts';
 import { ADAPTER_METHODS } from './adapter-methods.ts';
 
 /** Which Hub the studio talks to. */

@@ -12,7 +12,8 @@ import { elementCount } from '../core/adapters/parameters.ts';
 import { adapterSummary, adapterSummaryRows } from '../core/adapters/summary.ts';
 import { peftSupport } from '../core/export/peft.ts';
 import { headOptionsOf } from '../core/train/dataset-run.ts';
-import type { AdapterChoice, AdapterDescriptionEvent, AdapterKnobs, DescribeAdapterCommand } from './protocol.ts';
+import type { AdapterChoice, AdapterKnobs } from '../core/vocabulary/adapter.ts';
+import type { AdapterDescriptionEvent, DescribeAdapterCommand } from './protocol.ts';
 
 /** Fields set only when the choice gives them. */
 const defined = <T extends object>(fields: T): Partial<T> => Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;

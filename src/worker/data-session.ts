@@ -5,8 +5,9 @@ import { type HubDataset, openHubDataset } from '../core/data/hub-dataset.ts';
 import { type LocalTable, localDataset, parseLocalFile } from '../core/data/local-files.ts';
 import { defaultValidationCap } from '../core/data/split-plan.ts';
 import type { LocalFileRecord } from '../core/export/types.ts';
+import type { DataRef, InspectRequest } from '../core/vocabulary/data.ts';
 import type { HubEndpoint } from '../hub/endpoint.ts';
-import type { DataRef, DatasetReportEvent, InspectDatasetCommand, InspectLocalFileCommand, InspectRequest } from './protocol.ts';
+import type { DatasetReportEvent, InspectDatasetCommand, InspectLocalFileCommand } from './protocol.ts';
 
 /** A re-inspection named a file the worker does not hold. */
 export class NoLocalFileError extends Error {

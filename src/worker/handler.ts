@@ -1,10 +1,11 @@
 import { initBackend, loseDeviceForTesting, type WasmPaths } from '../core/backend/init-backend.ts';
 import { runKernelSelfTest } from '../core/kernels/self-test.ts';
 import { IndexedDbCheckpointStore } from '../core/train/checkpoint.ts';
+import type { ExportedFile } from '../core/vocabulary/files.ts';
 import { describeAdapter } from './adapter-choice.ts';
 import { DataSession } from './data-session.ts';
 import { ModelSession } from './model-session.ts';
-import type { Command, ExportedFile, WorkerErrorEvent, WorkerEvent } from './protocol.ts';
+import type { Command, WorkerErrorEvent, WorkerEvent } from './protocol.ts';
 import { type OpenCheckpointStore, TrainingSession } from './training-session.ts';
 
 export interface HandlerOptions {

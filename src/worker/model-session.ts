@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { type LoadedEncoder, loadEncoder } from '../core/model/load-encoder.ts';
+import type { LoadedModelInfo } from '../core/vocabulary/model.ts';
 import type { HubEndpoint } from '../hub/endpoint.ts';
-import type { EmbedCommand, EmbeddedEvent, LoadedModelInfo, ModelProgressEvent } from './protocol.ts';
+import type { EmbedCommand, EmbeddedEvent, ModelProgressEvent } from './protocol.ts';
 
 /** `embed` was sent before any model finished loading. */
 export class NoModelError extends Error {

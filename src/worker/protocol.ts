@@ -2,25 +2,22 @@
  * Every message between the page and the compute worker, in one place. Commands go page → worker and carry a
  * request `id`; the worker answers each with exactly one event whose `replyTo` is that id (the reply kind listed in
  * `ReplyKind`, or `error`). Other events (log, deviceLost, modelProgress, training, pushProgress) arrive unasked.
- * Types only: the page imports this file without pulling in tfjs.
+ * Messages only: the words they carry (adapter choices, data references, setups, infos) are the shared vocabulary in
+ * src/core/vocabulary/. Types only: the page imports this file without pulling in tfjs.
  */
-import type { SummaryRow } from '../core/adapters/summary.ts';
 import type { BackendInfo, BackendName, DeviceLostInfo } from '../core/backend/backend-info.ts';
-import type { ColumnOverrides } from '../core/data/column-mapping.ts';
-import type { ColumnInfo } from '../core/data/columns.ts';
-import type { SplitSummary } from '../core/data/dataset-handle.ts';
-import type { DatasetReport } from '../core/data/dataset-report.ts';
 import type { PeftSupport } from '../core/export/peft.ts';
 import type { PushProgress } from '../core/export/push.ts';
-import type { AdapterSourceFormat, TrainingRecord } from '../core/export/types.ts';
 import type { SelfTestReport } from '../core/kernels/self-test-report.ts';
 import type { EncoderConfig } from '../core/model/config.ts';
 import type { LoadProgress } from '../core/model/load-encoder.ts';
-import type { TokenizerSource } from '../core/model/tokenizer.ts';
 import type { TrainEvent, TrainResult } from '../core/train/events.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
-import type { TrainingSettings } from '../core/train/training-settings.ts';
-import type { WeightFormat } from '../core/model/weights.ts';
+import type { ActiveAdapterInfo, AdapterChoice, AdapterKnobs, AdapterSummaryInfo, HeadSpec } from '../core/vocabulary/adapter.ts';
+import type { DataRef, DatasetSummary, InspectRequest, Inspection } from '../core/vocabulary/data.ts';
+import type { AdapterSource, ExportFormat, ExportedFile } from '../core/vocabulary/files.ts';
+import type { LoadedModelInfo } from '../core/vocabulary/model.ts';
+import type { TrainSetup } from '../core/vocabulary/run.ts';
 import type { HubEndpoint } from '../hub/endpoint.ts';
 
 // ---- page → worker ----
@@ -74,18 +71,6 @@ export interface EmbedCommand {
   maxLength?: number;
 }
 
-/** Options both dataset inspections share. */
-export interface InspectRequest {
-  /** Split to train on (default `train`, else the first). */
-  split?: string;
-  /** Columns the user chose instead of the detected ones. */
-  overrides?: ColumnOverrides;
-  /** Most training examples (a row cap for quick classroom runs). */
-  maxTrainExamples?: number;
-  /** Most validation examples; default with a training cap: a fifth of it, at least 200 (`defaultValidationCap`). */
-  maxValidationExamples?: number;
-}
-
 /** Open a Hub dataset and inspect it (columns, labels, splits, preview); answered by `datasetReport`. */
 export interface InspectDatasetCommand extends InspectRequest {
   type: 'inspectDataset';
@@ -113,55 +98,6 @@ export interface InspectLocalFileCommand extends InspectRequest {
 
 // ---- adapters, training, prediction, export ----
 
-/** The `adapters` library presets the Adapter step offers. */
-export type AdapterMethod =
-  | 'seq_bn' | 'double_seq_bn' | 'par_bn' | 'compacter' | 'lora' | 'ia3' | 'prefix_tuning' | 'prompt_tuning' | 'mam' | 'unipelt';
-
-/**
- * The adapter the user picked: a preset and the knobs the Adapter step shows. An unset knob keeps the preset's value;
- * a knob applies to every member of the method it exists in (MAM's reduction factor goes to its parallel adapter).
- */
-export interface AdapterChoice {
-  method: AdapterMethod;
-  /** Bottleneck adapters: hidden size / bottleneck width. */
-  reductionFactor?: number;
-  /** LoRA: rank of the update. */
-  r?: number;
-  /** LoRA: the update is scaled by alpha / r; (IA)³: the vector by alpha. */
-  alpha?: number;
-  /** Prefix tuning: prefix positions per layer. */
-  prefixLength?: number;
-  /** Prompt tuning: prompt embeddings. */
-  promptLength?: number;
-  /** Activation inside bottleneck adapters. */
-  nonLinearity?: string;
-  /** Dropout on the adapter output (bottleneck), input (LoRA) or prefix (prefix tuning) while training. */
-  dropout?: number;
-  /** Layers without the adapter (static AdapterDrop). */
-  leaveOut?: number[];
-  /** Dynamic AdapterDrop: each training step skips the adapters of a random number of first layers. */
-  adapterDrop?: boolean;
-}
-
-/** The knobs' values after the preset filled in the unset ones; a knob is present when the method has it. */
-export interface AdapterKnobs {
-  reductionFactor?: number;
-  r?: number;
-  alpha?: number;
-  prefixLength?: number;
-  promptLength?: number;
-  nonLinearity?: string;
-  dropout?: number;
-  leaveOut: number[];
-}
-
-/** The prediction head a dataset's label column asks for. */
-export interface HeadSpec {
-  task: 'classification' | 'regression';
-  /** Class names by id; empty for regression. */
-  labels: string[];
-}
-
 /** Resolve an adapter choice into its config and, given the model's config.json, its adapter_summary; answered by `adapterDescription`. */
 export interface DescribeAdapterCommand {
   type: 'describeAdapter';
@@ -173,21 +109,6 @@ export interface DescribeAdapterCommand {
   head?: HeadSpec;
   /** Adapter name in the summary (default "adapter"). */
   name?: string;
-}
-
-/** Which data a run reads: the Hub dataset or the local file last sent, and how it is read. */
-export type DataRef = ({ kind: 'hub'; dataset: string; config?: string } | { kind: 'local'; name: string }) & InspectRequest;
-
-/** Everything that defines a training run, so that the same setup continues it exactly. JSON-safe and token-free: the page keeps it to offer a resume after a reload. */
-export interface TrainSetup {
-  /** Names the run's checkpoints (IndexedDB). */
-  runId: string;
-  /** Hub id of the base model, which must be the loaded one. */
-  model: string;
-  data: DataRef;
-  /** A new adapter of this choice, or the active one (imported or trained before) trained further. */
-  adapter: { kind: 'new'; choice: AdapterChoice; name: string } | { kind: 'active' };
-  settings: TrainingSettings;
 }
 
 /**
@@ -251,30 +172,12 @@ export interface EvaluateCommand {
   maxLength?: number;
 }
 
-/** The files the studio writes: the `adapters` library's save_adapter folder, PEFT's save_pretrained folder, or a Python project. */
-export type ExportFormat = 'adapterhub' | 'peft' | 'python';
-
 /** Write the active adapter's files; answered by `exported`. */
 export interface ExportAdapterCommand {
   type: 'exportAdapter';
   id: number;
   format: ExportFormat;
 }
-
-/** One file of an export, its path relative to the folder ('/'-separated). */
-export interface ExportedFile {
-  path: string;
-  bytes: Uint8Array;
-}
-
-/** Where an imported adapter comes from. */
-export type AdapterSource =
-  /** The files of a dropped folder, paths relative to it. */
-  | { kind: 'files'; name: string; files: ExportedFile[] }
-  /** A zip archive of a folder. */
-  | { kind: 'zip'; name: string; bytes: ArrayBuffer }
-  /** A Hub model repo; the token travels only in the endpoint. */
-  | { kind: 'hub'; repoId: string; endpoint: HubEndpoint };
 
 /** Read an adapter (AdapterHub, PEFT or studio export) and make it the active adapter on the loaded model; answered by `adapterReady`. */
 export interface ImportAdapterCommand {
@@ -366,35 +269,6 @@ export interface ModelProgressEvent {
   file?: string;
 }
 
-/** What the page shows about a loaded encoder. */
-export interface LoadedModelInfo {
-  repoId: string;
-  /** The branch, tag, commit id or pull request loaded; absent for main. */
-  revision?: string;
-  /** config.json's model_type, e.g. "bert". */
-  modelType: string;
-  /** Transformer layers. */
-  layers: number;
-  /** Width of the residual stream. */
-  hidden: number;
-  /** Longest input in tokens. */
-  maxLength: number;
-  /** Parameters of the base model, counted from its tensors. */
-  parameters: number;
-  /** Bytes of the weight files. */
-  downloadBytes: number;
-  /** Bytes fetched from the network this time (0 when Cache Storage had every file). */
-  networkBytes: number;
-  /** Checkpoint layout read. */
-  format: WeightFormat;
-  /** Stored dtypes of the weights, e.g. ["F32"]. */
-  dtypes: string[];
-  /** tfjs backend the weights live on ("webgpu", "wasm", "cpu"). */
-  backend: string;
-  /** The repo file(s) the tokenizer was built from (tokenizer.json, or slow files converted in memory). */
-  tokenizerSource: TokenizerSource;
-}
-
 export interface ModelReadyEvent {
   type: 'modelReady';
   replyTo: number;
@@ -417,42 +291,11 @@ export interface EmbeddedEvent {
   firstToken: number[][];
 }
 
-/** What a dataset is, known as soon as it opened (even when mapping its columns failed). */
-export interface DatasetSummary {
-  /** Hub id or file name. */
-  name: string;
-  /** Config read (Hub datasets). */
-  config?: string;
-  /** Every config of the dataset (empty for files). */
-  configs: string[];
-  splits: SplitSummary[];
-  columns: ColumnInfo[];
-  /** Lines or records of a local file that could not be parsed and were left out. */
-  badRows?: number;
-  /** Lines of a local file left out or joined while reading, one sentence each with the counts. */
-  warnings?: string[];
-}
-
-/** The inspection's result: the report, or why the columns could not be mapped (a DataError's message and code). */
-export type Inspection =
-  | { status: 'ok'; report: DatasetReport }
-  | { status: 'problem'; message: string; code: string };
-
 export interface DatasetReportEvent {
   type: 'datasetReport';
   replyTo: number;
   summary: DatasetSummary;
   inspection: Inspection;
-}
-
-/** An adapter's `adapter_summary()` on the chosen model, computed from the configs alone. */
-export interface AdapterSummaryInfo {
-  /** The table's rows: the adapter, then "Full model". */
-  rows: SummaryRow[];
-  /** The table as the library prints it. */
-  text: string;
-  /** Parameters of the prediction head (not in the library's table). */
-  headParameters?: number;
 }
 
 export interface AdapterDescriptionEvent {
@@ -465,30 +308,6 @@ export interface AdapterDescriptionEvent {
   summary?: AdapterSummaryInfo;
   /** Whether the PEFT export can hold this method. */
   peft: PeftSupport;
-}
-
-/** The adapter the worker holds, which Try it, Export and further training use. */
-export interface ActiveAdapterInfo {
-  name: string;
-  /** The method in words, e.g. "`seq_bn` (bottleneck adapter)". */
-  method: string;
-  /** The config dict. */
-  config: Record<string, unknown>;
-  /** Trained in this session, or imported from files or the Hub. */
-  origin: 'trained' | 'imported';
-  /** For imported adapters: whose files they were. */
-  sourceFormat?: AdapterSourceFormat;
-  /** What the import adjusted, for the user to see. */
-  notes: string[];
-  /** Hub id of the base model. */
-  modelName: string;
-  head?: HeadSpec;
-  /** Trainable parameters (adapter and head). */
-  parameters: number;
-  /** Whether the PEFT export can hold it (method and head). */
-  peft: PeftSupport;
-  /** How it was trained (studio adapters). */
-  training?: TrainingRecord;
 }
 
 /** What a training run reports, forwarded from the trainer unchanged. */

@@ -24,9 +24,12 @@ import { adapterTrainable } from '../core/train/adapter-trainable.ts';
 import { IndexedDbCheckpointStore } from '../core/train/checkpoint.ts';
 import type { TrainEvent } from '../core/train/events.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings } from '../core/train/training-settings.ts';
+import type { AdapterChoice } from '../core/vocabulary/adapter.ts';
+import type { ExportedFile } from '../core/vocabulary/files.ts';
+import type { TrainSetup } from '../core/vocabulary/run.ts';
 import { type HubEndpoint, offlineHub, withToken } from '../hub/endpoint.ts';
 import { type RunningHubServer, startHubServer } from '../hub-server/index.ts';
-import type { AdapterChoice, ExportedFile, TrainCommand, TrainSetup, WorkerEvent } from './protocol.ts';
+import type { TrainCommand, WorkerEvent } from './protocol.ts';
 import { type TestChannel, connectHandler } from './test-channel.ts';
 
 const fixtures = process.env.ADAPTER_STUDIO_FIXTURES!;

@@ -30,10 +30,12 @@ import type { EvalMetrics } from '../core/train/metrics.ts';
 import type { BatchLike, TrainableModel } from '../core/train/trainable-model.ts';
 import { type TrainingData, train } from '../core/train/trainer.ts';
 import { DEFAULT_TRAINING_SETTINGS, trainOptionsOf } from '../core/train/training-settings.ts';
+import type { ActiveAdapterInfo } from '../core/vocabulary/adapter.ts';
+import type { AdapterSource, ExportFormat } from '../core/vocabulary/files.ts';
 import { adapterConfigOf } from './adapter-choice.ts';
 import type { DataSession } from './data-session.ts';
 import type {
-  ActiveAdapterInfo, AdapterSource, EvaluateCommand, ExportFormat, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainingEvent,
+  EvaluateCommand, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainingEvent,
 } from './protocol.ts';
 
 /** An adapter command that cannot be served now: no adapter yet, another model or data, a training running or none. */

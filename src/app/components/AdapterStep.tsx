@@ -1,6 +1,7 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { EncoderConfig } from '../../core/model/config.ts';
-import type { AdapterChoice, AdapterDescriptionEvent, AdapterMethod, HeadSpec } from '../../worker/protocol.ts';
+import type { AdapterChoice, AdapterMethod, HeadSpec } from '../../core/vocabulary/adapter.ts';
+import type { AdapterDescriptionEvent } from '../../worker/protocol.ts';
 import { ADAPTER_METHODS, NON_LINEARITIES, SLIDERS, type SliderKnob, withKnob } from '../adapter-methods.ts';
 import { formatInteger } from '../format.ts';
 import { useModelPreview } from '../model-preview.ts';

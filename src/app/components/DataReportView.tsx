@@ -4,7 +4,7 @@ import type { ColumnInfo } from '../../core/data/columns.ts';
 import type { DatasetReport, SplitReport } from '../../core/data/dataset-report.ts';
 import type { MappingStats, SkipReason } from '../../core/data/examples.ts';
 import type { SplitPart } from '../../core/data/split-plan.ts';
-import type { DatasetSummary } from '../../worker/protocol.ts';
+import type { DatasetSummary } from '../../core/vocabulary/data.ts';
 import { formatInteger, formatPercent } from '../format.ts';
 import { useStudio } from '../store.ts';
 import { TokenPrompt, needsToken } from './TokenPrompt.tsx';

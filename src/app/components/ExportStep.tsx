@@ -1,11 +1,13 @@
 import { type DragEvent, type FormEvent, useId, useState } from 'react';
 import { checkRepoId } from '../../hub/endpoint.ts';
-import type { ActiveAdapterInfo, ExportFormat } from '../../worker/protocol.ts';
+import type { ActiveAdapterInfo } from '../../core/vocabulary/adapter.ts';
+import type { ExportFormat } from '../../core/vocabulary/files.ts';
 import type { ExportTarget } from '../export-slice.ts';
 import { browserFileSink, canSaveToFolder, readDroppedFolder } from '../file-sink.ts';
 import { formatInteger } from '../format.ts';
 import { repoIdOf } from '../repo-id.ts';
-import { currentToken, useEndpoint, useStudio } from '../store.ts';
+import { currentToken } from '../hub-endpoints.ts';
+import { useEndpoint, useStudio } from '../store.ts';
 import { isActive } from '../training-slice.ts';
 import { TokenPrompt } from './TokenPrompt.tsx';
 

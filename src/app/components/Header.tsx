@@ -1,5 +1,6 @@
 import { backendLabel } from '../backend-label.ts';
-import { type ComputeState, useStudio } from '../store.ts';
+import type { ComputeState } from '../store-state.ts';
+import { useStudio } from '../store.ts';
 import { CopyLinkButton } from './CopyLinkButton.tsx';
 
 function badgeText(compute: ComputeState): string {

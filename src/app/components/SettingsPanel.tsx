@@ -3,7 +3,8 @@ import type { BackendName } from '../../core/backend/backend-info.ts';
 import { REAL_HUB } from '../../hub/endpoint.ts';
 import { adapterName } from '../backend-label.ts';
 import { formatBytes } from '../format.ts';
-import { currentToken, hubOriginOf, useStudio } from '../store.ts';
+import { currentToken, hubOriginOf } from '../hub-endpoints.ts';
+import { useStudio } from '../store.ts';
 import type { HubChoice } from '../url-settings.ts';
 import { SelfTestResults } from './SelfTestResults.tsx';
 

@@ -1,4 +1,5 @@
-import { currentToken, useStudio } from '../store.ts';
+import { currentToken } from '../hub-endpoints.ts';
+import { useStudio } from '../store.ts';
 
 /** Failure codes that a (better) access token fixes: models' NeedsToken, datasets' TokenRequired / TokenRejected. */
 const TOKEN_CODES = new Set(['NeedsToken', 'TokenRequired', 'TokenRejected', 'GatedRepo', 'Unauthorized']);

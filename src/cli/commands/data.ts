@@ -1,7 +1,7 @@
 import { REAL_HUB } from '../../hub/endpoint.ts';
 import { type DatasetHandle, type DatasetReport, inspectDataset, localDataset, openHubDataset } from '../../core/data/index.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
-import { readLocalTable } from '../shared/dataset-source.ts';
+import { columnOptions, columnOverridesOf, readLocalTable } from '../shared/dataset-source.ts';
 import { endpointFrom } from '../shared/hub-flag.ts';
 
 const SOURCES = ['auto', 'parquet', 'rows'] as const;
@@ -74,9 +74,7 @@ export const dataCommand: Command = {
     config: { type: 'string' },
     split: { type: 'string' },
     hub: { type: 'string' },
-    'text-column': { type: 'string' },
-    'text-pair-column': { type: 'string' },
-    'label-column': { type: 'string' },
+    ...columnOptions,
     rows: { type: 'string' },
     source: { type: 'string' },
   },
@@ -101,11 +99,7 @@ export const dataCommand: Command = {
     const inspected = await inspectDataset(handle, {
       trainSplit: values.split as string | undefined,
       previewRows: intFlag(values, 'rows', 5, 0, 100),
-      overrides: {
-        text: values['text-column'] as string | undefined,
-        textPair: values['text-pair-column'] as string | undefined,
-        label: values['label-column'] as string | undefined,
-      },
+      overrides: columnOverridesOf(values),
     });
     const out = printable(inspected, dataset ? hubUrl ?? REAL_HUB.hubUrl : undefined);
     report(ctx, out, humanLines(out));

@@ -9,7 +9,7 @@ import { evaluate } from '../../core/train/evaluate.ts';
 import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
 import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
-import { datasetSourceOf, datasetSourceOptions, openDataset, validationPart } from '../shared/dataset-source.ts';
+import { columnOptions, datasetSourceOf, datasetSourceOptions, openDataset, validationPart } from '../shared/dataset-source.ts';
 import { endpointFrom } from '../shared/hub-flag.ts';
 import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.ts';
 
@@ -42,9 +42,7 @@ export const evalCommand: Command = {
     config: { type: 'string' },
     split: { type: 'string' },
     'train-split': { type: 'string' },
-    'text-column': { type: 'string' },
-    'text-pair-column': { type: 'string' },
-    'label-column': { type: 'string' },
+    ...columnOptions,
     'batch-size': { type: 'string' },
     'max-length': { type: 'string' },
     hub: { type: 'string' },

@@ -16,7 +16,7 @@ import { train } from '../../core/train/trainer.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings, trainOptionsOf } from '../../core/train/training-settings.ts';
 import { type Command, type CommandContext, UsageError, intFlag, numberFlag, report } from '../cli-io.ts';
 import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
-import { adapterNameOf, datasetSourceOf, datasetSourceOptions, openDataset, validationPart } from '../shared/dataset-source.ts';
+import { adapterNameOf, columnOptions, datasetSourceOf, datasetSourceOptions, openDataset, validationPart } from '../shared/dataset-source.ts';
 import { endpointFrom } from '../shared/hub-flag.ts';
 import { checkOutputFolder } from '../shared/out-path.ts';
 import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.ts';
@@ -103,9 +103,7 @@ export const trainCommand: Command = {
     'train-split': { type: 'string' },
     'eval-split': { type: 'string' },
     'validation-rows': { type: 'string' },
-    'text-column': { type: 'string' },
-    'text-pair-column': { type: 'string' },
-    'label-column': { type: 'string' },
+    ...columnOptions,
     method: { type: 'string' },
     'reduction-factor': { type: 'string' },
     'adapter-drop': { type: 'boolean' },

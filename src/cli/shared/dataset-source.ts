@@ -1,8 +1,8 @@
-/** The data flags train and eval share (`--dataset`, or `--file` with `--validation-file`), and the dataset they open. */
+/** The data flags the commands share (`--dataset`, or `--file` with `--validation-file`; the column flags), and the dataset they open. */
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { HubEndpoint } from '../../hub/endpoint.ts';
-import { type DatasetHandle, type DatasetReport, type LocalTable, type SplitPart, inspectDataset, localDataset, openHubDataset, parseLocalFile } from '../../core/data/index.ts';
+import { type ColumnOverrides, type DatasetHandle, type DatasetReport, type LocalTable, type SplitPart, inspectDataset, localDataset, openHubDataset, parseLocalFile } from '../../core/data/index.ts';
 import { partStream } from '../../core/train/dataset-run.ts';
 import { type CommandContext, UsageError } from '../cli-io.ts';
 
@@ -12,6 +12,22 @@ export const datasetSourceOptions = {
   file: { type: 'string' },
   'validation-file': { type: 'string' },
 } as const;
+
+/** The column flags of train, eval and data: which columns hold the text, the pair text and the label. */
+export const columnOptions = {
+  'text-column': { type: 'string' },
+  'text-pair-column': { type: 'string' },
+  'label-column': { type: 'string' },
+} as const;
+
+/** The columns the column flags name instead of the detected ones. */
+export function columnOverridesOf(values: Record<string, unknown>): ColumnOverrides {
+  return {
+    text: values['text-column'] as string | undefined,
+    textPair: values['text-pair-column'] as string | undefined,
+    label: values['label-column'] as string | undefined,
+  };
+}
 
 /** Reads a local CSV, TSV, JSONL, JSON or parquet file; a file that can't be read says which and why. */
 export async function readLocalTable(path: string): Promise<LocalTable> {
@@ -63,11 +79,7 @@ export async function openDataset(ep: HubEndpoint, values: Record<string, unknow
   }
   const inspected = await inspectDataset(handle, {
     trainSplit,
-    overrides: {
-      text: values['text-column'] as string | undefined,
-      textPair: values['text-pair-column'] as string | undefined,
-      label: values['label-column'] as string | undefined,
-    },
+    overrides: columnOverridesOf(values),
   });
   const stream = (part: SplitPart) => partStream(handle, inspected, part);
   return { source, handle, report: inspected, stream };

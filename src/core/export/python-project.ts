@@ -56,6 +56,7 @@ function schedulerType(schedule: string | undefined, warms: boolean): string {
  * anything); a validation file named like the training file gets a prefix.
  */
 export function projectDataPath(file: LocalFileRecord, role: 'train' | 'validation' = 'train', train?: LocalFileRecord): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the file name must lose.
   const segment = (f: LocalFileRecord) => f.name.replace(/[\\/:*?"<>|\x00-\x1f]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length)) || `data.${f.format}`;
   const name = segment(file);
   return `${PROJECT_DATA_DIR}/${role === 'validation' && train && segment(train) === name ? `validation-${name}` : name}`;

@@ -290,7 +290,10 @@ function legacyStorage(count: bigint, data: Uint8Array): Uint8Array {
 
 const concat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  parts.reduce((at, p) => (out.set(p, at), at + p.byteLength), 0);
+  parts.reduce((at, p) => {
+    out.set(p, at);
+    return at + p.byteLength;
+  }, 0);
   return out;
 };
 

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/errors.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
-import { type Checkpoint, type CheckpointStore, type EvalRecord, type HostParameter, type RunSettings, type RunState } from './checkpoint.ts';
+import type { Checkpoint, CheckpointStore, EvalRecord, HostParameter, RunSettings, RunState } from './checkpoint.ts';
 import { type ControlRequest, TrainingControl } from './control.ts';
 import { TrainingError } from './errors.ts';
 import { evaluate } from './evaluate.ts';

@@ -1,0 +1,81 @@
+/**
+ * The words the page, the worker and the CLI share about adapters: which preset, which knobs, which head, and what the
+ * worker says about the adapter it holds. Types only: importing this file pulls in no tensors.
+ */
+import type { SummaryRow } from '../adapters/summary.ts';
+import type { PeftSupport } from '../export/peft.ts';
+import type { AdapterSourceFormat, TrainingRecord } from '../export/types.ts';
+
+/** The `adapters` library presets the Adapter step offers. */
+export type AdapterMethod =
+  | 'seq_bn' | 'double_seq_bn' | 'par_bn' | 'compacter' | 'lora' | 'ia3' | 'prefix_tuning' | 'prompt_tuning' | 'mam' | 'unipelt';
+
+/**
+ * The adapter the user picked: a preset and the knobs the Adapter step shows. An unset knob keeps the preset's value;
+ * a knob applies to every member of the method it exists in (MAM's reduction factor goes to its parallel adapter).
+ */
+export interface AdapterChoice {
+  method: AdapterMethod;
+  /** Bottleneck adapters: hidden size / bottleneck width. */
+  reductionFactor?: number;
+  /** LoRA: rank of the update. */
+  r?: number;
+  /** LoRA: the update is scaled by alpha / r; (IA)³: the vector by alpha. */
+  alpha?: number;
+  /** Prefix tuning: prefix positions per layer. */
+  prefixLength?: number;
+  /** Prompt tuning: prompt embeddings. */
+  promptLength?: number;
+  /** Activation inside bottleneck adapters. */
+  nonLinearity?: string;
+  /** Dropout on the adapter output (bottleneck), input (LoRA) or prefix (prefix tuning) while training. */
+  dropout?: number;
+  /** Layers without the adapter (static AdapterDrop). */
+  leaveOut?: number[];
+  /** Dynamic AdapterDrop: each training step skips the adapters of a random number of first layers. */
+  adapterDrop?: boolean;
+}
+
+/** The choice's knobs after the preset filled in the unset ones; a knob is present when the method has it. */
+export type AdapterKnobs = Omit<AdapterChoice, 'method' | 'adapterDrop'> & { leaveOut: number[] };
+
+/** The prediction head a dataset's label column asks for. */
+export interface HeadSpec {
+  task: 'classification' | 'regression';
+  /** Class names by id; empty for regression. */
+  labels: string[];
+}
+
+/** An adapter's `adapter_summary()` on the chosen model, computed from the configs alone. */
+export interface AdapterSummaryInfo {
+  /** The table's rows: the adapter, then "Full model". */
+  rows: SummaryRow[];
+  /** The table as the library prints it. */
+  text: string;
+  /** Parameters of the prediction head (not in the library's table). */
+  headParameters?: number;
+}
+
+/** The adapter the worker holds, which Try it, Export and further training use. */
+export interface ActiveAdapterInfo {
+  name: string;
+  /** The method in words, e.g. "`seq_bn` (bottleneck adapter)". */
+  method: string;
+  /** The config dict. */
+  config: Record<string, unknown>;
+  /** Trained in this session, or imported from files or the Hub. */
+  origin: 'trained' | 'imported';
+  /** For imported adapters: whose files they were. */
+  sourceFormat?: AdapterSourceFormat;
+  /** What the import adjusted, for the user to see. */
+  notes: string[];
+  /** Hub id of the base model. */
+  modelName: string;
+  head?: HeadSpec;
+  /** Trainable parameters (adapter and head). */
+  parameters: number;
+  /** Whether the PEFT export can hold it (method and head). */
+  peft: PeftSupport;
+  /** How it was trained (studio adapters). */
+  training?: TrainingRecord;
+}
