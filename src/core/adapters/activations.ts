@@ -1,23 +1,8 @@
-/**
- * The non-linearities an adapter config may name (`non_linearity`, prefix tuning's MLP, head
- * `activation_function`), as the `adapters` library resolves them: `Activation_Function_Class` lower-cases the
- * name, maps "leakyrelu" to F.leaky_relu and everything else through transformers' `get_activation`.
- */
+/** The adapter non-linearities on tensors; their names and the library's name resolution are in activation-names.ts. */
 import * as tf from '@tensorflow/tfjs';
+import type { Activation } from './activation-names.ts';
 
-export const ACTIVATIONS = [
-  'relu', 'relu6', 'gelu', 'gelu_python', 'gelu_new', 'gelu_fast', 'gelu_pytorch_tanh', 'quick_gelu',
-  'silu', 'swish', 'tanh', 'sigmoid', 'leakyrelu', 'leaky_relu', 'mish', 'linear',
-] as const;
-
-/** A non-linearity name after lower-casing, as transformers' ACT2FN (plus the library's "leakyrelu"). */
-export type Activation = (typeof ACTIVATIONS)[number];
-
-/** Lower-cases `name` like the library and checks it is one we implement; undefined otherwise. */
-export function activationNamed(name: string): Activation | undefined {
-  const lower = name.toLowerCase();
-  return (ACTIVATIONS as readonly string[]).includes(lower) ? lower as Activation : undefined;
-}
+export { ACTIVATIONS, type Activation, activationNamed } from './activation-names.ts';
 
 /** Applies the activation elementwise; the formulas are transformers' (activations.py). */
 export function applyActivation<T extends tf.Tensor>(x: T, act: Activation): T {

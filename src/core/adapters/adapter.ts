@@ -30,7 +30,11 @@ import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from
 import { bottleneckDelta, ia3Scale, loraDelta } from './hot-paths.ts';
 import type { LoraTarget } from './locations.ts';
 import { type ParamSpec, elementCount, initialValues, seededRandom } from './parameters.ts';
-import { type AdapterPlan, type BottleneckModule, type FactoredParam, type LinearParams, type LoraModule, type NormParams, type PhmParams, type PrefixModule, type ProjectionParams, planAdapter } from './plan.ts';
+import type { BottleneckModule, FactoredParam, PhmParams, ProjectionParams } from './methods/bottleneck.ts';
+import type { LoraModule } from './methods/lora.ts';
+import type { PrefixModule } from './methods/prefix-tuning.ts';
+import type { LinearParams, NormParams } from './param-list.ts';
+import { type AdapterPlan, planAdapter } from './plan.ts';
 import { adapterSummary } from './summary.ts';
 
 export interface CreateAdapterOptions {

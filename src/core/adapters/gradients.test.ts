@@ -10,7 +10,7 @@ import { uploadEncoderWeights } from '../model/encoder.ts';
 import { randomWeights, seededRandom } from '../model/test-support.ts';
 import { createAdapter } from './adapter.ts';
 import type { HeadOptions } from './head.ts';
-import { type ReferenceHead, referenceAdapterForward, referenceLoss } from './reference-forward.ts';
+import { type ReferenceHead, referenceAdapterForward, referenceLoss } from './testing/adapter-forward.reference.ts';
 import { TINY, randomState, testBatch } from './test-support.ts';
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * Each method's forward (tfjs cpu, float32) against the float64 oracle of its formula (reference-forward.ts) on
+ * Each method's forward (tfjs cpu, float32) against the float64 oracle of its formula (testing/adapter-forward.reference.ts) on
  * tiny odd-sized encoders with random encoder and adapter weights; identity at init where the library's init
  * makes the adapter a no-op; the torch state-dict keys per family.
  */
@@ -11,7 +11,7 @@ import { maxAbsDiff, randomWeights } from '../model/test-support.ts';
 import type { HostWeights } from '../model/weights.ts';
 import { type AdapterModel, createAdapter } from './adapter.ts';
 import { AdapterStateError } from './errors.ts';
-import { referenceAdapterForward } from './reference-forward.ts';
+import { referenceAdapterForward } from './testing/adapter-forward.reference.ts';
 import { TINY, randomState, testBatch } from './test-support.ts';
 
 beforeAll(async () => {

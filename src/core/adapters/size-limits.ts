@@ -4,45 +4,25 @@
  * with the field named, not run the process out of memory.
  */
 import type { EncoderConfig } from '../model/config.ts';
-import { type AdapterConfig, type BnConfig, type LoRAConfig, architectureOf, bottleneckSize, methodConfigs } from './config.ts';
 import { AdapterSizeError } from './errors.ts';
+import { type AdapterConfig, familyOf, methodConfigs } from './methods/registry.ts';
 import { type ParamSpec, elementCount } from './parameters.ts';
 
 /** Most values an adapter's or a head's parameters may hold: 250 million (1 GB as float32), far above any real one. */
 export const MAX_PARAMETERS = 250_000_000;
 /** Most labels a classification head may have (each gets a name and a row of the last layer). */
 export const MAX_LABELS = 100_000;
-/** Widest bottleneck as a multiple of the hidden size: reduction_factor down to 1/16. */
-export const MAX_WIDTH_RATIO = 16;
 
 const millions = (n: number) => `${(n / 1e6).toFixed(1)} million`;
 
 /**
- * Refuses bottleneck widths and LoRA ranks that no adapter of `encoder` can use; prefix and prompt lengths (and the
- * prefix MLP's width) are bounded by the parameter total.
+ * Refuses sizes no adapter of `encoder` can use (each family's checkSizes: bottleneck widths, LoRA ranks); prefix and
+ * prompt lengths (and the prefix MLP's width) are bounded by the parameter total.
  */
 export function checkAdapterSizes(encoder: EncoderConfig, config: AdapterConfig): void {
-  const hidden = encoder.hiddenSize;
-  const model = `"${encoder.repoId}" (hidden size ${hidden})`;
+  const model = `"${encoder.repoId}" (hidden size ${encoder.hiddenSize})`;
   const fail = (field: string, message: string): never => { throw new AdapterSizeError(`Adapter config field "${field}" ${message} for ${model}.`, field); };
-  for (const c of methodConfigs(config)) {
-    switch (architectureOf(c)) {
-      case 'bottleneck': {
-        const bn = c as BnConfig;
-        for (let layer = 0; layer < encoder.numLayers; layer++) {
-          const width = bottleneckSize(bn, hidden, layer);
-          if (width > MAX_WIDTH_RATIO * hidden) fail('reduction_factor', `= ${JSON.stringify(bn.reduction_factor)} makes a bottleneck ${width} wide (layer ${layer}), over ${MAX_WIDTH_RATIO} × the hidden size; use a reduction_factor of at least 1/${MAX_WIDTH_RATIO}`);
-        }
-        break;
-      }
-      case 'lora': {
-        const lora = c as LoRAConfig;
-        if (lora.r > hidden) fail('r', `= ${lora.r} is above the hidden size ${hidden}, the most a rank can use`);
-        break;
-      }
-      default:
-    }
-  }
+  for (const c of methodConfigs(config)) familyOf(c).checkSizes?.(c, encoder, fail);
 }
 
 /** Refuses a plan whose parameters would hold more than MAX_PARAMETERS values, naming the largest one. */

@@ -3,7 +3,7 @@
  * and the studio's training setup and best metrics. The training record also rides along as JSON in an HTML
  * comment (invisible on the Hub), so that an import gets it back.
  */
-import { ADAPTER_PRESETS, type AdapterConfig, architectureOf, methodConfigs } from '../adapters/config.ts';
+import { ADAPTER_PRESETS, type AdapterConfig, architectureOf, familyOf, methodConfigs } from '../adapters/methods/registry.ts';
 import { pythonJsonDumps } from '../adapters/python-json.ts';
 import { checkRepoId } from '../../hub/endpoint.ts';
 import type { AdapterExport, HeadExport, TrainingRecord } from './types.ts';
@@ -38,13 +38,7 @@ export function presetNameOf(config: AdapterConfig): string | undefined {
 /** A short human name of the method: the preset, or what the architecture is. */
 export function methodName(config: AdapterConfig): string {
   const preset = presetNameOf(config);
-  const kinds = methodConfigs(config).map((c) => {
-    const arch = architectureOf(c);
-    if (arch === 'lora') return 'composition_mode' in c && c.composition_mode === 'scale' ? '(IA)³' : 'LoRA';
-    if (arch === 'bottleneck') return 'is_parallel' in c && c.is_parallel ? 'parallel bottleneck adapter' : 'bottleneck adapter';
-    return arch.replace('_', ' ');
-  });
-  const kind = kinds.join(' + ');
+  const kind = methodConfigs(config).map((c) => familyOf(c).kindName(c)).join(' + ');
   return preset ? `\`${preset}\` (${kind})` : kind;
 }
 

@@ -8,8 +8,9 @@
  *   DistilBERT  pre_classifier + classifier (relu)
  * Both directions live here: `peftFiles` writes, `readPeftAdapter` reads back into the `adapters` library's terms.
  */
-import { type AdapterConfig, type LoRAConfig, architectureOf, isUnion, resolveAdapterConfig } from '../adapters/config.ts';
+import { type AdapterConfig, type LoRAConfig, resolveAdapterConfig } from '../adapters/config.ts';
 import { type LoraTarget, modelLayout } from '../adapters/locations.ts';
+import { familyOf, isUnion } from '../adapters/methods/registry.ts';
 import { pythonJsonDumps } from '../adapters/python-json.ts';
 import type { EncoderConfig, EncoderFamily } from '../model/config.ts';
 import { readSafetensors } from '../model/safetensors.ts';
@@ -83,15 +84,8 @@ export function peftSupport(config: Record<string, unknown> | AdapterConfig, con
     return { ok: false, reason: (err as Error).message };
   }
   if (isUnion(resolved)) return { ok: false, reason: 'PEFT holds one method per adapter; a ConfigUnion (MAM, UniPELT, "a|b") has no PEFT form. Export for AdapterHub instead.' };
-  switch (architectureOf(resolved)) {
-    case 'bottleneck': return { ok: false, reason: 'PEFT has no bottleneck adapters (seq_bn, double_seq_bn, par_bn, compacter). Export for AdapterHub instead.' };
-    case 'prefix_tuning': return { ok: false, reason: 'PEFT\'s prefix tuning is a different module (virtual-token embeddings, not the adapters library\'s per-layer MLP pool); it is not converted. Export for AdapterHub instead.' };
-    case 'prompt_tuning': return { ok: false, reason: 'PEFT\'s prompt tuning is tied to its own virtual-token setup; it is not converted. Export for AdapterHub instead.' };
-    default:
-  }
-  const lora = resolved as LoRAConfig;
-  if (lora.use_gating) return { ok: false, reason: 'Gated LoRA (use_gating, as in UniPELT) has no PEFT equivalent. Export for AdapterHub instead.' };
-  if (lora.use_dora) return { ok: false, reason: 'DoRA adapters are not converted. Export for AdapterHub instead.' };
+  const mapping = familyOf(resolved).peft(resolved);
+  if ('none' in mapping) return { ok: false, reason: `${mapping.none} Export for AdapterHub instead.` };
   if (context.modelType !== undefined) {
     if (!EXPORTABLE_MODEL_TYPES.includes(context.modelType)) return { ok: false, reason: `Model type "${context.modelType}" is not one the exporter knows (${EXPORTABLE_MODEL_TYPES.join(', ')}).` };
     const family = modelTypeInfo(context.modelType).family;
@@ -103,7 +97,7 @@ export function peftSupport(config: Record<string, unknown> | AdapterConfig, con
       }
     }
   }
-  return { ok: true, peftType: lora.composition_mode === 'scale' ? 'IA3' : 'LORA' };
+  return { ok: true, peftType: mapping.peftType };
 }
 
 // ---------------------------------------------------------------------------------------------------------

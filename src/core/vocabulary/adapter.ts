@@ -2,13 +2,13 @@
  * The words the page, the worker and the CLI share about adapters: which preset, which knobs, which head, and what the
  * worker says about the adapter it holds. Types only: importing this file pulls in no tensors.
  */
+import type { AdapterMethod } from '../adapters/methods/registry.ts';
 import type { SummaryRow } from '../adapters/summary.ts';
 import type { PeftSupport } from '../export/peft.ts';
 import type { AdapterSourceFormat, TrainingRecord } from '../export/types.ts';
 
-/** The `adapters` library presets the Adapter step offers. */
-export type AdapterMethod =
-  | 'seq_bn' | 'double_seq_bn' | 'par_bn' | 'compacter' | 'lora' | 'ia3' | 'prefix_tuning' | 'prompt_tuning' | 'mam' | 'unipelt';
+/** The `adapters` library presets the Adapter step offers: the keys of the method registry's OFFERED_METHODS. */
+export type { AdapterMethod };
 
 /**
  * The adapter the user picked: a preset and the knobs the Adapter step shows. An unset knob keeps the preset's value;

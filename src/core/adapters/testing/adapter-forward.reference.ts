@@ -8,11 +8,11 @@
  *   bottleneck  Adapter.pre_forward / forward / post_forward, ParallelAdapter (modeling.py), spelled out per row
  *   head        [Linear, tanh, Linear] on token 0; losses cross-entropy / MSE / BCE-with-logits
  */
-import type { EncoderConfig } from '../model/config.ts';
-import { erf } from '../model/reference-forward.ts';
-import type { EncodedBatch } from '../model/tokenizer.ts';
-import type { HostWeights } from '../model/weights.ts';
-import type { AdapterConfig, AdapterMethodConfig, BnConfig, LoRAConfig, PrefixTuningConfig, PromptTuningConfig } from './config.ts';
+import type { EncoderConfig } from '../../model/config.ts';
+import { erf } from '../../model/reference-forward.ts';
+import type { EncodedBatch } from '../../model/tokenizer.ts';
+import type { HostWeights } from '../../model/weights.ts';
+import type { AdapterConfig, AdapterMethodConfig, BnConfig, LoRAConfig, PrefixTuningConfig, PromptTuningConfig } from '../config.ts';
 
 /** Float64 matrix: rows × cols, row-major. */
 interface Mat { rows: number; cols: number; v: Float64Array }

@@ -1,0 +1,61 @@
+/**
+ * What every method family (bottleneck, LoRA/IA3, prefix tuning, prompt tuning) tells the rest of the studio, one
+ * record per family (methods/<family>.ts), registered in methods/registry.ts. Tensor-free: the worker, the CLI and
+ * the app read it; the family's parameter builders sit in the same file, its forward math in adapter.ts and its
+ * fused kernel in src/core/kernels/.
+ */
+import type { EncoderConfig } from '../../model/config.ts';
+import type { AdapterKnobs } from '../../vocabulary/adapter.ts';
+import type { Schema } from './schema.ts';
+
+/** The Adapter step's knobs (the vocabulary's AdapterKnobs, each optional); each family reads and reports the ones it has. */
+export type MethodKnobs = Partial<AdapterKnobs>;
+
+/** The knobs the Adapter step shows as sliders. */
+export type SliderKnob = 'reductionFactor' | 'r' | 'alpha' | 'prefixLength' | 'promptLength';
+
+/** A slider's label, the steps it offers and what the value means. */
+export interface SliderInfo {
+  label: string;
+  values: number[];
+  help: string;
+}
+
+/** How 🤗 PEFT holds a config of the family, or why it cannot ("Export for AdapterHub instead." follows). */
+export type PeftMapping = { peftType: 'LORA' | 'IA3' } | { none: string };
+
+/** Throws an AdapterConfigError (or AdapterSizeError) for `field`. */
+export type FieldFailure = (field: string, message: string) => never;
+
+export interface MethodFamily<C> {
+  /** config["architecture"]; bottleneck configs carry none ("bottleneck" is adapter_summary's name for them). */
+  architecture: C extends { architecture: infer A } ? A : 'bottleneck';
+  /** Every field's check, in the dataclass's field order. */
+  schema: Schema<C>;
+  /** The class defaults that from_dict gives fields a saved dict lacks (a field without one is required). */
+  defaults: Partial<C>;
+  /** A saved dict in today's field names (legacy keys the library still reads). */
+  upgradeDict?(dict: Record<string, unknown>): Record<string, unknown>;
+  /** The library's cross-field rules. */
+  check?(config: C, fail: FieldFailure): void;
+  /**
+   * ConfigUnion.validate for two members of this family, neither with leave_out: null when they may be combined,
+   * else what clashes. Absent: two members of the family never combine.
+   */
+  unionConflict?(a: C, b: C): string | null;
+  /** Refuses sizes no adapter of `encoder` can use (before any parameter is planned). */
+  checkSizes?(config: C, encoder: EncoderConfig, fail: FieldFailure): void;
+  /** Short human name for model cards: "bottleneck adapter", "LoRA"... */
+  kindName(config: C): string;
+  /** The config with the knobs the family has set (unset knobs keep the config's values). */
+  withKnobs(config: C, knobs: MethodKnobs): C;
+  /** The values of the knobs the family has (leave_out is read for every family by the caller). */
+  knobsOf(config: C): MethodKnobs;
+  /** The sliders of the knobs the family owns. */
+  sliders: Partial<Record<SliderKnob, SliderInfo>>;
+  /** PEFT's form of the config. */
+  peft(config: C): PeftMapping;
+}
+
+/** Fields set only when the knobs give them. */
+export const defined = <T extends object>(fields: T): Partial<T> => Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;

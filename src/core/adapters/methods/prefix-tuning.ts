@@ -1,0 +1,116 @@
+/**
+ * Prefix tuning (PrefixTuningConfig): config schema and defaults, the preset builder, the parameters of the
+ * adapter's prefix pool and per-layer gates (methods/prefix_tuning.py), the Adapter step's knobs, and PEFT (none).
+ */
+import { type Activation, activationOf } from '../activation-names.ts';
+import type { ModelLayout } from '../locations.ts';
+import { type LinearParams, type ParamList, linearDefault } from '../param-list.ts';
+import type { ParamSpec } from '../parameters.ts';
+import { type MethodFamily, defined } from './family.ts';
+import { type Schema, activation, bool, layerList, oneOf, ordered, positiveInt, probability, seed } from './schema.ts';
+
+export interface PrefixTuningConfig {
+  architecture: 'prefix_tuning';
+  /** Prefixes in the encoder (encoder-decoder models; always used here). */
+  encoder_prefix: boolean;
+  /** Prefixes in cross-attention (encoder-decoder models; no effect on encoders). */
+  cross_prefix: boolean;
+  /** Layer indices without a prefix. */
+  leave_out: number[];
+  /** Train the prefix key/values directly instead of through the MLP reparametrisation. */
+  flat: boolean;
+  /** Prefix positions P prepended to every layer's keys and values. */
+  prefix_length: number;
+  /** Width of the reparametrisation MLP. */
+  bottleneck_size: number;
+  /** Activation of the reparametrisation MLP. */
+  non_linearity: string;
+  /** Dropout on the prefix key/values during training. */
+  dropout: number;
+  /** A trainable gate per layer scales the prefix keys/values (UniPELT). */
+  use_gating: boolean;
+  /** One gate for keys and values (true) or one each (false). */
+  shared_gating: boolean;
+  /** Fixed init seed; null: the adapter's seed stream. */
+  init_weights_seed: number | null;
+}
+
+const PREFIX_SCHEMA: Schema<PrefixTuningConfig> = {
+  architecture: oneOf('prefix_tuning'),
+  encoder_prefix: bool,
+  cross_prefix: bool,
+  leave_out: layerList,
+  flat: bool,
+  prefix_length: positiveInt,
+  bottleneck_size: positiveInt,
+  non_linearity: activation,
+  dropout: probability,
+  use_gating: bool,
+  shared_gating: bool,
+  init_weights_seed: seed,
+};
+
+const PREFIX_DEFAULTS: PrefixTuningConfig = {
+  architecture: 'prefix_tuning', encoder_prefix: true, cross_prefix: true, leave_out: [], flat: false, prefix_length: 30,
+  bottleneck_size: 512, non_linearity: 'tanh', dropout: 0.0, use_gating: false, shared_gating: true, init_weights_seed: null,
+};
+
+/** PrefixTuningConfig with `fields` changed. */
+export const prefixTuning = (fields: Partial<PrefixTuningConfig> = {}) => ordered(PREFIX_SCHEMA, { ...PREFIX_DEFAULTS, ...fields });
+
+export const PREFIX_TUNING: MethodFamily<PrefixTuningConfig> = {
+  architecture: 'prefix_tuning',
+  schema: PREFIX_SCHEMA,
+  defaults: PREFIX_DEFAULTS,
+  kindName: () => 'prefix tuning',
+  withKnobs: (c, k) => ({ ...c, ...defined({ prefix_length: k.prefixLength, dropout: k.dropout, leave_out: k.leaveOut }) }),
+  knobsOf: (c) => ({ prefixLength: c.prefix_length, dropout: c.dropout }),
+  sliders: {
+    prefixLength: { label: 'Prefix length', values: [1, 2, 5, 10, 20, 30, 50, 100], help: 'key/value positions per layer' },
+  },
+  peft: () => ({ none: 'PEFT\'s prefix tuning is a different module (virtual-token embeddings, not the adapters library\'s per-layer MLP pool); it is not converted.' }),
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Parameters.
+
+/** The adapter's prefix: one PrefixTuning in the shared pool plus per-layer gates. */
+export interface PrefixModule {
+  config: PrefixTuningConfig;
+  /** Layers that get a prefix, ascending; the i-th of them reads block i of the pool's output. */
+  layers: number[];
+  /** The MLP reparametrisation (flat = false): wte → Linear → act → Linear. */
+  mlp?: { wte: ParamSpec; first: LinearParams; second: LinearParams; act: Activation };
+  /** [P · layers · 2 · hidden] prefix values trained directly (flat = true). */
+  flat?: ParamSpec;
+  /** Linear(hidden, 1 or 2) gate per layer (use_gating). */
+  gates: Map<number, LinearParams>;
+}
+
+/** Layer `layer`'s prefix gate (PrefixTuningLayer.gate), declared in the layer's place in the state dict. */
+export function prefixGate(list: ParamList, layout: ModelLayout, name: string, c: PrefixTuningConfig, layer: number, hidden: number): LinearParams {
+  const prefix = `${layout.layer(layer)}.${layout.prefixLayer}.prefix_gates.${name}`;
+  return {
+    weight: list.add(prefix, 'weight', [c.shared_gating ? 1 : 2, hidden], { kind: 'normal', std: 0.02 }),
+    bias: list.add(prefix, 'bias', [c.shared_gating ? 1 : 2], linearDefault(hidden)),
+  };
+}
+
+/** The prefix pool (PrefixTuningPool) serving `layers`, a base-model attribute listed after the layers. */
+export function prefixPool(list: ParamList, layout: ModelLayout, name: string, c: PrefixTuningConfig, layers: number[], gates: Map<number, LinearParams>, hidden: number): PrefixModule {
+  const pool = `${layout.base}.prefix_tuning.prefix_tunings.${name}.${layout.prefixLocation}`;
+  const outputs = layers.length * 2 * hidden;
+  const P = c.prefix_length;
+  if (c.flat) return { config: c, layers, gates, flat: list.add(pool, 'control_trans', [P * outputs], { kind: 'normal', std: 1 }) };
+  const b = c.bottleneck_size;
+  return {
+    config: c, layers, gates,
+    mlp: {
+      // nn.Embedding's default init is N(0, 1); the Linears keep nn.Linear's default init.
+      wte: list.add(pool, 'wte.weight', [P, hidden], { kind: 'normal', std: 1 }),
+      first: list.linear(pool, 'control_trans.0', hidden, b, linearDefault(hidden), linearDefault(hidden)),
+      second: list.linear(pool, 'control_trans.2', b, outputs, linearDefault(b), linearDefault(b)),
+      act: activationOf(c.non_linearity, 'non_linearity'),
+    },
+  };
+}
