@@ -8,7 +8,7 @@ export {
   architectureOf, bottleneckSize, isBottleneck, isUnion, methodConfigs, resolveAdapterConfig, validateAdapterConfig,
 } from './config.ts';
 export { AdapterConfigError, AdapterStateError } from './errors.ts';
-export { type MethodFamily, type MethodKnobs, type PeftMapping, type SliderKnob } from './methods/family.ts';
+export type { MethodFamily, MethodKnobs, PeftMapping, SliderKnob } from './methods/family.ts';
 export { METHOD_FAMILIES, type AdapterMethod, type MethodInfo, OFFERED_METHODS, familyOf } from './methods/registry.ts';
 export { type HeadConfig, type HeadKind, type HeadOptions, type HeadPlan, planHead } from './head.ts';
 export { type Scaling, bottleneckDelta, ia3Scale, loraDelta } from './hot-paths.ts';
