@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { headForward, planHead } from '../../src/core/adapters/head.ts';
 import type { HeadOptions } from '../../src/core/adapters/head.ts';
-import { seededRandom } from '../../src/core/adapters/parameters.ts';
+import { seededRandom } from '../../src/core/random.ts';
 import { type EncoderWeights, encoderForward } from '../../src/core/model/encoder.ts';
 import type { TokenBatch } from '../../src/core/train/adapter-trainable.ts';
 import type { TrainableModel } from '../../src/core/train/trainable-model.ts';

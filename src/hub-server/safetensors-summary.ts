@@ -1,4 +1,5 @@
 import { open, readFile } from 'node:fs/promises';
+import { type SafetensorsEntry, parseSafetensorsHeader, safetensorsHeaderLength } from '../core/model/safetensors.ts';
 import type { RepoFile } from './repo-store.ts';
 
 /** `safetensors` block of `/api/models/{id}`: parameter counts per dtype and their sum. */
@@ -7,30 +8,18 @@ export interface SafetensorsSummary {
   total: number;
 }
 
-/** The Hub refuses headers above this size, and so do we (huggingface.js parse-safetensors-metadata). */
-const MAX_HEADER_BYTES = 25_000_000;
-
-interface TensorEntry {
-  dtype: string;
-  shape: number[];
-}
-
-/** Reads a safetensors header: 8-byte little-endian length, then that many bytes of JSON. */
-export async function readSafetensorsHeader(abs: string): Promise<Record<string, TensorEntry>> {
+/** Reads and checks a safetensors header (8-byte little-endian length, then that many bytes of JSON) with the core's reader and limits. */
+export async function readSafetensorsHeader(abs: string): Promise<SafetensorsEntry[]> {
   const handle = await open(abs, 'r');
   try {
-    const prefix = Buffer.alloc(8);
-    await handle.read(prefix, 0, 8, 0);
-    const length = Number(prefix.readBigUInt64LE(0));
     const { size } = await handle.stat();
-    if (length > MAX_HEADER_BYTES || length + 8 > size) {
-      throw new Error(`${abs}: safetensors header length ${length} does not fit the ${size}-byte file.`);
-    }
-    const json = Buffer.alloc(length);
-    await handle.read(json, 0, length, 8);
-    const header = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
-    delete header.__metadata__;
-    return header as Record<string, TensorEntry>;
+    const prefix = new Uint8Array(8);
+    await handle.read(prefix, 0, 8, 0);
+    const length = safetensorsHeaderLength(prefix, size, abs);
+    const head = new Uint8Array(8 + length);
+    head.set(prefix);
+    await handle.read(head, 8, length, 8);
+    return parseSafetensorsHeader(head, abs, undefined, size).entries;
   } finally {
     await handle.close();
   }
@@ -64,7 +53,7 @@ export async function summarizeSafetensors(files: RepoFile[]): Promise<Safetenso
   for (const file of weights) {
     const header = await readSafetensorsHeader(file.abs).catch(() => undefined);
     if (!header) return undefined;
-    for (const tensor of Object.values(header)) {
+    for (const tensor of header) {
       parameters[tensor.dtype] = (parameters[tensor.dtype] ?? 0) + tensor.shape.reduce((a, b) => a * b, 1);
     }
   }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Prng } from '../fixtures/prng.ts';
+import { Prng } from '../core/random.ts';
 import { type HubStats, type RunningHubServer, startHubServer } from '../hub-server/index.ts';
 import { HubError, fetchBytes } from './client.ts';
 import { offlineHub } from './endpoint.ts';

@@ -4,7 +4,7 @@
  * i.e. the adapters of the first k layers are dropped, k uniform in 0 … layers − 2. Static AdapterDrop is the
  * configs' `leave_out`.
  */
-import { seededRandom } from './parameters.ts';
+import { seededRandom } from '../random.ts';
 
 /** Returns a seeded generator of skip sets, one per training step; pass each to forward/loss as `skipLayers`. */
 export function createAdapterDrop(numLayers: number, seed: number): () => Set<number> {

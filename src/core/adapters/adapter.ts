@@ -20,16 +20,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../model/config.ts';
-import { type EncoderHooks, type EncoderOutput, type EncoderWeights, type LayerNormFn, type Linear, type ProjectionName, encoderForward, layerNorm, linear } from '../model/encoder.ts';
+import { type EncoderHooks, type EncoderOutput, type EncoderWeights, type LayerNormFn, type Linear, type ProjectionName, encoderForward } from '../model/encoder.ts';
+import { applyActivation, layerNorm, linear } from '../ops.ts';
 import type { EncodedBatch, EncoderTokenizer } from '../model/tokenizer.ts';
 import type { HostTensor } from '../model/weights.ts';
-import { applyActivation } from './activations.ts';
 import { type AdapterConfig, resolveAdapterConfig } from './config.ts';
 import { AdapterConfigError, AdapterStateError } from './errors.ts';
 import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from './head.ts';
 import { bottleneckDelta, ia3Scale, loraDelta } from './hot-paths.ts';
 import type { LoraTarget } from './locations.ts';
-import { type ParamSpec, elementCount, initialValues, seededRandom } from './parameters.ts';
+import { type ParamSpec, elementCount, initialValues } from './parameters.ts';
+import { seededRandom } from '../random.ts';
 import type { BottleneckModule, FactoredParam, PhmParams, ProjectionParams } from './methods/bottleneck.ts';
 import type { LoraModule } from './methods/lora.ts';
 import type { PrefixModule } from './methods/prefix-tuning.ts';

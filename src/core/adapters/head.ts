@@ -8,7 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../model/config.ts';
 import type { EncoderOutput } from '../model/encoder.ts';
-import { type Activation, activationNamed, applyActivation } from './activations.ts';
+import { familyDefinition } from '../model/families/index.ts';
+import { applyActivation, linear } from '../ops.ts';
+import { type Activation, activationNamed } from './activations.ts';
 import { AdapterConfigError } from './errors.ts';
 import type { ParamSpec } from './parameters.ts';
 import { checkHeadSizes } from './size-limits.ts';
@@ -67,11 +69,6 @@ export interface HeadPlan {
   params: ParamSpec[];
 }
 
-/** transformers' hidden_dropout_prob default; DistilBertConfig has neither it nor classifier_dropout (→ 0). */
-function modelDropout(encoder: EncoderConfig): number {
-  return encoder.family === 'distilbert' ? 0 : 0.1;
-}
-
 export function planHead(encoder: EncoderConfig, name: string, options: HeadOptions = {}): HeadPlan {
   const kind = options.kind ?? 'classification';
   const numLabels = options.numLabels ?? (kind === 'regression' ? 1 : 2);
@@ -115,7 +112,7 @@ export function planHead(encoder: EncoderConfig, name: string, options: HeadOpti
   }
   return {
     name, kind, id2label, steps, params,
-    dropout: dropoutProb ?? modelDropout(encoder),
+    dropout: dropoutProb ?? familyDefinition(encoder.family).headDropout,
     config: {
       head_type: kind === 'multilabel' ? 'multilabel_classification' : 'classification',
       num_labels: numLabels,
@@ -145,9 +142,7 @@ export function headForward(plan: HeadPlan, encoded: EncoderOutput, tensor: (spe
         if (dropoutSeed && plan.dropout > 0) x = tf.dropout(x, plan.dropout, undefined, dropoutSeed()) as tf.Tensor2D;
       } else if (step.kind === 'activation') x = applyActivation(x, step.act);
       else {
-        // Not tf.fused.matMul: with transposeB and a bias it computes wrong values on the wasm backend (tfjs 4.22).
-        const product = tf.matMul(x, tensor(step.weight) as tf.Tensor2D, false, true);
-        x = (step.bias ? product.add(tensor(step.bias)) : product) as tf.Tensor2D;
+        x = linear(x, { weight: tensor(step.weight) as tf.Tensor2D, bias: step.bias && tensor(step.bias) as tf.Tensor1D });
       }
     }
     return x;

@@ -7,24 +7,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Linear } from '../model/encoder.ts';
-import { type Activation, applyActivation } from './activations.ts';
+import { applyActivation, linear } from '../ops.ts';
+import type { Activation } from './activations.ts';
 import { bottleneckPath, fusedBottleneckDelta } from '../kernels/bottleneck.ts';
 import { fusedIa3Scale, ia3Path } from '../kernels/ia3.ts';
 import { fusedLoraDelta, loraPath } from '../kernels/lora.ts';
 
 /** A constant factor, or a tensor that broadcasts over the last axis ([1] learned scalar, [hidden] per channel, [batch, 1, 1] gate). */
 export type Scaling = number | tf.Tensor;
-
-/**
- * x · weightᵀ + bias over the last axis of [batch, seq, in]. Not tf.fused.matMul: with transposeB and a bias,
- * tfjs-backend-wasm 4.22 adds the wrong bias elements ([[1,2,3],[4,5,6]] · [[1,0,1],[0,1,0]]ᵀ + [10,20] gives
- * [[14,22],[30,25]] instead of [[14,22],[20,25]]).
- */
-function affine(x: tf.Tensor3D, map: Linear): tf.Tensor3D {
-  const [batch, seq, inputs] = x.shape;
-  const y = tf.add(tf.matMul(x.reshape([batch * seq, inputs]), map.weight, false, true), map.bias);
-  return y.reshape([batch, seq, map.weight.shape[0]]);
-}
 
 /**
  * Bottleneck adapter body: scaling · up(act(down(x))), plus `residual` when given (one pass on the fused path).
@@ -43,7 +33,7 @@ export function bottleneckDelta(x: tf.Tensor3D, down: Linear, up: Linear, act: A
 /** `bottleneckDelta` with tfjs ops: the path on wasm and cpu, and the fused kernel's reference. */
 export function bottleneckDeltaComposed(x: tf.Tensor3D, down: Linear, up: Linear, act: Activation, scaling: Scaling, residual?: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
-    const y = affine(applyActivation(affine(x, down), act), up);
+    const y = linear(applyActivation(linear(x, down), act), up);
     const delta = (scaling === 1 ? y : y.mul(scaling)) as tf.Tensor3D;
     return residual ? residual.add(delta) : delta;
   });

@@ -4,6 +4,8 @@
  * tf.Variables of a live adapter, so the two cannot disagree.
  */
 
+import { fnv1a, normalSource, seededRandom } from '../random.ts';
+
 /** How a parameter starts, after torch's init functions of the same name. */
 export type ParamInit =
   | { kind: 'zeros' }
@@ -39,33 +41,6 @@ export function elementCount(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** FNV-1a of a string: mixes keys into seeds. */
-function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal samples (Box–Muller) from a uniform source. */
-function normalSource(uniform: () => number): () => number {
-  return () => {
-    const u = 1 - uniform();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
-  };
-}
-
 /**
  * The parameter's initial values. Each parameter draws from its own stream, seeded by the adapter seed and its
  * key (so values do not depend on creation order), or by fixedSeed and its local name (init_weights_seed:
@@ -74,7 +49,7 @@ function normalSource(uniform: () => number): () => number {
 export function initialValues(spec: ParamSpec, adapterSeed: number): Float32Array {
   const size = elementCount(spec.shape);
   const out = new Float32Array(size);
-  const seed = spec.fixedSeed !== undefined ? hashString(`${spec.fixedSeed}:${spec.local}`) : hashString(`${adapterSeed}:${spec.key}`);
+  const seed = spec.fixedSeed !== undefined ? fnv1a(`${spec.fixedSeed}:${spec.local}`) : fnv1a(`${adapterSeed}:${spec.key}`);
   const uniform = seededRandom(seed);
   const normal = normalSource(uniform);
   const init = spec.init;

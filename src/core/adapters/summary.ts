@@ -4,6 +4,7 @@
  * "Full model" row, laid out with the library's format strings.
  */
 import { type EncoderConfig, estimateParameters } from '../model/config.ts';
+import { familyDefinition } from '../model/families/index.ts';
 import { type AdapterConfig, type ArchitectureName, architectureOf, resolveAdapterConfig } from './config.ts';
 import { elementCount } from './parameters.ts';
 import { planAdapter } from './plan.ts';
@@ -31,11 +32,11 @@ export interface SummaryOptions {
 }
 
 /**
- * Parameters of the base model an AdapterModel holds: the encoder plus, for BERT and RoBERTa-family models, the
- * pooler (BertModel / RobertaModel are built with add_pooling_layer=True even when a checkpoint lacks it).
+ * Parameters of the base model an AdapterModel holds: the encoder plus the pooler when the family's base model
+ * is built with one (BertModel / RobertaModel: add_pooling_layer=True even when a checkpoint lacks it).
  */
 export function baseModelParameters(encoder: EncoderConfig): number {
-  return estimateParameters({ ...encoder, hasPooler: encoder.family === 'bert' || encoder.family === 'roberta' });
+  return estimateParameters({ ...encoder, hasPooler: familyDefinition(encoder.family).adapterModelHasPooler });
 }
 
 /** The rows of `adapter_summary(as_dict=True)` for one adapter. */

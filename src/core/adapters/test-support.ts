@@ -1,6 +1,6 @@
 /** Helpers shared by this folder's tests: tiny odd-sized encoders, a padded pair batch, random adapter weights. */
 import { type EncoderConfig, parseEncoderConfig } from '../model/config.ts';
-import { seededRandom } from '../model/test-support.ts';
+import { normalSource, seededRandom } from '../random.ts';
 import type { EncodedBatch } from '../model/tokenizer.ts';
 import type { HostTensor } from '../model/weights.ts';
 import type { AdapterModel } from './adapter.ts';
@@ -30,7 +30,7 @@ export function testBatch(config: EncoderConfig): EncodedBatch {
  */
 export function randomState(adapter: AdapterModel, seed: number, scale = 0.5): Map<string, HostTensor> {
   const random = seededRandom(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const normal = normalSource(random);
   const out = new Map<string, HostTensor>();
   for (const spec of [...adapter.plan.params, ...(adapter.head?.params ?? [])]) {
     // IA3 vectors and norm gains live around 1, everything else around 0.

@@ -1,4 +1,4 @@
-import { Prng } from '../../fixtures/prng.ts';
+import { Prng } from '../random.ts';
 import type { Example } from './examples.ts';
 
 /** Token ids of a list of texts, padded on the right to a common length (what the model's tokenizer `encode` returns). */

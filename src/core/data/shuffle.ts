@@ -1,4 +1,4 @@
-import { Prng } from '../../fixtures/prng.ts';
+import { Prng } from '../random.ts';
 
 /**
  * Yields the items of a stream in a seeded random order through a buffer of `size` items: each arriving item

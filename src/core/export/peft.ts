@@ -2,7 +2,8 @@
  * 🤗 PEFT's on-disk format for LoRA and (IA)³ adapters (shared/reference/peft-format.md): adapter_config.json
  * (`json.dumps(asdict(config), indent=2, sort_keys=True)`), adapter_model.safetensors (metadata {"format": "pt"})
  * with keys `base_model.model.<module path>.lora_A.weight` / `.lora_B.weight` / `.ia3_l` (no adapter name), and a
- * README.md. The head becomes the architecture's own sequence-classification module through modules_to_save:
+ * README.md. The head becomes the architecture's own sequence-classification module through modules_to_save (each
+ * family's `sequenceClassifier`, src/core/model/families/):
  *   BERT        pooler.dense + classifier (a 2-layer tanh head), or classifier alone on the pooler (1 layer, use_pooler)
  *   RoBERTa/XLM-R  classifier.dense + classifier.out_proj (tanh)     ELECTRA  the same with gelu
  *   DistilBERT  pre_classifier + classifier (relu)
@@ -13,6 +14,8 @@ import { type LoraTarget, modelLayout } from '../adapters/locations.ts';
 import { familyOf, isUnion } from '../adapters/methods/registry.ts';
 import { pythonJsonDumps } from '../adapters/python-json.ts';
 import type { EncoderConfig, EncoderFamily } from '../model/config.ts';
+import { familyDefinition } from '../model/families/index.ts';
+import type { SequenceClassifierLayout } from '../model/families/types.ts';
 import { readSafetensors } from '../model/safetensors.ts';
 import type { StoredTensors } from '../model/stored-tensor.ts';
 import { readTorchBin } from '../model/torch-bin-reader.ts';
@@ -27,38 +30,6 @@ export const PEFT_FILE = { config: 'adapter_config.json', weights: 'adapter_mode
 /** PEFT's modules_to_save default for SEQ_CLS models (PeftModelForSequenceClassification). */
 const SEQ_CLS_MODULES = ['classifier', 'score'];
 
-/** Where a 2-Linear (or 1-Linear) adapters head sits in the architecture's ForSequenceClassification model. */
-interface PeftHeadLayout {
-  layers: 1 | 2;
-  /** Activation between the Linears that the model applies. */
-  activation?: string;
-  usePooler: boolean;
-  /** Module of heads.NAME.1 (the hidden → hidden Linear) in a 2-layer head. */
-  first?: string;
-  /** Module of the output Linear. */
-  last: string;
-  /** modules_to_save entries besides PEFT's own ["classifier", "score"]. */
-  extraModules: string[];
-}
-
-const PEFT_HEADS: Record<EncoderFamily, PeftHeadLayout[]> = {
-  bert: [
-    { layers: 2, activation: 'tanh', usePooler: false, first: 'bert.pooler.dense', last: 'classifier', extraModules: ['pooler'] },
-    { layers: 1, usePooler: true, last: 'classifier', extraModules: [] },
-  ],
-  roberta: [{ layers: 2, activation: 'tanh', usePooler: false, first: 'classifier.dense', last: 'classifier.out_proj', extraModules: [] }],
-  electra: [{ layers: 2, activation: 'gelu', usePooler: false, first: 'classifier.dense', last: 'classifier.out_proj', extraModules: [] }],
-  distilbert: [{ layers: 2, activation: 'relu', usePooler: false, first: 'pre_classifier', last: 'classifier', extraModules: ['pre_classifier'] }],
-};
-
-/** What the family's classification model does, for messages. */
-const HEAD_SHAPES: Record<EncoderFamily, string> = {
-  bert: 'a 2-layer tanh head on the first token (→ pooler + classifier) or a 1-layer head on the pooler output (→ classifier)',
-  roberta: 'a 2-layer tanh head on the first token (→ classifier.dense + classifier.out_proj)',
-  electra: 'a 2-layer gelu head on the first token (→ classifier.dense + classifier.out_proj)',
-  distilbert: 'a 2-layer relu head on the first token (→ pre_classifier + classifier)',
-};
-
 /** PEFT's short target names of the Linear modules inside a layer; FFN output "output.dense" has none (it also matches attention.output.dense). */
 const SHORT_TARGET: Record<string, string> = {
   'attention.self.query': 'query', 'attention.self.key': 'key', 'attention.self.value': 'value', 'intermediate.dense': 'intermediate.dense',
@@ -67,8 +38,8 @@ const SHORT_TARGET: Record<string, string> = {
 
 export type PeftSupport = { ok: true; peftType: 'LORA' | 'IA3' } | { ok: false; reason: string };
 
-function headLayoutFor(family: EncoderFamily, head: Record<string, unknown>): PeftHeadLayout | undefined {
-  return PEFT_HEADS[family].find((l) => l.layers === head.layers && l.usePooler === Boolean(head.use_pooler)
+function headLayoutFor(family: EncoderFamily, head: Record<string, unknown>): SequenceClassifierLayout | undefined {
+  return familyDefinition(family).sequenceClassifier.layouts.find((l) => l.layers === head.layers && l.usePooler === Boolean(head.use_pooler)
     && (l.layers === 1 || l.activation === head.activation_function));
 }
 
@@ -93,7 +64,7 @@ export function peftSupport(config: Record<string, unknown> | AdapterConfig, con
       const head = context.head;
       if (head.head_type !== 'classification' && head.head_type !== 'multilabel_classification') return { ok: false, reason: `A "${String(head.head_type)}" head has no PEFT sequence-classification form.` };
       if (!headLayoutFor(family, head)) {
-        return { ok: false, reason: `The head (${head.layers} layer(s), ${head.activation_function ?? 'no'} activation, use_pooler ${Boolean(head.use_pooler)}) does not fit ${modelTypeInfo(context.modelType).baseModelClass.replace('Model', 'ForSequenceClassification')}, which needs ${HEAD_SHAPES[family]}. Export for AdapterHub instead.` };
+        return { ok: false, reason: `The head (${head.layers} layer(s), ${head.activation_function ?? 'no'} activation, use_pooler ${Boolean(head.use_pooler)}) does not fit ${modelTypeInfo(context.modelType).baseModelClass.replace('Model', 'ForSequenceClassification')}, which needs ${familyDefinition(family).sequenceClassifier.description}. Export for AdapterHub instead.` };
       }
     }
   }
@@ -254,7 +225,7 @@ export function readPeftAdapter(files: AdapterFiles, peft: Record<string, unknow
   for (let layer = 0; layer < encoder.numLayers; layer++) {
     for (const [target, path] of Object.entries(layout.linear)) targetOf.set(`${layout.layer(layer)}.${path}`, { layer, target: target as LoraTarget });
   }
-  const headLayouts = PEFT_HEADS[encoder.family];
+  const headLayouts = familyDefinition(encoder.family).sequenceClassifier.layouts;
   const headModules = new Set(headLayouts.flatMap((l) => [l.first, l.last]).filter((m): m is string => Boolean(m)));
 
   const stored = peftTensors(files, source);
@@ -308,7 +279,7 @@ export function readPeftAdapter(files: AdapterFiles, peft: Record<string, unknow
   let head: HeadExport | undefined;
   if (headParts.size) {
     const layoutOf = headLayouts.find((l) => [l.first, l.last].every((m) => !m || headParts.has(`${m}.weight`)) && headParts.size === (l.first ? 4 : 2));
-    if (!layoutOf) throw new AdapterImportError(`PEFT adapter ${source} saves classifier tensors (${[...headParts.keys()].join(', ')}) that do not form ${HEAD_SHAPES[encoder.family]}.`, 'UnexpectedTensors', [...headParts.keys()]);
+    if (!layoutOf) throw new AdapterImportError(`PEFT adapter ${source} saves classifier tensors (${[...headParts.keys()].join(', ')}) that do not form ${familyDefinition(encoder.family).sequenceClassifier.description}.`, 'UnexpectedTensors', [...headParts.keys()]);
     const last = headParts.get(`${layoutOf.last}.weight`)!;
     const tensors: ExportTensors = new Map();
     const lastIndex = layoutOf.first ? 4 : 1;

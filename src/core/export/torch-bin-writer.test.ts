@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { toHalfBits } from '../../fixtures/half-float.ts';
-import { Prng } from '../../fixtures/prng.ts';
+import { Prng } from '../random.ts';
 import { findTorchPython } from './test-support.ts';
 import { crc32, TorchBinWriteError, writeTorchBin, type TorchBinTensor } from './torch-bin-writer.ts';
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import linearWgsl from '../../../shaders/linear.wgsl?raw';
+import { linear as linearOp } from '../ops.ts';
 
 /** Which implementation of a kernel ran: our WGSL shader, or the same formula composed from tfjs ops. */
 export type KernelPath = 'wgsl' | 'composed';
@@ -34,14 +35,14 @@ export function linearPath(): KernelPath {
 }
 
 /**
- * The composed twin of the WGSL kernel and its reference: y = x · Wᵀ + b with tfjs ops.
+ * The composed twin of the WGSL kernel and its reference: the core's one y = x · Wᵀ + b (ops.ts) with tfjs ops.
  * @param x [M, K] input rows
  * @param w [N, K] weight in torch layout (out_features × in_features)
  * @param b [N] bias
  * @returns [M, N]
  */
 export function linearComposed(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w, false, true), b);
+  return linearOp(x, { weight: w, bias: b });
 }
 
 function runLinearProgram(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {

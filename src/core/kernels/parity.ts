@@ -1,4 +1,4 @@
-import { Prng } from '../../fixtures/prng.ts';
+import { Prng } from '../random.ts';
 
 /** `count` floats uniform in [-1, 1), the same for the same seed on every platform. */
 export function uniformValues(seed: string, count: number): Float32Array {

@@ -1,13 +1,11 @@
-import { ModelLoadError, UnsupportedModelError } from './errors.ts';
+import { badConfig } from './families/config-fields.ts';
+import { type EncoderFamily, SUPPORTED_MODEL_TYPES, familyDefinition, modelTypeEntries, modelTypeEntry } from './families/index.ts';
+import { UnsupportedModelError } from './errors.ts';
 
-/** Architectures the encoder runs; xlm-roberta and camembert are RoBERTa with another tokenizer. */
-export type EncoderFamily = 'bert' | 'roberta' | 'distilbert' | 'electra';
+export { type EncoderFamily, SUPPORTED_MODEL_TYPES };
 
 /** Feed-forward activation, named as in transformers' ACT2FN. */
 export type HiddenAct = 'gelu' | 'gelu_new' | 'quick_gelu' | 'relu' | 'silu';
-
-/** The model_type values of config.json that `parseEncoderConfig` accepts. */
-export const SUPPORTED_MODEL_TYPES = ['bert', 'roberta', 'xlm-roberta', 'camembert', 'distilbert', 'electra'] as const;
 
 /** How the model type of a config.json without `model_type` was worked out. */
 export interface InferredModelType {
@@ -64,61 +62,14 @@ export interface EncoderConfig {
   maxSequenceLength: number;
 }
 
-type Json = Record<string, unknown>;
-
-const ACTIVATIONS: Record<string, HiddenAct> = {
-  gelu: 'gelu',
-  gelu_python: 'gelu',
-  gelu_new: 'gelu_new',
-  gelu_pytorch_tanh: 'gelu_new',
-  gelu_fast: 'gelu_new',
-  quick_gelu: 'quick_gelu',
-  relu: 'relu',
-  silu: 'silu',
-  swish: 'silu',
-};
-
-function badConfig(repoId: string, message: string): ModelLoadError {
-  return new ModelLoadError(`config.json of "${repoId}" ${message}. Check that the repository holds a complete transformers config.`, 'BadConfig', repoId);
-}
-
-/** Reads a positive (or, with `allowZero`, non-negative) integer, falling back to transformers' class default. */
-function int(json: Json, key: string, fallback: number, repoId: string, allowZero = false): number {
-  const value = json[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || (value === 0 && !allowZero)) {
-    throw badConfig(repoId, `has ${key} = ${JSON.stringify(value)}, expected a ${allowZero ? 'non-negative' : 'positive'} integer`);
-  }
-  return value;
-}
-
-function num(json: Json, key: string, fallback: number, repoId: string): number {
-  const value = json[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw badConfig(repoId, `has ${key} = ${JSON.stringify(value)}, expected a positive number`);
-  }
-  return value;
-}
-
-function activation(json: Json, key: string, repoId: string): HiddenAct {
-  const name = json[key] ?? 'gelu';
-  const act = typeof name === 'string' ? ACTIVATIONS[name] : undefined;
-  if (!act) {
-    throw new UnsupportedModelError(
-      `Model "${repoId}" uses activation ${JSON.stringify(name)}, which the studio's encoder does not implement; supported: ${Object.keys(ACTIVATIONS).join(', ')}.`,
-      repoId,
-    );
-  }
-  return act;
-}
-
 /**
- * Model classes of the supported types, as transformers names them in `architectures`: the type's class prefix
+ * A model class of a supported type, as transformers names them in `architectures`: the type's class prefix
  * followed by Model, LMHeadModel or For<Task>. Anchored, so RobertaPreLayerNormModel, XLMRobertaXLModel,
  * BertGenerationEncoder or AlbertModel (other architectures) do not match.
  */
-const ARCHITECTURE_PREFIXES: [prefix: string, modelType: string][] = [
-  ['Bert', 'bert'], ['Roberta', 'roberta'], ['XLMRoberta', 'xlm-roberta'], ['Camembert', 'camembert'], ['DistilBert', 'distilbert'], ['Electra', 'electra'],
-];
+function modelTypeOfArchitecture(name: string): string | undefined {
+  return modelTypeEntries().find(({ definition }) => new RegExp(`^${definition.architecturePrefix}(Model|LMHeadModel|For[A-Z]\\w*)$`).test(name))?.modelType;
+}
 
 /**
  * transformers model types whose names contain a supported one ("albert" contains "bert"), so the repo-name
@@ -138,15 +89,15 @@ export function inferModelType(json: Record<string, unknown>, repoId: string): I
   const architectures = Array.isArray(json.architectures) ? json.architectures.filter((a): a is string => typeof a === 'string') : [];
   if (architectures.length > 0) {
     for (const name of architectures) {
-      const match = ARCHITECTURE_PREFIXES.find(([prefix]) => new RegExp(`^${prefix}(Model|LMHeadModel|For[A-Z]\\w*)$`).test(name));
-      if (match) return { modelType: match[1], from: 'architectures', evidence: architectures };
+      const modelType = modelTypeOfArchitecture(name);
+      if (modelType) return { modelType, from: 'architectures', evidence: architectures };
     }
     return { unsupported: `its architectures ${JSON.stringify(architectures)} are of no type the studio can train` };
   }
   const candidates = [...SUPPORTED_MODEL_TYPES, ...LOOKALIKE_MODEL_TYPES].sort((a, b) => b.length - a.length);
   const found = candidates.find((type) => repoId.includes(type));
   if (!found) return undefined;
-  return (SUPPORTED_MODEL_TYPES as readonly string[]).includes(found)
+  return SUPPORTED_MODEL_TYPES.includes(found)
     ? { modelType: found, from: 'repo name', evidence: repoId }
     : { unsupported: `its repository name suggests "${found}", which the studio cannot train` };
 }
@@ -157,23 +108,13 @@ export function describeInferredModelType(inferred: InferredModelType): string {
   return `model_type missing from config.json; read as "${inferred.modelType}" from ${source}`;
 }
 
-function familyOf(modelType: string): EncoderFamily | undefined {
-  switch (modelType) {
-    case 'bert': return 'bert';
-    case 'roberta': case 'xlm-roberta': case 'camembert': return 'roberta';
-    case 'distilbert': return 'distilbert';
-    case 'electra': return 'electra';
-    default: return undefined;
-  }
-}
-
 /**
  * Normalises a transformers config.json (BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA) into an
  * `EncoderConfig`. Missing keys take the transformers class defaults, as `from_pretrained` does.
  */
 export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw badConfig(repoId, 'is not a JSON object');
-  const c = json as Json;
+  const c = json as Record<string, unknown>;
   let modelType: string;
   let inferredModelType: InferredModelType | undefined;
   if (typeof c.model_type === 'string') {
@@ -189,7 +130,7 @@ export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig
     inferredModelType = inferred;
     modelType = inferred.modelType;
   }
-  const family = familyOf(modelType);
+  const family = modelTypeEntry(modelType)?.family;
   if (!family) {
     throw new UnsupportedModelError(
       `Model "${repoId}" has model_type "${modelType}", which the studio cannot train; supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')}. Pick an encoder of one of these types.`,
@@ -204,48 +145,8 @@ export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig
     );
   }
 
-  let config: Omit<EncoderConfig, 'maxSequenceLength'>;
-  if (family === 'distilbert') {
-    const c = withDistilBertAliases(json as Json);
-    config = {
-      repoId, modelType, family, weightPrefix: 'distilbert',
-      hiddenSize: int(c, 'dim', 768, repoId),
-      numLayers: int(c, 'n_layers', 6, repoId),
-      numHeads: int(c, 'n_heads', 12, repoId),
-      intermediateSize: int(c, 'hidden_dim', 3072, repoId),
-      hiddenAct: activation(c, 'activation', repoId),
-      // DistilBERT's LayerNorms are built with a fixed eps=1e-12 (modeling_distilbert.py).
-      layerNormEps: 1e-12,
-      maxPositionEmbeddings: int(c, 'max_position_embeddings', 512, repoId),
-      typeVocabSize: 0,
-      vocabSize: int(c, 'vocab_size', 30522, repoId),
-      padTokenId: int(c, 'pad_token_id', 0, repoId, true),
-      positionOffset: 0,
-      embeddingSize: int(c, 'dim', 768, repoId),
-      hasPooler: false,
-    };
-  } else {
-    const isRoberta = family === 'roberta';
-    const isElectra = family === 'electra';
-    const hiddenSize = int(c, 'hidden_size', isElectra ? 256 : 768, repoId);
-    const padTokenId = int(c, 'pad_token_id', isRoberta ? 1 : 0, repoId, true);
-    config = {
-      repoId, modelType, family, weightPrefix: family,
-      hiddenSize,
-      numLayers: int(c, 'num_hidden_layers', 12, repoId),
-      numHeads: int(c, 'num_attention_heads', isElectra ? 4 : 12, repoId),
-      intermediateSize: int(c, 'intermediate_size', isElectra ? 1024 : 3072, repoId),
-      hiddenAct: activation(c, 'hidden_act', repoId),
-      layerNormEps: num(c, 'layer_norm_eps', 1e-12, repoId),
-      maxPositionEmbeddings: int(c, 'max_position_embeddings', 512, repoId),
-      typeVocabSize: int(c, 'type_vocab_size', 2, repoId, true),
-      vocabSize: int(c, 'vocab_size', 30522, repoId),
-      padTokenId,
-      positionOffset: isRoberta ? padTokenId + 1 : 0,
-      embeddingSize: isElectra ? int(c, 'embedding_size', 128, repoId) : hiddenSize,
-      hasPooler: family === 'bert',
-    };
-  }
+  const definition = familyDefinition(family);
+  const config: Omit<EncoderConfig, 'maxSequenceLength'> = { repoId, modelType, family, weightPrefix: definition.weightPrefix, ...definition.readConfig(c, repoId) };
   if (config.hiddenSize % config.numHeads !== 0) {
     throw badConfig(repoId, `has hidden size ${config.hiddenSize}, which is not a multiple of the ${config.numHeads} attention heads`);
   }
@@ -257,18 +158,6 @@ export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig
     throw badConfig(repoId, `has max_position_embeddings ${config.maxPositionEmbeddings}, too small for position offset ${config.positionOffset}`);
   }
   return { ...config, maxSequenceLength, ...(inferredModelType ? { inferredModelType } : {}) };
-}
-
-/**
- * DistilBERT's config keys under the generic names its `attribute_map` also accepts (hidden_size for dim,
- * num_attention_heads for n_heads, num_hidden_layers for n_layers), as some converted repos write them.
- */
-function withDistilBertAliases(c: Json): Json {
-  const out = { ...c };
-  for (const [key, alias] of [['dim', 'hidden_size'], ['n_heads', 'num_attention_heads'], ['n_layers', 'num_hidden_layers']]) {
-    if (out[key] === undefined && out[alias] !== undefined) out[key] = out[alias];
-  }
-  return out;
 }
 
 /** Parameters of the base model (embeddings, layers, pooler if any), without task heads. */

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EncoderConfig } from './config.ts';
-import { type EncoderHooks, encoderForward, linear, uploadEncoderWeights } from './encoder.ts';
+import { linear } from '../ops.ts';
+import { type EncoderHooks, encoderForward, uploadEncoderWeights } from './encoder.ts';
 import { erf, referenceForward } from './reference-forward.ts';
 import { TEST_CONFIGS as CONFIGS, maxAbsDiff, randomWeights, testBatch } from './test-support.ts';
 import type { EncodedBatch } from './tokenizer.ts';

@@ -13,25 +13,19 @@
  * frozen; `encoderForward` runs under tf.tidy so only its outputs survive.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EncoderConfig, HiddenAct } from './config.ts';
+import { type LinearMap, type NormMap, applyActivation, layerNorm, linear } from '../ops.ts';
+import type { EncoderConfig } from './config.ts';
 import type { EncodedBatch } from './tokenizer.ts';
 import type { HostTensor, HostWeights } from './weights.ts';
 
-/** A Linear layer in transformers' layout. */
-export interface Linear {
-  /** [out, in] weight; y = x · weightᵀ + bias. */
-  weight: tf.Tensor2D;
+/** A Linear layer in transformers' layout, with its bias (every Linear of the encoder has one). */
+export interface Linear extends LinearMap {
   /** [out] bias. */
   bias: tf.Tensor1D;
 }
 
 /** A LayerNorm's affine parameters. */
-export interface Norm {
-  /** [width] scale (gamma). */
-  weight: tf.Tensor1D;
-  /** [width] shift (beta). */
-  bias: tf.Tensor1D;
-}
+export type Norm = NormMap;
 
 export interface EncoderLayerWeights {
   /** Query projection, hidden → hidden. */
@@ -176,33 +170,6 @@ export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): 
   }
 }
 
-/**
- * x · weightᵀ + bias over the last axis of a [batch, seq, in] tensor. Not tf.fused.matMul: on the wasm
- * backend (tfjs 4.22) its transposeB + bias path returns wrong values (encoder-backends.test.ts).
- */
-export function linear(x: tf.Tensor3D, weights: Linear): tf.Tensor3D {
-  const [batch, seq, inputs] = x.shape;
-  const y = tf.matMul(x.reshape([batch * seq, inputs]), weights.weight, false, true).add(weights.bias);
-  return y.reshape([batch, seq, weights.weight.shape[0]]);
-}
-
-/** (x - mean) / sqrt(biased variance + eps) · weight + bias over the last axis, as torch.nn.LayerNorm. */
-export function layerNorm(x: tf.Tensor3D, norm: Norm, eps: number): tf.Tensor3D {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return x.sub(mean).mul(tf.rsqrt(variance.add(eps))).mul(norm.weight).add(norm.bias);
-}
-
-/** The feed-forward activation, as transformers' ACT2FN computes it (gelu: exact erf form). */
-export function activate(x: tf.Tensor, act: HiddenAct): tf.Tensor {
-  switch (act) {
-    case 'gelu': return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
-    case 'gelu_new': return x.mul(tf.tanh(x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1)).mul(0.5);
-    case 'quick_gelu': return x.mul(tf.sigmoid(x.mul(1.702)));
-    case 'relu': return tf.relu(x);
-    case 'silu': return x.mul(tf.sigmoid(x));
-  }
-}
-
 /** One of layer `l`'s Linears, through the projection hook when there is one. */
 function project(hooks: EncoderHooks, l: number, name: ProjectionName, x: tf.Tensor3D, weights: Linear): tf.Tensor3D {
   return hooks.projection ? hooks.projection(l, name, x, weights) : linear(x, weights);
@@ -293,14 +260,14 @@ export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hoo
     weights.layers.forEach((w, l) => {
       const attention = project(hooks, l, 'attnOut', selfAttention(l, x, w, maskBias, config, hooks), w.attentionOutput);
       const a = close(hooks.attentionOutput?.bind(hooks), l, attention, x, w.attentionNorm);
-      const inner = activate(project(hooks, l, 'ffnIn', a, w.intermediate), config.hiddenAct) as tf.Tensor3D;
+      const inner = applyActivation(project(hooks, l, 'ffnIn', a, w.intermediate), config.hiddenAct);
       x = close(hooks.ffnOutput?.bind(hooks), l, project(hooks, l, 'ffnOut', inner, w.output), a, w.outputNorm);
     });
 
     const [, , hidden] = x.shape;
     const firstToken = x.slice([0, 0, 0], [b, 1, hidden]).reshape([b, hidden]) as tf.Tensor2D;
     const output: EncoderOutput = { lastHiddenState: x, firstToken };
-    if (weights.pooler) output.pooled = tf.tanh(tf.matMul(firstToken, weights.pooler.weight, false, true).add(weights.pooler.bias));
+    if (weights.pooler) output.pooled = tf.tanh(linear(firstToken, weights.pooler));
     return output as unknown as tf.TensorContainerObject;
   }) as unknown as EncoderOutput;
 }

@@ -2,7 +2,7 @@
 export { type EncoderConfig, type EncoderFamily, type HiddenAct, SUPPORTED_MODEL_TYPES, estimateMemoryBytes, estimateParameters, parseEncoderConfig } from './config.ts';
 export {
   type EncoderHooks, type EncoderLayerWeights, type EncoderOutput, type EncoderWeights, type LayerNormFn, type Linear, type Norm, type ProjectionName,
-  activate, encoderForward, layerNorm, linear, uploadEncoderWeights,
+  encoderForward, uploadEncoderWeights,
 } from './encoder.ts';
 export {
   CorruptWeightsError, IncompatibleWeightsError, ModelLoadError, type ModelLoadReason, NoWeightsError, UnsafePickleError, UnsupportedModelError,

@@ -45,7 +45,7 @@ function repo(name: string, files: Record<string, string | Uint8Array>, config: 
 const eight = new Uint8Array(8);
 const SAFETENSORS_CASES: [string, Uint8Array, RegExp][] = [
   ['header-past-end', safetensorsBytes({}, eight, 4096n), /header length 4096 runs past the end of the \d+-byte file/],
-  ['header-2-60', safetensorsBytes({}, eight, 2n ** 60n), /header length 1152921504606846976 exceeds the 100000000-byte limit/],
+  ['header-2-60', safetensorsBytes({}, eight, 2n ** 60n), /header length 1152921504606846976 exceeds the 25000000-byte limit/],
   ['offsets-out-of-range', safetensorsBytes({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, eight), /tensor "w" has data_offsets \[0, 16\] beyond the 8 bytes of data/],
   ['overlapping', safetensorsBytes({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, eight), /tensors "a" and "b" overlap/],
   ['shape-size-mismatch', safetensorsBytes({ w: { dtype: 'F32', shape: [3, 3], data_offsets: [0, 8] } }, eight), /tensor "w" \(F32 \[3,3\]\) needs 36 bytes but data_offsets \[0, 8\] span 8/],

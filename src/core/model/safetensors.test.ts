@@ -50,7 +50,9 @@ describe('readSafetensors', () => {
     ['a file shorter than the length prefix', () => new Uint8Array(5), /fewer than the 8-byte header length/],
     ['a header length past the end of the file', () => file({}, eight, 1000n), /header length 1000 runs past the end of the 1[0-9]-byte file/],
     ['a header length of 2^60', () => file({}, eight, 2n ** 60n), new RegExp(`header length ${2n ** 60n} exceeds the ${MAX_HEADER_BYTES}-byte limit`)],
-    ['a header length of 2^64 - 1', () => file({}, eight, 2n ** 64n - 1n), /exceeds the 100000000-byte limit/],
+    ['a header length of 2^64 - 1', () => file({}, eight, 2n ** 64n - 1n), /exceeds the 25000000-byte limit/],
+    // The Hub's 25 MB limit, not the reference implementation's 100 MB: a 30 MB header length is refused before the size check.
+    ['a header length of 30 MB', () => file({}, eight, 30_000_000n), /header length 30000000 exceeds the 25000000-byte limit/],
     ['a header that is not JSON', () => file(undefined, eight, undefined, '{"a": {"dtype": "F32",'), /header that is not valid JSON/],
     ['a header that is a JSON array', () => file([1, 2], eight), /header is not a JSON object/],
     ['a header that is not UTF-8', () => { const b = file(undefined, eight, undefined, '{"\u00e9":1}'); b[10] = 0xff; return b; }, /not UTF-8/],

@@ -11,8 +11,12 @@ import { CorruptWeightsError } from './errors.ts';
 import { decodeFloat32 } from './float-formats.ts';
 import { type StoredTensor, type StoredTensors, elementCount } from './stored-tensor.ts';
 
-/** The safetensors reference implementation's limit (safetensors/src/tensor.rs MAX_HEADER_SIZE). */
-export const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * The Hub's limit, the stricter of the two in use: huggingface.js' parseSafetensorsMetadata refuses headers
+ * above 25 MB (the safetensors reference implementation allows 100 MB, safetensors/src/tensor.rs MAX_HEADER_SIZE).
+ * The local Hub server (src/hub-server) reads headers with the same limit.
+ */
+export const MAX_HEADER_BYTES = 25_000_000;
 
 /** Bytes per element of each dtype the safetensors format defines that we accept. */
 const DTYPE_BYTES: Record<string, number> = {
@@ -47,18 +51,33 @@ function isNonNegativeSafeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-/** Validates the header of a complete safetensors file and returns its tensor entries. */
-export function parseSafetensorsHeader(bytes: Uint8Array, source: string, repoId?: string): SafetensorsHeader {
+/**
+ * The header length of a safetensors file from its first 8 bytes, checked against the limit and against the
+ * file's size (`fileBytes`), before anything is allocated from it.
+ */
+export function safetensorsHeaderLength(prefix: Uint8Array, fileBytes: number, source: string, repoId?: string): number {
   const fail = (problem: string) => corrupt(source, problem, repoId);
-  if (bytes.byteLength < 8) throw fail(`it has ${bytes.byteLength} bytes, fewer than the 8-byte header length`);
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (prefix.byteLength < 8 || fileBytes < 8) throw fail(`it has ${Math.min(prefix.byteLength, fileBytes)} bytes, fewer than the 8-byte header length`);
+  const headerLength = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
     throw fail(`its header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   }
   const length = Number(headerLength);
-  if (8 + length > bytes.byteLength) {
-    throw fail(`its header length ${length} runs past the end of the ${bytes.byteLength}-byte file`);
+  if (8 + length > fileBytes) {
+    throw fail(`its header length ${length} runs past the end of the ${fileBytes}-byte file`);
   }
+  return length;
+}
+
+/**
+ * Validates the header of a safetensors file and returns its tensor entries. `bytes` holds the file from its
+ * start, at least through the header; `fileBytes` is the whole file's size (the tensors' offsets are checked
+ * against it), by default the length of `bytes`.
+ */
+export function parseSafetensorsHeader(bytes: Uint8Array, source: string, repoId?: string, fileBytes = bytes.byteLength): SafetensorsHeader {
+  const fail = (problem: string) => corrupt(source, problem, repoId);
+  const length = safetensorsHeaderLength(bytes, fileBytes, source, repoId);
+  if (8 + length > bytes.byteLength) throw new RangeError(`parseSafetensorsHeader: "${source}" needs its first ${8 + length} bytes, got ${bytes.byteLength}.`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + length));
@@ -74,7 +93,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, source: string, repoId
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail('its header is not a JSON object');
 
   const dataStart = 8 + length;
-  const dataLength = bytes.byteLength - dataStart;
+  const dataLength = fileBytes - dataStart;
   let metadata: Record<string, string> = {};
   const entries: SafetensorsEntry[] = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {

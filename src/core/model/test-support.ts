@@ -2,7 +2,7 @@
 import { type EncoderConfig, parseEncoderConfig } from './config.ts';
 import type { EncodedBatch } from './tokenizer.ts';
 import { type HostWeights, expectedTensors } from './weights.ts';
-import { seededRandom } from '../adapters/parameters.ts';
+import { seededRandom } from '../random.ts';
 
 export { seededRandom };
 

@@ -12,7 +12,7 @@ import { ModelLoadError } from './errors.ts';
 import { fetchEncoderConfig } from './hub-files.ts';
 import { hoistPrecompiled } from './tokenizers/precompiled-charsmap.ts';
 import { modelMaxLength, plainTokenizerConfig, resolveSpecialTokens } from './tokenizers/special-tokens.ts';
-import { FAMILY_SPECIAL_TOKENS, type TokenizerSource, readTokenizerFiles } from './tokenizers/tokenizer-files.ts';
+import { type TokenizerSource, familySpecialTokens, readTokenizerFiles } from './tokenizers/tokenizer-files.ts';
 
 export type { TokenizerSource } from './tokenizers/tokenizer-files.ts';
 
@@ -87,7 +87,7 @@ function truncateLongestFirst(a: string[], b: string[] | null, budget: number): 
 export function createEncoderTokenizer(tokenizerJson: unknown, tokenizerConfig: unknown, config: EncoderConfig, source: TokenizerSource = 'tokenizer.json'): EncoderTokenizer {
   const repoId = config.repoId;
   const modelMax = modelMaxLength(config.maxSequenceLength, tokenizerConfig);
-  const plainConfig = plainTokenizerConfig(tokenizerConfig, resolveSpecialTokens(FAMILY_SPECIAL_TOKENS[config.family], undefined, tokenizerConfig), modelMax);
+  const plainConfig = plainTokenizerConfig(tokenizerConfig, resolveSpecialTokens(familySpecialTokens(config), undefined, tokenizerConfig), modelMax);
   let tokenizer: PreTrainedTokenizer;
   let normalize = (text: string) => text;
   try {

@@ -14,6 +14,7 @@ import type { HubEndpoint } from '../../hub/endpoint.ts';
 import { type DownloadProgress, HubError, fetchBytes, fileUrl, hubFetch, modelInfo } from '../../hub/client.ts';
 import type { EncoderConfig } from './config.ts';
 import { CorruptWeightsError, IncompatibleWeightsError } from './errors.ts';
+import { familyDefinition } from './families/index.ts';
 import { fetchEncoderConfig, fetchRepoJson, modelLoadErrorFromHub } from './hub-files.ts';
 import { noWeightsError } from './no-weights.ts';
 import { readSafetensors } from './safetensors.ts';
@@ -112,18 +113,7 @@ export function canonicalTensorName(name: string, config: EncoderConfig): string
   let n = name.startsWith(`${config.weightPrefix}.`) ? name.slice(config.weightPrefix.length + 1) : name;
   if (n.endsWith('position_ids')) return undefined;
   n = n.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
-  if (config.family === 'distilbert') {
-    n = n
-      .replace(/^transformer\.layer\./, 'encoder.layer.')
-      .replace(/\.attention\.q_lin\./, '.attention.self.query.')
-      .replace(/\.attention\.k_lin\./, '.attention.self.key.')
-      .replace(/\.attention\.v_lin\./, '.attention.self.value.')
-      .replace(/\.attention\.out_lin\./, '.attention.output.dense.')
-      .replace(/\.sa_layer_norm\./, '.attention.output.LayerNorm.')
-      .replace(/\.ffn\.lin1\./, '.intermediate.dense.')
-      .replace(/\.ffn\.lin2\./, '.output.dense.')
-      .replace(/\.output_layer_norm\./, '.output.LayerNorm.');
-  }
+  for (const [from, to] of familyDefinition(config.family).checkpointRenames) n = n.replace(from, to);
   // Everything outside the base model is a task head: cls.*, lm_head.*, vocab_*, classifier.*,
   // discriminator_predictions.*, qa_outputs.*, pre_classifier.*...
   return /^(embeddings\.|embeddings_project\.|encoder\.layer\.\d+\.|pooler\.dense\.)/.test(n) ? n : undefined;
@@ -160,7 +150,7 @@ export function expectedTensors(config: EncoderConfig): { name: string; shape: n
       ...norm(`${p}.output.LayerNorm`, h),
     );
   }
-  if (config.family !== 'distilbert') list.push(...linear('pooler.dense', h, h, true));
+  if (familyDefinition(config.family).checkpointMayHavePooler) list.push(...linear('pooler.dense', h, h, true));
   return list;
 }
 

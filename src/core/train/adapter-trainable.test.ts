@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Prng } from '../../fixtures/prng.ts';
+import { Prng } from '../random.ts';
 import { type AdapterModel, createAdapter } from '../adapters/adapter.ts';
 import { TINY, randomState } from '../adapters/test-support.ts';
 import { adapterHubFiles } from '../export/adapterhub.ts';

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AdapterModel } from '../adapters/adapter.ts';
 import { createAdapterDrop } from '../adapters/adapter-drop.ts';
 import { headForward } from '../adapters/head.ts';
-import { seededRandom } from '../adapters/parameters.ts';
+import { seededRandom } from '../random.ts';
 import type { EncoderWeights } from '../model/encoder.ts';
 import type { EncodedBatch } from '../model/tokenizer.ts';
 import type { BatchLike, ForwardOptions, Task, TrainableModel } from './trainable-model.ts';

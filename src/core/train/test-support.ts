@@ -3,7 +3,8 @@
  * dropout), and Gaussian blobs one per class, batched in a seeded order per epoch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Prng } from '../../fixtures/prng.ts';
+import { linear } from '../ops.ts';
+import { Prng } from '../random.ts';
 import type { TrainingData } from './trainer.ts';
 import type { BatchLike, ForwardOptions, TrainableModel } from './trainable-model.ts';
 
@@ -37,7 +38,7 @@ export function softmaxRegression(features: number, classes: number, options: { 
       return tf.tidy(() => {
         let x: tf.Tensor2D = tf.tensor2d(batch.features, [batch.batch, features]);
         if (training && dropout > 0) x = tf.dropout(x, dropout, undefined, seed) as tf.Tensor2D;
-        return tf.matMul(x, weight, false, true).add(bias) as tf.Tensor2D;
+        return linear(x, { weight: weight as tf.Tensor2D, bias: bias as tf.Tensor1D });
       });
     },
     dispose() {

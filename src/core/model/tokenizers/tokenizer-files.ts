@@ -5,12 +5,14 @@
  */
 import type { HubEndpoint } from '../../../hub/endpoint.ts';
 import { HubError, fetchBytes, fileUrl, hubFetch, modelInfo } from '../../../hub/client.ts';
-import type { EncoderConfig, EncoderFamily } from '../config.ts';
+import type { EncoderConfig } from '../config.ts';
 import { ModelLoadError } from '../errors.ts';
+import { familyDefinition, modelTypeEntries, modelTypeEntry } from '../families/index.ts';
+import type { SlowTokenizerKind as SlowKind } from '../families/types.ts';
 import { fetchRepoJson, modelLoadErrorFromHub } from '../hub-files.ts';
 import { byteLevelBpeOptions, byteLevelBpeTokenizerJson, readMerges, readVocabJson } from './bpe-json.ts';
 import { readSentencePieceModel } from './sentencepiece-model.ts';
-import { type SentencePieceLayout, sentencePieceTokenizerJson } from './sentencepiece-json.ts';
+import { sentencePieceTokenizerJson } from './sentencepiece-json.ts';
 import {
   type SpecialToken, type SpecialTokenKey, additionalSpecialTokens, declaredAddedTokens, modelMaxLength, plainTokenizerConfig, resolveSpecialTokens,
 } from './special-tokens.ts';
@@ -20,9 +22,6 @@ import { readVocabTxt, wordPieceOptions, wordPieceTokenizerJson } from './wordpi
 /** Which file(s) the tokenizer was built from (shown in the Model step and by `embed`). */
 export type TokenizerSource = 'tokenizer.json' | 'vocab.txt' | 'vocab.json+merges.txt' | 'sentencepiece.bpe.model';
 
-/** The slow tokenizer a repo's files are for. */
-type SlowKind = 'wordpiece' | 'byte-level-bpe' | SentencePieceLayout;
-
 const SLOW_FILES: Record<SlowKind, { files: string[]; what: string; source: TokenizerSource }> = {
   'wordpiece': { files: ['vocab.txt'], what: "BERT's WordPiece vocabulary", source: 'vocab.txt' },
   'byte-level-bpe': { files: ['vocab.json', 'merges.txt'], what: "RoBERTa's byte-level BPE vocabulary and merges", source: 'vocab.json+merges.txt' },
@@ -30,33 +29,23 @@ const SLOW_FILES: Record<SlowKind, { files: string[]; what: string; source: Toke
   'camembert': { files: ['sentencepiece.bpe.model'], what: "CamemBERT's SentencePiece model", source: 'sentencepiece.bpe.model' },
 };
 
-/** tokenizer_config.json's `tokenizer_class` (without "Fast") → slow kind. */
-const TOKENIZER_CLASSES: Record<string, SlowKind> = {
-  BertTokenizer: 'wordpiece', DistilBertTokenizer: 'wordpiece', ElectraTokenizer: 'wordpiece',
-  RobertaTokenizer: 'byte-level-bpe', XLMRobertaTokenizer: 'xlm-roberta', CamembertTokenizer: 'camembert',
-};
-
-const token = (content: string, lstrip = false): SpecialToken => ({ content, lstrip, rstrip: false, singleWord: false });
-const BERT_SPECIALS = { unk_token: token('[UNK]'), sep_token: token('[SEP]'), pad_token: token('[PAD]'), cls_token: token('[CLS]'), mask_token: token('[MASK]') };
-/** RoBERTa, XLM-R and CamemBERT wrap a string mask token as AddedToken(mask, lstrip=True). */
-const ROBERTA_SPECIALS = {
-  bos_token: token('<s>'), eos_token: token('</s>'), sep_token: token('</s>'), cls_token: token('<s>'), unk_token: token('<unk>'), pad_token: token('<pad>'), mask_token: token('<mask>', true),
-};
+/** tokenizer_config.json's `tokenizer_class` (without "Fast") → slow kind, from every family's model types. */
+const TOKENIZER_CLASSES: Record<string, SlowKind> = Object.fromEntries(
+  modelTypeEntries().map(({ definition }) => [definition.tokenizerClass, definition.slowTokenizer]),
+);
 
 /** The tokenizer class's default special tokens, for files that omit them. */
-export const FAMILY_SPECIAL_TOKENS: Record<EncoderFamily, Partial<Record<SpecialTokenKey, SpecialToken>>> = {
-  bert: BERT_SPECIALS, distilbert: BERT_SPECIALS, electra: BERT_SPECIALS, roberta: ROBERTA_SPECIALS,
-};
+export function familySpecialTokens(config: EncoderConfig): Partial<Record<SpecialTokenKey, SpecialToken>> {
+  return familyDefinition(config.family).specialTokens;
+}
 
 function slowKind(config: EncoderConfig, tokenizerConfig: unknown): SlowKind {
   const declared = (tokenizerConfig as { tokenizer_class?: unknown } | undefined)?.tokenizer_class;
   const byClass = typeof declared === 'string' ? TOKENIZER_CLASSES[declared.replace(/Fast$/, '')] : undefined;
   if (byClass) return byClass;
-  switch (config.modelType) {
-    case 'xlm-roberta': return 'xlm-roberta';
-    case 'camembert': return 'camembert';
-    default: return config.family === 'roberta' ? 'byte-level-bpe' : 'wordpiece';
-  }
+  const byType = modelTypeEntry(config.modelType)?.definition.slowTokenizer;
+  if (!byType) throw new TypeError(`Model type "${config.modelType}" of "${config.repoId}" is not a supported one; build configs with parseEncoderConfig.`);
+  return byType;
 }
 
 type FetchOptions = { signal?: AbortSignal; revision?: string };
@@ -110,7 +99,7 @@ export async function readTokenizerFiles(ep: HubEndpoint, repoId: string, config
   const [tokenizerJson, tokenizerConfig, specialTokensMap] = await Promise.all(
     ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'].map((f) => fetchRepoJson(ep, repoId, f, options)),
   );
-  const specials = resolveSpecialTokens(FAMILY_SPECIAL_TOKENS[config.family], specialTokensMap, tokenizerConfig);
+  const specials = resolveSpecialTokens(familySpecialTokens(config), specialTokensMap, tokenizerConfig);
   const plainConfig = plainTokenizerConfig(tokenizerConfig, specials, modelMaxLength(config.maxSequenceLength, tokenizerConfig));
   if (tokenizerJson !== undefined) return { tokenizerJson, tokenizerConfig: plainConfig, source: 'tokenizer.json' };
 

@@ -1,0 +1,109 @@
+/**
+ * What the studio must know about one encoder family (an architecture with one weight and module layout), from
+ * config.json to the exported adapter. Each family is one record of this shape in `families/<family>.ts`,
+ * listed once in `families/index.ts`; every field is required, so a new family cannot inherit BERT's answers
+ * by omission.
+ */
+import type { EncoderConfig } from '../config.ts';
+import type { SentencePieceLayout } from '../tokenizers/sentencepiece-json.ts';
+import type { SpecialToken, SpecialTokenKey } from '../tokenizers/special-tokens.ts';
+
+/** The Linear layers LoRA / IA3 may wrap: q/k/v ("selfattn"), intermediate.dense, output.dense. */
+export type LoraTarget = 'q' | 'k' | 'v' | 'intermediate' | 'output';
+
+/** Bottleneck locations, named by the config flag that enables them. */
+export type BottleneckLocation = 'mh_adapter' | 'output_adapter';
+
+/** The per-layer module slots in the order torch lists them in the state dict. */
+export type LayerSlot = LoraTarget | 'prefix_gate' | BottleneckLocation;
+
+/** The slow (pre-tokenizer.json) tokenizer whose files a repo of this type ships. */
+export type SlowTokenizerKind = 'wordpiece' | 'byte-level-bpe' | SentencePieceLayout;
+
+/** The EncoderConfig fields a family reads from config.json (the rest are the same for every family). */
+export type FamilyConfigFields = Omit<EncoderConfig, 'repoId' | 'modelType' | 'inferredModelType' | 'family' | 'weightPrefix' | 'maxSequenceLength'>;
+
+/** Where the `adapters` library's mixins put adapter modules inside one layer (the state-dict key paths). */
+export interface AdapterInsertionPoints {
+  /** Module path of the layer list below the base prefix: "encoder.layer" (layer l is "<base>.encoder.layer.l"). */
+  layers: string;
+  /** Module path (inside a layer) of each bottleneck location's BottleneckLayer. */
+  bottleneck: Record<BottleneckLocation, string>;
+  /** Module path (inside a layer) of each LoRA-wrapped Linear. */
+  linear: Record<LoraTarget, string>;
+  /** Module path (inside a layer) of the PrefixTuningLayer holding the prefix gates. */
+  prefixLayer: string;
+  /** PrefixTuningGroup key of the self-attention prefix. */
+  prefixLocation: string;
+  /** Slots of a layer in state-dict order. */
+  slots: LayerSlot[];
+}
+
+/** The `adapters` library's and transformers' class names for one model type, as the exporters write them. */
+export interface AdapterModelNames {
+  /** The library's flex-head class (models/auto/adapter_model.py ADAPTER_MODEL_MAPPING_NAMES), written as "model_class". */
+  adapterModelClass: string;
+  /** transformers' bare encoder class (PEFT's auto_mapping when there is no head). */
+  baseModelClass: string;
+  /** The module of `baseModelClass`. */
+  transformersModule: string;
+}
+
+/** One config.json model_type of a family (RoBERTa's family holds roberta, xlm-roberta and camembert). */
+export interface ModelTypeDefinition {
+  /** transformers' class-name prefix in `architectures` (followed by Model, LMHeadModel or For<Task>). */
+  architecturePrefix: string;
+  /** tokenizer_config.json's `tokenizer_class` (without "Fast"). */
+  tokenizerClass: string;
+  /** The slow tokenizer of this type, used when tokenizer_config names no class the studio knows. */
+  slowTokenizer: SlowTokenizerKind;
+  /** Null when the `adapters` library has no AdapterModel for the type (exports are refused). */
+  adapterModel: AdapterModelNames | null;
+}
+
+/** Where a 2-Linear (or 1-Linear) adapters head sits in the family's transformers ForSequenceClassification model. */
+export interface SequenceClassifierLayout {
+  layers: 1 | 2;
+  /** Activation between the Linears that the model applies. */
+  activation?: string;
+  usePooler: boolean;
+  /** Module of heads.NAME.1 (the hidden → hidden Linear) in a 2-layer head. */
+  first?: string;
+  /** Module of the output Linear. */
+  last: string;
+  /** PEFT modules_to_save entries besides PEFT's own ["classifier", "score"]. */
+  extraModules: string[];
+}
+
+export interface EncoderFamilyDefinition {
+  /** config.json model_type values of the family, in the order lists show them. */
+  modelTypes: Record<string, ModelTypeDefinition>;
+  /**
+   * Prefix of the base model's tensor names in checkpoints of task models, without the dot; also the
+   * `adapters` library's base_model_prefix, the first part of every adapter key.
+   */
+  weightPrefix: string;
+  /** Reads the family's config.json keys, with transformers' class defaults for missing ones. */
+  readConfig(json: Record<string, unknown>, repoId: string): FamilyConfigFields;
+  /**
+   * Renames from the checkpoint's names (prefix stripped, gamma/beta already weight/bias) to the canonical
+   * BERT names of weights.ts, applied in order.
+   */
+  checkpointRenames: [from: RegExp, to: string][];
+  /** Whether a checkpoint may hold pooler.dense tensors (loaded when present). */
+  checkpointMayHavePooler: boolean;
+  /** Whether the AdapterModel's base model is built with a pooler (counted by adapter_summary even when unused). */
+  adapterModelHasPooler: boolean;
+  /** Head dropout when the head config gives none: the config's hidden_dropout_prob default (0 when the class has none). */
+  headDropout: number;
+  /** Adapter insertion points of the `adapters` library's mixin for this family. */
+  adapterInsertionPoints: AdapterInsertionPoints;
+  /** The tokenizer class's default special tokens, for files that omit them. */
+  specialTokens: Partial<Record<SpecialTokenKey, SpecialToken>>;
+  /** The heads transformers' <Family>ForSequenceClassification can hold (PEFT exports the head into it). */
+  sequenceClassifier: {
+    layouts: SequenceClassifierLayout[];
+    /** What those heads are, for messages. */
+    description: string;
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The tensor primitives every forward pass shares (encoder, adapters, heads, the kernels' composed twins), each
+ * written once: torch.nn.Linear's x · Wᵀ + b, torch.nn.LayerNorm, and transformers' activations.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Activation } from './adapters/activations.ts';
+
+/** A Linear layer's parameters in torch layout. */
+export interface LinearMap {
+  /** [out, in] weight. */
+  weight: tf.Tensor2D;
+  /** [out] bias; absent for a Linear without one. */
+  bias?: tf.Tensor1D;
+}
+
+/**
+ * x · weightᵀ + bias over the last axis of x ([..., in] → [..., out]), as torch.nn.Linear. Not tf.fused.matMul:
+ * with transposeB and a bias, tfjs-backend-wasm 4.22 adds the wrong bias elements ([[1,2,3],[4,5,6]] ·
+ * [[1,0,1],[0,1,0]]ᵀ + [10,20] gives [[14,22],[30,25]] instead of [[14,22],[20,25]]; encoder-backends.test.ts).
+ */
+export function linear<T extends tf.Tensor>(x: T, map: LinearMap): T {
+  const inputs = x.shape[x.rank - 1];
+  const product = tf.matMul(x.reshape([-1, inputs]) as tf.Tensor2D, map.weight, false, true);
+  const y = map.bias ? product.add(map.bias) : product;
+  return y.reshape([...x.shape.slice(0, -1), map.weight.shape[0]]) as T;
+}
+
+/** A LayerNorm's affine parameters. */
+export interface NormMap {
+  /** [width] scale (gamma). */
+  weight: tf.Tensor1D;
+  /** [width] shift (beta). */
+  bias: tf.Tensor1D;
+}
+
+/** (x - mean) / sqrt(biased variance + eps) · weight + bias over the last axis, as torch.nn.LayerNorm. */
+export function layerNorm<T extends tf.Tensor>(x: T, norm: NormMap, eps: number): T {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return x.sub(mean).mul(tf.rsqrt(variance.add(eps))).mul(norm.weight).add(norm.bias);
+}
+
+/** Applies the activation elementwise; the formulas are transformers' (activations.py). */
+export function applyActivation<T extends tf.Tensor>(x: T, act: Activation): T {
+  switch (act) {
+    case 'relu': return tf.relu(x);
+    case 'relu6': return tf.relu6(x);
+    // Exact GELU: x/2 · (1 + erf(x/√2)).
+    case 'gelu': case 'gelu_python': return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+    // Tanh approximation: x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³))).
+    case 'gelu_new': case 'gelu_fast': case 'gelu_pytorch_tanh':
+      return x.mul(tf.tanh(x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1)).mul(0.5);
+    case 'quick_gelu': return x.mul(tf.sigmoid(x.mul(1.702)));
+    case 'silu': case 'swish': return x.mul(tf.sigmoid(x));
+    case 'tanh': return tf.tanh(x);
+    case 'sigmoid': return tf.sigmoid(x);
+    // torch's default negative slope.
+    case 'leakyrelu': case 'leaky_relu': return tf.leakyRelu(x, 0.01);
+    case 'mish': return x.mul(tf.tanh(tf.softplus(x)));
+    case 'linear': return x;
+  }
+}
