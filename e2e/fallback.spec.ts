@@ -16,9 +16,12 @@ describe('Chromium without WebGPU', () => {
     const { page } = chrome;
     await page.goto(studioUrl('hub=offline'));
     expect(await waitForBackendBadge(page, /^(wasm|cpu)/)).toBe('wasm (WebGPU unavailable)');
+    // Plain words first; the technical reason behind "Details".
     const notice = page.getByRole('note').filter({ hasText: 'WebGPU unavailable:' });
-    expect(await notice.textContent()).toMatch(
-      /^WebGPU unavailable: (no GPU adapter \(navigator\.gpu\.requestAdapter\(\) returned null|navigator\.gpu is undefined).*Computing on wasm instead/);
+    expect(await notice.locator('p').first().textContent()).toMatch(
+      /^This browser (does not offer WebGPU|has WebGPU, but no graphics card it may use).*computes on wasm instead/);
+    expect(await notice.locator('details').textContent()).toMatch(
+      /WebGPU unavailable: (no GPU adapter \(navigator\.gpu\.requestAdapter\(\) returned null|navigator\.gpu is undefined)/);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
 
     const { caption, rows } = await runSelfTest(page, 'Run wasm self-test');

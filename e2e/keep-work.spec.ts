@@ -109,6 +109,8 @@ describe('Never lose trained work (wasm)', () => {
     });
     await offer.getByRole('button', { name: 'Resume' }).click();
     expect(await runReaches(page, ['done', 'failed'])).toBe('done');
+    // The loss curve keeps the steps trained before the reload: one point for each of the 150 steps, and more.
+    expect(Number(await train.locator('figure.chart').first().getAttribute('data-points'))).toBeGreaterThanOrEqual(150);
     // 200 validation examples in batches of 8: 25 batches, known before the pass from the split's row count.
     const bars = await page.evaluate(() => (window as unknown as { evaluationBars: string[] }).evaluationBars);
     expect(bars.length).toBeGreaterThan(0);

@@ -121,7 +121,7 @@ describe('Data step', () => {
     ]);
     expect(await dataStep().getByLabel('Text', { exact: true }).inputValue()).toBe('text');
     expect(await dataStep().getByLabel('Label', { exact: true }).inputValue()).toBe('label');
-    expect(await dataStep().locator('.reason').allTextContents()).toEqual(['column named "text"', 'ClassLabel column']);
+    expect(await dataStep().locator('.reason').allTextContents()).toEqual(['column named "text"', 'the dataset marks it as its class label']);
     expect(await dataStep().locator('.label-name').allTextContents()).toEqual(['negative', 'positive']);
     const preview = await tableRows(dataStep().locator('table.preview-table'));
     expect(preview).toHaveLength(5);
@@ -158,9 +158,12 @@ describe('Data step', () => {
     await pasteRepoId(dataStep(), 'dataset', 'adapter-studio/numbers-only');
     const alert = dataStep().getByRole('alert').filter({ hasText: 'has no text column' });
     await alert.waitFor();
-    expect(await alert.textContent()).toBe('Dataset "adapter-studio/numbers-only" config "default" split "train" has no text column; columns are: x, y. Choose the text column.');
+    // The page says where the pickers are; the core's message names no place on the page.
+    expect(await alert.textContent()).toBe('Dataset "adapter-studio/numbers-only" config "default" split "train" has no text column; columns are: x, y. Choose the text column. Use the Text and Label pickers above.');
     const options = await dataStep().getByLabel('Text', { exact: true }).locator('option').allTextContents();
-    expect(options).toEqual(['choose…', 'x (Value(float64))', 'y (Value(int64))']);
+    expect(options).toEqual(['choose…', 'x (numbers)', 'y (whole numbers)']);
+    // The datasets library's own types stay behind "Details".
+    expect(await dataStep().locator('details.column-types').textContent()).toContain('x Value(float64), y Value(int64)');
   });
 
   it('reads a dropped CSV file', async () => {

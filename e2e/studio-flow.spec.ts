@@ -76,7 +76,7 @@ describe('Model → Adapter → Data → Train → Try it → Export (wasm)', ()
     await page.goto(studioUrl('hub=offline&backend=wasm'));
     await waitForBackendBadge(page, /^wasm/);
     const stepper = page.getByRole('navigation', { name: 'Steps' });
-    expect(await stepper.locator('li[data-enabled="false"]').allTextContents()).toEqual(['2 Adapter (needs a model)', '4 Train (needs a loaded model and data)', '5 Try it (needs a trained or imported adapter)', '6 Export (needs an adapter, or a loaded model to import one)']);
+    expect(await stepper.locator('li[data-enabled="false"]').allTextContents()).toEqual(['4 Train (needs a loaded model and data)', '5 Try it (needs a trained, kept or imported adapter)', '6 Export (needs an adapter, or a loaded model to import one)']);
 
     await steps.model(page).getByText(MODEL, { exact: true }).click();
     const adapter = steps.adapter(page);

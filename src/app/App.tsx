@@ -1,4 +1,5 @@
 import { AdapterStep } from './components/AdapterStep.tsx';
+import { ClassroomWelcome } from './components/ClassroomWelcome.tsx';
 import { DatasetStep } from './components/DatasetStep.tsx';
 import { ExportStep } from './components/ExportStep.tsx';
 import { Header } from './components/Header.tsx';
@@ -21,6 +22,7 @@ export function App() {
       <main>
         <HubLinkBanner />
         {settingsOpen && <SettingsPanel />}
+        <ClassroomWelcome />
         <Notices />
         <div id="steps" className="steps">
           <ModelStep />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAINING_SETTINGS } from '../core/train/training-settings.ts';
-import { type SavedRun, readSavedRun, resumeEpoch, writeSavedRun } from './saved-run.ts';
+import { HISTORY_POINTS, type SavedRun, historyUpTo, readSavedRun, resumeEpoch, runHistory, writeSavedRun } from './saved-run.ts';
 
 /** Storage's behaviour over a Map (the page uses localStorage). */
 function memoryStorage(): Storage {
@@ -47,5 +47,24 @@ describe('the run a reload can resume', () => {
     expect(resumeEpoch({ epoch: 1.25 })).toBe(2);
     // Float noise just under a whole epoch counts as the whole epoch.
     expect(resumeEpoch({ epoch: 1.9999999999999 })).toBe(3);
+  });
+
+  it('keeps the drawn curves with the checkpoint, thinned for storage, and resumes them up to its step', () => {
+    const points = Array.from({ length: 1000 }, (_, i) => ({ step: i + 1, loss: 1 / (i + 1), lr: 1e-3 }));
+    const evals = [250, 500, 750].map((step) => ({ kind: 'eval' as const, step, epoch: step / 250, metrics: { loss: 0.5, accuracy: 0.8, examples: 200 }, best: true }));
+    const history = runHistory({ points, evals });
+    expect(history.points.length).toBeLessThanOrEqual(HISTORY_POINTS + 1);
+    expect(history.points[0]).toEqual(points[0]);
+    expect(history.points.at(-1)).toEqual(points.at(-1));
+    expect(history.evals).toEqual(evals);
+    const storage = memoryStorage();
+    writeSavedRun({ ...run, step: 600, history }, storage);
+    const saved = readSavedRun(storage)!;
+    // Steps drawn after the checkpoint are trained again after the reload, so they are not kept.
+    const resumed = historyUpTo(saved)!;
+    expect(Math.max(...resumed.points.map((p) => p.step))).toBeLessThanOrEqual(600);
+    expect(resumed.points.length).toBeGreaterThanOrEqual(200);
+    expect(resumed.evals.map((e) => e.step)).toEqual([250, 500]);
+    expect(historyUpTo(run)).toBeUndefined();
   });
 });

@@ -4,6 +4,8 @@
  * in IndexedDB (the worker's).
  */
 import type { TrainSetup } from '../core/vocabulary/run.ts';
+import type { EvalEvent } from '../core/train/events.ts';
+import type { StepPoint, TrainingView } from './training-view.ts';
 import type { HubChoice } from './url-settings.ts';
 
 export interface SavedRun {
@@ -16,6 +18,31 @@ export interface SavedRun {
   epoch: number;
   /** When the checkpoint was written (ms since the epoch). */
   savedAt: number;
+  /** The curves and evaluations drawn up to the checkpoint, so a resumed run's charts show its start too. */
+  history?: RunHistory;
+}
+
+/** What the charts had drawn of a run: its step points (at most HISTORY_POINTS) and evaluations. */
+export interface RunHistory {
+  points: StepPoint[];
+  evals: EvalEvent[];
+}
+
+/** Points kept for a reload: enough for a smooth curve, small enough for localStorage (about 40 bytes each). */
+export const HISTORY_POINTS = 400;
+
+/** The history to save with a checkpoint: every evaluation, and the points thinned evenly to HISTORY_POINTS. */
+export function runHistory(view: Pick<TrainingView, 'points' | 'evals'>): RunHistory {
+  const { points } = view;
+  const every = Math.ceil(points.length / HISTORY_POINTS);
+  const kept = every <= 1 ? points : points.filter((_, i) => i % every === 0 || i === points.length - 1);
+  return { points: kept, evals: view.evals };
+}
+
+/** The saved history up to the checkpoint's step (a reload can come after later steps were drawn, which are redone). */
+export function historyUpTo(run: SavedRun): RunHistory | undefined {
+  if (!run.history) return undefined;
+  return { points: run.history.points.filter((p) => p.step <= run.step), evals: run.history.evals.filter((e) => e.step <= run.step) };
 }
 
 const KEY = 'adapter-studio:saved-run';

@@ -9,7 +9,7 @@ import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings } from '../core/train/
 import type { ActiveAdapterInfo, AdapterChoice } from '../core/vocabulary/adapter.ts';
 import type { TrainSetup } from '../core/vocabulary/run.ts';
 import type { AdapterDescriptionEvent, DescribeAdapterCommand, PredictedEvent, TrainCommand, TrainingEvent } from '../worker/protocol.ts';
-import { type SavedRun, readSavedRun, writeSavedRun } from './saved-run.ts';
+import { type SavedRun, historyUpTo, readSavedRun, runHistory, writeSavedRun } from './saved-run.ts';
 import { type DataSource, type Failure, type StoreContext, type StudioState, dataRefOf, failureOf } from './store-state.ts';
 import { EMPTY_VIEW, type TrainingView, foldTraining } from './training-view.ts';
 
@@ -152,13 +152,15 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
     set({ activeAdapter: adapter });
   }
 
-  async function run(setup: TrainSetup, options: { resume: boolean; debugNonFinite?: TrainCommand['debugNonFinite'] }): Promise<void> {
+  async function run(setup: TrainSetup, options: { resume: boolean; history?: SavedRun['history']; debugNonFinite?: TrainCommand['debugNonFinite'] }): Promise<void> {
     const worker = ctx.worker();
     if (!worker) return;
     const previous = get().savedRun;
     if (previous && previous.setup.runId !== setup.runId) await forget(previous.setup.runId);
     draw();
-    set({ training: { setup, status: 'starting', view: EMPTY_VIEW, resumed: options.resume }, prediction: { status: 'idle' }, evaluation: { status: 'idle' } });
+    // A resumed run's curves start with what was drawn before the reload, so its charts show the whole run.
+    const view = options.history ? { ...EMPTY_VIEW, ...options.history } : EMPTY_VIEW;
+    set({ training: { setup, status: 'starting', view, resumed: options.resume }, prediction: { status: 'idle' }, evaluation: { status: 'idle' } });
     const endpoint = setup.data.kind === 'hub' ? ctx.endpoint() : undefined;
     try {
       const { result, adapter } = await worker.send({
@@ -276,7 +278,7 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
       if (!(loaded.status === 'ready' && loaded.info.repoId === setup.model)) await get().loadModel();
       if (get().modelLoad.status !== 'ready') return;
       if (data.kind === 'hub') await ctx.inspectData();
-      await run(setup, { resume: true });
+      await run(setup, { resume: true, history: historyUpTo(saved) });
     },
 
     async continueOnWasm() {
@@ -337,7 +339,11 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
       if (event.kind === 'checkpoint' && event.reason !== 'stop') {
         const latest = pending.filter((e) => e.kind === 'progress').at(-1) ?? run.view.latest;
         const epoch = latest?.kind === 'progress' ? latest.epoch : 0;
-        saveRun({ setup: run.setup, hub: get().hubChoice, step: event.step, totalSteps: latest?.kind === 'progress' ? latest.totalSteps : undefined, epoch, savedAt: Date.now() });
+        const drawn = foldTraining(run.view, pending);
+        saveRun({
+          setup: run.setup, hub: get().hubChoice, step: event.step, totalSteps: latest?.kind === 'progress' ? latest.totalSteps : undefined, epoch, savedAt: Date.now(),
+          history: runHistory(drawn),
+        });
       }
       pending.push(event);
       if (event.kind === 'state' || event.kind === 'done' || event.kind === 'error') draw();

@@ -29,7 +29,7 @@ describe('the Train step\'s view of a run', () => {
     expect(view.paused).toBe(false);
     expect(view.result?.stopReason).toBe('completed');
     expect(view.log.map((l) => l.message)).toEqual([
-      'Evaluation at step 2 (epoch 1.00): loss 0.5500, accuracy 80.0%, macro-F1 0.790 — best so far',
+      'Evaluation at step 2 (epoch 1.00): accuracy 80.0%, macro-F1 0.790, loss 0.5500 — best so far',
       'Checkpoint at step 2 (end of an epoch)',
       'Paused.',
       'Resumed.',
@@ -70,7 +70,7 @@ describe('the Train step\'s view of a run', () => {
   });
 
   it('says regression metrics and empty validation plainly', () => {
-    expect(metricsPhrase({ loss: 0.25, mse: 0.25, pearson: 0.9, examples: 10 })).toBe('loss 0.2500, MSE 0.2500, Pearson 0.900');
+    expect(metricsPhrase({ loss: 0.25, mse: 0.25, pearson: 0.9, examples: 10 })).toBe('MSE 0.2500, Pearson 0.900, loss 0.2500');
     expect(metricsPhrase({ loss: NaN, accuracy: NaN, macroF1: NaN, examples: 0 })).toBe('no validation examples (the split or hold-out is empty)');
   });
 });

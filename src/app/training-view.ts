@@ -3,6 +3,7 @@
  * evaluations, the latest pace, the checkpoint and a log. Pure data in, data out, so it is tested without a page.
  */
 import type { CheckpointEvent, EvalEvent, EvalProgressEvent, TrainEvent, TrainProgressEvent, TrainResult } from '../core/train/events.ts';
+import { formatMetrics } from './format.ts';
 
 /** One optimizer step on the curves. */
 export interface StepPoint {
@@ -49,17 +50,10 @@ export const EMPTY_VIEW: TrainingView = { points: [], evals: [], paused: false, 
 
 const CHECKPOINT_REASONS: Record<CheckpointEvent['reason'], string> = { epoch: 'end of an epoch', time: 'timed', pause: 'paused', stop: 'stopped' };
 
-const percent = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(1)}%`);
-
-/** Evaluation metrics as a log phrase. */
+/** Evaluation metrics as a log phrase, written as every step writes them (see formatMetrics). */
 export function metricsPhrase(metrics: EvalEvent['metrics']): string {
   if (metrics.examples === 0) return 'no validation examples (the split or hold-out is empty)';
-  const parts = [`loss ${metrics.loss.toFixed(4)}`];
-  if (metrics.accuracy !== undefined) parts.push(`accuracy ${percent(metrics.accuracy)}`);
-  if (metrics.macroF1 !== undefined) parts.push(`macro-F1 ${metrics.macroF1.toFixed(3)}`);
-  if (metrics.mse !== undefined) parts.push(`MSE ${metrics.mse.toFixed(4)}`);
-  if (metrics.pearson !== undefined) parts.push(`Pearson ${metrics.pearson.toFixed(3)}`);
-  return parts.join(', ');
+  return formatMetrics(metrics);
 }
 
 function thin(points: StepPoint[]): StepPoint[] {

@@ -229,3 +229,18 @@ export function experimentLink(href: string, experiment: Experiment): string {
   const url = new URL(href);
   return withUrlSettings(`${url.origin}${url.pathname}`, experiment);
 }
+
+/** `?lesson=1`: the link was handed out for a class; the studio opens with what is prepared and one button to get it ready. */
+const LESSON_PARAM = 'lesson';
+
+/** Whether the address was a classroom link. */
+export function isLessonLink(search: string): boolean {
+  return new URLSearchParams(search).get(LESSON_PARAM) === '1';
+}
+
+/** The classroom version of an experiment link: the same experiment, opened with the welcome for students. */
+export function lessonLink(link: string): string {
+  const url = new URL(link);
+  url.searchParams.set(LESSON_PARAM, '1');
+  return url.toString();
+}

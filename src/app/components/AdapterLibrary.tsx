@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import type { SavedAdapter } from '../adapter-library.ts';
-import { formatInteger } from '../format.ts';
+import { formatInteger, formatMetrics } from '../format.ts';
 import { useStudio } from '../store.ts';
 import { isActive } from '../training-slice.ts';
 
@@ -33,7 +33,7 @@ function SavedAdapterItem({ adapter }: { adapter: SavedAdapter }) {
   const busy = useStudio((s) => s.libraryState.status === 'working' || isActive(s.training));
   const { info } = adapter;
   const best = info.training?.bestMetrics;
-  const metric = best?.accuracy !== undefined ? `accuracy ${(best.accuracy * 100).toFixed(1)}%` : best?.mse !== undefined ? `MSE ${best.mse.toFixed(4)}` : undefined;
+  const metric = best && formatMetrics(best.accuracy !== undefined ? { accuracy: best.accuracy } : { mse: best.mse });
   return (
     <li className="library-item" data-adapter={info.name} data-open={isOpen || undefined} aria-label={`Kept adapter ${info.name}`}>
       <div>

@@ -8,6 +8,7 @@ import { useModelPreview } from '../model-preview.ts';
 import { headSpecOf, useEndpoint, useStudio } from '../store.ts';
 import { defaultAdapterName } from '../training-slice.ts';
 import { useDebouncedValue } from '../use-debounced-value.ts';
+import { Explain } from './Explain.tsx';
 import { NumberField, checks } from './NumberField.tsx';
 
 type Description =
@@ -142,7 +143,7 @@ function TrainableCount({ description, encoder }: { description?: Omit<AdapterDe
   const total = adapter.params + (head ?? 0);
   return (
     <p className="trainable" role="status" aria-live="polite">
-      <strong data-testid="trainable-parameters" data-parameters={total}>{formatInteger(total)}</strong> trainable parameters
+      <strong data-testid="trainable-parameters" data-parameters={total}>{formatInteger(total)}</strong> <Explain term="trainable">trainable parameters</Explain>
       ({((total / base) * 100).toFixed(2)}% of the {formatInteger(base)} of the base model):
       adapter {formatInteger(adapter.params)} ({adapter.percent.toFixed(3)}%){head === undefined ? ', head once the data is chosen' : ` + head ${formatInteger(head)}`}.
     </p>
@@ -151,7 +152,7 @@ function TrainableCount({ description, encoder }: { description?: Omit<AdapterDe
 
 const HEAD_KINDS = [
   { task: 'classification', label: 'Classification', help: 'one class per text' },
-  { task: 'multilabel', label: 'Multi-label', help: 'any set of labels per text; the data module reads single labels only for now' },
+  { task: 'multilabel', label: 'Multi-label', help: 'any set of labels per text (not offered yet: the Data step reads one label per row)' },
   { task: 'regression', label: 'Regression', help: 'one number per text' },
 ] as const;
 
@@ -159,11 +160,11 @@ const HEAD_KINDS = [
 function HeadInfo({ head }: { head?: HeadSpec }) {
   return (
     <fieldset className="head-kind">
-      <legend>Head <span className="muted">(from the Data step's label column)</span></legend>
+      <legend>Head <span className="muted">(set by the Data step's label column, not chosen here)</span></legend>
       {HEAD_KINDS.map((kind) => (
-        <label key={kind.task} className="choice">
+        <label key={kind.task} className="choice" data-used={head?.task === kind.task || undefined}>
           <input type="radio" name="head-kind" checked={head?.task === kind.task} disabled={head?.task !== kind.task} readOnly />
-          <span>{kind.label} <span className="muted">— {kind.help}</span></span>
+          <span>{kind.label} <span className="muted">— {kind.help}</span>{head && head.task !== kind.task && kind.task !== 'multilabel' && <span className="muted"> (not for this data)</span>}</span>
         </label>
       ))}
       <p className="help">

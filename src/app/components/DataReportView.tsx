@@ -6,6 +6,7 @@ import type { MappingStats, SkipReason } from '../../core/data/examples.ts';
 import type { SplitPart } from '../../core/data/split-plan.ts';
 import type { DatasetSummary } from '../../core/vocabulary/data.ts';
 import { formatInteger, formatPercent } from '../format.ts';
+import { dataFixHint, plainMessage, plainReason, plainType } from '../plain-words.ts';
 import { useStudio } from '../store.ts';
 import { TokenPrompt, needsToken } from './TokenPrompt.tsx';
 
@@ -43,7 +44,7 @@ function Inspection({ summary, result }: { summary: DatasetSummary; result: { st
     <>
       <SourcePickers summary={summary} report={report} />
       <ColumnPickers columns={summary.columns} report={report} />
-      {result.status === 'problem' && <p className="notice error in-place" role="alert" data-code={result.code}>{result.message}</p>}
+      {result.status === 'problem' && <DataProblem message={result.message} code={result.code} />}
       {summary.warnings?.map((warning) => <p key={warning} className="notice warn in-place" role="status">{warning}</p>)}
       {report && (
         <>
@@ -54,6 +55,18 @@ function Inspection({ summary, result }: { summary: DatasetSummary; result: { st
         </>
       )}
     </>
+  );
+}
+
+/** Why the data cannot be used as mapped, in plain words, where on the page to fix it, and the message as written. */
+function DataProblem({ message, code }: { message: string; code: string }) {
+  const plain = plainMessage(message);
+  const hint = dataFixHint(code);
+  return (
+    <div className="notice error in-place" role="alert" data-code={code}>
+      <p>{plain}{hint && <> {hint}</>}</p>
+      {plain !== message && <details className="details"><summary>Details</summary><p>{message}</p></details>}
+    </div>
   );
 }
 
@@ -85,7 +98,7 @@ function Picker({ label, value, reason, onChange, children }: { label: string; v
     <div className="picker">
       <label htmlFor={id}>{label}</label>
       <select id={id} value={value} aria-describedby={reason ? `${id}-reason` : undefined} onChange={(e) => onChange(e.target.value)}>{children}</select>
-      {reason && <span id={`${id}-reason`} className="reason">{reason}</span>}
+      {reason && <span id={`${id}-reason`} className="reason">{plainReason(reason)}</span>}
     </div>
   );
 }
@@ -97,7 +110,7 @@ function ColumnPickers({ columns, report }: { columns: ColumnInfo[]; report?: Da
   const mapping = report?.mapping;
   const choose = (change: ColumnOverrides) => updateDataChoice({ overrides: { ...overrides, ...change } });
   const chosen = Object.values(overrides).some((v) => v !== undefined);
-  const options = columns.map((c) => <option key={c.name} value={c.name}>{c.name} ({c.type})</option>);
+  const options = columns.map((c) => <option key={c.name} value={c.name}>{c.name} ({plainType(c)})</option>);
   const text = mapping?.text ?? overrides.text ?? '';
   const label = mapping?.label ?? overrides.label ?? '';
   return (
@@ -115,6 +128,10 @@ function ColumnPickers({ columns, report }: { columns: ColumnInfo[]; report?: Da
         {options}
       </Picker>
       {chosen && <button type="button" className="button subtle" onClick={() => updateDataChoice({ overrides: {} })}>Detect columns again</button>}
+      <details className="details column-types">
+        <summary>Details: column types</summary>
+        <p>As the dataset declares them (the <code>datasets</code> library's features): {columns.map((c, i) => <span key={c.name}>{i > 0 && ', '}{c.name} <code>{c.type}</code></span>)}.</p>
+      </details>
       {mapping && (
         <p className="labels">
           {mapping.task === 'regression'

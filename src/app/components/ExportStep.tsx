@@ -4,7 +4,7 @@ import type { ActiveAdapterInfo } from '../../core/vocabulary/adapter.ts';
 import type { ExportFormat } from '../../core/vocabulary/files.ts';
 import type { ExportTarget } from '../export-slice.ts';
 import { browserFileSink, canSaveToFolder, readDroppedFolder } from '../file-sink.ts';
-import { formatInteger } from '../format.ts';
+import { formatInteger, formatMetrics } from '../format.ts';
 import { repoIdOf } from '../repo-id.ts';
 import { currentToken } from '../hub-endpoints.ts';
 import { useEndpoint, useStudio } from '../store.ts';
@@ -43,7 +43,7 @@ function ActiveAdapter({ adapter }: { adapter: ActiveAdapterInfo }) {
       <dt>Trainable parameters</dt><dd>{formatInteger(adapter.parameters)}</dd>
       {adapter.head && <><dt>Head</dt><dd>{adapter.head.task === 'regression' ? 'regression' : `classification: ${adapter.head.labels.join(', ')}`}</dd></>}
       {adapter.training && <><dt>Trained on</dt><dd>{adapter.training.dataset}{adapter.training.config ? ` (${adapter.training.config})` : ''}</dd></>}
-      {best && <><dt>Best validation</dt><dd>{Object.entries(best).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}</dd></>}
+      {best && <><dt>Best validation</dt><dd>{formatMetrics(best)}</dd></>}
       {adapter.notes.length > 0 && <><dt>Notes</dt><dd><ul className="notes">{adapter.notes.map((n) => <li key={n}>{n}</li>)}</ul></dd></>}
     </dl>
   );

@@ -1,4 +1,6 @@
+import { useRef } from 'react';
 import { backendDisplayName } from '../backend-label.ts';
+import { useFocusRescue } from '../focus-rescue.ts';
 import { formatBytes, formatInteger } from '../format.ts';
 import { useStudio } from '../store.ts';
 import type { ModelProgressEvent } from '../../worker/protocol.ts';
@@ -30,21 +32,23 @@ export function ModelLoader({ repoId, revision, previewReady }: { repoId: string
   const failed = modelLoad.status === 'failed' && modelLoad.repoId === repoId ? modelLoad.failure : undefined;
   const progress = loading ? modelLoad.progress : undefined;
   const fraction = progress?.stage === 'weights' && progress.total ? (progress.loaded ?? 0) / progress.total : undefined;
+  const box = useRef<HTMLDivElement>(null);
+  useFocusRescue(box, '.load-progress, .ready, [role="alert"]', modelLoad.status);
   return (
-    <div className="model-loader">
+    <div className="model-loader" ref={box}>
       {!ready && (
         <button type="button" className="button primary" disabled={!previewReady || loading || compute.status !== 'ready'} onClick={() => void loadModel()}>
           {failed ? 'Try loading again' : 'Load model'}
         </button>
       )}
       {loading && (
-        <div className="load-progress" role="status">
+        <div className="load-progress" role="status" tabIndex={-1}>
           <progress max={1} value={fraction} aria-label={`Loading ${repoId}`} />
           <span>{progressText(progress, backend)}</span>
         </div>
       )}
       {ready && (
-        <p className="ready" role="status">
+        <p className="ready" role="status" tabIndex={-1}>
           <strong>{repoId}{revision === undefined ? '' : ` at ${revision}`} is ready on {backendDisplayName(modelLoad.info.backend)}</strong>{' '}
           <span className="muted">
             ({formatInteger(modelLoad.info.parameters)} parameters in {modelLoad.info.dtypes.join(', ')} from {modelLoad.info.format}
@@ -53,7 +57,7 @@ export function ModelLoader({ repoId, revision, previewReady }: { repoId: string
         </p>
       )}
       {failed && (
-        <div className="notice error in-place" role="alert" data-code={failed.code}>
+        <div className="notice error in-place" role="alert" data-code={failed.code} tabIndex={-1}>
           <p>{failed.message}</p>
           {needsToken(failed.code) && <TokenPrompt />}
         </div>

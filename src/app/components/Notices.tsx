@@ -3,6 +3,14 @@ import { isolationState } from '../cross-origin-isolation.ts';
 import { useStudio } from '../store.ts';
 import { isActive } from '../training-slice.ts';
 
+/** The technical reason WebGPU is not used, said for anyone: the reason itself stays behind "Details". */
+function plainFallback(reason: string): string {
+  if (/navigator\.gpu is undefined|no WebGPU/i.test(reason)) return 'This browser does not offer WebGPU, the way web pages use the graphics card.';
+  if (/requestAdapter|no GPU adapter/i.test(reason)) return 'This browser has WebGPU, but no graphics card it may use (it is blocked, or there is none).';
+  if (/limit/i.test(reason)) return 'The graphics card here is too small for this model on WebGPU.';
+  return 'WebGPU, the way web pages use the graphics card, is not available here.';
+}
+
 /** Things the user should know before going on, each with the action that fixes it. */
 export function Notices() {
   const state = useStudio();
@@ -21,11 +29,12 @@ export function Notices() {
       )}
 
       {hubChoice.kind === 'real' && realHub === 'unreachable' && (
-        <div className="notice warn" role="alert">
+        // The one message about it: the searches below stay quiet (see RepoSearch) so the page does not raise three alarms.
+        <div className="notice info hub-unreachable" role="alert">
           <p><strong>The Hugging Face Hub can't be reached from here.</strong>{' '}
             {offlineHubUrl
-              ? 'This server has an offline demo Hub with small models and datasets to try the studio with.'
-              : 'Check your connection, or use a Hub mirror.'}
+              ? 'This server has an offline demo Hub with small models and datasets: everything in the studio works with it.'
+              : 'Check the connection, or choose another Hub in Settings.'}
           </p>
           {offlineHubUrl && <button type="button" className="button primary" onClick={switchToOffline}>Use the offline demo Hub</button>}
         </div>
@@ -39,9 +48,11 @@ export function Notices() {
       )}
 
       {compute.status === 'ready' && compute.backend.fallbackReason && (
-        <p className="notice info" role="note">
-          <strong>{compute.backend.fallbackReason}.</strong> Computing on {compute.backend.name} instead: it works, only slower than a GPU.
-        </p>
+        <div className="notice info" role="note">
+          <p><strong>{plainFallback(compute.backend.fallbackReason)}</strong> The studio computes on {compute.backend.name} instead: everything works, only
+            slower than on a graphics card.</p>
+          <details className="details"><summary>Details</summary><p>{compute.backend.fallbackReason}.</p></details>
+        </div>
       )}
 
       {compute.status === 'ready' && compute.backend.wasm?.threads === 1 && !isolation.isolated && (

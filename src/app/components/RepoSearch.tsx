@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import { HubError, type HubFetchOptions } from '../../hub/client.ts';
 import type { HubEndpoint } from '../../hub/endpoint.ts';
+import { useStudio } from '../store.ts';
 import { useDebouncedValue } from '../use-debounced-value.ts';
 
 /** Longest wait for one search before it is reported as unanswered. */
@@ -34,6 +35,8 @@ export function RepoSearch<T extends { id: string }>({ noun, endpoint, search, d
   const [results, setResults] = useState<Results<T>>({ status: 'waiting' });
   const inputId = useId();
   const statusId = useId();
+  // When the Hub is known to be down, the notice at the top says so once (with what to do); each search stays calm.
+  const hubDown = useStudio((s) => s.hubChoice.kind === 'real' && s.realHub === 'unreachable');
 
   useEffect(() => {
     if (!endpoint) {
@@ -48,7 +51,7 @@ export function RepoSearch<T extends { id: string }>({ noun, endpoint, search, d
       (err: unknown) => {
         if (cancel.signal.aborted) return;
         const message = timeout.aborted
-          ? `The Hub at ${endpoint.hubUrl} did not answer within ${SEARCH_TIMEOUT_MS / 1000} s. Check the connection or the Hub endpoint in Settings.`
+          ? `The Hub at ${endpoint.hubUrl} did not answer within ${SEARCH_TIMEOUT_MS / 1000} s. Check the connection, or choose another Hub in Settings.`
           : err instanceof HubError ? err.message : `Searching ${noun}s failed: ${(err as Error).message}`;
         setResults({ status: 'error', message });
       },
@@ -71,9 +74,9 @@ export function RepoSearch<T extends { id: string }>({ noun, endpoint, search, d
         onChange={(e) => setQuery(e.target.value)}
       />
       <p id={statusId} className="search-status" role="status" aria-live="polite">
-        {statusText(results, noun)}
+        {hubDown && results.status !== 'done' ? `Searching ${noun}s needs the Hub: see the message at the top.` : statusText(results, noun)}
       </p>
-      {results.status === 'error' && <p className="error" role="alert">{results.message}</p>}
+      {results.status === 'error' && !hubDown && <p className="error" role="alert">{results.message}</p>}
       {items.length > 0 && (
         <fieldset className="results" aria-busy={results.status === 'loading'}>
           <legend className="visually-hidden">Matching {noun}s</legend>

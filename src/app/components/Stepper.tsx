@@ -21,15 +21,18 @@ export function Stepper() {
   const trainable = useStudio(canTrain);
   const training = useStudio((s) => s.training);
   const adapter = useStudio((s) => s.activeAdapter !== undefined);
+  // Kept adapters can be opened in Try it (Your adapters), so the step is open with them too.
+  const kept = useStudio((s) => (s.savedAdapters?.length ?? 0) > 0);
   const predicted = useStudio((s) => s.prediction.status === 'done');
   const exported = useStudio((s) => s.exportState.status === 'done' || s.pushState.status === 'done');
   const dataReady = useMemo(() => headSpecOf(report) !== undefined, [report]);
   const steps: StepStatus[] = [
     { id: 'step-model', name: 'Model', enabled: true, done: modelReady },
-    { id: 'step-adapter', name: 'Adapter', enabled: selected !== undefined, done: selected !== undefined && training !== undefined, needs: 'a model' },
+    // The method cards work before a model is chosen; the counts follow once one is.
+    { id: 'step-adapter', name: 'Adapter', enabled: true, done: selected !== undefined && training !== undefined },
     { id: 'step-data', name: 'Data', enabled: true, done: dataReady },
     { id: 'step-train', name: 'Train', enabled: trainable || training !== undefined, done: adapter && !isActive(training), needs: 'a loaded model and data' },
-    { id: 'step-try', name: 'Try it', enabled: adapter, done: predicted, needs: 'a trained or imported adapter' },
+    { id: 'step-try', name: 'Try it', enabled: adapter || kept, done: predicted, needs: 'a trained, kept or imported adapter' },
     { id: 'step-export', name: 'Export', enabled: adapter || modelReady, done: exported, needs: 'an adapter, or a loaded model to import one' },
   ];
   return (

@@ -1,9 +1,10 @@
 import type { ReactNode } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { EvalEvent } from '../../core/train/events.ts';
+import { type AxisRange, shareRange, tickText, zeroBasedAxis } from '../chart-axes.ts';
 import type { StepPoint, TrainingView } from '../training-view.ts';
+import { Explain } from './Explain.tsx';
 
-const CHART_STYLE = { width: '100%', height: 200 };
 const COLORS = { train: '#4338ca', eval: '#d97706', second: '#059669' };
 
 const evalPoints = (evals: EvalEvent[], pick: (e: EvalEvent) => number | undefined) =>
@@ -12,16 +13,28 @@ const evalPoints = (evals: EvalEvent[], pick: (e: EvalEvent) => number | undefin
     return value === undefined || !Number.isFinite(value) ? [] : [{ step: e.step, value }];
   });
 
+interface StepChartProps {
+  title: ReactNode;
+  total?: number;
+  points: number;
+  height: number;
+  range: AxisRange | [number, number];
+  /** Where the y ticks go; recharts picks them when absent. */
+  ticks?: number[];
+  format?: (value: number) => string;
+  children: ReactNode;
+}
+
 /** A line chart over optimizer steps, its point count on the figure for tests and screen readers. */
-function StepChart({ title, total, points, format, children }: { title: string; total?: number; points: number; format?: (value: number) => string; children: ReactNode }) {
+function StepChart({ title, total, points, height, range, ticks, format = tickText, children }: StepChartProps) {
   return (
     <figure className="chart" data-points={points}>
       <figcaption>{title}</figcaption>
-      <LineChart style={CHART_STYLE} responsive margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+      <LineChart style={{ width: '100%', height }} responsive margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
         <XAxis dataKey="step" type="number" domain={[0, total ?? 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
-        <YAxis width={52} tick={{ fontSize: 11 }} domain={['auto', 'auto']} tickFormatter={format} />
-        <Tooltip isAnimationActive={false} formatter={format ? (value) => format(Number(value)) : undefined} />
+        <YAxis width={52} tick={{ fontSize: 11 }} domain={range} ticks={ticks} tickFormatter={format} />
+        <Tooltip isAnimationActive={false} formatter={(value) => format(Number(value))} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
         {children}
       </LineChart>
@@ -30,22 +43,31 @@ function StepChart({ title, total, points, format, children }: { title: string; 
 }
 
 /** Loss (training per step, validation per evaluation), the task's metrics, and the learning rate, as the run goes. */
-export function TrainCharts({ view, task }: { view: TrainingView; task: 'classification' | 'regression' }) {
+export function TrainCharts({ view, task, height = 200 }: { view: TrainingView; task: 'classification' | 'regression'; height?: number }) {
   const losses: StepPoint[] = view.points.filter((p) => p.loss !== undefined && Number.isFinite(p.loss));
   const evalLoss = evalPoints(view.evals, (e) => e.metrics.loss);
-  const first = task === 'classification' ? evalPoints(view.evals, (e) => e.metrics.accuracy) : evalPoints(view.evals, (e) => e.metrics.mse);
-  const second = task === 'classification' ? evalPoints(view.evals, (e) => e.metrics.macroF1) : evalPoints(view.evals, (e) => e.metrics.pearson);
+  const classes = task === 'classification';
+  const first = classes ? evalPoints(view.evals, (e) => e.metrics.accuracy) : evalPoints(view.evals, (e) => e.metrics.mse);
+  const second = classes ? evalPoints(view.evals, (e) => e.metrics.macroF1) : evalPoints(view.evals, (e) => e.metrics.pearson);
+  const shares = classes ? shareRange([...first, ...second].map((p) => p.value)) : undefined;
   return (
     <div className="charts">
-      <StepChart title="Loss" total={view.totalSteps} points={losses.length + evalLoss.length}>
+      <StepChart title={<Explain term="loss">Loss</Explain>} total={view.totalSteps} points={losses.length + evalLoss.length} height={height} range={zeroBasedAxis}>
         <Line data={losses} dataKey="loss" name="train" stroke={COLORS.train} dot={false} isAnimationActive={false} />
         <Line data={evalLoss} dataKey="value" name="validation" stroke={COLORS.eval} isAnimationActive={false} />
       </StepChart>
-      <StepChart title={task === 'classification' ? 'Validation accuracy and macro-F1' : 'Validation MSE and Pearson'} total={view.totalSteps} points={first.length}>
-        <Line data={first} dataKey="value" name={task === 'classification' ? 'accuracy' : 'MSE'} stroke={COLORS.eval} isAnimationActive={false} />
-        <Line data={second} dataKey="value" name={task === 'classification' ? 'macro-F1' : 'Pearson'} stroke={COLORS.second} isAnimationActive={false} />
+      <StepChart
+        title={classes
+          ? <>Validation <Explain term="accuracy">accuracy</Explain> and <Explain term="macroF1">macro-F1</Explain></>
+          : <>Validation <Explain term="mse">MSE</Explain> and <Explain term="pearson">Pearson</Explain></>}
+        total={view.totalSteps} points={first.length} height={height} range={shares?.domain ?? zeroBasedAxis} ticks={shares?.ticks}>
+        {/* Accuracy and macro-F1 are often equal on balanced data: the wide line stays visible under the dashed one. */}
+        <Line data={first} dataKey="value" name={classes ? 'accuracy' : 'MSE'} stroke={COLORS.eval} strokeWidth={4} strokeOpacity={0.7} isAnimationActive={false} />
+        <Line data={second} dataKey="value" name={classes ? 'macro-F1' : 'Pearson'} stroke={COLORS.second} strokeDasharray="6 4" strokeWidth={2}
+          dot={{ r: 3 }} isAnimationActive={false} />
       </StepChart>
-      <StepChart title="Learning rate" total={view.totalSteps} points={view.points.length} format={(v) => (v === 0 ? '0' : v.toExponential(1))}>
+      <StepChart title={<Explain term="learningRate">Learning rate</Explain>} total={view.totalSteps} points={view.points.length} height={height} range={zeroBasedAxis}
+        format={(v) => (v === 0 ? '0' : v.toExponential(1))}>
         <Line data={view.points} dataKey="lr" name="learning rate" stroke={COLORS.train} dot={false} isAnimationActive={false} />
       </StepChart>
     </div>

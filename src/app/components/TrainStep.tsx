@@ -1,15 +1,18 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import type { TrainProgressEvent } from '../../core/train/events.ts';
 import type { MetricName } from '../../core/train/metrics.ts';
 import type { ScheduleKind } from '../../core/train/schedule.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings } from '../../core/train/training-settings.ts';
 import { backendDisplayName } from '../backend-label.ts';
-import { formatInteger } from '../format.ts';
+import { useFocusRescue } from '../focus-rescue.ts';
+import { METRIC_LABELS, formatDuration, formatInteger, formatPace, formatRate, metricEntries } from '../format.ts';
 import { wouldLoseWork } from '../library-slice.ts';
 import { resumeEpoch } from '../saved-run.ts';
 import { headSpecOf, useStudio } from '../store.ts';
 import { type TrainingRun, canTrain, effectiveSettings, isActive } from '../training-slice.ts';
-import { metricsPhrase } from '../training-view.ts';
+import { Explain } from './Explain.tsx';
 import { NumberField, checks } from './NumberField.tsx';
+import { RunSummaryButton } from './RunSummary.tsx';
 import { TrainCharts } from './TrainCharts.tsx';
 
 /** Step 4: the training settings, the run's controls, live charts and log, and the resume offer after a reload. */
@@ -18,8 +21,11 @@ export function TrainStep() {
   const training = useStudio((s) => s.training);
   const active = isActive(training);
   useLeaveWarning();
+  const section = useRef<HTMLElement>(null);
+  // "Train" and "Pause"/"Cancel" go away as the run starts and ends: the focus moves to the run's status line.
+  useFocusRescue(section, '.run-status', training?.status);
   return (
-    <section id="step-train" className="step wide" aria-labelledby="train-step-title">
+    <section id="step-train" className="step wide" aria-labelledby="train-step-title" ref={section}>
       <h2 id="train-step-title"><span className="step-number" aria-hidden="true">4</span> Train</h2>
       <p className="step-help">Trains the adapter and head on the training split and checks them on the validation split after every epoch.</p>
       <ResumeOffer />
@@ -96,16 +102,16 @@ function TrainSettingsForm({ disabled }: { disabled: boolean }) {
           hint={<>Default {d.learningRate} (the AdapterHub guides'). Tiny demo models want 1e-3
             {demo && settings.learningRate !== 1e-3 && <> — <button type="button" className="link-button" onClick={() => set('learningRate', 1e-3)}>use 1e-3</button></>}.</>} />
         <fieldset className="length">
-          <legend id={lengthId}>Length</legend>
+          <legend id={lengthId}>Train for</legend>
           <label className="choice">
-            <input type="radio" name="train-length" checked={!bySteps} onChange={() => { setBySteps(false); set('maxSteps', undefined); }} /> Epochs
+            <input type="radio" name="train-length" checked={!bySteps} onChange={() => { setBySteps(false); set('maxSteps', undefined); }} /> whole passes over the data
           </label>
           <label className="choice">
-            <input type="radio" name="train-length" checked={bySteps} onChange={() => setBySteps(true)} /> Max steps
+            <input type="radio" name="train-length" checked={bySteps} onChange={() => setBySteps(true)} /> a number of steps
           </label>
           {bySteps
             ? <NumberField label="Max steps" value={settings.maxSteps} placeholder="e.g. 500" check={checks.wholeFrom(1)} step={1} onCommit={field('maxSteps')} optional />
-            : <NumberField label="Epochs" value={settings.epochs} check={checks.wholeFrom(1)} step={1} onCommit={field('epochs')} />}
+            : <NumberField label="Epochs" value={settings.epochs} check={checks.wholeFrom(1)} step={1} onCommit={field('epochs')} hint="passes over the training data" />}
         </fieldset>
         <NumberField label="Batch size" value={settings.batchSize} check={checks.wholeFrom(1)} step={1} onCommit={field('batchSize')} />
         <NumberField label="Max length (tokens)" value={settings.maxLength} check={checks.wholeFrom(8)} step={1} onCommit={field('maxLength')} />
@@ -196,8 +202,6 @@ function TrainControls() {
   );
 }
 
-const seconds = (s: number) => (!Number.isFinite(s) ? '…' : s < 90 ? `${Math.round(s)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
-
 function statusText(run: TrainingRun, backend: string): string {
   const latest = run.view.latest;
   const where = latest ? `step ${latest.step} of ${latest.totalSteps}, epoch ${latest.epoch.toFixed(2)}` : '';
@@ -210,11 +214,26 @@ function statusText(run: TrainingRun, backend: string): string {
     case 'cancelled': return `Cancelled at step ${run.view.result?.steps ?? latest?.step ?? 0}.`;
     case 'done': {
       const result = run.view.result;
-      return result ? `Done: ${result.stopReason === 'earlyStopped' ? 'stopped early' : 'completed'} after ${result.steps} steps in ${seconds(result.seconds)}.` : 'Done.';
+      return result ? `Done: ${result.stopReason === 'earlyStopped' ? 'stopped early' : 'completed'} after ${result.steps} steps in ${formatDuration(result.seconds)}.` : 'Done.';
     }
     case 'failed': return 'Training stopped.';
     case 'interrupted': return 'Training was interrupted.';
   }
+}
+
+type StudioState = ReturnType<typeof useStudio.getState>;
+
+/** The training estimate: unknown ("estimating…") until the trainer has a pace, rather than "0 s" with steps to go. */
+function timeLeft(latest: TrainProgressEvent): string {
+  return latest.step < latest.totalSteps && !(latest.etaSeconds > 0) ? 'estimating…' : formatDuration(latest.etaSeconds);
+}
+
+/** "5,450 weights, 3.65% of the model's 149,378": the active adapter's trainable parameters against the loaded model's. */
+function trainableShare(state: StudioState): string | undefined {
+  const adapter = state.activeAdapter;
+  if (!adapter || state.modelLoad.status !== 'ready') return undefined;
+  const base = state.modelLoad.info.parameters;
+  return `${formatInteger(adapter.parameters)} weights, ${((adapter.parameters / base) * 100).toFixed(2)}% of the model's ${formatInteger(base)}`;
 }
 
 /** Where the run is: status, progress, pace, best metrics, charts and the event log. */
@@ -228,9 +247,10 @@ function RunView({ run }: { run: TrainingRun }) {
   const best = view.result?.best ?? view.evals.filter((e) => e.best).at(-1)?.metrics;
   const epochs = run.setup.settings.maxSteps === undefined ? run.setup.settings.epochs : undefined;
   const evaluating = isActive(run) ? view.evaluating : undefined;
+  const trainable = useStudio(trainableShare);
   return (
     <div className="run" data-status={run.status}>
-      <p className="run-status" role="status" aria-live="polite">{statusText(run, backend)}</p>
+      <p className="run-status" role="status" aria-live="polite" tabIndex={-1}>{statusText(run, backend)}</p>
       {latest && (
         <div className="progress-bars">
           <label className="bar-line">
@@ -249,21 +269,33 @@ function RunView({ run }: { run: TrainingRun }) {
             <label className="bar-line evaluation-progress">
               <span>Evaluating</span>
               <progress max={evaluating.totalBatches} value={evaluating.totalBatches === undefined ? undefined : evaluating.batches} aria-label="Evaluation progress" />
-              <span className="muted">batch {evaluating.batches}{evaluating.totalBatches === undefined ? '' : ` of ${evaluating.totalBatches}`}, {formatInteger(evaluating.examples)} examples, {seconds(evaluating.etaSeconds)} left</span>
+              <span className="muted">batch {evaluating.batches}{evaluating.totalBatches === undefined ? '' : ` of ${evaluating.totalBatches}`}, {formatInteger(evaluating.examples)} examples, {formatDuration(evaluating.etaSeconds)} left</span>
             </label>
           )}
         </div>
       )}
       {latest && (
         <dl className="facts run-facts">
-          <dt>Examples/s</dt><dd>{latest.samplesPerSecond.toFixed(1)}</dd>
-          <dt>Tokens/s</dt><dd>{formatInteger(Math.round(latest.tokensPerSecond))}</dd>
-          <dt>Time left</dt><dd>{!isActive(run) ? '—' : evaluating ? `evaluating: ${seconds(evaluating.etaSeconds)}${latest.step < latest.totalSteps ? `, then ${seconds(latest.etaSeconds)} of training` : ''}` : seconds(latest.etaSeconds)}</dd>
-          <dt>Learning rate</dt><dd>{latest.lr.toExponential(2)}</dd>
+          <dt><Explain term="pace">Speed</Explain></dt><dd>{formatPace(latest.samplesPerSecond)}</dd>
+          <dt><Explain term="tokensPerSecond">Tokens/s</Explain></dt><dd>{formatRate(latest.tokensPerSecond)}</dd>
+          <dt><Explain term="timeLeft">Time left</Explain></dt><dd>{!isActive(run) ? '—' : evaluating ? `evaluating: ${formatDuration(evaluating.etaSeconds)}${latest.step < latest.totalSteps ? `, then ${timeLeft(latest)} of training` : ''}` : timeLeft(latest)}</dd>
+          <dt><Explain term="learningRate">Learning rate</Explain></dt><dd>{latest.lr.toExponential(2)}</dd>
+          <dt><Explain term="loss">Training loss</Explain></dt><dd>{Number.isFinite(latest.loss) ? latest.loss.toFixed(4) : 'not finite (step skipped)'}</dd>
+          {trainable && <><dt><Explain term="trainable">Trainable</Explain></dt><dd>{trainable}</dd></>}
           {view.skipped > 0 && <><dt>Skipped steps</dt><dd>{view.skipped} (loss or gradient not finite)</dd></>}
-          {best && <><dt>Best validation</dt><dd data-testid="best-metrics" data-accuracy={best.accuracy}>{metricsPhrase(best)}</dd></>}
+          {best && (
+            <>
+              <dt>Best validation</dt>
+              <dd data-testid="best-metrics" data-accuracy={best.accuracy}>
+                {best.examples === 0 ? 'no validation examples (the split or hold-out is empty)' : metricEntries(best).map(([name, text], i) => (
+                  <span key={name}>{i > 0 && ', '}<Explain term={name}>{METRIC_LABELS[name]}</Explain> {text}</span>
+                ))}
+              </dd>
+            </>
+          )}
         </dl>
       )}
+      {!isActive(run) && view.points.length > 0 && <div className="row run-summary-row"><RunSummaryButton run={run} /></div>}
       {run.status === 'done' && view.result?.restoredBest && view.result.bestStep !== undefined && (
         <p className="help">The adapter keeps the weights of step {view.result.bestStep}, the best validation result. Try it in step 5, export it in step 6.</p>
       )}
