@@ -143,7 +143,7 @@ function TrainableCount({ description, encoder }: { description?: Omit<AdapterDe
   const total = adapter.params + (head ?? 0);
   return (
     <p className="trainable" role="status" aria-live="polite">
-      <strong data-testid="trainable-parameters" data-parameters={total}>{formatInteger(total)}</strong> <Explain term="trainable">trainable parameters</Explain>
+      <strong data-testid="trainable-parameters" data-parameters={total}>{formatInteger(total)}</strong> <Explain term="trainable">trainable parameters</Explain>{' '}
       ({((total / base) * 100).toFixed(2)}% of the {formatInteger(base)} of the base model):
       adapter {formatInteger(adapter.params)} ({adapter.percent.toFixed(3)}%){head === undefined ? ', head once the data is chosen' : ` + head ${formatInteger(head)}`}.
     </p>
