@@ -3,7 +3,7 @@
  * written once: torch.nn.Linear's x · Wᵀ + b, torch.nn.LayerNorm, and transformers' activations.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Activation } from './adapters/activations.ts';
+import type { Activation } from './adapters/activation-names.ts';
 
 /** A Linear layer's parameters in torch layout. */
 export interface LinearMap {

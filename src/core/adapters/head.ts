@@ -10,7 +10,7 @@ import type { EncoderConfig } from '../model/config.ts';
 import type { EncoderOutput } from '../model/encoder.ts';
 import { familyDefinition } from '../model/families/index.ts';
 import { applyActivation, linear } from '../ops.ts';
-import { type Activation, activationNamed } from './activations.ts';
+import { type Activation, activationNamed } from './activation-names.ts';
 import { AdapterConfigError } from './errors.ts';
 import type { ParamSpec } from './parameters.ts';
 import { checkHeadSizes } from './size-limits.ts';

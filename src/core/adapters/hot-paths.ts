@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Linear } from '../model/encoder.ts';
 import { applyActivation, linear } from '../ops.ts';
-import type { Activation } from './activations.ts';
+import type { Activation } from './activation-names.ts';
 import { bottleneckPath, fusedBottleneckDelta } from '../kernels/bottleneck.ts';
 import { fusedIa3Scale, ia3Path } from '../kernels/ia3.ts';
 import { fusedLoraDelta, loraPath } from '../kernels/lora.ts';

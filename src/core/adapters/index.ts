@@ -1,5 +1,5 @@
 /** Adapter methods of the `adapters` library (bottleneck, Compacter, LoRA, IA3, prefix and prompt tuning, unions), heads, summary. */
-export { ACTIVATIONS, type Activation } from './activations.ts';
+export { ACTIVATIONS, type Activation } from './activation-names.ts';
 export { type AdapterModel, type CreateAdapterOptions, type ForwardOptions, createAdapter } from './adapter.ts';
 export { createAdapterDrop } from './adapter-drop.ts';
 export {

@@ -8,7 +8,7 @@ import { planHead } from '../adapters/head.ts';
 import { elementCount } from '../adapters/parameters.ts';
 import { planAdapter } from '../adapters/plan.ts';
 import { type EncoderConfig, parseEncoderConfig } from '../model/config.ts';
-import { seededRandom } from '../model/test-support.ts';
+import { seededRandom } from '../random.ts';
 import type { AdapterExport, ExportTensors, TrainingRecord } from './types.ts';
 
 /** Hidden 16 (4 heads of 4), intermediate 24, 2 layers. */

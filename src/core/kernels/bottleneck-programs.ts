@@ -13,7 +13,7 @@ import downWgsl from '../../../shaders/bottleneck-down.wgsl?raw';
 import forwardWgsl from '../../../shaders/bottleneck-forward.wgsl?raw';
 import tilesWgsl from '../../../shaders/bottleneck-tiles.wgsl?raw';
 import weightGradsWgsl from '../../../shaders/bottleneck-weight-grads.wgsl?raw';
-import type { Activation } from '../adapters/activations.ts';
+import type { Activation } from '../adapters/activation-names.ts';
 import { type ProgramUniform, runProgram, type WgslProgramSpec } from './program.ts';
 
 /**

@@ -5,7 +5,7 @@
  * src/core/adapters/hot-paths.ts, which routes here when `bottleneckPath` says 'wgsl'.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Activation } from '../adapters/activations.ts';
+import type { Activation } from '../adapters/activation-names.ts';
 import type { Scaling } from '../adapters/hot-paths.ts';
 import type { Linear } from '../model/encoder.ts';
 import {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACTIVATIONS, type Activation } from '../adapters/activations.ts';
+import { ACTIVATIONS, type Activation } from '../adapters/activation-names.ts';
 import { bottleneckDelta, bottleneckDeltaComposed, type Scaling } from '../adapters/hot-paths.ts';
 import { initBackend } from '../backend/init-backend.ts';
 import { nodeWebGpu } from '../backend/node-webgpu.ts';

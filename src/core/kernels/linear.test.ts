@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/init-backend.ts';
 import { linear, linearComposed, linearPath } from './linear.ts';
-import { linearGradientsByFiniteDifferences, linearReference } from './linear-reference.ts';
+import { linearGradientsByFiniteDifferences, linearReference } from './testing/linear.reference.ts';
 import { maxAbsDiff, uniformValues } from './parity.ts';
 
 // The composed twin on tfjs's cpu backend against plain float64 loops. The WGSL kernel is in linear.webgpu.test.ts.

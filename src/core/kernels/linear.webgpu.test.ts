@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/init-backend.ts';
 import { nodeWebGpu } from '../backend/node-webgpu.ts';
 import { linear, linearComposed, linearPath } from './linear.ts';
-import { linearGradientsByFiniteDifferences, linearReference } from './linear-reference.ts';
+import { linearGradientsByFiniteDifferences, linearReference } from './testing/linear.reference.ts';
 import { maxAbsDiff, uniformValues } from './parity.ts';
 
 // shaders/linear.wgsl through tfjs-backend-webgpu on Dawn (the `webgpu` package) on SwiftShader.

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encoderForward, uploadEncoderWeights } from './encoder.ts';
-import { referenceForward } from './reference-forward.ts';
+import { referenceForward } from './testing/encoder-forward.reference.ts';
 import { TEST_CONFIGS, maxAbsDiff, randomWeights, testBatch } from './test-support.ts';
 
 beforeAll(async () => {

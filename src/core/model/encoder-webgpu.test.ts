@@ -10,7 +10,7 @@ import { offlineHub } from '../../hub/endpoint.ts';
 import { startHubServer } from '../../hub-server/index.ts';
 import { encoderForward, uploadEncoderWeights } from './encoder.ts';
 import { loadEncoder } from './load-encoder.ts';
-import { referenceForward } from './reference-forward.ts';
+import { referenceForward } from './testing/encoder-forward.reference.ts';
 import { TEST_CONFIGS, maxAbsDiff, randomWeights, testBatch } from './test-support.ts';
 import { loadEncoderWeights } from './weights.ts';
 

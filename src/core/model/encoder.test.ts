@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { EncoderConfig } from './config.ts';
 import { linear } from '../ops.ts';
 import { type EncoderHooks, encoderForward, uploadEncoderWeights } from './encoder.ts';
-import { erf, referenceForward } from './reference-forward.ts';
+import { erf, referenceForward } from './testing/encoder-forward.reference.ts';
 import { TEST_CONFIGS as CONFIGS, maxAbsDiff, randomWeights, testBatch } from './test-support.ts';
 import type { EncodedBatch } from './tokenizer.ts';
 import type { HostWeights } from './weights.ts';

@@ -10,7 +10,7 @@ import { INITIALIZER_RANGE, initialValues } from '../../fixtures/model-weights.t
 import { estimateParameters } from './config.ts';
 import type { EncoderOutput } from './encoder.ts';
 import { type LoadProgress, type LoadedEncoder, loadEncoder } from './load-encoder.ts';
-import { referenceForward } from './reference-forward.ts';
+import { referenceForward } from './testing/encoder-forward.reference.ts';
 import { maxAbsDiff } from './test-support.ts';
 import type { EncodedBatch } from './tokenizer.ts';
 import { type HostWeights, loadEncoderWeights } from './weights.ts';

@@ -4,9 +4,6 @@ import type { EncodedBatch } from './tokenizer.ts';
 import { type HostWeights, expectedTensors } from './weights.ts';
 import { seededRandom } from '../random.ts';
 
-export { seededRandom };
-
-
 /**
  * Every tensor the config needs, filled with seeded values that exercise each term: biases and LayerNorm
  * shifts far from 0, gains far from 1, Linear weights scaled by 1/sqrt(fan-in) so activations stay O(1).

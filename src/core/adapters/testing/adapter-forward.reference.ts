@@ -9,7 +9,7 @@
  *   head        [Linear, tanh, Linear] on token 0; losses cross-entropy / MSE / BCE-with-logits
  */
 import type { EncoderConfig } from '../../model/config.ts';
-import { erf } from '../../model/reference-forward.ts';
+import { erf } from '../../model/testing/encoder-forward.reference.ts';
 import type { EncodedBatch } from '../../model/tokenizer.ts';
 import type { HostWeights } from '../../model/weights.ts';
 import type { AdapterConfig, AdapterMethodConfig, BnConfig, LoRAConfig, PrefixTuningConfig, PromptTuningConfig } from '../config.ts';

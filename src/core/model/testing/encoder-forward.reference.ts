@@ -10,9 +10,9 @@
  *   pooler:       tanh(W_p·y[0] + b_p)
  *   gelu:         x/2 · (1 + erf(x/√2)) with erf from its Taylor series / continued fraction (error < 1e-14)
  */
-import type { EncoderConfig, HiddenAct } from './config.ts';
-import type { EncodedBatch } from './tokenizer.ts';
-import type { HostWeights } from './weights.ts';
+import type { EncoderConfig, HiddenAct } from '../config.ts';
+import type { EncodedBatch } from '../tokenizer.ts';
+import type { HostWeights } from '../weights.ts';
 
 export interface ReferenceOutput {
   /** [batch * seq * hidden] row-major last hidden state. */
