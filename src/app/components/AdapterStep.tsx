@@ -269,7 +269,7 @@ function AdvancedKnobs({ description, layers }: { description?: Omit<AdapterDesc
           <span>AdapterDrop while training <span className="muted">(each step skips the adapters of a random number of first layers)</span></span>
         </label>
       </div>
-      {description && <pre className="config-json" aria-label="Adapter config">{JSON.stringify(description.config, null, 2)}</pre>}
+      {description && <pre className="config-json" role="group" aria-label="Adapter config" tabIndex={0}>{JSON.stringify(description.config, null, 2)}</pre>}
     </details>
   );
 }

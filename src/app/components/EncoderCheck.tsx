@@ -45,7 +45,7 @@ export function EncoderCheck() {
             ))}
           </ol>
           <p className="help">The last layer's vector for the first token ({vector.length} numbers), which a classifier head reads:</p>
-          <p className="vector" aria-label="First-token vector">
+          <p className="vector" role="group" aria-label="First-token vector">
             [{vector.slice(0, SHOWN_VALUES).map((v) => v.toFixed(3)).join(', ')}{vector.length > SHOWN_VALUES ? ', …' : ''}]
           </p>
         </div>
