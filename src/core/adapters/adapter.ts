@@ -4,37 +4,26 @@
  * and an optional prediction head. Only the adapter and head variables train; the encoder's tensors are never
  * touched.
  *
- * Math per method (the library's, see methods/modeling.py, lora.py, prefix_tuning.py, prompt_tuning.py):
- *   sequential bottleneck at a sub-block with output h and input x, pre-trained LayerNorm LN:
- *     residual = h (residual_before_ln) | h + x ("post_add") | the adapter input (false)
- *     input = original_ln_before ? LN(h + x) : h
- *     out = dropout(scaling · up(act(down(input)))) [· gate] + residual   (ln_after: around adapter_norm_after)
- *     result = original_ln_after ? LN(out + x) : out
- *   parallel bottleneck: out = dropout(scaling · up(act(down(x)))) [· gate] + h; result = LN(out + x)
- *   LoRA: W x + b + (alpha / r) · B A dropout(x) (gated: the gate replaces alpha / r)
- *   IA3: (W x + b) ⊙ alpha · lora_B (gated: the gate replaces alpha)
- *   prefix tuning: per layer P keys and values (MLP wte → Linear → act → Linear, or flat), prepended to the
- *     projected keys and values, always attended (gated: keys · g[0], values · g[-1])
- *   prompt tuning: P trained embeddings concatenated to the embedding output ("prefix" or after the first token)
- *   gates: mean over the sequence of sigmoid(Linear(input)), per sequence.
+ * Each method family's math is in its methods/<family>.forward.ts; here the live variables, the per-call state
+ * (training, skipped layers) and the wiring of the plan's modules into the encoder's hooks.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../model/config.ts';
-import { type EncoderHooks, type EncoderOutput, type EncoderWeights, type LayerNormFn, type Linear, type ProjectionName, encoderForward } from '../model/encoder.ts';
-import { applyActivation, layerNorm, linear } from '../ops.ts';
+import { type EncoderHooks, type EncoderOutput, type EncoderWeights, type LayerNormFn, type ProjectionName, encoderForward } from '../model/encoder.ts';
+import { layerNorm, linear } from '../ops.ts';
 import type { EncodedBatch, EncoderTokenizer } from '../model/tokenizer.ts';
 import type { HostTensor } from '../model/weights.ts';
 import { type AdapterConfig, resolveAdapterConfig } from './config.ts';
 import { AdapterConfigError, AdapterStateError } from './errors.ts';
 import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from './head.ts';
-import { bottleneckDelta, ia3Scale, loraDelta } from './hot-paths.ts';
 import type { LoraTarget } from './locations.ts';
 import { type ParamSpec, elementCount, initialValues } from './parameters.ts';
 import { seededRandom } from '../random.ts';
-import type { BottleneckModule, FactoredParam, PhmParams, ProjectionParams } from './methods/bottleneck.ts';
-import type { LoraModule } from './methods/lora.ts';
-import type { PrefixModule } from './methods/prefix-tuning.ts';
-import type { LinearParams, NormParams } from './param-list.ts';
+import { bottleneckForward } from './methods/bottleneck.forward.ts';
+import type { ForwardContext } from './methods/forward-context.ts';
+import { loraForward } from './methods/lora.forward.ts';
+import { prefixForward } from './methods/prefix-tuning.forward.ts';
+import { promptForward } from './methods/prompt-tuning.forward.ts';
 import { type AdapterPlan, planAdapter } from './plan.ts';
 import { adapterSummary } from './summary.ts';
 
@@ -137,124 +126,35 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
     state.training && rate > 0 ? tf.dropout(x, rate, noiseShape, nextSeed()) as T : x;
   const active = (layer: number) => !state.skip.has(layer);
 
-  const linearOf = (p: LinearParams): Linear => ({ weight: tensor(p.weight) as tf.Tensor2D, bias: tensor(p.bias) as tf.Tensor1D });
-  /** sigmoid gate averaged over the sequence: [batch, 1, outputs]. */
-  const gateOf = (p: LinearParams, x: tf.Tensor3D) => tf.sigmoid(linear(x, linearOf(p))).mean(1, true) as tf.Tensor3D;
-  const norm = (x: tf.Tensor3D, p: NormParams) => layerNorm(x, { weight: tensor(p.weight) as tf.Tensor1D, bias: tensor(p.bias) as tf.Tensor1D }, ADAPTER_LN_EPS);
-  const factor = (f: FactoredParam) => ('full' in f ? tensor(f.full) as tf.Tensor3D : tf.matMul(tensor(f.left) as tf.Tensor3D, tensor(f.right) as tf.Tensor3D));
-  /** The PHM layer as a Linear: weight = (Σᵢ kron(ruleᵢ, Wᵢ))ᵀ. */
-  const phmLinear = (p: PhmParams): Linear => {
-    const rule = factor(p.rule);
-    const w = factor(p.w);
-    const [n, a, b] = w.shape;
-    const h = rule.reshape([n, n, 1, n, 1]).mul(w.reshape([n, 1, a, 1, b])).sum(0).reshape([n * a, n * b]);
-    return { weight: h.transpose() as tf.Tensor2D, bias: p.bias ? tensor(p.bias) as tf.Tensor1D : tf.zeros([p.outFeatures]) as tf.Tensor1D };
+  const context: ForwardContext = {
+    tensor,
+    training: () => state.training,
+    dropout,
+    linearOf: (p) => ({ weight: tensor(p.weight) as tf.Tensor2D, bias: tensor(p.bias) as tf.Tensor1D }),
+    gateOf: (p, x) => tf.sigmoid(linear(x, context.linearOf(p))).mean(1, true) as tf.Tensor3D,
+    norm: (x, p) => layerNorm(x, { weight: tensor(p.weight) as tf.Tensor1D, bias: tensor(p.bias) as tf.Tensor1D }, ADAPTER_LN_EPS),
   };
-  const projectionOf = (p: ProjectionParams): Linear => (p.kind === 'linear' ? linearOf(p.linear) : phmLinear(p.phm));
-
-  function bottleneck(m: BottleneckModule, h: tf.Tensor3D, x: tf.Tensor3D, ln: LayerNormFn): tf.Tensor3D {
-    const c = m.config;
-    const scaling = typeof m.scaling === 'number' ? m.scaling : tensor(m.scaling);
-    const body = (input: tf.Tensor3D) => bottleneckDelta(m.normBefore ? norm(input, m.normBefore) : input, projectionOf(m.down), projectionOf(m.up), m.act, scaling);
-    if (c.is_parallel) {
-      let out = dropout(body(x), c.dropout);
-      if (m.gate) out = out.mul(gateOf(m.gate, x));
-      if (m.normAfter) out = norm(out, m.normAfter);
-      out = out.add(h);
-      return c.original_ln_after ? ln(out.add(x)) : out;
-    }
-    let input = h;
-    let residual = h;
-    if (c.original_ln_before) {
-      input = h.add(x);
-      if (c.residual_before_ln === 'post_add') residual = input;
-      input = ln(input);
-    }
-    if (c.residual_before_ln === false) residual = input;
-    let out = body(input);
-    // Stochastic depth (torchvision, mode "row"): the whole sequence's output dropped, survivors scaled by 1/(1 - p).
-    out = dropout(out, c.stochastic_depth, [out.shape[0], 1, 1]);
-    out = dropout(out, c.dropout);
-    if (m.gate) out = out.mul(gateOf(m.gate, input));
-    if (c.adapter_residual_before_ln) out = out.add(residual);
-    if (m.normAfter) out = norm(out, m.normAfter);
-    if (!c.adapter_residual_before_ln) out = out.add(residual);
-    return c.original_ln_after ? ln(out.add(x)) : out;
-  }
-
-  function lora(m: LoraModule, x: tf.Tensor3D, weights: Linear): tf.Tensor3D {
-    const c = m.config;
-    const y = linear(x, weights);
-    if (c.composition_mode === 'scale') {
-      const vector = tensor(m.b).reshape([m.outFeatures]);
-      return ia3Scale(y, m.gate ? vector.reshape([1, 1, m.outFeatures]).mul(gateOf(m.gate, x)) : vector.mul(c.alpha));
-    }
-    const scaling = m.gate ? gateOf(m.gate, x) : c.alpha / c.r;
-    return y.add(loraDelta(dropout(x, c.dropout), tensor(m.a!) as tf.Tensor2D, tensor(m.b) as tf.Tensor2D, scaling));
-  }
-
-  /** The prefix pool's output [P, layers·2·hidden] ([batch, P, ...] with dropout in training), once per forward. */
-  let prefixCache: { states: tf.Tensor; lastLayer: number } | undefined;
-  /** Layer `layer`'s prefix keys and values, [P, hidden] or [batch, P, hidden] (gated, or dropout in training). */
-  function prefixFor(p: PrefixModule, layer: number, x: tf.Tensor3D): { key: tf.Tensor2D | tf.Tensor3D; value: tf.Tensor2D | tf.Tensor3D } | undefined {
-    const index = p.layers.indexOf(layer);
-    if (index < 0 || !active(layer)) return undefined;
-    // Layers run in order: a layer at or before the last one served means a new forward pass.
-    if (!prefixCache || prefixCache.states.isDisposed || layer <= prefixCache.lastLayer) {
-      const P = p.config.prefix_length;
-      const width = p.layers.length * 2 * encoderConfig.hiddenSize;
-      let states: tf.Tensor = p.flat
-        ? tensor(p.flat).reshape([P, width])
-        : linear(applyActivation(linear(tensor(p.mlp!.wte).expandDims(0) as tf.Tensor3D, linearOf(p.mlp!.first)), p.mlp!.act), linearOf(p.mlp!.second)).reshape([P, width]);
-      // The library expands the prefix over the batch before its dropout, so each sequence gets its own mask.
-      if (state.training && p.config.dropout > 0) states = dropout(tf.tile(states.expandDims(0), [x.shape[0], 1, 1]), p.config.dropout);
-      prefixCache = { states, lastLayer: layer };
-    }
-    prefixCache.lastLayer = layer;
-    const { states } = prefixCache;
-    const hidden = encoderConfig.hiddenSize;
-    const block = (which: number) => (states.rank === 2
-      ? states.slice([0, which * hidden], [-1, hidden]) as tf.Tensor2D
-      : states.slice([0, 0, which * hidden], [-1, -1, hidden]) as tf.Tensor3D);
-    let key = block(2 * index);
-    let value = block(2 * index + 1);
-    const gate = p.gates.get(layer);
-    if (gate) {
-      const g = gateOf(gate, x);
-      const outputs = g.shape[2];
-      key = key.mul(g.slice([0, 0, 0], [-1, -1, 1])) as tf.Tensor3D;
-      value = value.mul(g.slice([0, 0, outputs - 1], [-1, -1, 1])) as tf.Tensor3D;
-    }
-    return { key, value };
-  }
 
   const bottleneckAt = new Map(plan.bottlenecks.map((m) => [`${m.layer}:${m.location}`, m]));
   const loraAt = new Map(plan.loras.map((m) => [`${m.layer}:${m.target}`, m]));
   const closeWith = (location: 'mh_adapter' | 'output_adapter') => (layer: number, h: tf.Tensor3D, x: tf.Tensor3D, ln: LayerNormFn) => {
     const m = bottleneckAt.get(`${layer}:${location}`);
-    return m && active(layer) ? bottleneck(m, h, x, ln) : ln(h.add(x));
+    return m && active(layer) ? bottleneckForward(context, m, h, x, ln) : ln(h.add(x));
   };
   const hooks: EncoderHooks = {};
   if (plan.loras.length) {
     hooks.projection = (layer, projection, x, weights) => {
       const target = PROJECTION_TARGET[projection];
       const m = target && loraAt.get(`${layer}:${target}`);
-      return m && active(layer) ? lora(m, x, weights) : linear(x, weights);
+      return m && active(layer) ? loraForward(context, m, x, weights) : linear(x, weights);
     };
   }
   if (plan.bottlenecks.some((m) => m.location === 'mh_adapter')) hooks.attentionOutput = closeWith('mh_adapter');
   if (plan.bottlenecks.some((m) => m.location === 'output_adapter')) hooks.ffnOutput = closeWith('output_adapter');
-  const prefix = plan.prefix;
-  if (prefix) hooks.attentionPrefix = (layer, x) => prefixFor(prefix, layer, x);
+  const prefix = plan.prefix && prefixForward(context, plan.prefix, encoderConfig.hiddenSize);
+  if (prefix) hooks.attentionPrefix = (layer, x) => (active(layer) ? prefix.at(layer, x) : undefined);
   const prompt = plan.prompt;
-  if (prompt) {
-    hooks.embeddingsOutput = (e) => {
-      const [batch] = e.shape;
-      const tiled = tf.tile(tensor(prompt.embedding).expandDims(0), [batch, 1, 1]) as tf.Tensor3D;
-      if (prompt.config.combine === 'prefix') return tf.concat([tiled, e], 1);
-      return tf.concat([e.slice([0, 0, 0], [-1, 1, -1]), tiled, e.slice([0, 1, 0], [-1, -1, -1])], 1);
-    };
-  }
+  if (prompt) hooks.embeddingsOutput = (e) => promptForward(context, prompt, e);
 
   function encode(weights: EncoderWeights, batch: EncodedBatch, options: ForwardOptions = {}): EncoderOutput {
     if (weights.config.hiddenSize !== encoderConfig.hiddenSize || weights.config.numLayers !== encoderConfig.numLayers || weights.config.family !== encoderConfig.family) {
@@ -262,12 +162,12 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
     }
     const previous = state;
     state = { training: options.training ?? false, skip: new Set(options.skipLayers ?? []) };
-    prefixCache = undefined;
+    prefix?.reset();
     try {
       return encoderForward(weights, batch, hooks);
     } finally {
       state = previous;
-      prefixCache = undefined;
+      prefix?.reset();
     }
   }
 

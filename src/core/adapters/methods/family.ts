@@ -1,8 +1,8 @@
 /**
  * What every method family (bottleneck, LoRA/IA3, prefix tuning, prompt tuning) tells the rest of the studio, one
  * record per family (methods/<family>.ts), registered in methods/registry.ts. Tensor-free: the worker, the CLI and
- * the app read it; the family's parameter builders sit in the same file, its forward math in adapter.ts and its
- * fused kernel in src/core/kernels/.
+ * the app read it; the family's parameter builders sit in the same file, its math on tensors in
+ * methods/<family>.forward.ts and its fused kernel in src/core/kernels/.
  */
 import type { EncoderConfig } from '../../model/config.ts';
 import type { AdapterKnobs } from '../../vocabulary/adapter.ts';

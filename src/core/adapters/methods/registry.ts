@@ -4,8 +4,8 @@
  * the worker, the CLI, the exporters and the app derive their lists and types from here. Tensor-free.
  *
  * A new preset is one line in ADAPTER_PRESETS (plus one in OFFERED_METHODS to show it in the Adapter step); a new
- * family is its file, one line in METHOD_FAMILIES, its member in AdapterMethodConfig, and its forward and
- * parameter walk (adapter.ts, plan.ts).
+ * family is its file, one line in METHOD_FAMILIES, its member in AdapterMethodConfig, its <family>.forward.ts, and
+ * its place in the hooks (adapter.ts) and the per-layer walk (plan.ts).
  */
 import { type BnConfig, BOTTLENECK, doubleSeqBn, parBn, seqBn } from './bottleneck.ts';
 import type { MethodFamily, SliderKnob } from './family.ts';

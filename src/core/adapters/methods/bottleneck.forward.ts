@@ -1,0 +1,59 @@
+/**
+ * Bottleneck adapters' forward (modeling.py Adapter / ParallelAdapter), at a sub-block with output h and input x
+ * and the pre-trained LayerNorm LN:
+ *   sequential: residual = h (residual_before_ln) | h + x ("post_add") | the adapter input (false)
+ *               input = original_ln_before ? LN(h + x) : h
+ *               out = dropout(scaling · up(act(down(input)))) [· gate] + residual   (ln_after: around adapter_norm_after)
+ *               result = original_ln_after ? LN(out + x) : out
+ *   parallel:   out = dropout(scaling · up(act(down(x)))) [· gate] + h; result = LN(out + x)
+ * Compacter's PHM projections become plain Linears (Σᵢ kron(ruleᵢ, Wᵢ)); the body runs on hot-paths.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LayerNormFn, Linear } from '../../model/encoder.ts';
+import { bottleneckDelta } from '../hot-paths.ts';
+import type { BottleneckModule, FactoredParam, PhmParams, ProjectionParams } from './bottleneck.ts';
+import type { ForwardContext } from './forward-context.ts';
+
+const factor = (ctx: ForwardContext, f: FactoredParam) => ('full' in f ? ctx.tensor(f.full) as tf.Tensor3D : tf.matMul(ctx.tensor(f.left) as tf.Tensor3D, ctx.tensor(f.right) as tf.Tensor3D));
+
+/** The PHM layer as a Linear: weight = (Σᵢ kron(ruleᵢ, Wᵢ))ᵀ. */
+function phmLinear(ctx: ForwardContext, p: PhmParams): Linear {
+  const rule = factor(ctx, p.rule);
+  const w = factor(ctx, p.w);
+  const [n, a, b] = w.shape;
+  const h = rule.reshape([n, n, 1, n, 1]).mul(w.reshape([n, 1, a, 1, b])).sum(0).reshape([n * a, n * b]);
+  return { weight: h.transpose() as tf.Tensor2D, bias: p.bias ? ctx.tensor(p.bias) as tf.Tensor1D : tf.zeros([p.outFeatures]) as tf.Tensor1D };
+}
+
+const projectionOf = (ctx: ForwardContext, p: ProjectionParams): Linear => (p.kind === 'linear' ? ctx.linearOf(p.linear) : phmLinear(ctx, p.phm));
+
+/** The sub-block's output with the adapter `m` applied (what LN(h + x) is without it). */
+export function bottleneckForward(ctx: ForwardContext, m: BottleneckModule, h: tf.Tensor3D, x: tf.Tensor3D, ln: LayerNormFn): tf.Tensor3D {
+  const c = m.config;
+  const scaling = typeof m.scaling === 'number' ? m.scaling : ctx.tensor(m.scaling);
+  const body = (input: tf.Tensor3D) => bottleneckDelta(m.normBefore ? ctx.norm(input, m.normBefore) : input, projectionOf(ctx, m.down), projectionOf(ctx, m.up), m.act, scaling);
+  if (c.is_parallel) {
+    let out = ctx.dropout(body(x), c.dropout);
+    if (m.gate) out = out.mul(ctx.gateOf(m.gate, x));
+    if (m.normAfter) out = ctx.norm(out, m.normAfter);
+    out = out.add(h);
+    return c.original_ln_after ? ln(out.add(x)) : out;
+  }
+  let input = h;
+  let residual = h;
+  if (c.original_ln_before) {
+    input = h.add(x);
+    if (c.residual_before_ln === 'post_add') residual = input;
+    input = ln(input);
+  }
+  if (c.residual_before_ln === false) residual = input;
+  let out = body(input);
+  // Stochastic depth (torchvision, mode "row"): the whole sequence's output dropped, survivors scaled by 1/(1 - p).
+  out = ctx.dropout(out, c.stochastic_depth, [out.shape[0], 1, 1]);
+  out = ctx.dropout(out, c.dropout);
+  if (m.gate) out = out.mul(ctx.gateOf(m.gate, input));
+  if (c.adapter_residual_before_ln) out = out.add(residual);
+  if (m.normAfter) out = ctx.norm(out, m.normAfter);
+  if (!c.adapter_residual_before_ln) out = out.add(residual);
+  return c.original_ln_after ? ln(out.add(x)) : out;
+}
