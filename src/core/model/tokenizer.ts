@@ -53,9 +53,7 @@ export interface EncoderTokenizer {
 }
 
 /** The parts of the tokenizers.js post-processor we call (public at runtime, not in transformers.js' types). */
-interface PostProcessor {
-  (tokens: string[], pair: string[] | null, addSpecialTokens: boolean): { tokens: string[]; token_type_ids?: number[] };
-}
+type PostProcessor = (tokens: string[], pair: string[] | null, addSpecialTokens: boolean) => { tokens: string[]; token_type_ids?: number[] };
 
 /**
  * Cuts the two segments to fit `budget` tokens as the Rust tokenizers' LongestFirst (truncate_encodings, what
