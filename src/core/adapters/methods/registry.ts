@@ -9,11 +9,15 @@
  */
 import { type BnConfig, BOTTLENECK, doubleSeqBn, parBn, seqBn } from './bottleneck.ts';
 import type { MethodFamily, SliderKnob } from './family.ts';
-import { LORA, type LoRAConfig, ia3, lora } from './lora.ts';
-import { PREFIX_TUNING, type PrefixTuningConfig, prefixTuning } from './prefix-tuning.ts';
-import { PROMPT_TUNING, type PromptTuningConfig, promptTuning } from './prompt-tuning.ts';
+import { LORA, ia3, lora } from './lora.ts';
+import { PREFIX_TUNING, prefixTuning } from './prefix-tuning.ts';
+import { PROMPT_TUNING, promptTuning } from './prompt-tuning.ts';
 
-export type AdapterMethodConfig = BnConfig | PrefixTuningConfig | PromptTuningConfig | LoRAConfig;
+/** The config type of a family record. */
+type ConfigOf<F> = F extends MethodFamily<infer C> ? C : never;
+
+/** Any one method's config: the config types of METHOD_FAMILIES' records. */
+export type AdapterMethodConfig = { [K in FamilyName]: ConfigOf<(typeof METHOD_FAMILIES)[K]> }[FamilyName];
 
 /** Several methods in one adapter (MAM, UniPELT, "prefix_tuning|par_bn"). */
 export interface ConfigUnion {
@@ -31,8 +35,11 @@ export const METHOD_FAMILIES = {
   lora: LORA,
 };
 
+/** A method family's name (adapter_summary's architecture). */
+export type FamilyName = keyof typeof METHOD_FAMILIES;
+
 /** What the library's `adapter_summary` calls the architecture: config["architecture"] or "bottleneck". */
-export type ArchitectureName = keyof typeof METHOD_FAMILIES | 'union';
+export type ArchitectureName = FamilyName | 'union';
 
 export function architectureOf(config: AdapterConfig): ArchitectureName {
   return 'architecture' in config && config.architecture ? config.architecture : 'bottleneck';
