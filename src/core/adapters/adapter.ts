@@ -4,26 +4,24 @@
  * and an optional prediction head. Only the adapter and head variables train; the encoder's tensors are never
  * touched.
  *
- * Each method family's math is in its methods/<family>.forward.ts; here the live variables, the per-call state
- * (training, skipped layers) and the wiring of the plan's modules into the encoder's hooks.
+ * Each method family's math and hooks are in its methods/<family>.forward.ts (listed in methods/forwards.ts);
+ * here the live variables, the per-call state (training, skipped layers) and the composition of the families'
+ * hooks into the encoder's hooks, in FAMILY_HOOKS order.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../model/config.ts';
-import { type EncoderHooks, type EncoderOutput, type EncoderWeights, type LayerNormFn, type ProjectionName, encoderForward } from '../model/encoder.ts';
+import { type EncoderHooks, type EncoderOutput, type EncoderWeights, encoderForward } from '../model/encoder.ts';
 import { layerNorm, linear } from '../ops.ts';
 import type { EncodedBatch, EncoderTokenizer } from '../model/tokenizer.ts';
 import type { HostTensor } from '../model/weights.ts';
 import { type AdapterConfig, resolveAdapterConfig } from './config.ts';
 import { AdapterConfigError, AdapterStateError } from './errors.ts';
 import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from './head.ts';
-import type { LoraTarget } from './locations.ts';
 import { type ParamSpec, elementCount, initialValues } from './parameters.ts';
 import { seededRandom } from '../random.ts';
-import { bottleneckForward } from './methods/bottleneck.forward.ts';
-import type { ForwardContext } from './methods/forward-context.ts';
-import { loraForward } from './methods/lora.forward.ts';
-import { prefixForward } from './methods/prefix-tuning.forward.ts';
-import { promptForward } from './methods/prompt-tuning.forward.ts';
+import type { FamilyHooks, ForwardContext } from './methods/forward-context.ts';
+import { FAMILY_HOOKS } from './methods/forwards.ts';
+import type { FamilyName } from './methods/registry.ts';
 import { type AdapterPlan, planAdapter } from './plan.ts';
 import { adapterSummary } from './summary.ts';
 
@@ -77,9 +75,6 @@ export interface AdapterModel {
   dispose(): void;
 }
 
-/** The encoder's projection names as LoRA targets (attention.output.dense is never wrapped). */
-const PROJECTION_TARGET: Partial<Record<ProjectionName, LoraTarget>> = { q: 'q', k: 'k', v: 'v', ffnIn: 'intermediate', ffnOut: 'output' };
-
 /** nn.LayerNorm's default epsilon (adapter_norm_before / adapter_norm_after). */
 const ADAPTER_LN_EPS = 1e-5;
 
@@ -124,9 +119,10 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   let state: CallState = { training: false, skip: new Set() };
   const dropout = <T extends tf.Tensor>(x: T, rate: number, noiseShape?: number[]): T =>
     state.training && rate > 0 ? tf.dropout(x, rate, noiseShape, nextSeed()) as T : x;
-  const active = (layer: number) => !state.skip.has(layer);
 
   const context: ForwardContext = {
+    encoder: encoderConfig,
+    active: (layer) => !state.skip.has(layer),
     tensor,
     training: () => state.training,
     dropout,
@@ -135,26 +131,8 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
     norm: (x, p) => layerNorm(x, { weight: tensor(p.weight) as tf.Tensor1D, bias: tensor(p.bias) as tf.Tensor1D }, ADAPTER_LN_EPS),
   };
 
-  const bottleneckAt = new Map(plan.bottlenecks.map((m) => [`${m.layer}:${m.location}`, m]));
-  const loraAt = new Map(plan.loras.map((m) => [`${m.layer}:${m.target}`, m]));
-  const closeWith = (location: 'mh_adapter' | 'output_adapter') => (layer: number, h: tf.Tensor3D, x: tf.Tensor3D, ln: LayerNormFn) => {
-    const m = bottleneckAt.get(`${layer}:${location}`);
-    return m && active(layer) ? bottleneckForward(context, m, h, x, ln) : ln(h.add(x));
-  };
-  const hooks: EncoderHooks = {};
-  if (plan.loras.length) {
-    hooks.projection = (layer, projection, x, weights) => {
-      const target = PROJECTION_TARGET[projection];
-      const m = target && loraAt.get(`${layer}:${target}`);
-      return m && active(layer) ? loraForward(context, m, x, weights) : linear(x, weights);
-    };
-  }
-  if (plan.bottlenecks.some((m) => m.location === 'mh_adapter')) hooks.attentionOutput = closeWith('mh_adapter');
-  if (plan.bottlenecks.some((m) => m.location === 'output_adapter')) hooks.ffnOutput = closeWith('output_adapter');
-  const prefix = plan.prefix && prefixForward(context, plan.prefix, encoderConfig.hiddenSize);
-  if (prefix) hooks.attentionPrefix = (layer, x) => (active(layer) ? prefix.at(layer, x) : undefined);
-  const prompt = plan.prompt;
-  if (prompt) hooks.embeddingsOutput = (e) => promptForward(context, prompt, e);
+  const { hooks, resets } = composeHooks(plan, context);
+  const reset = () => { for (const r of resets) r(); };
 
   function encode(weights: EncoderWeights, batch: EncodedBatch, options: ForwardOptions = {}): EncoderOutput {
     if (weights.config.hiddenSize !== encoderConfig.hiddenSize || weights.config.numLayers !== encoderConfig.numLayers || weights.config.family !== encoderConfig.family) {
@@ -162,12 +140,12 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
     }
     const previous = state;
     state = { training: options.training ?? false, skip: new Set(options.skipLayers ?? []) };
-    prefix?.reset();
+    reset();
     try {
       return encoderForward(weights, batch, hooks);
     } finally {
       state = previous;
-      prefix?.reset();
+      reset();
     }
   }
 
@@ -230,9 +208,28 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   };
 }
 
+/** The hooks of the plan's families, in FAMILY_HOOKS order; a hook point two families fill is a bug in the registry. */
+function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: EncoderHooks; resets: (() => void)[] } {
+  const hooks: EncoderHooks = {};
+  const filledBy = new Map<string, FamilyName>();
+  const resets: (() => void)[] = [];
+  for (const family of Object.keys(FAMILY_HOOKS) as FamilyName[]) {
+    const modules = plan.modules[family];
+    if (modules === undefined) continue;
+    const contributed: FamilyHooks = (FAMILY_HOOKS[family] as (ctx: ForwardContext, m: typeof modules) => FamilyHooks)(context, modules);
+    for (const point of Object.keys(contributed.hooks) as (keyof EncoderHooks)[]) {
+      if (filledBy.has(point)) throw new Error(`Method families "${filledBy.get(point)}" and "${family}" both fill the encoder hook "${point}"; a hook point has one family.`);
+      filledBy.set(point, family);
+    }
+    Object.assign(hooks, contributed.hooks);
+    if (contributed.reset) resets.push(contributed.reset);
+  }
+  return { hooks, resets };
+}
+
 /** prompt_init "from_string": the prompt text's token ids (special tokens included), repeated to prompt_length, looked up in the word embeddings. */
 function promptFromString(plan: AdapterPlan, spec: ParamSpec, source: CreateAdapterOptions['promptInit']): Float32Array {
-  const prompt = plan.prompt!.config;
+  const prompt = plan.modules.prompt_tuning!.config;
   if (!source) throw new AdapterConfigError(`Adapter config field "prompt_init" is "from_string": pass promptInit { tokenizer, weights } to createAdapter so the prompt can start from the word embeddings of "${prompt.prompt_init_text}".`, 'prompt_init');
   const encoded = source.tokenizer.encode([prompt.prompt_init_text!]);
   const ids = Array.from(encoded.inputIds.subarray(0, encoded.attentionMask.reduce((a, b) => a + b, 0)));

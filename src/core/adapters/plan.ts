@@ -2,17 +2,15 @@
  * Which modules an adapter config puts where in an encoder, with every parameter's torch key, shape and init:
  * the library's add_adapter walk (ModelAdaptersConfig.match per layer and location, leave_out, the prefix
  * pool's layer count, compacter's shared parameters) done on the configs alone, before any weights exist. Each
- * family's modules are declared by its file in methods/.
+ * family's modules are declared by its planner in methods/<family>.ts; here the walk over the registry.
  */
 import type { EncoderConfig } from '../model/config.ts';
 import { type AdapterConfig, type AdapterMethodConfig, architectureOf, methodConfigs, validateAdapterConfig } from './config.ts';
 import { AdapterConfigError } from './errors.ts';
-import { type ModelLayout, modelLayout } from './locations.ts';
-import { type BnConfig, type BottleneckModule, type SharedPhm, bottleneckModule, sharedPhm } from './methods/bottleneck.ts';
-import { LORA_FLAG, type LoRAConfig, type LoraModule, loraModule } from './methods/lora.ts';
-import { type PrefixModule, type PrefixTuningConfig, prefixGate, prefixPool } from './methods/prefix-tuning.ts';
-import { type PromptModule, type PromptTuningConfig, promptModule } from './methods/prompt-tuning.ts';
-import { type LinearParams, ParamList } from './param-list.ts';
+import { type LayerSlot, type ModelLayout, modelLayout } from './locations.ts';
+import type { FamilyPlanning, MethodFamily, PlanContext } from './methods/family.ts';
+import { type FamilyModules, type FamilyName, METHOD_FAMILIES } from './methods/registry.ts';
+import { ParamList } from './param-list.ts';
 import type { ParamSpec } from './parameters.ts';
 import { checkAdapterSizes, checkParameterTotal } from './size-limits.ts';
 
@@ -20,22 +18,30 @@ export interface AdapterPlan {
   name: string;
   config: AdapterConfig;
   layout: ModelLayout;
-  bottlenecks: BottleneckModule[];
-  loras: LoraModule[];
-  prefix?: PrefixModule;
-  prompt?: PromptModule;
+  /** Each family's modules, for the families the config uses (in METHOD_FAMILIES order). */
+  modules: Partial<FamilyModules>;
   /** Every parameter once, in torch state-dict order. */
   params: ParamSpec[];
 }
 
-function unique<T>(items: T[], describe: () => string): T | undefined {
-  if (items.length > 1) throw new AdapterConfigError(`Multiple adapter definitions conflict ${describe()}; use only one method per location.`);
-  return items[0];
+type AnyFamily = MethodFamily<AdapterMethodConfig, unknown>;
+const FAMILIES = Object.entries(METHOD_FAMILIES) as [FamilyName, AnyFamily][];
+
+/** The family that plans modules at each layout slot. */
+const SLOT_OWNER = new Map<LayerSlot, FamilyName>();
+for (const [family, record] of FAMILIES) {
+  for (const slot of record.planner.slots) {
+    if (SLOT_OWNER.has(slot)) throw new Error(`Method families "${SLOT_OWNER.get(slot)}" and "${family}" both plan modules at slot "${slot}"; a slot has one family.`);
+    SLOT_OWNER.set(slot, family);
+  }
 }
 
 /**
  * Plans the adapter `name` with config `config` on an encoder with `encoder`'s shape. Throws AdapterConfigError
  * when the config does not fit the model (e.g. a reduction_factor map without a value for some layer).
+ *
+ * Torch lists the layers' modules first (layer by layer, each layer's slots in the layout's order), then the
+ * base-model attributes in METHOD_FAMILIES order: shared_parameters (bottleneck), prefix_tuning, prompt_tuning.
  */
 export function planAdapter(encoder: EncoderConfig, config: AdapterConfig, name: string): AdapterPlan {
   if (!/^[\w.-]+$/.test(name) || name.includes('.')) {
@@ -45,61 +51,30 @@ export function planAdapter(encoder: EncoderConfig, config: AdapterConfig, name:
   checkAdapterSizes(encoder, config);
   const layout = modelLayout(encoder);
   const methods = methodConfigs(config);
-  const hidden = encoder.hiddenSize;
   const params: ParamSpec[] = [];
-  // Each method of a union has its own init_weights_seed.
-  const listFor = (c: AdapterMethodConfig) => new ParamList(params, c.init_weights_seed);
-  const of = <T extends AdapterMethodConfig>(arch: string) => methods.filter((c) => architectureOf(c) === arch) as T[];
-  const bns = of<BnConfig>('bottleneck');
-  const loraConfigs = of<LoRAConfig>('lora');
-  const prefixConfigs = of<PrefixTuningConfig>('prefix_tuning');
-
-  // Compacter's shared parameters are matched without a layer (match(location_key="phm_layer")).
-  const phmConfig = unique(bns.filter((c) => c.phm_layer), () => `for adapter "${name}" (two PHM bottlenecks)`);
-  const shared: SharedPhm = {};
-  const bottlenecks: BottleneckModule[] = [];
-  const loras: LoraModule[] = [];
-  const gates = new Map<number, LinearParams>();
-  const prefixLayers: number[] = [];
-  const perLayer = () => {
-    for (let layer = 0; layer < encoder.numLayers; layer++) {
-      const where = (slot: string) => () => `for adapter "${name}" in layer ${layer} (${slot})`;
-      for (const slot of layout.slots) {
-        if (slot === 'mh_adapter' || slot === 'output_adapter') {
-          const c = unique(bns.filter((b) => b[slot] && !b.leave_out.includes(layer)), where(slot));
-          if (c) bottlenecks.push(bottleneckModule(listFor(c), layout, name, c, layer, slot, hidden, shared));
-        } else if (slot === 'prefix_gate') {
-          const c = unique(prefixConfigs.filter((p) => !p.leave_out.includes(layer)), where('prefix'));
-          if (!c) continue;
-          prefixLayers.push(layer);
-          if (c.use_gating) gates.set(layer, prefixGate(listFor(c), layout, name, c, layer, hidden));
-        } else {
-          const c = unique(loraConfigs.filter((l) => l[LORA_FLAG[slot]] && !l.leave_out.includes(layer)), where(slot));
-          const attention = slot === 'q' || slot === 'k' || slot === 'v';
-          if (c && (!attention || c.attn_matrices.includes(slot))) loras.push(loraModule(listFor(c), layout, name, c, layer, slot, encoder));
-        }
-      }
-    }
+  const context: PlanContext = {
+    name, encoder, layout,
+    // Each method of a union has its own init_weights_seed.
+    listFor: (c) => new ParamList(params, c.init_weights_seed),
+    append: (specs) => { params.push(...specs); },
+    unique(configs, where) {
+      if (configs.length > 1) throw new AdapterConfigError(`Multiple adapter definitions conflict for adapter "${name}" ${where}; use only one method per location.`);
+      return configs[0];
+    },
   };
-  // Torch lists the layers' modules first, then base-model attributes: shared_parameters, prefix_tuning, prompt_tuning.
-  // The shared PHM parameters are created before the layers use them but listed after them.
-  if (phmConfig && (phmConfig.shared_phm_rule || phmConfig.shared_W_phm)) {
-    const sharedParams: ParamSpec[] = [];
-    Object.assign(shared, sharedPhm(new ParamList(sharedParams, phmConfig.init_weights_seed), layout, name, phmConfig, hidden));
-    perLayer();
-    params.push(...sharedParams);
-  } else perLayer();
-
-  let prefix: PrefixModule | undefined;
-  const prefixConfig = unique(prefixConfigs, () => `for adapter "${name}" (two prefix tunings)`);
-  if (prefixConfig) {
-    if (prefixLayers.length === 0) throw new AdapterConfigError(`Adapter config field "leave_out" leaves out every layer, so prefix tuning has nowhere to go.`, 'leave_out');
-    prefix = prefixPool(listFor(prefixConfig), layout, name, prefixConfig, prefixLayers, gates, hidden);
+  const planning = new Map<FamilyName, FamilyPlanning<unknown>>();
+  for (const [family, record] of FAMILIES) {
+    const configs = methods.filter((c) => architectureOf(c) === family);
+    if (configs.length) planning.set(family, record.planner.begin(configs, context));
   }
-
-  let prompt: PromptModule | undefined;
-  const promptConfig = unique(of<PromptTuningConfig>('prompt_tuning'), () => `for adapter "${name}" (two prompt tunings)`);
-  if (promptConfig) prompt = promptModule(listFor(promptConfig), layout, name, promptConfig, encoder);
+  for (let layer = 0; layer < encoder.numLayers; layer++) {
+    for (const slot of layout.slots) {
+      const owner = SLOT_OWNER.get(slot);
+      if (owner) planning.get(owner)?.atSlot(layer, slot);
+    }
+  }
+  const modules: Record<string, unknown> = {};
+  for (const [family, p] of planning) modules[family] = p.finish();
   checkParameterTotal(`Adapter "${name}" on "${encoder.repoId}"`, params);
-  return { name, config, layout, bottlenecks, loras, prefix, prompt, params };
+  return { name, config, layout, modules: modules as Partial<FamilyModules>, params };
 }

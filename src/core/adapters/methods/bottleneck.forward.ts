@@ -9,10 +9,11 @@
  * Compacter's PHM projections become plain Linears (Σᵢ kron(ruleᵢ, Wᵢ)); the body runs on hot-paths.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LayerNormFn, Linear } from '../../model/encoder.ts';
+import type { EncoderHooks, LayerNormFn, Linear } from '../../model/encoder.ts';
 import { bottleneckDelta } from '../hot-paths.ts';
+import type { BottleneckLocation } from '../locations.ts';
 import type { BottleneckModule, FactoredParam, PhmParams, ProjectionParams } from './bottleneck.ts';
-import type { ForwardContext } from './forward-context.ts';
+import type { FamilyHooks, ForwardContext } from './forward-context.ts';
 
 const factor = (ctx: ForwardContext, f: FactoredParam) => ('full' in f ? ctx.tensor(f.full) as tf.Tensor3D : tf.matMul(ctx.tensor(f.left) as tf.Tensor3D, ctx.tensor(f.right) as tf.Tensor3D));
 
@@ -26,6 +27,19 @@ function phmLinear(ctx: ForwardContext, p: PhmParams): Linear {
 }
 
 const projectionOf = (ctx: ForwardContext, p: ProjectionParams): Linear => (p.kind === 'linear' ? ctx.linearOf(p.linear) : phmLinear(ctx, p.phm));
+
+/** The hooks of the bottlenecks `modules`: attentionOutput (mh_adapter) and ffnOutput (output_adapter), where they sit. */
+export function bottleneckHooks(ctx: ForwardContext, modules: BottleneckModule[]): FamilyHooks {
+  const at = new Map(modules.map((m) => [`${m.layer}:${m.location}`, m]));
+  const closeWith = (location: BottleneckLocation) => (layer: number, h: tf.Tensor3D, x: tf.Tensor3D, ln: LayerNormFn) => {
+    const m = at.get(`${layer}:${location}`);
+    return m && ctx.active(layer) ? bottleneckForward(ctx, m, h, x, ln) : ln(h.add(x));
+  };
+  const hooks: EncoderHooks = {};
+  if (modules.some((m) => m.location === 'mh_adapter')) hooks.attentionOutput = closeWith('mh_adapter');
+  if (modules.some((m) => m.location === 'output_adapter')) hooks.ffnOutput = closeWith('output_adapter');
+  return { hooks };
+}
 
 /** The sub-block's output with the adapter `m` applied (what LN(h + x) is without it). */
 export function bottleneckForward(ctx: ForwardContext, m: BottleneckModule, h: tf.Tensor3D, x: tf.Tensor3D, ln: LayerNormFn): tf.Tensor3D {

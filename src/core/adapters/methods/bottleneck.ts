@@ -6,9 +6,9 @@
 import { type Activation, activationOf } from '../activation-names.ts';
 import { AdapterConfigError } from '../errors.ts';
 import type { BottleneckLocation, ModelLayout } from '../locations.ts';
-import { type LinearParams, type NormParams, type ParamList, linearDefault } from '../param-list.ts';
+import { type LinearParams, type NormParams, ParamList, linearDefault } from '../param-list.ts';
 import type { ParamInit, ParamSpec } from '../parameters.ts';
-import { type MethodFamily, defined } from './family.ts';
+import { type FamilyPlanning, type MethodFamily, type PlanContext, defined } from './family.ts';
 import { type Check, type Schema, activation, bool, finite, layerList, nullable, oneOf, ordered, positiveInt, probability, seed, unsupported } from './schema.ts';
 
 /** BnConfig: a bottleneck adapter (sequential or parallel). No "architecture" key, as in the library. */
@@ -164,7 +164,7 @@ export function bottleneckSize(config: BnConfig, hiddenSize: number, layer: numb
   return Math.max(1, Math.floor(hiddenSize / factor));
 }
 
-export const BOTTLENECK: MethodFamily<BnConfig> = {
+export const BOTTLENECK: MethodFamily<BnConfig, BottleneckModule[]> = {
   architecture: 'bottleneck',
   schema: BN_SCHEMA,
   defaults: BN_DEFAULTS,
@@ -196,6 +196,7 @@ export const BOTTLENECK: MethodFamily<BnConfig> = {
     reductionFactor: { label: 'Reduction factor', values: [1, 2, 4, 8, 16, 32, 64], help: 'hidden size ÷ bottleneck width: larger is smaller' },
   },
   peft: () => ({ none: 'PEFT has no bottleneck adapters (seq_bn, double_seq_bn, par_bn, compacter).' }),
+  planner: { slots: ['mh_adapter', 'output_adapter'], begin: planBottlenecks },
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ export interface SharedPhm {
   wUp?: FactoredParam;
 }
 
-export function sharedPhm(list: ParamList, layout: ModelLayout, name: string, c: BnConfig, hidden: number): SharedPhm {
+function sharedPhm(list: ParamList, layout: ModelLayout, name: string, c: BnConfig, hidden: number): SharedPhm {
   const prefix = `${layout.base}.shared_parameters.${name}`;
   const n = c.phm_dim;
   const shared: SharedPhm = {};
@@ -287,7 +288,34 @@ function phmLayer(list: ParamList, prefix: string, local: string, c: BnConfig, i
   return { inFeatures, outFeatures, rule, w, bias };
 }
 
-export function bottleneckModule(list: ParamList, layout: ModelLayout, name: string, c: BnConfig, layer: number, location: BottleneckLocation, hidden: number, shared: SharedPhm): BottleneckModule {
+/**
+ * The bottleneck modules of one adapter. Compacter's shared parameters are matched without a layer
+ * (match(location_key="phm_layer")): created before the layers use them, listed after them (shared_parameters is
+ * the first base-model attribute).
+ */
+function planBottlenecks(configs: BnConfig[], ctx: PlanContext): FamilyPlanning<BottleneckModule[]> {
+  const { name, layout, encoder } = ctx;
+  const hidden = encoder.hiddenSize;
+  const phmConfig = ctx.unique(configs.filter((c) => c.phm_layer), '(two PHM bottlenecks)');
+  const sharedParams: ParamSpec[] = [];
+  const shared: SharedPhm = phmConfig && (phmConfig.shared_phm_rule || phmConfig.shared_W_phm)
+    ? sharedPhm(new ParamList(sharedParams, phmConfig.init_weights_seed), layout, name, phmConfig, hidden)
+    : {};
+  const modules: BottleneckModule[] = [];
+  return {
+    atSlot(layer, slot) {
+      const location = slot as BottleneckLocation;
+      const c = ctx.unique(configs.filter((b) => b[location] && !b.leave_out.includes(layer)), `in layer ${layer} (${slot})`);
+      if (c) modules.push(bottleneckModule(ctx.listFor(c), layout, name, c, layer, location, hidden, shared));
+    },
+    finish() {
+      ctx.append(sharedParams);
+      return modules;
+    },
+  };
+}
+
+function bottleneckModule(list: ParamList, layout: ModelLayout, name: string, c: BnConfig, layer: number, location: BottleneckLocation, hidden: number, shared: SharedPhm): BottleneckModule {
   const prefix = `${layout.layer(layer)}.${layout.bottleneck[location]}.adapters.${name}`;
   const width = bottleneckSize(c, hidden, layer);
   const zero: ParamInit = { kind: 'zeros' };

@@ -6,6 +6,9 @@
  */
 import type { EncoderConfig } from '../../model/config.ts';
 import type { AdapterKnobs } from '../../vocabulary/adapter.ts';
+import type { LayerSlot, ModelLayout } from '../locations.ts';
+import type { ParamList } from '../param-list.ts';
+import type { ParamSpec } from '../parameters.ts';
 import type { Schema } from './schema.ts';
 
 /** The Adapter step's knobs (the vocabulary's AdapterKnobs, each optional); each family reads and reports the ones it has. */
@@ -27,7 +30,41 @@ export type PeftMapping = { peftType: 'LORA' | 'IA3' } | { none: string };
 /** Throws an AdapterConfigError (or AdapterSizeError) for `field`. */
 export type FieldFailure = (field: string, message: string) => never;
 
-export interface MethodFamily<C> {
+/** What a family's planner gets from planAdapter (plan.ts) for one adapter. */
+export interface PlanContext {
+  /** The adapter's name (in every state-dict key). */
+  name: string;
+  encoder: EncoderConfig;
+  layout: ModelLayout;
+  /** Declares parameters of config `c` (its init_weights_seed) in the plan, at the current state-dict position. */
+  listFor(c: { init_weights_seed: number | null }): ParamList;
+  /** Appends parameters declared earlier on a list of the family's own (listed where the call is made). */
+  append(specs: ParamSpec[]): void;
+  /** At most one of `configs`; two conflict (AdapterConfigError) `where`: "in layer 3 (q)", "(two prompt tunings)". */
+  unique<T>(configs: T[], where: string): T | undefined;
+}
+
+/** One adapter's planning of a family with at least one config, driven by planAdapter. */
+export interface FamilyPlanning<M> {
+  /** Plans the module of layer `layer` at `slot` (one of the planner's slots), if the family's configs put one there. */
+  atSlot(layer: number, slot: LayerSlot): void;
+  /** After every layer: declares the family's model-level modules (base-model attributes) and returns all its modules. */
+  finish(): M;
+}
+
+/**
+ * How a family plans its modules. planAdapter calls begin for each family with configs (in METHOD_FAMILIES order),
+ * walks the layers with each layer's slots in the layout's order, then calls finish for each family (again in
+ * METHOD_FAMILIES order): the layers' modules come first in the state dict, then the base-model attributes.
+ */
+export interface FamilyPlanner<C, M> {
+  /** The layout slots the family plans modules at (no two families share one). */
+  slots: readonly LayerSlot[];
+  /** Starts planning the family's `configs` (from the adapter's config or union, in order). */
+  begin(configs: C[], ctx: PlanContext): FamilyPlanning<M>;
+}
+
+export interface MethodFamily<C, M = unknown> {
   /** config["architecture"]; bottleneck configs carry none ("bottleneck" is adapter_summary's name for them). */
   architecture: C extends { architecture: infer A } ? A : 'bottleneck';
   /** Every field's check, in the dataclass's field order. */
@@ -55,6 +92,8 @@ export interface MethodFamily<C> {
   sliders: Partial<Record<SliderKnob, SliderInfo>>;
   /** PEFT's form of the config. */
   peft(config: C): PeftMapping;
+  /** Where the family's modules go and their parameters (the plan's modules of the family are M). */
+  planner: FamilyPlanner<C, M>;
 }
 
 /** Fields set only when the knobs give them. */

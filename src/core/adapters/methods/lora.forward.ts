@@ -4,11 +4,30 @@
  *   IA3:  (W x + b) ⊙ alpha · lora_B (gated: the gate replaces alpha)
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Linear } from '../../model/encoder.ts';
+import type { Linear, ProjectionName } from '../../model/encoder.ts';
 import { linear } from '../../ops.ts';
 import { ia3Scale, loraDelta } from '../hot-paths.ts';
-import type { ForwardContext } from './forward-context.ts';
+import type { LoraTarget } from '../locations.ts';
+import type { FamilyHooks, ForwardContext } from './forward-context.ts';
 import type { LoraModule } from './lora.ts';
+
+/** The encoder's projection names as LoRA targets (attention.output.dense is never wrapped). */
+const PROJECTION_TARGET: Partial<Record<ProjectionName, LoraTarget>> = { q: 'q', k: 'k', v: 'v', ffnIn: 'intermediate', ffnOut: 'output' };
+
+/** The projection hook wrapping the Linears that `modules` sit on (none when there are no modules). */
+export function loraHooks(ctx: ForwardContext, modules: LoraModule[]): FamilyHooks {
+  if (!modules.length) return { hooks: {} };
+  const at = new Map(modules.map((m) => [`${m.layer}:${m.target}`, m]));
+  return {
+    hooks: {
+      projection(layer, projection, x, weights) {
+        const target = PROJECTION_TARGET[projection];
+        const m = target && at.get(`${layer}:${target}`);
+        return m && ctx.active(layer) ? loraForward(ctx, m, x, weights) : linear(x, weights);
+      },
+    },
+  };
+}
 
 /** The wrapped Linear's output for input x with the module `m` applied. */
 export function loraForward(ctx: ForwardContext, m: LoraModule, x: tf.Tensor3D, weights: Linear): tf.Tensor3D {

@@ -7,7 +7,7 @@ import type { EncoderConfig } from '../../model/config.ts';
 import type { LoraTarget, ModelLayout } from '../locations.ts';
 import { type LinearParams, type ParamList, linearDefault } from '../param-list.ts';
 import type { ParamInit, ParamSpec } from '../parameters.ts';
-import { type MethodFamily, defined } from './family.ts';
+import { type FamilyPlanning, type MethodFamily, type PlanContext, defined } from './family.ts';
 import { type Schema, bool, finite, layerList, oneOf, ordered, positiveInt, probability, seed, unsupported } from './schema.ts';
 
 /** LoRAConfig, and IA3Config (composition_mode "scale"), which the library files under architecture "lora". */
@@ -80,7 +80,7 @@ export const ia3 = () => lora({ intermediate_lora: true, r: 1, alpha: 1, attn_ma
 
 const isIa3 = (c: LoRAConfig) => c.composition_mode === 'scale';
 
-export const LORA: MethodFamily<LoRAConfig> = {
+export const LORA: MethodFamily<LoRAConfig, LoraModule[]> = {
   architecture: 'lora',
   schema: LORA_SCHEMA,
   defaults: LORA_DEFAULTS,
@@ -104,6 +104,7 @@ export const LORA: MethodFamily<LoRAConfig> = {
     if (c.use_dora) return { none: 'DoRA adapters are not converted.' };
     return { peftType: isIa3(c) ? 'IA3' : 'LORA' };
   },
+  planner: { slots: ['q', 'k', 'v', 'intermediate', 'output'], begin: planLoras },
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -129,7 +130,21 @@ export const LORA_FLAG: Record<LoraTarget, 'selfattn_lora' | 'intermediate_lora'
   q: 'selfattn_lora', k: 'selfattn_lora', v: 'selfattn_lora', intermediate: 'intermediate_lora', output: 'output_lora',
 };
 
-export function loraModule(list: ParamList, layout: ModelLayout, name: string, c: LoRAConfig, layer: number, target: LoraTarget, encoder: EncoderConfig): LoraModule {
+/** The LoRA / IA3 modules of one adapter, one per wrapped Linear. */
+function planLoras(configs: LoRAConfig[], ctx: PlanContext): FamilyPlanning<LoraModule[]> {
+  const modules: LoraModule[] = [];
+  return {
+    atSlot(layer, slot) {
+      const target = slot as LoraTarget;
+      const c = ctx.unique(configs.filter((l) => l[LORA_FLAG[target]] && !l.leave_out.includes(layer)), `in layer ${layer} (${slot})`);
+      const attention = target === 'q' || target === 'k' || target === 'v';
+      if (c && (!attention || c.attn_matrices.includes(target))) modules.push(loraModule(ctx.listFor(c), ctx.layout, ctx.name, c, layer, target, ctx.encoder));
+    },
+    finish: () => modules,
+  };
+}
+
+function loraModule(list: ParamList, layout: ModelLayout, name: string, c: LoRAConfig, layer: number, target: LoraTarget, encoder: EncoderConfig): LoraModule {
   const prefix = `${layout.layer(layer)}.${layout.linear[target]}.loras.${name}`;
   const h = encoder.hiddenSize;
   const [inFeatures, outFeatures] = target === 'intermediate' ? [h, encoder.intermediateSize] : target === 'output' ? [encoder.intermediateSize, h] : [h, h];

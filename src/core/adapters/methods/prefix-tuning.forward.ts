@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { applyActivation, linear } from '../../ops.ts';
-import type { ForwardContext } from './forward-context.ts';
+import type { FamilyHooks, ForwardContext } from './forward-context.ts';
 import type { PrefixModule } from './prefix-tuning.ts';
 
 /** One layer's prefix keys and values, [P, hidden] or [batch, P, hidden] (gated, or dropout in training). */
@@ -19,6 +19,12 @@ export interface PrefixForward {
   at(layer: number, x: tf.Tensor3D): LayerPrefix | undefined;
   /** Forgets the pool's output of the last forward pass (call at the start and end of each pass). */
   reset(): void;
+}
+
+/** The attentionPrefix hook of the prefix `p` (reset: the pool's output is computed once per forward pass). */
+export function prefixHooks(ctx: ForwardContext, p: PrefixModule): FamilyHooks {
+  const prefix = prefixForward(ctx, p, ctx.encoder.hiddenSize);
+  return { hooks: { attentionPrefix: (layer, x) => (ctx.active(layer) ? prefix.at(layer, x) : undefined) }, reset: prefix.reset };
 }
 
 /** The prefix of `p`, computing the pool's output [P, layers·2·hidden] ([batch, P, ...] with dropout) once per forward pass. */

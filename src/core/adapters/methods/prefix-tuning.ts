@@ -6,7 +6,8 @@ import { type Activation, activationOf } from '../activation-names.ts';
 import type { ModelLayout } from '../locations.ts';
 import { type LinearParams, type ParamList, linearDefault } from '../param-list.ts';
 import type { ParamSpec } from '../parameters.ts';
-import { type MethodFamily, defined } from './family.ts';
+import { AdapterConfigError } from '../errors.ts';
+import { type FamilyPlanning, type MethodFamily, type PlanContext, defined } from './family.ts';
 import { type Schema, activation, bool, layerList, oneOf, ordered, positiveInt, probability, seed } from './schema.ts';
 
 export interface PrefixTuningConfig {
@@ -58,7 +59,7 @@ const PREFIX_DEFAULTS: PrefixTuningConfig = {
 /** PrefixTuningConfig with `fields` changed. */
 export const prefixTuning = (fields: Partial<PrefixTuningConfig> = {}) => ordered(PREFIX_SCHEMA, { ...PREFIX_DEFAULTS, ...fields });
 
-export const PREFIX_TUNING: MethodFamily<PrefixTuningConfig> = {
+export const PREFIX_TUNING: MethodFamily<PrefixTuningConfig, PrefixModule> = {
   architecture: 'prefix_tuning',
   schema: PREFIX_SCHEMA,
   defaults: PREFIX_DEFAULTS,
@@ -69,6 +70,7 @@ export const PREFIX_TUNING: MethodFamily<PrefixTuningConfig> = {
     prefixLength: { label: 'Prefix length', values: [1, 2, 5, 10, 20, 30, 50, 100], help: 'key/value positions per layer' },
   },
   peft: () => ({ none: 'PEFT\'s prefix tuning is a different module (virtual-token embeddings, not the adapters library\'s per-layer MLP pool); it is not converted.' }),
+  planner: { slots: ['prefix_gate'], begin: planPrefix },
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -88,7 +90,28 @@ export interface PrefixModule {
 }
 
 /** Layer `layer`'s prefix gate (PrefixTuningLayer.gate), declared in the layer's place in the state dict. */
-export function prefixGate(list: ParamList, layout: ModelLayout, name: string, c: PrefixTuningConfig, layer: number, hidden: number): LinearParams {
+/** The adapter's prefix: a gate in each layer it reaches (use_gating), then its pool, after the layers. */
+function planPrefix(configs: PrefixTuningConfig[], ctx: PlanContext): FamilyPlanning<PrefixModule> {
+  const { name, layout } = ctx;
+  const hidden = ctx.encoder.hiddenSize;
+  const gates = new Map<number, LinearParams>();
+  const layers: number[] = [];
+  return {
+    atSlot(layer) {
+      const c = ctx.unique(configs.filter((p) => !p.leave_out.includes(layer)), `in layer ${layer} (prefix)`);
+      if (!c) return;
+      layers.push(layer);
+      if (c.use_gating) gates.set(layer, prefixGate(ctx.listFor(c), layout, name, c, layer, hidden));
+    },
+    finish() {
+      const c = ctx.unique(configs, '(two prefix tunings)')!;
+      if (layers.length === 0) throw new AdapterConfigError(`Adapter config field "leave_out" leaves out every layer, so prefix tuning has nowhere to go.`, 'leave_out');
+      return prefixPool(ctx.listFor(c), layout, name, c, layers, gates, hidden);
+    },
+  };
+}
+
+function prefixGate(list: ParamList, layout: ModelLayout, name: string, c: PrefixTuningConfig, layer: number, hidden: number): LinearParams {
   const prefix = `${layout.layer(layer)}.${layout.prefixLayer}.prefix_gates.${name}`;
   return {
     weight: list.add(prefix, 'weight', [c.shared_gating ? 1 : 2, hidden], { kind: 'normal', std: 0.02 }),
@@ -97,7 +120,7 @@ export function prefixGate(list: ParamList, layout: ModelLayout, name: string, c
 }
 
 /** The prefix pool (PrefixTuningPool) serving `layers`, a base-model attribute listed after the layers. */
-export function prefixPool(list: ParamList, layout: ModelLayout, name: string, c: PrefixTuningConfig, layers: number[], gates: Map<number, LinearParams>, hidden: number): PrefixModule {
+function prefixPool(list: ParamList, layout: ModelLayout, name: string, c: PrefixTuningConfig, layers: number[], gates: Map<number, LinearParams>, hidden: number): PrefixModule {
   const pool = `${layout.base}.prefix_tuning.prefix_tunings.${name}.${layout.prefixLocation}`;
   const outputs = layers.length * 2 * hidden;
   const P = c.prefix_length;

@@ -1,7 +1,12 @@
 /** Prompt tuning's forward (methods/prompt_tuning.py): P trained embeddings joined to the embedding output. */
 import * as tf from '@tensorflow/tfjs';
-import type { ForwardContext } from './forward-context.ts';
+import type { FamilyHooks, ForwardContext } from './forward-context.ts';
 import type { PromptModule } from './prompt-tuning.ts';
+
+/** The embeddingsOutput hook joining the prompt to the embeddings. */
+export function promptHooks(ctx: ForwardContext, prompt: PromptModule): FamilyHooks {
+  return { hooks: { embeddingsOutput: (e) => promptForward(ctx, prompt, e) } };
+}
 
 /** The embeddings e [batch, seq, emb] with the prompt before them ("prefix") or after the first token ("prefix_after_bos"). */
 export function promptForward(ctx: ForwardContext, prompt: PromptModule, e: tf.Tensor3D): tf.Tensor3D {

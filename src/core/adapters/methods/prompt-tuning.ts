@@ -6,7 +6,7 @@ import type { EncoderConfig } from '../../model/config.ts';
 import type { ModelLayout } from '../locations.ts';
 import type { ParamList } from '../param-list.ts';
 import type { ParamInit, ParamSpec } from '../parameters.ts';
-import { type MethodFamily, defined } from './family.ts';
+import { type FamilyPlanning, type MethodFamily, type PlanContext, defined } from './family.ts';
 import { type Schema, nullable, oneOf, ordered, positiveInt, seed, text } from './schema.ts';
 
 export interface PromptTuningConfig {
@@ -39,7 +39,7 @@ const PROMPT_DEFAULTS: PromptTuningConfig = {
 /** PromptTuningConfig with the class defaults. */
 export const promptTuning = () => ordered(PROMPT_SCHEMA, { ...PROMPT_DEFAULTS });
 
-export const PROMPT_TUNING: MethodFamily<PromptTuningConfig> = {
+export const PROMPT_TUNING: MethodFamily<PromptTuningConfig, PromptModule> = {
   architecture: 'prompt_tuning',
   schema: PROMPT_SCHEMA,
   defaults: PROMPT_DEFAULTS,
@@ -53,6 +53,7 @@ export const PROMPT_TUNING: MethodFamily<PromptTuningConfig> = {
     promptLength: { label: 'Prompt length', values: [1, 2, 5, 10, 20, 30, 50, 100], help: 'trained input embeddings' },
   },
   peft: () => ({ none: 'PEFT\'s prompt tuning is tied to its own virtual-token setup; it is not converted.' }),
+  planner: { slots: [], begin: planPrompt },
 };
 
 export interface PromptModule {
@@ -62,7 +63,18 @@ export interface PromptModule {
 }
 
 /** The prompt embedding (PromptTuningLayer), a base-model attribute listed after the layers and the prefix pool. */
-export function promptModule(list: ParamList, layout: ModelLayout, name: string, c: PromptTuningConfig, encoder: EncoderConfig): PromptModule {
+/** The prompt embedding has no per-layer part. */
+function planPrompt(configs: PromptTuningConfig[], ctx: PlanContext): FamilyPlanning<PromptModule> {
+  return {
+    atSlot() {},
+    finish() {
+      const c = ctx.unique(configs, '(two prompt tunings)')!;
+      return promptModule(ctx.listFor(c), ctx.layout, ctx.name, c, ctx.encoder);
+    },
+  };
+}
+
+function promptModule(list: ParamList, layout: ModelLayout, name: string, c: PromptTuningConfig, encoder: EncoderConfig): PromptModule {
   const init: ParamInit = c.prompt_init === 'random_uniform' ? { kind: 'uniform', bound: 0.5 } : { kind: 'external' };
   const key = `${layout.base}.prompt_tuning.prompt_tunings.${name}`;
   return { config: c, embedding: list.add(key, 'prompt_embedding.weight', [c.prompt_length, encoder.embeddingSize], init) };

@@ -19,6 +19,9 @@ type ConfigOf<F> = F extends MethodFamily<infer C> ? C : never;
 /** Any one method's config: the config types of METHOD_FAMILIES' records. */
 export type AdapterMethodConfig = { [K in FamilyName]: ConfigOf<(typeof METHOD_FAMILIES)[K]> }[FamilyName];
 
+/** The modules a family's planner returns for one adapter (plan.ts's AdapterPlan.modules), by family. */
+export type FamilyModules = { [K in FamilyName]: ReturnType<ReturnType<(typeof METHOD_FAMILIES)[K]['planner']['begin']>['finish']> };
+
 /** Several methods in one adapter (MAM, UniPELT, "prefix_tuning|par_bn"). */
 export interface ConfigUnion {
   architecture: 'union';
