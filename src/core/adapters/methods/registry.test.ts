@@ -1,5 +1,6 @@
 /** The method registry's own consistency: families under their architecture, offered presets whose sliders do something. */
 import { describe, expect, it } from 'vitest';
+import { FAMILIES } from '../../model/families/index.ts';
 import { resolveAdapterConfig } from '../config.ts';
 import { ADAPTER_PRESETS, METHOD_FAMILIES, OFFERED_METHODS, architectureOf, familyOf, methodConfigs } from './registry.ts';
 
@@ -17,6 +18,15 @@ describe('method registry', () => {
       for (const slider of info.sliders) {
         const owners = members.filter((m) => slider in familyOf(m).knobsOf(m) && familyOf(m).sliders[slider]);
         expect(owners.length, `${name}: ${slider}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('gives every layer slot of every model family to exactly one method family\'s planner', () => {
+    for (const [model, definition] of Object.entries(FAMILIES)) {
+      for (const slot of definition.adapterInsertionPoints.slots) {
+        const owners = Object.values(METHOD_FAMILIES).filter((f) => (f.planner.slots as readonly string[]).includes(slot));
+        expect(owners.map((f) => f.architecture), `${model}: ${slot}`).toHaveLength(1);
       }
     }
   });

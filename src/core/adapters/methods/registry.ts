@@ -3,9 +3,14 @@
  * built from them (ADAPTER_CONFIG_MAP), and the presets the Adapter step offers. The config parser, the planner,
  * the worker, the CLI, the exporters and the app derive their lists and types from here. Tensor-free.
  *
- * A new preset is one line in ADAPTER_PRESETS (plus one in OFFERED_METHODS to show it in the Adapter step); a new
- * family is its file, one line in METHOD_FAMILIES, its member in AdapterMethodConfig, its <family>.forward.ts, and
- * its place in the hooks (adapter.ts) and the per-layer walk (plan.ts).
+ * A new preset is one line in ADAPTER_PRESETS (plus one in OFFERED_METHODS to show it in the Adapter step). A new
+ * family is its file <family>.ts (a MethodFamily: config schema and rules, knobs, PEFT mapping, and its planner: the
+ * layout slots it plans modules at, their builder, its model-level modules), one line in METHOD_FAMILIES (its
+ * config joins AdapterMethodConfig and its modules AdapterPlan.modules), its <family>.forward.ts (its math and the
+ * encoder hooks it fills) with one line in forwards.ts's FAMILY_HOOKS, and its formula in the float64 oracle
+ * (../testing/adapter-forward.reference.ts); a fused kernel in src/core/kernels/ if it is hot. planAdapter
+ * (plan.ts) and createAdapter (adapter.ts) name no family. A family's place in METHOD_FAMILIES is the order of its
+ * model-level parameters in the state dict (shared_parameters, prefix_tuning, prompt_tuning; LoRA has none).
  */
 import { type BnConfig, BOTTLENECK, doubleSeqBn, parBn, seqBn } from './bottleneck.ts';
 import type { MethodFamily, SliderKnob } from './family.ts';
