@@ -21,15 +21,18 @@ export class HubError extends Error {
     readonly code: HubErrorCode,
     readonly url: string,
     readonly status?: number,
-    options?: { cause?: unknown; serverMessage?: string },
+    options?: { cause?: unknown; serverMessage?: string; serverCode?: string },
   ) {
     super(message, options);
     this.name = 'HubError';
     this.serverMessage = options?.serverMessage;
+    this.serverCode = options?.serverCode;
   }
 
   /** The server's own words (the body's `error` or `message`, else X-Error-Message), when it gave any. */
   readonly serverMessage?: string;
+  /** The server's X-Error-Code as sent, also one `code` has no name for (the dataset viewer's "ResponseNotFound"). */
+  readonly serverCode?: string;
 }
 
 export interface RetryPolicy {
@@ -88,9 +91,9 @@ export async function errorFromResponse(res: Response, url: string): Promise<Hub
   } catch {
     // Not JSON: keep the header message.
   }
-  const header = res.headers.get('X-Error-Code') as HubErrorCode | null;
+  const header = res.headers.get('X-Error-Code');
   const code: HubErrorCode = header && ['RepoNotFound', 'RevisionNotFound', 'EntryNotFound', 'GatedRepo'].includes(header)
-    ? header
+    ? header as HubErrorCode
     : res.status === 401 || res.status === 403 ? 'Unauthorized'
     : res.status === 404 ? 'EntryNotFound'
     : res.status === 429 ? 'RateLimited'
@@ -108,7 +111,10 @@ export async function errorFromResponse(res: Response, url: string): Promise<Hub
   };
   const detail = serverMessage ? ` (${serverMessage})` : '';
   const message = `HTTP ${res.status} for ${url}${detail}. ${advice[code] ?? ''}`.trim();
-  return new HubError(message, code, url, res.status, serverMessage ? { serverMessage } : undefined);
+  return new HubError(message, code, url, res.status, {
+    ...(serverMessage ? { serverMessage } : {}),
+    ...(header ? { serverCode: header } : {}),
+  });
 }
 
 /**

@@ -51,18 +51,24 @@ export function dataErrorFromHub(err: unknown, target: string, hasToken: boolean
   const kept = resumeFromRow === undefined || resumeFromRow === 0
     ? ''
     : ` The rows before row ${resumeFromRow} were read and are kept; try again to continue from there.`;
+  const notFound = () => hasToken
+    ? new DataError(`${target} was not found, or the access token cannot see it. Check the dataset id (it looks like "owner/name").`, 'DatasetNotFound', { cause: err })
+    : new DataError(`${target} was not found. Check the dataset id (it looks like "owner/name"); if it is private or gated, give an access token.`, 'DatasetNotFound', { cause: err });
   switch (err.code) {
     case 'GatedRepo':
     case 'Unauthorized':
       return hasToken
         ? new DataError(`${target} is gated or private and the access token was not accepted for it. Accept the dataset's conditions on the Hub with the token's account, or give another access token.`, 'TokenRejected', { cause: err })
         : new DataError(`${target} is gated or private: it needs an access token. Accept its conditions on the Hub, then give an access token.`, 'TokenRequired', { cause: err });
-    case 'RepoNotFound':
     case 'EntryNotFound':
+      // The dataset viewer's cache has no such response: the dataset may well exist, the viewer has not processed it.
+      if (err.serverCode === 'ResponseNotFound') {
+        return new DataError(`The Hub's dataset viewer has no rows of ${target} (ResponseNotFound${err.serverMessage ? `: ${err.serverMessage}` : ''}): it has not processed this config and split, or cannot. Pick another config or split, or download the dataset's own data files from its Files tab on the Hub and open them as local files.`, 'NotViewable', { cause: err });
+      }
+      return notFound();
+    case 'RepoNotFound':
     case 'RevisionNotFound':
-      return hasToken
-        ? new DataError(`${target} was not found, or the access token cannot see it. Check the dataset id (it looks like "owner/name").`, 'DatasetNotFound', { cause: err })
-        : new DataError(`${target} was not found. Check the dataset id (it looks like "owner/name"); if it is private or gated, give an access token.`, 'DatasetNotFound', { cause: err });
+      return notFound();
     case 'NotImplemented':
       return new DataError(`${target} cannot be read through the Hub's dataset viewer, and that is permanent (HTTP 501${err.serverMessage ? `: ${err.serverMessage}` : ''}); retrying will not help. Pick another dataset, or download the dataset's own data files (parquet, CSV, JSONL) from its Files tab on the Hub and open them as local files.`, 'NotViewable', { cause: err });
     case 'Aborted':

@@ -77,7 +77,9 @@ describe('/first-rows not ready, and the rows cannot be read either', () => {
     expect(requests.filter((p) => p === '/first-rows')).toHaveLength(2);
     expect(requests).toContain('/api/datasets/nyu-mll/glue/parquet');
     expect(requests).toContain('/rows');
-    expect(err.message).toMatch(/^Dataset "nyu-mll\/glue" config "ax" split "test" was not found\./);
+    // The viewer's 404 says ResponseNotFound: the dataset exists (its /info answered), the viewer has no rows of it.
+    expect(err.code).toBe('NotViewable');
+    expect(err.message).toMatch(/^The Hub's dataset viewer has no rows of Dataset "nyu-mll\/glue" config "ax" split "test" \(ResponseNotFound: Not found\.\): it has not processed this config and split, or cannot\./);
     expect(err.message).toMatch(/ Before that, the viewer's \/first-rows had failed: The server is busier than usual and the response is not ready yet\. Please retry later\.$/);
   });
 });
