@@ -26,7 +26,11 @@ function variablesOf(node: unknown, path: string, out: TrainableParameter[], emb
   }
   if (Array.isArray(node)) return node.map((child, i) => variablesOf(child, `${path}.${i}`, out, embeddings));
   if (node && typeof node === 'object' && path !== 'config') {
-    return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, variablesOf(child, path ? `${path}.${key}` : key, out, embeddings)]));
+    // A frozen weight's transposed copy (ops.ts, LinearMap) would go stale once its weight trains: dropped.
+    return Object.fromEntries(Object.entries(node).flatMap(([key, child]) => {
+      if (key === 'transposed' && child instanceof tf.Tensor) { child.dispose(); return []; }
+      return [[key, variablesOf(child, path ? `${path}.${key}` : key, out, embeddings)]];
+    }));
   }
   return node;
 }

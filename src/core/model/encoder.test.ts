@@ -171,8 +171,9 @@ describe('tensor lifetime', () => {
     const start = tf.memory().numTensors;
     const weights = uploadEncoderWeights(config, randomWeights(config, 5));
     const uploaded = tf.memory().numTensors - start;
-    // embeddings: word, position, type, LN ×2, projection ×2; per layer 16; no pooler.
-    expect(uploaded).toBe(7 + 16 * config.numLayers);
+    // embeddings: word, position, type, LN ×2, projection ×2 (+ its transposed copy); per layer 16 + 6
+    // transposed copies of the frozen Linears; no pooler.
+    expect(uploaded).toBe(8 + 22 * config.numLayers);
     const batch = testBatch(config);
     for (let i = 0; i < 5; i++) {
       const out = encoderForward(weights, batch);

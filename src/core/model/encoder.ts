@@ -138,7 +138,13 @@ export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): 
     created.push(t);
     return t;
   };
-  const linear = (name: string): Linear => ({ weight: t2(`${name}.weight`), bias: t1(`${name}.bias`) });
+  const linear = (name: string): Linear => {
+    const weight = t2(`${name}.weight`);
+    // Frozen: its [in, out] layout once, for the fast untransposed product (ops.ts, `linear`).
+    const transposed = tf.tidy(() => weight.transpose() as tf.Tensor2D);
+    created.push(transposed);
+    return { weight, bias: t1(`${name}.bias`), transposed };
+  };
   const norm = (name: string): Norm => ({ weight: t1(`${name}.weight`), bias: t1(`${name}.bias`) });
   try {
     return {
