@@ -21,7 +21,15 @@ const FIGURES = [
   ['cpuFull', 'training.ts', ['--backend', 'cpu', '--kind', 'full', '--steps', '5']],
   ['webgpuAdapter', 'training.ts', ['--backend', 'webgpu', '--kind', 'adapter', '--steps', '8']],
   ['kernels', 'kernels.ts', ['--demo-samples', '3', '--bert-samples', '1']],
+  ['bertBase', 'bert-base.ts', ['--steps', '4']],
 ];
+/** `--only NAME[,NAME]` runs just those figures (names as above, or bert-base for bertBase). */
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? new Set(String(process.argv[onlyAt + 1] ?? '').split(',').map((n) => n.replace(/-(\w)/g, (_, c) => c.toUpperCase()))) : undefined;
+if (only) {
+  const unknown = [...only].filter((name) => !FIGURES.some(([figure]) => figure === name));
+  if (unknown.length > 0) throw new Error(`--only: no figure named ${unknown.join(', ')}; figures: ${FIGURES.map(([n]) => n).join(', ')}.`);
+}
 
 /** Runs one figure; resolves with its JSON result (the last stdout line) or its error. */
 function runFigure(script, args) {
@@ -49,7 +57,7 @@ const started = performance.now();
 const results = {};
 const seconds = {};
 const failures = {};
-for (const [name, script, args] of FIGURES) {
+for (const [name, script, args] of FIGURES.filter(([figure]) => !only || only.has(figure))) {
   const t0 = performance.now();
   process.stderr.write(`— ${name}: ${script} ${args.join(' ')}\n`);
   const outcome = await runFigure(script, args);
@@ -64,9 +72,11 @@ const totalSeconds = (performance.now() - started) / 1e3;
 const meta = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, totalSeconds, secondsPerFigure: seconds };
 const report = { meta, results, failures };
 mkdirSync(OUT, { recursive: true });
-writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+// A partial run (--only) does not replace the full run's committed results.
+const stem = only ? `results-${[...only].join('-')}` : 'results';
+writeFileSync(join(OUT, `${stem}.json`), `${JSON.stringify(report, null, 2)}\n`);
 const markdown = markdownReport(report);
-writeFileSync(join(OUT, 'results.md'), markdown);
+writeFileSync(join(OUT, `${stem}.md`), markdown);
 process.stdout.write(`${markdown}\n`);
-process.stdout.write(`Wrote bench/results.json and bench/results.md; ${Object.keys(failures).length} figure(s) failed; total ${totalSeconds.toFixed(0)} s.\n`);
+process.stdout.write(`Wrote bench/${stem}.json and bench/${stem}.md; ${Object.keys(failures).length} figure(s) failed; total ${totalSeconds.toFixed(0)} s.\n`);
 process.exitCode = Object.keys(failures).length === 0 ? 0 : 1;

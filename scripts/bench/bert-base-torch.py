@@ -1,0 +1,78 @@
+"""PyTorch twin of scripts/bench/bert-base.ts: the same seq_bn rf 16 adapter step on a plain BERT (post-LN, exact
+GELU), frozen encoder with random weights, the adapter after each layer's FFN output (before its LayerNorm), the
+AdapterHub classification head on the first token, cross-entropy, backward to the lowest adapter, AdamW on adapter
+and head. Reads the batches from the JSON file named by argv[1]; prints one JSON line."""
+import json
+import math
+import resource
+import sys
+import time
+
+import torch
+from torch import nn
+
+
+class Layer(nn.Module):
+    def __init__(self, h, i, heads, eps, bottleneck):
+        super().__init__()
+        self.heads = heads
+        self.q, self.k, self.v, self.o = (nn.Linear(h, h) for _ in range(4))
+        self.ln1 = nn.LayerNorm(h, eps=eps)
+        self.ffn_in, self.ffn_out = nn.Linear(h, i), nn.Linear(i, h)
+        self.ln2 = nn.LayerNorm(h, eps=eps)
+        self.down, self.up = nn.Linear(h, bottleneck), nn.Linear(bottleneck, h)
+
+    def forward(self, x, mask):
+        b, s, h = x.shape
+        d = h // self.heads
+        split = lambda t: t.view(b, s, self.heads, d).transpose(1, 2)
+        scores = split(self.q(x)) @ split(self.k(x)).transpose(-1, -2) / math.sqrt(d) + mask
+        context = (scores.softmax(-1) @ split(self.v(x))).transpose(1, 2).reshape(b, s, h)
+        a = self.ln1(self.o(context) + x)
+        f = self.ffn_out(nn.functional.gelu(self.ffn_in(a)))
+        f = f + self.up(torch.relu(self.down(f)))  # seq_bn: residual around the bottleneck
+        return self.ln2(f + a)
+
+
+def main():
+    spec = json.load(open(sys.argv[1]))
+    c = spec['config']
+    torch.set_num_threads(spec['threads'])
+    torch.manual_seed(0)
+    h, heads = c['hidden_size'], c['num_attention_heads']
+    word = nn.Embedding(c['vocab_size'], h)
+    position = nn.Embedding(c['max_position_embeddings'], h)
+    token_type = nn.Embedding(c['type_vocab_size'], h)
+    ln = nn.LayerNorm(h, eps=c['layer_norm_eps'])
+    layers = nn.ModuleList(Layer(h, c['intermediate_size'], heads, c['layer_norm_eps'], h // 16) for _ in range(c['num_hidden_layers']))
+    head = nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, 2))
+    trainable = [p for l in layers for m in (l.down, l.up) for p in m.parameters()] + list(head.parameters())
+    for module in (word, position, token_type, ln, layers):
+        module.requires_grad_(False)
+    for p in trainable:
+        p.requires_grad_(True)
+    optimizer = torch.optim.AdamW(trainable, lr=1e-4)
+    batches = [(torch.tensor(b['inputIds']).view(-1, b['seq']), torch.tensor(b['attentionMask'], dtype=torch.float32).view(-1, b['seq']),
+                torch.tensor(b['labels'])) for b in spec['batches']]
+    times = []
+    for step in range(spec['steps']):
+        ids, mask, labels = batches[step % len(batches)]
+        started = time.perf_counter()
+        x = ln(word(ids) + position(torch.arange(ids.shape[1]))[None] + token_type(torch.zeros_like(ids)))
+        extended = (1 - mask)[:, None, None, :] * torch.finfo(torch.float32).min
+        for layer in layers:
+            x = layer(x, extended)
+        loss = nn.functional.cross_entropy(head(x[:, 0]), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        times.append(time.perf_counter() - started)
+    steady = sorted(times[1:])
+    step_seconds = steady[len(steady) // 2] if len(steady) % 2 else (steady[len(steady) // 2 - 1] + steady[len(steady) // 2]) / 2
+    batch = batches[0][0].shape[0]
+    print(json.dumps({'stepSeconds': step_seconds, 'samplesPerSecond': batch / step_seconds,
+                      'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                      'threads': torch.get_num_threads(), 'version': torch.__version__}))
+
+
+main()
