@@ -173,6 +173,12 @@ export function estimateParameters(config: EncoderConfig): number {
   return embeddings + config.numLayers * layer + pooler;
 }
 
+/** Elements of the encoder's Linear weight matrices, which stay on the device twice (ops.ts, LinearMap.transposed). */
+function linearWeightElements(config: EncoderConfig): number {
+  const { hiddenSize: h, embeddingSize: e, intermediateSize: i } = config;
+  return (e !== h ? e * h : 0) + config.numLayers * (4 * h * h + 2 * h * i) + (config.hasPooler ? h * h : 0);
+}
+
 export interface MemoryEstimateOptions {
   /** Sequences per forward pass. */
   batchSize?: number;
@@ -183,14 +189,15 @@ export interface MemoryEstimateOptions {
 }
 
 /**
- * Bytes of device memory the encoder needs, from the config alone: float32 weights plus the float32
+ * Bytes of device memory the encoder needs, from the config alone: float32 weights (each Linear's matrix
+ * twice: as stored and transposed, for the fast products) plus the float32
  * activations of a forward pass (the widest intermediates of one layer, or of all layers when training).
  */
 export function estimateMemoryBytes(config: EncoderConfig, options: MemoryEstimateOptions = {}): number {
   const batch = options.batchSize ?? 1;
   const seq = options.seqLength ?? Math.min(128, config.maxSequenceLength);
   const tokens = batch * seq;
-  const weights = estimateParameters(config) * 4;
+  const weights = (estimateParameters(config) + linearWeightElements(config)) * 4;
   // Per layer: q, k, v, context, attention output, residual + LayerNorm (~7 × hidden), two feed-forward
   // intermediates (before/after activation), and attention scores + probabilities per head.
   const perLayer = tokens * (7 * config.hiddenSize + 2 * config.intermediateSize) + 2 * batch * config.numHeads * seq * seq;
