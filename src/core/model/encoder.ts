@@ -138,9 +138,12 @@ export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): 
     created.push(t);
     return t;
   };
+  // WebGPU's matmul reads either layout at the same speed, so the copy would only double the weights' GPU memory.
+  const layOutTransposed = tf.getBackend() !== 'webgpu';
   const linear = (name: string): Linear => {
     const weight = t2(`${name}.weight`);
-    // Frozen: its [in, out] layout once, for the fast untransposed product (ops.ts, `linear`).
+    if (!layOutTransposed) return { weight, bias: t1(`${name}.bias`) };
+    // Frozen: its [in, out] layout once, for the fast untransposed product on wasm (ops.ts, `linear`).
     const transposed = tf.tidy(() => weight.transpose() as tf.Tensor2D);
     created.push(transposed);
     return { weight, bias: t1(`${name}.bias`), transposed };
