@@ -346,7 +346,8 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
         });
       }
       pending.push(event);
-      if (event.kind === 'state' || event.kind === 'done' || event.kind === 'error') draw();
+      // An evaluation pass is drawn as it starts: a short one would otherwise begin and end between two draws.
+      if (event.kind === 'state' || event.kind === 'done' || event.kind === 'error' || (event.kind === 'evalProgress' && event.batches === 1)) draw();
       else drawTimer ??= setTimeout(draw, DRAW_INTERVAL_MS);
     },
 
