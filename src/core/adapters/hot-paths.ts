@@ -54,9 +54,7 @@ export function loraDelta(x: tf.Tensor3D, a: tf.Tensor2D, b: tf.Tensor2D, scalin
 /** `loraDelta` with tfjs ops: the path on wasm and cpu, and the fused kernel's reference. */
 export function loraDeltaComposed(x: tf.Tensor3D, a: tf.Tensor2D, b: tf.Tensor2D, scaling: Scaling, base?: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
-    const [batch, seq, inputs] = x.shape;
-    const low = tf.matMul(x.reshape([batch * seq, inputs]), a, false, true);
-    const y = tf.matMul(low, b, false, true).reshape([batch, seq, b.shape[0]]) as tf.Tensor3D;
+    const y = linear(linear(x, { weight: a }), { weight: b });
     const delta = (scaling === 1 ? y : y.mul(scaling)) as tf.Tensor3D;
     return base ? base.add(delta) : delta;
   });

@@ -38,5 +38,6 @@ export function loraForward(ctx: ForwardContext, m: LoraModule, x: tf.Tensor3D, 
     return ia3Scale(y, m.gate ? vector.reshape([1, 1, m.outFeatures]).mul(ctx.gateOf(m.gate, x)) : vector.mul(c.alpha));
   }
   const scaling = m.gate ? ctx.gateOf(m.gate, x) : c.alpha / c.r;
-  return y.add(loraDelta(ctx.dropout(x, c.dropout), ctx.tensor(m.a!) as tf.Tensor2D, ctx.tensor(m.b) as tf.Tensor2D, scaling));
+  // y goes in as the base: the fused kernel adds it in the same pass instead of a separate full-size add.
+  return loraDelta(ctx.dropout(x, c.dropout), ctx.tensor(m.a!) as tf.Tensor2D, ctx.tensor(m.b) as tf.Tensor2D, scaling, y);
 }
