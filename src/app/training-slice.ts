@@ -171,7 +171,7 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
       set({ activeAdapter: adapter });
       updateRun(setup.runId, () => ({ status: result.stopReason === 'cancelled' ? 'cancelled' : 'done' }));
       if (result.steps > 0) await get().keepActiveAdapter();
-      await forget(setup.runId);
+      await forgetUnlessUnkept(setup.runId);
     } catch (err) {
       draw();
       const failure = failureOf(err);
@@ -186,8 +186,13 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
         await refreshActiveAdapter();
         await get().keepActiveAdapter();
       }
-      await forget(setup.runId);
+      await forgetUnlessUnkept(setup.runId);
     }
+  }
+
+  /** Drops the run's checkpoint once its adapter is kept; while keeping failed, the checkpoint is the only copy left. */
+  async function forgetUnlessUnkept(runId: string): Promise<void> {
+    if (!get().unsavedAdapter) await forget(runId);
   }
 
   async function control(type: 'pause' | 'resume' | 'cancel', status: RunStatus): Promise<void> {
