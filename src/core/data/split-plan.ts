@@ -78,12 +78,19 @@ export function isHeldOut(row: number, holdOut: HoldOut): boolean {
   return h / 0x100000000 < holdOut.share;
 }
 
-/** Rows of a split of `numRows` rows that fall in the hold-out; undefined when the count is unknown or too large to walk. */
-function countHeldOut(numRows: number | undefined, holdOut: HoldOut): number | undefined {
-  if (numRows === undefined || numRows > 100_000) return undefined;
-  let count = 0;
-  for (let row = 0; row < numRows; row++) if (isHeldOut(row, holdOut)) count += 1;
-  return count;
+/**
+ * Whether a split of `numRows` rows puts none of them ('none') or all of them ('all') in the hold-out; undefined when
+ * the count is unknown or too large to walk. Stops at the first rows that show both sides.
+ */
+function lopsidedHoldOut(numRows: number | undefined, holdOut: HoldOut): 'none' | 'all' | undefined {
+  if (numRows === undefined || numRows === 0 || numRows > 100_000) return undefined;
+  let heldOut = false;
+  let kept = false;
+  for (let row = 0; row < numRows && !(heldOut && kept); row++) {
+    if (isHeldOut(row, holdOut)) heldOut = true;
+    else kept = true;
+  }
+  return heldOut && kept ? undefined : heldOut ? 'all' : 'none';
 }
 
 /** Whether a part reads row `row` of its split. */
@@ -124,9 +131,9 @@ export function planSplits(target: string, splits: SplitFacts[], options: PlanOp
     };
     if (validationSplit) notes.push(`Split "${validationSplit.name}" has no labels: skipped.`);
     notes.push(`Validating on ${Math.round(holdOut.share * 100)}% of "${trainName}" held out with seed ${holdOut.seed}.`);
-    const heldOut = countHeldOut(train.numRows, holdOut);
-    if (heldOut !== undefined && (heldOut === 0 || heldOut === train.numRows)) {
-      plan.warnings = [`"${trainName}" has ${train.numRows} row${train.numRows === 1 ? '' : 's'} and ${heldOut === 0 ? 'none falls in' : 'every one falls in'} the ${Math.round(holdOut.share * 100)}% hold-out, so the run will have ${heldOut === 0 ? 'no validation metrics' : 'nothing to train on'}. Give a validation split or file, or use more rows.`];
+    const lopsided = lopsidedHoldOut(train.numRows, holdOut);
+    if (lopsided) {
+      plan.warnings = [`"${trainName}" has ${train.numRows} row${train.numRows === 1 ? '' : 's'} and ${lopsided === 'none' ? 'none falls in' : 'every one falls in'} the ${Math.round(holdOut.share * 100)}% hold-out, so the run will have ${lopsided === 'none' ? 'no validation metrics' : 'nothing to train on'}. Give a validation split or file, or use more rows.`];
     }
   }
   const testSplit = pick(TEST_NAMES);
