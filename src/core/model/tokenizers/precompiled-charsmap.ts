@@ -59,19 +59,22 @@ export function precompiledNormalizer(charsmap: Uint8Array, file: string): TextN
     const bytes = encoder.encode(text);
     let out = '';
     let i = 0;
+    // Characters the charsmap leaves alone are decoded a run at a time, not one by one.
+    let unmatchedFrom = 0;
     while (i < bytes.length) {
       const match = longestMatch(bytes, i);
       if (match) {
+        if (unmatchedFrom < i) out += decoder.decode(bytes.subarray(unmatchedFrom, i));
         out += replacement(match[1]);
         i += match[0];
+        unmatchedFrom = i;
         continue;
       }
-      // One UTF-8 character (the input came from a JS string, so it is well formed).
+      // Step over one UTF-8 character (the input came from a JS string, so it is well formed).
       const lead = bytes[i];
-      const length = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
-      out += decoder.decode(bytes.subarray(i, i + length));
-      i += length;
+      i += lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
     }
+    if (unmatchedFrom < bytes.length) out += decoder.decode(bytes.subarray(unmatchedFrom));
     return out;
   };
 }
