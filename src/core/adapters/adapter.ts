@@ -15,8 +15,9 @@ import { layerNorm, linear } from '../ops.ts';
 import type { EncodedBatch, EncoderTokenizer } from '../model/tokenizer.ts';
 import type { HostTensor } from '../model/weights.ts';
 import { type AdapterConfig, resolveAdapterConfig } from './config.ts';
-import { AdapterConfigError, AdapterStateError } from './errors.ts';
+import { AdapterConfigError } from './errors.ts';
 import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from './head.ts';
+import { createLiveParameters } from './live-parameters.ts';
 import { type ParamSpec, elementCount, initialValues } from './parameters.ts';
 import { seededRandom } from '../random.ts';
 import type { FamilyHooks, ForwardContext } from './methods/forward-context.ts';
@@ -54,6 +55,8 @@ export interface AdapterModel {
   readonly hooks: EncoderHooks;
   /** Adapter and head variables that train, in state-dict order. */
   trainableVariables(): tf.Variable[];
+  /** The live variable of one of the plan's or the head's parameters (e.g. for a fusion over this adapter). */
+  tensorOf(spec: ParamSpec): tf.Tensor;
   /** The encoder outputs with the adapter applied; the caller disposes them. */
   encode(weights: EncoderWeights, batch: EncodedBatch, options?: ForwardOptions): EncoderOutput;
   /** Head logits [batch, num_labels]. */
@@ -93,26 +96,8 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   const specs = [...plan.params, ...(head?.params ?? [])];
 
   // Variables, named with their torch keys (tfjs needs unique names: one live adapter per name and family).
-  const variables = new Map<string, tf.Variable>();
-  /** Every key the state dict may use: parameter keys and their aliases. */
-  const knownKeys = new Set<string>();
-  try {
-    for (const spec of specs) {
-      if (tf.engine().registeredVariables[spec.key]) {
-        throw new AdapterConfigError(`A live adapter already owns the variable "${spec.key}"; dispose the other adapter named "${name}" first or pick another name.`);
-      }
-      const values = spec.init.kind === 'external' ? promptFromString(plan, spec, options.promptInit) : initialValues(spec, seed);
-      const initial = tf.tensor(values, spec.shape, 'float32');
-      const variable = tf.variable(initial, spec.trainable, spec.key);
-      initial.dispose();
-      variables.set(spec.key, variable);
-      for (const key of [spec.key, ...spec.aliases]) knownKeys.add(key);
-    }
-  } catch (err) {
-    for (const v of variables.values()) v.dispose();
-    throw err;
-  }
-  const tensor = (spec: ParamSpec): tf.Tensor => variables.get(spec.key)!;
+  const live = createLiveParameters(specs, seed, `Adapter "${name}"`, (spec) => (spec.init.kind === 'external' ? promptFromString(plan, spec, options.promptInit) : initialValues(spec, seed)));
+  const tensor = (spec: ParamSpec): tf.Tensor => live.tensor(spec);
 
   const dropoutRandom = seededRandom(seed ^ 0x5eed);
   const nextSeed = () => Math.floor(dropoutRandom() * 2 ** 31);
@@ -120,16 +105,11 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   const dropout = <T extends tf.Tensor>(x: T, rate: number, noiseShape?: number[]): T =>
     state.training && rate > 0 ? tf.dropout(x, rate, noiseShape, nextSeed()) as T : x;
 
-  const context: ForwardContext = {
-    encoder: encoderConfig,
+  const context = createForwardContext(encoderConfig, tensor, {
     active: (layer) => !state.skip.has(layer),
-    tensor,
     training: () => state.training,
     dropout,
-    linearOf: (p) => ({ weight: tensor(p.weight) as tf.Tensor2D, bias: tensor(p.bias) as tf.Tensor1D }),
-    gateOf: (p, x) => tf.sigmoid(linear(x, context.linearOf(p))).mean(1, true) as tf.Tensor3D,
-    norm: (x, p) => layerNorm(x, { weight: tensor(p.weight) as tf.Tensor1D, bias: tensor(p.bias) as tf.Tensor1D }, ADAPTER_LN_EPS),
-  };
+  });
 
   const { hooks, resets } = composeHooks(plan, context);
   const reset = () => { for (const r of resets) r(); };
@@ -162,50 +142,32 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
     });
   }
 
-  const hostCopy = (spec: ParamSpec): HostTensor => ({ shape: [...spec.shape], data: variables.get(spec.key)!.dataSync() as Float32Array });
-  const stateDict = (list: ParamSpec[]) => {
-    const out = new Map<string, HostTensor>();
-    for (const spec of list) {
-      const host = hostCopy(spec);
-      for (const key of [spec.key, ...spec.aliases]) out.set(key, { shape: host.shape, data: host.data.slice() });
-    }
-    return out;
-  };
-
   return {
     name, config, encoderConfig, plan, head, hooks,
-    trainableVariables: () => specs.filter((s) => s.trainable).map((s) => variables.get(s.key)!),
+    trainableVariables: () => specs.filter((s) => s.trainable).map((s) => live.tensor(s)),
+    tensorOf: tensor,
     encode,
     forward,
     loss: (weights, batch, labels, options = {}) => tf.tidy(() => headLoss(requireHead(), forward(weights, batch, options), labels)),
-    adapterStateDict: () => stateDict(plan.params),
-    headStateDict: () => stateDict(head?.params ?? []),
-    loadAdapterStateDict(tensors, { strict = true } = {}) {
-      const missing: string[] = [];
-      const wrongShape: string[] = [];
-      const updates: [tf.Variable, HostTensor][] = [];
-      for (const spec of specs) {
-        const key = [spec.key, ...spec.aliases].find((k) => tensors.has(k));
-        if (!key) { missing.push(spec.key); continue; }
-        const given = tensors.get(key)!;
-        if (given.shape.length !== spec.shape.length || given.shape.some((d, i) => d !== spec.shape[i]) || given.data.length !== elementCount(spec.shape)) {
-          wrongShape.push(`${key} (expected [${spec.shape.join(', ')}], got [${given.shape.join(', ')}])`);
-        } else updates.push([variables.get(spec.key)!, given]);
-      }
-      const unexpected = [...tensors.keys()].filter((k) => !knownKeys.has(k));
-      if (wrongShape.length) throw new AdapterStateError(`Adapter "${name}": size mismatch for ${wrongShape.join('; ')}. The weights were saved for another config or model size.`, wrongShape);
-      if (strict && (missing.length || unexpected.length)) {
-        throw new AdapterStateError(
-          `Adapter "${name}" state dict does not match its config: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && unexpected.length ? '; ' : ''}${unexpected.length ? `unexpected ${unexpected.join(', ')}` : ''}. Check the adapter name and config, or load with strict: false.`,
-          [...missing, ...unexpected],
-        );
-      }
-      for (const [variable, given] of updates) tf.tidy(() => variable.assign(tf.tensor(given.data, variable.shape, 'float32')));
-      return { missing, unexpected };
-    },
+    adapterStateDict: () => live.stateDict(plan.params),
+    headStateDict: () => live.stateDict(head?.params ?? []),
+    loadAdapterStateDict: (tensors, { strict = true } = {}) => live.load(tensors, strict),
     summary: () => adapterSummary(config, encoderConfig, { name }),
-    dispose: () => { for (const v of variables.values()) v.dispose(); },
+    dispose: () => live.dispose(),
   };
+}
+
+/** The ForwardContext of parameters read through `tensor`, with the per-call state given by `call`. */
+export function createForwardContext(encoder: EncoderConfig, tensor: (spec: ParamSpec) => tf.Tensor, call: Pick<ForwardContext, 'active' | 'training' | 'dropout'>): ForwardContext {
+  const context: ForwardContext = {
+    encoder,
+    tensor,
+    ...call,
+    linearOf: (p) => ({ weight: tensor(p.weight) as tf.Tensor2D, bias: tensor(p.bias) as tf.Tensor1D }),
+    gateOf: (p, x) => tf.sigmoid(linear(x, context.linearOf(p))).mean(1, true) as tf.Tensor3D,
+    norm: (x, p) => layerNorm(x, { weight: tensor(p.weight) as tf.Tensor1D, bias: tensor(p.bias) as tf.Tensor1D }, ADAPTER_LN_EPS),
+  };
+  return context;
 }
 
 /** The hooks of the plan's families, in FAMILY_HOOKS order; a hook point two families fill is a bug in the registry. */

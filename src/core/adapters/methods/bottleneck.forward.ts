@@ -41,11 +41,16 @@ export function bottleneckHooks(ctx: ForwardContext, modules: BottleneckModule[]
   return { hooks };
 }
 
+/** The adapter's `up` output (modeling.py Adapter.forward's third result): scaling · up(act(down(input))), adapter_norm_before first. */
+export function bottleneckBody(ctx: ForwardContext, m: BottleneckModule, input: tf.Tensor3D): tf.Tensor3D {
+  const scaling = typeof m.scaling === 'number' ? m.scaling : ctx.tensor(m.scaling);
+  return bottleneckDelta(m.normBefore ? ctx.norm(input, m.normBefore) : input, projectionOf(ctx, m.down), projectionOf(ctx, m.up), m.act, scaling);
+}
+
 /** The sub-block's output with the adapter `m` applied (what LN(h + x) is without it). */
 export function bottleneckForward(ctx: ForwardContext, m: BottleneckModule, h: tf.Tensor3D, x: tf.Tensor3D, ln: LayerNormFn): tf.Tensor3D {
   const c = m.config;
-  const scaling = typeof m.scaling === 'number' ? m.scaling : ctx.tensor(m.scaling);
-  const body = (input: tf.Tensor3D) => bottleneckDelta(m.normBefore ? ctx.norm(input, m.normBefore) : input, projectionOf(ctx, m.down), projectionOf(ctx, m.up), m.act, scaling);
+  const body = (input: tf.Tensor3D) => bottleneckBody(ctx, m, input);
   if (c.is_parallel) {
     let out = ctx.dropout(body(x), c.dropout);
     if (m.gate) out = out.mul(ctx.gateOf(m.gate, x));
