@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadEncoder } from '../../core/model/index.ts';
 import { importAdapter } from '../../core/export/import.ts';
-import { readAdapterFiles } from '../../core/export/node-files.ts';
+import { importFusion } from '../../core/export/fusion-files.ts';
+import { readAdapterFiles, readFusionFiles } from '../../core/export/node-files.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
-import { liveAdapter } from '../../core/train/imported-adapter.ts';
+import { fusionTrainable } from '../../core/train/fusion-trainable.ts';
+import { liveAdapter, liveFusion } from '../../core/train/imported-adapter.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
 import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
 import { endpointFrom } from '../shared/hub-flag.ts';
@@ -43,11 +45,19 @@ export const predictCommand: Command = {
     const maxLength = intFlag(values, 'max-length', 128, 8, 8192);
     const revision = revisionFrom(values);
     await startBackend(values, ctx);
-    const files = await readAdapterFiles(path);
+    const fusionSource = await readFusionFiles(path);
+    const files = fusionSource ?? await readAdapterFiles(path);
     const encoder = await loadEncoder(endpointFrom(values), model, { revision });
-    const adapter = liveAdapter(encoder.config, importAdapter(files, { encoder: encoder.config, source: path }));
+    let live;
     try {
-      const trainable = adapterTrainable(adapter, encoder.weights);
+      live = fusionSource ? liveFusion(encoder.config, importFusion(files, { encoder: encoder.config, source: path })) : liveAdapter(encoder.config, importAdapter(files, { encoder: encoder.config, source: path }));
+    } catch (err) {
+      encoder.dispose();
+      throw err;
+    }
+    const adapter = 'fusion' in live ? live.fusion : live;
+    try {
+      const trainable = 'fusion' in live ? fusionTrainable(live.fusion, encoder.weights) : adapterTrainable(live, encoder.weights);
       const encoded = encoder.tokenizer.encode([text], pair === undefined ? undefined : [pair], { maxLength });
       const logits = Array.from(tf.tidy(() => trainable.logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));
       const inputIds = Array.from(encoded.inputIds);
@@ -64,7 +74,7 @@ export const predictCommand: Command = {
       ]);
       return 0;
     } finally {
-      adapter.dispose();
+      live.dispose();
       encoder.dispose();
     }
   },

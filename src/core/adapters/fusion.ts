@@ -66,6 +66,8 @@ export interface FusionModel {
    * regularization and has a value matrix (undefined otherwise).
    */
   regularizationLoss(): tf.Scalar | undefined;
+  /** Whether regularizationLoss gives a term (regularization asked for, and value matrices to pull). */
+  readonly regularized: boolean;
   /** Every fusion layer's attention over the adapters for sequence 0 of `batch` (inference mode). */
   attention(weights: EncoderWeights, batch: EncodedBatch): FusionAttention[];
   /** The softmax temperature the next forward pass uses. */
@@ -166,6 +168,7 @@ export function createFusion(encoderConfig: EncoderConfig, adapters: readonly Ad
     encode,
     forward,
     loss: (weights, batch, labels, options = {}) => tf.tidy(() => headLoss(requireHead(), forward(weights, batch, options), labels)),
+    regularized: config.regularization && values.length > 0,
     regularizationLoss() {
       if (!config.regularization || !values.length) return undefined;
       return tf.tidy(() => {
