@@ -115,9 +115,7 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   const reset = () => { for (const r of resets) r(); };
 
   function encode(weights: EncoderWeights, batch: EncodedBatch, options: ForwardOptions = {}): EncoderOutput {
-    if (weights.config.hiddenSize !== encoderConfig.hiddenSize || weights.config.numLayers !== encoderConfig.numLayers || weights.config.family !== encoderConfig.family) {
-      throw new AdapterConfigError(`Adapter "${name}" was built for ${encoderConfig.family} with ${encoderConfig.numLayers} layers of width ${encoderConfig.hiddenSize}, not for "${weights.config.repoId}".`);
-    }
+    checkBuiltFor(`Adapter "${name}"`, encoderConfig, weights);
     const previous = state;
     state = { training: options.training ?? false, skip: new Set(options.skipLayers ?? []) };
     reset();
@@ -155,6 +153,13 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
     summary: () => adapterSummary(config, encoderConfig, { name }),
     dispose: () => live.dispose(),
   };
+}
+
+/** Throws unless `weights` are of the encoder shape `what` (e.g. 'Adapter "x"') was built for. */
+export function checkBuiltFor(what: string, built: EncoderConfig, weights: EncoderWeights): void {
+  if (weights.config.hiddenSize !== built.hiddenSize || weights.config.numLayers !== built.numLayers || weights.config.family !== built.family) {
+    throw new AdapterConfigError(`${what} was built for ${built.family} with ${built.numLayers} layers of width ${built.hiddenSize}, not for "${weights.config.repoId}".`);
+  }
 }
 
 /** The ForwardContext of parameters read through `tensor`, with the per-call state given by `call`. */

@@ -11,7 +11,7 @@ import { familyDefinition } from '../model/families/index.ts';
 import type { EncodedBatch } from '../model/tokenizer.ts';
 import type { HostTensor } from '../model/weights.ts';
 import { seededRandom } from '../random.ts';
-import { type AdapterModel, createForwardContext } from './adapter.ts';
+import { type AdapterModel, checkBuiltFor, createForwardContext } from './adapter.ts';
 import { AdapterConfigError } from './errors.ts';
 import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from './head.ts';
 import { createLiveParameters } from './live-parameters.ts';
@@ -130,9 +130,7 @@ export function createFusion(encoderConfig: EncoderConfig, adapters: readonly Ad
   });
 
   function encode(weights: EncoderWeights, batch: EncodedBatch, options: FusionForwardOptions = {}): EncoderOutput {
-    if (weights.config.hiddenSize !== encoderConfig.hiddenSize || weights.config.numLayers !== encoderConfig.numLayers || weights.config.family !== encoderConfig.family) {
-      throw new AdapterConfigError(`AdapterFusion "${plan.name}" was built for ${encoderConfig.family} with ${encoderConfig.numLayers} layers of width ${encoderConfig.hiddenSize}, not for "${weights.config.repoId}".`);
-    }
+    checkBuiltFor(`AdapterFusion "${plan.name}"`, encoderConfig, weights);
     const random = seededRandom(options.seed ?? 0);
     const previous = call;
     call = { training: options.training ?? false, nextSeed: () => Math.floor(random() * 2 ** 31) };

@@ -159,6 +159,25 @@ function predictionLines(head: HeadExport | undefined, logits: string): string[]
   return [`print(${logits}.argmax(-1).item())  # the predicted label id`];
 }
 
+/** A card's Usage section up to the loaded model: the install line, the imports (and `imports`), tokenizer and model. */
+function usageStart(modelName: string, imports: string[]): string[] {
+  return [
+    '## Usage',
+    '',
+    '```',
+    'pip install -U adapters',
+    '```',
+    '',
+    '```python',
+    'from adapters import AutoAdapterModel',
+    ...imports,
+    'from transformers import AutoTokenizer',
+    '',
+    `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(modelName)})`,
+    `model = AutoAdapterModel.from_pretrained(${JSON.stringify(modelName)})`,
+  ];
+}
+
 /** README.md of the AdapterHub folder; `location` is what the snippet passes to load_adapter. */
 export function adapterHubModelCard(exp: AdapterExport, config: AdapterConfig, location: string): string {
   const preset = presetNameOf(config);
@@ -177,18 +196,7 @@ export function adapterHubModelCard(exp: AdapterExport, config: AdapterConfig, l
     `A ${methodName(config)} for ${hubLink(exp.modelName, 'model')}${trainedOn(training)}${headSentence(exp.head)}.`,
     'It loads with the **[Adapters](https://github.com/adapter-hub/adapters)** library.',
     '',
-    '## Usage',
-    '',
-    '```',
-    'pip install -U adapters',
-    '```',
-    '',
-    '```python',
-    'from adapters import AutoAdapterModel',
-    'from transformers import AutoTokenizer',
-    '',
-    `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(exp.modelName)})`,
-    `model = AutoAdapterModel.from_pretrained(${JSON.stringify(exp.modelName)})`,
+    ...usageStart(exp.modelName, []),
     `name = model.load_adapter(${JSON.stringify(location)})  # this folder, or the Hub repo id it was pushed to`,
     `model.set_active_adapters(name)${exp.head ? '  # also activates the head of the same name' : ''}`,
     '',
@@ -280,19 +288,7 @@ export function fusionModelCard(exp: FusionExport, location: string): string {
     `- ${markdownCode(`${exp.name}/`)}: the fusion layers (what \`save_adapter_fusion\` writes: adapter_fusion_config.json, pytorch_model_adapter_fusion.bin, model_adapter_fusion.safetensors)`,
     ...(head ? [`- ${markdownCode(`${head.name}/`)}: the head trained with the fusion (what \`save_head\` writes)`] : []),
     '',
-    '## Usage',
-    '',
-    '```',
-    'pip install -U adapters',
-    '```',
-    '',
-    '```python',
-    'from adapters import AutoAdapterModel',
-    'from adapters.composition import Fuse',
-    'from transformers import AutoTokenizer',
-    '',
-    `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(exp.modelName)})`,
-    `model = AutoAdapterModel.from_pretrained(${JSON.stringify(exp.modelName)})`,
+    ...usageStart(exp.modelName, ['from adapters.composition import Fuse']),
     ...exp.adapterNames.map((name) => `model.load_adapter(${at(name)}, with_head=False)`),
     `model.load_adapter_fusion(${at(exp.name)})`,
     ...(head ? [`model.load_head(${at(head.name)})`] : []),

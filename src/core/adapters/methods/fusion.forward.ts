@@ -92,8 +92,7 @@ function fuse(
     if (last.residual_before_ln === false) residual = hidden;
     query = config.query_before_ln ? h : hidden;
   }
-  const [B, T, H] = hidden.shape;
-  const N = children.length;
+  const B = hidden.shape[0];
   const ups = children.map(({ ctx: child, m }) => {
     const up = bottleneckBody(child, m, hidden);
     // Adapter.forward drops the whole sequence's up output (stochastic depth); ParallelAdapter has no DropPath.
@@ -106,12 +105,13 @@ function fuse(
   const k = layer.key ? linear(key, ctx.linearOf(layer.key)) : key;
   const valueWeight = layer.value ? { weight: ctx.tensor(layer.value) as tf.Tensor2D } : undefined;
   const v = valueWeight && config.value_before_softmax ? linear(value, valueWeight) : value;
-  const scores = tf.matMul(q.reshape([B * T, 1, H]), k.reshape([B * T, N, H]), false, true).reshape([B, T, N]) as tf.Tensor3D;
+  // Per token q · kₙ for each of the N adapters; N is small, so products and sums beat B·T tiny matrix products.
+  const scores = q.expandDims(2).mul(k).sum(-1) as tf.Tensor3D;
   const temperature = call.temperature();
   const dropped = ctx.dropout(scores, call.dropoutRate);
   const probs = tf.softmax(temperature === 1 ? dropped : dropped.div(temperature)) as tf.Tensor3D;
   call.record?.(layer, tf.keep(probs.clone()));
-  let out = tf.matMul(probs.reshape([B * T, 1, N]), v.reshape([B * T, N, H])).reshape([B, T, H]) as tf.Tensor3D;
+  let out = probs.expandDims(3).mul(v).sum(2) as tf.Tensor3D;
   if (valueWeight && !config.value_before_softmax) out = linear(out, valueWeight);
   if (!config.residual_before) out = out.add(residual);
   // The last adapter's post_forward.
