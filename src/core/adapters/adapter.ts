@@ -19,6 +19,7 @@ import { AdapterConfigError, AdapterStateError } from './errors.ts';
 import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from './head.ts';
 import { type ParamSpec, elementCount, initialValues } from './parameters.ts';
 import { seededRandom } from '../random.ts';
+import type { AdapterUnits } from './composition-units.ts';
 import type { FamilyHooks, ForwardContext } from './methods/forward-context.ts';
 import { FAMILY_HOOKS } from './methods/forwards.ts';
 import type { FamilyName } from './methods/registry.ts';
@@ -52,6 +53,12 @@ export interface AdapterModel {
   readonly head?: HeadPlan;
   /** Hooks applying the adapter; with `encoderForward` directly they run in inference mode without skipped layers. */
   readonly hooks: EncoderHooks;
+  /** The adapter's modules as composition blocks call them (compose.ts); valid inside `inCall`. */
+  readonly units: AdapterUnits;
+  /** Runs `fn` as one inference forward pass of this adapter (per-pass state such as the prefix pool's output forgotten before and after). */
+  inCall<T>(fn: () => T): T;
+  /** The head's logits [batch, num_labels] on encoder outputs (inference). */
+  applyHead(encoded: EncoderOutput): tf.Tensor2D;
   /** Adapter and head variables that train, in state-dict order. */
   trainableVariables(): tf.Variable[];
   /** The encoder outputs with the adapter applied; the caller disposes them. */
@@ -131,22 +138,26 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
     norm: (x, p) => layerNorm(x, { weight: tensor(p.weight) as tf.Tensor1D, bias: tensor(p.bias) as tf.Tensor1D }, ADAPTER_LN_EPS),
   };
 
-  const { hooks, resets } = composeHooks(plan, context);
+  const { hooks, resets, units } = composeHooks(plan, context);
   const reset = () => { for (const r of resets) r(); };
+
+  function inCallWith<T>(options: ForwardOptions, fn: () => T): T {
+    const previous = state;
+    state = { training: options.training ?? false, skip: new Set(options.skipLayers ?? []) };
+    reset();
+    try {
+      return fn();
+    } finally {
+      state = previous;
+      reset();
+    }
+  }
 
   function encode(weights: EncoderWeights, batch: EncodedBatch, options: ForwardOptions = {}): EncoderOutput {
     if (weights.config.hiddenSize !== encoderConfig.hiddenSize || weights.config.numLayers !== encoderConfig.numLayers || weights.config.family !== encoderConfig.family) {
       throw new AdapterConfigError(`Adapter "${name}" was built for ${encoderConfig.family} with ${encoderConfig.numLayers} layers of width ${encoderConfig.hiddenSize}, not for "${weights.config.repoId}".`);
     }
-    const previous = state;
-    state = { training: options.training ?? false, skip: new Set(options.skipLayers ?? []) };
-    reset();
-    try {
-      return encoderForward(weights, batch, hooks);
-    } finally {
-      state = previous;
-      reset();
-    }
+    return inCallWith(options, () => encoderForward(weights, batch, hooks));
   }
 
   function requireHead(): HeadPlan {
@@ -173,7 +184,9 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   };
 
   return {
-    name, config, encoderConfig, plan, head, hooks,
+    name, config, encoderConfig, plan, head, hooks, units,
+    inCall: (fn) => inCallWith({}, fn),
+    applyHead: (encoded) => headForward(requireHead(), encoded, tensor),
     trainableVariables: () => specs.filter((s) => s.trainable).map((s) => variables.get(s.key)!),
     encode,
     forward,
@@ -209,8 +222,9 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
 }
 
 /** The hooks of the plan's families, in FAMILY_HOOKS order; a hook point two families fill is a bug in the registry. */
-function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: EncoderHooks; resets: (() => void)[] } {
+function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: EncoderHooks; resets: (() => void)[]; units: AdapterUnits } {
   const hooks: EncoderHooks = {};
+  const units: AdapterUnits = {};
   const filledBy = new Map<string, FamilyName>();
   const resets: (() => void)[] = [];
   for (const family of Object.keys(FAMILY_HOOKS) as FamilyName[]) {
@@ -222,9 +236,10 @@ function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: Enco
       filledBy.set(point, family);
     }
     Object.assign(hooks, contributed.hooks);
+    Object.assign(units, contributed.units);
     if (contributed.reset) resets.push(contributed.reset);
   }
-  return { hooks, resets };
+  return { hooks, resets, units };
 }
 
 /** prompt_init "from_string": the prompt text's token ids (special tokens included), repeated to prompt_length, looked up in the word embeddings. */
