@@ -174,13 +174,14 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   }
 
   const hostCopy = (spec: ParamSpec): HostTensor => ({ shape: [...spec.shape], data: variables.get(spec.key)!.dataSync() as Float32Array });
-  const stateDict = (list: ParamSpec[]) => {
-    const out = new Map<string, HostTensor>();
-    for (const spec of list) {
-      const host = hostCopy(spec);
-      for (const key of [spec.key, ...spec.aliases]) out.set(key, { shape: host.shape, data: host.data.slice() });
-    }
-    return out;
+  /** Host copies of `list`'s parameters under every key, in the order of `keys` (default: each key, then its aliases). */
+  const stateDict = (list: ParamSpec[], keys = list.flatMap((spec) => [spec.key, ...spec.aliases])) => {
+    const owner = new Map(list.flatMap((spec) => [spec.key, ...spec.aliases].map((key) => [key, spec] as const)));
+    const hosts = new Map(list.map((spec) => [spec, hostCopy(spec)]));
+    return new Map(keys.map((key) => {
+      const host = hosts.get(owner.get(key)!)!;
+      return [key, { shape: host.shape, data: host.data.slice() }];
+    }));
   };
 
   return {
@@ -191,7 +192,7 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
     encode,
     forward,
     loss: (weights, batch, labels, options = {}) => tf.tidy(() => headLoss(requireHead(), forward(weights, batch, options), labels)),
-    adapterStateDict: () => stateDict(plan.params),
+    adapterStateDict: () => stateDict(plan.params, plan.stateDictKeys),
     headStateDict: () => stateDict(head?.params ?? []),
     loadAdapterStateDict(tensors, { strict = true } = {}) {
       const missing: string[] = [];
