@@ -35,6 +35,12 @@ export interface CreateAdapterOptions {
   head?: HeadOptions;
   /** prompt_init "from_string" copies the word embeddings of the prompt text's tokens: give the encoder's tokenizer and weights. */
   promptInit?: { tokenizer: EncoderTokenizer; weights: EncoderWeights };
+  /**
+   * Put before each tf.Variable's name (default none: the torch key), so that a second live adapter of the same name
+   * can exist, e.g. a copy on the shelf beside the active adapter. State dicts keep the torch keys; such an adapter
+   * is for inference (the trainer names parameters by their variables).
+   */
+  variablePrefix?: string;
 }
 
 export interface ForwardOptions {
@@ -105,12 +111,13 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   const knownKeys = new Set<string>();
   try {
     for (const spec of specs) {
-      if (tf.engine().registeredVariables[spec.key]) {
-        throw new AdapterConfigError(`A live adapter already owns the variable "${spec.key}"; dispose the other adapter named "${name}" first or pick another name.`);
+      const variableName = `${options.variablePrefix ?? ''}${spec.key}`;
+      if (tf.engine().registeredVariables[variableName]) {
+        throw new AdapterConfigError(`A live adapter already owns the variable "${variableName}"; dispose the other adapter named "${name}" first or pick another name.`);
       }
       const values = spec.init.kind === 'external' ? promptFromString(plan, spec, options.promptInit) : initialValues(spec, seed);
       const initial = tf.tensor(values, spec.shape, 'float32');
-      const variable = tf.variable(initial, spec.trainable, spec.key);
+      const variable = tf.variable(initial, spec.trainable, variableName);
       initial.dispose();
       variables.set(spec.key, variable);
       for (const key of [spec.key, ...spec.aliases]) knownKeys.add(key);
