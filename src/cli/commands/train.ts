@@ -5,6 +5,7 @@ import { type FusionModel, createFusion } from '../../core/adapters/fusion.ts';
 import type { HeadOptions } from '../../core/adapters/head.ts';
 import { DEFAULT_FUSION_CONFIG, type FusionConfig, resolveFusionConfig } from '../../core/adapters/methods/fusion.ts';
 import type { EncoderWeights } from '../../core/model/encoder.ts';
+import type { HubEndpoint } from '../../hub/endpoint.ts';
 import { adapterExportOf, fusionExportOf } from '../../core/export/from-adapter.ts';
 import { fusionFiles } from '../../core/export/fusion-files.ts';
 import { writeAdapterFiles, writeAdapterHubFolder } from '../../core/export/node-files.ts';
@@ -86,7 +87,8 @@ export const trainCommand: Command = {
     '                           or a config string such as "seq_bn[reduction_factor=8]" (default seq_bn)',
     '  --reduction-factor N     bottleneck reduction factor (bottleneck methods)',
     '  --adapter-drop           AdapterDrop: each step skips the adapters of a random number of first layers',
-    '  --fuse A,B               train an AdapterFusion of these trained adapters (folders or zips, 2 or more) and a new',
+    '  --fuse A,B               train an AdapterFusion of these trained adapters (2 or more, each a folder, zip or Hub repo id',
+    '                           as predict --adapter takes it) and a new',
     '                           head instead of an adapter: the adapters stay frozen; --out gets A/, B/, A,B/ and the head\'s folder',
     '  --fusion-config C        AdapterFusion config: dynamic (default) or static, or e.g. "dynamic[temperature=True]"',
     '  --name NAME              adapter name, or with --fuse the head\'s (default: the dataset name)',
@@ -189,7 +191,7 @@ export const trainCommand: Command = {
     let subject: Subject;
     try {
       subject = fuse && fusionConfig
-        ? await fusionSubject(encoder, fuse, fusionConfig, name, settings.seed, headOptionsOf(mapping))
+        ? await fusionSubject(encoder, ep, fuse, fusionConfig, name, settings.seed, headOptionsOf(mapping))
         : adapterSubject(createAdapter(encoder.config, adapterConfig!, { name, seed: settings.seed, head: headOptionsOf(mapping) }), (values.method as string | undefined) ?? 'seq_bn', encoder.weights, values['adapter-drop'] === true);
     } catch (err) {
       encoder.dispose();
@@ -296,8 +298,8 @@ function adapterSubject(adapter: AdapterModel, method: string, weights: EncoderW
   };
 }
 
-async function fusionSubject(encoder: LoadedEncoder, paths: string[], config: FusionConfig, name: string, seed: number, head: HeadOptions): Promise<Subject> {
-  const { imported, live } = await loadFusedAdapters(paths, encoder.config);
+async function fusionSubject(encoder: LoadedEncoder, endpoint: HubEndpoint, paths: string[], config: FusionConfig, name: string, seed: number, head: HeadOptions): Promise<Subject> {
+  const { imported, live } = await loadFusedAdapters(paths, endpoint, encoder.config);
   // A head named like a fused adapter would take that adapter's place when loaded in Python.
   const headName = imported.some((a) => a.name === name) ? `${name}-fusion` : name;
   let fusion: FusionModel;

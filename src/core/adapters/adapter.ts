@@ -20,6 +20,7 @@ import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from
 import { createLiveParameters } from './live-parameters.ts';
 import { type ParamSpec, elementCount, initialValues } from './parameters.ts';
 import { seededRandom } from '../random.ts';
+import type { AdapterUnits } from './composition-units.ts';
 import type { FamilyHooks, ForwardContext } from './methods/forward-context.ts';
 import { FAMILY_HOOKS } from './methods/forwards.ts';
 import type { FamilyName } from './methods/registry.ts';
@@ -35,6 +36,12 @@ export interface CreateAdapterOptions {
   head?: HeadOptions;
   /** prompt_init "from_string" copies the word embeddings of the prompt text's tokens: give the encoder's tokenizer and weights. */
   promptInit?: { tokenizer: EncoderTokenizer; weights: EncoderWeights };
+  /**
+   * Put before each tf.Variable's name (default none: the torch key), so that a second live adapter of the same name
+   * can exist, e.g. a copy on the shelf beside the active adapter. State dicts keep the torch keys; such an adapter
+   * is for inference (the trainer names parameters by their variables).
+   */
+  variablePrefix?: string;
 }
 
 export interface ForwardOptions {
@@ -53,10 +60,14 @@ export interface AdapterModel {
   readonly head?: HeadPlan;
   /** Hooks applying the adapter; with `encoderForward` directly they run in inference mode without skipped layers. */
   readonly hooks: EncoderHooks;
+  /** The adapter's modules as composition blocks call them (compose.ts); valid inside `inCall`. */
+  readonly units: AdapterUnits;
+  /** Runs `fn` as one inference forward pass of this adapter (per-pass state such as the prefix pool's output forgotten before and after). */
+  inCall<T>(fn: () => T): T;
+  /** The head's logits [batch, num_labels] on encoder outputs (inference). */
+  applyHead(encoded: EncoderOutput): tf.Tensor2D;
   /** Adapter and head variables that train, in state-dict order. */
   trainableVariables(): tf.Variable[];
-  /** The live variable of one of the plan's or the head's parameters (e.g. for a fusion over this adapter). */
-  tensorOf(spec: ParamSpec): tf.Tensor;
   /** The encoder outputs with the adapter applied; the caller disposes them. */
   encode(weights: EncoderWeights, batch: EncodedBatch, options?: ForwardOptions): EncoderOutput;
   /** Head logits [batch, num_labels]. */
@@ -96,7 +107,10 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   const specs = [...plan.params, ...(head?.params ?? [])];
 
   // Variables, named with their torch keys (tfjs needs unique names: one live adapter per name and family).
-  const live = createLiveParameters(specs, seed, `Adapter "${name}"`, (spec) => (spec.init.kind === 'external' ? promptFromString(plan, spec, options.promptInit) : initialValues(spec, seed)));
+  const live = createLiveParameters(specs, seed, `Adapter "${name}"`, {
+    startValues: (spec) => (spec.init.kind === 'external' ? promptFromString(plan, spec, options.promptInit) : initialValues(spec, seed)),
+    ...(options.variablePrefix ? { variablePrefix: options.variablePrefix } : {}),
+  });
   const tensor = (spec: ParamSpec): tf.Tensor => live.tensor(spec);
 
   const dropoutRandom = seededRandom(seed ^ 0x5eed);
@@ -111,20 +125,24 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
     dropout,
   });
 
-  const { hooks, resets } = composeHooks(plan, context);
+  const { hooks, resets, units } = composeHooks(plan, context);
   const reset = () => { for (const r of resets) r(); };
 
-  function encode(weights: EncoderWeights, batch: EncodedBatch, options: ForwardOptions = {}): EncoderOutput {
-    checkBuiltFor(`Adapter "${name}"`, encoderConfig, weights);
+  function inCallWith<T>(options: ForwardOptions, fn: () => T): T {
     const previous = state;
     state = { training: options.training ?? false, skip: new Set(options.skipLayers ?? []) };
     reset();
     try {
-      return encoderForward(weights, batch, hooks);
+      return fn();
     } finally {
       state = previous;
       reset();
     }
+  }
+
+  function encode(weights: EncoderWeights, batch: EncodedBatch, options: ForwardOptions = {}): EncoderOutput {
+    checkBuiltFor(`Adapter "${name}"`, encoderConfig, weights);
+    return inCallWith(options, () => encoderForward(weights, batch, hooks));
   }
 
   function requireHead(): HeadPlan {
@@ -141,13 +159,14 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   }
 
   return {
-    name, config, encoderConfig, plan, head, hooks,
+    name, config, encoderConfig, plan, head, hooks, units,
+    inCall: (fn) => inCallWith({}, fn),
+    applyHead: (encoded) => headForward(requireHead(), encoded, tensor),
     trainableVariables: () => specs.filter((s) => s.trainable).map((s) => live.tensor(s)),
-    tensorOf: tensor,
     encode,
     forward,
     loss: (weights, batch, labels, options = {}) => tf.tidy(() => headLoss(requireHead(), forward(weights, batch, options), labels)),
-    adapterStateDict: () => live.stateDict(plan.params),
+    adapterStateDict: () => live.stateDict(plan.params, plan.stateDictKeys),
     headStateDict: () => live.stateDict(head?.params ?? []),
     loadAdapterStateDict: (tensors, { strict = true } = {}) => live.load(tensors, strict),
     summary: () => adapterSummary(config, encoderConfig, { name }),
@@ -176,8 +195,9 @@ export function createForwardContext(encoder: EncoderConfig, tensor: (spec: Para
 }
 
 /** The hooks of the plan's families, in FAMILY_HOOKS order; a hook point two families fill is a bug in the registry. */
-function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: EncoderHooks; resets: (() => void)[] } {
+function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: EncoderHooks; resets: (() => void)[]; units: AdapterUnits } {
   const hooks: EncoderHooks = {};
+  const units: AdapterUnits = {};
   const filledBy = new Map<string, FamilyName>();
   const resets: (() => void)[] = [];
   for (const family of Object.keys(FAMILY_HOOKS) as FamilyName[]) {
@@ -189,9 +209,10 @@ function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: Enco
       filledBy.set(point, family);
     }
     Object.assign(hooks, contributed.hooks);
+    Object.assign(units, contributed.units);
     if (contributed.reset) resets.push(contributed.reset);
   }
-  return { hooks, resets };
+  return { hooks, resets, units };
 }
 
 /** prompt_init "from_string": the prompt text's token ids (special tokens included), repeated to prompt_length, looked up in the word embeddings. */

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../model/config.ts';
-import { type EncoderOutput, type EncoderWeights, encoderForward } from '../model/encoder.ts';
+import type { EncoderOutput, EncoderWeights } from '../model/encoder.ts';
 import { familyDefinition } from '../model/families/index.ts';
 import type { EncodedBatch } from '../model/tokenizer.ts';
 import type { HostTensor } from '../model/weights.ts';
@@ -16,8 +16,10 @@ import { AdapterConfigError } from './errors.ts';
 import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from './head.ts';
 import { createLiveParameters } from './live-parameters.ts';
 import type { ForwardContext } from './methods/forward-context.ts';
-import { type FusionConfig, type FusionLayer, type FusionPlan, DEFAULT_FUSION_CONFIG, planFusion, resolveFusionConfig } from './methods/fusion.ts';
-import { type FusedAdapter, fusionHooks } from './methods/fusion.forward.ts';
+import { composedEncode } from './compose.ts';
+import type { CompositionSetup } from './composition.ts';
+import { type FusedAdapterShape, type FusionConfig, type FusionLayer, type FusionPlan, DEFAULT_FUSION_CONFIG, planFusion, resolveFusionConfig } from './methods/fusion.ts';
+import { type FusionCall, fuseLayerOf } from './methods/fusion.forward.ts';
 
 /** BertFusion's temperature: T starts at 50 (temperature) or 1 and falls by T₀ / 1000 each forward pass, to no less than 1. */
 const TEMPERATURE_START = 50;
@@ -82,8 +84,8 @@ export interface FusionModel {
   dispose(): void;
 }
 
-/** Checks that `adapters` can be fused: bottleneck adapters only, on the same encoder. */
-function bottlenecksOf(adapters: readonly AdapterModel[], encoder: EncoderConfig) {
+/** Checks that `adapters` can be fused (bottleneck adapters only, on the same encoder); their names and locations. */
+function bottlenecksOf(adapters: readonly AdapterModel[], encoder: EncoderConfig): FusedAdapterShape[] {
   return adapters.map((adapter) => {
     const families = Object.keys(adapter.plan.modules);
     if (families.some((f) => f !== 'bottleneck') || !adapter.plan.modules.bottleneck) {
@@ -94,15 +96,14 @@ function bottlenecksOf(adapters: readonly AdapterModel[], encoder: EncoderConfig
       throw new AdapterConfigError(`Adapter "${adapter.name}" was built for another encoder (${e.repoId}) than the fusion's (${encoder.repoId}).`);
     }
     const config = adapter.plan.modules.bottleneck[0]?.config;
-    return { adapter, modules: adapter.plan.modules.bottleneck, shape: { name: adapter.name, mh_adapter: config?.mh_adapter ?? false, output_adapter: config?.output_adapter ?? false } };
+    return { name: adapter.name, mh_adapter: config?.mh_adapter ?? false, output_adapter: config?.output_adapter ?? false };
   });
 }
 
 export function createFusion(encoderConfig: EncoderConfig, adapters: readonly AdapterModel[], options: CreateFusionOptions = {}): FusionModel {
   const spec = options.config ?? DEFAULT_FUSION_CONFIG;
   const config = typeof spec === 'string' ? resolveFusionConfig(spec) : resolveFusionConfig(spec as unknown as Record<string, unknown>);
-  const fused = bottlenecksOf(adapters, encoderConfig);
-  const plan = planFusion(encoderConfig, fused.map((f) => f.shape), config);
+  const plan = planFusion(encoderConfig, bottlenecksOf(adapters, encoderConfig), config);
   if (options.head && plan.adapterNames.includes(options.head.name)) {
     throw new AdapterConfigError(`The fusion's head cannot be named "${options.head.name}" like a fused adapter: loading it in Python would replace that adapter's own head. Pick another name.`);
   }
@@ -114,20 +115,21 @@ export function createFusion(encoderConfig: EncoderConfig, adapters: readonly Ad
   let call = { training: false, nextSeed: () => 0 };
   const dropout = <T extends tf.Tensor>(x: T, rate: number, noiseShape?: number[]): T =>
     call.training && rate > 0 ? tf.dropout(x, rate, noiseShape, call.nextSeed()) as T : x;
-  const callState = { active: () => true, training: () => call.training, dropout };
-  const ctx: ForwardContext = createForwardContext(encoderConfig, live.tensor, callState);
-  const children: FusedAdapter[] = fused.map(({ adapter, modules }) => ({ name: adapter.name, modules, ctx: createForwardContext(encoderConfig, adapter.tensorOf, callState) }));
+  const ctx: ForwardContext = createForwardContext(encoderConfig, live.tensor, { active: () => true, training: () => call.training, dropout });
 
   let temperature = config.temperature ? TEMPERATURE_START : 1;
   const reduction = temperature / 1000;
   let record: ((layer: FusionLayer, probs: tf.Tensor3D) => void) | undefined;
-  const hooks = fusionHooks(ctx, plan, children, {
+  const fusionCall: FusionCall = {
     temperature: () => temperature,
     // add_fusion_layer: fusion_config.dropout_prob or the model's attention_probs_dropout_prob (the config classes'
     // default, like hidden_dropout_prob: 0.1; DistilBertConfig has none, so 0).
     dropoutRate: config.dropout_prob || familyDefinition(encoderConfig.family).headDropout,
     record: (layer, probs) => (record ? record(layer, probs) : probs.dispose()),
-  });
+  };
+  const layers = new Map(plan.layers.map((l) => [`${l.layer}:${l.location}`, fuseLayerOf(ctx, config, l, fusionCall)]));
+  const setup: CompositionSetup = { block: 'Fuse', adapters: [...plan.adapterNames] };
+  const fused = [...adapters];
 
   function encode(weights: EncoderWeights, batch: EncodedBatch, options: FusionForwardOptions = {}): EncoderOutput {
     checkBuiltFor(`AdapterFusion "${plan.name}"`, encoderConfig, weights);
@@ -135,7 +137,7 @@ export function createFusion(encoderConfig: EncoderConfig, adapters: readonly Ad
     const previous = call;
     call = { training: options.training ?? false, nextSeed: () => Math.floor(random() * 2 ** 31) };
     try {
-      return encoderForward(weights, batch, hooks);
+      return composedEncode(weights, batch, setup, fused, { fuse: (layer, location) => layers.get(`${layer}:${location}`) });
     } finally {
       call = previous;
       // Every BertFusion.forward lowers its T once (in training and evaluation alike).

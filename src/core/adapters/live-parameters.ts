@@ -11,8 +11,8 @@ import { type ParamSpec, elementCount, initialValues } from './parameters.ts';
 export interface LiveParameters {
   /** The live variable of a declared parameter. */
   tensor(spec: ParamSpec): tf.Variable;
-  /** Host copies of `specs`' values (torch layout) under their keys and aliases. */
-  stateDict(specs: readonly ParamSpec[]): Map<string, HostTensor>;
+  /** Host copies of `specs`' values (torch layout) under every key, in the order of `keys` (default: each key, then its aliases). */
+  stateDict(specs: readonly ParamSpec[], keys?: readonly string[]): Map<string, HostTensor>;
   /**
    * Sets values from a state dict; shapes must match. Strict: every parameter present (under its key or an alias)
    * and no unknown key.
@@ -21,21 +21,29 @@ export interface LiveParameters {
   dispose(): void;
 }
 
+export interface LiveParameterOptions {
+  /** Values to start from (default: the seeded initial values). */
+  startValues?: (spec: ParamSpec) => Float32Array;
+  /** Put before each variable's name (default none: the torch key), so that two live copies can coexist. */
+  variablePrefix?: string;
+}
+
 /**
- * Creates a variable for each spec (trainable as declared), with values from `startValues` (default: the seeded
- * initial values). `owner` names them in messages, e.g. 'Adapter "sst2"'.
+ * Creates a variable for each spec (trainable as declared). `owner` names them in messages, e.g. 'Adapter "sst2"'.
  */
-export function createLiveParameters(specs: readonly ParamSpec[], seed: number, owner: string, startValues: (spec: ParamSpec) => Float32Array = (spec) => initialValues(spec, seed)): LiveParameters {
+export function createLiveParameters(specs: readonly ParamSpec[], seed: number, owner: string, options: LiveParameterOptions = {}): LiveParameters {
+  const startValues = options.startValues ?? ((spec: ParamSpec) => initialValues(spec, seed));
   const variables = new Map<string, tf.Variable>();
   /** Every key the state dict may use: parameter keys and their aliases. */
   const knownKeys = new Set<string>();
   try {
     for (const spec of specs) {
-      if (tf.engine().registeredVariables[spec.key]) {
-        throw new AdapterConfigError(`A live adapter already owns the variable "${spec.key}"; dispose the other one (${owner}) first or pick another name.`);
+      const variableName = `${options.variablePrefix ?? ''}${spec.key}`;
+      if (tf.engine().registeredVariables[variableName]) {
+        throw new AdapterConfigError(`A live adapter already owns the variable "${variableName}"; dispose the other one (${owner}) first or pick another name.`);
       }
       const initial = tf.tensor(startValues(spec), spec.shape, 'float32');
-      const variable = tf.variable(initial, spec.trainable, spec.key);
+      const variable = tf.variable(initial, spec.trainable, variableName);
       initial.dispose();
       variables.set(spec.key, variable);
       for (const key of [spec.key, ...spec.aliases]) knownKeys.add(key);
@@ -47,13 +55,13 @@ export function createLiveParameters(specs: readonly ParamSpec[], seed: number, 
   const tensor = (spec: ParamSpec): tf.Variable => variables.get(spec.key)!;
   return {
     tensor,
-    stateDict(list) {
-      const out = new Map<string, HostTensor>();
-      for (const spec of list) {
-        const data = tensor(spec).dataSync() as Float32Array;
-        for (const key of [spec.key, ...spec.aliases]) out.set(key, { shape: [...spec.shape], data: data.slice() });
-      }
-      return out;
+    stateDict(list, keys = list.flatMap((spec) => [spec.key, ...spec.aliases])) {
+      const owner = new Map(list.flatMap((spec) => [spec.key, ...spec.aliases].map((key) => [key, spec] as const)));
+      const hosts = new Map(list.map((spec) => [spec, tensor(spec).dataSync() as Float32Array]));
+      return new Map(keys.map((key) => {
+        const spec = owner.get(key)!;
+        return [key, { shape: [...spec.shape], data: hosts.get(spec)!.slice() }];
+      }));
     },
     load(tensors, strict) {
       const missing: string[] = [];

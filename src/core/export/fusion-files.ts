@@ -151,10 +151,10 @@ export function importFusion(files: AdapterFiles, options: FusionImportOptions =
       throw new AdapterImportError(`The fusion in ${source} cannot be built on "${options.encoder.repoId}": ${(err as Error).message}`, 'UnknownMethod', [], { cause: err });
     }
     checkTensors(`AdapterFusion "${name}"`, fusionTensors, plan.params, source);
-    fusionTensors = inPlanOrder(fusionTensors, plan.params);
+    fusionTensors = inPlanOrder(fusionTensors, plan.params.map((spec) => spec.key));
     if (head && headPlan) {
       checkTensors(`Head "${head.name}"`, head.tensors, headPlan.params, source);
-      head = { ...head, tensors: inPlanOrder(head.tensors, headPlan.params) };
+      head = { ...head, tensors: inPlanOrder(head.tensors, headPlan.params.map((spec) => spec.key)) };
     }
   }
   const card = files.get(`${root}${ADAPTERHUB_FILE.card}`);

@@ -83,14 +83,16 @@ function aloneWithNewHead(adapter: AdapterModel, rows: Row[]): { model: AdapterM
     return model.encode(encoder.weights, encoder.tokenizer.encode(chunk.map((r) => r.text), undefined, { maxLength: 64 })).firstToken;
   }))));
   const head = model.head!;
+  const headKeys = new Set(head.params.map((p) => p.key));
+  const variables = new Map(model.trainableVariables().filter((v) => headKeys.has(v.name)).map((v) => [v.name, v]));
   return {
     model: { ...model, dispose: () => { states.dispose(); model.dispose(); } },
     trainable: {
       task: 'classification',
-      parameters: head.params.map((p) => ({ name: p.key, variable: model.tensorOf(p) as tf.Variable })),
+      parameters: [...variables].map(([name, variable]) => ({ name, variable })),
       logits(batch, { training, seed }) {
         const random = seededRandom(seed);
-        return tf.tidy(() => headForward(head, { firstToken: tf.gather(states, batch.rows) } as EncoderOutput, model.tensorOf, training ? () => Math.floor(random() * 2 ** 31) : undefined));
+        return tf.tidy(() => headForward(head, { firstToken: tf.gather(states, batch.rows) } as EncoderOutput, (spec) => variables.get(spec.key)!, training ? () => Math.floor(random() * 2 ** 31) : undefined));
       },
     },
   };
