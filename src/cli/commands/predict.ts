@@ -5,16 +5,14 @@ import { composedForward } from '../../core/adapters/compose.ts';
 import { type CompositionBlock, type CompositionSetup, compositionLabel, validateComposition } from '../../core/adapters/composition.ts';
 import { composableInfo } from '../../core/adapters/shelf.ts';
 import { loadEncoder } from '../../core/model/index.ts';
-import { importFusion } from '../../core/export/fusion-files.ts';
-import { readFusionFiles } from '../../core/export/node-files.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
-import { fusionTrainable } from '../../core/train/fusion-trainable.ts';
-import { liveAdapter, liveFusion } from '../../core/train/imported-adapter.ts';
+import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
 import { readAdapterFlag } from '../shared/adapter-flag.ts';
 import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
 import { endpointFrom } from '../shared/hub-flag.ts';
 import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.ts';
+import { liveTrained, readTrainedFiles } from '../shared/trained-files.ts';
 
 /** --compose values and the library's blocks they name. */
 const COMPOSE: Record<string, CompositionBlock> = { stack: 'Stack', parallel: 'Parallel', average: 'Average', 'batch-split': 'BatchSplit' };
@@ -101,11 +99,11 @@ export const predictCommand: Command = {
     await startBackend(values, ctx);
     const endpoint = endpointFrom(values);
     const encoder = await loadEncoder(endpoint, model, { revision });
-    const fusionSource = paths.length === 1 && !block && existsSync(paths[0]) ? await readFusionFiles(paths[0]).catch((err) => { encoder.dispose(); throw err; }) : undefined;
-    if (fusionSource) {
+    const trained = paths.length === 1 && !block && existsSync(paths[0]) ? await readTrainedFiles(paths[0]).catch((err) => { encoder.dispose(); throw err; }) : undefined;
+    if (trained?.fusion) {
       const live = (() => {
         try {
-          return liveFusion(encoder.config, importFusion(fusionSource, { encoder: encoder.config, source: paths[0] }));
+          return liveTrained(trained, encoder);
         } catch (err) {
           encoder.dispose();
           throw err;
@@ -113,9 +111,9 @@ export const predictCommand: Command = {
       })();
       try {
         const encoded = encoder.tokenizer.encode(texts, pair === undefined ? undefined : [pair], { maxLength });
-        const logits = Array.from(tf.tidy(() => fusionTrainable(live.fusion, encoder.weights).logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));
-        const { adapter: _, ...result } = prediction(live.fusion, logits);
-        report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: live.fusion.name, fusion: live.fusion.name, head: live.fusion.head?.name, input_ids: Array.from(encoded.inputIds), ...result }, lines(prediction(live.fusion, logits), live.fusion.head!.id2label));
+        const logits = Array.from(tf.tidy(() => live.trainable.logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));
+        const { adapter: _, ...result } = prediction(live, logits);
+        report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: live.name, fusion: live.name, head: live.head?.name, input_ids: Array.from(encoded.inputIds), ...result }, lines(prediction(live, logits), live.head!.id2label));
         return 0;
       } finally {
         live.dispose();

@@ -303,6 +303,11 @@ describe('adapter-studio train --fuse', () => {
     expect(['negative', 'positive']).toContain(predicted[0].label);
     expect(predicted[1].logits).toEqual(predicted[0].logits);
 
+    // eval evaluates the fusion with its head.
+    const evaluated = await runCli(['eval', '--model', MODEL, '--hub', server.url, '--adapter', out, '--dataset', 'adapter-studio/tiny-sst2', '--split', 'validation', '--json']);
+    expect(evaluated.code).toBe(0);
+    expect(JSON.parse(evaluated.out.at(-1)!)).toMatchObject({ adapter: 'sentiment,topics', split: 'validation', metrics: { examples: 200 } });
+
     // export writes the same files again (as a zip); PEFT has no fusion.
     const zip = join(dir, 'fused.zip');
     const exported = await runCli(['export', '--model', MODEL, '--hub', server.url, '--adapter', out, '--format', 'adapterhub', '--out', zip, '--json']);

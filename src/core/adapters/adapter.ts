@@ -16,7 +16,7 @@ import type { EncodedBatch, EncoderTokenizer } from '../model/tokenizer.ts';
 import type { HostTensor } from '../model/weights.ts';
 import { type AdapterConfig, resolveAdapterConfig } from './config.ts';
 import { AdapterConfigError } from './errors.ts';
-import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from './head.ts';
+import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead, requireHead } from './head.ts';
 import { createLiveParameters } from './live-parameters.ts';
 import { type ParamSpec, elementCount, initialValues } from './parameters.ts';
 import { seededRandom } from '../random.ts';
@@ -145,13 +145,9 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
     return inCallWith(options, () => encoderForward(weights, batch, hooks));
   }
 
-  function requireHead(): HeadPlan {
-    if (!head) throw new AdapterConfigError(`Adapter "${name}" has no prediction head; create it with the "head" option to get logits and a loss.`);
-    return head;
-  }
 
   function forward(weights: EncoderWeights, batch: EncodedBatch, options: ForwardOptions = {}): tf.Tensor2D {
-    const plan = requireHead();
+    const plan = requireHead(head, `Adapter "${name}"`);
     return tf.tidy(() => {
       const encoded = encode(weights, batch, options);
       return headForward(plan, encoded, tensor, options.training ? nextSeed : undefined);
@@ -161,11 +157,11 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   return {
     name, config, encoderConfig, plan, head, hooks, units,
     inCall: (fn) => inCallWith({}, fn),
-    applyHead: (encoded) => headForward(requireHead(), encoded, tensor),
+    applyHead: (encoded) => headForward(requireHead(head, `Adapter "${name}"`), encoded, tensor),
     trainableVariables: () => specs.filter((s) => s.trainable).map((s) => live.tensor(s)),
     encode,
     forward,
-    loss: (weights, batch, labels, options = {}) => tf.tidy(() => headLoss(requireHead(), forward(weights, batch, options), labels)),
+    loss: (weights, batch, labels, options = {}) => tf.tidy(() => headLoss(requireHead(head, `Adapter "${name}"`), forward(weights, batch, options), labels)),
     adapterStateDict: () => live.stateDict(plan.params, plan.stateDictKeys),
     headStateDict: () => live.stateDict(head?.params ?? []),
     loadAdapterStateDict: (tensors, { strict = true } = {}) => live.load(tensors, strict),

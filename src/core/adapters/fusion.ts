@@ -13,7 +13,7 @@ import type { HostTensor } from '../model/weights.ts';
 import { seededRandom } from '../random.ts';
 import { type AdapterModel, checkBuiltFor, createForwardContext } from './adapter.ts';
 import { AdapterConfigError } from './errors.ts';
-import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from './head.ts';
+import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead, requireHead } from './head.ts';
 import { createLiveParameters } from './live-parameters.ts';
 import type { ForwardContext } from './methods/forward-context.ts';
 import { composedEncode } from './compose.ts';
@@ -145,17 +145,13 @@ export function createFusion(encoderConfig: EncoderConfig, adapters: readonly Ad
     }
   }
 
-  function requireHead(): HeadPlan {
-    if (!head) throw new AdapterConfigError(`AdapterFusion "${plan.name}" has no prediction head; create it with the "head" option to get logits and a loss.`);
-    return head;
-  }
 
   function forward(weights: EncoderWeights, batch: EncodedBatch, options: FusionForwardOptions = {}): tf.Tensor2D {
-    const plan = requireHead();
+    const headPlan = requireHead(head, `AdapterFusion "${plan.name}"`);
     return tf.tidy(() => {
       const encoded = encode(weights, batch, options);
       const random = seededRandom((options.seed ?? 0) ^ 0x4ead);
-      return headForward(plan, encoded, live.tensor, options.training ? () => Math.floor(random() * 2 ** 31) : undefined);
+      return headForward(headPlan, encoded, live.tensor, options.training ? () => Math.floor(random() * 2 ** 31) : undefined);
     });
   }
 
@@ -167,7 +163,7 @@ export function createFusion(encoderConfig: EncoderConfig, adapters: readonly Ad
     trainableVariables: () => specs.filter((s) => s.trainable).map((s) => live.tensor(s)),
     encode,
     forward,
-    loss: (weights, batch, labels, options = {}) => tf.tidy(() => headLoss(requireHead(), forward(weights, batch, options), labels)),
+    loss: (weights, batch, labels, options = {}) => tf.tidy(() => headLoss(requireHead(head, `AdapterFusion "${plan.name}"`), forward(weights, batch, options), labels)),
     regularized: config.regularization && values.length > 0,
     regularizationLoss() {
       if (!config.regularization || !values.length) return undefined;
