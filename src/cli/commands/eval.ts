@@ -63,15 +63,9 @@ export const evalCommand: Command = {
       ? validationPart(data.plan, values.split as string | undefined)
       : { split: source.validationFile ? 'validation' : 'train', take: 'all' };
     const encoder = await loadEncoder(ep, model, { revision });
-    const adapter = (() => {
-      try {
-        return liveTrained(trained, encoder);
-      } catch (err) {
-        encoder.dispose();
-        throw err;
-      }
-    })();
+    let adapter: ReturnType<typeof liveTrained> | undefined;
     try {
+      adapter = liveTrained(trained, encoder);
       const trainable = adapter.trainable;
       const mismatch = headMismatch(adapter, data.mapping, dataset);
       if (mismatch) throw new UsageError(`${mismatch.message} ${mismatch.kind === 'task' ? 'Choose the label column with --label-column.' : 'Evaluate on the dataset it was trained for.'}`);
@@ -84,7 +78,7 @@ export const evalCommand: Command = {
       ]);
       return 0;
     } finally {
-      adapter.dispose();
+      adapter?.dispose();
       encoder.dispose();
     }
   },

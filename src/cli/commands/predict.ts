@@ -101,22 +101,17 @@ export const predictCommand: Command = {
     const encoder = await loadEncoder(endpoint, model, { revision });
     const trained = paths.length === 1 && !block && existsSync(paths[0]) ? await readTrainedFiles(paths[0]).catch((err) => { encoder.dispose(); throw err; }) : undefined;
     if (trained?.fusion) {
-      const live = (() => {
-        try {
-          return liveTrained(trained, encoder);
-        } catch (err) {
-          encoder.dispose();
-          throw err;
-        }
-      })();
+      let live: ReturnType<typeof liveTrained> | undefined;
       try {
+        live = liveTrained(trained, encoder);
+        const { trainable } = live;
         const encoded = encoder.tokenizer.encode(texts, pair === undefined ? undefined : [pair], { maxLength });
-        const logits = Array.from(tf.tidy(() => live.trainable.logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));
+        const logits = Array.from(tf.tidy(() => trainable.logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));
         const { adapter: _, ...result } = prediction(live, logits);
         report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: live.name, fusion: live.name, head: live.head?.name, input_ids: Array.from(encoded.inputIds), ...result }, lines(prediction(live, logits), live.head!.id2label));
         return 0;
       } finally {
-        live.dispose();
+        live?.dispose();
         encoder.dispose();
       }
     }
