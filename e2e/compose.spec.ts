@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await chrome?.close(); });
 
-const shelfPanel = () => steps.try(page).getByRole('region', { name: 'Adapter shelf: compose several adapters' });
+const shelfPanel = () => steps.try(page).locator('.shelf');
 const shelved = () => shelfPanel().locator('.shelf-list li').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.adapter));
 
 /** Each head's label probabilities, read from the side-by-side outputs. */
