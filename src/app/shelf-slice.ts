@@ -59,10 +59,8 @@ export function createShelfSlice(ctx: StoreContext): ShelfSlice {
     set({ shelfAction: { status: 'working', what } });
     try {
       const { adapters } = await send();
-      const composition = get().composition;
-      // A setup naming an adapter that left the shelf keeps the others.
-      const kept = composition && { ...composition, adapters: composition.adapters.filter((name) => adapters.some((a) => a.name === name)) };
-      set({ shelf: adapters, shelfAction: { status: 'idle' }, composition: kept, composed: { status: 'idle' } });
+      // The setup keeps naming adapters that are not (or not yet) on the shelf: the picker says which.
+      set({ shelf: adapters, shelfAction: { status: 'idle' }, composed: { status: 'idle' } });
       ctx.rememberInUrl();
       return true;
     } catch (err) {

@@ -42,8 +42,9 @@ export function ShelfPanel() {
     }
   };
   return (
-    <section className="shelf" aria-labelledby="shelf-title">
-      <h3 id="shelf-title">Adapter shelf: compose several adapters</h3>
+    // A div, not a region: the steps are the page's regions (and are found by name).
+    <div className="shelf">
+      <h3>Adapter shelf: compose several adapters</h3>
       <p className="step-help">Load adapters side by side (each keeps its head and labels) and combine them as the adapters library's composition blocks do.</p>
       {!ready ? <p className="locked">Load a model in step 1 to put adapters on the shelf.</p> : (
         <>
@@ -85,7 +86,7 @@ export function ShelfPanel() {
           {shelf.length >= 2 && <CompositionPicker />}
         </>
       )}
-    </section>
+    </div>
   );
 }
 
@@ -170,9 +171,9 @@ function ComposedForm({ setup }: { setup: CompositionSetup }) {
       </form>
       {composed.status === 'failed' && <p className="notice error in-place" role="alert">{composed.failure.message}</p>}
       {composed.status === 'done' && (
-        <section className="composed-heads" aria-label={`Outputs of ${composed.composition}`}>
+        <div className="composed-heads" role="group" aria-label={`Outputs of ${composed.composition}`}>
           {composed.heads.map((head) => <HeadOutput key={`${head.adapter}:${head.rows[0]}`} head={head} texts={composed.texts} />)}
-        </section>
+        </div>
       )}
     </>
   );
