@@ -43,6 +43,9 @@ const REPLY_KIND: ReplyKind = {
   shelveAdapter: 'shelf',
   unshelveAdapter: 'shelf',
   predictComposed: 'composedPredicted',
+  trainFusion: 'fusionTrained',
+  exportFusion: 'exported',
+  fusionAttention: 'fusionAttention',
 };
 
 /**

@@ -162,6 +162,19 @@ export function createCommandHandler(post: (event: WorkerEvent) => void, options
       }
       case 'predictComposed': {
         post({ type: 'composedPredicted', replyTo: command.id, ...(await shelf.predict(model.current('predicting'), command.setup, command.texts, command.pairs)) });
+        return;
+      }
+      case 'trainFusion': {
+        post({ type: 'fusionTrained', replyTo: command.id, ...(await adapters.trainFusion(command, model.current('training a fusion'), data, shelf, post, openStore)) });
+        return;
+      }
+      case 'exportFusion': {
+        const { name, files } = shelf.fusionFiles();
+        post({ type: 'exported', replyTo: command.id, format: 'adapterhub', name, files: exportedFiles(files) });
+        return;
+      }
+      case 'fusionAttention': {
+        post({ type: 'fusionAttention', replyTo: command.id, ...shelf.fusionAttention(model.current('showing the fusion attention'), command.text, command.pair) });
       }
     }
   }

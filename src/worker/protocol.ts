@@ -14,7 +14,7 @@ import type { LoadProgress } from '../core/model/load-encoder.ts';
 import type { TrainEvent, TrainResult } from '../core/train/events.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import type {
-  ActiveAdapterInfo, AdapterChoice, AdapterKnobs, AdapterSummaryInfo, ComposedHeadOutput, CompositionSetup, HeadSpec, ShelfItemInfo,
+  ActiveAdapterInfo, AdapterChoice, AdapterKnobs, AdapterSummaryInfo, ComposedHeadOutput, CompositionSetup, FusionAttentionLayer, FusionInfo, FusionSetup, HeadSpec, ShelfItemInfo,
 } from '../core/vocabulary/adapter.ts';
 import type { DataRef, DatasetSummary, InspectRequest, Inspection } from '../core/vocabulary/data.ts';
 import type { AdapterSource, ExportFormat, ExportedFile } from '../core/vocabulary/files.ts';
@@ -231,12 +231,39 @@ export interface PredictComposedCommand {
   pairs?: string[];
 }
 
+/**
+ * Train an AdapterFusion of shelved bottleneck adapters with a new head on the data (the adapters stay frozen; the
+ * same progress events as `train`); answered by `fusionTrained`. The fusion then serves `predictComposed` with Fuse.
+ */
+export interface TrainFusionCommand {
+  type: 'trainFusion';
+  id: number;
+  setup: Omit<TrainSetup, 'adapter'> & { fusion: FusionSetup };
+  /** The Hub of a Hub dataset; its token travels only here. */
+  endpoint?: HubEndpoint;
+}
+
+/** The trained fusion's files in the library's layout (each fused adapter's folder, the fusion's, the head's); answered by `exported`. */
+export interface ExportFusionCommand {
+  type: 'exportFusion';
+  id: number;
+}
+
+/** The trained fusion's attention over its adapters, per layer and token, for one text; answered by `fusionAttention`. */
+export interface FusionAttentionCommand {
+  type: 'fusionAttention';
+  id: number;
+  text: string;
+  pair?: string;
+}
+
 export type Command =
   | InitCommand | SelfTestCommand | DebugLoseDeviceCommand
   | LoadModelCommand | EmbedCommand | InspectDatasetCommand | InspectLocalFileCommand
   | DescribeAdapterCommand | TrainCommand | PauseCommand | ResumeCommand | CancelCommand | DiscardRunCommand
   | PredictCommand | EvaluateCommand | ExportAdapterCommand | ImportAdapterCommand | ActiveAdapterCommand | PushAdapterCommand
-  | ShelveAdapterCommand | UnshelveAdapterCommand | PredictComposedCommand;
+  | ShelveAdapterCommand | UnshelveAdapterCommand | PredictComposedCommand
+  | TrainFusionCommand | ExportFusionCommand | FusionAttentionCommand;
 
 // ---- worker → page ----
 
@@ -419,11 +446,28 @@ export interface ComposedPredictedEvent {
   heads: ComposedHeadOutput[];
 }
 
+export interface FusionTrainedEvent {
+  type: 'fusionTrained';
+  replyTo: number;
+  result: TrainResult;
+  fusion: FusionInfo;
+}
+
+export interface FusionAttentionEvent {
+  type: 'fusionAttention';
+  replyTo: number;
+  fusion: string;
+  /** The text's tokens, as the tokenizer split them. */
+  tokens: string[];
+  /** Per fusion layer: [token][adapter] attention weights (adapters in the fusion's order). */
+  layers: FusionAttentionLayer[];
+}
+
 export type WorkerEvent =
   | ReadyEvent | SelfTestResultEvent | AckEvent | LogEvent | WorkerErrorEvent | DeviceLostEvent
   | ModelProgressEvent | ModelReadyEvent | EmbeddedEvent | DatasetReportEvent
   | AdapterDescriptionEvent | TrainingEvent | TrainedEvent | PredictedEvent | EvaluatedEvent | ExportedEvent | AdapterReadyEvent
-  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent;
+  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent | FusionTrainedEvent | FusionAttentionEvent;
 
 // ---- pairing commands with replies ----
 
@@ -451,6 +495,9 @@ export interface ReplyKind {
   shelveAdapter: 'shelf';
   unshelveAdapter: 'shelf';
   predictComposed: 'composedPredicted';
+  trainFusion: 'fusionTrained';
+  exportFusion: 'exported';
+  fusionAttention: 'fusionAttention';
 }
 
 export type CommandType = Command['type'];

@@ -8,14 +8,18 @@ import { composedForward } from '../core/adapters/compose.ts';
 import { type CompositionSetup, compositionLabel } from '../core/adapters/composition.ts';
 import { resolveAdapterConfig } from '../core/adapters/config.ts';
 import { AdapterConfigError } from '../core/adapters/errors.ts';
+import { type FusionModel, createFusion } from '../core/adapters/fusion.ts';
+import type { HeadOptions } from '../core/adapters/head.ts';
 import { type AdapterShelf, type ShelfOrigin, createShelf } from '../core/adapters/shelf.ts';
+import { adapterExportOf, fusionExportOf } from '../core/export/from-adapter.ts';
+import { fusionFiles } from '../core/export/fusion-files.ts';
 import { headOptionsFromConfig, importedStateDict } from '../core/export/import.ts';
 import { methodName } from '../core/export/model-card.ts';
-import type { ImportedAdapter } from '../core/export/types.ts';
+import type { AdapterFiles, ImportedAdapter, TrainingRecord } from '../core/export/types.ts';
 import type { LoadedEncoder } from '../core/model/load-encoder.ts';
 import type { HostTensor } from '../core/model/weights.ts';
 import { DEFAULT_TRAINING_SETTINGS } from '../core/train/training-settings.ts';
-import type { ComposedHeadOutput, HeadSpec, ShelfItemInfo } from '../core/vocabulary/adapter.ts';
+import type { ComposedHeadOutput, FusionAttentionLayer, FusionInfo, FusionSetup, HeadSpec, ShelfItemInfo } from '../core/vocabulary/adapter.ts';
 import type { AdapterSource } from '../core/vocabulary/files.ts';
 import { readAdapterSource } from './adapter-source.ts';
 
@@ -24,15 +28,26 @@ const SHELF_VARIABLES = 'shelf:';
 
 /** The head as the page describes it. */
 export function headSpecOf(adapter: AdapterModel): HeadSpec | undefined {
-  const head = adapter.head;
-  return head && { task: head.kind === 'regression' ? 'regression' : 'classification', labels: head.kind === 'regression' ? [] : head.id2label };
+  return headOf(adapter.head);
 }
 
 /** What goes on the shelf: a copy of the active adapter, or an adapter from files or the Hub. */
 export type ShelfSource = { kind: 'active' } | AdapterSource;
 
+/** The head as the page describes it, for a fusion or an adapter. */
+function headOf(head: AdapterModel['head']): HeadSpec | undefined {
+  return head && { task: head.kind === 'regression' ? 'regression' : 'classification', labels: head.kind === 'regression' ? [] : head.id2label };
+}
+
+/** The fusion trained over shelved adapters, with how it was trained. */
+interface ShelfFusion {
+  model: FusionModel;
+  training?: TrainingRecord;
+}
+
 export class ShelfSession {
   private shelf?: AdapterShelf;
+  private fusion?: ShelfFusion;
 
   /** The adapters on the shelf, in the order they were added. */
   infos(): ShelfItemInfo[] {
@@ -82,6 +97,7 @@ export class ShelfSession {
 
   remove(name: string): ShelfItemInfo[] {
     if (!this.shelf?.get(name)) throw new AdapterConfigError(`No adapter "${name}" is on the shelf.`, 'name');
+    if (this.fusion?.model.adapterNames.includes(name)) this.releaseFusion();
     this.shelf.remove(name);
     return this.infos();
   }
@@ -92,6 +108,7 @@ export class ShelfSession {
     if (pairs && pairs.length !== texts.length) throw new RangeError(`Give one second text per text: ${texts.length} texts but ${pairs.length} second texts.`);
     const adapters = this.shelf.resolve(setup);
     const encoded = encoder.tokenizer.encode(texts, pairs, { maxLength: DEFAULT_TRAINING_SETTINGS.maxLength });
+    if (setup.block === 'Fuse') return this.predictFused(encoder, setup, encoded);
     const outputs = composedForward(encoder.weights, encoded, setup, adapters);
     const heads: ComposedHeadOutput[] = [];
     try {
@@ -107,8 +124,83 @@ export class ShelfSession {
     return { composition: compositionLabel(setup), heads };
   }
 
+  /**
+   * A new AdapterFusion of shelved adapters with a new head (train_adapter_fusion: the adapters stay frozen); it
+   * replaces the previous fusion. The caller trains it and then records the run with `fusionTrained`.
+   */
+  createFusion(encoder: LoadedEncoder, setup: FusionSetup, seed: number, head: HeadOptions): FusionModel {
+    if (!this.shelf || this.shelf.encoder.repoId !== encoder.config.repoId) throw new AdapterConfigError(`The shelf holds no adapters for ${encoder.config.repoId}; add two or more first.`);
+    const adapters = this.shelf.resolve({ block: 'Fuse', adapters: setup.adapters });
+    this.releaseFusion();
+    const model = createFusion(encoder.config, adapters, { config: setup.config, seed, head: { ...head, name: setup.head }, variablePrefix: SHELF_VARIABLES });
+    this.fusion = { model };
+    return model;
+  }
+
+  fusionTrained(training: TrainingRecord): FusionInfo {
+    const fusion = this.requireFusion();
+    fusion.training = training;
+    const { model } = fusion;
+    const head = headOf(model.head);
+    return {
+      name: model.name,
+      adapters: [...model.adapterNames],
+      config: model.config as unknown as Record<string, unknown>,
+      ...(head && model.head ? { head: { ...head, name: model.head.name } } : {}),
+      parameters: model.trainableVariables().reduce((n, v) => n + v.size, 0),
+    };
+  }
+
+  /** The fusion's files as save_adapter_fusion, save_adapter and save_head write them, under the fusion's name. */
+  fusionFiles(): { name: string; files: AdapterFiles } {
+    const { model, training } = this.requireFusion();
+    const adapters = model.adapterNames.map((name) => adapterExportOf(this.shelf!.get(name)!));
+    return { name: model.name.replace(/,/g, '+'), files: fusionFiles(fusionExportOf(model, adapters, training)) };
+  }
+
+  /** The fusion's attention per layer over its adapters, for each token of one text. */
+  fusionAttention(encoder: LoadedEncoder, text: string, pair?: string): { fusion: string; tokens: string[]; layers: FusionAttentionLayer[] } {
+    const { model } = this.requireFusion();
+    const encoded = encoder.tokenizer.encode([text], pair === undefined ? undefined : [pair], { maxLength: DEFAULT_TRAINING_SETTINGS.maxLength });
+    // One text: no padding, every position is a token (special tokens included, as the attention sees them).
+    const tokens = Array.from(encoded.inputIds, (id) => encoder.tokenizer.tokenizer.decode([Number(id)]));
+    return { fusion: model.name, tokens, layers: model.attention(encoder.weights, encoded) };
+  }
+
+  /** The trained fusion's head on `encoded` (a Fuse setup of exactly its adapters). */
+  private async predictFused(encoder: LoadedEncoder, setup: CompositionSetup, encoded: ReturnType<LoadedEncoder['tokenizer']['encode']>): Promise<{ composition: string; heads: ComposedHeadOutput[] }> {
+    const { model } = this.requireFusion();
+    if (model.adapterNames.join(',') !== setup.adapters.join(',')) {
+      throw new AdapterConfigError(`The trained fusion fuses ${model.adapterNames.join(', ')}, not ${setup.adapters.join(', ')}: train a fusion of these first.`);
+    }
+    const spec = headOf(model.head);
+    if (!spec || !model.head) throw new AdapterConfigError(`AdapterFusion "${model.name}" has no head to predict with.`);
+    const values = tf.tidy(() => {
+      const logits = model.forward(encoder.weights, encoded);
+      return spec.task === 'classification' ? tf.softmax(logits) : logits;
+    });
+    try {
+      const rows = [0, encoded.batch] as [number, number];
+      return { composition: compositionLabel(setup), heads: [{ adapter: model.head.name, task: spec.task, labels: spec.task === 'classification' ? spec.labels : ['value'], rows, values: await values.array() as number[][] }] };
+    } finally {
+      values.dispose();
+    }
+  }
+
+  private requireFusion(): ShelfFusion {
+    if (!this.fusion) throw new AdapterConfigError('No AdapterFusion is trained yet: pick two or more shelved adapters and train a fusion of them first.');
+    return this.fusion;
+  }
+
+  /** Frees the fusion's layers and head (its adapters stay on the shelf). */
+  releaseFusion(): void {
+    this.fusion?.model.dispose();
+    this.fusion = undefined;
+  }
+
   /** Frees every shelved adapter (the model changes under them). */
   release(): void {
+    this.releaseFusion();
     this.shelf?.dispose();
     this.shelf = undefined;
   }

@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { type AdapterModel, createAdapter } from '../core/adapters/adapter.ts';
 import { resolveAdapterConfig } from '../core/adapters/config.ts';
 import { batchExamples } from '../core/data/batching.ts';
+import type { DatasetHandle } from '../core/data/dataset-handle.ts';
+import type { DatasetReport } from '../core/data/dataset-report.ts';
 import { adapterHubFiles } from '../core/export/adapterhub.ts';
 import { adapterExportOf } from '../core/export/from-adapter.ts';
 import { headOptionsFromConfig, importedStateDict } from '../core/export/import.ts';
@@ -27,15 +29,16 @@ import type { TrainEvent, TrainResult } from '../core/train/events.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import type { BatchLike, TrainableModel } from '../core/train/trainable-model.ts';
 import { type TrainingData, train } from '../core/train/trainer.ts';
-import { DEFAULT_TRAINING_SETTINGS, trainOptionsOf } from '../core/train/training-settings.ts';
-import type { ActiveAdapterInfo } from '../core/vocabulary/adapter.ts';
+import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings, trainOptionsOf } from '../core/train/training-settings.ts';
+import { fusionTrainable } from '../core/train/fusion-trainable.ts';
+import type { ActiveAdapterInfo, FusionInfo } from '../core/vocabulary/adapter.ts';
 import type { AdapterSource, ExportFormat } from '../core/vocabulary/files.ts';
 import { adapterConfigOf } from './adapter-choice.ts';
 import { readAdapterSource } from './adapter-source.ts';
-import { headSpecOf } from './shelf-session.ts';
+import { type ShelfSession, headSpecOf } from './shelf-session.ts';
 import type { DataSession } from './data-session.ts';
 import type {
-  EvaluateCommand, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainingEvent,
+  EvaluateCommand, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainFusionCommand, TrainingEvent,
 } from './protocol.ts';
 
 /** An adapter command that cannot be served now: no adapter yet, another model or data, a training running or none. */
@@ -215,25 +218,59 @@ export class TrainingSession {
 
     const trainable = adapterTrainable(adapter, encoder.weights, { adapterDrop: setup.adapter.kind === 'new' && setup.adapter.choice.adapterDrop === true });
     const nonFinite = debug && command.debugNonFinite ? withNonFiniteSteps(trainable, command.debugNonFinite) : undefined;
-    const running: Running = { runId: setup.runId, control: new TrainingControl(), step: 0 };
+    const result = await this.run(setup.runId, nonFinite?.model ?? trainable, { handle, report, settings }, encoder, post, openStore, {
+      resume: command.resume === true,
+      ...(nonFinite ? { observe: nonFinite.observe } : {}),
+    });
+    active.training = trainingRecordOf(report, settings, { result, localFile });
+    return result;
+  }
+
+  /**
+   * Trains an AdapterFusion of shelved adapters with a new head (the adapters frozen), with the same progress events
+   * and checkpoints as an adapter's run; the shelf keeps the fusion for Try it and Export.
+   */
+  async trainFusion(command: TrainFusionCommand, encoder: LoadedEncoder, data: DataSession, shelf: ShelfSession, post: (event: TrainingEvent) => void, openStore: OpenCheckpointStore): Promise<{ result: TrainResult; fusion: FusionInfo }> {
+    if (this.running) throw new AdapterSessionError(`A training (run ${this.running.runId}) is already running; cancel it first.`, 'TrainingActive');
+    const { setup } = command;
+    const settings = { ...DEFAULT_TRAINING_SETTINGS, ...setup.settings };
+    if (encoder.config.repoId !== setup.model) {
+      throw new AdapterSessionError(`The run is set up for ${setup.model}, but the worker holds ${encoder.config.repoId}. Load ${setup.model} in the Model step first.`, 'OtherModel');
+    }
+    const { handle, report } = await data.open(setup.data, command.endpoint);
+    const fusion = shelf.createFusion(encoder, setup.fusion, settings.seed, headOptionsOf(report.mapping));
+    const result = await this.run(setup.runId, fusionTrainable(fusion, encoder.weights), { handle, report, settings }, encoder, post, openStore, { resume: false });
+    return { result, fusion: shelf.fusionTrained(trainingRecordOf(report, settings, { result, localFile: data.localFileRecord(setup.data) })) };
+  }
+
+  /** One training run of `trainable` on the data, pausable and cancellable between steps, checkpointed per run. */
+  private async run(
+    runId: string,
+    trainable: TrainableModel<TokenBatch>,
+    { handle, report, settings }: { handle: DatasetHandle; report: DatasetReport; settings: TrainingSettings },
+    encoder: LoadedEncoder,
+    post: (event: TrainingEvent) => void,
+    openStore: OpenCheckpointStore,
+    options: { resume: boolean; observe?: (event: TrainEvent) => void },
+  ): Promise<TrainResult> {
+    const running: Running = { runId, control: new TrainingControl(), step: 0 };
     this.running = running;
     let store: Awaited<ReturnType<OpenCheckpointStore>> | undefined;
     try {
-      store = await openStore(setup.runId);
+      store = await openStore(runId);
       const batches = await trainingDataOf(handle, report, encoder.tokenizer, settings);
-      const result = await train(nonFinite?.model ?? trainable, responsive(batches), trainOptionsOf(settings), {
+      const result = await train(trainable, responsive(batches), trainOptionsOf(settings), {
         control: running.control,
         store,
-        resume: command.resume === true,
+        resume: options.resume,
         onEvent: (event) => {
-          nonFinite?.observe(event);
+          options.observe?.(event);
           if (event.kind === 'progress') running.step = event.step;
           if (event.kind === 'checkpoint') running.checkpointStep = event.step;
-          post({ type: 'training', runId: setup.runId, event });
+          post({ type: 'training', runId, event });
         },
       });
       if (running.deviceLost) throw this.deviceLostError(running);
-      active.training = trainingRecordOf(report, settings, { result, localFile });
       return result;
     } catch (err) {
       // A lost device fails the step in flight before its "lost" notice arrives: give the notice a moment.

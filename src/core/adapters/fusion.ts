@@ -31,6 +31,8 @@ export interface CreateFusionOptions {
   seed?: number;
   /** The new head: its name (heads.{name}.*) and options. */
   head?: HeadOptions & { name: string };
+  /** Prefix of the tf.Variable names, so that a fusion can live beside an adapter whose head bears the same name. */
+  variablePrefix?: string;
 }
 
 export interface FusionForwardOptions {
@@ -110,7 +112,7 @@ export function createFusion(encoderConfig: EncoderConfig, adapters: readonly Ad
   const head = options.head ? planHead(encoderConfig, options.head.name, options.head) : undefined;
   const specs = [...plan.params, ...(head?.params ?? [])];
   const seed = options.seed ?? 0;
-  const live = createLiveParameters(specs, seed, `AdapterFusion "${plan.name}"`);
+  const live = createLiveParameters(specs, seed, `AdapterFusion "${plan.name}"`, options.variablePrefix ? { variablePrefix: options.variablePrefix } : {});
 
   let call = { training: false, nextSeed: () => 0 };
   const dropout = <T extends tf.Tensor>(x: T, rate: number, noiseShape?: number[]): T =>

@@ -106,3 +106,31 @@ export interface ComposedHeadOutput {
   /** Per row: class probabilities, or the one predicted value. */
   values: number[][];
 }
+
+/** An AdapterFusion to train over shelved bottleneck adapters, with a new head. */
+export interface FusionSetup {
+  /** Shelved adapters to fuse, two or more, in order. */
+  adapters: string[];
+  /** The library's AdapterFusionConfig: "dynamic", "static", or e.g. "dynamic[temperature=True]". */
+  config: string;
+  /** The new head's name (never a fused adapter's). */
+  head: string;
+}
+
+/** The trained fusion as the page shows it. */
+export interface FusionInfo {
+  /** The library's fusion name: the adapters joined by ",". */
+  name: string;
+  adapters: string[];
+  config: Record<string, unknown>;
+  head?: HeadSpec & { name: string };
+  /** Trainable parameters: the fusion layers and the head. */
+  parameters: number;
+}
+
+/** One fusion layer's attention over the adapters for one text: [token][adapter] weights. */
+export interface FusionAttentionLayer {
+  layer: number;
+  location: string;
+  weights: number[][];
+}
