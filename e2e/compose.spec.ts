@@ -45,8 +45,8 @@ describe('Adapter shelf and Parallel in Try it (wasm)', () => {
     expect(await panel.locator('li[data-adapter="topics"]').textContent()).toContain('labels: World, Sports, Business, Sci/Tech');
 
     await panel.getByLabel('Composition').selectOption('Parallel');
-    await panel.getByRole('checkbox', { name: 'sentiment' }).check();
-    await panel.getByRole('checkbox', { name: 'topics' }).check();
+    await panel.locator('.composition').getByRole('checkbox', { name: 'sentiment' }).check();
+    await panel.locator('.composition').getByRole('checkbox', { name: 'topics' }).check();
     expect(await panel.locator('[data-composition]').textContent()).toBe('Parallel[sentiment, topics]');
     const search = new URL(page.url()).searchParams;
     expect(search.get('compose')).toBe('parallel:sentiment,topics');

@@ -5,8 +5,10 @@
  * the shelf's adapters are loaded from a link only when the user asks.
  */
 import { type CompositionSetup, compositionHeads } from '../core/adapters/composition.ts';
-import type { ComposedHeadOutput, ShelfItemInfo } from '../core/vocabulary/adapter.ts';
+import { zipAdapterFiles } from '../core/export/zip.ts';
+import type { ComposedHeadOutput, FusionAttentionLayer, ShelfItemInfo } from '../core/vocabulary/adapter.ts';
 import type { AdapterSource } from '../core/vocabulary/files.ts';
+import type { FileSink } from './export-slice.ts';
 import { type Failure, type StoreContext, failureOf } from './store-state.ts';
 
 export type ShelfActionState =
@@ -18,6 +20,12 @@ export type ComposedState =
   | { status: 'idle' }
   | { status: 'running' }
   | { status: 'done'; composition: string; texts: string[]; heads: ComposedHeadOutput[] }
+  | { status: 'failed'; failure: Failure };
+
+export type FusionAttentionState =
+  | { status: 'idle' }
+  | { status: 'running' }
+  | { status: 'done'; adapters: string[]; tokens: string[]; layers: FusionAttentionLayer[] }
   | { status: 'failed'; failure: Failure };
 
 export interface ShelfSlice {
@@ -39,6 +47,12 @@ export interface ShelfSlice {
   predictComposed(texts: string[], pairs?: string[]): Promise<void>;
   /** The worker started afresh or loaded another model: its shelf is empty. */
   shelfCleared(): void;
+  /** The trained fusion's attention over its adapters, per layer and token, for a text. */
+  fusionAttention: FusionAttentionState;
+  showFusionAttention(text: string): Promise<void>;
+  /** Downloads the trained fusion's files (save_adapter_fusion's, each adapter's and the head's folders) as a zip. */
+  downloadFusion(sink: Pick<FileSink, 'download'>): Promise<void>;
+  fusionDownload: ShelfActionState;
 }
 
 /** What the page can tell before asking the worker (which checks the methods, as the library): names and sizes. */
@@ -59,8 +73,11 @@ export function createShelfSlice(ctx: StoreContext): ShelfSlice {
     set({ shelfAction: { status: 'working', what } });
     try {
       const { adapters } = await send();
+      // The worker frees the fusion with any adapter it fuses.
+      const fusion = get().fusion;
+      const fusionGone = fusion && !fusion.adapters.every((name) => adapters.some((a) => a.name === name));
       // The setup keeps naming adapters that are not (or not yet) on the shelf: the picker says which.
-      set({ shelf: adapters, shelfAction: { status: 'idle' }, composed: { status: 'idle' } });
+      set({ shelf: adapters, shelfAction: { status: 'idle' }, composed: { status: 'idle' }, ...(fusionGone ? { fusion: undefined, fusionAttention: { status: 'idle' } } : {}) });
       ctx.rememberInUrl();
       return true;
     } catch (err) {
@@ -73,6 +90,34 @@ export function createShelfSlice(ctx: StoreContext): ShelfSlice {
     shelf: [],
     shelfAction: { status: 'idle' },
     composed: { status: 'idle' },
+    fusionAttention: { status: 'idle' },
+    fusionDownload: { status: 'idle' },
+
+    async showFusionAttention(text) {
+      const worker = ctx.worker();
+      const fusion = get().fusion;
+      if (!worker || !fusion) return;
+      set({ fusionAttention: { status: 'running' } });
+      try {
+        const { tokens, layers } = await worker.send({ type: 'fusionAttention', text });
+        set({ fusionAttention: { status: 'done', adapters: fusion.adapters, tokens, layers } });
+      } catch (err) {
+        set({ fusionAttention: { status: 'failed', failure: failureOf(err) } });
+      }
+    },
+
+    async downloadFusion(sink) {
+      const worker = ctx.worker();
+      if (!worker) return;
+      set({ fusionDownload: { status: 'working', what: 'the fusion' } });
+      try {
+        const exported = await worker.send({ type: 'exportFusion' });
+        sink.download(`${exported.name}-fusion.zip`, zipAdapterFiles(new Map(exported.files.map((f) => [f.path, f.bytes]))));
+        set({ fusionDownload: { status: 'idle' } });
+      } catch (err) {
+        set({ fusionDownload: { status: 'failed', what: 'the fusion', failure: failureOf(err) } });
+      }
+    },
 
     async shelve(source) {
       const worker = ctx.worker();
@@ -124,7 +169,7 @@ export function createShelfSlice(ctx: StoreContext): ShelfSlice {
       const shelf = get().shelf;
       // Hub adapters that were on the shelf can be loaded again with one click.
       const fromHub = shelf.filter((item) => item.origin === 'hub').map((item) => item.source);
-      set({ shelf: [], shelfAction: { status: 'idle' }, composed: { status: 'idle' }, ...(fromHub.length ? { linkedShelf: fromHub } : {}) });
+      set({ shelf: [], shelfAction: { status: 'idle' }, composed: { status: 'idle' }, fusion: undefined, fusionAttention: { status: 'idle' }, ...(fromHub.length ? { linkedShelf: fromHub } : {}) });
     },
   };
 }

@@ -6,7 +6,7 @@ import { IndexedDbCheckpointStore } from '../core/train/checkpoint.ts';
 import type { TrainEvent } from '../core/train/events.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings } from '../core/train/training-settings.ts';
-import type { ActiveAdapterInfo, AdapterChoice } from '../core/vocabulary/adapter.ts';
+import type { ActiveAdapterInfo, AdapterChoice, FusionInfo, FusionSetup } from '../core/vocabulary/adapter.ts';
 import type { TrainSetup } from '../core/vocabulary/run.ts';
 import type { AdapterDescriptionEvent, DescribeAdapterCommand, PredictedEvent, TrainCommand, TrainingEvent } from '../worker/protocol.ts';
 import { type SavedRun, historyUpTo, readSavedRun, runHistory, writeSavedRun } from './saved-run.ts';
@@ -71,6 +71,10 @@ export interface TrainingSlice {
   setTrainSetting<K extends keyof TrainingSettings>(key: K, value: TrainingSettings[K] | undefined): void;
   /** Asks the worker for the config, summary and PEFT fit of an adapter choice (no tensors). */
   describeAdapter(request: Omit<DescribeAdapterCommand, 'type' | 'id'>): Promise<AdapterDescriptionEvent>;
+  /** The AdapterFusion trained over shelved adapters (Try it's shelf), once its run ended. */
+  fusion?: FusionInfo;
+  /** Starts a run of an AdapterFusion of shelved adapters with a new head, on the chosen data and settings. */
+  startFusionTraining(fusion: FusionSetup): Promise<void>;
   /** Starts a run: a new adapter of the choice, or (`continueActive`) the active adapter trained further. */
   startTraining(options?: { continueActive?: boolean; debugNonFinite?: TrainCommand['debugNonFinite'] }): Promise<void>;
   pauseTraining(): Promise<void>;
@@ -163,6 +167,17 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
     set({ training: { setup, status: 'starting', view, resumed: options.resume }, prediction: { status: 'idle' }, evaluation: { status: 'idle' } });
     const endpoint = setup.data.kind === 'hub' ? ctx.endpoint() : undefined;
     try {
+      if (setup.adapter.kind === 'fuse') {
+        // A fusion's run: the same progress events and charts; the shelf keeps the fusion, the active adapter stays.
+        const { adapter: fuse, ...rest } = setup;
+        set({ fusion: undefined });
+        const { result, fusion } = await worker.send({ type: 'trainFusion', setup: { ...rest, fusion: fuse.fusion }, ...(endpoint ? { endpoint } : {}) });
+        draw();
+        set({ fusion });
+        updateRun(setup.runId, () => ({ status: result.stopReason === 'cancelled' ? 'cancelled' : 'done' }));
+        await forget(setup.runId);
+        return;
+      }
       const { result, adapter } = await worker.send({
         type: 'train', setup, ...(endpoint ? { endpoint } : {}), resume: options.resume,
         ...(options.debugNonFinite ? { debugNonFinite: options.debugNonFinite } : {}),
@@ -178,6 +193,11 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
       if (failure.code === 'Stopped' || failure.code === 'WorkerCrashed' || get().training?.status === 'interrupted') return;
       if (failure.code === 'DeviceLost') {
         updateRun(setup.runId, () => ({ status: 'interrupted', failure }));
+        return;
+      }
+      if (setup.adapter.kind === 'fuse') {
+        updateRun(setup.runId, () => ({ status: 'failed', failure }));
+        await forget(setup.runId);
         return;
       }
       const startedTraining = (get().training?.view.points.length ?? 0) > 0;
@@ -250,6 +270,18 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
         settings: effectiveSettings(state.trainSettings),
       };
       await run(setup, { resume: false, debugNonFinite: options.debugNonFinite });
+    },
+
+    async startFusionTraining(fusion) {
+      const state = get();
+      if (state.modelLoad.status !== 'ready' || !state.dataSource || isActive(state.training)) return;
+      await run({
+        runId: crypto.randomUUID(),
+        model: state.modelLoad.info.repoId,
+        data: dataRefOf(state.dataSource, state.dataChoice),
+        adapter: { kind: 'fuse', fusion },
+        settings: effectiveSettings(state.trainSettings),
+      }, { resume: false });
     },
 
     pauseTraining: () => control('pause', 'pausing'),
@@ -341,7 +373,8 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
       if (run?.setup.runId !== runId) return;
       if (event.kind === 'progress' && run.status === 'starting') updateRun(runId, () => ({ status: 'running' }));
       if (event.kind === 'state') updateRun(runId, () => ({ status: event.state === 'paused' ? 'paused' : 'running' }));
-      if (event.kind === 'checkpoint' && event.reason !== 'stop') {
+      // A fusion's checkpoints are not offered after a reload: its adapters are gone from the shelf then.
+      if (event.kind === 'checkpoint' && event.reason !== 'stop' && run.setup.adapter.kind !== 'fuse') {
         const latest = pending.filter((e) => e.kind === 'progress').at(-1) ?? run.view.latest;
         const epoch = latest?.kind === 'progress' ? latest.epoch : 0;
         const drawn = foldTraining(run.view, pending);

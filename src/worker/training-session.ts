@@ -198,6 +198,7 @@ export class TrainingSession {
     if (encoder.config.repoId !== setup.model) {
       throw new AdapterSessionError(`The run is set up for ${setup.model}, but the worker holds ${encoder.config.repoId}. Load ${setup.model} in the Model step first.`, 'OtherModel');
     }
+    if (setup.adapter.kind === 'fuse') throw new AdapterSessionError('A fusion trains with the trainFusion command, not train.', 'NoAdapter');
     const config = setup.adapter.kind === 'new' ? adapterConfigOf(setup.adapter.choice) : undefined;
     const { handle, report } = await data.open(setup.data, command.endpoint);
     let adapter: AdapterModel;

@@ -59,7 +59,7 @@ function RunSummary({ run, onClose }: { run: TrainingRun; onClose: () => void })
   const best = result?.best ?? view.evals.filter((e) => e.best).at(-1)?.metrics;
   const last = view.evals.at(-1);
   const task = view.evals[0]?.metrics.mse !== undefined ? 'regression' : 'classification';
-  const name = setup.adapter.kind === 'new' ? setup.adapter.name : adapter?.name ?? 'the active adapter';
+  const name = setup.adapter.kind === 'new' ? setup.adapter.name : setup.adapter.kind === 'fuse' ? `AdapterFusion ${setup.adapter.fusion.adapters.join(',')}` : adapter?.name ?? 'the active adapter';
   const data = setup.data;
   const settings = (Object.entries(setup.settings) as [keyof TrainingSettings, unknown][]).filter(([, value]) => value !== undefined);
   return createPortal(
@@ -77,8 +77,8 @@ function RunSummary({ run, onClose }: { run: TrainingRun; onClose: () => void })
             <dl className="facts">
               <dt>Base model</dt><dd>{setup.model}{modelInfo?.revision ? ` at ${modelInfo.revision}` : ''}{modelInfo ? ` (${formatInteger(modelInfo.parameters)} parameters, frozen)` : ''}</dd>
               <dt>Data</dt><dd>{data.kind === 'hub' ? `${data.dataset}${data.config ? ` (${data.config})` : ''}, split ${data.split ?? trainSplit ?? '(the first)'}` : `local file ${data.name}`}{data.maxTrainExamples ? `, at most ${formatInteger(data.maxTrainExamples)} examples` : ''}</dd>
-              <dt>Method</dt><dd>{setup.adapter.kind === 'new' ? knobsText(setup.adapter.choice) : `${adapter?.method ?? 'the active adapter'}, trained further`}</dd>
-              {adapter && <><dt>Trainable</dt><dd>{formatInteger(adapter.parameters)} parameters (adapter and head){adapter.head?.task === 'classification' ? `; labels ${adapter.head.labels.join(', ')}` : ''}</dd></>}
+              <dt>Method</dt><dd>{setup.adapter.kind === 'new' ? knobsText(setup.adapter.choice) : setup.adapter.kind === 'fuse' ? `AdapterFusion (${setup.adapter.fusion.config}) of ${setup.adapter.fusion.adapters.join(', ')}, frozen; new head ${setup.adapter.fusion.head}` : `${adapter?.method ?? 'the active adapter'}, trained further`}</dd>
+              {adapter && setup.adapter.kind !== 'fuse' && <><dt>Trainable</dt><dd>{formatInteger(adapter.parameters)} parameters (adapter and head){adapter.head?.task === 'classification' ? `; labels ${adapter.head.labels.join(', ')}` : ''}</dd></>}
             </dl>
             <h2>Settings</h2>
             <table className="print-settings">

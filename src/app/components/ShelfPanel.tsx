@@ -1,10 +1,11 @@
 import { type FormEvent, useId, useState } from 'react';
 import { type CompositionBlock, type CompositionSetup, compositionLabel } from '../../core/adapters/composition.ts';
-import type { ComposedHeadOutput } from '../../core/vocabulary/adapter.ts';
 import { checkRepoId } from '../../hub/endpoint.ts';
 import { repoIdOf } from '../repo-id.ts';
 import { compositionProblem } from '../shelf-slice.ts';
 import { useEndpoint, useStudio } from '../store.ts';
+import { FusionPanel } from './FusionPanel.tsx';
+import { HeadOutput } from './HeadOutput.tsx';
 
 /** The blocks Try it offers, with what each does (the adapters library's docs, adapter_composition.md). */
 const BLOCKS: { block: Exclude<CompositionBlock, 'Fuse'>; what: string }[] = [
@@ -84,6 +85,7 @@ export function ShelfPanel() {
           {action.status === 'working' && <p role="status">Loading {action.what}…</p>}
           {action.status === 'failed' && <p className="notice error in-place" role="alert" data-code={action.failure.code}><strong>{action.what}:</strong> {action.failure.message}</p>}
           {shelf.length >= 2 && <CompositionPicker />}
+          {shelf.length >= 2 && <FusionPanel />}
         </>
       )}
     </div>
@@ -93,7 +95,9 @@ export function ShelfPanel() {
 /** The block and its children (in shelf order), with Average's weights or BatchSplit's sizes; the active setup in the library's words. */
 function CompositionPicker() {
   const shelf = useStudio((s) => s.shelf);
-  const setup = useStudio((s) => s.composition);
+  const chosen = useStudio((s) => s.composition);
+  // A Fuse setup is the fusion panel's.
+  const setup = chosen?.block === 'Fuse' ? undefined : chosen;
   const choose = useStudio((s) => s.chooseComposition);
   const blockId = useId();
   const numbersId = useId();
@@ -176,41 +180,5 @@ function ComposedForm({ setup }: { setup: CompositionSetup }) {
         </div>
       )}
     </>
-  );
-}
-
-const percent = (p: number) => `${(p * 100).toFixed(1)}%`;
-
-/** One head's output: per text, its label and every label's probability (or the predicted value). */
-function HeadOutput({ head, texts }: { head: ComposedHeadOutput; texts: string[] }) {
-  return (
-    <figure className="prediction composed-head" data-head={head.adapter}>
-      <figcaption>Head <strong>{head.adapter}</strong></figcaption>
-      {head.values.map((values, i) => {
-        const text = texts[head.rows[0] + i];
-        if (head.task === 'regression') return <p key={i} data-value={values[0]}>{texts.length > 1 ? `“${text}”: ` : ''}{values[0].toFixed(4)}</p>;
-        const top = values.indexOf(Math.max(...values));
-        return (
-          <div key={i}>
-            <p>{texts.length > 1 ? `“${text}”: ` : ''}<strong data-label={head.labels[top]}>{head.labels[top]}</strong> ({percent(values[top])})</p>
-            <table className="probability-table">
-              <tbody>
-                {head.labels.map((label, j) => (
-                  <tr key={label} data-label={label} data-probability={values[j]}>
-                    <th scope="row">{label}</th>
-                    <td>
-                      <span className="probability" data-kind="trained">
-                        <span className="probability-bar" style={{ width: `${values[j] * 100}%` }} aria-hidden="true" />
-                        <span className="probability-value">{percent(values[j])}</span>
-                      </span>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        );
-      })}
-    </figure>
   );
 }
