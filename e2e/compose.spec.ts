@@ -1,8 +1,12 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { type StudioBrowser, launchChromium } from './browser.ts';
-import { loadSelectedModel, steps, studioUrl } from './studio-page.ts';
+import { dataInspected, loadSelectedModel, runReaches, steps, studioUrl } from './studio-page.ts';
 
 // The adapter shelf in Try it: two adapters from AdapterHub-style repos of the offline Hub, run as the adapters
 // library's Parallel (one forward, each head on its own copy): both heads' outputs side by side, equal to the CLI's
@@ -75,5 +79,58 @@ describe('Adapter shelf and Parallel in Try it (wasm)', () => {
     await panel.getByRole('button', { name: 'Load them' }).click();
     await expect.poll(shelved, { timeout: 60_000 }).toEqual(['sentiment', 'topics']);
     expect(await panel.locator('[data-composition]').textContent()).toBe('Parallel[sentiment, topics]');
+  });
+
+  it('fuses the two shelved adapters, trains the fusion a few steps, tries it with its attention map and downloads files the CLI predicts the same with', async () => {
+    await page.goto(studioUrl(`hub=offline&backend=wasm&model=${MODEL}&dataset=adapter-studio/tiny-sentiment&rows=32&lr=0.001&steps=3&batch=8`));
+    await loadSelectedModel(page);
+    await dataInspected(page);
+    const panel = shelfPanel();
+    for (const repo of REPOS) {
+      await panel.getByLabel('Add from a Hub repo').fill(repo);
+      await panel.getByRole('button', { name: 'Add to the shelf' }).click();
+      await expect.poll(async () => (await shelved()).length, { timeout: 60_000 }).toBe(REPOS.indexOf(repo) + 1);
+    }
+    const fusion = panel.locator('form.fusion');
+    await fusion.getByRole('checkbox', { name: 'sentiment' }).check();
+    await fusion.getByRole('checkbox', { name: 'topics' }).check();
+    await fusion.getByLabel('Fusion config').selectOption('dynamic');
+    await fusion.getByLabel('New head\'s name').fill('mood');
+    await fusion.getByRole('button', { name: 'Train the fusion' }).click();
+    expect(await runReaches(page, ['done', 'failed'])).toBe('done');
+    await fusion.locator('.trained-fusion[data-fusion="sentiment,topics"]').waitFor({ timeout: 60_000 });
+
+    await fusion.getByLabel('Text for the fusion').fill(TEXT);
+    await fusion.getByRole('button', { name: 'Try the fusion' }).click();
+    await fusion.locator('table.attention-map').first().waitFor({ timeout: 60_000 });
+    const outputs = await headOutputs();
+    expect(Object.keys(outputs)).toEqual(['mood']);
+    expect(Object.keys(outputs.mood)).toEqual(['negative', 'positive']);
+    expect(await fusion.locator('table.attention-map').count()).toBe(2);
+    const weights = await fusion.locator('table.attention-map').first().locator('tbody tr').evaluateAll((rows) => rows.map((tr) => [...tr.querySelectorAll('td')].map((td) => Number((td as HTMLElement).dataset.weight))));
+    expect(weights).toHaveLength(2);
+    weights[0].forEach((w, t) => expect(w + weights[1][t]).toBeCloseTo(1, 5));
+
+    const [file] = await Promise.all([page.waitForEvent('download'), fusion.getByRole('button', { name: 'Download the fusion (zip)' }).click()]);
+    const dir = mkdtempSync(join(tmpdir(), 'adapter-studio-e2e-fusion-'));
+    try {
+      const path = join(dir, file.suggestedFilename());
+      await file.saveAs(path);
+      const files = unzipSync(new Uint8Array(readFileSync(path)));
+      expect(Object.keys(files)).toEqual(expect.arrayContaining(['sentiment,topics/adapter_fusion_config.json', 'sentiment/adapter_config.json', 'topics/adapter_config.json', 'mood/head_config.json']));
+      const out = join(dir, 'fusion');
+      for (const [name, bytes] of Object.entries(files)) {
+        mkdirSync(dirname(join(out, name)), { recursive: true });
+        writeFileSync(join(out, name), bytes);
+      }
+      // The downloaded files on the command line give the page's probabilities.
+      const lines: string[] = [];
+      const code = await main(['predict', '--model', MODEL, '--adapter', out, '--text', TEXT, '--hub', `${inject('studioUrl')}/hub`, '--json'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+      expect(code, lines.join('\n')).toBe(0);
+      const cli = JSON.parse(lines[0]) as { probabilities: number[] };
+      ['negative', 'positive'].forEach((label, i) => expect(outputs.mood[label]).toBeCloseTo(cli.probabilities[i], 4));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
