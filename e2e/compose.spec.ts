@@ -27,6 +27,16 @@ afterAll(async () => { await chrome?.close(); });
 const shelfPanel = () => steps.try(page).locator('.shelf');
 const shelved = () => shelfPanel().locator('.shelf-list li').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.adapter));
 
+/** Puts the two Hub repos on the shelf, one after the other. */
+async function shelveRepos(): Promise<void> {
+  const panel = shelfPanel();
+  for (const repo of REPOS) {
+    await panel.getByLabel('Add from a Hub repo').fill(repo);
+    await panel.getByRole('button', { name: 'Add to the shelf' }).click();
+    await expect.poll(async () => (await shelved()).length, { timeout: 60_000 }).toBe(REPOS.indexOf(repo) + 1);
+  }
+}
+
 /** Each head's label probabilities, read from the side-by-side outputs. */
 function headOutputs(): Promise<Record<string, Record<string, number>>> {
   return shelfPanel().locator('figure.composed-head').evaluateAll((figures) => Object.fromEntries(figures.map((figure) => [
@@ -40,11 +50,7 @@ describe('Adapter shelf and Parallel in Try it (wasm)', () => {
     await page.goto(studioUrl(`hub=offline&backend=wasm&model=${MODEL}`));
     await loadSelectedModel(page);
     const panel = shelfPanel();
-    for (const repo of REPOS) {
-      await panel.getByLabel('Add from a Hub repo').fill(repo);
-      await panel.getByRole('button', { name: 'Add to the shelf' }).click();
-      await expect.poll(async () => (await shelved()).length, { timeout: 60_000 }).toBe(REPOS.indexOf(repo) + 1);
-    }
+    await shelveRepos();
     expect(await shelved()).toEqual(['sentiment', 'topics']);
     expect(await panel.locator('li[data-adapter="topics"]').textContent()).toContain('labels: World, Sports, Business, Sci/Tech');
 
@@ -86,11 +92,7 @@ describe('Adapter shelf and Parallel in Try it (wasm)', () => {
     await loadSelectedModel(page);
     await dataInspected(page);
     const panel = shelfPanel();
-    for (const repo of REPOS) {
-      await panel.getByLabel('Add from a Hub repo').fill(repo);
-      await panel.getByRole('button', { name: 'Add to the shelf' }).click();
-      await expect.poll(async () => (await shelved()).length, { timeout: 60_000 }).toBe(REPOS.indexOf(repo) + 1);
-    }
+    await shelveRepos();
     const fusion = panel.locator('form.fusion');
     await fusion.getByRole('checkbox', { name: 'sentiment' }).check();
     await fusion.getByRole('checkbox', { name: 'topics' }).check();
