@@ -66,6 +66,16 @@ export function compositionProblem(setup: CompositionSetup | undefined, shelf: S
   return undefined;
 }
 
+/** Why a fusion cannot be trained yet (before asking the worker, which checks the methods): undefined when it can. */
+export function fusionProblem(setup: { adapters: string[]; head: string }, state: { dataChosen: boolean; training: boolean }): string | undefined {
+  if (setup.adapters.length < 2) return 'Choose two adapters or more to fuse.';
+  if (!setup.head) return 'Name the new head.';
+  if (setup.adapters.includes(setup.head)) return `The head cannot be named "${setup.head}" like a fused adapter: in Python it would replace that adapter's own head.`;
+  if (!state.dataChosen) return 'Choose the data to train the fusion on in step 2.';
+  if (state.training) return 'A training is running: wait for it to end.';
+  return undefined;
+}
+
 export function createShelfSlice(ctx: StoreContext): ShelfSlice {
   const { set, get } = ctx;
 

@@ -2,6 +2,7 @@ import { type FormEvent, useId, useState } from 'react';
 import type { CompositionSetup } from '../../core/adapters/composition.ts';
 import type { FusionAttentionLayer } from '../../core/vocabulary/adapter.ts';
 import { browserFileSink } from '../file-sink.ts';
+import { fusionProblem } from '../shelf-slice.ts';
 import { isActive } from '../training-slice.ts';
 import { useStudio } from '../store.ts';
 import { HeadOutput } from './HeadOutput.tsx';
@@ -29,12 +30,7 @@ export function FusionPanel() {
   const headId = useId();
   const adapters = shelf.map((item) => item.name).filter((name) => chosen.includes(name));
   const fusing = training?.setup.adapter.kind === 'fuse' && isActive(training);
-  const problem = adapters.length < 2 ? 'Choose two adapters or more to fuse.'
-    : adapters.includes(head.trim()) ? `The head cannot be named "${head.trim()}" like a fused adapter.`
-    : !head.trim() ? 'Name the new head.'
-    : !dataSource ? 'Choose the data to train the fusion on in step 2.'
-    : isActive(training) ? 'A training is running: wait for it to end.'
-    : undefined;
+  const problem = fusionProblem({ adapters, head: head.trim() }, { dataChosen: dataSource !== undefined, training: isActive(training) });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!problem) void start({ adapters, config, head: head.trim() });

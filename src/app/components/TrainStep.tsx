@@ -206,7 +206,7 @@ function statusText(run: TrainingRun, backend: string): string {
   const latest = run.view.latest;
   const where = latest ? `step ${latest.step} of ${latest.totalSteps}, epoch ${latest.epoch.toFixed(2)}` : '';
   switch (run.status) {
-    case 'starting': return run.resumed ? 'Resuming from the checkpoint…' : `Reading the data and building the adapter on ${backend}…`;
+    case 'starting': return run.resumed ? 'Resuming from the checkpoint…' : `Reading the data and building the ${run.setup.adapter.kind === 'fuse' ? `AdapterFusion of ${run.setup.adapter.fusion.adapters.join(', ')}` : 'adapter'} on ${backend}…`;
     case 'running': return `Training on ${backend}: ${where}`;
     case 'pausing': return `Pausing after the current step (${where})…`;
     case 'paused': return `Paused at step ${run.view.checkpoint?.step ?? latest?.step ?? 0}: a checkpoint is saved, so the run can also continue after a reload.`;
@@ -228,9 +228,9 @@ function timeLeft(latest: TrainProgressEvent): string {
   return latest.step < latest.totalSteps && !(latest.etaSeconds > 0) ? 'estimating…' : formatDuration(latest.etaSeconds);
 }
 
-/** "5,450 weights, 3.65% of the model's 149,378": the active adapter's trainable parameters against the loaded model's. */
+/** "5,450 weights, 3.65% of the model's 149,378": the run's trainable parameters (the active adapter's, or a fusion's) against the loaded model's. */
 function trainableShare(state: StudioState): string | undefined {
-  const adapter = state.activeAdapter;
+  const adapter = state.training?.setup.adapter.kind === 'fuse' ? state.fusion : state.activeAdapter;
   if (!adapter || state.modelLoad.status !== 'ready') return undefined;
   const base = state.modelLoad.info.parameters;
   return `${formatInteger(adapter.parameters)} weights, ${((adapter.parameters / base) * 100).toFixed(2)}% of the model's ${formatInteger(base)}`;
