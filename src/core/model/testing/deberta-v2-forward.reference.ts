@@ -68,7 +68,7 @@ export function referenceDebertaEmbeddings(config: EncoderConfig, weights: HostW
   const word = w('embeddings.word_embeddings.weight');
   const position = dc.positionBiasedInput ? w('embeddings.position_embeddings.weight') : undefined;
   const types = config.typeVocabSize > 0 ? w('embeddings.token_type_embeddings.weight') : undefined;
-  let e = new Float64Array(B * S * E);
+  let e: Float64Array = new Float64Array(B * S * E);
   for (let r = 0; r < B * S; r++) {
     const s = r % S;
     for (let i = 0; i < E; i++) {
