@@ -22,6 +22,7 @@ const FIGURES = [
   ['webgpuAdapter', 'training.ts', ['--backend', 'webgpu', '--kind', 'adapter', '--steps', '8']],
   ['kernels', 'kernels.ts', ['--demo-samples', '3', '--bert-samples', '1']],
   ['bertBase', 'bert-base.ts', ['--steps', '4']],
+  ['debertaV3Base', 'deberta-v3-base.ts', ['--steps', '4', '--micro-batch', '4']],
 ];
 /** `--only NAME[,NAME]` runs just those figures (names as above, or bert-base for bertBase). */
 const onlyAt = process.argv.indexOf('--only');
