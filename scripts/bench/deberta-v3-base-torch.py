@@ -4,8 +4,7 @@ on the studio's weights (encoder, adapter, head) from the safetensors file the s
 the adapters library's bottleneck_layer_forward replaces DebertaV2Output's LayerNorm (methods/bottleneck.py with
 seq_bn's residual_before_ln, original_ln_before and original_ln_after); the AdapterHub head (Linear, tanh, Linear) on
 the first token, cross-entropy, backward to the lowest adapter (micro-batches accumulated as the spec says), AdamW
-on adapter and head. Prints one JSON line,
-with the eval-mode logits on the first batch taken before training."""
+on adapter and head. Prints one JSON line, with the eval-mode logits on the first batch taken before training."""
 import json
 import os
 import resource
