@@ -53,6 +53,8 @@ interface TorchStep {
   peakRssBytes: number;
   threads: number;
   version: string;
+  /** The micro-batch it ran, where it takes one. */
+  microBatch?: number;
   /** Its eval-mode logits on the first batch, when it ran on our weights. */
   logits?: number[][];
 }
@@ -76,7 +78,7 @@ export interface StepFigure {
   peakRssBytes: number;
   /** The machine's 1-minute load average at the start and at the end of the wasm steps. */
   loadAverage: [number, number];
-  torch?: Omit<TorchStep, 'logits'>;
+  torch?: Omit<TorchStep, 'logits' | 'microBatch'>;
   /** stepSeconds / torch.stepSeconds. */
   ratioToTorch?: number;
   /** stepCpuSeconds / torch.stepCpuSeconds. */
@@ -150,7 +152,9 @@ function torchStep(spec: StepFigureSpec, dir: string, steps: number, microBatch:
   const threads = String(THREADS);
   const run = spawnSync('/usr/bin/python3', [script, file], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, OPENBLAS_NUM_THREADS: threads, OMP_NUM_THREADS: threads } });
   if (run.status !== 0) throw new Error(`PyTorch twin ${spec.torchScript} failed (exit ${run.status}): ${run.stderr.slice(-800)}`);
-  return JSON.parse(run.stdout.trim().split('\n').pop()!);
+  const result: TorchStep = JSON.parse(run.stdout.trim().split('\n').pop()!);
+  if (microBatch !== BATCH && result.microBatch !== microBatch) throw new Error(`${spec.torchScript} ran micro-batches of ${result.microBatch ?? BATCH}, not the ${microBatch} asked for: it would not time the same step.`);
+  return result;
 }
 
 /**
@@ -222,7 +226,7 @@ export async function stepFigure(spec: StepFigureSpec, argv = process.argv.slice
       firstStepSeconds: (stepEnds[0] - called) / 1e3, peakRssBytes, loadAverage,
     };
     if (!withTorch) return figure;
-    const { logits, ...torch } = torchStep(spec, dir, steps, microBatch, batches, weightsFile);
+    const { logits, microBatch: _, ...torch } = torchStep(spec, dir, steps, microBatch, batches, weightsFile);
     log(`torch ${torch.version} ${torch.stepSeconds.toFixed(2)} s/step${torch.stepCpuSeconds === undefined ? '' : ` (${torch.stepCpuSeconds.toFixed(2)} CPU s)`}, peak RSS ${(torch.peakRssBytes / 1e9).toFixed(2)} GB`);
     if (ours) {
       if (!logits || logits.flat().length !== ours.length) throw new Error(`${spec.torchScript} ran on our weights but gave no logits of shape [${BATCH}, 2] for the first batch.`);

@@ -67,7 +67,7 @@ def main():
     step_seconds = steady_median(times)
     print(json.dumps({'stepSeconds': step_seconds, 'stepCpuSeconds': steady_median(cpu_times), 'samplesPerSecond': batches[0][0].shape[0] / step_seconds,
                       'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                      'threads': torch.get_num_threads(), 'version': torch.__version__, 'logits': first}))
+                      'threads': torch.get_num_threads(), 'version': torch.__version__, 'microBatch': micro, 'logits': first}))
 
 
 main()
