@@ -1,5 +1,5 @@
 import { badConfig } from './families/config-fields.ts';
-import { type EncoderFamily, SUPPORTED_MODEL_TYPES, familyDefinition, modelTypeEntries, modelTypeEntry } from './families/index.ts';
+import { type EncoderFamily, SUPPORTED_MODEL_TYPES, familyDefinition, hasEmbeddingProjection, layerModules, modelTypeEntries, modelTypeEntry } from './families/index.ts';
 import { UnsupportedModelError } from './errors.ts';
 
 export { type EncoderFamily, SUPPORTED_MODEL_TYPES };
@@ -54,8 +54,13 @@ export interface EncoderConfig {
    * (= padding_idx = padTokenId).
    */
   positionOffset: number;
-  /** Width of the embedding tables; differs from hiddenSize only in ELECTRA (then a projection follows). */
+  /** Width of the embedding tables; differs from hiddenSize in ELECTRA and ALBERT (then a projection follows). */
   embeddingSize: number;
+  /**
+   * ALBERT's parameter sharing: num_hidden_groups groups of inner_group_num layer modules, layer i running group
+   * ⌊i / (numLayers / numHiddenGroups)⌋ (families/albert.ts). Absent: every layer has its own module.
+   */
+  layerSharing?: { numHiddenGroups: number; innerGroupNum: number };
   /** Whether a pooler (tanh(dense(first token))) is expected; BERT checkpoints usually have one. */
   hasPooler: boolean;
   /** Longest input in tokens the position table allows (maxPositionEmbeddings - positionOffset). */
@@ -65,18 +70,18 @@ export interface EncoderConfig {
 /**
  * A model class of a supported type, as transformers names them in `architectures`: the type's class prefix
  * followed by Model, LMHeadModel or For<Task>. Anchored, so RobertaPreLayerNormModel, XLMRobertaXLModel,
- * BertGenerationEncoder or AlbertModel (other architectures) do not match.
+ * BertGenerationEncoder or MobileBertModel (other architectures) do not match.
  */
 function modelTypeOfArchitecture(name: string): string | undefined {
   return modelTypeEntries().find(({ definition }) => new RegExp(`^${definition.architecturePrefix}(Model|LMHeadModel|For[A-Z]\\w*)$`).test(name))?.modelType;
 }
 
 /**
- * transformers model types whose names contain a supported one ("albert" contains "bert"), so the repo-name
- * rule below, like AutoConfig's, prefers the longest match and does not read "albert-base-v2" as BERT.
+ * transformers model types whose names contain a supported one ("mobilebert" contains "bert"), so the repo-name
+ * rule below, like AutoConfig's, prefers the longest match and does not read "mobilebert-uncased" as BERT.
  */
 const LOOKALIKE_MODEL_TYPES = [
-  'albert', 'bert-generation', 'convbert', 'deberta', 'deberta-v2', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
+  'bert-generation', 'convbert', 'deberta', 'deberta-v2', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
   'qdqbert', 'rembert', 'retribert', 'roberta-prelayernorm', 'roc_bert', 'squeezebert', 'visual_bert', 'xlm-roberta-xl',
 ];
 
@@ -109,7 +114,7 @@ export function describeInferredModelType(inferred: InferredModelType): string {
 }
 
 /**
- * Normalises a transformers config.json (BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA) into an
+ * Normalises a transformers config.json (BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA, ALBERT) into an
  * `EncoderConfig`. Missing keys take the transformers class defaults, as `from_pretrained` does.
  */
 export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig {
@@ -160,23 +165,23 @@ export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig
   return { ...config, maxSequenceLength, ...(inferredModelType ? { inferredModelType } : {}) };
 }
 
-/** Parameters of the base model (embeddings, layers, pooler if any), without task heads. */
+/** Parameters of the base model (embeddings, layer modules, pooler if any), without task heads. */
 export function estimateParameters(config: EncoderConfig): number {
   const { hiddenSize: h, embeddingSize: e, intermediateSize: i } = config;
   const linear = (inputs: number, outputs: number) => inputs * outputs + outputs;
   const layerNorm = (width: number) => 2 * width;
   const embeddings = (config.vocabSize + config.maxPositionEmbeddings + config.typeVocabSize) * e
     + layerNorm(e)
-    + (e !== h ? linear(e, h) : 0);
+    + (hasEmbeddingProjection(config) ? linear(e, h) : 0);
   const layer = 4 * linear(h, h) + linear(h, i) + linear(i, h) + 2 * layerNorm(h);
   const pooler = config.hasPooler ? linear(h, h) : 0;
-  return embeddings + config.numLayers * layer + pooler;
+  return embeddings + layerModules(config).paths.length * layer + pooler;
 }
 
 /** Elements of the encoder's Linear weight matrices, which stay on the device twice (ops.ts, LinearMap.transposed). */
 function linearWeightElements(config: EncoderConfig): number {
   const { hiddenSize: h, embeddingSize: e, intermediateSize: i } = config;
-  return (e !== h ? e * h : 0) + config.numLayers * (4 * h * h + 2 * h * i) + (config.hasPooler ? h * h : 0);
+  return (hasEmbeddingProjection(config) ? e * h : 0) + layerModules(config).paths.length * (4 * h * h + 2 * h * i) + (config.hasPooler ? h * h : 0);
 }
 
 export interface MemoryEstimateOptions {
@@ -201,7 +206,7 @@ export function estimateMemoryBytes(config: EncoderConfig, options: MemoryEstima
   // Per layer: q, k, v, context, attention output, residual + LayerNorm (~7 × hidden), two feed-forward
   // intermediates (before/after activation), and attention scores + probabilities per head.
   const perLayer = tokens * (7 * config.hiddenSize + 2 * config.intermediateSize) + 2 * batch * config.numHeads * seq * seq;
-  const layersHeld = options.training ? config.numLayers : 1;
+  const layersHeld = options.training ? layerModules(config).runs.length : 1;
   const embeddings = tokens * 3 * Math.max(config.embeddingSize, config.hiddenSize);
   return weights + 4 * (embeddings + layersHeld * perLayer);
 }

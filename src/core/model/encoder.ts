@@ -2,8 +2,8 @@
  * The encoder forward pass on tfjs (any backend: webgpu, wasm, cpu), exactly as transformers' eager
  * BertModel / RobertaModel / DistilBertModel / ElectraModel compute it in inference mode:
  *
- *   e = LayerNorm(word[ids] + position[pos] (+ token_type[types]))   (ELECTRA: then e = project(e))
- *   per layer (post-LN):
+ *   e = LayerNorm(word[ids] + position[pos] (+ token_type[types]))   (ELECTRA, ALBERT: then e = project(e))
+ *   per layer (post-LN; ALBERT runs shared layer modules several times, hooks get the module's index):
  *     a = LayerNorm(attnOut(MultiHead(q(x), k(x), v(x))) + x)        hook: attentionOutput
  *     y = LayerNorm(ffnOut(act(ffnIn(a))) + a)                         hook: ffnOutput
  *   pooled = tanh(pooler(y[:, 0]))                                     when the checkpoint has a pooler
@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type LinearMap, type NormMap, applyActivation, layerNorm, linear } from '../ops.ts';
 import type { EncoderConfig } from './config.ts';
+import { hasEmbeddingProjection, layerModules } from './families/index.ts';
 import type { EncodedBatch } from './tokenizer.ts';
 import type { HostTensor, HostWeights } from './weights.ts';
 
@@ -57,8 +58,9 @@ export interface EncoderWeights {
   tokenTypeEmbeddings?: tf.Tensor2D;
   /** LayerNorm of the summed embeddings. */
   embeddingNorm: Norm;
-  /** ELECTRA's embedding → hidden projection; absent when the widths match. */
+  /** ELECTRA's embedding → hidden projection (absent when the widths match); ALBERT's embedding_hidden_mapping_in. */
   embeddingProjection?: Linear;
+  /** One entry a layer module (families' layerModules: ALBERT's shared modules once). */
   layers: EncoderLayerWeights[];
   /** tanh(dense(first token)); absent when the checkpoint has no pooler. */
   pooler?: Linear;
@@ -156,8 +158,8 @@ export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): 
       positionEmbeddings: t2('embeddings.position_embeddings.weight'),
       tokenTypeEmbeddings: config.typeVocabSize > 0 ? t2('embeddings.token_type_embeddings.weight') : undefined,
       embeddingNorm: norm('embeddings.LayerNorm'),
-      embeddingProjection: config.embeddingSize !== config.hiddenSize ? linear('embeddings_project') : undefined,
-      layers: Array.from({ length: config.numLayers }, (_, l) => {
+      embeddingProjection: hasEmbeddingProjection(config) ? linear('embeddings_project') : undefined,
+      layers: Array.from({ length: layerModules(config).paths.length }, (_, l) => {
         const p = `encoder.layer.${l}`;
         return {
           query: linear(`${p}.attention.self.query`),
@@ -266,12 +268,13 @@ export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hoo
       return hook ? hook(l, h, residual, ln) : ln(h.add(residual));
     };
 
-    weights.layers.forEach((w, l) => {
+    for (const l of layerModules(config).runs) {
+      const w = weights.layers[l];
       const attention = project(hooks, l, 'attnOut', selfAttention(l, x, w, maskBias, config, hooks), w.attentionOutput);
       const a = close(hooks.attentionOutput?.bind(hooks), l, attention, x, w.attentionNorm);
       const inner = applyActivation(project(hooks, l, 'ffnIn', a, w.intermediate), config.hiddenAct);
       x = close(hooks.ffnOutput?.bind(hooks), l, project(hooks, l, 'ffnOut', inner, w.output), a, w.outputNorm);
-    });
+    }
 
     const [, , hidden] = x.shape;
     const firstToken = x.slice([0, 0, 0], [b, 1, hidden]).reshape([b, hidden]) as tf.Tensor2D;

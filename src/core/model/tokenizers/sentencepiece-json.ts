@@ -10,9 +10,17 @@ import { TokenizerFileError } from './tokenizer-file-error.ts';
 /**
  * How the checkpoint numbers the pieces (fairseq dictionaries put their own special tokens first):
  * - xlm-roberta (XLMRobertaConverter): <s> <pad> </s> <unk>, then pieces[3:] (so piece i has id i + 1), <mask> last;
- * - camembert (CamembertConverter): <s>NOTUSED <pad> </s>NOTUSED <unk> <unk>NOTUSED, then pieces[1:] (id i + 4), <mask> last.
+ * - camembert (CamembertConverter): <s>NOTUSED <pad> </s>NOTUSED <unk> <unk>NOTUSED, then pieces[1:] (id i + 4), <mask> last;
+ * - albert (AlbertConverter): the pieces as they are (spiece.model holds <pad> <unk> [CLS] [SEP] [MASK] itself), a piece
+ *   ending in digit + "," scored 100 lower (the slow tokenizer splits those), and its own normaliser and pair template.
  */
-export type SentencePieceLayout = 'xlm-roberta' | 'camembert';
+export type SentencePieceLayout = 'xlm-roberta' | 'camembert' | 'albert';
+
+/** tokenizer_config.json flags AlbertTokenizer reads (do_lower_case, keep_accents). */
+export interface SentencePieceOptions {
+  lowercase: boolean;
+  keepAccents: boolean;
+}
 
 interface LayoutVocab {
   /** [piece, score] in id order. */
@@ -30,7 +38,31 @@ function layoutVocab(model: SentencePieceModel, layout: SentencePieceLayout): La
         vocab: [['<s>NOTUSED', 0], ['<pad>', 0], ['</s>NOTUSED', 0], ['<unk>', 0], ['<unk>NOTUSED', -100], ...tail(1), ['<mask>', 0]],
         unkId: 3,
       };
+    case 'albert':
+      return {
+        vocab: model.pieces.map((p): [string, number] => [p.piece, /\p{Nd},$/u.test(p.piece) ? p.score - 100 : p.score]),
+        unkId: model.unkId,
+      };
   }
+}
+
+/**
+ * AlbertConverter's normalisers before the compiled charsmap: "``" / "''" → '"', NFKD + StripAccents unless
+ * keep_accents, Lowercase with do_lower_case.
+ */
+function albertNormalizers(options: SentencePieceOptions): object[] {
+  return [
+    { type: 'Replace', pattern: { String: '``' }, content: '"' },
+    { type: 'Replace', pattern: { String: "''" }, content: '"' },
+    ...(options.keepAccents ? [] : [{ type: 'NFKD' }, { type: 'StripAccents' }]),
+    ...(options.lowercase ? [{ type: 'Lowercase' }] : []),
+  ];
+}
+
+/** AlbertTokenizer's flags from tokenizer_config.json, with its class defaults (do_lower_case true, keep_accents false). */
+export function sentencePieceOptions(tokenizerConfig: unknown): SentencePieceOptions {
+  const c = (tokenizerConfig ?? {}) as { do_lower_case?: unknown; keep_accents?: unknown };
+  return { lowercase: c.do_lower_case !== false, keepAccents: c.keep_accents === true };
 }
 
 /**
@@ -61,7 +93,10 @@ function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-export function sentencePieceTokenizerJson(model: SentencePieceModel, layout: SentencePieceLayout, specials: Partial<Record<SpecialTokenKey, SpecialToken>>, additional: SpecialToken[], declared: AddedTokenJson[]): object {
+export function sentencePieceTokenizerJson(
+  model: SentencePieceModel, layout: SentencePieceLayout, specials: Partial<Record<SpecialTokenKey, SpecialToken>>, additional: SpecialToken[], declared: AddedTokenJson[],
+  options: SentencePieceOptions = { lowercase: false, keepAccents: true },
+): object {
   const { vocab, unkId } = layoutVocab(model, layout);
   const ids = new Map(vocab.map(([piece], id) => [piece, id]));
   // SpmConverter adds the model's control and user-defined pieces as added tokens (never normalised).
@@ -77,11 +112,13 @@ export function sentencePieceTokenizerJson(model: SentencePieceModel, layout: Se
   const [cls, sep] = [template('cls_token'), template('sep_token')];
   const idOf = (token: string) => added.find((t) => t.content === token)?.id ?? ids.get(token)!;
   const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true };
-  const normalizers: object[] = [
-    { type: 'Strip', strip_left: false, strip_right: true },
-    { type: 'Replace', pattern: { Regex: ' {2,}' }, content: '▁' },
-  ];
-  if (model.precompiledCharsmap.length > 0) normalizers.unshift({ type: 'Precompiled', precompiled_charsmap: base64(model.precompiledCharsmap) });
+  const precompiled = model.precompiledCharsmap.length > 0 ? [{ type: 'Precompiled', precompiled_charsmap: base64(model.precompiledCharsmap) }] : [];
+  // AlbertConverter collapses runs of spaces to one space; the fairseq converters strip the right end and use ▁.
+  const normalizers: object[] = layout === 'albert'
+    ? [...albertNormalizers(options), ...precompiled, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }]
+    : [...precompiled, { type: 'Strip', strip_left: false, strip_right: true }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: '▁' }];
+  // ALBERT's second segment has token type 1 ("[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1").
+  const second = layout === 'albert' ? 1 : 0;
   return {
     version: '1.0',
     truncation: null,
@@ -94,7 +131,7 @@ export function sentencePieceTokenizerJson(model: SentencePieceModel, layout: Se
       single: [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }],
       pair: [
         { SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },
-        { SpecialToken: { id: sep, type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },
+        ...(layout === 'albert' ? [] : [{ SpecialToken: { id: sep, type_id: 0 } }]), { Sequence: { id: 'B', type_id: second } }, { SpecialToken: { id: sep, type_id: second } },
       ],
       special_tokens: Object.fromEntries([cls, sep].map((t) => [t, { id: t, ids: [idOf(t)], tokens: [t] }])),
     },
