@@ -12,8 +12,8 @@ import { readSafetensors } from '../model/safetensors.ts';
 import { ADAPTERHUB_FILE, adapterHubFiles } from './adapterhub.ts';
 import { headOptionsFromConfig, importAdapter, importedStateDict } from './import.ts';
 import { PEFT_FILE, peftFiles, peftSupport } from './peft.ts';
-import { METHODS, type MethodName, TRAINING, randomExport } from './test-support.ts';
-import type { AdapterFiles, ExportTensors } from './types.ts';
+import { METHODS, type MethodName, TRAINING, expectSameTensors, randomExport } from './test-support.ts';
+import type { AdapterFiles } from './types.ts';
 import { unzipAdapterFiles, zipAdapterFiles } from './zip.ts';
 
 /** Hidden 16, intermediate 24, embeddings 8; 3 layers over 2 groups of 2 modules (4 layer modules). */
@@ -90,12 +90,6 @@ function expectedKeys(method: MethodName): Record<string, number[]> {
       break;
   }
   return out;
-}
-
-function expectSameTensors(got: ExportTensors, want: ExportTensors): void {
-  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
-  const bytes = (data: Float32Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  for (const [key, t] of want) expect(bytes(got.get(key)!.data).equals(bytes(t.data)), key).toBe(true);
 }
 
 const without = (files: AdapterFiles, ...names: string[]) => new Map([...files].filter(([name]) => !names.includes(name)));

@@ -36,6 +36,8 @@ const SHORT_TARGET: Record<string, string> = {
   'attention.q_lin': 'q_lin', 'attention.k_lin': 'k_lin', 'attention.v_lin': 'v_lin', 'ffn.lin1': 'lin1', 'ffn.lin2': 'lin2',
   // ALBERT ("ffn" does not match "ffn_output": PEFT matches whole module names).
   'attention.query': 'query', 'attention.key': 'key', 'attention.value': 'value', 'ffn': 'ffn', 'ffn_output': 'ffn_output',
+  // DeBERTa-v2 (PEFT's own default for deberta-v2 is ["query_proj", "value_proj"]); ".key_proj" never matches pos_key_proj.
+  'attention.self.query_proj': 'query_proj', 'attention.self.key_proj': 'key_proj', 'attention.self.value_proj': 'value_proj',
 };
 
 export type PeftSupport = { ok: true; peftType: 'LORA' | 'IA3' } | { ok: false; reason: string };

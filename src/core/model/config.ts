@@ -1,4 +1,5 @@
 import { badConfig } from './families/config-fields.ts';
+import type { DisentangledAttentionConfig } from './families/types.ts';
 import { type EncoderFamily, SUPPORTED_MODEL_TYPES, familyDefinition, hasEmbeddingProjection, layerModules, modelTypeEntries, modelTypeEntry } from './families/index.ts';
 import { UnsupportedModelError } from './errors.ts';
 
@@ -54,13 +55,18 @@ export interface EncoderConfig {
    * (= padding_idx = padTokenId).
    */
   positionOffset: number;
-  /** Width of the embedding tables; differs from hiddenSize in ELECTRA and ALBERT (then a projection follows). */
+  /**
+   * Width of the embedding tables; differs from hiddenSize in ELECTRA and ALBERT (a projection follows the
+   * LayerNorm) and DeBERTa (embed_proj, without bias, precedes it).
+   */
   embeddingSize: number;
   /**
    * ALBERT's parameter sharing: num_hidden_groups groups of inner_group_num layer modules, layer i running group
    * ⌊i / (numLayers / numHiddenGroups)⌋ (families/albert.ts). Absent: every layer has its own module.
    */
   layerSharing?: { numHiddenGroups: number; innerGroupNum: number };
+  /** DeBERTa's relative-position attention and embeddings; absent for BERT's absolute positions and plain attention. */
+  disentangled?: DisentangledAttentionConfig;
   /** Whether a pooler (tanh(dense(first token))) is expected; BERT checkpoints usually have one. */
   hasPooler: boolean;
   /** Longest input in tokens the position table allows (maxPositionEmbeddings - positionOffset). */
@@ -170,12 +176,27 @@ export function estimateParameters(config: EncoderConfig): number {
   const { hiddenSize: h, embeddingSize: e, intermediateSize: i } = config;
   const linear = (inputs: number, outputs: number) => inputs * outputs + outputs;
   const layerNorm = (width: number) => 2 * width;
+  const deberta = config.disentangled;
+  if (deberta) return estimateDebertaParameters(config, deberta);
   const embeddings = (config.vocabSize + config.maxPositionEmbeddings + config.typeVocabSize) * e
     + layerNorm(e)
     + (hasEmbeddingProjection(config) ? linear(e, h) : 0);
   const layer = 4 * linear(h, h) + linear(h, i) + linear(i, h) + 2 * layerNorm(h);
   const pooler = config.hasPooler ? linear(h, h) : 0;
   return embeddings + layerModules(config).paths.length * layer + pooler;
+}
+
+/** DeBERTa's parameters: embed_proj without bias, rel_embeddings (+ LayerNorm), pos_key_proj / pos_query_proj without share_att_key. */
+function estimateDebertaParameters(config: EncoderConfig, deberta: DisentangledAttentionConfig): number {
+  const { hiddenSize: h, embeddingSize: e, intermediateSize: i } = config;
+  const positions = deberta.positionBiasedInput ? config.maxPositionEmbeddings : 0;
+  const embeddings = (config.vocabSize + positions + config.typeVocabSize) * e + 2 * h + (e !== h ? e * h : 0);
+  const relative = deberta.relativeAttention ? 2 * deberta.tableSpan * h + (deberta.normRelEmbeddings ? 2 * h : 0) : 0;
+  const own = deberta.relativeAttention && !deberta.shareAttKey ? deberta.posAttTypes.length * h * h
+    + (deberta.posAttTypes.includes('c2p') && deberta.positionProjectionBias.key ? h : 0)
+    + (deberta.posAttTypes.includes('p2c') && deberta.positionProjectionBias.query ? h : 0) : 0;
+  const layer = 4 * (h * h + h) + (h * i + i) + (i * h + h) + 4 * h + own;
+  return embeddings + relative + config.numLayers * layer;
 }
 
 /** Elements of the encoder's Linear weight matrices, which stay on the device twice (ops.ts, LinearMap.transposed). */
