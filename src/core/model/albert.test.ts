@@ -4,7 +4,8 @@
  * which reads config.json and the checkpoint's own names) on a synthetic checkpoint with two groups of two
  * layers, and on the tiny-albert fixture over HTTP with its spiece.model.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -149,6 +150,42 @@ describe('ALBERT forward: tfjs vs the float64 modeling_albert oracle within 1e-4
   }
 });
 
+/**
+ * AlbertTokenizer (the slow one) on Google's sentencepiece, transcribed from tokenization_albert.py: preprocess_text
+ * (remove_space, `` and '' → ", NFKD without combining marks, lower case), sp.encode, the digit + "," piece split,
+ * then [CLS] (id 2) … [SEP] (id 3). Prints the ids of each text as JSON.
+ */
+const SLOW_ALBERT = `
+import json, sys, unicodedata
+import sentencepiece as spm
+sp = spm.SentencePieceProcessor()
+sp.Load(sys.argv[1])
+def prepare(text):
+    text = " ".join(text.strip().split()).replace("\`\`", '"').replace("''", '"')
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return text.lower()
+def ids(text):
+    pieces = []
+    for piece in sp.encode(prepare(text), out_type=str):
+        if len(piece) > 1 and piece[-1] == "," and piece[-2].isdigit():
+            parts = sp.EncodeAsPieces(piece[:-1].replace("\u2581", ""))
+            if piece[0] != "\u2581" and parts[0][0] == "\u2581":
+                parts = parts[1:] if len(parts[0]) == 1 else [parts[0][1:]] + parts[1:]
+            pieces += parts + [piece[-1]]
+        else:
+            pieces.append(piece)
+    return [2] + [sp.PieceToId(p) for p in pieces] + [3]
+print(json.dumps([ids(t) for t in json.loads(sys.argv[2])]))
+`;
+
+/** A Python with Google's sentencepiece (Debian's python3-sentencepiece), or null. */
+function sentencepiecePython(): string | null {
+  for (const candidate of [process.env.PYTHON, 'python3', '/usr/bin/python3']) {
+    if (candidate && spawnSync(candidate, ['-c', 'import sentencepiece'], { encoding: 'utf8' }).status === 0) return candidate;
+  }
+  return null;
+}
+
 describe('tiny-albert over HTTP (model.safetensors, spiece.model)', () => {
   let server: RunningHubServer;
   let ep: HubEndpoint;
@@ -177,6 +214,26 @@ describe('tiny-albert over HTTP (model.safetensors, spiece.model)', () => {
       expect(maxAbsDiff(got.pooled!, want.pooled!)).toBeLessThan(1e-4);
     } finally {
       encoder.dispose();
+    }
+  });
+
+  const python = sentencepiecePython();
+  it.skipIf(!python)('encodes as AlbertTokenizer on Google\'s sentencepiece does (tokenizer.json; the next test ties spiece.model to it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'albert-spm-'));
+    try {
+      writeFileSync(join(dir, 'spiece.model'), await file('spiece.model'));
+      const texts = [
+        'the film was superb and the cast was excellent', 'It was DULL, boring and far too long.', 'Café  naïve   résumé', '``Quoted\'\' words and an unseenword xyzzy',
+        'A 10-minute scene, 3 stars: 1,000 people walked out!', 'the movies were loved by everyone', 'ÉLAN   über straße',
+      ];
+      const want = JSON.parse(spawnSync(python!, ['-c', SLOW_ALBERT, join(dir, 'spiece.model'), JSON.stringify(texts)], { encoding: 'utf8' }).stdout) as number[][];
+      const fast = await loadTokenizer(ep, 'adapter-studio/tiny-albert');
+      const got = texts.map((t) => [...fast.encode([t]).inputIds]);
+      expect(got).toEqual(want);
+      // "ß" has no piece and no decomposition: <unk> (id 1) on both sides.
+      expect(want.at(-1)).toContain(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
