@@ -19,7 +19,7 @@ import type { HubEndpoint } from '../../hub/endpoint.ts';
 import { type DownloadProgress, HubError, fetchBytes, fileUrl, hubFetch, modelInfo } from '../../hub/client.ts';
 import type { EncoderConfig } from './config.ts';
 import { CorruptWeightsError, IncompatibleWeightsError } from './errors.ts';
-import { familyDefinition, hasEmbeddingProjection, layerModules } from './families/index.ts';
+import { familyDefinition, hasEmbeddingProjection, layerModules, layerSharingNote } from './families/index.ts';
 import { fetchEncoderConfig, fetchRepoJson, modelLoadErrorFromHub } from './hub-files.ts';
 import { noWeightsError } from './no-weights.ts';
 import { readSafetensors } from './safetensors.ts';
@@ -172,12 +172,6 @@ export function expectedTensors(config: EncoderConfig): { name: string; shape: n
   return list;
 }
 
-/** ", sharing 1 layer module" when layers share modules (ALBERT), else nothing. */
-function shared(config: EncoderConfig): string {
-  const modules = layerModules(config).paths.length;
-  return modules === layerModules(config).runs.length ? '' : `, sharing ${modules} layer module${modules === 1 ? '' : 's'}`;
-}
-
 /**
  * Keeps the base model's tensors of a checkpoint under canonical names, decoded to float32, after checking
  * that each expected tensor is present with the expected shape.
@@ -197,7 +191,7 @@ export function selectEncoderTensors(stored: StoredTensors, config: EncoderConfi
     if (!found) {
       if (optional && !hasPooler) continue;
       throw new IncompatibleWeightsError(
-        `Weights of "${config.repoId}" (${source}) have no tensor "${name}" (looked for "${config.weightPrefix}.${name}" and "${name}"), which a ${config.modelType} encoder with ${config.numLayers} layers${shared(config)} needs. The checkpoint does not match its config.json.`,
+        `Weights of "${config.repoId}" (${source}) have no tensor "${name}" (looked for "${config.weightPrefix}.${name}" and "${name}"), which a ${config.modelType} encoder with ${config.numLayers} layers${layerSharingNote(config)} needs. The checkpoint does not match its config.json.`,
         config.repoId,
       );
     }

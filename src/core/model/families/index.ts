@@ -46,6 +46,12 @@ export function layerModules(config: EncoderConfig): LayerModules {
   return familyDefinition(config.family).layerModules(config);
 }
 
+/** ", sharing 1 layer module" when layers share their modules (ALBERT), else "" (for messages). */
+export function layerSharingNote(config: EncoderConfig): string {
+  const { paths, runs } = layerModules(config);
+  return paths.length === runs.length ? '' : `, sharing ${paths.length} layer module${paths.length === 1 ? '' : 's'}`;
+}
+
 /** Whether the embeddings pass through an embedding → hidden Linear (ELECTRA when the widths differ; ALBERT always). */
 export function hasEmbeddingProjection(config: EncoderConfig): boolean {
   return config.embeddingSize !== config.hiddenSize || familyDefinition(config.family).alwaysProjectsEmbeddings;
