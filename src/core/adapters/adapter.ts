@@ -17,6 +17,7 @@ import type { HostTensor } from '../model/weights.ts';
 import { type AdapterConfig, resolveAdapterConfig } from './config.ts';
 import { AdapterConfigError, AdapterStateError } from './errors.ts';
 import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from './head.ts';
+import { modelLayout } from './locations.ts';
 import { type ParamSpec, elementCount, initialValues } from './parameters.ts';
 import { seededRandom } from '../random.ts';
 import type { FamilyHooks, ForwardContext } from './methods/forward-context.ts';
@@ -135,7 +136,8 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   const reset = () => { for (const r of resets) r(); };
 
   function encode(weights: EncoderWeights, batch: EncodedBatch, options: ForwardOptions = {}): EncoderOutput {
-    if (weights.config.hiddenSize !== encoderConfig.hiddenSize || weights.config.numLayers !== encoderConfig.numLayers || weights.config.family !== encoderConfig.family) {
+    const sameLayers = weights.config.numLayers === encoderConfig.numLayers && modelLayout(weights.config).layerCount === plan.layout.layerCount;
+    if (weights.config.hiddenSize !== encoderConfig.hiddenSize || !sameLayers || weights.config.family !== encoderConfig.family) {
       throw new AdapterConfigError(`Adapter "${name}" was built for ${encoderConfig.family} with ${encoderConfig.numLayers} layers of width ${encoderConfig.hiddenSize}, not for "${weights.config.repoId}".`);
     }
     const previous = state;

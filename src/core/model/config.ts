@@ -1,6 +1,6 @@
 import { badConfig } from './families/config-fields.ts';
 import type { DisentangledAttentionConfig } from './families/types.ts';
-import { type EncoderFamily, SUPPORTED_MODEL_TYPES, familyDefinition, modelTypeEntries, modelTypeEntry } from './families/index.ts';
+import { type EncoderFamily, SUPPORTED_MODEL_TYPES, familyDefinition, hasEmbeddingProjection, layerModules, modelTypeEntries, modelTypeEntry } from './families/index.ts';
 import { UnsupportedModelError } from './errors.ts';
 
 export { type EncoderFamily, SUPPORTED_MODEL_TYPES };
@@ -56,10 +56,15 @@ export interface EncoderConfig {
    */
   positionOffset: number;
   /**
-   * Width of the embedding tables; differs from hiddenSize in ELECTRA (a projection follows the LayerNorm) and
-   * DeBERTa (embed_proj, without bias, precedes it).
+   * Width of the embedding tables; differs from hiddenSize in ELECTRA and ALBERT (a projection follows the
+   * LayerNorm) and DeBERTa (embed_proj, without bias, precedes it).
    */
   embeddingSize: number;
+  /**
+   * ALBERT's parameter sharing: num_hidden_groups groups of inner_group_num layer modules, layer i running group
+   * ⌊i / (numLayers / numHiddenGroups)⌋ (families/albert.ts). Absent: every layer has its own module.
+   */
+  layerSharing?: { numHiddenGroups: number; innerGroupNum: number };
   /** DeBERTa's relative-position attention and embeddings; absent for BERT's absolute positions and plain attention. */
   disentangled?: DisentangledAttentionConfig;
   /** Whether a pooler (tanh(dense(first token))) is expected; BERT checkpoints usually have one. */
@@ -71,18 +76,18 @@ export interface EncoderConfig {
 /**
  * A model class of a supported type, as transformers names them in `architectures`: the type's class prefix
  * followed by Model, LMHeadModel or For<Task>. Anchored, so RobertaPreLayerNormModel, XLMRobertaXLModel,
- * BertGenerationEncoder or AlbertModel (other architectures) do not match.
+ * BertGenerationEncoder or MobileBertModel (other architectures) do not match.
  */
 function modelTypeOfArchitecture(name: string): string | undefined {
   return modelTypeEntries().find(({ definition }) => new RegExp(`^${definition.architecturePrefix}(Model|LMHeadModel|For[A-Z]\\w*)$`).test(name))?.modelType;
 }
 
 /**
- * transformers model types whose names contain a supported one ("albert" contains "bert"), so the repo-name
- * rule below, like AutoConfig's, prefers the longest match and does not read "albert-base-v2" as BERT.
+ * transformers model types whose names contain a supported one ("mobilebert" contains "bert"), so the repo-name
+ * rule below, like AutoConfig's, prefers the longest match and does not read "mobilebert-uncased" as BERT.
  */
 const LOOKALIKE_MODEL_TYPES = [
-  'albert', 'bert-generation', 'convbert', 'deberta', 'deberta-v2', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
+  'bert-generation', 'convbert', 'deberta', 'deberta-v2', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
   'qdqbert', 'rembert', 'retribert', 'roberta-prelayernorm', 'roc_bert', 'squeezebert', 'visual_bert', 'xlm-roberta-xl',
 ];
 
@@ -115,7 +120,7 @@ export function describeInferredModelType(inferred: InferredModelType): string {
 }
 
 /**
- * Normalises a transformers config.json (BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA) into an
+ * Normalises a transformers config.json (BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA, ALBERT) into an
  * `EncoderConfig`. Missing keys take the transformers class defaults, as `from_pretrained` does.
  */
 export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig {
@@ -166,7 +171,7 @@ export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig
   return { ...config, maxSequenceLength, ...(inferredModelType ? { inferredModelType } : {}) };
 }
 
-/** Parameters of the base model (embeddings, layers, pooler if any), without task heads. */
+/** Parameters of the base model (embeddings, layer modules, pooler if any), without task heads. */
 export function estimateParameters(config: EncoderConfig): number {
   const { hiddenSize: h, embeddingSize: e, intermediateSize: i } = config;
   const linear = (inputs: number, outputs: number) => inputs * outputs + outputs;
@@ -175,10 +180,10 @@ export function estimateParameters(config: EncoderConfig): number {
   if (deberta) return estimateDebertaParameters(config, deberta);
   const embeddings = (config.vocabSize + config.maxPositionEmbeddings + config.typeVocabSize) * e
     + layerNorm(e)
-    + (e !== h ? linear(e, h) : 0);
+    + (hasEmbeddingProjection(config) ? linear(e, h) : 0);
   const layer = 4 * linear(h, h) + linear(h, i) + linear(i, h) + 2 * layerNorm(h);
   const pooler = config.hasPooler ? linear(h, h) : 0;
-  return embeddings + config.numLayers * layer + pooler;
+  return embeddings + layerModules(config).paths.length * layer + pooler;
 }
 
 /** DeBERTa's parameters: embed_proj without bias, rel_embeddings (+ LayerNorm), pos_key_proj / pos_query_proj without share_att_key. */
@@ -197,7 +202,7 @@ function estimateDebertaParameters(config: EncoderConfig, deberta: DisentangledA
 /** Elements of the encoder's Linear weight matrices, which stay on the device twice (ops.ts, LinearMap.transposed). */
 function linearWeightElements(config: EncoderConfig): number {
   const { hiddenSize: h, embeddingSize: e, intermediateSize: i } = config;
-  return (e !== h ? e * h : 0) + config.numLayers * (4 * h * h + 2 * h * i) + (config.hasPooler ? h * h : 0);
+  return (hasEmbeddingProjection(config) ? e * h : 0) + layerModules(config).paths.length * (4 * h * h + 2 * h * i) + (config.hasPooler ? h * h : 0);
 }
 
 export interface MemoryEstimateOptions {
@@ -224,7 +229,7 @@ export function estimateMemoryBytes(config: EncoderConfig, options: MemoryEstima
   // DeBERTa adds, per position term, the products by distance [seq, 2seq − 1], their reversal and the realigned [seq, seq].
   const relative = config.disentangled?.relativeAttention ? config.disentangled.posAttTypes.length * 5 * batch * config.numHeads * seq * seq : 0;
   const perLayer = tokens * (7 * config.hiddenSize + 2 * config.intermediateSize) + 2 * batch * config.numHeads * seq * seq + relative;
-  const layersHeld = options.training ? config.numLayers : 1;
+  const layersHeld = options.training ? layerModules(config).runs.length : 1;
   const embeddings = tokens * 3 * Math.max(config.embeddingSize, config.hiddenSize);
   return weights + 4 * (embeddings + layersHeld * perLayer);
 }

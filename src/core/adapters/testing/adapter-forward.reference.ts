@@ -11,6 +11,8 @@
  *               share_att_key the relative rows go through the LoRA-wrapped key_proj / query_proj too
  *   bottleneck  Adapter.pre_forward / forward / post_forward, ParallelAdapter (modeling.py), spelled out per row
  *   head        [Linear, tanh, Linear] on token 0; losses cross-entropy / MSE / BCE-with-logits
+ *   ALBERT      modules numbered as iter_layers (group g, inner j → g · inner_group_num + j), each run at every layer
+ *               i of group int(i / (num_hidden_layers / num_hidden_groups)) with its adapters (mixin_albert.py paths)
  */
 import type { EncoderConfig } from '../../model/config.ts';
 import { referenceDebertaEmbeddings, referencePositionScore, referenceRelativeRows } from '../../model/testing/deberta-v2-forward.reference.ts';
@@ -125,8 +127,16 @@ export function referenceAdapterForward(
   const promptConfig = methods.find((m) => 'architecture' in m && m.architecture === 'prompt_tuning') as PromptTuningConfig | undefined;
   const skip = new Set(options.skipLayers ?? []);
   const distil = config.family === 'distilbert';
+  const albert = config.family === 'albert';
   const base = config.weightPrefix;
-  const layerKey = (l: number) => (distil ? `${base}.transformer.layer.${l}` : `${base}.encoder.layer.${l}`);
+  // ALBERT: num_hidden_groups groups of inner_group_num modules; every other family one module a layer.
+  const groups = albert ? config.layerSharing!.numHiddenGroups : config.numLayers;
+  const inner = albert ? config.layerSharing!.innerGroupNum : 1;
+  const modules = groups * inner;
+  const runs: number[] = [];
+  for (let i = 0; i < config.numLayers; i++) for (let j = 0; j < inner; j++) runs.push(Math.trunc(i / (config.numLayers / groups)) * inner + j);
+  const layerKey = (l: number) => (distil ? `${base}.transformer.layer.${l}`
+    : albert ? `${base}.encoder.albert_layer_groups.${Math.floor(l / inner)}.albert_layers.${l % inner}` : `${base}.encoder.layer.${l}`);
   const deberta = config.disentangled;
 
   // Embeddings.
@@ -170,11 +180,12 @@ export function referenceAdapterForward(
     // The attention mask gets P ones in front (prefix_attention_mask).
     visible = (b: number, j: number) => j < P || batch.attentionMask[b * S0 + j - P] === 1;
   }
-  if (config.embeddingSize !== H && !deberta) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
+  if ((config.embeddingSize !== H || albert) && !deberta) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
 
   // LoRA / IA3 around a Linear of layer l.
   const loraPath: Record<string, string> = distil
     ? { q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', intermediate: 'ffn.lin1', output: 'ffn.lin2' }
+    : albert ? { q: 'attention.query', k: 'attention.key', v: 'attention.value', intermediate: 'ffn', output: 'ffn_output' }
     : deberta
       ? { q: 'attention.self.query_proj', k: 'attention.self.key_proj', v: 'attention.self.value_proj', intermediate: 'intermediate.dense', output: 'output.dense' }
       : { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', intermediate: 'intermediate.dense', output: 'output.dense' };
@@ -206,7 +217,7 @@ export function referenceAdapterForward(
   const relative = deberta?.relativeAttention ? referenceRelativeRows(config, weights) : undefined;
 
   // Prefix keys/values for layer l: [P · hidden] each, or undefined.
-  const prefixLayers = prefixConfig ? Array.from({ length: config.numLayers }, (_, l) => l).filter((l) => !prefixConfig.leave_out.includes(l)) : [];
+  const prefixLayers = prefixConfig ? Array.from({ length: modules }, (_, l) => l).filter((l) => !prefixConfig.leave_out.includes(l)) : [];
   let prefixStates: Float64Array | undefined;
   if (prefixConfig) {
     const P = prefixConfig.prefix_length;
@@ -221,7 +232,8 @@ export function referenceAdapterForward(
   }
 
   // Bottleneck adapters closing a sub-block: h = sublayer output, res = sub-block input.
-  const bottleneckPath = distil ? { mh_adapter: 'attention_adapters', output_adapter: 'output_adapters' } : { mh_adapter: 'attention.output', output_adapter: 'output' };
+  const bottleneckPath = distil ? { mh_adapter: 'attention_adapters', output_adapter: 'output_adapters' }
+    : albert ? { mh_adapter: 'attention.attention_adapters', output_adapter: 'output_adapters' } : { mh_adapter: 'attention.output', output_adapter: 'output' };
   const close = (l: number, location: 'mh_adapter' | 'output_adapter', h: Mat, res: Mat, gamma: Float64Array, beta: Float64Array): Mat => {
     const ln = (m: Mat) => norm(m, gamma, beta, eps);
     const c = bn.find((cfg) => cfg[location] && !cfg.leave_out.includes(l));
@@ -304,7 +316,7 @@ export function referenceAdapterForward(
     return c.original_ln_after ? ln(add(out, res)) : out;
   };
 
-  for (let l = 0; l < config.numLayers; l++) {
+  for (const l of runs) {
     const lw = (n: string) => w(`encoder.layer.${l}.${n}`);
     const q = project(l, 'q', x, lw('attention.self.query.weight'), lw('attention.self.query.bias'), H);
     const k = project(l, 'k', x, lw('attention.self.key.weight'), lw('attention.self.key.bias'), H);
@@ -314,7 +326,7 @@ export function referenceAdapterForward(
     let gk: number[] = [];
     let gv: number[] = [];
     if (P && prefixConfig!.use_gating) {
-      const gkey = distil ? `${layerKey(l)}.attention.prefix_tuning.prefix_gates.${name}` : `${layerKey(l)}.attention.self.prefix_tuning.prefix_gates.${name}`;
+      const gkey = distil || albert ? `${layerKey(l)}.attention.prefix_tuning.prefix_gates.${name}` : `${layerKey(l)}.attention.self.prefix_tuning.prefix_gates.${name}`;
       const outputs = prefixConfig!.shared_gating ? 1 : 2;
       const g = gate(x, S, p(`${gkey}.weight`), p(`${gkey}.bias`), outputs);
       gk = g.map((row) => row[0]);
