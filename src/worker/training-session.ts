@@ -9,14 +9,12 @@ import { resolveAdapterConfig } from '../core/adapters/config.ts';
 import { batchExamples } from '../core/data/batching.ts';
 import { adapterHubFiles } from '../core/export/adapterhub.ts';
 import { adapterExportOf } from '../core/export/from-adapter.ts';
-import { importAdapterFromHub } from '../core/export/hub-import.ts';
-import { headOptionsFromConfig, importAdapter, importedStateDict } from '../core/export/import.ts';
+import { headOptionsFromConfig, importedStateDict } from '../core/export/import.ts';
 import { methodName } from '../core/export/model-card.ts';
 import { peftFiles, peftSupport } from '../core/export/peft.ts';
 import { pushAdapterToHub } from '../core/export/push.ts';
 import { pythonProjectFiles } from '../core/export/python-project.ts';
 import type { AdapterFiles, TrainingRecord } from '../core/export/types.ts';
-import { unzipAdapterFiles } from '../core/export/zip.ts';
 import type { LoadedEncoder } from '../core/model/load-encoder.ts';
 import type { HostTensor } from '../core/model/weights.ts';
 import { type TokenBatch, adapterTrainable } from '../core/train/adapter-trainable.ts';
@@ -33,6 +31,8 @@ import { DEFAULT_TRAINING_SETTINGS, trainOptionsOf } from '../core/train/trainin
 import type { ActiveAdapterInfo } from '../core/vocabulary/adapter.ts';
 import type { AdapterSource, ExportFormat } from '../core/vocabulary/files.ts';
 import { adapterConfigOf } from './adapter-choice.ts';
+import { readAdapterSource } from './adapter-source.ts';
+import { headSpecOf } from './shelf-session.ts';
 import type { DataSession } from './data-session.ts';
 import type {
   EvaluateCommand, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainingEvent,
@@ -159,6 +159,11 @@ export class TrainingSession {
   }
 
   /** The active adapter as the page shows it (from its configs: no tensor is read); throws NoAdapter before one was trained or imported. */
+  /** The active adapter itself (the shelf copies it), or the error NoAdapter. */
+  activeModel(): AdapterModel {
+    return this.requireActive().adapter;
+  }
+
   requireInfo(): ActiveAdapterInfo {
     const active = this.requireActive();
     const { adapter } = active;
@@ -172,7 +177,7 @@ export class TrainingSession {
       ...(active.sourceFormat ? { sourceFormat: active.sourceFormat } : {}),
       notes: active.notes,
       modelName: adapter.encoderConfig.repoId,
-      ...(head ? { head: { task: head.kind === 'regression' ? 'regression' : 'classification', labels: head.kind === 'regression' ? [] : head.id2label } } : {}),
+      ...(head ? { head: headSpecOf(adapter) } : {}),
       parameters: adapter.trainableVariables().reduce((n, v) => n + v.size, 0),
       peft: peftSupport(config, { modelType: adapter.encoderConfig.modelType, head: head?.config as unknown as Record<string, unknown> | undefined }),
       ...(active.training ? { training: active.training } : {}),
@@ -341,13 +346,7 @@ export class TrainingSession {
    * its untrained comparison is the same config freshly initialised (with its training's seed when it records one).
    */
   async import(source: AdapterSource, encoder: LoadedEncoder): Promise<void> {
-    const imported = source.kind === 'hub'
-      ? await importAdapterFromHub(source.endpoint, source.repoId, { encoder: encoder.config })
-      : importAdapter(source.kind === 'zip' ? unzipAdapterFiles(new Uint8Array(source.bytes), source.name) : new Map(source.files.map((f) => [f.path, f.bytes])), {
-        encoder: encoder.config,
-        source: source.name,
-        name: source.name.replace(/\.zip$/i, '').replace(/[^\w-]/g, '_') || undefined,
-      });
+    const imported = await readAdapterSource(source, encoder.config);
     this.release();
     // With the seed it was trained with (a studio adapter's record), the untrained comparison is the one its training started from.
     const seed = imported.training?.hyperparameters.seed;

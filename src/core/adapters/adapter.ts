@@ -20,6 +20,7 @@ import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from
 import { modelLayout } from './locations.ts';
 import { type ParamSpec, elementCount, initialValues } from './parameters.ts';
 import { seededRandom } from '../random.ts';
+import type { AdapterUnits } from './composition-units.ts';
 import type { FamilyHooks, ForwardContext } from './methods/forward-context.ts';
 import { FAMILY_HOOKS } from './methods/forwards.ts';
 import type { FamilyName } from './methods/registry.ts';
@@ -35,6 +36,12 @@ export interface CreateAdapterOptions {
   head?: HeadOptions;
   /** prompt_init "from_string" copies the word embeddings of the prompt text's tokens: give the encoder's tokenizer and weights. */
   promptInit?: { tokenizer: EncoderTokenizer; weights: EncoderWeights };
+  /**
+   * Put before each tf.Variable's name (default none: the torch key), so that a second live adapter of the same name
+   * can exist, e.g. a copy on the shelf beside the active adapter. State dicts keep the torch keys; such an adapter
+   * is for inference (the trainer names parameters by their variables).
+   */
+  variablePrefix?: string;
 }
 
 export interface ForwardOptions {
@@ -53,6 +60,12 @@ export interface AdapterModel {
   readonly head?: HeadPlan;
   /** Hooks applying the adapter; with `encoderForward` directly they run in inference mode without skipped layers. */
   readonly hooks: EncoderHooks;
+  /** The adapter's modules as composition blocks call them (compose.ts); valid inside `inCall`. */
+  readonly units: AdapterUnits;
+  /** Runs `fn` as one inference forward pass of this adapter (per-pass state such as the prefix pool's output forgotten before and after). */
+  inCall<T>(fn: () => T): T;
+  /** The head's logits [batch, num_labels] on encoder outputs (inference). */
+  applyHead(encoded: EncoderOutput): tf.Tensor2D;
   /** Adapter and head variables that train, in state-dict order. */
   trainableVariables(): tf.Variable[];
   /** The encoder outputs with the adapter applied; the caller disposes them. */
@@ -99,12 +112,13 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   const knownKeys = new Set<string>();
   try {
     for (const spec of specs) {
-      if (tf.engine().registeredVariables[spec.key]) {
-        throw new AdapterConfigError(`A live adapter already owns the variable "${spec.key}"; dispose the other adapter named "${name}" first or pick another name.`);
+      const variableName = `${options.variablePrefix ?? ''}${spec.key}`;
+      if (tf.engine().registeredVariables[variableName]) {
+        throw new AdapterConfigError(`A live adapter already owns the variable "${variableName}"; dispose the other adapter named "${name}" first or pick another name.`);
       }
       const values = spec.init.kind === 'external' ? promptFromString(plan, spec, options.promptInit) : initialValues(spec, seed);
       const initial = tf.tensor(values, spec.shape, 'float32');
-      const variable = tf.variable(initial, spec.trainable, spec.key);
+      const variable = tf.variable(initial, spec.trainable, variableName);
       initial.dispose();
       variables.set(spec.key, variable);
       for (const key of [spec.key, ...spec.aliases]) knownKeys.add(key);
@@ -132,23 +146,27 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
     norm: (x, p) => layerNorm(x, { weight: tensor(p.weight) as tf.Tensor1D, bias: tensor(p.bias) as tf.Tensor1D }, ADAPTER_LN_EPS),
   };
 
-  const { hooks, resets } = composeHooks(plan, context);
+  const { hooks, resets, units } = composeHooks(plan, context);
   const reset = () => { for (const r of resets) r(); };
+
+  function inCallWith<T>(options: ForwardOptions, fn: () => T): T {
+    const previous = state;
+    state = { training: options.training ?? false, skip: new Set(options.skipLayers ?? []) };
+    reset();
+    try {
+      return fn();
+    } finally {
+      state = previous;
+      reset();
+    }
+  }
 
   function encode(weights: EncoderWeights, batch: EncodedBatch, options: ForwardOptions = {}): EncoderOutput {
     const sameLayers = weights.config.numLayers === encoderConfig.numLayers && modelLayout(weights.config).layerCount === plan.layout.layerCount;
     if (weights.config.hiddenSize !== encoderConfig.hiddenSize || !sameLayers || weights.config.family !== encoderConfig.family) {
       throw new AdapterConfigError(`Adapter "${name}" was built for ${encoderConfig.family} with ${encoderConfig.numLayers} layers of width ${encoderConfig.hiddenSize}, not for "${weights.config.repoId}".`);
     }
-    const previous = state;
-    state = { training: options.training ?? false, skip: new Set(options.skipLayers ?? []) };
-    reset();
-    try {
-      return encoderForward(weights, batch, hooks);
-    } finally {
-      state = previous;
-      reset();
-    }
+    return inCallWith(options, () => encoderForward(weights, batch, hooks));
   }
 
   function requireHead(): HeadPlan {
@@ -165,22 +183,25 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   }
 
   const hostCopy = (spec: ParamSpec): HostTensor => ({ shape: [...spec.shape], data: variables.get(spec.key)!.dataSync() as Float32Array });
-  const stateDict = (list: ParamSpec[]) => {
-    const out = new Map<string, HostTensor>();
-    for (const spec of list) {
-      const host = hostCopy(spec);
-      for (const key of [spec.key, ...spec.aliases]) out.set(key, { shape: host.shape, data: host.data.slice() });
-    }
-    return out;
+  /** Host copies of `list`'s parameters under every key, in the order of `keys` (default: each key, then its aliases). */
+  const stateDict = (list: ParamSpec[], keys = list.flatMap((spec) => [spec.key, ...spec.aliases])) => {
+    const owner = new Map(list.flatMap((spec) => [spec.key, ...spec.aliases].map((key) => [key, spec] as const)));
+    const hosts = new Map(list.map((spec) => [spec, hostCopy(spec)]));
+    return new Map(keys.map((key) => {
+      const host = hosts.get(owner.get(key)!)!;
+      return [key, { shape: host.shape, data: host.data.slice() }];
+    }));
   };
 
   return {
-    name, config, encoderConfig, plan, head, hooks,
+    name, config, encoderConfig, plan, head, hooks, units,
+    inCall: (fn) => inCallWith({}, fn),
+    applyHead: (encoded) => headForward(requireHead(), encoded, tensor),
     trainableVariables: () => specs.filter((s) => s.trainable).map((s) => variables.get(s.key)!),
     encode,
     forward,
     loss: (weights, batch, labels, options = {}) => tf.tidy(() => headLoss(requireHead(), forward(weights, batch, options), labels)),
-    adapterStateDict: () => stateDict(plan.params),
+    adapterStateDict: () => stateDict(plan.params, plan.stateDictKeys),
     headStateDict: () => stateDict(head?.params ?? []),
     loadAdapterStateDict(tensors, { strict = true } = {}) {
       const missing: string[] = [];
@@ -211,8 +232,9 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
 }
 
 /** The hooks of the plan's families, in FAMILY_HOOKS order; a hook point two families fill is a bug in the registry. */
-function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: EncoderHooks; resets: (() => void)[] } {
+function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: EncoderHooks; resets: (() => void)[]; units: AdapterUnits } {
   const hooks: EncoderHooks = {};
+  const units: AdapterUnits = {};
   const filledBy = new Map<string, FamilyName>();
   const resets: (() => void)[] = [];
   for (const family of Object.keys(FAMILY_HOOKS) as FamilyName[]) {
@@ -224,9 +246,10 @@ function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: Enco
       filledBy.set(point, family);
     }
     Object.assign(hooks, contributed.hooks);
+    Object.assign(units, contributed.units);
     if (contributed.reset) resets.push(contributed.reset);
   }
-  return { hooks, resets };
+  return { hooks, resets, units };
 }
 
 /** prompt_init "from_string": the prompt text's token ids (special tokens included), repeated to prompt_length, looked up in the word embeddings. */

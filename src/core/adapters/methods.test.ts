@@ -299,16 +299,22 @@ describe('state-dict keys', () => {
       'bert.encoder.layer.2.attention.self.value.loras.sst2.lora_B',
       'bert.encoder.layer.2.intermediate.dense.loras.sst2.lora_B',
     ]);
+    // Every layer's PrefixTuningLayer (models/bert/mixin_bert.py line 26) holds the pool as a submodule
+    // (methods/prefix_tuning.py line 349, set_pool: self.__setattr__("pool", pool); model_mixin.py line 489 links every
+    // layer, left-out ones too), after its prefix_gates (line 346); save_adapter's filter keeps ".prefix_tunings.NAME."
+    // (loading.py line 387), so each layer lists the pool again before the base model's own prefix_tuning.
+    const pool = ['wte.weight', 'control_trans.0.weight', 'control_trans.0.bias', 'control_trans.2.weight', 'control_trans.2.bias'];
+    const copies = (layer: number) => pool.map((p) => `bert.encoder.layer.${layer}.attention.self.prefix_tuning.pool.prefix_tunings.sst2.self_prefix.${p}`);
     expect(keys(TINY.bert, 'prefix_tuning[use_gating=True, leave_out=[1, 2]]')).toEqual([
       'bert.encoder.layer.0.attention.self.prefix_tuning.prefix_gates.sst2.weight',
       'bert.encoder.layer.0.attention.self.prefix_tuning.prefix_gates.sst2.bias',
-      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.wte.weight',
-      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.weight',
-      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.bias',
-      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.2.weight',
-      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.2.bias',
+      ...copies(0), ...copies(1), ...copies(2),
+      ...pool.map((p) => `bert.prefix_tuning.prefix_tunings.sst2.self_prefix.${p}`),
     ]);
-    expect(keys(TINY.bert, 'prefix_tuning_flat')).toEqual(['bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans']);
+    expect(keys(TINY.bert, 'prefix_tuning_flat')).toEqual([
+      ...[0, 1, 2].map((l) => `bert.encoder.layer.${l}.attention.self.prefix_tuning.pool.prefix_tunings.sst2.self_prefix.control_trans`),
+      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans',
+    ]);
     expect(keys(TINY.bert, 'prompt_tuning')).toEqual(['bert.prompt_tuning.prompt_tunings.sst2.prompt_embedding.weight']);
     expect(keys(TINY.bert, 'compacter++[reduction_factor=3, leave_out=[1, 2]]')).toEqual([
       'bert.encoder.layer.0.output.adapters.sst2.adapter_down.0.W_left',
@@ -325,6 +331,8 @@ describe('state-dict keys', () => {
     expect(keys(TINY.distilbert, "double_seq_bn[leave_out=[1]]|lora[leave_out=[1], attn_matrices=['q'], output_lora=True]|prefix_tuning_flat[leave_out=[1]]")).toEqual([
       'distilbert.transformer.layer.0.attention.q_lin.loras.sst2.lora_A',
       'distilbert.transformer.layer.0.attention.q_lin.loras.sst2.lora_B',
+      // The attention's PrefixTuningLayer (models/distilbert/mixin_distilbert.py line 21) and its link to the pool.
+      'distilbert.transformer.layer.0.attention.prefix_tuning.pool.prefix_tunings.sst2.self.control_trans',
       'distilbert.transformer.layer.0.ffn.lin2.loras.sst2.lora_A',
       'distilbert.transformer.layer.0.ffn.lin2.loras.sst2.lora_B',
       'distilbert.transformer.layer.0.attention_adapters.adapters.sst2.adapter_down.0.weight',
@@ -335,6 +343,7 @@ describe('state-dict keys', () => {
       'distilbert.transformer.layer.0.output_adapters.adapters.sst2.adapter_down.0.bias',
       'distilbert.transformer.layer.0.output_adapters.adapters.sst2.adapter_up.weight',
       'distilbert.transformer.layer.0.output_adapters.adapters.sst2.adapter_up.bias',
+      'distilbert.transformer.layer.1.attention.prefix_tuning.pool.prefix_tunings.sst2.self.control_trans',
       'distilbert.prefix_tuning.prefix_tunings.sst2.self.control_trans',
     ]);
     expect(keys(TINY.roberta, 'seq_bn[leave_out=[1, 2]]')[0]).toBe('roberta.encoder.layer.0.output.adapters.sst2.adapter_down.0.weight');

@@ -234,10 +234,24 @@ function checkTensors(what: string, tensors: ExportTensors, specs: ParamSpec[], 
   if (unexpected.length) throw new AdapterImportError(`${what} in ${source} has tensors its config does not know: ${list(unexpected)}. Check the adapter name and config.`, 'UnexpectedTensors', unexpected);
 }
 
-/** `tensors` in the order of the plan's parameters (torch's state-dict order), so that a re-export writes the same bytes. */
-function inPlanOrder(tensors: ExportTensors, specs: ParamSpec[]): ExportTensors {
-  const order = specs.flatMap((spec) => [spec.key, ...spec.aliases]).filter((key) => tensors.has(key));
-  return new Map(order.map((key) => [key, tensors.get(key)!]));
+/** `tensors` in torch's state-dict order (`keys`), so that a re-export writes the same bytes. */
+function inPlanOrder(tensors: ExportTensors, keys: string[]): ExportTensors {
+  return new Map(keys.filter((key) => tensors.has(key)).map((key) => [key, tensors.get(key)!]));
+}
+
+/**
+ * Keys torch lists twice for one parameter (the prefix pool under each layer's PrefixTuningLayer, adapter_norm_before
+ * as adapter_down.0) come from one tensor, so they must hold the same values; the studio loads one of them.
+ */
+function checkCopies(what: string, tensors: ExportTensors, specs: ParamSpec[], source: string): void {
+  for (const spec of specs) {
+    const present = [spec.key, ...spec.aliases].filter((key) => tensors.has(key));
+    const first = tensors.get(present[0] ?? '');
+    const differing = present.slice(1).find((key) => tensors.get(key)!.data.some((v, i) => !Object.is(v, first!.data[i])));
+    if (differing) {
+      throw new AdapterImportError(`${what} in ${source} holds ${present[0]} and ${differing}, which torch saves from one parameter, with different values. The file was edited or put together from two adapters.`, 'UnequalCopies', [present[0], differing]);
+    }
+  }
 }
 
 /**
@@ -261,11 +275,12 @@ export function fitAdapter(adapter: ImportedAdapter, encoder: EncoderConfig, sou
     throw new AdapterImportError(`The adapter in ${source} cannot be built on "${encoder.repoId}": ${(err as Error).message}`, problem, [], { cause: err });
   }
   checkTensors(`Adapter "${adapter.name}"`, adapter.adapterTensors, plan.params, source);
+  checkCopies(`Adapter "${adapter.name}"`, adapter.adapterTensors, plan.params, source);
   if (adapter.head && head) checkTensors(`Head "${adapter.name}"`, adapter.head.tensors, head.params, source);
   return {
     ...adapter,
-    adapterTensors: inPlanOrder(adapter.adapterTensors, plan.params),
-    ...(adapter.head && head ? { head: { config: adapter.head.config, tensors: inPlanOrder(adapter.head.tensors, head.params) } } : {}),
+    adapterTensors: inPlanOrder(adapter.adapterTensors, plan.stateDictKeys),
+    ...(adapter.head && head ? { head: { config: adapter.head.config, tensors: inPlanOrder(adapter.head.tensors, head.params.map((p) => p.key)) } } : {}),
   };
 }
 

@@ -25,7 +25,8 @@ export interface PrefixForward {
 /** The attentionPrefix hook of the prefix `p` (reset: the pool's output is computed once per forward pass). */
 export function prefixHooks(ctx: ForwardContext, p: PrefixModule): FamilyHooks {
   const prefix = prefixForward(ctx, p, ctx.encoder.hiddenSize);
-  return { hooks: { attentionPrefix: (layer, x) => (ctx.active(layer) ? prefix.at(layer, x) : undefined) }, reset: prefix.reset };
+  const at = (layer: number, x: tf.Tensor3D) => (ctx.active(layer) ? prefix.at(layer, x) : undefined);
+  return { hooks: { attentionPrefix: at }, reset: prefix.reset, units: { prefix: at } };
 }
 
 /** The prefix of `p`, computing the pool's output [P, layers·2·hidden] ([batch, P, ...] with dropout) once per forward pass. */

@@ -21,12 +21,12 @@ import type { EncodedBatch } from '../../model/tokenizer.ts';
 import type { HostWeights } from '../../model/weights.ts';
 import type { AdapterConfig, AdapterMethodConfig, BnConfig, LoRAConfig, PrefixTuningConfig, PromptTuningConfig } from '../config.ts';
 
-/** Float64 matrix: rows × cols, row-major. */
-interface Mat { rows: number; cols: number; v: Float64Array }
+/** Float64 matrix: rows × cols, row-major (with the loops below, shared by the composition oracle). */
+export interface Mat { rows: number; cols: number; v: Float64Array }
 
-const mat = (rows: number, cols: number): Mat => ({ rows, cols, v: new Float64Array(rows * cols) });
+export const mat = (rows: number, cols: number): Mat => ({ rows, cols, v: new Float64Array(rows * cols) });
 
-function actRef(name: string, x: number): number {
+export function actRef(name: string, x: number): number {
   switch (name.toLowerCase()) {
     case 'relu': return Math.max(0, x);
     case 'relu6': return Math.min(6, Math.max(0, x));
@@ -44,7 +44,7 @@ function actRef(name: string, x: number): number {
 }
 
 /** y = x · Wᵀ + b with W [out, in]. */
-function dense(x: Mat, w: Float64Array, b: Float64Array | undefined, out: number): Mat {
+export function dense(x: Mat, w: Float64Array, b: Float64Array | undefined, out: number): Mat {
   const y = mat(x.rows, out);
   for (let r = 0; r < x.rows; r++) {
     for (let o = 0; o < out; o++) {
@@ -56,7 +56,7 @@ function dense(x: Mat, w: Float64Array, b: Float64Array | undefined, out: number
   return y;
 }
 
-function norm(x: Mat, gamma: Float64Array, beta: Float64Array, eps: number): Mat {
+export function norm(x: Mat, gamma: Float64Array, beta: Float64Array, eps: number): Mat {
   const y = mat(x.rows, x.cols);
   for (let r = 0; r < x.rows; r++) {
     let mean = 0;
@@ -70,8 +70,8 @@ function norm(x: Mat, gamma: Float64Array, beta: Float64Array, eps: number): Mat
   return y;
 }
 
-const add = (a: Mat, b: Mat): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map((x, i) => x + b.v[i]) });
-const map = (a: Mat, f: (x: number, i: number) => number): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map(f) });
+export const add = (a: Mat, b: Mat): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map((x, i) => x + b.v[i]) });
+export const map = (a: Mat, f: (x: number, i: number) => number): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map(f) });
 
 /** Per sequence: mean over its `seq` rows of sigmoid(x · wᵀ + b); [batch, outputs]. */
 function gate(x: Mat, seq: number, w: Float64Array, b: Float64Array, outputs: number): Float64Array[] {
