@@ -205,9 +205,14 @@ describe('ALBERT: adapters on shared layer modules (adapters models/albert/mixin
     adapter.dispose();
     return list;
   };
+  const modulePath = (m: number) => `albert.encoder.albert_layer_groups.${Math.floor(m / 2)}.albert_layers.${m % 2}`;
+  // Every module's PrefixTuningLayer holds the pool (prefix_tuning.py set_pool), so state_dict() lists it there too,
+  // left-out modules included.
+  const poolCopy = (m: number, locals: string[]) => locals.map((local) => `${modulePath(m)}.attention.prefix_tuning.pool.prefix_tunings.sst2.self_prefix.${local}`);
 
   it('puts each method at the library\'s module paths, in state-dict order, on module 0 (run by layers 0 and 1)', () => {
-    const g0 = 'albert.encoder.albert_layer_groups.0.albert_layers.0';
+    const g0 = modulePath(0);
+    const mlp = ['wte.weight [2, 12]', 'control_trans.0.weight [5, 12]', 'control_trans.0.bias [5]', 'control_trans.2.weight [24, 5]', 'control_trans.2.bias [24]'];
     // AlbertAttention: query (LoRA), attention_adapters, prefix_tuning; AlbertLayer: ffn, ffn_output (LoRA), output_adapters.
     expect(keys("double_seq_bn[reduction_factor=4, leave_out=[1, 2, 3]]|lora[r=2, leave_out=[1, 2, 3], attn_matrices=['q'], intermediate_lora=True, output_lora=True]|prefix_tuning[prefix_length=2, bottleneck_size=5, use_gating=True, leave_out=[1, 2, 3]]")).toEqual([
       `${g0}.attention.query.loras.sst2.lora_A [2, 12]`,
@@ -218,6 +223,7 @@ describe('ALBERT: adapters on shared layer modules (adapters models/albert/mixin
       `${g0}.attention.attention_adapters.adapters.sst2.adapter_up.bias [12]`,
       `${g0}.attention.prefix_tuning.prefix_gates.sst2.weight [1, 12]`,
       `${g0}.attention.prefix_tuning.prefix_gates.sst2.bias [1]`,
+      ...poolCopy(0, mlp),
       `${g0}.ffn.loras.sst2.lora_A [2, 12]`,
       `${g0}.ffn.loras.sst2.lora_B [20, 2]`,
       `${g0}.ffn_output.loras.sst2.lora_A [2, 20]`,
@@ -226,6 +232,7 @@ describe('ALBERT: adapters on shared layer modules (adapters models/albert/mixin
       `${g0}.output_adapters.adapters.sst2.adapter_down.0.bias [3]`,
       `${g0}.output_adapters.adapters.sst2.adapter_up.weight [12, 3]`,
       `${g0}.output_adapters.adapters.sst2.adapter_up.bias [12]`,
+      ...[1, 2, 3].flatMap((m) => poolCopy(m, mlp)),
       // The pool serves one layer (module 0): 1 · 2 · hidden outputs.
       'albert.prefix_tuning.prefix_tunings.sst2.self_prefix.wte.weight [2, 12]',
       'albert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.weight [5, 12]',
@@ -238,7 +245,10 @@ describe('ALBERT: adapters on shared layer modules (adapters models/albert/mixin
   it('counts 4 layers (modules), not num_hidden_layers 3: one module each, the prefix pool 4 · 2 · hidden wide', () => {
     expect(keys('seq_bn[reduction_factor=4]').filter((k) => k.endsWith('adapter_up.bias [12]'))).toEqual([0, 1, 2, 3].map((m) =>
       `albert.encoder.albert_layer_groups.${Math.floor(m / 2)}.albert_layers.${m % 2}.output_adapters.adapters.sst2.adapter_up.bias [12]`));
-    expect(keys('prefix_tuning_flat[prefix_length=2]')).toEqual(['albert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans [192]']);
+    expect(keys('prefix_tuning_flat[prefix_length=2]')).toEqual([
+      ...[0, 1, 2, 3].flatMap((m) => poolCopy(m, ['control_trans [192]'])),
+      'albert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans [192]',
+    ]);
     // A reduction_factor map is keyed by module too: "3" is group 1's second layer.
     expect(keys("seq_bn[reduction_factor={'3': 2, 'default': 4}]").filter((k) => k.includes('adapter_down.0.bias'))).toEqual([3, 3, 3, 6].map((width, m) =>
       `albert.encoder.albert_layer_groups.${Math.floor(m / 2)}.albert_layers.${m % 2}.output_adapters.adapters.sst2.adapter_down.0.bias [${width}]`));
@@ -355,6 +365,9 @@ describe('state-dict keys', () => {
   // value_proj, PrefixTuningLayer in attention.self) and models/__init__.py (DebertaV2Layer → BertLayerAdaptersMixin:
   // attention.output / output adapters, intermediate.dense / output.dense LoRA); base_model_prefix "deberta".
   it('deberta-v2: query_proj / value_proj LoRA, attention.self prefix gates, BERT layer adapters under the deberta prefix', () => {
+    // Each layer's PrefixTuningLayer lists the shared pool again (prefix_tuning.py set_pool), left-out layers included.
+    const debertaPoolCopy = (l: number) => ['wte.weight', 'control_trans.0.weight', 'control_trans.0.bias', 'control_trans.2.weight', 'control_trans.2.bias']
+      .map((local) => `deberta.encoder.layer.${l}.attention.self.prefix_tuning.pool.prefix_tunings.sst2.self_prefix.${local}`);
     expect(keys(TINY['deberta-v3'], "lora[leave_out=[1, 2], attn_matrices=['q', 'k', 'v']]")).toEqual([
       'deberta.encoder.layer.0.attention.self.query_proj.loras.sst2.lora_A',
       'deberta.encoder.layer.0.attention.self.query_proj.loras.sst2.lora_B',
@@ -371,6 +384,7 @@ describe('state-dict keys', () => {
     expect(keys(TINY['deberta-v3'], 'double_seq_bn[leave_out=[1, 2]]|prefix_tuning[use_gating=True, leave_out=[1, 2]]|prompt_tuning')).toEqual([
       'deberta.encoder.layer.0.attention.self.prefix_tuning.prefix_gates.sst2.weight',
       'deberta.encoder.layer.0.attention.self.prefix_tuning.prefix_gates.sst2.bias',
+      ...debertaPoolCopy(0),
       'deberta.encoder.layer.0.attention.output.adapters.sst2.adapter_down.0.weight',
       'deberta.encoder.layer.0.attention.output.adapters.sst2.adapter_down.0.bias',
       'deberta.encoder.layer.0.attention.output.adapters.sst2.adapter_up.weight',
@@ -379,6 +393,8 @@ describe('state-dict keys', () => {
       'deberta.encoder.layer.0.output.adapters.sst2.adapter_down.0.bias',
       'deberta.encoder.layer.0.output.adapters.sst2.adapter_up.weight',
       'deberta.encoder.layer.0.output.adapters.sst2.adapter_up.bias',
+      ...debertaPoolCopy(1),
+      ...debertaPoolCopy(2),
       'deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.wte.weight',
       'deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.weight',
       'deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.bias',

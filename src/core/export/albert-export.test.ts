@@ -44,13 +44,15 @@ function expectedKeys(method: MethodName): Record<string, number[]> {
       if (gated) Object.assign(out, { [`${p}.gate.weight`]: [1, inputs], [`${p}.gate.bias`]: [1] });
     }
   };
-  // The prefix pool serves the 4 modules: 4 · 2 · hidden outputs.
+  // The prefix pool serves the 4 modules: 4 · 2 · hidden outputs. Each module's PrefixTuningLayer holds the pool
+  // (prefix_tuning.py set_pool), so save_adapter writes it again under every module.
   const prefix = (length: number, width: number) => {
-    const p = `albert.prefix_tuning.prefix_tunings.${N}.self_prefix`;
-    Object.assign(out, {
-      [`${p}.wte.weight`]: [length, H], [`${p}.control_trans.0.weight`]: [width, H], [`${p}.control_trans.0.bias`]: [width],
-      [`${p}.control_trans.2.weight`]: [4 * 2 * H, width], [`${p}.control_trans.2.bias`]: [4 * 2 * H],
-    });
+    for (const p of [...MODULES.map((m) => `${layer(m)}.attention.prefix_tuning.pool.prefix_tunings.${N}.self_prefix`), `albert.prefix_tuning.prefix_tunings.${N}.self_prefix`]) {
+      Object.assign(out, {
+        [`${p}.wte.weight`]: [length, H], [`${p}.control_trans.0.weight`]: [width, H], [`${p}.control_trans.0.bias`]: [width],
+        [`${p}.control_trans.2.weight`]: [4 * 2 * H, width], [`${p}.control_trans.2.bias`]: [4 * 2 * H],
+      });
+    }
   };
   switch (method) {
     case 'seq_bn': bottleneck('output_adapters', 4); break;
@@ -78,7 +80,10 @@ function expectedKeys(method: MethodName): Record<string, number[]> {
       }
       break;
     case 'prefix_tuning': prefix(3, 5); break;
-    case 'prefix_tuning_flat': out[`albert.prefix_tuning.prefix_tunings.${N}.self_prefix.control_trans`] = [3 * 4 * 2 * H]; break;
+    case 'prefix_tuning_flat':
+      for (const m of MODULES) out[`${layer(m)}.attention.prefix_tuning.pool.prefix_tunings.${N}.self_prefix.control_trans`] = [3 * 4 * 2 * H];
+      out[`albert.prefix_tuning.prefix_tunings.${N}.self_prefix.control_trans`] = [3 * 4 * 2 * H];
+      break;
     case 'prompt_tuning': out[`albert.prompt_tuning.prompt_tunings.${N}.prompt_embedding.weight`] = [4, 8]; break;
     case 'union': prefix(2, 6); bottleneck('output_adapters', 4); break;
     case 'unipelt':
