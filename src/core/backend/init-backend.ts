@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { registerWasmKernelOverrides } from './wasm-kernels.ts';
 import { BACKEND_NAMES, type BackendInfo, type BackendName, type DeviceLostInfo, type GpuAdapterSummary } from './backend-info.ts';
 
 /** Locations of the tfjs wasm binaries, keyed by file name (what `setWasmPaths` takes). */
@@ -127,6 +128,7 @@ function retireActiveDevice(): void {
 
 async function startWasm(wasmPaths: WasmPaths | undefined): Promise<BackendInfo> {
   if (wasmPaths) setWasmPaths(wasmPaths);
+  registerWasmKernelOverrides();
   if (!(await tf.setBackend('wasm'))) {
     throw new Unavailable('tfjs could not start its wasm backend (the .wasm binaries could not be fetched or compiled)');
   }
