@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { registerWasmKernelOverrides } from './wasm-kernels.ts';
-import { BACKEND_NAMES, type BackendInfo, type BackendName, type DeviceLostInfo, type GpuAdapterSummary } from './backend-info.ts';
+import { BACKEND_NAMES, type BackendInfo, type BackendName, type DeviceLostInfo, type GpuAdapterSummary, type GpuDeviceLimits } from './backend-info.ts';
 
 /** Locations of the tfjs wasm binaries, keyed by file name (what `setWasmPaths` takes). */
 export type WasmPaths = Partial<Record<
@@ -139,6 +139,14 @@ async function startWasm(wasmPaths: WasmPaths | undefined): Promise<BackendInfo>
 async function startCpu(): Promise<BackendInfo> {
   if (!(await tf.setBackend('cpu'))) throw new Unavailable('tfjs could not start its cpu backend');
   return { name: 'cpu' };
+}
+
+/** The active backend's name, with the WebGPU device's buffer limits: what a memory ceiling needs (train/memory-fit.ts). */
+export function activeBackend(): { name: BackendName; limits?: GpuDeviceLimits } {
+  const name = tf.getBackend() as BackendName;
+  if (name !== 'webgpu' || !activeDevice) return { name };
+  const { maxStorageBufferBindingSize, maxBufferSize } = activeDevice.limits;
+  return { name, limits: { maxStorageBufferBindingSize, maxBufferSize } };
 }
 
 /**
