@@ -133,7 +133,10 @@ async function startWasm(wasmPaths: WasmPaths | undefined): Promise<BackendInfo>
     throw new Unavailable('tfjs could not start its wasm backend (the .wasm binaries could not be fetched or compiled)');
   }
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean;
-  return { name: 'wasm', wasm: { simd, threads: getThreadsCount() } };
+  // tfjs picks its threaded build where both hold (and no single wasmPath was set, which the studio never does).
+  const threadedBuild = simd && await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') as boolean;
+  const logicalCores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return { name: 'wasm', wasm: { simd, threads: getThreadsCount(), threadedBuild, ...(logicalCores ? { logicalCores } : {}) } };
 }
 
 async function startCpu(): Promise<BackendInfo> {
