@@ -55,9 +55,11 @@ def main():
     batches = [(torch.tensor(b['inputIds']).view(-1, b['seq']), torch.tensor(b['attentionMask'], dtype=torch.float32).view(-1, b['seq']),
                 torch.tensor(b['labels'])) for b in spec['batches']]
     times = []
+    cpu_times = []
     for step in range(spec['steps']):
         ids, mask, labels = batches[step % len(batches)]
         started = time.perf_counter()
+        cpu_started = time.process_time()
         x = ln(word(ids) + position(torch.arange(ids.shape[1]))[None] + token_type(torch.zeros_like(ids)))
         extended = (1 - mask)[:, None, None, :] * torch.finfo(torch.float32).min
         for layer in layers:
@@ -67,10 +69,14 @@ def main():
         loss.backward()
         optimizer.step()
         times.append(time.perf_counter() - started)
-    steady = sorted(times[1:])
-    step_seconds = steady[len(steady) // 2] if len(steady) % 2 else (steady[len(steady) // 2 - 1] + steady[len(steady) // 2]) / 2
+        cpu_times.append(time.process_time() - cpu_started)
+
+    def steady_median(values):
+        steady = sorted(values[1:])
+        return steady[len(steady) // 2] if len(steady) % 2 else (steady[len(steady) // 2 - 1] + steady[len(steady) // 2]) / 2
+    step_seconds = steady_median(times)
     batch = batches[0][0].shape[0]
-    print(json.dumps({'stepSeconds': step_seconds, 'samplesPerSecond': batch / step_seconds,
+    print(json.dumps({'stepSeconds': step_seconds, 'stepCpuSeconds': steady_median(cpu_times), 'samplesPerSecond': batch / step_seconds,
                       'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                       'threads': torch.get_num_threads(), 'version': torch.__version__}))
 

@@ -40,13 +40,17 @@ export interface BertBaseFigure {
   timedSteps: number;
   /** Median s per step after the first (warm-up) step. */
   stepSeconds: number;
+  /** Median CPU seconds (user + system) per step after the first: less sensitive than wall time to other processes on a shared machine. */
+  stepCpuSeconds: number;
   samplesPerSecond: number;
   firstStepSeconds: number;
   /** Peak resident set size of this process (wasm heap included), bytes. */
   peakRssBytes: number;
-  torch?: { stepSeconds: number; samplesPerSecond: number; peakRssBytes: number; threads: number; version: string };
+  torch?: { stepSeconds: number; stepCpuSeconds: number; samplesPerSecond: number; peakRssBytes: number; threads: number; version: string };
   /** stepSeconds / torch.stepSeconds. */
   ratioToTorch?: number;
+  /** stepCpuSeconds / torch.stepCpuSeconds. */
+  cpuRatioToTorch?: number;
 }
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '4' }, 'no-torch': { type: 'boolean' } } });
@@ -102,25 +106,32 @@ const model = adapterTrainable(adapter, weights);
 log(`encoder uploaded, tf.memory ${(tf.memory().numBytes / 1e9).toFixed(2)} GB, RSS ${(process.memoryUsage().rss / 1e9).toFixed(2)} GB`);
 
 const stepEnds: number[] = [];
+const stepCpu: number[] = [];
+let cpuMark = process.cpuUsage();
 const called = performance.now();
 await train(model, { batchesPerEpoch: batches.length, async *trainBatches() { yield* batches; } }, { maxSteps: steps, learningRate: 1e-4 }, {
   onEvent: (event) => {
     if (event.kind !== 'progress') return;
     stepEnds.push(performance.now());
+    const cpu = process.cpuUsage(cpuMark);
+    stepCpu.push((cpu.user + cpu.system) / 1e6);
+    cpuMark = process.cpuUsage();
     log(`step ${stepEnds.length}: ${((stepEnds.at(-1)! - (stepEnds.at(-2) ?? called)) / 1e3).toFixed(2)} s`);
   },
 });
 const stepTimes = stepEnds.slice(1).map((t, i) => (t - stepEnds[i]) / 1e3);
 const stepSeconds = median(stepTimes);
+const stepCpuSeconds = median(stepCpu.slice(1));
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 adapter.dispose();
 weights.dispose();
-log(`wasm ${stepSeconds.toFixed(2)} s/step, peak RSS ${(peakRssBytes / 1e9).toFixed(2)} GB`);
+log(`wasm ${stepSeconds.toFixed(2)} s/step (${stepCpuSeconds.toFixed(2)} CPU s), peak RSS ${(peakRssBytes / 1e9).toFixed(2)} GB`);
 
 const torch = values['no-torch'] ? undefined : torchFigure(batches);
-if (torch) log(`torch ${torch.version} ${torch.stepSeconds.toFixed(2)} s/step, peak RSS ${(torch.peakRssBytes / 1e9).toFixed(2)} GB`);
+if (torch) log(`torch ${torch.version} ${torch.stepSeconds.toFixed(2)} s/step (${torch.stepCpuSeconds.toFixed(2)} CPU s), peak RSS ${(torch.peakRssBytes / 1e9).toFixed(2)} GB`);
 const figure: BertBaseFigure = {
-  padLengths: PAD_LENGTHS, batch: BATCH, timedSteps: stepTimes.length, stepSeconds, samplesPerSecond: BATCH / stepSeconds,
-  firstStepSeconds: (stepEnds[0] - called) / 1e3, peakRssBytes, ...(torch ? { torch, ratioToTorch: stepSeconds / torch.stepSeconds } : {}),
+  padLengths: PAD_LENGTHS, batch: BATCH, timedSteps: stepTimes.length, stepSeconds, stepCpuSeconds, samplesPerSecond: BATCH / stepSeconds,
+  firstStepSeconds: (stepEnds[0] - called) / 1e3, peakRssBytes,
+  ...(torch ? { torch, ratioToTorch: stepSeconds / torch.stepSeconds, cpuRatioToTorch: stepCpuSeconds / torch.stepCpuSeconds } : {}),
 };
 emit(figure);
