@@ -51,6 +51,19 @@ describe.each(['cpu', 'wasm'])('lean backprop on %s', (backend) => {
     tf.dispose([x, w, b]);
   });
 
+  it('leaves a gradient the caller passed in (valueAndGrads with dy) to the caller', async () => {
+    await tf.setBackend(backend);
+    uninstall = installLeanBackprop();
+    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const dy = tf.tensor2d([[0.5, -1], [2, 0.25]]);
+    const { grads } = tf.valueAndGrads((t: tf.Tensor) => t.square().mul(3).tanh())([x], dy as tf.Tensor2D);
+    expect(dy.isDisposed).toBe(false);
+    // d tanh(3x²)/dx · dy = (1 - tanh²(3x²)) · 6x · dy, in float64.
+    const expected = [1, 2, 3, 4].map((v, i) => (1 - Math.tanh(3 * v * v) ** 2) * 6 * v * [0.5, -1, 2, 0.25][i]);
+    [...grads[0].dataSync()].forEach((g, i) => expect(g).toBeCloseTo(expected[i], 5));
+    tf.dispose([x, dy, ...grads]);
+  });
+
   it('holds a few gradients at a time, not one per op until the end', async () => {
     await tf.setBackend(backend);
     const v = tf.variable(tf.randomUniform([256, 256], -1, 1, 'float32', 3), true, `chain-${backend}`);

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 type GradientClosures = Record<string, () => tf.Tensor>;
 
 interface TapeNode {
+  outputs: tf.Tensor[];
   saved?: tf.Tensor[];
   gradient?: (dys: (tf.Tensor | null)[]) => GradientClosures;
 }
@@ -22,9 +23,14 @@ interface EngineInternals {
   addTapeNode: (...args: unknown[]) => void;
 }
 
-/** The backward pass under way: its tape, how many gradient slots hold each tensor, and the node just walked. */
+/**
+ * The backward pass under way: its tape, the newest tensor id of its forward pass (a gradient the caller passed
+ * in, as `valueAndGrads(f)(x, dy)` does, is older and is never freed here), how many gradient slots hold each
+ * tensor, and the node just walked.
+ */
 interface Walk {
   tape: TapeNode[];
+  forwardId: number;
   holders: Map<tf.Tensor, number>;
   finished?: { dys: tf.Tensor[]; saved: tf.Tensor[] };
 }
@@ -38,6 +44,7 @@ function release(current: Walk): void {
   current.finished = undefined;
   if (!done) return;
   for (const dy of done.dys) {
+    if (dy.id <= current.forwardId) continue;
     const held = current.holders.get(dy) ?? 0;
     if (held > 1) current.holders.set(dy, held - 1);
     else {
@@ -50,7 +57,11 @@ function release(current: Walk): void {
 
 function leanGradient(engine: EngineInternals, tape: TapeNode[], node: TapeNode, gradient: NonNullable<TapeNode['gradient']>, dys: (tf.Tensor | null)[]): GradientClosures {
   if (engine.state.gradientDepth !== 0) return gradient(dys);
-  if (walk?.tape !== tape) walk = { tape, holders: new Map() };
+  if (walk?.tape !== tape) {
+    let forwardId = -1;
+    for (const n of tape) for (const o of n.outputs) forwardId = Math.max(forwardId, o.id);
+    walk = { tape, forwardId, holders: new Map() };
+  }
   const current = walk;
   release(current);
   const closures = gradient(dys);
