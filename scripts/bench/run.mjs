@@ -22,6 +22,7 @@ const FIGURES = [
   ['webgpuAdapter', 'training.ts', ['--backend', 'webgpu', '--kind', 'adapter', '--steps', '8']],
   ['kernels', 'kernels.ts', ['--demo-samples', '3', '--bert-samples', '1']],
   ['bertBase', 'bert-base.ts', ['--steps', '4']],
+  ['bertBaseLora', 'bert-base.ts', ['--steps', '4', '--method', 'lora']],
 ];
 /** `--only NAME[,NAME]` runs just those figures (names as above, or bert-base for bertBase). */
 const onlyAt = process.argv.indexOf('--only');
