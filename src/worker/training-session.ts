@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type AdapterModel, createAdapter } from '../core/adapters/adapter.ts';
+import { activeBackend } from '../core/backend/init-backend.ts';
 import { resolveAdapterConfig } from '../core/adapters/config.ts';
 import { batchExamples } from '../core/data/batching.ts';
 import { adapterHubFiles } from '../core/export/adapterhub.ts';
@@ -24,6 +25,7 @@ import { tokenizeWith } from '../core/train/dataset-batches.ts';
 import { headMismatch, headOptionsOf, partStream, trainingDataOf, trainingRecordOf } from '../core/train/dataset-run.ts';
 import { evaluate } from '../core/train/evaluate.ts';
 import type { TrainEvent, TrainResult } from '../core/train/events.ts';
+import { fitBatchToMemory, memoryCeilingOf } from '../core/train/memory-fit.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import type { BatchLike, TrainableModel } from '../core/train/trainable-model.ts';
 import { type TrainingData, train } from '../core/train/trainer.ts';
@@ -191,10 +193,14 @@ export class TrainingSession {
   async train(command: TrainCommand, encoder: LoadedEncoder, data: DataSession, post: (event: TrainingEvent) => void, openStore: OpenCheckpointStore, debug: boolean): Promise<TrainResult> {
     if (this.running) throw new AdapterSessionError(`A training (run ${this.running.runId}) is already running; cancel it first.`, 'TrainingActive');
     const { setup } = command;
-    const settings = { ...DEFAULT_TRAINING_SETTINGS, ...setup.settings };
+    const requested = { ...DEFAULT_TRAINING_SETTINGS, ...setup.settings };
     if (encoder.config.repoId !== setup.model) {
       throw new AdapterSessionError(`The run is set up for ${setup.model}, but the worker holds ${encoder.config.repoId}. Load ${setup.model} in the Model step first.`, 'OtherModel');
     }
+    // A step that cannot fit the backend is refused now, or runs in smaller micro-batches, instead of aborting mid-step.
+    const fit = fitBatchToMemory(encoder.config, requested, memoryCeilingOf(activeBackend()));
+    const settings = { ...requested, batchSize: fit.batchSize, gradientAccumulation: fit.gradientAccumulation };
+    if (fit.note) post({ type: 'training', runId: setup.runId, event: { kind: 'log', level: 'warn', message: fit.note } });
     const config = setup.adapter.kind === 'new' ? adapterConfigOf(setup.adapter.choice) : undefined;
     const { handle, report } = await data.open(setup.data, command.endpoint);
     let adapter: AdapterModel;

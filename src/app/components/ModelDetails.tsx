@@ -19,7 +19,7 @@ export function ModelDetails({ state }: { state: PreviewState }) {
         </div>
       );
     case 'ready': {
-      const { revision, commit, config, parameters, weights, inferenceBytes, trainingBytes, gated } = state.preview;
+      const { revision, commit, config, parameters, weights, inferenceBytes, trainingBytes, wasmNote, gated } = state.preview;
       return (
         <dl className="facts model-facts" aria-label="Model details">
           <dt>Revision</dt>
@@ -39,6 +39,7 @@ export function ModelDetails({ state }: { state: PreviewState }) {
           </dd>
           <dt>Memory</dt>
           <dd>about {formatBytes(inferenceBytes)} to run, {formatBytes(trainingBytes)} to train adapters at batch {ESTIMATE_BATCH}</dd>
+          {wasmNote && <><dt>On wasm</dt><dd data-testid="wasm-memory-note">{wasmNote}</dd></>}
         </dl>
       );
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type EncoderConfig, describeInferredModelType, estimateMemoryBytes, estimateParameters, parseEncoderConfig } from './config.ts';
+import { type EncoderConfig, describeInferredModelType, estimateMemory, estimateMemoryBytes, estimateParameters, parseEncoderConfig } from './config.ts';
 import { ModelLoadError, UnsupportedModelError } from './errors.ts';
 
 // config.json files of the reference checkpoints, as published on the Hub.
@@ -108,8 +108,13 @@ describe('estimateMemoryBytes', () => {
   const bert = parseEncoderConfig(BERT_BASE_UNCASED, 'x/y');
   it('counts float32 weights plus activations that grow with batch, length and training', () => {
     // 109,482,240 parameters, plus the transposed copy of each Linear's matrix: 12 × (4·768² + 2·768·3072) + 768² (pooler).
-    const weights = 4 * (109_482_240 + 12 * (4 * 768 * 768 + 2 * 768 * 3072) + 768 * 768);
-    const one = estimateMemoryBytes(bert, { batchSize: 1, seqLength: 128 });
+    const linear = 12 * (4 * 768 * 768 + 2 * 768 * 3072) + 768 * 768;
+    const weights = 4 * (109_482_240 + linear);
+    expect(estimateMemory(bert, { layout: 'cpu' }).weightBytes).toBe(weights);
+    // WebGPU keeps one copy; wasm adds XNNPACK's packed operator for each of the two products.
+    expect(estimateMemory(bert, { layout: 'webgpu' }).weightBytes).toBe(4 * 109_482_240);
+    expect(estimateMemory(bert).weightBytes).toBe(weights + 2 * 4 * linear);
+    const one = estimateMemoryBytes(bert, { batchSize: 1, seqLength: 128, layout: 'cpu' });
     expect(one).toBeGreaterThan(weights);
     expect(one).toBeLessThan(weights * 1.1);
     expect(estimateMemoryBytes(bert, { batchSize: 8, seqLength: 128 })).toBeGreaterThan(one);
