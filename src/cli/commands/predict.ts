@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { AdapterModel } from '../../core/adapters/adapter.ts';
 import { composedForward } from '../../core/adapters/compose.ts';
@@ -11,6 +12,7 @@ import { readAdapterFlag } from '../shared/adapter-flag.ts';
 import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
 import { endpointFrom } from '../shared/hub-flag.ts';
 import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.ts';
+import { liveTrained, readTrainedFiles } from '../shared/trained-files.ts';
 
 /** --compose values and the library's blocks they name. */
 const COMPOSE: Record<string, CompositionBlock> = { stack: 'Stack', parallel: 'Parallel', average: 'Average', 'batch-split': 'BatchSplit' };
@@ -20,7 +22,7 @@ type Prediction =
   | { adapter: string; logits: number[]; probabilities: number[]; label: string; labelId: number };
 
 /** One head's prediction from its logits: the number for regression, else probabilities and the label. */
-function prediction(adapter: AdapterModel, logits: number[]): Prediction {
+function prediction(adapter: Pick<AdapterModel, 'name' | 'head'>, logits: number[]): Prediction {
   if (adapter.head!.kind === 'regression') return { adapter: adapter.name, logits, prediction: logits[0] };
   const probabilities = Array.from(tf.tidy(() => tf.softmax(tf.tensor1d(logits)).dataSync()));
   const labelId = probabilities.indexOf(Math.max(...probabilities));
@@ -53,7 +55,8 @@ export const predictCommand: Command = {
     '',
     '  --model ID          Hub model id of the encoder the adapter was trained on',
     revisionUsage,
-    '  --adapter PATH      adapter folder (train --out, or save_adapter\'s) or a zip of it; a Hub repo id (AdapterHub/roberta-base-pf-imdb) where no such path exists; repeat it to compose',
+    '  --adapter PATH      adapter folder (train --out, or save_adapter\'s) or a zip of it; a Hub repo id (AdapterHub/roberta-base-pf-imdb) where no such path exists; repeat it to compose;',
+    '                      or an AdapterFusion (train --fuse\'s --out, or its A,B/ folder): the fusion and its head predict',
     '  --compose BLOCK     how the adapters combine, as the adapters library\'s blocks: parallel (each adapter\'s head on its own copy of the input),',
     '                      stack (one after the other, the last one\'s head), average (their outputs averaged, the last one\'s head),',
     '                      batch-split (the texts shared out among the adapters, each with its head)',
@@ -96,6 +99,22 @@ export const predictCommand: Command = {
     await startBackend(values, ctx);
     const endpoint = endpointFrom(values);
     const encoder = await loadEncoder(endpoint, model, { revision });
+    const trained = paths.length === 1 && !block && existsSync(paths[0]) ? await readTrainedFiles(paths[0]).catch((err) => { encoder.dispose(); throw err; }) : undefined;
+    if (trained?.fusion) {
+      let live: ReturnType<typeof liveTrained> | undefined;
+      try {
+        live = liveTrained(trained, encoder);
+        const { trainable } = live;
+        const encoded = encoder.tokenizer.encode(texts, pair === undefined ? undefined : [pair], { maxLength });
+        const logits = Array.from(tf.tidy(() => trainable.logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));
+        const { adapter: _, ...result } = prediction(live, logits);
+        report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: live.name, fusion: live.name, head: live.head?.name, input_ids: Array.from(encoded.inputIds), ...result }, lines(prediction(live, logits), live.head!.id2label));
+        return 0;
+      } finally {
+        live?.dispose();
+        encoder.dispose();
+      }
+    }
     const adapters: AdapterModel[] = [];
     try {
       for (const path of paths) {

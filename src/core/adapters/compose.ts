@@ -157,7 +157,7 @@ export function composedEncode(weights: EncoderWeights, batch: EncodedBatch, set
   if (adapters.length !== setup.adapters.length || adapters.some((a, i) => a.name !== setup.adapters[i])) {
     throw new AdapterConfigError(`${compositionLabel(setup)}: the adapters given (${adapters.map((a) => a.name).join(', ')}) are not its children in order.`);
   }
-  validateComposition(setup, adapters.map(composableInfo));
+  validateComposition(setup, adapters.map(composableInfo), { heads: false });
   const slices = compositionSlices(setup, batch.batch);
   const hooks = composedHooks(setup, adapters, slices, options);
   const input = setup.block === 'Parallel' ? repeatBatch(batch, adapters.length) : batch;
@@ -170,6 +170,7 @@ export function composedEncode(weights: EncoderWeights, batch: EncodedBatch, set
 /** Every predicting head's logits over its rows (composition.ts compositionHeads): Parallel gives one per child for the same rows. */
 export function composedForward(weights: EncoderWeights, batch: EncodedBatch, setup: CompositionSetup, adapters: AdapterModel[], options: ComposeOptions = {}): ComposedLogits[] {
   const byName = new Map(adapters.map((a) => [a.name, a]));
+  validateComposition(setup, adapters.map(composableInfo));
   return tf.tidy(() => {
     const encoded = composedEncode(weights, batch, setup, adapters, options);
     const heads = compositionHeads(setup);

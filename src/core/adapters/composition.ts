@@ -89,8 +89,10 @@ const familiesOf = (config: AdapterConfig) => [...new Set(methodConfigs(config).
 /**
  * Checks a setup against the adapters it names, as the library would refuse it (unknown names, blocks the model
  * or a method does not support, sizes that do not match), before anything runs. Throws AdapterConfigError.
+ * `heads: false` leaves out the check that the predicting children have heads (an encoder pass needs none; a
+ * fusion predicts with its own new head).
  */
-export function validateComposition(setup: CompositionSetup, adapters: readonly ComposableAdapterInfo[]): void {
+export function validateComposition(setup: CompositionSetup, adapters: readonly ComposableAdapterInfo[], options: { heads?: boolean } = {}): void {
   const fail = (message: string, field?: string): never => { throw new AdapterConfigError(`${compositionLabel(setup)}: ${message}`, field); };
   if (!COMPOSITION_BLOCKS.includes(setup.block)) fail(`"${String(setup.block)}" is not a composition block; use one of ${COMPOSITION_BLOCKS.join(', ')}.`, 'block');
   if (setup.adapters.length < 1) fail('names no adapter.', 'adapters');
@@ -123,7 +125,7 @@ export function validateComposition(setup: CompositionSetup, adapters: readonly 
     const sizes = setup.batchSizes;
     if (!sizes || sizes.length !== children.length || sizes.some((s) => !Number.isSafeInteger(s) || s < 0)) fail(`needs one whole, non-negative batch size a child (${children.length}), got [${sizes?.join(', ') ?? ''}].`, 'batchSizes');
   }
-  for (const head of compositionHeads(setup)) {
+  for (const head of options.heads === false ? [] : compositionHeads(setup)) {
     const owner = byName.get(head);
     if (!owner) fail(`the head "${head}" is not one of the loaded adapters'.`, 'head');
     else if (!owner.hasHead) fail(`adapter "${head}" has no prediction head, and ${setup.block} predicts with it.`, 'head');

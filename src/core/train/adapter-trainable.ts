@@ -16,8 +16,8 @@ import type { BatchLike, ForwardOptions, Task, TrainableModel } from './trainabl
 /** Token ids with their labels: what the data module's batches hold, or one encoded text to predict. */
 export type TokenBatch = EncodedBatch & BatchLike;
 
-/** The task an adapter's head trains for: a one-output head regresses, the others classify. */
-export function headTask(adapter: AdapterModel): Task {
+/** The task an adapter's (or a fusion's) head trains for: a one-output head regresses, the others classify. */
+export function headTask(adapter: Pick<AdapterModel, 'name' | 'head'>): Task {
   const head = adapter.head;
   if (!head) throw new TypeError(`Adapter "${adapter.name}" has no prediction head to train; create it with the "head" option.`);
   if (head.kind === 'multilabel') throw new TypeError(`Adapter "${adapter.name}" has a multi-label head; the trainer handles single-label classification and regression.`);
