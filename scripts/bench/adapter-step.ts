@@ -1,6 +1,6 @@
 // The runner behind the side-by-side step figures (bert-base.ts, deberta-v3-base.ts): a base-size encoder of a real
-// config with random weights built at run time, seq_bn rf 16 trained on tfjs wasm in Node, then a PyTorch twin
-// running the same batches, threads pinned equal (tfjs-backend-wasm runs one thread in Node, so torch gets one).
+// config with random weights built at run time, seq_bn rf 16 or LoRA r 8 (--method) trained on tfjs wasm in Node,
+// then a PyTorch twin running the same batches, threads pinned equal (tfjs-backend-wasm runs one thread in Node, so torch gets one).
 // Batches: 8 sequences each, padded to 17, 25, 33 and 41 tokens in turn (what our pipeline made of real text in
 // issue 15's measurement), real lengths drawn below each pad length.
 import { spawnSync } from 'node:child_process';
@@ -26,6 +26,9 @@ const PAD_LENGTHS = [17, 25, 33, 41];
 const THREADS = 1;
 /** Largest |logit difference| between our forward and the twin's on the first batch (eval mode, same weights). */
 const PARITY_TOLERANCE = 1e-3;
+/** The adapter configs a figure runs (--method), as the studio's config strings; lora is r 8, alpha 8 on the query and value projections, the adapters library's defaults. */
+const METHODS = { seq_bn: 'seq_bn[reduction_factor=16]', lora: 'lora' } as const;
+export type StepMethod = keyof typeof METHODS;
 
 export interface StepFigureSpec {
   /** Progress prefix. */
@@ -55,11 +58,15 @@ interface TorchStep {
   version: string;
   /** The micro-batch it ran, where it takes one. */
   microBatch?: number;
+  /** The method it ran, where it takes one (seq_bn where it says none). */
+  method?: StepMethod;
   /** Its eval-mode logits on the first batch, when it ran on our weights. */
   logits?: number[][];
 }
 
 export interface StepFigure {
+  /** seq_bn (rf 16) or lora (r 8). */
+  method: StepMethod;
   /** Padded lengths of the batches, cycled. */
   padLengths: number[];
   batch: number;
@@ -78,7 +85,7 @@ export interface StepFigure {
   peakRssBytes: number;
   /** The machine's 1-minute load average at the start and at the end of the wasm steps. */
   loadAverage: [number, number];
-  torch?: Omit<TorchStep, 'logits' | 'microBatch'>;
+  torch?: Omit<TorchStep, 'logits' | 'microBatch' | 'method'>;
   /** stepSeconds / torch.stepSeconds. */
   ratioToTorch?: number;
   /** stepCpuSeconds / torch.stepCpuSeconds. */
@@ -141,10 +148,10 @@ function writeWeightsFile(path: string, tensors: Array<[string, HostTensor]>): v
 }
 
 /** Runs the PyTorch twin on the same batches (and on our weights when `weightsFile` is given). */
-function torchStep(spec: StepFigureSpec, dir: string, steps: number, microBatch: number, batches: TokenBatch[], weightsFile?: string): TorchStep {
+function torchStep(spec: StepFigureSpec, dir: string, steps: number, method: StepMethod, microBatch: number, batches: TokenBatch[], weightsFile?: string): TorchStep {
   const file = join(dir, 'batches.json');
   writeFileSync(file, JSON.stringify({
-    config: spec.config, steps, threads: THREADS, weightsFile, microBatch,
+    config: spec.config, method, steps, threads: THREADS, weightsFile, microBatch,
     batches: batches.map((b) => ({ seq: b.seq, inputIds: [...b.inputIds], attentionMask: [...b.attentionMask], labels: [...b.labels] })),
   }));
   const script = join(dirname(fileURLToPath(import.meta.url)), spec.torchScript);
@@ -154,17 +161,21 @@ function torchStep(spec: StepFigureSpec, dir: string, steps: number, microBatch:
   if (run.status !== 0) throw new Error(`PyTorch twin ${spec.torchScript} failed (exit ${run.status}): ${run.stderr.slice(-800)}`);
   const result: TorchStep = JSON.parse(run.stdout.trim().split('\n').pop()!);
   if (microBatch !== BATCH && result.microBatch !== microBatch) throw new Error(`${spec.torchScript} ran micro-batches of ${result.microBatch ?? BATCH}, not the ${microBatch} asked for: it would not time the same step.`);
+  if ((result.method ?? 'seq_bn') !== method) throw new Error(`${spec.torchScript} ran ${result.method ?? 'seq_bn'}, not the ${method} asked for: it would not time the same step.`);
   return result;
 }
 
 /**
- * Builds, trains and times the figure; `argv` takes --steps N (default 4, at least 2), --micro-batch N (each step
+ * Builds, trains and times the figure; `argv` takes --steps N (default 4, at least 2), --method seq_bn|lora
+ * (default seq_bn; the twin must say it ran the same), --micro-batch N (each step
  * accumulates the gradients of batch / N micro-batches, on both sides; default: the whole batch) and --no-torch.
  */
 export async function stepFigure(spec: StepFigureSpec, argv = process.argv.slice(2)): Promise<StepFigure> {
-  const { values } = parseArgs({ args: argv, options: { steps: { type: 'string', default: '4' }, 'micro-batch': { type: 'string', default: String(BATCH) }, 'no-torch': { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { steps: { type: 'string', default: '4' }, method: { type: 'string', default: 'seq_bn' }, 'micro-batch': { type: 'string', default: String(BATCH) }, 'no-torch': { type: 'boolean' } } });
   const steps = Number(values.steps);
   if (!Number.isInteger(steps) || steps < 2) throw new Error(`--steps must be a whole number of at least 2, got "${values.steps}".`);
+  const method = values.method as StepMethod;
+  if (!Object.hasOwn(METHODS, method)) throw new Error(`--method must be ${Object.keys(METHODS).join(' or ')}, got "${values.method}".`);
   const microBatch = Number(values['micro-batch']);
   if (!Number.isInteger(microBatch) || microBatch < 1 || BATCH % microBatch !== 0) throw new Error(`--micro-batch must divide the batch of ${BATCH}, got "${values['micro-batch']}".`);
   const log = (line: string) => progress(spec.name, line);
@@ -178,7 +189,7 @@ export async function stepFigure(spec: StepFigureSpec, argv = process.argv.slice
     let host: Map<string, HostTensor> | undefined = randomWeights(config, 15);
     const loadStarted = performance.now();
     const weights = uploadEncoderWeights(config, host);
-    const adapter = createAdapter(config, 'seq_bn[reduction_factor=16]', { name: 'bench', seed: 42, head: { numLabels: 2, id2label: ['neg', 'pos'] } });
+    const adapter = createAdapter(config, METHODS[method], { name: 'bench', seed: 42, head: { numLabels: 2, id2label: ['neg', 'pos'] } });
     const model = adapterTrainable(adapter, weights);
     const loadSeconds = (performance.now() - loadStarted) / 1e3;
     log(`model ready in ${loadSeconds.toFixed(2)} s, tf.memory ${(tf.memory().numBytes / 1e9).toFixed(2)} GB, RSS ${(process.memoryUsage().rss / 1e9).toFixed(2)} GB`);
@@ -222,11 +233,11 @@ export async function stepFigure(spec: StepFigureSpec, argv = process.argv.slice
     log(`wasm ${stepSeconds.toFixed(2)} s/step (${stepCpuSeconds.toFixed(2)} CPU s), peak RSS ${(peakRssBytes / 1e9).toFixed(2)} GB, load average ${loadAverage.map((l) => l.toFixed(1)).join(' → ')}`);
 
     const figure: StepFigure = {
-      padLengths: PAD_LENGTHS, batch: BATCH, microBatch, timedSteps: stepTimes.length, loadSeconds, stepSeconds, stepCpuSeconds, samplesPerSecond: BATCH / stepSeconds,
+      method, padLengths: PAD_LENGTHS, batch: BATCH, microBatch, timedSteps: stepTimes.length, loadSeconds, stepSeconds, stepCpuSeconds, samplesPerSecond: BATCH / stepSeconds,
       firstStepSeconds: (stepEnds[0] - called) / 1e3, peakRssBytes, loadAverage,
     };
     if (!withTorch) return figure;
-    const { logits, microBatch: _, ...torch } = torchStep(spec, dir, steps, microBatch, batches, weightsFile);
+    const { logits, microBatch: _, ...torch } = torchStep(spec, dir, steps, method, microBatch, batches, weightsFile);
     log(`torch ${torch.version} ${torch.stepSeconds.toFixed(2)} s/step${torch.stepCpuSeconds === undefined ? '' : ` (${torch.stepCpuSeconds.toFixed(2)} CPU s)`}, peak RSS ${(torch.peakRssBytes / 1e9).toFixed(2)} GB`);
     if (ours) {
       if (!logits || logits.flat().length !== ours.length) throw new Error(`${spec.torchScript} ran on our weights but gave no logits of shape [${BATCH}, 2] for the first batch.`);

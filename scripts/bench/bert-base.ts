@@ -1,8 +1,8 @@
-// Issue 15's side-by-side figure: one seq_bn rf 16 adapter step on a bert-base-uncased-shaped encoder (the exact
-// config, random weights built at run time), on tfjs wasm in Node, next to PyTorch's time for the same step
-// (scripts/bench/bert-base-torch.py: frozen encoder, backward to the lowest adapter, AdamW on adapter + head);
-// the runner and the batches are adapter-step.ts's.
-//   node --import ./scripts/bench/register.mjs scripts/bench/bert-base.ts [--steps N] [--no-torch]
+// Issue 15's side-by-side figure: one seq_bn rf 16 (or LoRA r 8 on query and value) adapter step on a
+// bert-base-uncased-shaped encoder (the exact config, random weights built at run time), on tfjs wasm in Node, next
+// to PyTorch's time for the same step (scripts/bench/bert-base-torch.py: frozen encoder, backward to the lowest
+// adapter, AdamW on adapter + head); the runner, the batches and the options are adapter-step.ts's.
+//   node --import ./scripts/bench/register.mjs scripts/bench/bert-base.ts [--steps N] [--method seq_bn|lora] [--no-torch]
 // Prints one JSON line (StepFigure).
 import { stepFigure } from './adapter-step.ts';
 import { emit } from './figure-io.ts';

@@ -10,7 +10,10 @@
  *               own keys only (prefix keys get none), positions over the prompt-extended sequence; with
  *               share_att_key the relative rows go through the LoRA-wrapped key_proj / query_proj too
  *   bottleneck  Adapter.pre_forward / forward / post_forward, ParallelAdapter (modeling.py), spelled out per row
+ *   fusion      compose_fuse + BertFusion: per token, softmax over the adapters of query · key, weighted values
  *   head        [Linear, tanh, Linear] on token 0; losses cross-entropy / MSE / BCE-with-logits
+ *   ALBERT      modules numbered as iter_layers (group g, inner j → g · inner_group_num + j), each run at every layer
+ *               i of group int(i / (num_hidden_layers / num_hidden_groups)) with its adapters (mixin_albert.py paths)
  */
 import type { EncoderConfig } from '../../model/config.ts';
 import { referenceDebertaEmbeddings, referencePositionScore, referenceRelativeRows } from '../../model/testing/deberta-v2-forward.reference.ts';
@@ -18,13 +21,14 @@ import { erf } from '../../model/testing/encoder-forward.reference.ts';
 import type { EncodedBatch } from '../../model/tokenizer.ts';
 import type { HostWeights } from '../../model/weights.ts';
 import type { AdapterConfig, AdapterMethodConfig, BnConfig, LoRAConfig, PrefixTuningConfig, PromptTuningConfig } from '../config.ts';
+import type { FusionConfig } from '../methods/fusion.ts';
 
-/** Float64 matrix: rows × cols, row-major. */
-interface Mat { rows: number; cols: number; v: Float64Array }
+/** Float64 matrix: rows × cols, row-major (with the loops below, shared by the composition oracle). */
+export interface Mat { rows: number; cols: number; v: Float64Array }
 
-const mat = (rows: number, cols: number): Mat => ({ rows, cols, v: new Float64Array(rows * cols) });
+export const mat = (rows: number, cols: number): Mat => ({ rows, cols, v: new Float64Array(rows * cols) });
 
-function actRef(name: string, x: number): number {
+export function actRef(name: string, x: number): number {
   switch (name.toLowerCase()) {
     case 'relu': return Math.max(0, x);
     case 'relu6': return Math.min(6, Math.max(0, x));
@@ -42,7 +46,7 @@ function actRef(name: string, x: number): number {
 }
 
 /** y = x · Wᵀ + b with W [out, in]. */
-function dense(x: Mat, w: Float64Array, b: Float64Array | undefined, out: number): Mat {
+export function dense(x: Mat, w: Float64Array, b: Float64Array | undefined, out: number): Mat {
   const y = mat(x.rows, out);
   for (let r = 0; r < x.rows; r++) {
     for (let o = 0; o < out; o++) {
@@ -54,7 +58,7 @@ function dense(x: Mat, w: Float64Array, b: Float64Array | undefined, out: number
   return y;
 }
 
-function norm(x: Mat, gamma: Float64Array, beta: Float64Array, eps: number): Mat {
+export function norm(x: Mat, gamma: Float64Array, beta: Float64Array, eps: number): Mat {
   const y = mat(x.rows, x.cols);
   for (let r = 0; r < x.rows; r++) {
     let mean = 0;
@@ -68,8 +72,8 @@ function norm(x: Mat, gamma: Float64Array, beta: Float64Array, eps: number): Mat
   return y;
 }
 
-const add = (a: Mat, b: Mat): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map((x, i) => x + b.v[i]) });
-const map = (a: Mat, f: (x: number, i: number) => number): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map(f) });
+export const add = (a: Mat, b: Mat): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map((x, i) => x + b.v[i]) });
+export const map = (a: Mat, f: (x: number, i: number) => number): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map(f) });
 
 /** Per sequence: mean over its `seq` rows of sigmoid(x · wᵀ + b); [batch, outputs]. */
 function gate(x: Mat, seq: number, w: Float64Array, b: Float64Array, outputs: number): Float64Array[] {
@@ -89,6 +93,20 @@ export interface ReferenceAdapter {
   params: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>;
 }
 
+/** AdapterFusion over frozen adapters (compose_fuse, BertFusion), with a head named `headName`. */
+export interface ReferenceFusion {
+  /** The fused adapters' names joined by ",". */
+  name: string;
+  config: Pick<FusionConfig, 'query' | 'key' | 'value' | 'query_before_ln' | 'residual_before' | 'value_before_softmax'>;
+  /** The fused adapters, in the fusion's order (the last one's pre/post-processing is used). */
+  adapters: ReferenceAdapter[];
+  /** Fusion-layer and head weights by torch key. */
+  params: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>;
+  headName: string;
+  /** Softmax temperature (default 1). */
+  temperature?: number;
+}
+
 export interface ReferenceHead {
   kind: 'classification' | 'multilabel' | 'regression';
   numLabels: number;
@@ -106,7 +124,7 @@ export interface ReferenceResult {
 }
 
 export function referenceAdapterForward(
-  config: EncoderConfig, weights: HostWeights, batch: EncodedBatch, adapter?: ReferenceAdapter, options: { skipLayers?: number[]; head?: ReferenceHead } = {},
+  config: EncoderConfig, weights: HostWeights, batch: EncodedBatch, adapter?: ReferenceAdapter, options: { skipLayers?: number[]; head?: ReferenceHead; fusion?: ReferenceFusion } = {},
 ): ReferenceResult {
   const H = config.hiddenSize;
   const heads = config.numHeads;
@@ -115,18 +133,29 @@ export function referenceAdapterForward(
   const B = batch.batch;
   const eps = config.layerNormEps;
   const w = (name: string) => { const t = weights.get(name); if (!t) throw new Error(`reference: encoder lacks ${name}`); return Float64Array.from(t.data); };
-  const p = (key: string) => { const t = adapter?.params.get(key); if (!t) throw new Error(`reference: adapter lacks ${key}`); return Float64Array.from(t.data); };
-  const has = (key: string) => adapter?.params.has(key) ?? false;
-  const name = adapter?.name ?? '';
+  const fusion = options.fusion;
+  const sources = [adapter?.params, fusion?.params, ...(fusion?.adapters.map((a) => a.params) ?? [])].filter((m) => m !== undefined);
+  const has = (key: string) => sources.some((m) => m.has(key));
+  const p = (key: string) => { const t = sources.find((m) => m.has(key))?.get(key); if (!t) throw new Error(`reference: adapter lacks ${key}`); return Float64Array.from(t.data); };
+  const name = fusion?.headName ?? adapter?.name ?? '';
   const methods: AdapterMethodConfig[] = !adapter ? [] : 'architecture' in adapter.config && adapter.config.architecture === 'union' ? adapter.config.configs : [adapter.config as AdapterMethodConfig];
+  const bottlenecks = (c: AdapterConfig) => ('architecture' in c && c.architecture === 'union' ? c.configs : [c as AdapterMethodConfig]).filter((m) => !('architecture' in m)) as BnConfig[];
   const bn = methods.filter((m) => !('architecture' in m)) as BnConfig[];
   const loraConfig = methods.find((m) => 'architecture' in m && m.architecture === 'lora') as LoRAConfig | undefined;
   const prefixConfig = methods.find((m) => 'architecture' in m && m.architecture === 'prefix_tuning') as PrefixTuningConfig | undefined;
   const promptConfig = methods.find((m) => 'architecture' in m && m.architecture === 'prompt_tuning') as PromptTuningConfig | undefined;
   const skip = new Set(options.skipLayers ?? []);
   const distil = config.family === 'distilbert';
+  const albert = config.family === 'albert';
   const base = config.weightPrefix;
-  const layerKey = (l: number) => (distil ? `${base}.transformer.layer.${l}` : `${base}.encoder.layer.${l}`);
+  // ALBERT: num_hidden_groups groups of inner_group_num modules; every other family one module a layer.
+  const groups = albert ? config.layerSharing!.numHiddenGroups : config.numLayers;
+  const inner = albert ? config.layerSharing!.innerGroupNum : 1;
+  const modules = groups * inner;
+  const runs: number[] = [];
+  for (let i = 0; i < config.numLayers; i++) for (let j = 0; j < inner; j++) runs.push(Math.trunc(i / (config.numLayers / groups)) * inner + j);
+  const layerKey = (l: number) => (distil ? `${base}.transformer.layer.${l}`
+    : albert ? `${base}.encoder.albert_layer_groups.${Math.floor(l / inner)}.albert_layers.${l % inner}` : `${base}.encoder.layer.${l}`);
   const deberta = config.disentangled;
 
   // Embeddings.
@@ -170,11 +199,12 @@ export function referenceAdapterForward(
     // The attention mask gets P ones in front (prefix_attention_mask).
     visible = (b: number, j: number) => j < P || batch.attentionMask[b * S0 + j - P] === 1;
   }
-  if (config.embeddingSize !== H && !deberta) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
+  if ((config.embeddingSize !== H || albert) && !deberta) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
 
   // LoRA / IA3 around a Linear of layer l.
   const loraPath: Record<string, string> = distil
     ? { q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', intermediate: 'ffn.lin1', output: 'ffn.lin2' }
+    : albert ? { q: 'attention.query', k: 'attention.key', v: 'attention.value', intermediate: 'ffn', output: 'ffn_output' }
     : deberta
       ? { q: 'attention.self.query_proj', k: 'attention.self.key_proj', v: 'attention.self.value_proj', intermediate: 'intermediate.dense', output: 'output.dense' }
       : { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', intermediate: 'intermediate.dense', output: 'output.dense' };
@@ -206,7 +236,7 @@ export function referenceAdapterForward(
   const relative = deberta?.relativeAttention ? referenceRelativeRows(config, weights) : undefined;
 
   // Prefix keys/values for layer l: [P · hidden] each, or undefined.
-  const prefixLayers = prefixConfig ? Array.from({ length: config.numLayers }, (_, l) => l).filter((l) => !prefixConfig.leave_out.includes(l)) : [];
+  const prefixLayers = prefixConfig ? Array.from({ length: modules }, (_, l) => l).filter((l) => !prefixConfig.leave_out.includes(l)) : [];
   let prefixStates: Float64Array | undefined;
   if (prefixConfig) {
     const P = prefixConfig.prefix_length;
@@ -221,16 +251,14 @@ export function referenceAdapterForward(
   }
 
   // Bottleneck adapters closing a sub-block: h = sublayer output, res = sub-block input.
-  const bottleneckPath = distil ? { mh_adapter: 'attention_adapters', output_adapter: 'output_adapters' } : { mh_adapter: 'attention.output', output_adapter: 'output' };
-  const close = (l: number, location: 'mh_adapter' | 'output_adapter', h: Mat, res: Mat, gamma: Float64Array, beta: Float64Array): Mat => {
-    const ln = (m: Mat) => norm(m, gamma, beta, eps);
-    const c = bn.find((cfg) => cfg[location] && !cfg.leave_out.includes(l));
-    if (!c || skip.has(l)) return ln(add(h, res));
-    const key = `${layerKey(l)}.${bottleneckPath[location]}.adapters.${name}`;
+  const bottleneckPath = distil ? { mh_adapter: 'attention_adapters', output_adapter: 'output_adapters' }
+    : albert ? { mh_adapter: 'attention.attention_adapters', output_adapter: 'output_adapters' } : { mh_adapter: 'attention.output', output_adapter: 'output' };
+  /** The adapter `owner`'s up output scaling · up(act(down(input))) at layer l (its keys under `key`). */
+  const bodyOf = (l: number, c: BnConfig, key: string, owner: string) => {
     const linearOrPhm = (local: string, input: Mat, outputs: number): Mat => {
       if (!c.phm_layer) return dense(input, p(`${key}.${local}.weight`), p(`${key}.${local}.bias`), outputs);
       const n = c.phm_dim;
-      const shared = `${base}.shared_parameters.${name}`;
+      const shared = `${base}.shared_parameters.${owner}`;
       const position = local.startsWith('adapter_up') ? 'up' : 'down';
       const bmm = (left: Float64Array, right: Float64Array, a: number, r: number, bDim: number) => {
         const out = new Float64Array(n * a * bDim);
@@ -273,12 +301,62 @@ export function referenceAdapterForward(
       const normed = c.ln_before ? norm(input, p(`${key}.adapter_norm_before.weight`), p(`${key}.adapter_norm_before.bias`), 1e-5) : input;
       const width = Math.max(1, Math.floor(H / (typeof c.reduction_factor === 'number' ? c.reduction_factor : (c.reduction_factor[String(l)] ?? c.reduction_factor.default))));
       const down = map(linearOrPhm(c.ln_before ? 'adapter_down.1' : 'adapter_down.0', normed, width), (v) => actRef(c.non_linearity, v));
-      let out = map(linearOrPhm('adapter_up', down, H), (v, i) => v * scaleAt(i));
-      if (c.use_gating) {
-        const g = gate(input, S, p(`${key}.gate.weight`), p(`${key}.gate.bias`), 1);
-        out = map(out, (v, i) => v * g[Math.floor(Math.floor(i / H) / S)][0]);
+      return map(linearOrPhm('adapter_up', down, H), (v, i) => v * scaleAt(i));
+    };
+    return body;
+  };
+  // compose_fuse: the last adapter's pre_forward, each adapter's up output, BertFusion per token, post_forward.
+  const fuse = (l: number, location: 'mh_adapter' | 'output_adapter', h: Mat, res: Mat, ln: (m: Mat) => Mat): Mat => {
+    const f = fusion!;
+    const cs = f.adapters.map((a) => bottlenecks(a.config).find((cfg) => cfg[location] && !cfg.leave_out.includes(l)));
+    if (!cs.length || cs.some((c) => !c)) return ln(add(h, res));
+    const last = cs[cs.length - 1]!;
+    let hidden = h;
+    let query = h;
+    let residual = h;
+    if (last.is_parallel) hidden = query = residual = res;
+    else {
+      if (last.original_ln_before) {
+        hidden = add(h, res);
+        if (last.residual_before_ln === 'post_add') residual = hidden;
+        hidden = ln(hidden);
       }
-      return out;
+      if (last.residual_before_ln === false) residual = hidden;
+      if (!f.config.query_before_ln) query = hidden;
+    }
+    const ups = cs.map((c, i) => {
+      const up = bodyOf(l, c!, `${layerKey(l)}.${bottleneckPath[location]}.adapters.${f.adapters[i].name}`, f.adapters[i].name)(hidden);
+      return f.config.residual_before ? add(up, residual) : up;
+    });
+    const key = `${layerKey(l)}.${bottleneckPath[location]}.adapter_fusion_layer.${f.name}`;
+    const q = f.config.query ? dense(query, p(`${key}.query.weight`), p(`${key}.query.bias`), H) : query;
+    const ks = ups.map((u) => (f.config.key ? dense(u, p(`${key}.key.weight`), p(`${key}.key.bias`), H) : u));
+    const vs = ups.map((u) => (f.config.value && f.config.value_before_softmax ? dense(u, p(`${key}.value.weight`), undefined, H) : u));
+    const T = f.temperature ?? 1;
+    let out = mat(hidden.rows, H);
+    for (let r = 0; r < hidden.rows; r++) {
+      const scores = ks.map((k) => { let dot = 0; for (let i = 0; i < H; i++) dot += q.v[r * H + i] * k.v[r * H + i]; return dot / T; });
+      const max = Math.max(...scores);
+      const e = scores.map((x) => Math.exp(x - max));
+      const total = e.reduce((a, b) => a + b, 0);
+      for (let i = 0; i < H; i++) out.v[r * H + i] = vs.reduce((acc, v, n) => acc + (e[n] / total) * v.v[r * H + i], 0);
+    }
+    if (f.config.value && !f.config.value_before_softmax) out = dense(out, p(`${key}.value.weight`), undefined, H);
+    if (!f.config.residual_before) out = add(out, residual);
+    if (last.is_parallel) out = add(out, h);
+    return last.original_ln_after ? ln(add(out, res)) : out;
+  };
+  const close = (l: number, location: 'mh_adapter' | 'output_adapter', h: Mat, res: Mat, gamma: Float64Array, beta: Float64Array): Mat => {
+    const ln = (m: Mat) => norm(m, gamma, beta, eps);
+    if (fusion) return fuse(l, location, h, res, ln);
+    const c = bn.find((cfg) => cfg[location] && !cfg.leave_out.includes(l));
+    if (!c || skip.has(l)) return ln(add(h, res));
+    const key = `${layerKey(l)}.${bottleneckPath[location]}.adapters.${name}`;
+    const up = bodyOf(l, c, key, name);
+    const body = (input: Mat): Mat => {
+      if (!c.use_gating) return up(input);
+      const g = gate(input, S, p(`${key}.gate.weight`), p(`${key}.gate.bias`), 1);
+      return map(up(input), (v, i) => v * g[Math.floor(Math.floor(i / H) / S)][0]);
     };
     const normAfter = (m: Mat) => (c.ln_after ? norm(m, p(`${key}.adapter_norm_after.weight`), p(`${key}.adapter_norm_after.bias`), 1e-5) : m);
     if (c.is_parallel) {
@@ -304,7 +382,7 @@ export function referenceAdapterForward(
     return c.original_ln_after ? ln(add(out, res)) : out;
   };
 
-  for (let l = 0; l < config.numLayers; l++) {
+  for (const l of runs) {
     const lw = (n: string) => w(`encoder.layer.${l}.${n}`);
     const q = project(l, 'q', x, lw('attention.self.query.weight'), lw('attention.self.query.bias'), H);
     const k = project(l, 'k', x, lw('attention.self.key.weight'), lw('attention.self.key.bias'), H);
@@ -314,7 +392,7 @@ export function referenceAdapterForward(
     let gk: number[] = [];
     let gv: number[] = [];
     if (P && prefixConfig!.use_gating) {
-      const gkey = distil ? `${layerKey(l)}.attention.prefix_tuning.prefix_gates.${name}` : `${layerKey(l)}.attention.self.prefix_tuning.prefix_gates.${name}`;
+      const gkey = distil || albert ? `${layerKey(l)}.attention.prefix_tuning.prefix_gates.${name}` : `${layerKey(l)}.attention.self.prefix_tuning.prefix_gates.${name}`;
       const outputs = prefixConfig!.shared_gating ? 1 : 2;
       const g = gate(x, S, p(`${gkey}.weight`), p(`${gkey}.bias`), outputs);
       gk = g.map((row) => row[0]);
