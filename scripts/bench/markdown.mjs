@@ -37,6 +37,27 @@ function adapterVsFull(backend, adapter, full) {
   ];
 }
 
+/** A step figure's adapter, as the rows name it (figures from before --method ran seq_bn). */
+const methodName = (f) => (f.method === 'lora' ? 'LoRA r 8 (q, v)' : 'seq_bn rf 16');
+
+/** Issue 18's figure: deberta-v3-base's load and step, beside bert-base's when that ran in the same bench. */
+function debertaRows(f, bert) {
+  const s = (v) => `${v.toFixed(2)} s`;
+  const gb = (bytes) => `${(bytes / 1e9).toFixed(2)} GB`;
+  const split = (g) => (g.microBatch < g.batch ? `micro-batches of ${g.microBatch}` : 'whole batches');
+  const micro = f.microBatch < f.batch ? ` (${split(f)})` : '';
+  const load = `load average ${f.loadAverage.map((l) => l.toFixed(1)).join(' → ')}`;
+  const t = f.torch;
+  const versus = t ? `; PyTorch ${t.version} ${s(t.stepSeconds)}/step, ${gb(t.peakRssBytes)} peak RSS, ${t.threads} thread(s); CPU time ${x(f.cpuRatioToTorch)}: ${f.stepCpuSeconds.toFixed(2)} vs ${t.stepCpuSeconds.toFixed(2)} CPU s/step; logits equal within ${f.logitsMaxAbsDiff.toExponential(1)}` : '';
+  const rows = [[`8. deberta-v3-base ${methodName(f)} step, wasm (Node) vs PyTorch CPU, batch ${f.batch}${micro} padded to ${f.padLengths.join('/')} (${load})`,
+    `${t ? x(f.ratioToTorch) : '—'} (${s(f.stepSeconds)}/step, ${f.samplesPerSecond.toFixed(2)} samples/s, ${gb(f.peakRssBytes)} peak RSS${versus})`, '—', '—']];
+  if (t) rows.push([`8. deberta-v3-base ${methodName(f)} step: peak RSS, wasm (Node) vs PyTorch CPU`, `${x(f.peakRssBytes / t.peakRssBytes)} (${gb(f.peakRssBytes)} vs ${gb(t.peakRssBytes)})`, '—', '—']);
+  const beside = (mine, theirs) => (theirs === undefined ? s(mine) : `${x(mine / theirs)} of bert-base (${s(mine)} vs ${s(theirs)})`);
+  rows.push(['8. deberta-v3-base load, random weights built → model ready (upload, adapter, head), wasm (Node)', beside(f.loadSeconds, bert?.loadSeconds), '—', '—']);
+  if (bert) rows.push([`8. deberta-v3-base step vs bert-base step, wasm (Node), same batches (deberta-v3-base in ${split(f)}, bert-base in ${split(bert)})`, `${beside(f.stepSeconds, bert.stepSeconds)}; CPU time ${x(f.stepCpuSeconds / bert.stepCpuSeconds)}`, '—', '—']);
+  return rows;
+}
+
 export function markdownReport({ meta, results, failures }) {
   const r = results;
   const rows = [];
@@ -68,16 +89,22 @@ export function markdownReport({ meta, results, failures }) {
     rows.push([`6. Exported adapter size, bert-base seq_bn rf 16 (${e.adapterParameters.toLocaleString('en')} params)`,
       `pytorch_adapter.bin ${mb(f['pytorch_adapter.bin'])}, adapter.safetensors ${mb(f['adapter.safetensors'])}; head (${e.headParameters.toLocaleString('en')} params) pytorch_model_head.bin ${mb(f['pytorch_model_head.bin'])}, model_head.safetensors ${mb(f['model_head.safetensors'])}`, '≈ 3.5 MB adapter', verdict(Math.abs(f['adapter.safetensors'] / 1e6 - 3.58) < 0.2)]);
   }
-  const bert = r.bertBase;
-  if (bert) {
+  for (const bert of [r.bertBase, r.bertBaseLora].filter(Boolean)) {
     const gb = (bytes) => `${(bytes / 1e9).toFixed(2)} GB`;
+    const name = methodName(bert);
     const versus = bert.torch ? `; PyTorch ${bert.torch.version} ${bert.torch.stepSeconds.toFixed(2)} s/step, ${gb(bert.torch.peakRssBytes)} peak RSS, ${bert.torch.threads} thread(s)` : '';
-    rows.push([`7. bert-base seq_bn rf 16 step, wasm (Node) vs PyTorch CPU, batch ${bert.batch} padded to ${bert.padLengths.join('/')}`,
-      `${bert.ratioToTorch ? x(bert.ratioToTorch) : '—'} (${bert.stepSeconds.toFixed(2)} s/step, ${bert.samplesPerSecond.toFixed(2)} samples/s, ${gb(bert.peakRssBytes)} peak RSS${versus})`, '≤ ×1.5', bert.ratioToTorch ? verdict(bert.ratioToTorch <= 1.5) : '—']);
+    const cpu = bert.cpuRatioToTorch ? `; CPU time ${x(bert.cpuRatioToTorch)}: ${bert.stepCpuSeconds.toFixed(2)} vs ${bert.torch.stepCpuSeconds.toFixed(2)} CPU s/step` : '';
+    rows.push([`7. bert-base ${name} step, wasm (Node) vs PyTorch CPU, batch ${bert.batch} padded to ${bert.padLengths.join('/')}`,
+      `${bert.ratioToTorch ? x(bert.ratioToTorch) : '—'} (${bert.stepSeconds.toFixed(2)} s/step, ${bert.samplesPerSecond.toFixed(2)} samples/s, ${gb(bert.peakRssBytes)} peak RSS${versus}${cpu})`, '≤ ×1.5', bert.ratioToTorch ? verdict(bert.ratioToTorch <= 1.5) : '—']);
+    if (bert.torch) {
+      const memory = bert.peakRssBytes / bert.torch.peakRssBytes;
+      rows.push([`7. bert-base ${name} step: peak RSS, wasm (Node) vs PyTorch CPU`, `${x(memory)} (${gb(bert.peakRssBytes)} vs ${gb(bert.torch.peakRssBytes)})`, '≤ ×1.2', verdict(memory <= 1.2)]);
+    }
   }
+  if (r.debertaV3Base) rows.push(...debertaRows(r.debertaV3Base, r.bertBase));
   const escapeCell = (cell) => String(cell).replace(/\|/g, '\\|');
   const lines = [
-    `Bench of ${meta.date.slice(0, 10)} on this machine (${meta.cpus} CPU cores, no GPU; Node ${meta.node}; WebGPU = Dawn on SwiftShader, a CPU): \`npm run bench\` took ${meta.totalSeconds.toFixed(0)} s.`,
+    `Bench of ${meta.date.slice(0, 10)} on this machine (${meta.cpus} CPU cores, no GPU; Node ${meta.node}; WebGPU = Dawn on SwiftShader, a CPU): \`npm run bench\` took ${meta.totalSeconds.toFixed(0)} s${meta.load ? `, load average ${meta.load.map((l) => l.toFixed(1)).join(' → ')}` : ''}.`,
     '',
     '| Figure | Result (ratio inside one run, absolute numbers beside) | Goal | |',
     '|---|---|---|---|',

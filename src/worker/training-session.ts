@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type AdapterModel, createAdapter } from '../core/adapters/adapter.ts';
+import { activeBackend } from '../core/backend/init-backend.ts';
 import { resolveAdapterConfig } from '../core/adapters/config.ts';
 import { batchExamples } from '../core/data/batching.ts';
 import type { DatasetHandle } from '../core/data/dataset-handle.ts';
@@ -26,12 +27,14 @@ import { tokenizeWith } from '../core/train/dataset-batches.ts';
 import { headMismatch, headOptionsOf, partStream, trainingDataOf, trainingRecordOf } from '../core/train/dataset-run.ts';
 import { evaluate } from '../core/train/evaluate.ts';
 import type { TrainEvent, TrainResult } from '../core/train/events.ts';
+import { fitBatchToMemory, memoryCeilingOf } from '../core/train/memory-fit.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import type { BatchLike, TrainableModel } from '../core/train/trainable-model.ts';
 import { type TrainingData, train } from '../core/train/trainer.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings, trainOptionsOf } from '../core/train/training-settings.ts';
 import { fusionTrainable } from '../core/train/fusion-trainable.ts';
 import type { ActiveAdapterInfo, FusionInfo } from '../core/vocabulary/adapter.ts';
+import type { TrainSetup } from '../core/vocabulary/run.ts';
 import type { AdapterSource, ExportFormat } from '../core/vocabulary/files.ts';
 import { adapterConfigOf } from './adapter-choice.ts';
 import { readAdapterSource } from './adapter-source.ts';
@@ -194,11 +197,8 @@ export class TrainingSession {
   async train(command: TrainCommand, encoder: LoadedEncoder, data: DataSession, post: (event: TrainingEvent) => void, openStore: OpenCheckpointStore, debug: boolean): Promise<TrainResult> {
     if (this.running) throw new AdapterSessionError(`A training (run ${this.running.runId}) is already running; cancel it first.`, 'TrainingActive');
     const { setup } = command;
-    const settings = { ...DEFAULT_TRAINING_SETTINGS, ...setup.settings };
-    if (encoder.config.repoId !== setup.model) {
-      throw new AdapterSessionError(`The run is set up for ${setup.model}, but the worker holds ${encoder.config.repoId}. Load ${setup.model} in the Model step first.`, 'OtherModel');
-    }
     if (setup.adapter.kind === 'fuse') throw new AdapterSessionError('A fusion trains with the trainFusion command, not train.', 'NoAdapter');
+    const settings = this.runSettings(setup, encoder, post);
     const config = setup.adapter.kind === 'new' ? adapterConfigOf(setup.adapter.choice) : undefined;
     const { handle, report } = await data.open(setup.data, command.endpoint);
     let adapter: AdapterModel;
@@ -234,14 +234,22 @@ export class TrainingSession {
   async trainFusion(command: TrainFusionCommand, encoder: LoadedEncoder, data: DataSession, shelf: ShelfSession, post: (event: TrainingEvent) => void, openStore: OpenCheckpointStore): Promise<{ result: TrainResult; fusion: FusionInfo }> {
     if (this.running) throw new AdapterSessionError(`A training (run ${this.running.runId}) is already running; cancel it first.`, 'TrainingActive');
     const { setup } = command;
-    const settings = { ...DEFAULT_TRAINING_SETTINGS, ...setup.settings };
-    if (encoder.config.repoId !== setup.model) {
-      throw new AdapterSessionError(`The run is set up for ${setup.model}, but the worker holds ${encoder.config.repoId}. Load ${setup.model} in the Model step first.`, 'OtherModel');
-    }
+    const settings = this.runSettings(setup, encoder, post);
     const { handle, report } = await data.open(setup.data, command.endpoint);
     const fusion = shelf.createFusion(encoder, setup.fusion, settings.seed, headOptionsOf(report.mapping));
     const result = await this.run(setup.runId, fusionTrainable(fusion, encoder.weights), { handle, report, settings }, encoder, post, openStore, { resume: false });
     return { result, fusion: shelf.fusionTrained(trainingRecordOf(report, settings, { result, localFile: data.localFileRecord(setup.data) })) };
+  }
+
+  /** The run's settings on the loaded model; a step that cannot fit the backend is refused now, or runs in smaller micro-batches, instead of aborting mid-step. */
+  private runSettings(setup: Pick<TrainSetup, 'runId' | 'model' | 'settings'>, encoder: LoadedEncoder, post: (event: TrainingEvent) => void): TrainingSettings {
+    if (encoder.config.repoId !== setup.model) {
+      throw new AdapterSessionError(`The run is set up for ${setup.model}, but the worker holds ${encoder.config.repoId}. Load ${setup.model} in the Model step first.`, 'OtherModel');
+    }
+    const requested = { ...DEFAULT_TRAINING_SETTINGS, ...setup.settings };
+    const fit = fitBatchToMemory(encoder.config, requested, memoryCeilingOf(activeBackend()));
+    if (fit.note) post({ type: 'training', runId: setup.runId, event: { kind: 'log', level: 'warn', message: fit.note } });
+    return { ...requested, batchSize: fit.batchSize, gradientAccumulation: fit.gradientAccumulation };
   }
 
   /** One training run of `trainable` on the data, pausable and cancellable between steps, checkpointed per run. */

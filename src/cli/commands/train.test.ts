@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -255,6 +255,30 @@ describe('train and eval on local files', () => {
     expect([lone.code, lone.err]).toEqual([2, expect.stringContaining('--validation-file goes with --file')]);
     const absent = await runCli(['eval', '--model', MODEL, '--adapter', join(dir, 'from-files'), '--file', join(dir, 'absent.csv'), '--hub', server.url]);
     expect([absent.code, absent.err]).toEqual([2, expect.stringContaining(`File "${join(dir, 'absent.csv')}" could not be read`)]);
+  });
+});
+
+
+describe('train on a model too large for the backend', () => {
+  it('refuses before reading data or weights when one sequence does not fit the wasm heap', async () => {
+    // A Hub with bert-large's config.json alone: the memory check needs nothing else.
+    const root = mkdtempSync(join(tmpdir(), 'adapter-studio-cli-large-'));
+    const repo = join(root, 'models', 'test', 'bert-large');
+    mkdirSync(join(repo, 'files'), { recursive: true });
+    writeFileSync(join(repo, 'repo.json'), JSON.stringify({ sha: '0123456789abcdef0123456789abcdef01234567', pipeline_tag: 'fill-mask', tags: ['bert'] }));
+    writeFileSync(join(repo, 'files', 'config.json'), JSON.stringify({
+      model_type: 'bert', hidden_size: 1024, intermediate_size: 4096, max_position_embeddings: 512, num_attention_heads: 16,
+      num_hidden_layers: 24, type_vocab_size: 2, vocab_size: 30522,
+    }));
+    const large = await startHubServer({ root, port: 0 });
+    try {
+      const run = await runCli(['train', '--model', 'test/bert-large', '--dataset', DATASET, '--max-length', '512', '--hub', large.url, '--out', join(dir, 'large')]);
+      expect(run.code).not.toBe(0);
+      expect(run.err).toMatch(/test\/bert-large needs about [\d.]+ GiB to train even one sequence of 512 tokens on wasm, over the wasm heap's 4\.0 GiB/);
+    } finally {
+      await large.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -11,12 +11,14 @@ import { fusionFiles } from '../../core/export/fusion-files.ts';
 import { writeAdapterFiles, writeAdapterHubFolder } from '../../core/export/node-files.ts';
 import { resolveAdapterConfig } from '../../core/adapters/config.ts';
 import { type SplitPart, formatOfFileName } from '../../core/data/index.ts';
+import { fetchEncoderConfig } from '../../core/model/hub-files.ts';
 import { type LoadedEncoder, loadEncoder } from '../../core/model/load-encoder.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { fusionTrainable } from '../../core/train/fusion-trainable.ts';
 import { TrainingControl } from '../../core/train/control.ts';
 import { headOptionsOf, trainingDataOf, trainingRecordOf } from '../../core/train/dataset-run.ts';
 import { DirectoryCheckpointStore } from '../../core/train/directory-checkpoint-store.ts';
+import { fitBatchToMemory, memoryCeilingOf } from '../../core/train/memory-fit.ts';
 import type { TrainEvent } from '../../core/train/events.ts';
 import type { EvalMetrics } from '../../core/train/metrics.ts';
 import type { TrainableModel } from '../../core/train/trainable-model.ts';
@@ -71,7 +73,7 @@ export const trainCommand: Command = {
   usage: [
     'Usage: adapter-studio train --model ID (--dataset ID | --file PATH) --out DIR [flags] [--json]',
     '',
-    '  --model ID               Hub model id of the encoder (BERT, RoBERTa, DistilBERT, ELECTRA, XLM-R)',
+    '  --model ID               Hub model id of the encoder (BERT, RoBERTa, DistilBERT, ELECTRA, XLM-R, DeBERTa-v2/v3, ALBERT)',
     revisionUsage,
     '  --dataset ID             Hub dataset id',
     '  --file PATH              a local .csv, .tsv, .jsonl, .json or .parquet file to train on instead',
@@ -152,7 +154,7 @@ export const trainCommand: Command = {
     if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new UsageError(`--name may hold letters, digits, "_" and "-" only, got "${name}"`);
     if (values.epochs !== undefined && values['max-steps'] !== undefined) throw new UsageError('Give either --epochs or --max-steps, not both.');
     const defaults = DEFAULT_TRAINING_SETTINGS;
-    const settings: TrainingSettings = {
+    const requested: TrainingSettings = {
       ...defaults,
       learningRate: numberFlag(values, 'lr', defaults.learningRate, Number.MIN_VALUE),
       epochs: intFlag(values, 'epochs', defaults.epochs, 1),
@@ -177,6 +179,10 @@ export const trainCommand: Command = {
     await checkOutputFolder(out);
     const backend = await startBackend(values, ctx);
     const ep = endpointFrom(values);
+    // Before the data and the weights: a step that cannot fit the backend is refused, or its batch lowered, now.
+    const fit = fitBatchToMemory(await fetchEncoderConfig(ep, model, { revision }), requested, memoryCeilingOf({ name: backend }));
+    if (fit.note) ctx.err(`Memory: ${fit.note}`);
+    const settings: TrainingSettings = { ...requested, batchSize: fit.batchSize, gradientAccumulation: fit.gradientAccumulation };
     const { handle, report: data } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
     // Local files are named in the model card (no Hub link) and read by train.py.
     const fileRecord = async (path: string, split: string) =>
@@ -218,6 +224,7 @@ export const trainCommand: Command = {
         train: describePart(data.plan.train),
         validation: describePart(validation),
         batchesPerEpoch: batches.batchesPerEpoch,
+        memory: { estimatedBytes: fit.estimatedBytes, ...(fit.ceilingBytes !== undefined ? { ceilingBytes: fit.ceilingBytes } : {}), batchSize: fit.batchSize, gradientAccumulation: fit.gradientAccumulation, lowered: fit.note !== undefined },
         trainableParameters: subject.trainable.parameters.reduce((n, p) => n + p.variable.size, 0),
       };
       report(ctx, intro, [

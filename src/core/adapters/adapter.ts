@@ -18,6 +18,7 @@ import { type AdapterConfig, resolveAdapterConfig } from './config.ts';
 import { AdapterConfigError } from './errors.ts';
 import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead, requireHead } from './head.ts';
 import { createLiveParameters } from './live-parameters.ts';
+import { modelLayout } from './locations.ts';
 import { type ParamSpec, elementCount, initialValues } from './parameters.ts';
 import { seededRandom } from '../random.ts';
 import type { AdapterUnits } from './composition-units.ts';
@@ -172,7 +173,8 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
 
 /** Throws unless `weights` are of the encoder shape `what` (e.g. 'Adapter "x"') was built for. */
 export function checkBuiltFor(what: string, built: EncoderConfig, weights: EncoderWeights): void {
-  if (weights.config.hiddenSize !== built.hiddenSize || weights.config.numLayers !== built.numLayers || weights.config.family !== built.family) {
+  const sameLayers = weights.config.numLayers === built.numLayers && modelLayout(weights.config).layerCount === modelLayout(built).layerCount;
+  if (weights.config.hiddenSize !== built.hiddenSize || !sameLayers || weights.config.family !== built.family) {
     throw new AdapterConfigError(`${what} was built for ${built.family} with ${built.numLayers} layers of width ${built.hiddenSize}, not for "${weights.config.repoId}".`);
   }
 }

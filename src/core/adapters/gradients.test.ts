@@ -100,6 +100,25 @@ const CASES: [string, keyof typeof TINY, string, [HeadOptions, number[]]][] = [
   ['regression head (MSE) on seq_bn', 'bert', 'seq_bn[reduction_factor=4]', [{ kind: 'regression' }, [0.7, -1.3]]],
   ['multi-label head (BCE) on lora', 'bert', 'lora[r=2]', [{ kind: 'multilabel', numLabels: 3 }, [1, 0, 1, 0, 0, 1]]],
   ['distilbert: seq_bn + lora', 'distilbert', 'seq_bn[reduction_factor=4]|lora[r=2]', CLASSES],
+  // ALBERT: a shared module's adapter gets the gradient of every layer that runs it.
+  ['albert: seq_bn', 'albert', 'seq_bn[reduction_factor=4]', CLASSES],
+  ['albert: double_seq_bn', 'albert', 'double_seq_bn[reduction_factor=3]', CLASSES],
+  ['albert: scaled_par_bn with gate', 'albert', 'scaled_par_bn[reduction_factor=4, use_gating=True]', CLASSES],
+  ['albert: compacter', 'albert', 'compacter[reduction_factor=3]', CLASSES],
+  ['albert: lora (query, key, value, ffn, ffn_output)', 'albert', "lora[r=2, alpha=4, attn_matrices=['q', 'k', 'v'], intermediate_lora=True, output_lora=True]", CLASSES],
+  ['albert: ia3 gated', 'albert', 'ia3[use_gating=True]', CLASSES],
+  ['albert: prefix_tuning', 'albert', 'prefix_tuning[prefix_length=3, bottleneck_size=5]', CLASSES],
+  ['albert: prefix_tuning gated, flat', 'albert', 'prefix_tuning_flat[prefix_length=2, use_gating=True]', CLASSES],
+  ['albert: prompt_tuning', 'albert', 'prompt_tuning[prompt_length=3]', CLASSES],
+  ['albert: unipelt, regression', 'albert', 'unipelt', [{ kind: 'regression' }, [0.7, -1.3]]],
+  ['deberta-v3: double_seq_bn', 'deberta-v3', 'double_seq_bn[reduction_factor=3]', CLASSES],
+  ['deberta-v3: compacter', 'deberta-v3', 'compacter[reduction_factor=3]', CLASSES],
+  ['deberta-v3: lora on query_proj / key_proj / value_proj (through the shared relative rows) + intermediate', 'deberta-v3', "lora[r=2, attn_matrices=['q', 'k', 'v'], intermediate_lora=True]", CLASSES],
+  ['deberta-v3: ia3 gated', 'deberta-v3', 'ia3[use_gating=True]', CLASSES],
+  ['deberta-v3: prefix_tuning gated', 'deberta-v3', 'prefix_tuning[prefix_length=2, bottleneck_size=4, use_gating=True]', CLASSES],
+  ['deberta-v3: prompt_tuning', 'deberta-v3', 'prompt_tuning[prompt_length=3]', CLASSES],
+  ["deberta-v3: the seeds' demo union (prefix 20 + par_bn rf 4)", 'deberta-v3', 'prefix_tuning[prefix_length=20, bottleneck_size=8]|par_bn[reduction_factor=4]', CLASSES],
+  ['deberta-v2 (pos_*_proj): seq_bn + lora', 'deberta-v2', "seq_bn[reduction_factor=4]|lora[r=2, attn_matrices=['q', 'k', 'v']]", CLASSES],
 ];
 
 describe('analytic gradients (tfjs) vs central differences of the float64 oracle (relative error < 1e-3)', () => {

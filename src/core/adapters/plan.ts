@@ -71,7 +71,7 @@ export function planAdapter(encoder: EncoderConfig, config: AdapterConfig, name:
     const configs = methods.filter((c) => architectureOf(c) === family);
     if (configs.length) planning.set(family, record.planner.begin(configs, context));
   }
-  for (let layer = 0; layer < encoder.numLayers; layer++) {
+  for (let layer = 0; layer < layout.layerCount; layer++) {
     for (const slot of layout.slots) {
       const owner = SLOT_OWNER.get(slot);
       if (owner) planning.get(owner)?.atSlot(layer, slot);

@@ -116,7 +116,7 @@ export interface AdapterExport {
   name: string;
   /** Hub repo id of the base model (adapter_config.json "model_name"). */
   modelName: string;
-  /** config.json model_type of the base model: bert, roberta, xlm-roberta, distilbert, electra. */
+  /** config.json model_type of the base model: bert, roberta, xlm-roberta, distilbert, electra, albert. */
   modelType: string;
   /** Width of the base model's residual stream. */
   hiddenSize: number;

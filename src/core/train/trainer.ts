@@ -12,6 +12,7 @@ import { AdamW, type AdamWOptions } from './adamw.ts';
 import type { Checkpoint, CheckpointStore, EvalRecord, HostParameter, RunSettings, RunState } from './checkpoint.ts';
 import { type ControlRequest, TrainingControl } from './control.ts';
 import { TrainingError } from './errors.ts';
+import { installLeanBackprop } from './lean-backprop.ts';
 import { evaluate } from './evaluate.ts';
 import type { CheckpointEvent, StopReason, TrainEvent, TrainProgressEvent, TrainResult } from './events.ts';
 import { GradientSum, clipCoefficient, globalNorm } from './gradients.ts';
@@ -375,6 +376,7 @@ class Run<B extends BatchLike> {
     const variables = this.model.parameters.map((p) => p.variable);
     let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {
+      installLeanBackprop();
       result = tf.variableGrads(() => {
         const logits = this.model.logits(batch, { training: true, seed });
         return meanLoss(logits, batch.labels, this.model.task);

@@ -89,7 +89,6 @@ export interface PrefixModule {
   gates: Map<number, LinearParams>;
 }
 
-/** Layer `layer`'s prefix gate (PrefixTuningLayer.gate), declared in the layer's place in the state dict. */
 /** The adapter's prefix: a gate in each layer it reaches (use_gating), then its pool, after the layers. */
 function planPrefix(configs: PrefixTuningConfig[], ctx: PlanContext): FamilyPlanning<PrefixModule> {
   const { name, layout } = ctx;
@@ -99,7 +98,7 @@ function planPrefix(configs: PrefixTuningConfig[], ctx: PlanContext): FamilyPlan
   const pool = ctx.unique(configs, '(two prefix tunings)')!;
   const locals = pool.flat ? ['control_trans'] : POOL_MLP_LOCALS;
   // Every layer's PrefixTuningLayer holds the pool as a submodule (set_pool), so state_dict() lists the pool again there.
-  const copies = Array.from({ length: ctx.encoder.numLayers }, (_, l) => locals.map((local) => `${prefixPoolCopy(layout, l, name)}.${local}`));
+  const copies = Array.from({ length: layout.layerCount }, (_, l) => locals.map((local) => `${prefixPoolCopy(layout, l, name)}.${local}`));
   return {
     atSlot(layer) {
       const c = ctx.unique(configs.filter((p) => !p.leave_out.includes(layer)), `in layer ${layer} (prefix)`);

@@ -4,12 +4,19 @@
  * library's module paths). Inference mode (no dropout). Tiny models only.
  *
  *   embeddings  e = LN(word + position (+ type)); prompt tuning: [prompt; e] (or after the first token)
+ *               (DeBERTa: model/testing/deberta-v2-forward.reference.ts's embeddings, then the prompt)
  *   attention   q, k, v = Linear(x) (+ LoRA (alpha/r)·B·A·x | IA3 ⊙ alpha·l); prefix keys/values first
+ *               DeBERTa (the library's DisentangledSelfAttentionWithAdapters): c2p / p2c terms on the sequence's
+ *               own keys only (prefix keys get none), positions over the prompt-extended sequence; with
+ *               share_att_key the relative rows go through the LoRA-wrapped key_proj / query_proj too
  *   bottleneck  Adapter.pre_forward / forward / post_forward, ParallelAdapter (modeling.py), spelled out per row
  *   fusion      compose_fuse + BertFusion: per token, softmax over the adapters of query · key, weighted values
  *   head        [Linear, tanh, Linear] on token 0; losses cross-entropy / MSE / BCE-with-logits
+ *   ALBERT      modules numbered as iter_layers (group g, inner j → g · inner_group_num + j), each run at every layer
+ *               i of group int(i / (num_hidden_layers / num_hidden_groups)) with its adapters (mixin_albert.py paths)
  */
 import type { EncoderConfig } from '../../model/config.ts';
+import { referenceDebertaEmbeddings, referencePositionScore, referenceRelativeRows } from '../../model/testing/deberta-v2-forward.reference.ts';
 import { erf } from '../../model/testing/encoder-forward.reference.ts';
 import type { EncodedBatch } from '../../model/tokenizer.ts';
 import type { HostWeights } from '../../model/weights.ts';
@@ -139,13 +146,23 @@ export function referenceAdapterForward(
   const promptConfig = methods.find((m) => 'architecture' in m && m.architecture === 'prompt_tuning') as PromptTuningConfig | undefined;
   const skip = new Set(options.skipLayers ?? []);
   const distil = config.family === 'distilbert';
+  const albert = config.family === 'albert';
   const base = config.weightPrefix;
-  const layerKey = (l: number) => (distil ? `${base}.transformer.layer.${l}` : `${base}.encoder.layer.${l}`);
+  // ALBERT: num_hidden_groups groups of inner_group_num modules; every other family one module a layer.
+  const groups = albert ? config.layerSharing!.numHiddenGroups : config.numLayers;
+  const inner = albert ? config.layerSharing!.innerGroupNum : 1;
+  const modules = groups * inner;
+  const runs: number[] = [];
+  for (let i = 0; i < config.numLayers; i++) for (let j = 0; j < inner; j++) runs.push(Math.trunc(i / (config.numLayers / groups)) * inner + j);
+  const layerKey = (l: number) => (distil ? `${base}.transformer.layer.${l}`
+    : albert ? `${base}.encoder.albert_layer_groups.${Math.floor(l / inner)}.albert_layers.${l % inner}` : `${base}.encoder.layer.${l}`);
+  const deberta = config.disentangled;
 
   // Embeddings.
   const S0 = batch.seq;
   let x = mat(B * S0, config.embeddingSize);
-  {
+  if (deberta) x = { rows: B * S0, cols: H, v: referenceDebertaEmbeddings(config, weights, batch) };
+  else {
     const E = config.embeddingSize;
     const word = w('embeddings.word_embeddings.weight');
     const pos = w('embeddings.position_embeddings.weight');
@@ -182,25 +199,29 @@ export function referenceAdapterForward(
     // The attention mask gets P ones in front (prefix_attention_mask).
     visible = (b: number, j: number) => j < P || batch.attentionMask[b * S0 + j - P] === 1;
   }
-  if (config.embeddingSize !== H) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
+  if ((config.embeddingSize !== H || albert) && !deberta) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
 
   // LoRA / IA3 around a Linear of layer l.
   const loraPath: Record<string, string> = distil
     ? { q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', intermediate: 'ffn.lin1', output: 'ffn.lin2' }
-    : { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', intermediate: 'intermediate.dense', output: 'output.dense' };
-  const project = (l: number, target: string, input: Mat, weight: Float64Array, bias: Float64Array, out: number): Mat => {
+    : albert ? { q: 'attention.query', k: 'attention.key', v: 'attention.value', intermediate: 'ffn', output: 'ffn_output' }
+    : deberta
+      ? { q: 'attention.self.query_proj', k: 'attention.self.key_proj', v: 'attention.self.value_proj', intermediate: 'intermediate.dense', output: 'output.dense' }
+      : { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', intermediate: 'intermediate.dense', output: 'output.dense' };
+  // `seq`: rows per input of `input` (a gate averages over them); the relative rows are one input of their own.
+  const project = (l: number, target: string, input: Mat, weight: Float64Array, bias: Float64Array | undefined, out: number, seq = S): Mat => {
     const y = dense(input, weight, bias, out);
     const c = loraConfig;
     if (!c || skip.has(l) || c.leave_out.includes(l)) return y;
     const enabled = target === 'intermediate' ? c.intermediate_lora : target === 'output' ? c.output_lora : c.selfattn_lora && c.attn_matrices.includes(target as 'q');
     if (!enabled) return y;
     const key = `${layerKey(l)}.${loraPath[target]}.loras.${name}`;
-    const g = c.use_gating ? gate(input, S, p(`${key}.gate.weight`), p(`${key}.gate.bias`), 1) : undefined;
+    const g = c.use_gating ? gate(input, seq, p(`${key}.gate.weight`), p(`${key}.gate.bias`), 1) : undefined;
     const lB = p(`${key}.lora_B`);
     if (c.composition_mode === 'scale') {
       return map(y, (v, i) => {
         const row = Math.floor(i / out);
-        const factor = g ? g[Math.floor(row / S)][0] : c.alpha;
+        const factor = g ? g[Math.floor(row / seq)][0] : c.alpha;
         return v * lB[i % out] * factor;
       });
     }
@@ -209,12 +230,13 @@ export function referenceAdapterForward(
     const delta = dense(low, lB, undefined, out);
     return map(y, (v, i) => {
       const row = Math.floor(i / out);
-      return v + delta.v[i] * (g ? g[Math.floor(row / S)][0] : c.alpha / c.r);
+      return v + delta.v[i] * (g ? g[Math.floor(row / seq)][0] : c.alpha / c.r);
     });
   };
+  const relative = deberta?.relativeAttention ? referenceRelativeRows(config, weights) : undefined;
 
   // Prefix keys/values for layer l: [P · hidden] each, or undefined.
-  const prefixLayers = prefixConfig ? Array.from({ length: config.numLayers }, (_, l) => l).filter((l) => !prefixConfig.leave_out.includes(l)) : [];
+  const prefixLayers = prefixConfig ? Array.from({ length: modules }, (_, l) => l).filter((l) => !prefixConfig.leave_out.includes(l)) : [];
   let prefixStates: Float64Array | undefined;
   if (prefixConfig) {
     const P = prefixConfig.prefix_length;
@@ -229,7 +251,8 @@ export function referenceAdapterForward(
   }
 
   // Bottleneck adapters closing a sub-block: h = sublayer output, res = sub-block input.
-  const bottleneckPath = distil ? { mh_adapter: 'attention_adapters', output_adapter: 'output_adapters' } : { mh_adapter: 'attention.output', output_adapter: 'output' };
+  const bottleneckPath = distil ? { mh_adapter: 'attention_adapters', output_adapter: 'output_adapters' }
+    : albert ? { mh_adapter: 'attention.attention_adapters', output_adapter: 'output_adapters' } : { mh_adapter: 'attention.output', output_adapter: 'output' };
   /** The adapter `owner`'s up output scaling · up(act(down(input))) at layer l (its keys under `key`). */
   const bodyOf = (l: number, c: BnConfig, key: string, owner: string) => {
     const linearOrPhm = (local: string, input: Mat, outputs: number): Mat => {
@@ -359,7 +382,7 @@ export function referenceAdapterForward(
     return c.original_ln_after ? ln(add(out, res)) : out;
   };
 
-  for (let l = 0; l < config.numLayers; l++) {
+  for (const l of runs) {
     const lw = (n: string) => w(`encoder.layer.${l}.${n}`);
     const q = project(l, 'q', x, lw('attention.self.query.weight'), lw('attention.self.query.bias'), H);
     const k = project(l, 'k', x, lw('attention.self.key.weight'), lw('attention.self.key.bias'), H);
@@ -369,12 +392,26 @@ export function referenceAdapterForward(
     let gk: number[] = [];
     let gv: number[] = [];
     if (P && prefixConfig!.use_gating) {
-      const gkey = distil ? `${layerKey(l)}.attention.prefix_tuning.prefix_gates.${name}` : `${layerKey(l)}.attention.self.prefix_tuning.prefix_gates.${name}`;
+      const gkey = distil || albert ? `${layerKey(l)}.attention.prefix_tuning.prefix_gates.${name}` : `${layerKey(l)}.attention.self.prefix_tuning.prefix_gates.${name}`;
       const outputs = prefixConfig!.shared_gating ? 1 : 2;
       const g = gate(x, S, p(`${gkey}.weight`), p(`${gkey}.bias`), outputs);
       gk = g.map((row) => row[0]);
       gv = g.map((row) => row[outputs - 1]);
     }
+    // DeBERTa's projected relative rows: shared keys through the (LoRA-wrapped) key / query Linears.
+    let kr: Float64Array | undefined;
+    let qr: Float64Array | undefined;
+    if (deberta && relative) {
+      const rows: Mat = { rows: relative.length / H, cols: H, v: relative };
+      const own = (n: string) => (weights.has(`encoder.layer.${l}.${n}.bias`) ? lw(`${n}.bias`) : undefined);
+      if (deberta.posAttTypes.includes('c2p')) {
+        kr = (deberta.shareAttKey ? project(l, 'k', rows, lw('attention.self.key.weight'), lw('attention.self.key.bias'), H, rows.rows) : dense(rows, lw('attention.self.pos_key_proj.weight'), own('attention.self.pos_key_proj'), H)).v;
+      }
+      if (deberta.posAttTypes.includes('p2c')) {
+        qr = (deberta.shareAttKey ? project(l, 'q', rows, lw('attention.self.query.weight'), lw('attention.self.query.bias'), H, rows.rows) : dense(rows, lw('attention.self.pos_query_proj.weight'), own('attention.self.pos_query_proj'), H)).v;
+      }
+    }
+    const scale = deberta ? 1 / Math.sqrt(d * (1 + deberta.posAttTypes.length)) : 1 / Math.sqrt(d);
     const width = prefixLayers.length * 2 * H;
     // Pool output row t, layer block j, key (0) / value (1): states[t · width + (2j + kv) · H + i].
     const keyAt = (b: number, j: number, i: number) => (j < P ? prefixStates![j * width + 2 * prefixIndex * H + i] * (gk.length ? gk[b] : 1) : k.v[(b * S + j - P) * H + i]);
@@ -387,7 +424,8 @@ export function referenceAdapterForward(
         if (j >= P && !visible(b, j - P)) continue;
         let dot = 0;
         for (let i = 0; i < d; i++) dot += q.v[(b * S + s) * H + hd * d + i] * keyAt(b, j, hd * d + i);
-        scores[j] = dot / Math.sqrt(d);
+        if (relative && j >= P) dot += referencePositionScore(config, q.v.subarray(b * S * H, (b + 1) * S * H), k.v.subarray(b * S * H, (b + 1) * S * H), kr, qr, hd, s, j - P);
+        scores[j] = dot * scale;
         max = Math.max(max, scores[j]);
       }
       let total = 0;

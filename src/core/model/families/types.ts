@@ -20,13 +20,50 @@ export type LayerSlot = LoraTarget | 'prefix_gate' | BottleneckLocation;
 /** The slow (pre-tokenizer.json) tokenizer whose files a repo of this type ships. */
 export type SlowTokenizerKind = 'wordpiece' | 'byte-level-bpe' | SentencePieceLayout;
 
+/**
+ * DeBERTa's disentangled attention and embeddings (v2/v3: families/deberta-v2.ts; the math in
+ * attention/disentangled.ts), as `EncoderConfig.disentangled`. Without it the encoder is BERT's: absolute
+ * positions and softmax(q·kᵀ / sqrt(headDim)).
+ */
+export interface DisentangledAttentionConfig {
+  /** position_biased_input: absolute position embeddings are added to the input as well. */
+  positionBiasedInput: boolean;
+  /** relative_attention: the encoder has rel_embeddings and adds the pos_att_type terms. */
+  relativeAttention: boolean;
+  /** pos_att_type: the position terms; each one adds 1 to the score scale factor (even without relative_attention). */
+  posAttTypes: ('c2p' | 'p2c')[];
+  /** Half the rows of rel_embeddings: position_buckets when above 0, else max_relative_positions. */
+  tableSpan: number;
+  /** position_buckets; 0 for none (relative positions are not bucketed). */
+  positionBuckets: number;
+  /** max_relative_positions, resolved (values below 1 mean max_position_embeddings). */
+  maxRelativePositions: number;
+  /** DeBERTa v1: the span used is min(sequence length, tableSpan) (the middle rows of the table); v2: tableSpan. */
+  spanFromSequence: boolean;
+  /** share_att_key: the position rows are projected by the layer's key / query Linears instead of pos_key_proj / pos_query_proj. */
+  shareAttKey: boolean;
+  /** norm_rel_ebd has "layer_norm": encoder.LayerNorm normalises rel_embeddings before every use. */
+  normRelEmbeddings: boolean;
+  /** Whether pos_key_proj / pos_query_proj have biases (v2: both; v1's pos_proj has none). */
+  positionProjectionBias: { key: boolean; query: boolean };
+}
+
 /** The EncoderConfig fields a family reads from config.json (the rest are the same for every family). */
 export type FamilyConfigFields = Omit<EncoderConfig, 'repoId' | 'modelType' | 'inferredModelType' | 'family' | 'weightPrefix' | 'maxSequenceLength'>;
 
+/**
+ * The encoder's layer modules as the `adapters` library's iter_layers numbers them: adapter layer indices,
+ * leave_out and the prefix pool's layer count are module indices. ALBERT shares modules between layers.
+ */
+export interface LayerModules {
+  /** Module path of each layer module below the base prefix, in iter_layers order ("encoder.layer.3"). */
+  paths: string[];
+  /** The module each layer of the forward runs, in order: l for every family but ALBERT, whose groups repeat. */
+  runs: number[];
+}
+
 /** Where the `adapters` library's mixins put adapter modules inside one layer (the state-dict key paths). */
 export interface AdapterInsertionPoints {
-  /** Module path of the layer list below the base prefix: "encoder.layer" (layer l is "<base>.encoder.layer.l"). */
-  layers: string;
   /** Module path (inside a layer) of each bottleneck location's BottleneckLayer. */
   bottleneck: Record<BottleneckLocation, string>;
   /** Module path (inside a layer) of each LoRA-wrapped Linear. */
@@ -87,9 +124,13 @@ export interface EncoderFamilyDefinition {
   readConfig(json: Record<string, unknown>, repoId: string): FamilyConfigFields;
   /**
    * Renames from the checkpoint's names (prefix stripped, gamma/beta already weight/bias) to the canonical
-   * BERT names of weights.ts, applied in order.
+   * BERT names of weights.ts, applied in order; a function gets the match's groups (ALBERT numbers its modules).
    */
-  checkpointRenames: [from: RegExp, to: string][];
+  checkpointRenames: [from: RegExp, to: string | ((groups: string[], config: EncoderConfig) => string)][];
+  /** The layer modules and which one each layer of the forward runs (`unsharedLayers` for one module a layer). */
+  layerModules(config: EncoderConfig): LayerModules;
+  /** Whether the embeddings → hidden Linear exists even when the widths match (ALBERT's embedding_hidden_mapping_in). */
+  alwaysProjectsEmbeddings: boolean;
   /** Whether a checkpoint may hold pooler.dense tensors (loaded when present). */
   checkpointMayHavePooler: boolean;
   /** Whether the AdapterModel's base model is built with a pooler (counted by adapter_summary even when unused). */
