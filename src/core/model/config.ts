@@ -76,7 +76,7 @@ function modelTypeOfArchitecture(name: string): string | undefined {
  * rule below, like AutoConfig's, prefers the longest match and does not read "albert-base-v2" as BERT.
  */
 const LOOKALIKE_MODEL_TYPES = [
-  'albert', 'bert-generation', 'convbert', 'deberta', 'deberta-v2', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
+  'albert', 'bert-generation', 'convbert', 'deberta-v2', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
   'qdqbert', 'rembert', 'retribert', 'roberta-prelayernorm', 'roc_bert', 'squeezebert', 'visual_bert', 'xlm-roberta-xl',
 ];
 

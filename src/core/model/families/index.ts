@@ -3,12 +3,13 @@
  * `EncoderFamilyDefinition`, add it to FAMILIES below, and add a tiny fixture model of it (src/fixtures/manifest.ts).
  */
 import { bert } from './bert.ts';
+import { deberta } from './deberta.ts';
 import { distilbert } from './distilbert.ts';
 import { electra } from './electra.ts';
 import { roberta } from './roberta.ts';
 import type { EncoderFamilyDefinition, ModelTypeDefinition } from './types.ts';
 
-export const FAMILIES = { bert, roberta, distilbert, electra } satisfies Record<string, EncoderFamilyDefinition>;
+export const FAMILIES = { bert, roberta, distilbert, electra, deberta } satisfies Record<string, EncoderFamilyDefinition>;
 
 /** Architectures the encoder runs; xlm-roberta and camembert are RoBERTa with another tokenizer. */
 export type EncoderFamily = keyof typeof FAMILIES;
