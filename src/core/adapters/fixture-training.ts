@@ -56,12 +56,7 @@ export function accuracy(adapter: AdapterModel, weights: EncoderWeights, data: L
 
 /** Host copies of every frozen encoder tensor, to check training leaves them bit-identical. */
 export function encoderSnapshot(weights: EncoderWeights): Float32Array[] {
-  const tensors: tf.Tensor[] = [weights.wordEmbeddings, weights.positionEmbeddings, weights.embeddingNorm.weight, weights.embeddingNorm.bias];
-  if (weights.tokenTypeEmbeddings) tensors.push(weights.tokenTypeEmbeddings);
-  if (weights.embeddingProjection) tensors.push(weights.embeddingProjection.weight, weights.embeddingProjection.bias);
-  if (weights.pooler) tensors.push(weights.pooler.weight, weights.pooler.bias);
-  for (const layer of weights.layers) {
-    for (const part of Object.values(layer)) tensors.push(part.weight, part.bias);
-  }
-  return tensors.map((t) => (t.dataSync() as Float32Array).slice());
+  const maps = [weights.embeddingNorm, weights.embeddingProjection, weights.embeddingInputProjection, weights.relativeEmbeddings?.norm, weights.pooler, ...weights.layers.flatMap((layer) => Object.values(layer))];
+  const tensors = [weights.wordEmbeddings, weights.positionEmbeddings, weights.tokenTypeEmbeddings, weights.relativeEmbeddings?.table, ...maps.flatMap((m) => (m ? [m.weight, m.bias] : []))];
+  return tensors.filter((t): t is tf.Tensor => t !== undefined).map((t) => (t.dataSync() as Float32Array).slice());
 }

@@ -1,4 +1,5 @@
 import { badConfig } from './families/config-fields.ts';
+import type { DisentangledAttentionConfig } from './families/types.ts';
 import { type EncoderFamily, SUPPORTED_MODEL_TYPES, familyDefinition, modelTypeEntries, modelTypeEntry } from './families/index.ts';
 import { UnsupportedModelError } from './errors.ts';
 
@@ -54,8 +55,13 @@ export interface EncoderConfig {
    * (= padding_idx = padTokenId).
    */
   positionOffset: number;
-  /** Width of the embedding tables; differs from hiddenSize only in ELECTRA (then a projection follows). */
+  /**
+   * Width of the embedding tables; differs from hiddenSize in ELECTRA (a projection follows the LayerNorm) and
+   * DeBERTa (embed_proj, without bias, precedes it).
+   */
   embeddingSize: number;
+  /** DeBERTa's relative-position attention and embeddings; absent for BERT's absolute positions and plain attention. */
+  disentangled?: DisentangledAttentionConfig;
   /** Whether a pooler (tanh(dense(first token))) is expected; BERT checkpoints usually have one. */
   hasPooler: boolean;
   /** Longest input in tokens the position table allows (maxPositionEmbeddings - positionOffset). */

@@ -11,9 +11,15 @@
  * Attention: softmax(q·kᵀ / sqrt(headDim) + mask) · v with mask = (1 - attention_mask) · float32 min, as
  * transformers' get_extended_attention_mask. Weights are uploaded once (`uploadEncoderWeights`) and stay
  * frozen; `encoderForward` runs under tf.tidy so only its outputs survive.
+ *
+ * A config with `disentangled` (DeBERTa) swaps two pieces, the rest unchanged:
+ *   e = LayerNorm(embed_proj(word[ids] (+ position[pos]) (+ token_type[types]))) · attention_mask
+ *   scores = (q·kᵀ + c2p + p2c) / sqrt(headDim · (1 + pos_att_type entries))   (attention/disentangled.ts)
+ * with c2p / p2c from rel_embeddings (LayerNorm'd when norm_rel_ebd says so) projected by each layer.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type LinearMap, type NormMap, applyActivation, layerNorm, linear } from '../ops.ts';
+import { type DisentangledIndices, disentangledIndices, disentangledScale, disentangledScoreBias } from './attention/disentangled.ts';
 import type { EncoderConfig } from './config.ts';
 import type { EncodedBatch } from './tokenizer.ts';
 import type { HostTensor, HostWeights } from './weights.ts';
@@ -44,6 +50,17 @@ export interface EncoderLayerWeights {
   output: Linear;
   /** LayerNorm closing the feed-forward sub-block (output.LayerNorm). */
   outputNorm: Norm;
+  /** DeBERTa's pos_key_proj (c2p, without share_att_key). */
+  positionKey?: LinearMap;
+  /** DeBERTa's pos_query_proj (p2c, without share_att_key). */
+  positionQuery?: LinearMap;
+}
+
+/** DeBERTa's relative position embeddings (encoder.rel_embeddings) and their LayerNorm (encoder.LayerNorm). */
+export interface RelativeEmbeddings {
+  /** [2 · tableSpan, hidden]. */
+  table: tf.Tensor2D;
+  norm?: Norm;
 }
 
 /** The frozen encoder on the device. */
@@ -51,14 +68,18 @@ export interface EncoderWeights {
   config: EncoderConfig;
   /** [vocab, embedding] word embedding table. */
   wordEmbeddings: tf.Tensor2D;
-  /** [maxPositions, embedding] position embedding table. */
-  positionEmbeddings: tf.Tensor2D;
+  /** [maxPositions, embedding] position embedding table; absent in DeBERTa without position_biased_input. */
+  positionEmbeddings?: tf.Tensor2D;
   /** [typeVocab, embedding] segment embedding table; absent when typeVocabSize is 0. */
   tokenTypeEmbeddings?: tf.Tensor2D;
   /** LayerNorm of the summed embeddings. */
   embeddingNorm: Norm;
-  /** ELECTRA's embedding → hidden projection; absent when the widths match. */
+  /** ELECTRA's embedding → hidden projection (after the LayerNorm); absent when the widths match. */
   embeddingProjection?: Linear;
+  /** DeBERTa's embed_proj, embedding → hidden without bias, before the LayerNorm; absent when the widths match. */
+  embeddingInputProjection?: LinearMap;
+  /** DeBERTa's relative embeddings, when relative_attention is on. */
+  relativeEmbeddings?: RelativeEmbeddings;
   layers: EncoderLayerWeights[];
   /** tanh(dense(first token)); absent when the checkpoint has no pooler. */
   pooler?: Linear;
@@ -149,16 +170,26 @@ export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): 
     return { weight, bias: t1(`${name}.bias`), transposed };
   };
   const norm = (name: string): Norm => ({ weight: t1(`${name}.weight`), bias: t1(`${name}.bias`) });
+  const deberta = config.disentangled;
+  const projected = config.embeddingSize !== config.hiddenSize;
+  /** A Linear without bias, or with one when `bias` says so (DeBERTa's embed_proj and position projections). */
+  const linearMap = (name: string, bias: boolean): LinearMap => (bias ? linear(name) : { weight: t2(`${name}.weight`) });
+  const relative = deberta?.relativeAttention;
+  const ownPositionProjections = relative && !deberta.shareAttKey;
   try {
     return {
       config,
       wordEmbeddings: t2('embeddings.word_embeddings.weight'),
-      positionEmbeddings: t2('embeddings.position_embeddings.weight'),
+      positionEmbeddings: !deberta || deberta.positionBiasedInput ? t2('embeddings.position_embeddings.weight') : undefined,
       tokenTypeEmbeddings: config.typeVocabSize > 0 ? t2('embeddings.token_type_embeddings.weight') : undefined,
       embeddingNorm: norm('embeddings.LayerNorm'),
-      embeddingProjection: config.embeddingSize !== config.hiddenSize ? linear('embeddings_project') : undefined,
+      embeddingProjection: projected && !deberta ? linear('embeddings_project') : undefined,
+      embeddingInputProjection: projected && deberta ? linearMap('embeddings.embed_proj', false) : undefined,
+      relativeEmbeddings: relative ? { table: t2('encoder.rel_embeddings.weight'), norm: deberta.normRelEmbeddings ? norm('encoder.LayerNorm') : undefined } : undefined,
       layers: Array.from({ length: config.numLayers }, (_, l) => {
         const p = `encoder.layer.${l}`;
+        const own = (kind: 'c2p' | 'p2c', name: string, bias: boolean) =>
+          ownPositionProjections && deberta.posAttTypes.includes(kind) ? linearMap(`${p}.attention.self.${name}`, bias) : undefined;
         return {
           query: linear(`${p}.attention.self.query`),
           key: linear(`${p}.attention.self.key`),
@@ -168,6 +199,7 @@ export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): 
           intermediate: linear(`${p}.intermediate.dense`),
           output: linear(`${p}.output.dense`),
           outputNorm: norm(`${p}.output.LayerNorm`),
+          ...withPositionProjections(own('c2p', 'pos_key_proj', deberta?.positionProjectionBias.key ?? false), own('p2c', 'pos_query_proj', deberta?.positionProjectionBias.query ?? false)),
         };
       }),
       pooler: config.hasPooler ? linear('pooler.dense') : undefined,
@@ -177,6 +209,11 @@ export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): 
     for (const t of created) t.dispose();
     throw err;
   }
+}
+
+/** DeBERTa's own position projections as layer fields, only those the layer has (BERT's layers keep their eight). */
+function withPositionProjections(positionKey?: LinearMap, positionQuery?: LinearMap): Pick<EncoderLayerWeights, 'positionKey' | 'positionQuery'> {
+  return { ...(positionKey ? { positionKey } : {}), ...(positionQuery ? { positionQuery } : {}) };
 }
 
 /** One of layer `l`'s Linears, through the projection hook when there is one. */
@@ -216,25 +253,65 @@ function checkBatch(config: EncoderConfig, batch: EncodedBatch): void {
   }
 }
 
+/** The relative rows every layer projects (LayerNorm'd, cut to the span) and the index tables of one forward. */
+interface RelativeState {
+  /** [1, 2span, hidden]. */
+  rows: tf.Tensor3D;
+  indices: DisentangledIndices;
+}
+
+function relativeState(weights: EncoderWeights, seq: number): RelativeState | undefined {
+  const config = weights.config.disentangled;
+  const relative = weights.relativeEmbeddings;
+  if (!config || !relative) return undefined;
+  const indices = disentangledIndices(seq, config);
+  const table = relative.norm ? layerNorm(relative.table, relative.norm, weights.config.layerNormEps) : relative.table;
+  const rows = table.slice([config.tableSpan - indices.span, 0], [2 * indices.span, table.shape[1]]);
+  return { rows: rows.expandDims(0) as tf.Tensor3D, indices };
+}
+
 /** Multi-head self-attention of one layer; returns the merged heads before attention.output.dense. */
-function selfAttention(l: number, x: tf.Tensor3D, w: EncoderLayerWeights, maskBias: tf.Tensor4D, config: EncoderConfig, hooks: EncoderHooks): tf.Tensor3D {
+function selfAttention(l: number, x: tf.Tensor3D, w: EncoderLayerWeights, maskBias: tf.Tensor4D, config: EncoderConfig, hooks: EncoderHooks, relative?: RelativeState): tf.Tensor3D {
   const [batch, seq, hidden] = x.shape;
   const heads = config.numHeads;
   const headDim = hidden / heads;
-  let k = project(hooks, l, 'k', x, w.key);
+  const ownKey = project(hooks, l, 'k', x, w.key);
+  let k = ownKey;
   let v = project(hooks, l, 'v', x, w.value);
   let bias = maskBias;
   const prefix = hooks.attentionPrefix?.(l, x);
+  const prefixLength = prefix ? prefix.key.shape[prefix.key.rank - 2] : 0;
   if (prefix) {
-    const length = prefix.key.shape[prefix.key.rank - 2];
     const tile = (t: tf.Tensor2D | tf.Tensor3D) => (t.rank === 3 ? t : tf.tile(t.expandDims(0), [batch, 1, 1])) as tf.Tensor3D;
     k = tf.concat([tile(prefix.key), k], 1);
     v = tf.concat([tile(prefix.value), v], 1);
-    bias = tf.concat([tf.zeros([batch, 1, 1, length]), maskBias], 3);
+    bias = tf.concat([tf.zeros([batch, 1, 1, prefixLength]), maskBias], 3);
   }
-  const split = (t: tf.Tensor3D) => t.reshape([batch, t.shape[1], heads, headDim]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+  const split = (t: tf.Tensor3D) => t.reshape([t.shape[0], t.shape[1], heads, headDim]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
   const q = split(project(hooks, l, 'q', x, w.query));
-  const scores = tf.matMul(q, split(k), false, true).mul(1 / Math.sqrt(headDim)).add(bias);
+  let scores: tf.Tensor4D;
+  if (!config.disentangled) {
+    scores = tf.matMul(q, split(k), false, true).mul(1 / Math.sqrt(headDim)).add(bias);
+  } else {
+    const scale = disentangledScale(headDim, config.disentangled);
+    scores = tf.matMul(q, split(k), false, true).mul(scale);
+    if (relative) {
+      const types = config.disentangled.posAttTypes;
+      const shared = config.disentangled.shareAttKey;
+      // [1, 2span, hidden] → [heads, 2span, headDim]; share_att_key projects through key_proj / query_proj, adapters included.
+      const rows = (name: 'k' | 'q', own: LinearMap | undefined, content: Linear) =>
+        split(shared ? project(hooks, l, name, relative.rows, content) : linear(relative.rows, own!)).squeeze([0]) as tf.Tensor3D;
+      const positions = {
+        key: types.includes('c2p') ? rows('k', w.positionKey, w.key) : undefined,
+        query: types.includes('p2c') ? rows('q', w.positionQuery, w.query) : undefined,
+      };
+      // The `adapters` library adds the position terms to the sequence's own keys only; prefix keys get none.
+      let position = disentangledScoreBias(q, split(ownKey), positions, relative.indices, scale);
+      if (prefixLength > 0) position = tf.concat([tf.zeros([batch, heads, seq, prefixLength]), position], 3);
+      scores = scores.add(position);
+    }
+    scores = scores.add(bias);
+  }
   const context = tf.matMul(tf.softmax(scores), split(v));
   return context.transpose([0, 2, 1, 3]).reshape([batch, seq, hidden]);
 }
@@ -251,14 +328,19 @@ export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hoo
     const { batch: b, seq: s } = batch;
     const gather = (table: tf.Tensor2D, ids: Int32Array) =>
       tf.gather(table, tf.tensor1d(ids, 'int32')).reshape([b, s, table.shape[1]]) as tf.Tensor3D;
-    let e = gather(weights.wordEmbeddings, batch.inputIds).add(gather(weights.positionEmbeddings, positions)) as tf.Tensor3D;
+    let e = gather(weights.wordEmbeddings, batch.inputIds);
+    if (weights.positionEmbeddings) e = e.add(gather(weights.positionEmbeddings, positions));
     if (weights.tokenTypeEmbeddings) e = e.add(gather(weights.tokenTypeEmbeddings, batch.tokenTypeIds));
+    if (weights.embeddingInputProjection) e = linear(e, weights.embeddingInputProjection);
     let x = layerNorm(e, weights.embeddingNorm, config.layerNormEps);
+    const mask = tf.tensor4d(batch.attentionMask, [b, 1, 1, s], 'int32').toFloat();
+    // DeBERTa's embeddings zero the padding positions (DebertaV2Embeddings: embeddings * mask).
+    if (config.disentangled) x = x.mul(mask.reshape([b, s, 1]));
     if (hooks.embeddingsOutput) x = hooks.embeddingsOutput(x, batch);
     const added = x.shape[1] - s;
     if (weights.embeddingProjection) x = linear(x, weights.embeddingProjection);
+    const relative = relativeState(weights, x.shape[1]);
 
-    const mask = tf.tensor4d(batch.attentionMask, [b, 1, 1, s], 'int32').toFloat();
     let maskBias = tf.scalar(1).sub(mask).mul(FLOAT32_MIN) as tf.Tensor4D;
     if (added > 0) maskBias = tf.concat([tf.zeros([b, 1, 1, added]), maskBias], 3);
     const close = (hook: EncoderHooks['attentionOutput'], l: number, h: tf.Tensor3D, residual: tf.Tensor3D, norm: Norm) => {
@@ -267,7 +349,7 @@ export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hoo
     };
 
     weights.layers.forEach((w, l) => {
-      const attention = project(hooks, l, 'attnOut', selfAttention(l, x, w, maskBias, config, hooks), w.attentionOutput);
+      const attention = project(hooks, l, 'attnOut', selfAttention(l, x, w, maskBias, config, hooks, relative), w.attentionOutput);
       const a = close(hooks.attentionOutput?.bind(hooks), l, attention, x, w.attentionNorm);
       const inner = applyActivation(project(hooks, l, 'ffnIn', a, w.intermediate), config.hiddenAct);
       x = close(hooks.ffnOutput?.bind(hooks), l, project(hooks, l, 'ffnOut', inner, w.output), a, w.outputNorm);

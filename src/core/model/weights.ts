@@ -9,6 +9,10 @@
  *   encoder.layer.N.attention.output.{dense,LayerNorm}.{weight,bias}
  *   encoder.layer.N.intermediate.dense.{weight,bias}, encoder.layer.N.output.{dense,LayerNorm}.{weight,bias}
  *   pooler.dense.{weight,bias}                                  (when the checkpoint has a pooler)
+ * DeBERTa (config.disentangled) also: embeddings.embed_proj.weight (embeddingSize ≠ hiddenSize, instead of
+ * embeddings_project), encoder.rel_embeddings.weight, encoder.LayerNorm.{weight,bias} (norm_rel_ebd),
+ * encoder.layer.N.attention.self.pos_{key,query}_proj.{weight,bias} (without share_att_key); no position table
+ * without position_biased_input.
  */
 import type { HubEndpoint } from '../../hub/endpoint.ts';
 import { type DownloadProgress, HubError, fetchBytes, fileUrl, hubFetch, modelInfo } from '../../hub/client.ts';
@@ -116,7 +120,7 @@ export function canonicalTensorName(name: string, config: EncoderConfig): string
   for (const [from, to] of familyDefinition(config.family).checkpointRenames) n = n.replace(from, to);
   // Everything outside the base model is a task head: cls.*, lm_head.*, vocab_*, classifier.*,
   // discriminator_predictions.*, qa_outputs.*, pre_classifier.*...
-  return /^(embeddings\.|embeddings_project\.|encoder\.layer\.\d+\.|pooler\.dense\.)/.test(n) ? n : undefined;
+  return /^(embeddings\.|embeddings_project\.|encoder\.layer\.\d+\.|encoder\.rel_embeddings\.|encoder\.LayerNorm\.|pooler\.dense\.)/.test(n) ? n : undefined;
 }
 
 /** Every tensor the encoder reads, with its shape; `optional` ones may be absent (the pooler). */
@@ -130,12 +134,17 @@ export function expectedTensors(config: EncoderConfig): { name: string; shape: n
     { name: `${name}.weight`, shape: [width] },
     { name: `${name}.bias`, shape: [width] },
   ];
+  const deberta = config.disentangled;
+  const linearMaybeBias = (name: string, outputs: number, inputs: number, bias: boolean) => (bias ? linear(name, outputs, inputs) : [{ name: `${name}.weight`, shape: [outputs, inputs] }]);
   const list = [
     { name: 'embeddings.word_embeddings.weight', shape: [config.vocabSize, e] },
-    { name: 'embeddings.position_embeddings.weight', shape: [config.maxPositionEmbeddings, e] },
+    ...(!deberta || deberta.positionBiasedInput ? [{ name: 'embeddings.position_embeddings.weight', shape: [config.maxPositionEmbeddings, e] }] : []),
     ...(config.typeVocabSize > 0 ? [{ name: 'embeddings.token_type_embeddings.weight', shape: [config.typeVocabSize, e] }] : []),
-    ...norm('embeddings.LayerNorm', e),
-    ...(e !== h ? linear('embeddings_project', h, e) : []),
+    // DeBERTa projects before its LayerNorm (hidden wide), ELECTRA after (embedding wide).
+    ...norm('embeddings.LayerNorm', deberta ? h : e),
+    ...(e !== h ? (deberta ? linearMaybeBias('embeddings.embed_proj', h, e, false) : linear('embeddings_project', h, e)) : []),
+    ...(deberta?.relativeAttention ? [{ name: 'encoder.rel_embeddings.weight', shape: [2 * deberta.tableSpan, h] }] : []),
+    ...(deberta?.relativeAttention && deberta.normRelEmbeddings ? norm('encoder.LayerNorm', h) : []),
   ];
   for (let l = 0; l < config.numLayers; l++) {
     const p = `encoder.layer.${l}`;
@@ -149,6 +158,10 @@ export function expectedTensors(config: EncoderConfig): { name: string; shape: n
       ...linear(`${p}.output.dense`, h, i),
       ...norm(`${p}.output.LayerNorm`, h),
     );
+    if (deberta?.relativeAttention && !deberta.shareAttKey) {
+      if (deberta.posAttTypes.includes('c2p')) list.push(...linearMaybeBias(`${p}.attention.self.pos_key_proj`, h, h, deberta.positionProjectionBias.key));
+      if (deberta.posAttTypes.includes('p2c')) list.push(...linearMaybeBias(`${p}.attention.self.pos_query_proj`, h, h, deberta.positionProjectionBias.query));
+    }
   }
   if (familyDefinition(config.family).checkpointMayHavePooler) list.push(...linear('pooler.dense', h, h, true));
   return list;

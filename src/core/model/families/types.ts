@@ -26,6 +26,34 @@ export type LayerSlot = LoraTarget | 'qkv' | 'prefix_gate' | BottleneckLocation;
  */
 export type SlowTokenizerKind = 'wordpiece' | 'byte-level-bpe' | 'deberta-byte-level-bpe' | SentencePieceLayout;
 
+/**
+ * DeBERTa's disentangled attention and embeddings (v2/v3: families/deberta-v2.ts; the math in
+ * attention/disentangled.ts), as `EncoderConfig.disentangled`. Without it the encoder is BERT's: absolute
+ * positions and softmax(q·kᵀ / sqrt(headDim)).
+ */
+export interface DisentangledAttentionConfig {
+  /** position_biased_input: absolute position embeddings are added to the input as well. */
+  positionBiasedInput: boolean;
+  /** relative_attention: the encoder has rel_embeddings and adds the pos_att_type terms. */
+  relativeAttention: boolean;
+  /** pos_att_type: the position terms; each one adds 1 to the score scale factor (even without relative_attention). */
+  posAttTypes: ('c2p' | 'p2c')[];
+  /** Half the rows of rel_embeddings: position_buckets when above 0, else max_relative_positions. */
+  tableSpan: number;
+  /** position_buckets; 0 for none (relative positions are not bucketed). */
+  positionBuckets: number;
+  /** max_relative_positions, resolved (values below 1 mean max_position_embeddings). */
+  maxRelativePositions: number;
+  /** DeBERTa v1: the span used is min(sequence length, tableSpan) (the middle rows of the table); v2: tableSpan. */
+  spanFromSequence: boolean;
+  /** share_att_key: the position rows are projected by the layer's key / query Linears instead of pos_key_proj / pos_query_proj. */
+  shareAttKey: boolean;
+  /** norm_rel_ebd has "layer_norm": encoder.LayerNorm normalises rel_embeddings before every use. */
+  normRelEmbeddings: boolean;
+  /** Whether pos_key_proj / pos_query_proj have biases (v2: both; v1's pos_proj has none). */
+  positionProjectionBias: { key: boolean; query: boolean };
+}
+
 /** The EncoderConfig fields a family reads from config.json (the rest are the same for every family). */
 export type FamilyConfigFields = Omit<EncoderConfig, 'repoId' | 'modelType' | 'inferredModelType' | 'family' | 'weightPrefix' | 'maxSequenceLength'>;
 
