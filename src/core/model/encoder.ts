@@ -88,7 +88,7 @@ export interface EncoderWeights {
 }
 
 /** The linear maps a hook may replace, named after what they feed. */
-export type ProjectionName = 'q' | 'k' | 'v' | 'qkv' | 'attnOut' | 'ffnIn' | 'ffnOut';
+export type ProjectionName = 'q' | 'k' | 'v' | 'attnOut' | 'ffnIn' | 'ffnOut';
 
 /** Applies a sub-block's LayerNorm to a [batch, seq, hidden] tensor. */
 export type LayerNormFn = (t: tf.Tensor3D) => tf.Tensor3D;

@@ -2,11 +2,12 @@
  * LoRA's and (IA)³'s forward (methods/lora.py) on the Linear they wrap, through hot-paths.ts:
  *   LoRA: W x + b + (alpha / r) · B A dropout(x) (gated: the gate replaces alpha / r)
  *   IA3:  (W x + b) ⊙ alpha · lora_B (gated: the gate replaces alpha)
- * On a fused q/k/v Linear (LoRAMergedLinear, DeBERTa's in_proj) the same per enabled third of the output, with
- * lora_A's and lora_B's blocks a third each (a grouped conv1d in the library); see mergedQkvForward.
+ * On a fused q/k/v Linear (LoRAMergedLinear, DeBERTa's in_proj, which the encoder runs split into query / key /
+ * value: model/fused-qkv.ts) the same per enabled third of the fused output; see mergedQkvUpdate.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Linear, ProjectionName } from '../../model/encoder.ts';
+import { fusedColumn } from '../../model/fused-qkv.ts';
 import { linear } from '../../ops.ts';
 import { ia3Scale, loraDelta } from '../hot-paths.ts';
 import type { LoraTarget } from '../locations.ts';
@@ -14,26 +15,34 @@ import type { FamilyHooks, ForwardContext } from './forward-context.ts';
 import type { LoraModule } from './lora.ts';
 
 /** The encoder's projection names as LoRA targets (attention.output.dense is never wrapped). */
-const PROJECTION_TARGET: Partial<Record<ProjectionName, LoraTarget | 'qkv'>> = { q: 'q', k: 'k', v: 'v', qkv: 'qkv', ffnIn: 'intermediate', ffnOut: 'output' };
+const PROJECTION_TARGET: Partial<Record<ProjectionName, LoraTarget>> = { q: 'q', k: 'k', v: 'v', ffnIn: 'intermediate', ffnOut: 'output' };
 
 /** The projection hook wrapping the Linears that `modules` sit on (none when there are no modules). */
 export function loraHooks(ctx: ForwardContext, modules: LoraModule[]): FamilyHooks {
   if (!modules.length) return { hooks: {} };
   const at = new Map(modules.map((m) => [`${m.layer}:${m.target}`, m]));
+  // A fused module's update is computed once per layer and pass (one dropout mask for q, k and v, as in the library).
+  const fusedUpdates = new Map<number, { x: tf.Tensor3D; update: FusedUpdate }>();
   return {
     hooks: {
       projection(layer, projection, x, weights) {
+        const fused = (projection === 'q' || projection === 'k' || projection === 'v') && at.get(`${layer}:qkv`);
+        if (fused && ctx.active(layer)) {
+          let cached = fusedUpdates.get(layer);
+          if (cached?.x !== x) fusedUpdates.set(layer, (cached = { x, update: mergedQkvUpdate(ctx, fused, x) }));
+          return fusedPartForward(cached.update, 'qkv'.indexOf(projection), x, weights, ctx.encoder.hiddenSize / ctx.encoder.numHeads);
+        }
         const target = PROJECTION_TARGET[projection];
         const m = target && at.get(`${layer}:${target}`);
         return m && ctx.active(layer) ? loraForward(ctx, m, x, weights) : linear(x, weights);
       },
     },
+    reset: () => fusedUpdates.clear(),
   };
 }
 
 /** The wrapped Linear's output for input x with the module `m` applied. */
 export function loraForward(ctx: ForwardContext, m: LoraModule, x: tf.Tensor3D, weights: Linear): tf.Tensor3D {
-  if (m.parts) return mergedQkvForward(ctx, m, x, weights);
   const c = m.config;
   const y = linear(x, weights);
   if (c.composition_mode === 'scale') {
@@ -45,33 +54,44 @@ export function loraForward(ctx: ForwardContext, m: LoraModule, x: tf.Tensor3D, 
   return loraDelta(ctx.dropout(x, c.dropout), ctx.tensor(m.a!) as tf.Tensor2D, ctx.tensor(m.b) as tf.Tensor2D, scaling, y);
 }
 
+
+/** A fused module's change to the fused output [.., 3 · hidden]: added (LoRA) or multiplied in before the bias (IA3). */
+type FusedUpdate = { kind: 'add'; delta: tf.Tensor3D } | { kind: 'scale'; factor: tf.Tensor3D };
+
 /**
- * LoRAMergedLinear.forward: y = W x (+ b), then per third t of the out_features (q, k, v in that order, as its
- * lora_ind lays them out) that attn_matrices enables, as the g-th enabled one:
- *   LoRA  y_t += scaling_g · B_g A_g dropout(x), A_g = lora_A rows g·r.., B_g = lora_B rows g·out/3..
- *   IA3   y_t *= lora_B_g · scaling_g, and every other third is multiplied by the scaling's fill: alpha, or 1 when gated
+ * LoRAMergedLinear.forward's update of the fused output, per third t (q, k, v in that order, as its lora_ind lays
+ * out the out_features whatever the Linear's row order) that attn_matrices enables, as the g-th enabled one:
+ *   LoRA  delta_t = scaling_g · B_g A_g dropout(x), A_g = lora_A rows g·r.., B_g = lora_B rows g·out/3..
+ *   IA3   factor_t = lora_B_g · scaling_g; every other third gets the scaling's fill: alpha, or 1 when gated
  * scaling_g: alpha / r (LoRA) or alpha (IA3), or gate output g.
  */
-function mergedQkvForward(ctx: ForwardContext, m: LoraModule, x: tf.Tensor3D, weights: Linear): tf.Tensor3D {
+function mergedQkvUpdate(ctx: ForwardContext, m: LoraModule, x: tf.Tensor3D): FusedUpdate {
   const c = m.config;
   const parts = m.parts!;
   const third = m.outFeatures / 3;
   const [batch, seq] = x.shape;
-  const y = linear(x, weights);
   const gate = m.gate ? ctx.gateOf(m.gate, x) : undefined;
   const scalingOf = (g: number): tf.Tensor | number => (gate ? gate.slice([0, 0, g], [batch, 1, 1]) : c.composition_mode === 'scale' ? c.alpha : c.alpha / c.r);
   const b = ctx.tensor(m.b) as tf.Tensor2D;
   const thirds = (['q', 'k', 'v'] as const).map((part) => parts.indexOf(part));
   if (c.composition_mode === 'scale') {
     const vector = b.reshape([parts.length, third]);
-    const factors = thirds.map((g) => (g < 0
-      ? tf.fill([1, 1, third], gate ? 1 : c.alpha)
-      : vector.slice([g, 0], [1, third]).reshape([1, 1, third]).mul(scalingOf(g))));
-    return y.mul(tf.concat(factors, 2)) as tf.Tensor3D;
+    const factors = thirds.map((g) => (g < 0 ? tf.fill([1, 1, third], gate ? 1 : c.alpha) : vector.slice([g, 0], [1, third]).reshape([1, 1, third]).mul(scalingOf(g))));
+    return { kind: 'scale', factor: tf.concat(factors, 2) as tf.Tensor3D };
   }
   const low = linear(ctx.dropout(x, c.dropout), { weight: ctx.tensor(m.a!) as tf.Tensor2D });
   const deltas = thirds.map((g) => (g < 0
     ? tf.zeros([batch, seq, third])
     : linear(low.slice([0, 0, g * c.r], [batch, seq, c.r]), { weight: b.slice([g * third, 0], [third, c.r]) }).mul(scalingOf(g))));
-  return y.add(tf.concat(deltas, 2)) as tf.Tensor3D;
+  return { kind: 'add', delta: tf.concat(deltas, 2) as tf.Tensor3D };
+}
+
+/** Query, key or value (`part` 0, 1, 2) with the fused update's columns of that part applied; the Linear's bias is q_bias / 0 / v_bias. */
+function fusedPartForward(update: FusedUpdate, part: number, x: tf.Tensor3D, weights: Linear, headDim: number): tf.Tensor3D {
+  const hidden = weights.weight.shape[0];
+  const columns = tf.tensor1d(Int32Array.from({ length: hidden }, (_, column) => fusedColumn(part, column, headDim)), 'int32');
+  if (update.kind === 'add') return linear(x, weights).add(tf.gather(update.delta, columns, 2)) as tf.Tensor3D;
+  // The library scales in_proj's bias-free output; q_bias / v_bias are added after.
+  const product = linear(x, { weight: weights.weight, transposed: weights.transposed });
+  return product.mul(tf.gather(update.factor, columns, 2)).add(weights.bias) as tf.Tensor3D;
 }

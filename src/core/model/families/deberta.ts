@@ -40,6 +40,7 @@ function readDisentangled(c: Json, repoId: string, maxPositions: number): Disent
     shareAttKey: false,
     normRelEmbeddings: false,
     positionProjectionBias: { key: false, query: true },
+    inProj: true,
   };
 }
 

@@ -52,6 +52,11 @@ export interface DisentangledAttentionConfig {
   normRelEmbeddings: boolean;
   /** Whether pos_key_proj / pos_query_proj have biases (v2: both; v1's pos_proj has none). */
   positionProjectionBias: { key: boolean; query: boolean };
+  /**
+   * DeBERTa v1: q, k and v come from one bias-free attention.self.in_proj (rows per head [q_h; k_h; v_h]) plus
+   * q_bias / v_bias; weights.ts splits them into query / key / value at load time (fused-qkv.ts).
+   */
+  inProj?: boolean;
 }
 
 /** The EncoderConfig fields a family reads from config.json (the rest are the same for every family). */
