@@ -285,7 +285,7 @@ function selfAttention(l: number, x: tf.Tensor3D, w: EncoderLayerWeights, maskBi
     const tile = (t: tf.Tensor2D | tf.Tensor3D) => (t.rank === 3 ? t : tf.tile(t.expandDims(0), [batch, 1, 1])) as tf.Tensor3D;
     k = tf.concat([tile(prefix.key), k], 1);
     v = tf.concat([tile(prefix.value), v], 1);
-    bias = tf.concat([tf.zeros([batch, 1, 1, prefixLength]), maskBias], 3);
+    bias = tf.concat([tf.zeros([batch, 1, maskBias.shape[2], prefixLength]), maskBias], 3);
   }
   const split = (t: tf.Tensor3D) => t.reshape([t.shape[0], t.shape[1], heads, headDim]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
   const q = split(project(hooks, l, 'q', x, w.query));
@@ -310,7 +310,9 @@ function selfAttention(l: number, x: tf.Tensor3D, w: EncoderLayerWeights, maskBi
       if (prefixLength > 0) position = tf.concat([tf.zeros([batch, heads, seq, prefixLength]), position], 3);
       scores = scores.add(position);
     }
-    scores = scores.add(bias);
+    // masked_fill(~mask, float32 min), as the library's DisentangledSelfAttention: no gradient reaches a masked score,
+    // and a row with every key masked (a padded query) gets even weights.
+    scores = tf.where(tf.broadcastTo(bias.less(0), scores.shape), tf.fill(scores.shape, FLOAT32_MIN), scores);
   }
   const context = tf.matMul(tf.softmax(scores), split(v));
   return context.transpose([0, 2, 1, 3]).reshape([batch, seq, hidden]);
@@ -343,6 +345,11 @@ export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hoo
 
     let maskBias = tf.scalar(1).sub(mask).mul(FLOAT32_MIN) as tf.Tensor4D;
     if (added > 0) maskBias = tf.concat([tf.zeros([b, 1, 1, added]), maskBias], 3);
+    if (config.disentangled) {
+      // DebertaEncoder.get_attention_mask masks query rows too (mask_i · mask_j); prompt positions count as real.
+      const keep = maskBias.equal(0).toFloat();
+      maskBias = tf.scalar(1).sub(keep.mul(keep.reshape([b, 1, keep.shape[3], 1]))).mul(FLOAT32_MIN) as tf.Tensor4D;
+    }
     const close = (hook: EncoderHooks['attentionOutput'], l: number, h: tf.Tensor3D, residual: tf.Tensor3D, norm: Norm) => {
       const ln: LayerNormFn = (t) => layerNorm(t, norm, config.layerNormEps);
       return hook ? hook(l, h, residual, ln) : ln(h.add(residual));

@@ -8,7 +8,10 @@
  *               s = sqrt(d · (1 + len(pos_att_type))); A_ij = q_i·k_j/s + c2p_ij + p2c_ij
  *               span = min(seq, max_relative_positions), R = rel_embeddings[mrp - span, mrp + span), δ = clamp(i - j + span, 0, 2span - 1)
  *               c2p_ij = q_i/s · pos_proj(R)_δ;  p2c_ij = k_j · pos_q_proj(R)_δ / s
- *               XSoftmax: token j of row i visible when mask_i · mask_j; a row with nothing visible attends to nothing
+ *               mask: token j visible to row i when mask_i · mask_j (get_attention_mask), masked scores set to the float
+ *               minimum before the softmax (the `adapters` library's DisentangledSelfAttention and transformers since its
+ *               DeBERTa rewrite), so a padded row with no prefix spreads evenly over all keys (old XSoftmax zeroed such
+ *               rows; only sequence-mean gates read them)
  *   prefix      prefix keys/values in front of the keys, visible to every row, with no relative term (the library pads rel_att)
  *   layer       a = LN(x + W_o·ctx + b_o); y = LN(a + W_2·act(W_1·a + b_1) + b_2)   (DebertaLayerNorm: eps inside the root)
  *   pooler      ContextPooler: pooler_hidden_act(dense(y[:, 0]))
@@ -151,6 +154,15 @@ export function debertaReferenceForward(
       const ri = b * S + i;
       let max = -Infinity;
       const visible = (j: number) => j < P || (real(b, i) && real(b, j - P));
+      // Every key masked (a padded query without prefix): masked_fill gives all scores the same minimum.
+      if (P === 0 && !real(b, i)) {
+        for (let t = 0; t < d; t++) {
+          let acc = 0;
+          for (let j = 0; j < S; j++) acc += v(b * S + j, h, t) / S;
+          context.v[ri * H + h * d + t] = acc;
+        }
+        continue;
+      }
       for (let j = 0; j < P + S; j++) {
         if (!visible(j)) continue;
         let score = 0;
@@ -170,7 +182,6 @@ export function debertaReferenceForward(
       }
       let total = 0;
       for (let j = 0; j < P + S; j++) { probs[j] = visible(j) ? Math.exp(probs[j] - max) : 0; total += probs[j]; }
-      if (total === 0) continue;
       for (let t = 0; t < d; t++) {
         let acc = 0;
         for (let j = 0; j < P + S; j++) {
