@@ -348,7 +348,7 @@ export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hoo
     if (config.disentangled) {
       // DebertaEncoder.get_attention_mask masks query rows too (mask_i · mask_j); prompt positions count as real.
       const keep = maskBias.equal(0).toFloat();
-      maskBias = tf.scalar(1).sub(keep.mul(keep.reshape([b, 1, keep.shape[3], 1]))).mul(FLOAT32_MIN) as tf.Tensor4D;
+      maskBias = tf.scalar(1).sub(keep.mul(keep.reshape([b, 1, added + s, 1]))).mul(FLOAT32_MIN) as tf.Tensor4D;
     }
     const close = (hook: EncoderHooks['attentionOutput'], l: number, h: tf.Tensor3D, residual: tf.Tensor3D, norm: Norm) => {
       const ln: LayerNormFn = (t) => layerNorm(t, norm, config.layerNormEps);

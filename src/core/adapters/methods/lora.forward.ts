@@ -76,7 +76,7 @@ function mergedQkvUpdate(ctx: ForwardContext, m: LoraModule, x: tf.Tensor3D): Fu
   const thirds = (['q', 'k', 'v'] as const).map((part) => parts.indexOf(part));
   if (c.composition_mode === 'scale') {
     const vector = b.reshape([parts.length, third]);
-    const factors = thirds.map((g) => (g < 0 ? tf.fill([1, 1, third], gate ? 1 : c.alpha) : vector.slice([g, 0], [1, third]).reshape([1, 1, third]).mul(scalingOf(g))));
+    const factors = thirds.map((g) => (g < 0 ? tf.fill([gate ? batch : 1, 1, third], gate ? 1 : c.alpha) : vector.slice([g, 0], [1, third]).reshape([1, 1, third]).mul(scalingOf(g))));
     return { kind: 'scale', factor: tf.concat(factors, 2) as tf.Tensor3D };
   }
   const low = linear(ctx.dropout(x, c.dropout), { weight: ctx.tensor(m.a!) as tf.Tensor2D });

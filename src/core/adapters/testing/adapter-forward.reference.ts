@@ -167,7 +167,7 @@ function adapterParts(config: EncoderConfig, adapter: ReferenceAdapter | undefin
   // IA3 multiplies the other thirds by the fill (1) times the scaling (alpha; a gate pads with 1).
   const adjustFused = (l: number, input: Mat, y: Mat, S: number): Mat => {
     const c = loraConfig;
-    if (!c || !c.selfattn_lora || skip.has(l) || c.leave_out.includes(l)) return y;
+    if (!c?.selfattn_lora || skip.has(l) || c.leave_out.includes(l)) return y;
     const parts = (['q', 'k', 'v'] as const).filter((m) => c.attn_matrices.includes(m));
     if (!parts.length) return y;
     const key = `${layerKey(l)}.attention.self.in_proj.loras.${name}`;
