@@ -117,7 +117,7 @@ describe('loadModel', () => {
     await expect(load('test/no-weights', broken)).rejects.toMatchObject({ code: 'NoWeights', message: expect.stringContaining('has no weights the studio can read') });
     await expect(load('test/corrupt', broken)).rejects.toMatchObject({ code: 'CorruptWeights' });
     await expect(load('test/gpt2', broken)).rejects.toMatchObject({
-      code: 'UnsupportedModel', message: expect.stringContaining('supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra'),
+      code: 'UnsupportedModel', message: expect.stringContaining('supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2'),
     });
   });
 

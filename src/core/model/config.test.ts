@@ -77,7 +77,7 @@ describe('parseEncoderConfig', () => {
   it('refuses unsupported model types and lists the supported ones', () => {
     const parse = () => parseEncoderConfig({ model_type: 'gpt2' }, 'openai-community/gpt2');
     expect(parse).toThrow(UnsupportedModelError);
-    expect(parse).toThrow('Model "openai-community/gpt2" has model_type "gpt2", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta.');
+    expect(parse).toThrow('Model "openai-community/gpt2" has model_type "gpt2", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, deberta.');
     expect(() => parseEncoderConfig({ ...BERT_BASE_UNCASED, position_embedding_type: 'relative_key' }, 'x/y')).toThrow(/only "absolute" position embeddings/);
   });
 
@@ -160,7 +160,7 @@ describe('parseEncoderConfig on real config.json files (testdata/real/configs, o
   it('refuses an ALBERT config even in a folder named after DistilBERT', () => {
     const parse = () => parseEncoderConfig(realConfig('albert-in-distilbert-folder.json'), 'someone/distilbert-base-uncased');
     expect(parse).toThrow(UnsupportedModelError);
-    expect(parse).toThrow('Model "someone/distilbert-base-uncased" has model_type "albert", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta. Pick an encoder of one of these types.');
+    expect(parse).toThrow('Model "someone/distilbert-base-uncased" has model_type "albert", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, deberta. Pick an encoder of one of these types.');
   });
 });
 
@@ -197,7 +197,7 @@ describe('model type of a config.json without model_type', () => {
 
   it('refuses when architectures or the repository name point elsewhere, naming what it read', () => {
     expect(() => parseEncoderConfig({ architectures: ['AlbertForMaskedLM'] }, 'someone/bert-like')).toThrow(
-      'Model "someone/bert-like" has no model_type in its config.json, and its architectures ["AlbertForMaskedLM"] are of no type the studio can train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta. If it is one of these, add "model_type" to its config.json.',
+      'Model "someone/bert-like" has no model_type in its config.json, and its architectures ["AlbertForMaskedLM"] are of no type the studio can train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, deberta. If it is one of these, add "model_type" to its config.json.',
     );
     // Other architectures that share a prefix with a supported one.
     for (const architecture of ['RobertaPreLayerNormForMaskedLM', 'XLMRobertaXLModel', 'BertGenerationEncoder']) {

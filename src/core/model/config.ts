@@ -171,12 +171,27 @@ export function estimateParameters(config: EncoderConfig): number {
   const { hiddenSize: h, embeddingSize: e, intermediateSize: i } = config;
   const linear = (inputs: number, outputs: number) => inputs * outputs + outputs;
   const layerNorm = (width: number) => 2 * width;
+  const deberta = config.disentangled;
+  if (deberta) return estimateDebertaParameters(config, deberta);
   const embeddings = (config.vocabSize + config.maxPositionEmbeddings + config.typeVocabSize) * e
     + layerNorm(e)
     + (e !== h ? linear(e, h) : 0);
   const layer = 4 * linear(h, h) + linear(h, i) + linear(i, h) + 2 * layerNorm(h);
   const pooler = config.hasPooler ? linear(h, h) : 0;
   return embeddings + config.numLayers * layer + pooler;
+}
+
+/** DeBERTa's parameters: embed_proj without bias, rel_embeddings (+ LayerNorm), pos_key_proj / pos_query_proj without share_att_key. */
+function estimateDebertaParameters(config: EncoderConfig, deberta: DisentangledAttentionConfig): number {
+  const { hiddenSize: h, embeddingSize: e, intermediateSize: i } = config;
+  const positions = deberta.positionBiasedInput ? config.maxPositionEmbeddings : 0;
+  const embeddings = (config.vocabSize + positions + config.typeVocabSize) * e + 2 * h + (e !== h ? e * h : 0);
+  const relative = deberta.relativeAttention ? 2 * deberta.tableSpan * h + (deberta.normRelEmbeddings ? 2 * h : 0) : 0;
+  const own = deberta.relativeAttention && !deberta.shareAttKey ? deberta.posAttTypes.length * h * h
+    + (deberta.posAttTypes.includes('c2p') && deberta.positionProjectionBias.key ? h : 0)
+    + (deberta.posAttTypes.includes('p2c') && deberta.positionProjectionBias.query ? h : 0) : 0;
+  const layer = 4 * (h * h + h) + (h * i + i) + (i * h + h) + 4 * h + own;
+  return embeddings + relative + config.numLayers * layer;
 }
 
 /** Elements of the encoder's Linear weight matrices, which stay on the device twice (ops.ts, LinearMap.transposed). */

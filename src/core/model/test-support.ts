@@ -59,6 +59,20 @@ export const TEST_CONFIGS: Record<string, EncoderConfig> = {
   'bert quick_gelu': parseEncoderConfig({ model_type: 'bert', ...tiny, hidden_act: 'quick_gelu' }, 'test/bert-quick-gelu'),
 };
 
+const tinyDeberta = { model_type: 'deberta-v2', hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 24, max_position_embeddings: 20, vocab_size: 30 };
+/** Tiny DeBERTa-v2 configs covering each option of the disentangled attention. */
+export const DEBERTA_TEST_CONFIGS: Record<string, EncoderConfig> = {
+  'v3 (buckets 6 of 12, shared keys, LayerNorm on rel_embeddings)': parseEncoderConfig({
+    ...tinyDeberta, relative_attention: true, pos_att_type: ['p2c', 'c2p'], position_buckets: 6, max_relative_positions: 12, share_att_key: true,
+    norm_rel_ebd: 'layer_norm', position_biased_input: false, type_vocab_size: 0,
+  }, 'test/deberta-v3'),
+  'v2 (pos_key_proj / pos_query_proj, 5 relative positions clamped, absolute positions, segments, embed_proj 8 → 16)': parseEncoderConfig({
+    ...tinyDeberta, relative_attention: true, pos_att_type: 'c2p|p2c', max_relative_positions: 5, type_vocab_size: 2, embedding_size: 8,
+  }, 'test/deberta-v2'),
+  'c2p only, no rel LayerNorm': parseEncoderConfig({ ...tinyDeberta, relative_attention: true, pos_att_type: ['c2p'], position_buckets: 8, max_relative_positions: 16, position_biased_input: false }, 'test/deberta-c2p'),
+  'no relative attention, pos_att_type still scaling': parseEncoderConfig({ ...tinyDeberta, pos_att_type: ['c2p', 'p2c'] }, 'test/deberta-plain'),
+};
+
 /** Two sequences: a pair (types 0 then 1) of 7 tokens and a single text of 4 tokens padded to 7. */
 export function testBatch(config: EncoderConfig): EncodedBatch {
   const pad = config.padTokenId;

@@ -20,7 +20,7 @@ describe('encoder family registry', () => {
       expect([modelType, definition.adapterModel?.adapterModelClass]).toEqual([modelType, mapping.get(modelType)]);
     }
     expect(EXPORTABLE_MODEL_TYPES).toEqual(SUPPORTED_MODEL_TYPES.filter((t) => mapping.has(t)));
-    expect(SUPPORTED_MODEL_TYPES).toEqual(['bert', 'roberta', 'xlm-roberta', 'camembert', 'distilbert', 'electra', 'deberta']);
+    expect(SUPPORTED_MODEL_TYPES).toEqual(['bert', 'roberta', 'xlm-roberta', 'camembert', 'distilbert', 'electra', 'deberta-v2', 'deberta']);
   });
 
   it('reads every model type into its family, with the family prefix as the exporters\' base_model_prefix', () => {
@@ -41,6 +41,6 @@ describe('encoder family registry', () => {
   });
 
   it('throws, naming the registry, for a family outside it', () => {
-    expect(() => familyDefinition('gpt2' as EncoderFamily)).toThrow(/"gpt2" is not one of bert, roberta, distilbert, electra/);
+    expect(() => familyDefinition('gpt2' as EncoderFamily)).toThrow(/"gpt2" is not one of bert, roberta, distilbert, electra, deberta-v2/);
   });
 });

@@ -4,12 +4,13 @@
  */
 import { bert } from './bert.ts';
 import { deberta } from './deberta.ts';
+import { debertaV2 } from './deberta-v2.ts';
 import { distilbert } from './distilbert.ts';
 import { electra } from './electra.ts';
 import { roberta } from './roberta.ts';
 import type { EncoderFamilyDefinition, ModelTypeDefinition } from './types.ts';
 
-export const FAMILIES = { bert, roberta, distilbert, electra, deberta } satisfies Record<string, EncoderFamilyDefinition>;
+export const FAMILIES = { bert, roberta, distilbert, electra, 'deberta-v2': debertaV2, deberta } satisfies Record<string, EncoderFamilyDefinition>;
 
 /** Architectures the encoder runs; xlm-roberta and camembert are RoBERTa with another tokenizer. */
 export type EncoderFamily = keyof typeof FAMILIES;

@@ -10,9 +10,23 @@ import { TokenizerFileError } from './tokenizer-file-error.ts';
 /**
  * How the checkpoint numbers the pieces (fairseq dictionaries put their own special tokens first):
  * - xlm-roberta (XLMRobertaConverter): <s> <pad> </s> <unk>, then pieces[3:] (so piece i has id i + 1), <mask> last;
- * - camembert (CamembertConverter): <s>NOTUSED <pad> </s>NOTUSED <unk> <unk>NOTUSED, then pieces[1:] (id i + 4), <mask> last.
+ * - camembert (CamembertConverter): <s>NOTUSED <pad> </s>NOTUSED <unk> <unk>NOTUSED, then pieces[1:] (id i + 4), <mask> last;
+ * - deberta-v2 (DebertaV2Converter, spm.model): the pieces as numbered in the model ([PAD] [CLS] [SEP] [UNK] first in
+ *   deberta-v3's), the model's unk_id; [MASK] comes from the added tokens.
  */
-export type SentencePieceLayout = 'xlm-roberta' | 'camembert';
+export type SentencePieceLayout = 'xlm-roberta' | 'camembert' | 'deberta-v2';
+
+/** tokenizer_config.json options a converter reads (DebertaV2Tokenizer's do_lower_case and split_by_punct, both false by default). */
+export interface SentencePieceOptions {
+  lowercase: boolean;
+  splitByPunct: boolean;
+}
+
+/** The converter options of tokenizer_config.json, with the tokenizer class defaults. */
+export function sentencePieceOptions(tokenizerConfig: unknown): SentencePieceOptions {
+  const c = (typeof tokenizerConfig === 'object' && tokenizerConfig !== null ? tokenizerConfig : {}) as Record<string, unknown>;
+  return { lowercase: c.do_lower_case === true, splitByPunct: c.split_by_punct === true };
+}
 
 interface LayoutVocab {
   /** [piece, score] in id order. */
@@ -30,6 +44,8 @@ function layoutVocab(model: SentencePieceModel, layout: SentencePieceLayout): La
         vocab: [['<s>NOTUSED', 0], ['<pad>', 0], ['</s>NOTUSED', 0], ['<unk>', 0], ['<unk>NOTUSED', -100], ...tail(1), ['<mask>', 0]],
         unkId: 3,
       };
+    case 'deberta-v2':
+      return { vocab: tail(0), unkId: model.unkId };
   }
 }
 
@@ -61,7 +77,24 @@ function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-export function sentencePieceTokenizerJson(model: SentencePieceModel, layout: SentencePieceLayout, specials: Partial<Record<SpecialTokenKey, SpecialToken>>, additional: SpecialToken[], declared: AddedTokenJson[]): object {
+/** The normaliser steps of the layout's converter (SpmConverter's, or DebertaV2Converter's). */
+function normalizerSteps(model: SentencePieceModel, layout: SentencePieceLayout, options: SentencePieceOptions): object[] {
+  const precompiled = model.precompiledCharsmap.length > 0 ? [{ type: 'Precompiled', precompiled_charsmap: base64(model.precompiledCharsmap) }] : [];
+  if (layout === 'deberta-v2') {
+    return [
+      ...(options.lowercase ? [{ type: 'Lowercase' }] : []),
+      { type: 'Strip', strip_left: true, strip_right: true },
+      ...precompiled,
+      { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
+    ];
+  }
+  return [...precompiled, { type: 'Strip', strip_left: false, strip_right: true }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: '▁' }];
+}
+
+export function sentencePieceTokenizerJson(
+  model: SentencePieceModel, layout: SentencePieceLayout, specials: Partial<Record<SpecialTokenKey, SpecialToken>>, additional: SpecialToken[], declared: AddedTokenJson[],
+  options: SentencePieceOptions = { lowercase: false, splitByPunct: false },
+): object {
   const { vocab, unkId } = layoutVocab(model, layout);
   const ids = new Map(vocab.map(([piece], id) => [piece, id]));
   // SpmConverter adds the model's control and user-defined pieces as added tokens (never normalised).
@@ -77,25 +110,28 @@ export function sentencePieceTokenizerJson(model: SentencePieceModel, layout: Se
   const [cls, sep] = [template('cls_token'), template('sep_token')];
   const idOf = (token: string) => added.find((t) => t.content === token)?.id ?? ids.get(token)!;
   const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true };
-  const normalizers: object[] = [
-    { type: 'Strip', strip_left: false, strip_right: true },
-    { type: 'Replace', pattern: { Regex: ' {2,}' }, content: '▁' },
-  ];
-  if (model.precompiledCharsmap.length > 0) normalizers.unshift({ type: 'Precompiled', precompiled_charsmap: base64(model.precompiledCharsmap) });
+  const deberta = layout === 'deberta-v2';
+  const preTokenizer = deberta
+    ? { type: 'Sequence', pretokenizers: [...(options.splitByPunct ? [{ type: 'Punctuation', behavior: 'Isolated' }] : []), metaspace] }
+    : metaspace;
+  // DebertaV2Converter: "[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1"; the fairseq layouts: "<s> $A </s> </s> $B </s>", all type 0.
+  const pair = deberta
+    ? [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: sep, type_id: 1 } }]
+    : [
+      { SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },
+      { SpecialToken: { id: sep, type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },
+    ];
   return {
     version: '1.0',
     truncation: null,
     padding: null,
     added_tokens: added,
-    normalizer: { type: 'Sequence', normalizers },
-    pre_tokenizer: metaspace,
+    normalizer: { type: 'Sequence', normalizers: normalizerSteps(model, layout, options) },
+    pre_tokenizer: preTokenizer,
     post_processor: {
       type: 'TemplateProcessing',
       single: [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }],
-      pair: [
-        { SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },
-        { SpecialToken: { id: sep, type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },
-      ],
+      pair,
       special_tokens: Object.fromEntries([cls, sep].map((t) => [t, { id: t, ids: [idOf(t)], tokens: [t] }])),
     },
     decoder: metaspace,

@@ -1,7 +1,8 @@
 /**
  * Reads a SentencePiece model file (sentencepiece.bpe.model, spm.model, spiece.model): the `ModelProto`
  * protobuf of google/sentencepiece's sentencepiece_model.proto, decoded by protobufjs from the subset of the
- * schema the converters read (field numbers as in that .proto; unknown fields are skipped).
+ * schema the converters read (field numbers as in that .proto; unknown fields are skipped). The same schema
+ * writes models (`writeSentencePieceModel`), for the demo fixtures' spm.model files.
  */
 import protobuf from 'protobufjs/light.js';
 import { precompiledNormalizer } from './precompiled-charsmap.ts';
@@ -90,4 +91,14 @@ export function readSentencePieceModel(bytes: Uint8Array, file: string): Sentenc
     precompiledCharsmap,
     normalizerName: m.normalizer_spec?.name ?? 'nmt_nfkc',
   };
+}
+
+/** Encodes a model as a `ModelProto` with the fields `readSentencePieceModel` reads. */
+export function writeSentencePieceModel(model: SentencePieceModel): Uint8Array {
+  const message = ModelProto.fromObject({
+    pieces: model.pieces,
+    trainer_spec: { model_type: model.modelType === 'unigram' ? 1 : 2, vocab_size: model.pieces.length, byte_fallback: model.byteFallback, unk_id: model.unkId, unk_piece: model.unkPiece },
+    normalizer_spec: { name: model.normalizerName, precompiled_charsmap: model.precompiledCharsmap },
+  });
+  return ModelProto.encode(message).finish();
 }

@@ -1,7 +1,7 @@
 /**
  * Finds a repo's tokenizer and turns it into one tokenizer.json object: the repo's own tokenizer.json when it
  * has one, else the slow files its tokenizer class reads (vocab.txt; vocab.json + merges.txt;
- * sentencepiece.bpe.model), converted in memory as transformers' convert_slow_tokenizer does.
+ * sentencepiece.bpe.model; spm.model), converted in memory as transformers' convert_slow_tokenizer does.
  */
 import type { HubEndpoint } from '../../../hub/endpoint.ts';
 import { HubError, fetchBytes, fileUrl, hubFetch, modelInfo } from '../../../hub/client.ts';
@@ -12,7 +12,7 @@ import type { SlowTokenizerKind as SlowKind } from '../families/types.ts';
 import { fetchRepoJson, modelLoadErrorFromHub } from '../hub-files.ts';
 import { byteLevelBpeOptions, byteLevelBpeTokenizerJson, readMerges, readVocabJson } from './bpe-json.ts';
 import { readSentencePieceModel } from './sentencepiece-model.ts';
-import { sentencePieceTokenizerJson } from './sentencepiece-json.ts';
+import { sentencePieceOptions, sentencePieceTokenizerJson } from './sentencepiece-json.ts';
 import {
   type SpecialToken, type SpecialTokenKey, additionalSpecialTokens, declaredAddedTokens, modelMaxLength, plainTokenizerConfig, resolveSpecialTokens,
 } from './special-tokens.ts';
@@ -20,7 +20,7 @@ import { TokenizerFileError } from './tokenizer-file-error.ts';
 import { readVocabTxt, wordPieceOptions, wordPieceTokenizerJson } from './wordpiece-json.ts';
 
 /** Which file(s) the tokenizer was built from (shown in the Model step and by `embed`). */
-export type TokenizerSource = 'tokenizer.json' | 'vocab.txt' | 'vocab.json+merges.txt' | 'sentencepiece.bpe.model';
+export type TokenizerSource = 'tokenizer.json' | 'vocab.txt' | 'vocab.json+merges.txt' | 'sentencepiece.bpe.model' | 'spm.model';
 
 const SLOW_FILES: Record<SlowKind, { files: string[]; what: string; source: TokenizerSource }> = {
   'wordpiece': { files: ['vocab.txt'], what: "BERT's WordPiece vocabulary", source: 'vocab.txt' },
@@ -28,6 +28,7 @@ const SLOW_FILES: Record<SlowKind, { files: string[]; what: string; source: Toke
   'deberta-byte-level-bpe': { files: ['vocab.json', 'merges.txt'], what: "DeBERTa's byte-level BPE vocabulary and merges", source: 'vocab.json+merges.txt' },
   'xlm-roberta': { files: ['sentencepiece.bpe.model'], what: "XLM-RoBERTa's SentencePiece model", source: 'sentencepiece.bpe.model' },
   'camembert': { files: ['sentencepiece.bpe.model'], what: "CamemBERT's SentencePiece model", source: 'sentencepiece.bpe.model' },
+  'deberta-v2': { files: ['spm.model'], what: "DeBERTa-v2's SentencePiece model", source: 'spm.model' },
 };
 
 /** tokenizer_config.json's `tokenizer_class` (without "Fast") → slow kind, from every family's model types. */
@@ -121,7 +122,7 @@ export async function readTokenizerFiles(ep: HubEndpoint, repoId: string, config
       ? wordPieceTokenizerJson(readVocabTxt(text(0)), wordPieceOptions(tokenizerConfig), specials, extra, declared)
       : kind === 'byte-level-bpe' || kind === 'deberta-byte-level-bpe'
         ? byteLevelBpeTokenizerJson(readVocabJson(text(0)), readMerges(text(1)), byteLevelBpeOptions(tokenizerConfig), specials, extra, declared, kind === 'byte-level-bpe' ? 'roberta' : 'cls-sep')
-        : sentencePieceTokenizerJson(readSentencePieceModel(contents[0] as Uint8Array, fileNames[0]), kind, specials, extra, declared);
+        : sentencePieceTokenizerJson(readSentencePieceModel(contents[0] as Uint8Array, fileNames[0]), kind, specials, extra, declared, sentencePieceOptions(tokenizerConfig));
     return { tokenizerJson: built, tokenizerConfig: plainConfig, source: SLOW_FILES[kind].source };
   } catch (err) {
     if (!(err instanceof TokenizerFileError)) throw err;
