@@ -190,7 +190,8 @@ function estimateDebertaParameters(config: EncoderConfig, deberta: DisentangledA
   const own = deberta.relativeAttention && !deberta.shareAttKey ? deberta.posAttTypes.length * h * h
     + (deberta.posAttTypes.includes('c2p') && deberta.positionProjectionBias.key ? h : 0)
     + (deberta.posAttTypes.includes('p2c') && deberta.positionProjectionBias.query ? h : 0) : 0;
-  const layer = 4 * (h * h + h) + (h * i + i) + (i * h + h) + 4 * h + own;
+  // v1's fused in_proj has no key bias (q_bias and v_bias only).
+  const layer = 4 * (h * h + h) - (deberta.inProj ? h : 0) + (h * i + i) + (i * h + h) + 4 * h + own;
   return embeddings + relative + config.numLayers * layer;
 }
 
