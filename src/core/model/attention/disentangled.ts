@@ -67,7 +67,20 @@ function gatherRelative(content: tf.Tensor4D, positions: tf.Tensor3D, index: Int
   const byHead = content.transpose([1, 0, 2, 3]).reshape([heads, batch * seq, headDim]) as tf.Tensor3D;
   const products = tf.matMul(byHead, positions, false, true).reshape([heads, batch, seq * width]).transpose([1, 0, 2]);
   const flat = products.reshape([batch * heads, seq * width]);
-  return tf.gather(flat, tf.tensor1d(index, 'int32'), 1).reshape([batch, heads, seq, seq]) as tf.Tensor4D;
+  return gatherColumns(flat as tf.Tensor2D, index).reshape([batch, heads, seq, seq]) as tf.Tensor4D;
+}
+
+/**
+ * tf.gather(x, index, 1) with its gradient as a scatterND, which sums repeated indices (clamped distances repeat):
+ * tf.gather's own gradient is UnsortedSegmentSum, which tfjs-backend-wasm has no kernel for.
+ */
+function gatherColumns(x: tf.Tensor2D, index: Int32Array): tf.Tensor2D {
+  const [rows, columns] = x.shape;
+  const gather = tf.customGrad((input) => ({
+    value: tf.gather(input as tf.Tensor2D, tf.tensor1d(index, 'int32'), 1),
+    gradFunc: (dy) => tf.scatterND(tf.tensor2d(index, [index.length, 1], 'int32'), (dy as tf.Tensor2D).transpose(), [columns, rows]).transpose(),
+  }));
+  return gather(x) as tf.Tensor2D;
 }
 
 /**
