@@ -9,11 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { uploadEncoderWeights } from '../model/encoder.ts';
 import { debertaHost, maxAbsDiff } from '../model/test-support.ts';
 import { linear } from '../ops.ts';
-import { seededRandom } from '../random.ts';
 import { createAdapter } from './adapter.ts';
-import type { HeadOptions } from './head.ts';
-import { type ReferenceHead, referenceDebertaAdapterForward, referenceLoss } from './testing/adapter-forward.reference.ts';
-import { randomState, testBatch } from './test-support.ts';
+import { referenceDebertaAdapterForward } from './testing/adapter-forward.reference.ts';
+import { gradientCheck, randomState, testBatch } from './test-support.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -80,48 +78,6 @@ describe('DeBERTa v1: every method against the float64 oracle (max |tfjs − ref
   }
 });
 
-function gradientCheck(spec: string, head: HeadOptions, labels: number[]) {
-  const adapter = createAdapter(config, spec, { name: 'task', head });
-  const weights = uploadEncoderWeights(config, host);
-  const batch = testBatch(config);
-  try {
-    adapter.loadAdapterStateDict(randomState(adapter, 8, 0.4));
-    const variables = adapter.trainableVariables();
-    const { value, grads } = tf.variableGrads(() => adapter.loss(weights, batch, labels), variables);
-    const loss = value.dataSync()[0];
-    const analytic = new Map(variables.map((v) => [v.name, grads[v.name].dataSync() as Float32Array]));
-    tf.dispose([value, ...Object.values(grads)]);
-    const refHead: ReferenceHead = { kind: head.kind ?? 'classification', numLabels: adapter.head!.config.num_labels };
-    const params = new Map<string, { shape: number[]; data: Float64Array }>();
-    for (const [key, t] of [...adapter.adapterStateDict(), ...adapter.headStateDict()]) params.set(key, { shape: t.shape, data: Float64Array.from(t.data) });
-    const referenceValue = () => referenceLoss(refHead, referenceDebertaAdapterForward(config, JSON_CONFIG, tensor, batch, { name: 'task', config: adapter.config, params }, { head: refHead }).logits!, labels);
-    const lossError = Math.abs(referenceValue() - loss);
-    const largest = Math.max(...[...analytic.values()].map((g) => Math.max(...g.map(Math.abs))));
-    const random = seededRandom(4);
-    let worst = 0;
-    for (const p of [...adapter.plan.params, ...adapter.head!.params]) {
-      const g = analytic.get(p.key)!;
-      let top = 0;
-      g.forEach((x, i) => { if (Math.abs(x) > Math.abs(g[top])) top = i; });
-      for (const i of new Set([top, ...Array.from({ length: 3 }, () => Math.floor(random() * g.length))])) {
-        const at = (delta: number) => {
-          const original = params.get(p.key)!.data[i];
-          for (const key of [p.key, ...p.aliases]) params.get(key)!.data[i] = original + delta;
-          const result = referenceValue();
-          for (const key of [p.key, ...p.aliases]) params.get(key)!.data[i] = original;
-          return result;
-        };
-        const numeric = (at(1e-5) - at(-1e-5)) / 2e-5;
-        worst = Math.max(worst, Math.abs(g[i] - numeric) / Math.max(Math.abs(numeric), 1e-3 * largest));
-      }
-    }
-    return { worst, lossError };
-  } finally {
-    weights.dispose();
-    adapter.dispose();
-  }
-}
-
 const GRADIENTS: string[] = [
   'seq_bn[reduction_factor=4, use_gating=True]',
   'compacter[reduction_factor=3]',
@@ -135,7 +91,8 @@ const GRADIENTS: string[] = [
 describe('DeBERTa v1: analytic gradients vs central differences of the oracle (relative error < 1e-3)', () => {
   for (const spec of GRADIENTS) {
     it(spec, () => {
-      const { worst, lossError } = gradientCheck(spec, { numLabels: 3 }, [2, 0]);
+      const { worst, lossError } = gradientCheck(config, host, spec, { numLabels: 3 }, [2, 0], (batch, adapter, head) =>
+        referenceDebertaAdapterForward(config, JSON_CONFIG, tensor, batch, adapter, { head }).logits!);
       expect(lossError).toBeLessThan(1e-4);
       expect(worst).toBeLessThan(1e-3);
     });
