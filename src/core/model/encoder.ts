@@ -144,6 +144,9 @@ export interface EncoderOutput {
 /** transformers fills masked attention scores with the dtype's minimum (torch.finfo(float32).min). */
 const FLOAT32_MIN = -3.4028234663852886e38;
 
+/** A masked DeBERTa score: far below any real one, yet finite after the softmax's max subtraction on every backend. */
+const MASKED_SCORE = -1e30;
+
 /** Uploads the host tensors once; the returned weights own them until `dispose()`. */
 export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): EncoderWeights {
   const created: tf.Tensor[] = [];
@@ -310,9 +313,10 @@ function selfAttention(l: number, x: tf.Tensor3D, w: EncoderLayerWeights, maskBi
       if (prefixLength > 0) position = tf.concat([tf.zeros([batch, heads, seq, prefixLength]), position], 3);
       scores = scores.add(position);
     }
-    // masked_fill(~mask, float32 min), as the library's DisentangledSelfAttention: no gradient reaches a masked score,
-    // and a row with every key masked (a padded query) gets even weights.
-    scores = tf.where(tf.broadcastTo(bias.less(0), scores.shape), tf.fill(scores.shape, FLOAT32_MIN), scores);
+    // masked_fill(~mask, min), as the library's DisentangledSelfAttention: no gradient reaches a masked score, and a
+    // row with every key masked (a padded query) gets even weights. -1e30 rather than float32 min: the softmax gives
+    // the same weights (exp underflows to 0 either way), but WebGPU's softmax of a row of float32 min is NaN.
+    scores = tf.where(tf.broadcastTo(bias.less(0), scores.shape), tf.fill(scores.shape, MASKED_SCORE), scores);
   }
   const context = tf.matMul(tf.softmax(scores), split(v));
   return context.transpose([0, 2, 1, 3]).reshape([batch, seq, hidden]);
