@@ -39,6 +39,14 @@ const CASES: [string, keyof typeof TINY, string, [HeadOptions, number[]]][] = [
   ['regression head (MSE) on seq_bn', 'bert', 'seq_bn[reduction_factor=4]', [{ kind: 'regression' }, [0.7, -1.3]]],
   ['multi-label head (BCE) on lora', 'bert', 'lora[r=2]', [{ kind: 'multilabel', numLabels: 3 }, [1, 0, 1, 0, 0, 1]]],
   ['distilbert: seq_bn + lora', 'distilbert', 'seq_bn[reduction_factor=4]|lora[r=2]', CLASSES],
+  ['deberta-v3: double_seq_bn', 'deberta-v3', 'double_seq_bn[reduction_factor=3]', CLASSES],
+  ['deberta-v3: compacter', 'deberta-v3', 'compacter[reduction_factor=3]', CLASSES],
+  ['deberta-v3: lora on query_proj / key_proj / value_proj (through the shared relative rows) + intermediate', 'deberta-v3', "lora[r=2, attn_matrices=['q', 'k', 'v'], intermediate_lora=True]", CLASSES],
+  ['deberta-v3: ia3 gated', 'deberta-v3', 'ia3[use_gating=True]', CLASSES],
+  ['deberta-v3: prefix_tuning gated', 'deberta-v3', 'prefix_tuning[prefix_length=2, bottleneck_size=4, use_gating=True]', CLASSES],
+  ['deberta-v3: prompt_tuning', 'deberta-v3', 'prompt_tuning[prompt_length=3]', CLASSES],
+  ["deberta-v3: the seeds' demo union (prefix 20 + par_bn rf 4)", 'deberta-v3', 'prefix_tuning[prefix_length=20, bottleneck_size=8]|par_bn[reduction_factor=4]', CLASSES],
+  ['deberta-v2 (pos_*_proj): seq_bn + lora', 'deberta-v2', "seq_bn[reduction_factor=4]|lora[r=2, attn_matrices=['q', 'k', 'v']]", CLASSES],
 ];
 
 describe('analytic gradients (tfjs) vs central differences of the float64 oracle (relative error < 1e-3)', () => {

@@ -80,6 +80,19 @@ const CASES: [string, keyof typeof TINY, string][] = [
   ['distilbert: gated prefix', 'distilbert', 'prefix_tuning[prefix_length=2, bottleneck_size=4, use_gating=True]'],
   ['roberta: double_seq_bn + ia3', 'roberta', 'double_seq_bn[reduction_factor=4]|ia3'],
   ['electra: prompt tuning in embedding width 8 + lora', 'electra', 'prompt_tuning[prompt_length=2]|lora[r=2]'],
+  ['deberta-v3: seq_bn', 'deberta-v3', 'seq_bn[reduction_factor=4]'],
+  ['deberta-v3: double_seq_bn', 'deberta-v3', 'double_seq_bn[reduction_factor=3]'],
+  ['deberta-v3: par_bn', 'deberta-v3', 'par_bn'],
+  ['deberta-v3: compacter', 'deberta-v3', 'compacter[reduction_factor=3]'],
+  ['deberta-v3: lora on query_proj, key_proj (also over the shared relative rows), value_proj, intermediate, output', 'deberta-v3', "lora[r=2, alpha=5, attn_matrices=['q', 'k', 'v'], intermediate_lora=True, output_lora=True]"],
+  ['deberta-v3: lora gated (the relative rows get their own gate)', 'deberta-v3', "lora[r=2, use_gating=True, attn_matrices=['q', 'k']]"],
+  ['deberta-v3: ia3 (key_proj scales the relative keys too)', 'deberta-v3', 'ia3'],
+  ['deberta-v3: prefix_tuning (no position terms on prefix keys)', 'deberta-v3', 'prefix_tuning[prefix_length=3, bottleneck_size=5]'],
+  ['deberta-v3: prefix_tuning gated', 'deberta-v3', 'prefix_tuning[prefix_length=2, bottleneck_size=4, use_gating=True]'],
+  ['deberta-v3: prompt_tuning (relative positions over the prompt-extended sequence)', 'deberta-v3', 'prompt_tuning[prompt_length=3]'],
+  ["deberta-v3: the seeds' demo union, prefix 20 + par_bn rf 4", 'deberta-v3', 'prefix_tuning[prefix_length=20]|par_bn[reduction_factor=4]'],
+  ['deberta-v2 (pos_key_proj / pos_query_proj): seq_bn + lora + prefix', 'deberta-v2', "seq_bn[reduction_factor=4]|lora[r=2, attn_matrices=['q', 'k', 'v']]|prefix_tuning[prefix_length=2, bottleneck_size=3]"],
+  ['deberta-v2: prompt_tuning after the first token + ia3', 'deberta-v2', "prompt_tuning[prompt_length=2, combine='prefix_after_bos']|ia3"],
 ];
 
 describe('forward against the float64 oracle (max |tfjs − reference| < 1e-4)', () => {
@@ -247,6 +260,43 @@ describe('state-dict keys', () => {
     ]);
     expect(keys(TINY.roberta, 'seq_bn[leave_out=[1, 2]]')[0]).toBe('roberta.encoder.layer.0.output.adapters.sst2.adapter_down.0.weight');
     expect(keys(TINY.electra, 'lora[leave_out=[1, 2]]')[0]).toBe('electra.encoder.layer.0.attention.self.query.loras.sst2.lora_A');
+  });
+
+  // The adapters library's src/adapters/models/deberta_v2/mixin_deberta_v2.py (LoRALinear on query_proj / key_proj /
+  // value_proj, PrefixTuningLayer in attention.self) and models/__init__.py (DebertaV2Layer → BertLayerAdaptersMixin:
+  // attention.output / output adapters, intermediate.dense / output.dense LoRA); base_model_prefix "deberta".
+  it('deberta-v2: query_proj / value_proj LoRA, attention.self prefix gates, BERT layer adapters under the deberta prefix', () => {
+    expect(keys(TINY['deberta-v3'], "lora[leave_out=[1, 2], attn_matrices=['q', 'k', 'v']]")).toEqual([
+      'deberta.encoder.layer.0.attention.self.query_proj.loras.sst2.lora_A',
+      'deberta.encoder.layer.0.attention.self.query_proj.loras.sst2.lora_B',
+      'deberta.encoder.layer.0.attention.self.key_proj.loras.sst2.lora_A',
+      'deberta.encoder.layer.0.attention.self.key_proj.loras.sst2.lora_B',
+      'deberta.encoder.layer.0.attention.self.value_proj.loras.sst2.lora_A',
+      'deberta.encoder.layer.0.attention.self.value_proj.loras.sst2.lora_B',
+    ]);
+    expect(keys(TINY['deberta-v3'], 'ia3[leave_out=[0, 1]]')).toEqual([
+      'deberta.encoder.layer.2.attention.self.key_proj.loras.sst2.lora_B',
+      'deberta.encoder.layer.2.attention.self.value_proj.loras.sst2.lora_B',
+      'deberta.encoder.layer.2.intermediate.dense.loras.sst2.lora_B',
+    ]);
+    expect(keys(TINY['deberta-v3'], 'double_seq_bn[leave_out=[1, 2]]|prefix_tuning[use_gating=True, leave_out=[1, 2]]|prompt_tuning')).toEqual([
+      'deberta.encoder.layer.0.attention.self.prefix_tuning.prefix_gates.sst2.weight',
+      'deberta.encoder.layer.0.attention.self.prefix_tuning.prefix_gates.sst2.bias',
+      'deberta.encoder.layer.0.attention.output.adapters.sst2.adapter_down.0.weight',
+      'deberta.encoder.layer.0.attention.output.adapters.sst2.adapter_down.0.bias',
+      'deberta.encoder.layer.0.attention.output.adapters.sst2.adapter_up.weight',
+      'deberta.encoder.layer.0.attention.output.adapters.sst2.adapter_up.bias',
+      'deberta.encoder.layer.0.output.adapters.sst2.adapter_down.0.weight',
+      'deberta.encoder.layer.0.output.adapters.sst2.adapter_down.0.bias',
+      'deberta.encoder.layer.0.output.adapters.sst2.adapter_up.weight',
+      'deberta.encoder.layer.0.output.adapters.sst2.adapter_up.bias',
+      'deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.wte.weight',
+      'deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.weight',
+      'deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.bias',
+      'deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.2.weight',
+      'deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.2.bias',
+      'deberta.prompt_tuning.prompt_tunings.sst2.prompt_embedding.weight',
+    ]);
   });
 
   it('the head: heads.NAME.1 (H → H) and heads.NAME.4 (H → labels), torch [out, in] shapes', () => {

@@ -12,11 +12,17 @@ import { type ReferenceAdapter, type ReferenceHead, referenceLoss } from './test
 /** Hidden 12 (3 heads of 4), intermediate 20, 3 layers: sizes no kernel tiling hides errors behind. */
 const tiny = { hidden_size: 12, num_hidden_layers: 3, num_attention_heads: 3, intermediate_size: 20, max_position_embeddings: 20, vocab_size: 30 };
 
-export const TINY: Record<'bert' | 'roberta' | 'distilbert' | 'electra', EncoderConfig> = {
+export const TINY: Record<'bert' | 'roberta' | 'distilbert' | 'electra' | 'deberta-v3' | 'deberta-v2', EncoderConfig> = {
   bert: parseEncoderConfig({ model_type: 'bert', ...tiny, layer_norm_eps: 1e-12 }, 'test/bert'),
   roberta: parseEncoderConfig({ model_type: 'roberta', ...tiny, type_vocab_size: 1, pad_token_id: 1, layer_norm_eps: 1e-5 }, 'test/roberta'),
   distilbert: parseEncoderConfig({ model_type: 'distilbert', dim: 12, n_layers: 2, n_heads: 3, hidden_dim: 20, max_position_embeddings: 20, vocab_size: 30 }, 'test/distilbert'),
   electra: parseEncoderConfig({ model_type: 'electra', ...tiny, embedding_size: 8 }, 'test/electra'),
+  // deberta-v3-base's options (log buckets reached within 7 tokens) and deberta-v2's own pos_key_proj / pos_query_proj.
+  'deberta-v3': parseEncoderConfig({
+    model_type: 'deberta-v2', ...tiny, relative_attention: true, pos_att_type: ['p2c', 'c2p'], position_buckets: 4, max_relative_positions: 12,
+    share_att_key: true, norm_rel_ebd: 'layer_norm', position_biased_input: false,
+  }, 'test/deberta-v3'),
+  'deberta-v2': parseEncoderConfig({ model_type: 'deberta-v2', ...tiny, relative_attention: true, pos_att_type: 'c2p|p2c', max_relative_positions: 4, type_vocab_size: 2 }, 'test/deberta-v2'),
 };
 
 /** Two sequences of 7: a sentence pair (types 0 then 1) and a 4-token single text padded with 3 pads. */

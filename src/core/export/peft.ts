@@ -34,6 +34,8 @@ const SEQ_CLS_MODULES = ['classifier', 'score'];
 const SHORT_TARGET: Record<string, string> = {
   'attention.self.query': 'query', 'attention.self.key': 'key', 'attention.self.value': 'value', 'intermediate.dense': 'intermediate.dense',
   'attention.q_lin': 'q_lin', 'attention.k_lin': 'k_lin', 'attention.v_lin': 'v_lin', 'ffn.lin1': 'lin1', 'ffn.lin2': 'lin2',
+  // DeBERTa-v2 (PEFT's own default for deberta-v2 is ["query_proj", "value_proj"]); ".key_proj" never matches pos_key_proj.
+  'attention.self.query_proj': 'query_proj', 'attention.self.key_proj': 'key_proj', 'attention.self.value_proj': 'value_proj',
 };
 
 export type PeftSupport = { ok: true; peftType: 'LORA' | 'IA3' } | { ok: false; reason: string };

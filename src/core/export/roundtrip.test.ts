@@ -7,31 +7,11 @@ import { resolveAdapterConfig } from '../adapters/config.ts';
 import { ADAPTERHUB_FILE, adapterHubFiles } from './adapterhub.ts';
 import { headOptionsFromConfig, importAdapter, importedStateDict } from './import.ts';
 import { pythonProjectFiles } from './python-project.ts';
-import { ENCODERS, METHODS, type MethodName, TRAINING, randomExport } from './test-support.ts';
-import type { AdapterExport, AdapterFiles, ExportTensors, ImportedAdapter } from './types.ts';
+import { ENCODERS, METHODS, type MethodName, TRAINING, expectSameAdapter, expectSameTensors, randomExport } from './test-support.ts';
+import type { AdapterFiles } from './types.ts';
 import { unzipAdapterFiles, zipAdapterFiles } from './zip.ts';
 
 const cases = Object.keys(ENCODERS).flatMap((type) => (Object.keys(METHODS) as MethodName[]).map((method) => ({ type: type as keyof typeof ENCODERS, method })));
-
-function expectSameTensors(got: ExportTensors, want: ExportTensors): void {
-  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
-  for (const [key, t] of want) {
-    expect(got.get(key)!.shape, key).toEqual(t.shape);
-    // Bit-exact: compare the raw bytes (NaN-safe, -0 distinct).
-    const bytes = (data: Float32Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    expect(bytes(got.get(key)!.data).equals(bytes(t.data)), key).toBe(true);
-  }
-}
-
-function expectSameAdapter(got: ImportedAdapter, want: AdapterExport): void {
-  expect({ name: got.name, modelName: got.modelName, modelType: got.modelType, hiddenSize: got.hiddenSize })
-    .toEqual({ name: want.name, modelName: want.modelName, modelType: want.modelType, hiddenSize: want.hiddenSize });
-  expect(got.adapterConfig).toEqual(resolveAdapterConfig(want.adapterConfig));
-  expectSameTensors(got.adapterTensors, want.adapterTensors);
-  expect(got.head?.config).toEqual(want.head?.config);
-  expectSameTensors(got.head!.tensors, want.head!.tensors);
-  expect(got.training).toEqual(want.training);
-}
 
 const without = (files: AdapterFiles, ...names: string[]) => new Map([...files].filter(([name]) => !names.includes(name)));
 

@@ -3,13 +3,14 @@
  * seeded random weights (declared by the adapters module's planAdapter / planHead), and a Python runner.
  */
 import { spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { resolveAdapterConfig } from '../adapters/config.ts';
 import { planHead } from '../adapters/head.ts';
 import { elementCount } from '../adapters/parameters.ts';
 import { planAdapter } from '../adapters/plan.ts';
 import { type EncoderConfig, parseEncoderConfig } from '../model/config.ts';
 import { seededRandom } from '../random.ts';
-import type { AdapterExport, ExportTensors, TrainingRecord } from './types.ts';
+import type { AdapterExport, ExportTensors, ImportedAdapter, TrainingRecord } from './types.ts';
 
 /** Hidden 16 (4 heads of 4), intermediate 24, 2 layers. */
 const small = { hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 24, max_position_embeddings: 40, vocab_size: 50 };
@@ -104,4 +105,26 @@ export function runPython<T>(python: string, script: string, args: string[] = []
   const run = spawnSync(python, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, cwd });
   if (run.status !== 0) throw new Error(`python failed (${run.status}): ${run.stderr}`);
   return JSON.parse(run.stdout) as T;
+}
+
+/** Same keys, shapes and raw bytes (NaN-safe, -0 distinct). */
+export function expectSameTensors(got: ExportTensors, want: ExportTensors): void {
+  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+  for (const [key, t] of want) {
+    expect(got.get(key)!.shape, key).toEqual(t.shape);
+    // Bit-exact: compare the raw bytes (NaN-safe, -0 distinct).
+    const bytes = (data: Float32Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    expect(bytes(got.get(key)!.data).equals(bytes(t.data)), key).toBe(true);
+  }
+}
+
+/** The import gives back what was exported: names, resolved config, tensors, head and training record. */
+export function expectSameAdapter(got: ImportedAdapter, want: AdapterExport): void {
+  expect({ name: got.name, modelName: got.modelName, modelType: got.modelType, hiddenSize: got.hiddenSize })
+    .toEqual({ name: want.name, modelName: want.modelName, modelType: want.modelType, hiddenSize: want.hiddenSize });
+  expect(got.adapterConfig).toEqual(resolveAdapterConfig(want.adapterConfig));
+  expectSameTensors(got.adapterTensors, want.adapterTensors);
+  expect(got.head?.config).toEqual(want.head?.config);
+  expectSameTensors(got.head!.tensors, want.head!.tensors);
+  expect(got.training).toEqual(want.training);
 }

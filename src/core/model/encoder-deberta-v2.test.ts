@@ -1,29 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { logBucketPosition } from './attention/disentangled.ts';
-import type { EncoderConfig } from './config.ts';
-import { encoderForward, uploadEncoderWeights } from './encoder.ts';
 import { referenceDebertaV2Forward, referenceRelativePosition } from './testing/deberta-v2-forward.reference.ts';
-import { DEBERTA_TEST_CONFIGS, maxAbsDiff, randomWeights, testBatch } from './test-support.ts';
+import { DEBERTA_TEST_CONFIGS, maxAbsDiff, randomWeights, runEncoder as run, testBatch } from './test-support.ts';
 import type { EncodedBatch } from './tokenizer.ts';
-import type { HostWeights } from './weights.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
 });
-
-function run(config: EncoderConfig, host: HostWeights, batch: EncodedBatch) {
-  const weights = uploadEncoderWeights(config, host);
-  try {
-    const out = encoderForward(weights, batch);
-    const result = { last: out.lastHiddenState.dataSync(), first: out.firstToken.dataSync(), pooled: out.pooled };
-    tf.dispose(out as unknown as tf.TensorContainer);
-    return result;
-  } finally {
-    weights.dispose();
-  }
-}
 
 describe('relative positions (make_log_bucket_position)', () => {
   it('keep |i - j| up to half the buckets and log-bucket the rest, odd-symmetric; both implementations agree', () => {

@@ -10,8 +10,9 @@ import { offlineHub } from '../../hub/endpoint.ts';
 import { startHubServer } from '../../hub-server/index.ts';
 import { encoderForward, uploadEncoderWeights } from './encoder.ts';
 import { loadEncoder } from './load-encoder.ts';
+import { referenceDebertaV2Forward } from './testing/deberta-v2-forward.reference.ts';
 import { referenceForward } from './testing/encoder-forward.reference.ts';
-import { TEST_CONFIGS, maxAbsDiff, randomWeights, testBatch } from './test-support.ts';
+import { DEBERTA_TEST_CONFIGS, TEST_CONFIGS, maxAbsDiff, randomWeights, testBatch } from './test-support.ts';
 import { loadEncoderWeights } from './weights.ts';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -45,6 +46,20 @@ describe.skipIf(!existsSync(SWIFTSHADER_ICD))('encoderForward on WebGPU against 
     });
   }
 
+  for (const [name, config] of Object.entries(DEBERTA_TEST_CONFIGS)) {
+    it(`DeBERTa-v2 ${name} within 1e-4 of its reference, no leaks`, async () => {
+      const host = randomWeights(config, 2468);
+      const batch = testBatch(config);
+      const start = tf.memory().numTensors;
+      const weights = uploadEncoderWeights(config, host);
+      const out = encoderForward(weights, batch);
+      expect(maxAbsDiff(await out.lastHiddenState.data(), referenceDebertaV2Forward(config, host, batch).lastHiddenState)).toBeLessThan(1e-4);
+      tf.dispose(out as unknown as tf.TensorContainer);
+      weights.dispose();
+      expect(tf.memory().numTensors).toBe(start);
+    });
+  }
+
   describe('a fixture model loaded over HTTP with backend "webgpu"', () => {
     let server: Awaited<ReturnType<typeof startHubServer>>;
     beforeAll(async () => { server = await startHubServer({ root: process.env.ADAPTER_STUDIO_FIXTURES!, port: 0 }); });
@@ -59,6 +74,17 @@ describe.skipIf(!existsSync(SWIFTSHADER_ICD))('encoderForward on WebGPU against 
       const out = encoder.forward(batch);
       const want = referenceForward(encoder.config, tensors, batch);
       expect(maxAbsDiff(await out.lastHiddenState.data(), want.lastHiddenState)).toBeLessThan(1e-4);
+      tf.dispose(out as unknown as tf.TensorContainer);
+      encoder.dispose();
+    });
+
+    it('adapter-studio/tiny-deberta-v3 matches the reference on 30 tokens (log buckets)', async () => {
+      const ep = offlineHub(server.url);
+      const encoder = await loadEncoder(ep, 'adapter-studio/tiny-deberta-v3', { backend: 'webgpu' });
+      const { tensors } = await loadEncoderWeights(ep, 'adapter-studio/tiny-deberta-v3', { config: encoder.config });
+      const batch = encoder.tokenizer.encode(['the film was superb and the cast was excellent and the story was moving and the music was lovely', 'dull']);
+      const out = encoder.forward(batch);
+      expect(maxAbsDiff(await out.lastHiddenState.data(), referenceDebertaV2Forward(encoder.config, tensors, batch).lastHiddenState)).toBeLessThan(1e-4);
       tf.dispose(out as unknown as tf.TensorContainer);
       encoder.dispose();
     });

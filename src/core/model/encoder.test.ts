@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { EncoderConfig } from './config.ts';
 import { linear } from '../ops.ts';
 import { type EncoderHooks, encoderForward, uploadEncoderWeights } from './encoder.ts';
 import { erf, referenceForward } from './testing/encoder-forward.reference.ts';
-import { TEST_CONFIGS as CONFIGS, maxAbsDiff, randomWeights, testBatch } from './test-support.ts';
+import { TEST_CONFIGS as CONFIGS, maxAbsDiff, randomWeights, runEncoder, testBatch } from './test-support.ts';
 import type { EncodedBatch } from './tokenizer.ts';
 import type { HostWeights } from './weights.ts';
 
@@ -13,18 +12,7 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-/** The encoder's outputs as arrays, with its tensors disposed. */
-function run(config: EncoderConfig, host: HostWeights, batch: EncodedBatch, hooks?: EncoderHooks) {
-  const weights = uploadEncoderWeights(config, host);
-  try {
-    const out = encoderForward(weights, batch, hooks);
-    const result = { last: out.lastHiddenState.dataSync(), first: out.firstToken.dataSync(), pooled: out.pooled?.dataSync(), shape: out.lastHiddenState.shape };
-    tf.dispose(out as unknown as tf.TensorContainer);
-    return result;
-  } finally {
-    weights.dispose();
-  }
-}
+const run = runEncoder;
 
 describe('erf of the reference', () => {
   it('matches tabulated values to 1e-15', () => {

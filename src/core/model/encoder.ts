@@ -350,9 +350,12 @@ export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hoo
     let maskBias = tf.scalar(1).sub(mask).mul(FLOAT32_MIN) as tf.Tensor4D;
     if (added > 0) maskBias = tf.concat([tf.zeros([b, 1, 1, added]), maskBias], 3);
     if (config.disentangled) {
-      // DebertaEncoder.get_attention_mask masks query rows too (mask_i · mask_j); prompt positions count as real.
+      // DebertaEncoder.get_attention_mask masks query rows too (mask_i · mask_j); the library's prefix_attention_mask
+      // then puts the prompt's rows and columns in front as ones, so every row sees the prompt.
       const keep = maskBias.equal(0).toFloat();
-      maskBias = tf.scalar(1).sub(keep.mul(keep.reshape([b, 1, added + s, 1]))).mul(FLOAT32_MIN) as tf.Tensor4D;
+      let keep2d = keep.mul(keep.reshape([b, 1, added + s, 1]));
+      if (added > 0) keep2d = keep2d.maximum(tf.concat([tf.ones([1, 1, 1, added]), tf.zeros([1, 1, 1, s])], 3));
+      maskBias = tf.scalar(1).sub(keep2d).mul(FLOAT32_MIN) as tf.Tensor4D;
     }
     const close = (hook: EncoderHooks['attentionOutput'], l: number, h: tf.Tensor3D, residual: tf.Tensor3D, norm: Norm) => {
       const ln: LayerNormFn = (t) => layerNorm(t, norm, config.layerNormEps);

@@ -1,5 +1,7 @@
 /** Helpers shared by this folder's tests: seeded synthetic weights and float comparisons. */
+import * as tf from '@tensorflow/tfjs';
 import { type EncoderConfig, parseEncoderConfig } from './config.ts';
+import { type EncoderHooks, encoderForward, uploadEncoderWeights } from './encoder.ts';
 import type { EncodedBatch } from './tokenizer.ts';
 import { type HostWeights, expectedTensors, selectEncoderTensors } from './weights.ts';
 import { writeSafetensors } from '../export/safetensors-writer.ts';
@@ -82,6 +84,18 @@ export function testBatch(config: EncoderConfig): EncodedBatch {
   return { inputIds: Int32Array.from(ids), attentionMask: Int32Array.from(mask), tokenTypeIds: Int32Array.from(types), batch: 2, seq: 7 };
 }
 
+/** The encoder's outputs as arrays (weights uploaded for the call), with its tensors disposed. */
+export function runEncoder(config: EncoderConfig, host: HostWeights, batch: EncodedBatch, hooks?: EncoderHooks) {
+  const weights = uploadEncoderWeights(config, host);
+  try {
+    const out = encoderForward(weights, batch, hooks);
+    const result = { last: out.lastHiddenState.dataSync(), first: out.firstToken.dataSync(), pooled: out.pooled?.dataSync(), shape: out.lastHiddenState.shape };
+    tf.dispose(out as unknown as tf.TensorContainer);
+    return result;
+  } finally {
+    weights.dispose();
+  }
+}
 
 /** Seeded tensors of a DebertaForMaskedLM state dict (the checkpoint's own names) for config.json `json`, which names every size. */
 export function debertaCheckpoint(json: Record<string, unknown>, seed: number): Map<string, { shape: number[]; data: Float32Array }> {

@@ -4,7 +4,12 @@
  * library's module paths). Inference mode (no dropout). Tiny models only.
  *
  *   embeddings  e = LN(word + position (+ type)); prompt tuning: [prompt; e] (or after the first token)
+ *               (DeBERTa-v2: model/testing/deberta-v2-forward.reference.ts's embeddings, then the prompt)
  *   attention   q, k, v = Linear(x) (+ LoRA (alpha/r)·B·A·x | IA3 ⊙ alpha·l); prefix keys/values first
+ *               DeBERTa-v2 (the library's DisentangledSelfAttentionWithAdapters): c2p / p2c terms on the sequence's
+ *               own keys only (prefix keys get none), positions over the prompt-extended sequence; with
+ *               share_att_key the relative rows go through the LoRA-wrapped key_proj / query_proj too; a padded
+ *               query row with no prefix is even over all keys (get_attention_mask's mask_i · mask_j, masked_fill)
  *   bottleneck  Adapter.pre_forward / forward / post_forward, ParallelAdapter (modeling.py), spelled out per row
  *   head        [Linear, tanh, Linear] on token 0; losses cross-entropy / MSE / BCE-with-logits
  *   DeBERTa v1  the same formulas at DeBERTa's insertion points (referenceDebertaAdapterForward); LoRA / IA3 on the fused
@@ -12,6 +17,7 @@
  */
 import type { EncoderConfig } from '../../model/config.ts';
 import { type RefPrefix, debertaReferenceForward } from '../../model/testing/deberta-forward.reference.ts';
+import { referenceDebertaEmbeddings, referencePositionScore, referenceRelativeRows } from '../../model/testing/deberta-v2-forward.reference.ts';
 import { erf } from '../../model/testing/encoder-forward.reference.ts';
 import type { EncodedBatch } from '../../model/tokenizer.ts';
 import type { HostWeights } from '../../model/weights.ts';
@@ -136,7 +142,9 @@ function adapterParts(config: EncoderConfig, adapter: ReferenceAdapter | undefin
   // LoRA / IA3 around a Linear of layer l.
   const loraPath: Record<string, string> = distil
     ? { q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', intermediate: 'ffn.lin1', output: 'ffn.lin2' }
-    : { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', intermediate: 'intermediate.dense', output: 'output.dense' };
+    : config.disentangled
+      ? { q: 'attention.self.query_proj', k: 'attention.self.key_proj', v: 'attention.self.value_proj', intermediate: 'intermediate.dense', output: 'output.dense' }
+      : { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', intermediate: 'intermediate.dense', output: 'output.dense' };
   const adjust = (l: number, target: string, input: Mat, y: Mat, S: number): Mat => {
     const out = y.cols;
     const c = loraConfig;
@@ -354,11 +362,13 @@ export function referenceAdapterForward(
   const eps = config.layerNormEps;
   const w = (name: string) => { const t = weights.get(name); if (!t) throw new Error(`reference: encoder lacks ${name}`); return Float64Array.from(t.data); };
   const parts = adapterParts(config, adapter, new Set(options.skipLayers ?? []));
+  const deberta = config.disentangled;
 
   // Embeddings.
   const S0 = batch.seq;
   let x = mat(B * S0, config.embeddingSize);
-  {
+  if (deberta) x = { rows: B * S0, cols: H, v: referenceDebertaEmbeddings(config, weights, batch) };
+  else {
     const E = config.embeddingSize;
     const word = w('embeddings.word_embeddings.weight');
     const pos = w('embeddings.position_embeddings.weight');
@@ -384,7 +394,12 @@ export function referenceAdapterForward(
     // The attention mask gets P ones in front (prefix_attention_mask).
     visible = (b: number, j: number) => j < P || batch.attentionMask[b * S0 + j - P] === 1;
   }
-  if (config.embeddingSize !== H) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
+  if (config.embeddingSize !== H && !deberta) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
+  const prompt = prompted?.added ?? 0;
+  // Token j is seen by row s: BERT masks keys only; DeBERTa's get_attention_mask also rows (mask_s · mask_j), and the
+  // library's prefix_attention_mask makes the prompt's columns ones for every row.
+  const seen = (b: number, s: number, j: number) => visible(b, j) && (!deberta || visible(b, s) || j < prompt);
+  const relative = deberta?.relativeAttention ? referenceRelativeRows(config, weights) : undefined;
 
   for (let l = 0; l < config.numLayers; l++) {
     const lw = (n: string) => w(`encoder.layer.${l}.${n}`);
@@ -397,19 +412,39 @@ export function referenceAdapterForward(
     const P = prefix?.length ?? 0;
     const keyAt = (b: number, j: number, i: number) => (j < P ? prefix!.key(b, j, i) : k.v[(b * S + j - P) * H + i]);
     const valueAt = (b: number, j: number, i: number) => (j < P ? prefix!.value(b, j, i) : v.v[(b * S + j - P) * H + i]);
+    // DeBERTa's projected relative rows: shared keys through the (LoRA-wrapped) key / query Linears.
+    let kr: Float64Array | undefined;
+    let qr: Float64Array | undefined;
+    if (deberta && relative) {
+      const rows: Mat = { rows: relative.length / H, cols: H, v: relative };
+      const own = (n: string) => (weights.has(`encoder.layer.${l}.${n}.bias`) ? lw(`${n}.bias`) : undefined);
+      const shared = (target: 'q' | 'k', n: string) => parts.adjust(l, target, rows, dense(rows, lw(`${n}.weight`), lw(`${n}.bias`), H), rows.rows).v;
+      if (deberta.posAttTypes.includes('c2p')) kr = deberta.shareAttKey ? shared('k', 'attention.self.key') : dense(rows, lw('attention.self.pos_key_proj.weight'), own('attention.self.pos_key_proj'), H).v;
+      if (deberta.posAttTypes.includes('p2c')) qr = deberta.shareAttKey ? shared('q', 'attention.self.query') : dense(rows, lw('attention.self.pos_query_proj.weight'), own('attention.self.pos_query_proj'), H).v;
+    }
+    const scale = deberta ? 1 / Math.sqrt(d * (1 + deberta.posAttTypes.length)) : 1 / Math.sqrt(d);
     const context = mat(B * S, H);
     const scores = new Float64Array(P + S);
     for (let b = 0; b < B; b++) for (let hd = 0; hd < heads; hd++) for (let s = 0; s < S; s++) {
+      if (deberta && P === 0 && prompt === 0 && !visible(b, s)) {
+        for (let i = 0; i < d; i++) {
+          let acc = 0;
+          for (let j = 0; j < S; j++) acc += v.v[(b * S + j) * H + hd * d + i] / S;
+          context.v[(b * S + s) * H + hd * d + i] = acc;
+        }
+        continue;
+      }
       let max = -Infinity;
       for (let j = 0; j < P + S; j++) {
-        if (j >= P && !visible(b, j - P)) continue;
+        if (j >= P && !seen(b, s, j - P)) continue;
         let dot = 0;
         for (let i = 0; i < d; i++) dot += q.v[(b * S + s) * H + hd * d + i] * keyAt(b, j, hd * d + i);
-        scores[j] = dot / Math.sqrt(d);
+        if (relative && j >= P) dot += referencePositionScore(config, q.v.subarray(b * S * H, (b + 1) * S * H), k.v.subarray(b * S * H, (b + 1) * S * H), kr, qr, hd, s, j - P);
+        scores[j] = dot * scale;
         max = Math.max(max, scores[j]);
       }
       let total = 0;
-      for (let j = 0; j < P + S; j++) { scores[j] = j >= P && !visible(b, j - P) ? 0 : Math.exp(scores[j] - max); total += scores[j]; }
+      for (let j = 0; j < P + S; j++) { scores[j] = j >= P && !seen(b, s, j - P) ? 0 : Math.exp(scores[j] - max); total += scores[j]; }
       for (let i = 0; i < d; i++) {
         let acc = 0;
         for (let j = 0; j < P + S; j++) if (scores[j]) acc += (scores[j] / total) * valueAt(b, j, hd * d + i);

@@ -5,7 +5,7 @@
  * ContextPooler lives in DebertaV2ForSequenceClassification as pooler.dense).
  */
 import { UnsupportedModelError } from '../errors.ts';
-import { specialToken } from './bert.ts';
+import { BERT_INSERTION_POINTS, specialToken } from './bert.ts';
 import { activation, badConfig, int, num } from './config-fields.ts';
 import type { DisentangledAttentionConfig, EncoderFamilyDefinition, FamilyConfigFields } from './types.ts';
 
@@ -107,12 +107,8 @@ export const debertaV2: EncoderFamilyDefinition = {
   // The adapters library's models/deberta_v2/mixin_deberta_v2.py (LoRA on query_proj/key_proj/value_proj, the
   // self-attention prefix) with BERT's layer and output mixins (models/__init__.py: DebertaV2Layer → BertLayerAdaptersMixin).
   adapterInsertionPoints: {
-    layers: 'encoder.layer',
-    bottleneck: { mh_adapter: 'attention.output', output_adapter: 'output' },
-    linear: { q: 'attention.self.query_proj', k: 'attention.self.key_proj', v: 'attention.self.value_proj', intermediate: 'intermediate.dense', output: 'output.dense' },
-    prefixLayer: 'attention.self.prefix_tuning',
-    prefixLocation: 'self_prefix',
-    slots: ['q', 'k', 'v', 'prefix_gate', 'mh_adapter', 'intermediate', 'output', 'output_adapter'],
+    ...BERT_INSERTION_POINTS,
+    linear: { ...BERT_INSERTION_POINTS.linear, q: 'attention.self.query_proj', k: 'attention.self.key_proj', v: 'attention.self.value_proj' },
   },
   // DebertaV2Tokenizer's defaults.
   specialTokens: {

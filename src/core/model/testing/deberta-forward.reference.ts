@@ -153,9 +153,10 @@ export function debertaReferenceForward(
     for (let b = 0; b < B; b++) for (let h = 0; h < c.heads; h++) for (let i = 0; i < S; i++) {
       const ri = b * S + i;
       let max = -Infinity;
-      const visible = (j: number) => j < P || (real(b, i) && real(b, j - P));
-      // Every key masked (a padded query without prefix): masked_fill gives all scores the same minimum.
-      if (P === 0 && !real(b, i)) {
+      // get_attention_mask's mask_i · mask_j, with prefix_attention_mask's prompt rows and columns of ones.
+      const visible = (j: number) => j < P || (real(b, j - P) && (real(b, i) || j - P < added));
+      // Every key masked (a padded query without prefix or prompt): masked_fill gives all scores the same minimum.
+      if (P === 0 && added === 0 && !real(b, i)) {
         for (let t = 0; t < d; t++) {
           let acc = 0;
           for (let j = 0; j < S; j++) acc += v(b * S + j, h, t) / S;

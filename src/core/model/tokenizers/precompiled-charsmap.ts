@@ -79,19 +79,32 @@ export function precompiledNormalizer(charsmap: Uint8Array, file: string): TextN
   };
 }
 
-type NormalizerJson = { type?: string; normalizers?: NormalizerJson[]; precompiled_charsmap?: string | null };
+type NormalizerJson = { type?: string; normalizers?: NormalizerJson[]; precompiled_charsmap?: string | null; strip_left?: boolean; strip_right?: boolean };
+
+/** Rust's char::is_whitespace (Unicode White_Space), which the tokenizers' Strip uses; JS's trim also takes U+FEFF. */
+const LEADING_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
+const TRAILING_SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/u;
 
 /**
- * Takes a leading `Precompiled` normaliser out of a tokenizer.json (alone, or first of a Sequence) and returns
- * it as a function to run on the text before transformers.js sees it, so the charsmap itself is applied.
+ * Takes a leading `Precompiled` normaliser out of a tokenizer.json (alone, first of a Sequence, or after a
+ * leading `Strip` as DebertaV2Converter places it; the Strip is taken too, with Rust's whitespace) and returns
+ * them as a function to run on the text before transformers.js sees it, so the charsmap itself is applied.
  * Elsewhere in a Sequence (ALBERT puts it after Lowercase) it is left to transformers.js' approximation.
  */
 export function hoistPrecompiled(tokenizerJson: unknown, file: string): { tokenizerJson: unknown; normalize?: TextNormalizer } {
   const json = tokenizerJson as { normalizer?: NormalizerJson | null } | null;
   const normalizer = json?.normalizer;
-  const first = normalizer?.type === 'Sequence' ? normalizer.normalizers?.[0] : normalizer;
-  if (first?.type !== 'Precompiled' || !first.precompiled_charsmap) return { tokenizerJson };
-  const bytes = Uint8Array.from(atob(first.precompiled_charsmap), (c) => c.charCodeAt(0));
-  const rest = normalizer!.type === 'Sequence' ? { ...normalizer, normalizers: normalizer!.normalizers!.slice(1) } : null;
-  return { tokenizerJson: { ...json, normalizer: rest }, normalize: precompiledNormalizer(bytes, file) };
+  const steps = normalizer?.type === 'Sequence' ? normalizer.normalizers ?? [] : normalizer ? [normalizer] : [];
+  const strip = steps[0]?.type === 'Strip' ? steps[0] : undefined;
+  const precompiled = steps[strip ? 1 : 0];
+  if (precompiled?.type !== 'Precompiled' || !precompiled.precompiled_charsmap) return { tokenizerJson };
+  const bytes = Uint8Array.from(atob(precompiled.precompiled_charsmap), (c) => c.charCodeAt(0));
+  const rest = normalizer!.type === 'Sequence' ? { ...normalizer, normalizers: steps.slice(strip ? 2 : 1) } : null;
+  const charsmap = precompiledNormalizer(bytes, file);
+  if (!strip) return { tokenizerJson: { ...json, normalizer: rest }, normalize: charsmap };
+  const stripped = (text: string) => {
+    const left = strip.strip_left !== false ? text.replace(LEADING_SPACE, '') : text;
+    return strip.strip_right !== false ? left.replace(TRAILING_SPACE, '') : left;
+  };
+  return { tokenizerJson: { ...json, normalizer: rest }, normalize: (text) => charsmap(stripped(text)) };
 }

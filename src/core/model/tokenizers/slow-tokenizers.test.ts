@@ -163,6 +163,32 @@ describe.each(['unigram', 'bpe'] as const)('XLM-R layout over a SentencePiece %s
   });
 });
 
+describe('DeBERTa-v2 layout (spm.model) over the SentencePiece models agrees with the sentencepiece library', () => {
+  // DebertaV2Tokenizer keeps the model's own ids; [CLS] and [SEP] are not pieces of these models, so they come after them.
+  const plain = corpus.texts.map((_, i) => i).filter((i) => !/<\/?s>|<unk>|<pad>|<mask>|\[(CLS|SEP|UNK|PAD|MASK)\]/.test(corpus.texts[i]));
+  const spmIds = (xlmr: number) => (xlmr === 3 ? 0 : xlmr - 1);
+  it.each([['unigram', 946], ['bpe', 1000]] as const)('%s: [CLS] + the library\'s ids + [SEP], from spm.model', async (name, pieces) => {
+    writeRepo(root, 'models', `real/spm-deberta-${name}`, undefined, {
+      'config.json': JSON.stringify({ model_type: 'deberta-v2', vocab_size: pieces + 5, max_position_embeddings: 512, type_vocab_size: 0 }),
+      'spm.model': file(`spm-${name}.model`), 'tokenizer_config.json': '{"do_lower_case": false, "vocab_type": "spm", "unk_token": "<unk>"}',
+    });
+    const tok = await loadTokenizer(ep, `real/spm-deberta-${name}`);
+    expect(tok.source).toBe('spm.model');
+    const [cls, sep] = [ids(tok, '').ids[0], ids(tok, '').ids.at(-1)!];
+    expect(cls).toBeGreaterThanOrEqual(pieces);
+    expect(sep).toBeGreaterThanOrEqual(pieces);
+    // With the identity normaliser (no charsmap, so transformers.js runs the Strip): as for XLM-R above, a trailing tab
+    // or newline (Strip removes it, sentencepiece keeps <unk>), and a leading U+FEFF, which JavaScript's trim takes
+    // and Rust's Strip (char::is_whitespace) leaves. The unigram model's charsmap puts the Strip in the studio's hands: none.
+    const known = plain.map((i) => corpus.texts[i]).filter((t) => name === 'bpe' && (/[\t\n\r]$/.test(t) || t.startsWith('\uFEFF')));
+    const differing = mismatches(plain.length, (k) => ids(tok, corpus.texts[plain[k]]).ids, (k) => [cls, ...spm[name][plain[k]].map(spmIds), sep], (k) => corpus.texts[plain[k]]);
+    expect(differing.map((d) => d.at)).toEqual(known);
+    // Pairs: [CLS] a [SEP] b [SEP].
+    const [a, b] = corpus.pairs[0];
+    expect(ids(tok, a, b).ids).toEqual([...ids(tok, a).ids.slice(0, -1), sep, ...ids(tok, b).ids.slice(1)]);
+  });
+});
+
 describe('CamemBERT layout over the SentencePiece unigram model', () => {
   it('numbers pieces as CamembertTokenizer does: <unk> 3, every other piece id + 4, so <s> = 5 and </s> = 6', async () => {
     writeRepo(root, 'models', 'real/spm-camembert', undefined, {
