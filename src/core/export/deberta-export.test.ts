@@ -5,13 +5,13 @@
  * Module paths as the adapters library's models/deberta/mixin_deberta.py and head_utils.py name them.
  */
 import { describe, expect, it } from 'vitest';
+import { createAdapter } from '../adapters/adapter.ts';
 import { resolveAdapterConfig } from '../adapters/config.ts';
 import { parseEncoderConfig } from '../model/config.ts';
 import { ADAPTERHUB_FILE, adapterHubFiles } from './adapterhub.ts';
-import { importAdapter } from './import.ts';
+import { headOptionsFromConfig, importAdapter, importedStateDict } from './import.ts';
 import { PEFT_FILE, peftFiles, peftSupport } from './peft.ts';
-import { METHODS, type MethodName, TRAINING, randomExport } from './test-support.ts';
-import type { ExportTensors } from './types.ts';
+import { METHODS, type MethodName, TRAINING, expectSameAdapter, expectSameTensors, randomExport } from './test-support.ts';
 import { unzipAdapterFiles, zipAdapterFiles } from './zip.ts';
 
 const encoder = parseEncoderConfig({
@@ -19,27 +19,25 @@ const encoder = parseEncoderConfig({
   relative_attention: true, pos_att_type: 'c2p|p2c', position_biased_input: false,
 }, 'acme/deberta-small');
 
-const bytesOf = (data: Float32Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-function expectSameTensors(got: ExportTensors, want: ExportTensors): void {
-  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
-  for (const [key, t] of want) expect(bytesOf(got.get(key)!.data).equals(bytesOf(t.data)), key).toBe(true);
-}
 const text = (files: Map<string, Uint8Array>, name: string) => JSON.parse(new TextDecoder().decode(files.get(name)!)) as Record<string, unknown>;
 
 describe('DeBERTa v1 → AdapterHub folder → import', () => {
-  it.each(Object.keys(METHODS) as MethodName[])('%s: same config, tensors, head and training from safetensors, .bin and zip; re-export identical', (method) => {
+  it.each(Object.keys(METHODS) as MethodName[])('%s: same config, tensors, head and training from safetensors, .bin and zip; re-export identical; loaded strictly', (method) => {
     const exp = randomExport(encoder, METHODS[method], { labels: ['bad', 'ok', 'good'], training: TRAINING, seed: 11 });
     const files = adapterHubFiles(exp);
     expect(text(files, ADAPTERHUB_FILE.config)).toMatchObject({ model_class: 'DebertaAdapterModel', model_type: 'deberta', model_name: 'acme/deberta-small', hidden_size: 16 });
     const binOnly = new Map([...files].filter(([name]) => name !== ADAPTERHUB_FILE.safeWeights && name !== ADAPTERHUB_FILE.safeHeadWeights));
-    for (const source of [files, binOnly, unzipAdapterFiles(zipAdapterFiles(files), 'export.zip')]) {
-      const imported = importAdapter(source, { encoder });
-      expect(imported.modelType).toBe('deberta');
-      expectSameTensors(imported.adapterTensors, exp.adapterTensors);
-      expectSameTensors(imported.head!.tensors, exp.head!.tensors);
-      expect(imported.training).toEqual(exp.training);
+    for (const source of [files, binOnly, unzipAdapterFiles(zipAdapterFiles(files), 'export.zip')]) expectSameAdapter(importAdapter(source, { encoder }), exp);
+    const imported = importAdapter(files, { encoder });
+    for (const [name, bytes] of adapterHubFiles(imported)) expect(Buffer.from(bytes).equals(Buffer.from(files.get(name)!)), name).toBe(true);
+    // The adapters module takes the imported state dict strictly (LoRAMergedLinear's shapes included).
+    const adapter = createAdapter(encoder, resolveAdapterConfig(imported.adapterConfig), { name: imported.name, head: headOptionsFromConfig(imported.head!.config) });
+    try {
+      expect(adapter.loadAdapterStateDict(importedStateDict(imported))).toEqual({ missing: [], unexpected: [] });
+      expectSameTensors(adapter.adapterStateDict(), exp.adapterTensors);
+    } finally {
+      adapter.dispose();
     }
-    for (const [name, bytes] of adapterHubFiles(importAdapter(files, { encoder }))) expect(Buffer.from(bytes).equals(Buffer.from(files.get(name)!)), name).toBe(true);
   });
 
   it('keeps LoRA on in_proj as LoRAMergedLinear does (one module, lora_A [r·2, H] and lora_B [2·H, r] for q and v)', () => {

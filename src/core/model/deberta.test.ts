@@ -6,9 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encoderForward, uploadEncoderWeights } from './encoder.ts';
 import { fusedColumn } from './fused-qkv.ts';
-import { debertaHost, maxAbsDiff } from './test-support.ts';
+import { debertaHost, maxAbsDiff, runEncoder } from './test-support.ts';
 import { debertaReferenceForward } from './testing/deberta-forward.reference.ts';
 import type { EncodedBatch } from './tokenizer.ts';
 
@@ -40,11 +39,7 @@ describe('DeBERTa v1 encoder (tfjs cpu) against the float64 oracle', () => {
     it(`${name}: last hidden states agree within 1e-4 (padded rows included)`, () => {
       const { config, checkpoint: tensors, host } = debertaHost(json, 7);
       const batch = batchFor(json);
-      const weights = uploadEncoderWeights(config, host);
-      const out = encoderForward(weights, batch);
-      const got = out.lastHiddenState.dataSync();
-      tf.dispose(out as unknown as tf.TensorContainer);
-      weights.dispose();
+      const got = runEncoder(config, host, batch).last;
       const want = debertaReferenceForward(json, (n) => tensors.get(n)?.data, 'deberta.', batch);
       expect(maxAbsDiff(got, want.lastHiddenState)).toBeLessThan(1e-4);
     });
