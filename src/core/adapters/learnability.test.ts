@@ -50,7 +50,7 @@ describe('learnability demo: seq_bn rf 16 + head, tiny-sentiment, max length 64,
       encoder.dispose();
       expect(after).toEqual(before);
       expect(last).toBeGreaterThanOrEqual(0.9);
-      // DeBERTa's relative attention makes its steps slower on wasm (tiny-deberta: ~125 s on a shared 2-core machine).
-    }, model === 'tiny-deberta' ? 300_000 : undefined);
+      // DeBERTa's relative attention makes its steps slower on wasm (tiny-deberta: 125-220 s on a shared 2-core machine).
+    }, model === 'tiny-deberta' ? 480_000 : undefined);
   }
 });
