@@ -134,6 +134,8 @@ describe('parseEncoderConfig on real config.json files (testdata/real/configs, o
     ['camembert-base.json', 'almanach/camembert-base', { family: 'roberta', modelType: 'camembert', numLayers: 12, hiddenSize: 768, numHeads: 12, vocabSize: 32005, maxSequenceLength: 512, padTokenId: 1 }],
     // pad_token_id 0 in this copy: padding_idx 0, so positions start at 1 and 513 of the 514 rows are usable.
     ['camembert-base-pad0.json', 'camembert/camembert-base', { family: 'roberta', modelType: 'camembert', padTokenId: 0, positionOffset: 1, maxSequenceLength: 513, vocabSize: 32005 }],
+    // DeBERTa v1: DebertaConfig's layer_norm_eps 1e-7, no token types, relative attention over max_position_embeddings rows.
+    ['deberta-base-mnli.json', 'microsoft/deberta-base-mnli', { family: 'deberta', modelType: 'deberta', numLayers: 12, hiddenSize: 768, numHeads: 12, vocabSize: 50265, typeVocabSize: 0, layerNormEps: 1e-7, maxSequenceLength: 512, hasPooler: false }],
     ['multilingual-minilm-l12-h384.json', 'microsoft/Multilingual-MiniLM-L12-H384', { family: 'bert', numLayers: 12, hiddenSize: 384, numHeads: 12, intermediateSize: 1536, vocabSize: 250037, maxSequenceLength: 512 }],
   ];
   for (const [file, repoId, facts] of cases) {

@@ -4,8 +4,10 @@
  * fused-qkv.ts) into the tfjs encoder, and agrees with the float64 oracle (testing/deberta-forward.reference.ts),
  * which reads the checkpoint's own names and the raw config.json.
  */
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseEncoderConfig } from './config.ts';
 import { fusedColumn } from './fused-qkv.ts';
 import { debertaHost, maxAbsDiff, runEncoder } from './test-support.ts';
 import { debertaReferenceForward } from './testing/deberta-forward.reference.ts';
@@ -60,5 +62,17 @@ describe('DeBERTa v1 encoder (tfjs cpu) against the float64 oracle', () => {
     expect(Array.from(host.get('encoder.layer.1.attention.self.query.bias')!.data)).toEqual(Array.from(tensors.get('deberta.encoder.layer.1.attention.self.q_bias')!.data));
     expect(host.has('encoder.layer.1.attention.self.in_proj.weight')).toBe(false);
     expect(host.has('embeddings.position_embeddings.weight')).toBe(false);
+  });
+
+  it('reads a real deberta-base-mnli config.json (testdata/real/configs) with DebertaConfig\'s meaning of each key', () => {
+    const json = JSON.parse(readFileSync(new URL('./testdata/real/configs/deberta-base-mnli.json', import.meta.url), 'utf8')) as unknown;
+    const config = parseEncoderConfig(json, 'microsoft/deberta-base-mnli');
+    expect(config.disentangled).toEqual({
+      positionBiasedInput: false, relativeAttention: true, posAttTypes: ['c2p', 'p2c'], tableSpan: 512, positionBuckets: 0, maxRelativePositions: 512,
+      spanFromSequence: true, shareAttKey: false, normRelEmbeddings: false, positionProjectionBias: { key: false, query: true }, inProj: true,
+    });
+    expect(parseEncoderConfig({ ...(json as object), pos_att_type: 'p2c|c2p' }, 'x/y').disentangled?.posAttTypes).toEqual(['p2c', 'c2p']);
+    expect(() => parseEncoderConfig({ ...(json as object), pos_att_type: ['c2p', 'p2p'] }, 'x/y')).toThrow(/has pos_att_type \["c2p","p2p"\], expected "c2p", "p2c" or both/);
+    expect(() => parseEncoderConfig({ ...(json as object), talking_head: true }, 'x/y')).toThrow(/talking_head/);
   });
 });
