@@ -222,7 +222,9 @@ export function estimateMemoryBytes(config: EncoderConfig, options: MemoryEstima
   const weights = (estimateParameters(config) + linearWeightElements(config)) * 4;
   // Per layer: q, k, v, context, attention output, residual + LayerNorm (~7 × hidden), two feed-forward
   // intermediates (before/after activation), and attention scores + probabilities per head.
-  const perLayer = tokens * (7 * config.hiddenSize + 2 * config.intermediateSize) + 2 * batch * config.numHeads * seq * seq;
+  // DeBERTa adds, per position term, the products by distance [seq, 2seq − 1], their reversal and the realigned [seq, seq].
+  const relative = config.disentangled?.relativeAttention ? config.disentangled.posAttTypes.length * 5 * batch * config.numHeads * seq * seq : 0;
+  const perLayer = tokens * (7 * config.hiddenSize + 2 * config.intermediateSize) + 2 * batch * config.numHeads * seq * seq + relative;
   const layersHeld = options.training ? config.numLayers : 1;
   const embeddings = tokens * 3 * Math.max(config.embeddingSize, config.hiddenSize);
   return weights + 4 * (embeddings + layersHeld * perLayer);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseEncoderConfig } from '../config.ts';
+import { estimateMemoryBytes, parseEncoderConfig } from '../config.ts';
 import { UnsupportedModelError } from '../errors.ts';
 import { canonicalTensorName, expectedTensors } from '../weights.ts';
 
@@ -17,6 +17,14 @@ describe('DeBERTa-v2 config.json (DebertaV2Config defaults, transformers configu
       positionBiasedInput: false, relativeAttention: true, posAttTypes: ['c2p', 'p2c'], tableSpan: 256, positionBuckets: 256, maxRelativePositions: 512,
       spanFromSequence: false, shareAttKey: true, normRelEmbeddings: true, positionProjectionBias: { key: true, query: true },
     });
+  });
+
+  it('counts the position terms\' activations in the memory estimate: a v3 config needs more than the same one without relative attention', () => {
+    const v3 = parseEncoderConfig(realConfig('deberta-v3-base.json'), 'microsoft/deberta-v3-base');
+    const plain = parseEncoderConfig({ ...(realConfig('deberta-v3-base.json') as object), relative_attention: false }, 'acme/plain');
+    const options = { batchSize: 8, seqLength: 128, training: true };
+    // 12 layers × 2 terms × 5 × 8 × 12 heads × 128² floats, less the plain model's smaller weights (no rel_embeddings).
+    expect(estimateMemoryBytes(v3, options) - estimateMemoryBytes(plain, options)).toBe(4 * (12 * 2 * 5 * 8 * 12 * 128 * 128 + 512 * 768 + 2 * 768));
   });
 
   it('takes the class defaults for missing keys: no relative attention, absolute positions, 1536 × 24, eps 1e-7, no segments', () => {
