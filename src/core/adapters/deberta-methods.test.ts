@@ -86,6 +86,9 @@ const GRADIENTS: string[] = [
   'prefix_tuning[prefix_length=2, bottleneck_size=4, use_gating=True]',
   'prompt_tuning[prompt_length=2]',
   'prefix_tuning[prefix_length=3]|par_bn[reduction_factor=4]',
+  'double_seq_bn[reduction_factor=3]',
+  'prefix_tuning_flat[prefix_length=2]',
+  'unipelt',
 ];
 
 describe('DeBERTa v1: analytic gradients vs central differences of the oracle (relative error < 1e-3)', () => {
