@@ -96,6 +96,13 @@ describe('dist/ on a plain static host under a sub-path', () => {
     expect(await workerIsolated(page)).toBe(true);
     expect(wasmServed()).toEqual(['tfjs-backend-wasm-threaded-simd']);
     expect(await page.getByTestId('single-thread-notice').count()).toBe(0);
+    // Settings says how many threads the threaded build runs: tfjs-backend-wasm 4.22 takes half the logical cores, 1 to 8.
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const threads = Math.min(8, Math.max(1, Math.floor(cores / 2)));
+    const why = threads < cores ? `; tfjs uses half of the ${cores} logical cores, at most 8` : '';
+    await expect.poll(() => page.locator('dt:text-is("wasm") + dd').textContent()).toBe(`SIMD, ${threads} thread${threads === 1 ? '' : 's'} (threaded build${why})`);
+    await page.getByRole('button', { name: 'Settings' }).click();
 
     // A Hub named by a link is used only once the user confirms it.
     const banner = page.getByRole('alertdialog', { name: /another Hub/ });

@@ -1,7 +1,8 @@
-"""PyTorch twin of scripts/bench/bert-base.ts: the same seq_bn rf 16 adapter step on a plain BERT (post-LN, exact
-GELU), frozen encoder with random weights, the adapter after each layer's FFN output (before its LayerNorm), the
-AdapterHub classification head on the first token, cross-entropy, backward to the lowest adapter, AdamW on adapter
-and head. Reads the batches from the JSON file named by argv[1]; prints one JSON line."""
+"""PyTorch twin of scripts/bench/bert-base.ts: the same adapter step on a plain BERT (post-LN, exact GELU), frozen
+encoder with random weights, and either seq_bn rf 16 (the adapter after each layer's FFN output, before its
+LayerNorm) or LoRA r 8, alpha 8 on the query and value projections (the adapters library's defaults), the AdapterHub
+classification head on the first token, cross-entropy, backward to the lowest adapter, AdamW on adapter and head.
+Reads the batches (and "method") from the JSON file named by argv[1]; prints one JSON line."""
 import json
 import math
 import resource
@@ -13,24 +14,34 @@ from torch import nn
 
 
 class Layer(nn.Module):
-    def __init__(self, h, i, heads, eps, bottleneck):
+    def __init__(self, h, i, heads, eps, method):
         super().__init__()
         self.heads = heads
+        self.method = method
         self.q, self.k, self.v, self.o = (nn.Linear(h, h) for _ in range(4))
         self.ln1 = nn.LayerNorm(h, eps=eps)
         self.ffn_in, self.ffn_out = nn.Linear(h, i), nn.Linear(i, h)
         self.ln2 = nn.LayerNorm(h, eps=eps)
-        self.down, self.up = nn.Linear(h, bottleneck), nn.Linear(bottleneck, h)
+        if method == 'lora':
+            self.adapter = nn.ModuleList([nn.Linear(h, 8, bias=False), nn.Linear(8, h, bias=False), nn.Linear(h, 8, bias=False), nn.Linear(8, h, bias=False)])
+        else:
+            self.adapter = nn.ModuleList([nn.Linear(h, h // 16), nn.Linear(h // 16, h)])
 
     def forward(self, x, mask):
         b, s, h = x.shape
         d = h // self.heads
         split = lambda t: t.view(b, s, self.heads, d).transpose(1, 2)
-        scores = split(self.q(x)) @ split(self.k(x)).transpose(-1, -2) / math.sqrt(d) + mask
-        context = (scores.softmax(-1) @ split(self.v(x))).transpose(1, 2).reshape(b, s, h)
+        q, v = self.q(x), self.v(x)
+        if self.method == 'lora':  # W x + (alpha / r) · B A x, alpha = r = 8
+            qa, qb, va, vb = self.adapter
+            q, v = q + qb(qa(x)), v + vb(va(x))
+        scores = split(q) @ split(self.k(x)).transpose(-1, -2) / math.sqrt(d) + mask
+        context = (scores.softmax(-1) @ split(v)).transpose(1, 2).reshape(b, s, h)
         a = self.ln1(self.o(context) + x)
         f = self.ffn_out(nn.functional.gelu(self.ffn_in(a)))
-        f = f + self.up(torch.relu(self.down(f)))  # seq_bn: residual around the bottleneck
+        if self.method != 'lora':  # seq_bn: residual around the bottleneck
+            down, up = self.adapter
+            f = f + up(torch.relu(down(f)))
         return self.ln2(f + a)
 
 
@@ -44,9 +55,10 @@ def main():
     position = nn.Embedding(c['max_position_embeddings'], h)
     token_type = nn.Embedding(c['type_vocab_size'], h)
     ln = nn.LayerNorm(h, eps=c['layer_norm_eps'])
-    layers = nn.ModuleList(Layer(h, c['intermediate_size'], heads, c['layer_norm_eps'], h // 16) for _ in range(c['num_hidden_layers']))
+    method = spec.get('method', 'seq_bn')
+    layers = nn.ModuleList(Layer(h, c['intermediate_size'], heads, c['layer_norm_eps'], method) for _ in range(c['num_hidden_layers']))
     head = nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, 2))
-    trainable = [p for l in layers for m in (l.down, l.up) for p in m.parameters()] + list(head.parameters())
+    trainable = [p for l in layers for p in l.adapter.parameters()] + list(head.parameters())
     for module in (word, position, token_type, ln, layers):
         module.requires_grad_(False)
     for p in trainable:
@@ -55,9 +67,11 @@ def main():
     batches = [(torch.tensor(b['inputIds']).view(-1, b['seq']), torch.tensor(b['attentionMask'], dtype=torch.float32).view(-1, b['seq']),
                 torch.tensor(b['labels'])) for b in spec['batches']]
     times = []
+    cpu_times = []
     for step in range(spec['steps']):
         ids, mask, labels = batches[step % len(batches)]
         started = time.perf_counter()
+        cpu_started = time.process_time()
         x = ln(word(ids) + position(torch.arange(ids.shape[1]))[None] + token_type(torch.zeros_like(ids)))
         extended = (1 - mask)[:, None, None, :] * torch.finfo(torch.float32).min
         for layer in layers:
@@ -67,10 +81,14 @@ def main():
         loss.backward()
         optimizer.step()
         times.append(time.perf_counter() - started)
-    steady = sorted(times[1:])
-    step_seconds = steady[len(steady) // 2] if len(steady) % 2 else (steady[len(steady) // 2 - 1] + steady[len(steady) // 2]) / 2
+        cpu_times.append(time.process_time() - cpu_started)
+
+    def steady_median(values):
+        steady = sorted(values[1:])
+        return steady[len(steady) // 2] if len(steady) % 2 else (steady[len(steady) // 2 - 1] + steady[len(steady) // 2]) / 2
+    step_seconds = steady_median(times)
     batch = batches[0][0].shape[0]
-    print(json.dumps({'stepSeconds': step_seconds, 'samplesPerSecond': batch / step_seconds,
+    print(json.dumps({'stepSeconds': step_seconds, 'stepCpuSeconds': steady_median(cpu_times), 'samplesPerSecond': batch / step_seconds,
                       'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                       'threads': torch.get_num_threads(), 'version': torch.__version__}))
 

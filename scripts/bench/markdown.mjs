@@ -68,16 +68,21 @@ export function markdownReport({ meta, results, failures }) {
     rows.push([`6. Exported adapter size, bert-base seq_bn rf 16 (${e.adapterParameters.toLocaleString('en')} params)`,
       `pytorch_adapter.bin ${mb(f['pytorch_adapter.bin'])}, adapter.safetensors ${mb(f['adapter.safetensors'])}; head (${e.headParameters.toLocaleString('en')} params) pytorch_model_head.bin ${mb(f['pytorch_model_head.bin'])}, model_head.safetensors ${mb(f['model_head.safetensors'])}`, '≈ 3.5 MB adapter', verdict(Math.abs(f['adapter.safetensors'] / 1e6 - 3.58) < 0.2)]);
   }
-  const bert = r.bertBase;
-  if (bert) {
+  for (const bert of [r.bertBase, r.bertBaseLora].filter(Boolean)) {
     const gb = (bytes) => `${(bytes / 1e9).toFixed(2)} GB`;
+    const name = bert.method === 'lora' ? 'LoRA r 8 (q, v)' : 'seq_bn rf 16';
     const versus = bert.torch ? `; PyTorch ${bert.torch.version} ${bert.torch.stepSeconds.toFixed(2)} s/step, ${gb(bert.torch.peakRssBytes)} peak RSS, ${bert.torch.threads} thread(s)` : '';
-    rows.push([`7. bert-base seq_bn rf 16 step, wasm (Node) vs PyTorch CPU, batch ${bert.batch} padded to ${bert.padLengths.join('/')}`,
-      `${bert.ratioToTorch ? x(bert.ratioToTorch) : '—'} (${bert.stepSeconds.toFixed(2)} s/step, ${bert.samplesPerSecond.toFixed(2)} samples/s, ${gb(bert.peakRssBytes)} peak RSS${versus})`, '≤ ×1.5', bert.ratioToTorch ? verdict(bert.ratioToTorch <= 1.5) : '—']);
+    const cpu = bert.cpuRatioToTorch ? `; CPU time ${x(bert.cpuRatioToTorch)}: ${bert.stepCpuSeconds.toFixed(2)} vs ${bert.torch.stepCpuSeconds.toFixed(2)} CPU s/step` : '';
+    rows.push([`7. bert-base ${name} step, wasm (Node) vs PyTorch CPU, batch ${bert.batch} padded to ${bert.padLengths.join('/')}`,
+      `${bert.ratioToTorch ? x(bert.ratioToTorch) : '—'} (${bert.stepSeconds.toFixed(2)} s/step, ${bert.samplesPerSecond.toFixed(2)} samples/s, ${gb(bert.peakRssBytes)} peak RSS${versus}${cpu})`, '≤ ×1.5', bert.ratioToTorch ? verdict(bert.ratioToTorch <= 1.5) : '—']);
+    if (bert.torch) {
+      const memory = bert.peakRssBytes / bert.torch.peakRssBytes;
+      rows.push([`7. bert-base ${name} step: peak RSS, wasm (Node) vs PyTorch CPU`, `${x(memory)} (${gb(bert.peakRssBytes)} vs ${gb(bert.torch.peakRssBytes)})`, '≤ ×1.2', verdict(memory <= 1.2)]);
+    }
   }
   const escapeCell = (cell) => String(cell).replace(/\|/g, '\\|');
   const lines = [
-    `Bench of ${meta.date.slice(0, 10)} on this machine (${meta.cpus} CPU cores, no GPU; Node ${meta.node}; WebGPU = Dawn on SwiftShader, a CPU): \`npm run bench\` took ${meta.totalSeconds.toFixed(0)} s.`,
+    `Bench of ${meta.date.slice(0, 10)} on this machine (${meta.cpus} CPU cores, no GPU; Node ${meta.node}; WebGPU = Dawn on SwiftShader, a CPU): \`npm run bench\` took ${meta.totalSeconds.toFixed(0)} s${meta.load ? `, load average ${meta.load.map((l) => l.toFixed(1)).join(' → ')}` : ''}.`,
     '',
     '| Figure | Result (ratio inside one run, absolute numbers beside) | Goal | |',
     '|---|---|---|---|',

@@ -22,6 +22,7 @@ const FIGURES = [
   ['webgpuAdapter', 'training.ts', ['--backend', 'webgpu', '--kind', 'adapter', '--steps', '8']],
   ['kernels', 'kernels.ts', ['--demo-samples', '3', '--bert-samples', '1']],
   ['bertBase', 'bert-base.ts', ['--steps', '4']],
+  ['bertBaseLora', 'bert-base.ts', ['--steps', '4', '--method', 'lora']],
 ];
 /** `--only NAME[,NAME]` runs just those figures (names as above, or bert-base for bertBase). */
 const onlyAt = process.argv.indexOf('--only');
@@ -53,6 +54,8 @@ function runFigure(script, args) {
   });
 }
 
+const os = await import('node:os');
+const loadBefore = os.loadavg()[0];
 const started = performance.now();
 const results = {};
 const seconds = {};
@@ -69,7 +72,8 @@ for (const [name, script, args] of FIGURES.filter(([figure]) => !only || only.ha
   }
 }
 const totalSeconds = (performance.now() - started) / 1e3;
-const meta = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, totalSeconds, secondsPerFigure: seconds };
+// The 1-minute load average before and after: on a shared machine it says how much the other processes took.
+const meta = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, load: [loadBefore, os.loadavg()[0]], totalSeconds, secondsPerFigure: seconds };
 const report = { meta, results, failures };
 mkdirSync(OUT, { recursive: true });
 // A partial run (--only) does not replace the full run's committed results.

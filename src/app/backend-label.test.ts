@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backendDisplayName, backendLabel } from './backend-label.ts';
+import { backendDisplayName, backendLabel, wasmLine } from './backend-label.ts';
 
 describe('backend badge', () => {
   it('names the adapter and flags software ones', () => {
@@ -17,5 +17,14 @@ describe('backend badge', () => {
 
   it('writes tfjs backend names for people', () => {
     expect(['webgpu', 'wasm', 'cpu'].map(backendDisplayName)).toEqual(['WebGPU', 'wasm', 'cpu']);
+  });
+});
+
+describe('the Settings wasm line', () => {
+  it('says the thread count, and on the threaded build why it may be under the cores', () => {
+    expect(wasmLine({ simd: true, threads: 1, threadedBuild: false, logicalCores: 8 })).toBe('SIMD, 1 thread');
+    expect(wasmLine({ simd: true, threads: 1, threadedBuild: true, logicalCores: 2 })).toBe('SIMD, 1 thread (threaded build; tfjs uses half of the 2 logical cores, at most 8)');
+    expect(wasmLine({ simd: true, threads: 8, threadedBuild: true, logicalCores: 8 })).toBe('SIMD, 8 threads (threaded build)');
+    expect(wasmLine({ simd: false, threads: 1 })).toBe('no SIMD, 1 thread');
   });
 });

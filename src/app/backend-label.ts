@@ -28,3 +28,14 @@ export function backendLabel(info: BackendInfo): string {
   const skipped = info.fallbackReason?.split('; ').map((reason) => reason.split(':')[0]).join(', ');
   return skipped ? `${info.name} (${skipped})` : info.name;
 }
+
+/**
+ * The Settings line for wasm: "SIMD, 4 threads", or on the threaded build with fewer threads than cores, why:
+ * tfjs-backend-wasm 4.22 sizes its pool at half the logical cores (at most 8), so a 2-core machine runs one.
+ */
+export function wasmLine(wasm: NonNullable<BackendInfo['wasm']>): string {
+  const line = `${wasm.simd ? 'SIMD' : 'no SIMD'}, ${wasm.threads} thread${wasm.threads === 1 ? '' : 's'}`;
+  if (!wasm.threadedBuild) return line;
+  const cores = wasm.logicalCores;
+  return cores !== undefined && wasm.threads < cores ? `${line} (threaded build; tfjs uses half of the ${cores} logical cores, at most 8)` : `${line} (threaded build)`;
+}

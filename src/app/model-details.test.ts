@@ -20,6 +20,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'adapter-studio-model-details-'));
   const tinyBert = join(process.env.ADAPTER_STUDIO_FIXTURES!, 'models', 'adapter-studio', 'tiny-bert');
   cpSync(tinyBert, join(root, 'models', 'adapter-studio', 'tiny-bert'), { recursive: true });
+  cpSync(join(process.env.ADAPTER_STUDIO_FIXTURES!, 'models', 'adapter-studio', 'tiny-albert'), join(root, 'models', 'adapter-studio', 'tiny-albert'), { recursive: true });
   // The same repo with its config as configs written before transformers 2.x were: no model_type, no architectures.
   const old = join(root, 'models', 'old', 'bert-tiny');
   cpSync(tinyBert, old, { recursive: true });
@@ -55,5 +56,12 @@ describe('ModelDetails', () => {
     const got = await facts('adapter-studio/tiny-bert');
     expect(got.Architecture).toBe('bert');
     expect(got).not.toHaveProperty('Read as');
+  });
+
+  it('says when layers share one module (ALBERT), as adapters count them', async () => {
+    const got = await facts('adapter-studio/tiny-albert');
+    expect(got.Architecture).toBe('albert');
+    expect(got.Layers).toBe('3, sharing 1 layer module (adapters sit on these)');
+    expect((await facts('adapter-studio/tiny-bert')).Layers).toBe('2');
   });
 });

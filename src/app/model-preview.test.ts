@@ -30,6 +30,8 @@ describe('model preview before download', () => {
     expect(got.weights).toEqual({ files: ['model.safetensors'], bytes: statSync(repoFile('adapter-studio/tiny-bert', 'model.safetensors')).size });
     expect(got.inferenceBytes).toBe(estimateMemoryBytes(config));
     expect(got.trainingBytes).toBe(estimateMemoryBytes(config, { batchSize: ESTIMATE_BATCH, training: true }));
+    // A 64-wide model fits the wasm heap at batch 16: nothing to say.
+    expect(got.wasmNote).toBeUndefined();
     expect(got).toMatchObject({ gated: false, pipelineTag: 'fill-mask' });
   });
 

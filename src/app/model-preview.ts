@@ -5,6 +5,8 @@
 import { useEffect, useState } from 'react';
 import { type EncoderConfig, estimateMemoryBytes, estimateParameters } from '../core/model/config.ts';
 import { fetchEncoderConfig, modelLoadErrorFromHub } from '../core/model/hub-files.ts';
+import { TrainingError } from '../core/train/errors.ts';
+import { fitBatchToMemory, memoryCeilingOf } from '../core/train/memory-fit.ts';
 import { type ModelInfo, fileUrl, hubJson, modelInfo } from '../hub/client.ts';
 import type { HubEndpoint } from '../hub/endpoint.ts';
 
@@ -33,6 +35,8 @@ export interface ModelPreview {
   inferenceBytes: number;
   /** Estimated device memory to train adapters on it at batch ESTIMATE_BATCH (all layers' activations kept). */
   trainingBytes: number;
+  /** Set when training at batch ESTIMATE_BATCH × 128 tokens would not fit the wasm heap: the smaller micro-batch a run takes there, or why it cannot train there. */
+  wasmNote?: string;
   /** Hub gating: users must accept conditions and give a token. */
   gated: ModelInfo['gated'];
   /** The Hub's task tag, e.g. "fill-mask". */
@@ -50,6 +54,16 @@ async function weightsOf(endpoint: HubEndpoint, repoId: string, revision: string
   }
   const known = files.map((f) => sizes.get(f));
   return { files, bytes: known.every((s) => s !== undefined) ? known.reduce((a, b) => a + b, 0) : undefined };
+}
+
+function wasmNoteOf(config: EncoderConfig): { wasmNote?: string } {
+  try {
+    const { note } = fitBatchToMemory(config, { batchSize: ESTIMATE_BATCH, gradientAccumulation: 1, maxLength: 128 }, memoryCeilingOf({ name: 'wasm' }));
+    return note ? { wasmNote: note } : {};
+  } catch (err) {
+    if (err instanceof TrainingError) return { wasmNote: err.message };
+    throw err;
+  }
 }
 
 /**
@@ -78,6 +92,7 @@ export async function fetchModelPreview(endpoint: HubEndpoint, repoId: string, s
     weights,
     inferenceBytes: estimateMemoryBytes(config),
     trainingBytes: estimateMemoryBytes(config, { batchSize: ESTIMATE_BATCH, training: true }),
+    ...wasmNoteOf(config),
     gated: info.gated,
     pipelineTag: info.pipeline_tag,
   };

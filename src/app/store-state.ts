@@ -13,6 +13,7 @@ import { type WorkerClient, WorkerError } from '../worker/client.ts';
 import type { DatasetReportEvent, EmbeddedEvent, LogEvent, ModelProgressEvent } from '../worker/protocol.ts';
 import type { ExportSlice } from './export-slice.ts';
 import type { LibrarySlice } from './library-slice.ts';
+import type { ShelfSlice } from './shelf-slice.ts';
 import type { TrainingSlice } from './training-slice.ts';
 import type { HubChoice } from './url-settings.ts';
 
@@ -142,7 +143,7 @@ export interface BaseState {
   openLocalFile(file: File): Promise<void>;
 }
 
-export type StudioState = BaseState & TrainingSlice & ExportSlice & LibrarySlice;
+export type StudioState = BaseState & TrainingSlice & ExportSlice & LibrarySlice & ShelfSlice;
 
 /** What the slices need of the store and the worker. */
 export interface StoreContext {

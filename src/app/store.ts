@@ -13,6 +13,7 @@ import type { LogEvent } from '../worker/protocol.ts';
 import { createExportSlice } from './export-slice.ts';
 import { endpointFor, hubOriginOf } from './hub-endpoints.ts';
 import { createLibrarySlice } from './library-slice.ts';
+import { createShelfSlice } from './shelf-slice.ts';
 import { type DataChoice, type DataReportState, type StoreContext, type StudioState, failureOf } from './store-state.ts';
 import { createTrainingSlice } from './training-slice.ts';
 import { type StudioSetup, experimentLink, readUrlSettings, withUrlSettings } from './url-settings.ts';
@@ -60,6 +61,8 @@ function setupOf(state: StudioState): StudioSetup {
     adapter: state.adapterChoice,
     adapterName: state.adapterName,
     ...(Object.keys(state.trainSettings).length ? { training: state.trainSettings } : {}),
+    shelf: [...new Set([...state.shelf.filter((item) => item.origin === 'hub').map((item) => item.source), ...(state.linkedShelf ?? [])])],
+    composition: state.composition,
   };
 }
 
@@ -156,6 +159,7 @@ export const useStudio = create<StudioState>()((set, get, api) => {
     ...createTrainingSlice(context),
     ...createExportSlice(context),
     ...createLibrarySlice(context),
+    ...createShelfSlice(context),
     hubChoice: { kind: 'real' },
     tokens: {},
     rememberToken: false,
@@ -199,6 +203,8 @@ export const useStudio = create<StudioState>()((set, get, api) => {
         ...(setup.adapter ? { adapterChoice: setup.adapter } : {}),
         adapterName: setup.adapterName,
         trainSettings: setup.training ?? {},
+        linkedShelf: setup.shelf,
+        composition: setup.composition,
       });
       get().restoreSavedRun();
       void findOfflineHub();
@@ -267,6 +273,7 @@ export const useStudio = create<StudioState>()((set, get, api) => {
       const reload = modelLoad.status === 'ready' || modelLoad.status === 'loading';
       set({ compute: { status: 'starting', preference: preference ?? 'webgpu' }, selfTest: { status: 'idle' }, modelLoad: { status: 'idle' } });
       get().computeRestarted();
+      get().shelfCleared();
       if (preference !== get().backendPreference) set({ backendPreference: preference });
       client.on('log', (event) => current() && log(event));
       client.on('error', (event) => current() && log({ type: 'log', level: 'error', message: event.message }));
@@ -341,6 +348,8 @@ export const useStudio = create<StudioState>()((set, get, api) => {
       };
       try {
         const { info } = await worker.send({ type: 'loadModel', repoId, endpoint, ...(revision === undefined ? {} : { revision }) });
+        // The worker frees its shelf with the old model.
+        get().shelfCleared();
         if (still()) set({ modelLoad: { status: 'ready', info } });
       } catch (err) {
         if (still()) set({ modelLoad: { status: 'failed', repoId, failure: failureOf(err) } });

@@ -122,3 +122,31 @@ describe('URL settings: adapter and training', () => {
     expect(new URL(plain).search).toBe('?hub=offline&method=seq_bn');
   });
 });
+
+describe('URL settings: the shelf and the composition of Try it', () => {
+  it('round-trips the shelf\'s Hub repos and each block with its numbers', () => {
+    const setups = [
+      { shelf: ['AdapterHub/roberta-base-pf-trec', 'AdapterHub/roberta-base-pf-imdb'], composition: { block: 'Parallel' as const, adapters: ['trec', 'imdb'] } },
+      { composition: { block: 'Stack' as const, adapters: ['en', 'ner'] } },
+      { composition: { block: 'Average' as const, adapters: ['a', 'b', 'c'], weights: [0.1, 0.6, 0.3] } },
+      { composition: { block: 'BatchSplit' as const, adapters: ['a', 'b'], batchSizes: [2, 1] } },
+    ];
+    for (const setup of setups) {
+      const href = withUrlSettings('http://127.0.0.1:5173/', { hub: { kind: 'real' }, setup });
+      expect(readUrlSettings(new URL(href).search).setup).toEqual(setup);
+    }
+    const href = withUrlSettings('http://127.0.0.1:5173/', { hub: { kind: 'real' }, setup: setups[0] });
+    expect(new URL(href).search).toBe('?shelf=AdapterHub%2Froberta-base-pf-trec%2CAdapterHub%2Froberta-base-pf-imdb&compose=parallel%3Atrec%2Cimdb');
+    // A Fuse setup needs its trained fusion, which no link carries.
+    expect(new URL(withUrlSettings(href, { hub: { kind: 'real' }, setup: { composition: { block: 'Fuse', adapters: ['a', 'b'] } } })).search).toBe('');
+  });
+
+  it('explains shelf and composition values it cannot use', () => {
+    const { setup, problem } = readUrlSettings('?shelf=AdapterHub/ok,bad id&compose=fuse:a,b');
+    expect(setup).toEqual({ shelf: ['AdapterHub/ok'] });
+    expect(problem).toBe('"shelf=AdapterHub/ok,bad id" names "bad id", which is not a Hub repository id (owner/name), so it is left out. '
+      + '"compose=fuse:a,b" is not "stack|parallel|average|batch-split:name,name[:n,n]", so no composition is chosen.');
+    expect(readUrlSettings('?compose=stack:a,b:1,2').problem).toBe('"compose=stack:a,b:1,2" gives numbers, which only average and batch-split take, so no composition is chosen.');
+    expect(readUrlSettings('?compose=average:a,b:1').problem).toMatch(/one number of at least 0 an adapter/);
+  });
+});

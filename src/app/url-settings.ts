@@ -2,7 +2,7 @@ import { BACKEND_NAMES, type BackendName } from '../core/backend/backend-info.ts
 import type { MetricName } from '../core/train/metrics.ts';
 import type { ScheduleKind } from '../core/train/schedule.ts';
 import type { TrainingSettings } from '../core/train/training-settings.ts';
-import type { AdapterChoice, AdapterMethod } from '../core/vocabulary/adapter.ts';
+import type { AdapterChoice, AdapterMethod, CompositionBlock, CompositionSetup } from '../core/vocabulary/adapter.ts';
 import { checkRepoId } from '../hub/endpoint.ts';
 import { ADAPTER_METHODS } from './adapter-methods.ts';
 
@@ -41,6 +41,10 @@ export interface StudioSetup {
   adapterName?: string;
   /** Training settings that differ from the defaults (`?lr= &epochs= &steps= &batch= ...`). */
   training?: Partial<TrainingSettings>;
+  /** Hub repos of the adapters on the shelf (`?shelf=owner/a,owner/b`); adapters from files cannot travel in a link. */
+  shelf?: string[];
+  /** The composition setup of Try it (`?compose=parallel:a,b`; average and batch-split add `:w,w` or `:n,n`). */
+  composition?: CompositionSetup;
 }
 
 /**
@@ -132,6 +136,29 @@ function readTable<T>(params: URLSearchParams, table: ParamTable, problems: stri
   return out;
 }
 
+/** `?compose=` names of the blocks, as the CLI's --compose. */
+const COMPOSE_PARAM: Record<Exclude<CompositionBlock, 'Fuse'>, string> = { Stack: 'stack', Parallel: 'parallel', Average: 'average', BatchSplit: 'batch-split' };
+
+/** `block:a,b[:numbers]` → the setup (names are adapter names; numbers are Average's weights or BatchSplit's sizes). */
+const composition: Reader<CompositionSetup> = (raw) => {
+  const [blockName, names, numbers, ...rest] = raw.split(':');
+  const block = (Object.keys(COMPOSE_PARAM) as (keyof typeof COMPOSE_PARAM)[]).find((b) => COMPOSE_PARAM[b] === blockName);
+  if (!block || !names || rest.length) return { problem: `is not "${Object.values(COMPOSE_PARAM).join('|')}:name,name[:n,n]"` };
+  const adapters = names.split(',');
+  if (adapters.some((n) => !/^[\w-]+$/.test(n))) return { problem: 'names an adapter with characters other than letters, digits, "_" and "-"' };
+  const values = numbers === undefined ? undefined : numbers.split(',').map(Number);
+  if (values && (values.length !== adapters.length || values.some((v) => !Number.isFinite(v) || v < 0))) return { problem: 'needs one number of at least 0 an adapter after the second ":"' };
+  if (values && block !== 'Average' && block !== 'BatchSplit') return { problem: `gives numbers, which only average and batch-split take` };
+  return { value: { block, adapters, ...(values && block === 'Average' ? { weights: values } : {}), ...(values && block === 'BatchSplit' ? { batchSizes: values } : {}) } };
+};
+
+/** The `?compose=` value of a setup (Fuse is not written: it needs a trained fusion, which cannot travel in a link). */
+function compositionParam(setup: CompositionSetup | undefined): string | undefined {
+  if (!setup || setup.block === 'Fuse') return undefined;
+  const numbers = setup.block === 'Average' ? setup.weights : setup.block === 'BatchSplit' ? setup.batchSizes : undefined;
+  return [COMPOSE_PARAM[setup.block], setup.adapters.join(','), ...(numbers ? [numbers.join(',')] : [])].join(':');
+}
+
 function readSetup(params: URLSearchParams, problems: string[]): StudioSetup {
   const setup: StudioSetup = {};
   for (const key of ['model', 'dataset'] as const) {
@@ -170,13 +197,33 @@ function readSetup(params: URLSearchParams, problems: string[]): StudioSetup {
   }
   const training = readTable<TrainingSettings>(params, TRAINING_PARAMS, problems, 'the default is used');
   if (Object.keys(training).length) setup.training = training;
+  const shelf = params.get('shelf');
+  if (shelf) {
+    const ids = shelf.split(',').filter((id) => {
+      try {
+        checkRepoId(id);
+        return true;
+      } catch {
+        problems.push(`"shelf=${shelf}" names "${id}", which is not a Hub repository id (owner/name), so it is left out.`);
+        return false;
+      }
+    });
+    if (ids.length) setup.shelf = ids;
+  }
+  const compose = params.get('compose');
+  if (compose !== null) {
+    const read = composition(compose);
+    if ('value' in read) setup.composition = read.value;
+    else problems.push(`"compose=${compose}" ${read.problem}, so no composition is chosen.`);
+  }
   return setup;
 }
 
 /**
  * Reads `?hub=offline | <http(s) url>`, `?backend=webgpu | wasm | cpu`, `?debug=1` and the setup: the model and data
  * (`?model= &revision= &dataset= &config= &split= &text= &pair= &label= &rows=`), the adapter (`?method=` and its knobs, `?name=`)
- * and the training settings that differ from the defaults (`?lr= &epochs= ...`).
+ * the training settings that differ from the defaults (`?lr= &epochs= ...`), and Try it's shelf and composition
+ * (`?shelf= &compose=`).
  */
 export function readUrlSettings(search: string): UrlSettings {
   const params = new URLSearchParams(search);
@@ -221,6 +268,8 @@ export function withUrlSettings(href: string, settings: Experiment): string {
   }
   set('name', setup.adapterName);
   for (const [key, [param]] of Object.entries(TRAINING_PARAMS as ParamTable) as [keyof TrainingSettings, [string, Reader<unknown>]][]) set(param, setup.training?.[key]);
+  set('shelf', setup.shelf?.length ? setup.shelf : undefined);
+  set('compose', compositionParam(setup.composition));
   return url.toString();
 }
 

@@ -59,13 +59,33 @@ export function layerNorm<T extends tf.Tensor>(x: T, norm: NormMap, eps: number)
   return x.sub(mean).mul(tf.rsqrt(variance.add(eps))).mul(norm.weight).add(norm.bias);
 }
 
+/** Exact GELU, x/2 · (1 + erf(x/√2)). */
+function geluOf(x: tf.Tensor): tf.Tensor {
+  return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+}
+
+/**
+ * Exact GELU keeping only x for backward, GELU'(x) = Φ(x) + x·φ(x): the composed form kept four tensors of its
+ * input's size (the feed-forward's widest) for every layer until the backward pass reached it.
+ */
+const exactGelu = tf.customGrad((x, save) => {
+  (save as tf.GradSaveFunc)([x as tf.Tensor]);
+  return {
+    value: geluOf(x as tf.Tensor),
+    gradFunc: (dy, [kept]) => {
+      const cdf = tf.erf(kept.mul(Math.SQRT1_2)).add(1).mul(0.5);
+      const pdf = tf.exp(kept.square().mul(-0.5)).mul(1 / Math.sqrt(2 * Math.PI));
+      return (dy as tf.Tensor).mul(cdf.add(kept.mul(pdf)));
+    },
+  };
+});
+
 /** Applies the activation elementwise; the formulas are transformers' (activations.py). */
 export function applyActivation<T extends tf.Tensor>(x: T, act: Activation): T {
   switch (act) {
     case 'relu': return tf.relu(x);
     case 'relu6': return tf.relu6(x);
-    // Exact GELU: x/2 · (1 + erf(x/√2)).
-    case 'gelu': case 'gelu_python': return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+    case 'gelu': case 'gelu_python': return exactGelu(x) as T;
     // Tanh approximation: x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³))).
     case 'gelu_new': case 'gelu_fast': case 'gelu_pytorch_tanh':
       return x.mul(tf.tanh(x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1)).mul(0.5);

@@ -40,6 +40,9 @@ const REPLY_KIND: ReplyKind = {
   importAdapter: 'adapterReady',
   activeAdapter: 'adapterReady',
   pushAdapter: 'pushed',
+  shelveAdapter: 'shelf',
+  unshelveAdapter: 'shelf',
+  predictComposed: 'composedPredicted',
 };
 
 /**

@@ -6,6 +6,7 @@ import { describeAdapter } from './adapter-choice.ts';
 import { DataSession } from './data-session.ts';
 import { ModelSession } from './model-session.ts';
 import type { Command, WorkerErrorEvent, WorkerEvent } from './protocol.ts';
+import { ShelfSession } from './shelf-session.ts';
 import { type OpenCheckpointStore, TrainingSession } from './training-session.ts';
 
 export interface HandlerOptions {
@@ -64,6 +65,7 @@ export function createCommandHandler(post: (event: WorkerEvent) => void, options
   const model = new ModelSession();
   const data = new DataSession();
   const adapters = new TrainingSession();
+  const shelf = new ShelfSession();
   const openStore = options.openCheckpointStore ?? ((runId: string) => IndexedDbCheckpointStore.open(runId));
   /** The newest loadModel's cancel switch. */
   let loading: { repoId: string; cancel: AbortController } | undefined;
@@ -80,6 +82,7 @@ export function createCommandHandler(post: (event: WorkerEvent) => void, options
       case 'init': {
         debug = command.debug === true;
         adapters.release();
+        shelf.release();
         model.release();
         const backend = await initBackend(command.backend ?? 'webgpu', {
           wasmPaths: options.wasmPaths,
@@ -106,6 +109,7 @@ export function createCommandHandler(post: (event: WorkerEvent) => void, options
         });
         // An adapter belongs to the encoder it was built for.
         if (adapters.modelName !== info.repoId) adapters.release();
+        shelf.release();
         const seconds = ((performance.now() - start) / 1000).toFixed(1);
         post({ type: 'log', level: 'info', message: `Model ${info.repoId} ready on ${info.backend} in ${seconds} s (${info.networkBytes} bytes downloaded)` });
         post({ type: 'modelReady', replyTo: command.id, info });
@@ -145,6 +149,19 @@ export function createCommandHandler(post: (event: WorkerEvent) => void, options
       }
       case 'pushAdapter': {
         post({ type: 'pushed', replyTo: command.id, ...(await adapters.push(command, post)) });
+        return;
+      }
+      case 'shelveAdapter': {
+        const adapterList = await shelf.add(command.source, model.current('putting an adapter on the shelf (it must fit the base model)'), () => adapters.activeModel());
+        post({ type: 'shelf', replyTo: command.id, adapters: adapterList });
+        return;
+      }
+      case 'unshelveAdapter': {
+        post({ type: 'shelf', replyTo: command.id, adapters: shelf.remove(command.name) });
+        return;
+      }
+      case 'predictComposed': {
+        post({ type: 'composedPredicted', replyTo: command.id, ...(await shelf.predict(model.current('predicting'), command.setup, command.texts, command.pairs)) });
       }
     }
   }
@@ -202,6 +219,7 @@ export function createCommandHandler(post: (event: WorkerEvent) => void, options
     if (adapters.training) adapters.cancel();
     await queue;
     adapters.release();
+    shelf.release();
     model.release();
   };
   return Object.assign(handle, { dispose });

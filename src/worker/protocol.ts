@@ -13,7 +13,9 @@ import type { EncoderConfig } from '../core/model/config.ts';
 import type { LoadProgress } from '../core/model/load-encoder.ts';
 import type { TrainEvent, TrainResult } from '../core/train/events.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
-import type { ActiveAdapterInfo, AdapterChoice, AdapterKnobs, AdapterSummaryInfo, HeadSpec } from '../core/vocabulary/adapter.ts';
+import type {
+  ActiveAdapterInfo, AdapterChoice, AdapterKnobs, AdapterSummaryInfo, ComposedHeadOutput, CompositionSetup, HeadSpec, ShelfItemInfo,
+} from '../core/vocabulary/adapter.ts';
 import type { DataRef, DatasetSummary, InspectRequest, Inspection } from '../core/vocabulary/data.ts';
 import type { AdapterSource, ExportFormat, ExportedFile } from '../core/vocabulary/files.ts';
 import type { LoadedModelInfo } from '../core/vocabulary/model.ts';
@@ -205,11 +207,36 @@ export interface PushAdapterCommand {
   endpoint: HubEndpoint;
 }
 
+/** Put an adapter on the shelf beside the others (a copy of the active adapter, or one from files or the Hub); answered by `shelf`. */
+export interface ShelveAdapterCommand {
+  type: 'shelveAdapter';
+  id: number;
+  source: { kind: 'active' } | AdapterSource;
+}
+
+/** Take an adapter off the shelf (and free it); answered by `shelf`. */
+export interface UnshelveAdapterCommand {
+  type: 'unshelveAdapter';
+  id: number;
+  name: string;
+}
+
+/** Run a composition of shelved adapters on texts; answered by `composedPredicted`. */
+export interface PredictComposedCommand {
+  type: 'predictComposed';
+  id: number;
+  setup: CompositionSetup;
+  texts: string[];
+  /** Second segment of each text (sentence-pair tasks); same length as `texts`. */
+  pairs?: string[];
+}
+
 export type Command =
   | InitCommand | SelfTestCommand | DebugLoseDeviceCommand
   | LoadModelCommand | EmbedCommand | InspectDatasetCommand | InspectLocalFileCommand
   | DescribeAdapterCommand | TrainCommand | PauseCommand | ResumeCommand | CancelCommand | DiscardRunCommand
-  | PredictCommand | EvaluateCommand | ExportAdapterCommand | ImportAdapterCommand | ActiveAdapterCommand | PushAdapterCommand;
+  | PredictCommand | EvaluateCommand | ExportAdapterCommand | ImportAdapterCommand | ActiveAdapterCommand | PushAdapterCommand
+  | ShelveAdapterCommand | UnshelveAdapterCommand | PredictComposedCommand;
 
 // ---- worker → page ----
 
@@ -376,11 +403,27 @@ export interface PushedEvent {
   created: boolean;
 }
 
+/** The shelf after a change. */
+export interface ShelfEvent {
+  type: 'shelf';
+  replyTo: number;
+  adapters: ShelfItemInfo[];
+}
+
+export interface ComposedPredictedEvent {
+  type: 'composedPredicted';
+  replyTo: number;
+  /** The library's name of the setup, e.g. "Parallel[sentiment, topics]". */
+  composition: string;
+  /** One entry a predicting head: every child's for Parallel and BatchSplit, else one. */
+  heads: ComposedHeadOutput[];
+}
+
 export type WorkerEvent =
   | ReadyEvent | SelfTestResultEvent | AckEvent | LogEvent | WorkerErrorEvent | DeviceLostEvent
   | ModelProgressEvent | ModelReadyEvent | EmbeddedEvent | DatasetReportEvent
   | AdapterDescriptionEvent | TrainingEvent | TrainedEvent | PredictedEvent | EvaluatedEvent | ExportedEvent | AdapterReadyEvent
-  | PushProgressEvent | PushedEvent;
+  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent;
 
 // ---- pairing commands with replies ----
 
@@ -405,6 +448,9 @@ export interface ReplyKind {
   importAdapter: 'adapterReady';
   activeAdapter: 'adapterReady';
   pushAdapter: 'pushed';
+  shelveAdapter: 'shelf';
+  unshelveAdapter: 'shelf';
+  predictComposed: 'composedPredicted';
 }
 
 export type CommandType = Command['type'];

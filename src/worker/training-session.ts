@@ -5,18 +5,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type AdapterModel, createAdapter } from '../core/adapters/adapter.ts';
+import { activeBackend } from '../core/backend/init-backend.ts';
 import { resolveAdapterConfig } from '../core/adapters/config.ts';
 import { batchExamples } from '../core/data/batching.ts';
 import { adapterHubFiles } from '../core/export/adapterhub.ts';
 import { adapterExportOf } from '../core/export/from-adapter.ts';
-import { importAdapterFromHub } from '../core/export/hub-import.ts';
-import { headOptionsFromConfig, importAdapter, importedStateDict } from '../core/export/import.ts';
+import { headOptionsFromConfig, importedStateDict } from '../core/export/import.ts';
 import { methodName } from '../core/export/model-card.ts';
 import { peftFiles, peftSupport } from '../core/export/peft.ts';
 import { pushAdapterToHub } from '../core/export/push.ts';
 import { pythonProjectFiles } from '../core/export/python-project.ts';
 import type { AdapterFiles, TrainingRecord } from '../core/export/types.ts';
-import { unzipAdapterFiles } from '../core/export/zip.ts';
 import type { LoadedEncoder } from '../core/model/load-encoder.ts';
 import type { HostTensor } from '../core/model/weights.ts';
 import { type TokenBatch, adapterTrainable } from '../core/train/adapter-trainable.ts';
@@ -26,6 +25,7 @@ import { tokenizeWith } from '../core/train/dataset-batches.ts';
 import { headMismatch, headOptionsOf, partStream, trainingDataOf, trainingRecordOf } from '../core/train/dataset-run.ts';
 import { evaluate } from '../core/train/evaluate.ts';
 import type { TrainEvent, TrainResult } from '../core/train/events.ts';
+import { fitBatchToMemory, memoryCeilingOf } from '../core/train/memory-fit.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import type { BatchLike, TrainableModel } from '../core/train/trainable-model.ts';
 import { type TrainingData, train } from '../core/train/trainer.ts';
@@ -33,6 +33,8 @@ import { DEFAULT_TRAINING_SETTINGS, trainOptionsOf } from '../core/train/trainin
 import type { ActiveAdapterInfo } from '../core/vocabulary/adapter.ts';
 import type { AdapterSource, ExportFormat } from '../core/vocabulary/files.ts';
 import { adapterConfigOf } from './adapter-choice.ts';
+import { readAdapterSource } from './adapter-source.ts';
+import { headSpecOf } from './shelf-session.ts';
 import type { DataSession } from './data-session.ts';
 import type {
   EvaluateCommand, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainingEvent,
@@ -159,6 +161,11 @@ export class TrainingSession {
   }
 
   /** The active adapter as the page shows it (from its configs: no tensor is read); throws NoAdapter before one was trained or imported. */
+  /** The active adapter itself (the shelf copies it), or the error NoAdapter. */
+  activeModel(): AdapterModel {
+    return this.requireActive().adapter;
+  }
+
   requireInfo(): ActiveAdapterInfo {
     const active = this.requireActive();
     const { adapter } = active;
@@ -172,7 +179,7 @@ export class TrainingSession {
       ...(active.sourceFormat ? { sourceFormat: active.sourceFormat } : {}),
       notes: active.notes,
       modelName: adapter.encoderConfig.repoId,
-      ...(head ? { head: { task: head.kind === 'regression' ? 'regression' : 'classification', labels: head.kind === 'regression' ? [] : head.id2label } } : {}),
+      ...(head ? { head: headSpecOf(adapter) } : {}),
       parameters: adapter.trainableVariables().reduce((n, v) => n + v.size, 0),
       peft: peftSupport(config, { modelType: adapter.encoderConfig.modelType, head: head?.config as unknown as Record<string, unknown> | undefined }),
       ...(active.training ? { training: active.training } : {}),
@@ -186,10 +193,14 @@ export class TrainingSession {
   async train(command: TrainCommand, encoder: LoadedEncoder, data: DataSession, post: (event: TrainingEvent) => void, openStore: OpenCheckpointStore, debug: boolean): Promise<TrainResult> {
     if (this.running) throw new AdapterSessionError(`A training (run ${this.running.runId}) is already running; cancel it first.`, 'TrainingActive');
     const { setup } = command;
-    const settings = { ...DEFAULT_TRAINING_SETTINGS, ...setup.settings };
+    const requested = { ...DEFAULT_TRAINING_SETTINGS, ...setup.settings };
     if (encoder.config.repoId !== setup.model) {
       throw new AdapterSessionError(`The run is set up for ${setup.model}, but the worker holds ${encoder.config.repoId}. Load ${setup.model} in the Model step first.`, 'OtherModel');
     }
+    // A step that cannot fit the backend is refused now, or runs in smaller micro-batches, instead of aborting mid-step.
+    const fit = fitBatchToMemory(encoder.config, requested, memoryCeilingOf(activeBackend()));
+    const settings = { ...requested, batchSize: fit.batchSize, gradientAccumulation: fit.gradientAccumulation };
+    if (fit.note) post({ type: 'training', runId: setup.runId, event: { kind: 'log', level: 'warn', message: fit.note } });
     const config = setup.adapter.kind === 'new' ? adapterConfigOf(setup.adapter.choice) : undefined;
     const { handle, report } = await data.open(setup.data, command.endpoint);
     let adapter: AdapterModel;
@@ -341,13 +352,7 @@ export class TrainingSession {
    * its untrained comparison is the same config freshly initialised (with its training's seed when it records one).
    */
   async import(source: AdapterSource, encoder: LoadedEncoder): Promise<void> {
-    const imported = source.kind === 'hub'
-      ? await importAdapterFromHub(source.endpoint, source.repoId, { encoder: encoder.config })
-      : importAdapter(source.kind === 'zip' ? unzipAdapterFiles(new Uint8Array(source.bytes), source.name) : new Map(source.files.map((f) => [f.path, f.bytes])), {
-        encoder: encoder.config,
-        source: source.name,
-        name: source.name.replace(/\.zip$/i, '').replace(/[^\w-]/g, '_') || undefined,
-      });
+    const imported = await readAdapterSource(source, encoder.config);
     this.release();
     // With the seed it was trained with (a studio adapter's record), the untrained comparison is the one its training started from.
     const seed = imported.training?.hyperparameters.seed;

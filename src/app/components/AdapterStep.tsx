@@ -1,5 +1,6 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { EncoderConfig } from '../../core/model/config.ts';
+import { layerModules } from '../../core/model/families/index.ts';
 import type { AdapterChoice, AdapterMethod, HeadSpec } from '../../core/vocabulary/adapter.ts';
 import type { AdapterDescriptionEvent } from '../../worker/protocol.ts';
 import { ADAPTER_METHODS, NON_LINEARITIES, SLIDERS, type SliderKnob, withKnob } from '../adapter-methods.ts';
@@ -70,7 +71,7 @@ export function AdapterStep() {
               {description.peft.ok ? `PEFT export: yes (as ${description.peft.peftType === 'IA3' ? '(IA)³' : 'LoRA'}).` : `PEFT export: no. ${description.peft.reason}`}
             </p>
           )}
-          <AdvancedKnobs description={description} layers={encoder?.numLayers} />
+          <AdvancedKnobs description={description} layers={encoder ? layerModules(encoder).paths.length : undefined} />
         </div>
       </div>
     </section>

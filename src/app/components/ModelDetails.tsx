@@ -1,4 +1,5 @@
 import { describeInferredModelType } from '../../core/model/config.ts';
+import { layerSharingNote } from '../../core/model/families/index.ts';
 import { formatBytes, formatCount, formatInteger } from '../format.ts';
 import { ESTIMATE_BATCH, type PreviewState } from '../model-preview.ts';
 import { TokenPrompt, needsToken } from './TokenPrompt.tsx';
@@ -18,7 +19,7 @@ export function ModelDetails({ state }: { state: PreviewState }) {
         </div>
       );
     case 'ready': {
-      const { revision, commit, config, parameters, weights, inferenceBytes, trainingBytes, gated } = state.preview;
+      const { revision, commit, config, parameters, weights, inferenceBytes, trainingBytes, wasmNote, gated } = state.preview;
       return (
         <dl className="facts model-facts" aria-label="Model details">
           <dt>Revision</dt>
@@ -26,7 +27,7 @@ export function ModelDetails({ state }: { state: PreviewState }) {
           <dt>Architecture</dt>
           <dd>{config.modelType}{config.modelType !== config.family ? ` (${config.family} family)` : ''}{gated ? ' · gated' : ''}</dd>
           {config.inferredModelType && <><dt>Read as</dt><dd className="inferred">{describeInferredModelType(config.inferredModelType)}</dd></>}
-          <dt>Layers</dt><dd>{config.numLayers}</dd>
+          <dt>Layers</dt><dd>{config.numLayers}{layerSharingNote(config) && `${layerSharingNote(config)} (adapters sit on these)`}</dd>
           <dt>Hidden size</dt><dd>{config.hiddenSize} ({config.numHeads} heads, feed-forward {config.intermediateSize})</dd>
           <dt>Longest input</dt><dd>{config.maxSequenceLength} tokens</dd>
           <dt>Parameters</dt><dd>{formatCount(parameters)} ({formatInteger(parameters)})</dd>
@@ -38,6 +39,7 @@ export function ModelDetails({ state }: { state: PreviewState }) {
           </dd>
           <dt>Memory</dt>
           <dd>about {formatBytes(inferenceBytes)} to run, {formatBytes(trainingBytes)} to train adapters at batch {ESTIMATE_BATCH}</dd>
+          {wasmNote && <><dt>On wasm</dt><dd data-testid="wasm-memory-note">{wasmNote}</dd></>}
         </dl>
       );
     }

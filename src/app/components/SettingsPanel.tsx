@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import type { BackendName } from '../../core/backend/backend-info.ts';
 import { REAL_HUB } from '../../hub/endpoint.ts';
-import { adapterName } from '../backend-label.ts';
+import { adapterName, wasmLine } from '../backend-label.ts';
 import { formatBytes } from '../format.ts';
 import { currentToken, hubOriginOf } from '../hub-endpoints.ts';
 import { useStudio } from '../store.ts';
@@ -118,7 +118,7 @@ function ComputeSettings() {
           <dt>Running on</dt><dd>{backend.name}</dd>
           {backend.adapter && <><dt>Adapter</dt><dd>{adapterName(backend.adapter)}{backend.adapter.description ? ` — ${backend.adapter.description}` : ''}{backend.adapter.isSoftware ? ' (software)' : ''}</dd></>}
           {backend.limits && <><dt>Largest buffer</dt><dd>{formatBytes(backend.limits.maxBufferSize)} (binding {formatBytes(backend.limits.maxStorageBufferBindingSize)})</dd></>}
-          {backend.wasm && <><dt>wasm</dt><dd>{backend.wasm.simd ? 'SIMD' : 'no SIMD'}, {backend.wasm.threads} thread{backend.wasm.threads === 1 ? '' : 's'}</dd></>}
+          {backend.wasm && <><dt>wasm</dt><dd>{wasmLine(backend.wasm)}</dd></>}
         </dl>
       )}
       <div className="row">

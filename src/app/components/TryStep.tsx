@@ -2,6 +2,7 @@ import { type FormEvent, useId, useMemo, useState } from 'react';
 import { headSpecOf, useStudio } from '../store.ts';
 import { isActive } from '../training-slice.ts';
 import { AdapterLibrary } from './AdapterLibrary.tsx';
+import { ShelfPanel } from './ShelfPanel.tsx';
 import { metricsPhrase } from '../training-view.ts';
 
 /** Step 5: the active adapter on the user's own text, beside the same adapter as initialised before training. */
@@ -29,6 +30,7 @@ export function TryStep() {
           <Evaluation />
         </>
       )}
+      <ShelfPanel />
       <AdapterLibrary />
     </section>
   );

@@ -1,17 +1,14 @@
 import { type SplitPart, batchExamples } from '../../core/data/index.ts';
 import { loadEncoder } from '../../core/model/index.ts';
-import { importAdapter } from '../../core/export/import.ts';
-import { readAdapterFiles } from '../../core/export/node-files.ts';
-import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { tokenizeWith } from '../../core/train/dataset-batches.ts';
 import { headMismatch } from '../../core/train/dataset-run.ts';
 import { evaluate } from '../../core/train/evaluate.ts';
-import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
 import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
 import { columnOptions, datasetSourceOf, datasetSourceOptions, openDataset, validationPart } from '../shared/dataset-source.ts';
 import { endpointFrom } from '../shared/hub-flag.ts';
 import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.ts';
+import { liveTrained, readTrainedFiles } from '../shared/trained-files.ts';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -21,7 +18,7 @@ export const evalCommand: Command = {
     '',
     '  --model ID               Hub model id of the encoder the adapter was trained on',
     revisionUsage,
-    '  --adapter PATH           adapter folder (train --out, or save_adapter\'s) or a zip of it',
+    '  --adapter PATH           adapter folder (train --out, or save_adapter\'s) or a zip of it, or an AdapterFusion\'s (train --fuse --out)',
     '  --dataset ID             Hub dataset id',
     '  --file PATH              a local .csv, .tsv, .jsonl, .json or .parquet file: all its rows are evaluated',
     '  --validation-file PATH   with --file as train had it: the labels are read as train read them, and this file is evaluated',
@@ -58,7 +55,7 @@ export const evalCommand: Command = {
     const batchSize = intFlag(values, 'batch-size', 16, 1, 4096);
     const maxLength = intFlag(values, 'max-length', 128, 8, 8192);
     await startBackend(values, ctx);
-    const files = await readAdapterFiles(path);
+    const trained = await readTrainedFiles(path);
     const ep = endpointFrom(values);
     const { report: data, stream } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
     // A file is evaluated whole: --file alone, or the --validation-file that went with it.
@@ -66,9 +63,10 @@ export const evalCommand: Command = {
       ? validationPart(data.plan, values.split as string | undefined)
       : { split: source.validationFile ? 'validation' : 'train', take: 'all' };
     const encoder = await loadEncoder(ep, model, { revision });
-    const adapter = liveAdapter(encoder.config, importAdapter(files, { encoder: encoder.config, source: path }));
+    let adapter: ReturnType<typeof liveTrained> | undefined;
     try {
-      const trainable = adapterTrainable(adapter, encoder.weights);
+      adapter = liveTrained(trained, encoder);
+      const trainable = adapter.trainable;
       const mismatch = headMismatch(adapter, data.mapping, dataset);
       if (mismatch) throw new UsageError(`${mismatch.message} ${mismatch.kind === 'task' ? 'Choose the label column with --label-column.' : 'Evaluate on the dataset it was trained for.'}`);
       const batches = batchExamples((await stream(part)).ordered(), tokenizeWith(encoder.tokenizer), { batchSize, maxLength, task: data.mapping.task });
@@ -80,7 +78,7 @@ export const evalCommand: Command = {
       ]);
       return 0;
     } finally {
-      adapter.dispose();
+      adapter?.dispose();
       encoder.dispose();
     }
   },

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { adapterHubFiles } from '../../core/export/adapterhub.ts';
 import { importAdapter } from '../../core/export/import.ts';
-import { readAdapterFiles, writeAdapterFiles } from '../../core/export/node-files.ts';
+import { fusionFiles, importFusion } from '../../core/export/fusion-files.ts';
+import { readAdapterFiles, readFusionFiles, writeAdapterFiles } from '../../core/export/node-files.ts';
 import { peftFiles } from '../../core/export/peft.ts';
 import { pythonProjectFiles } from '../../core/export/python-project.ts';
 import type { AdapterFiles, ImportedAdapter } from '../../core/export/types.ts';
@@ -26,7 +27,9 @@ export const exportCommand: Command = {
     'Usage: adapter-studio export --model ID --adapter DIR_OR_ZIP --format adapterhub|peft|python --out DIR_OR_ZIP [--json]',
     '',
     '  --model ID           Hub model id of the base model (checks the adapter fits; PEFT files need it)',
-    '  --adapter PATH       adapter folder (train --out, save_adapter\'s, PEFT\'s save_pretrained) or a zip of one',
+    '  --adapter PATH       adapter folder (train --out, save_adapter\'s, PEFT\'s save_pretrained) or a zip of one;',
+    '                       or an AdapterFusion (train --fuse\'s --out: A/, B/, A,B/ and the head\'s folder), written',
+    '                       again with --format adapterhub as save_adapter_fusion, save_adapter and save_head write it',
     '  --format F           adapterhub: adapter_config.json, pytorch_adapter.bin, adapter.safetensors, head files, README.md',
     '                       peft: adapter_config.json, adapter_model.safetensors, README.md (LoRA and (IA)³ only)',
     '                       python: adapter/ plus train.py and requirements.txt to continue training in Python',
@@ -52,8 +55,24 @@ export const exportCommand: Command = {
     if (!writer) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(', ')}, got "${format}"`);
     await checkOutputPath(out);
 
-    const files = await readAdapterFiles(path);
+    const fusionSource = await readFusionFiles(path);
     const encoder = await fetchEncoderConfig(endpointFrom(values), model);
+    if (fusionSource) {
+      if (format !== 'adapterhub') throw new UsageError(`${path} is an AdapterFusion; it is written as the adapters library saves it (--format adapterhub): PEFT has no fusion, and the Python project is for a single adapter.`);
+      const fusion = importFusion(fusionSource, { encoder, source: path });
+      const written = fusionFiles(fusion);
+      const target = resolve(out);
+      const kind = await writeAdapterFiles(target, written);
+      const listing = [...written].map(([name, bytes]) => ({ path: name, bytes: bytes.byteLength }));
+      const notes = [...fusion.notes, ...fusion.adapters.flatMap((a) => a.notes)];
+      report(ctx, { format, out: target, kind, fusion: fusion.name, adapters: fusion.adapterNames, head: fusion.head?.name, files: listing, notes }, [
+        `Exported AdapterFusion "${fusion.name}" (adapters ${fusion.adapterNames.join(', ')}${fusion.head ? `, head "${fusion.head.name}"` : ''}) as the adapters library saves it to ${target}${kind === 'zip' ? ' (zip)' : ''}:`,
+        ...listing.map((f) => `  ${f.path.padEnd(50)} ${size(f.bytes)}`),
+        ...notes.map((note) => `Note: ${note}`),
+      ]);
+      return 0;
+    }
+    const files = await readAdapterFiles(path);
     const adapter = importAdapter(files, { encoder, source: path, ...(values.name ? { name: values.name as string } : {}) });
     const written = writer.files(adapter);
     const target = resolve(out);

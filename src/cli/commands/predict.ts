@@ -1,24 +1,68 @@
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import type { AdapterModel } from '../../core/adapters/adapter.ts';
+import { composedForward } from '../../core/adapters/compose.ts';
+import { type CompositionBlock, type CompositionSetup, compositionLabel, validateComposition } from '../../core/adapters/composition.ts';
+import { composableInfo } from '../../core/adapters/shelf.ts';
 import { loadEncoder } from '../../core/model/index.ts';
-import { importAdapter } from '../../core/export/import.ts';
-import { readAdapterFiles } from '../../core/export/node-files.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
+import { readAdapterFlag } from '../shared/adapter-flag.ts';
 import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
 import { endpointFrom } from '../shared/hub-flag.ts';
 import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.ts';
+import { liveTrained, readTrainedFiles } from '../shared/trained-files.ts';
+
+/** --compose values and the library's blocks they name. */
+const COMPOSE: Record<string, CompositionBlock> = { stack: 'Stack', parallel: 'Parallel', average: 'Average', 'batch-split': 'BatchSplit' };
+
+type Prediction =
+  | { adapter: string; logits: number[]; prediction: number }
+  | { adapter: string; logits: number[]; probabilities: number[]; label: string; labelId: number };
+
+/** One head's prediction from its logits: the number for regression, else probabilities and the label. */
+function prediction(adapter: Pick<AdapterModel, 'name' | 'head'>, logits: number[]): Prediction {
+  if (adapter.head!.kind === 'regression') return { adapter: adapter.name, logits, prediction: logits[0] };
+  const probabilities = Array.from(tf.tidy(() => tf.softmax(tf.tensor1d(logits)).dataSync()));
+  const labelId = probabilities.indexOf(Math.max(...probabilities));
+  return { adapter: adapter.name, logits, probabilities, label: adapter.head!.id2label[labelId], labelId };
+}
+
+function lines(p: Prediction, labels: string[]): string[] {
+  if (!('probabilities' in p)) return [`Prediction: ${p.prediction}`];
+  return [
+    `Label: ${p.label} (${(p.probabilities[p.labelId] * 100).toFixed(1)}%)`,
+    ...labels.map((label, i) => `  ${label.padEnd(20)} ${p.probabilities[i].toFixed(4)}  (logit ${p.logits[i].toFixed(4)})`),
+  ];
+}
+
+/** A comma-separated list of numbers. */
+function numbersFlag(values: Record<string, unknown>, name: string): number[] | undefined {
+  const raw = values[name] as string | undefined;
+  if (raw === undefined) return undefined;
+  const numbers = raw.split(',').map((s) => Number(s.trim()));
+  if (raw.trim() === '' || numbers.some((n) => !Number.isFinite(n))) throw new UsageError(`--${name} must be numbers separated by commas, got "${raw}".`);
+  return numbers;
+}
 
 export const predictCommand: Command = {
   name: 'predict',
-  summary: 'run a trained adapter on one text: token ids, logits, probabilities and the label',
+  summary: 'run a trained adapter on one text: token ids, logits, probabilities and the label; or several adapters in a composition',
   usage: [
     'Usage: adapter-studio predict --model ID --adapter DIR_OR_ZIP --text "..." [--text-pair "..."] [flags] [--json]',
+    '       adapter-studio predict --model ID --adapter A --adapter B [...] --compose parallel|stack|average|batch-split --text "..." [flags] [--json]',
     '',
     '  --model ID          Hub model id of the encoder the adapter was trained on',
     revisionUsage,
-    '  --adapter PATH      adapter folder (train --out, or save_adapter\'s) or a zip of it',
-    '  --text T            the text to classify',
+    '  --adapter PATH      adapter folder (train --out, or save_adapter\'s) or a zip of it; a Hub repo id (AdapterHub/roberta-base-pf-imdb) where no such path exists; repeat it to compose;',
+    '                      or an AdapterFusion (train --fuse\'s --out, or its A,B/ folder): the fusion and its head predict',
+    '  --compose BLOCK     how the adapters combine, as the adapters library\'s blocks: parallel (each adapter\'s head on its own copy of the input),',
+    '                      stack (one after the other, the last one\'s head), average (their outputs averaged, the last one\'s head),',
+    '                      batch-split (the texts shared out among the adapters, each with its head)',
+    '  --weights W,W       average: one weight an adapter (normalised to sum 1; default equal)',
+    '  --batch-sizes N,N   batch-split: texts each adapter takes, in order (default one each)',
+    '  --text T            the text to classify (batch-split: repeat it, one a row)',
     '  --text-pair T       second text of sentence-pair tasks',
     '  --max-length L      most tokens (default 128, as train)',
     '  --hub URL           Hub-compatible base URL (default: huggingface.co)',
@@ -27,8 +71,11 @@ export const predictCommand: Command = {
   options: {
     model: { type: 'string' },
     ...revisionOption,
-    adapter: { type: 'string' },
-    text: { type: 'string' },
+    adapter: { type: 'string', multiple: true },
+    compose: { type: 'string' },
+    weights: { type: 'string' },
+    'batch-sizes': { type: 'string' },
+    text: { type: 'string', multiple: true },
     'text-pair': { type: 'string' },
     'max-length': { type: 'string' },
     hub: { type: 'string' },
@@ -36,35 +83,87 @@ export const predictCommand: Command = {
   },
   async run(values, ctx) {
     const model = values.model as string | undefined;
-    const path = values.adapter as string | undefined;
-    const text = values.text as string | undefined;
-    if (!model || !path || text === undefined) throw new UsageError('Give --model ID, --adapter DIR_OR_ZIP and --text "...".');
+    const paths = (values.adapter as string[] | undefined) ?? [];
+    const texts = (values.text as string[] | undefined) ?? [];
+    if (!model || !paths.length || !texts.length) throw new UsageError('Give --model ID, --adapter DIR_OR_ZIP and --text "...".');
+    const compose = values.compose as string | undefined;
+    if (compose !== undefined && !(compose in COMPOSE)) throw new UsageError(`--compose must be one of ${Object.keys(COMPOSE).join(', ')}, got "${compose}".`);
+    if (paths.length > 1 && compose === undefined) throw new UsageError(`${paths.length} adapters given: say how they combine with --compose ${Object.keys(COMPOSE).join('|')}.`);
+    const block = compose === undefined ? undefined : COMPOSE[compose];
+    if (texts.length > 1 && block !== 'BatchSplit') throw new UsageError('Give one --text (several only with --compose batch-split, one a row).');
+    if (values.weights !== undefined && block !== 'Average') throw new UsageError('--weights goes with --compose average.');
+    if (values['batch-sizes'] !== undefined && block !== 'BatchSplit') throw new UsageError('--batch-sizes goes with --compose batch-split.');
     const pair = values['text-pair'] as string | undefined;
     const maxLength = intFlag(values, 'max-length', 128, 8, 8192);
     const revision = revisionFrom(values);
     await startBackend(values, ctx);
-    const files = await readAdapterFiles(path);
-    const encoder = await loadEncoder(endpointFrom(values), model, { revision });
-    const adapter = liveAdapter(encoder.config, importAdapter(files, { encoder: encoder.config, source: path }));
+    const endpoint = endpointFrom(values);
+    const encoder = await loadEncoder(endpoint, model, { revision });
+    const trained = paths.length === 1 && !block && existsSync(paths[0]) ? await readTrainedFiles(paths[0]).catch((err) => { encoder.dispose(); throw err; }) : undefined;
+    if (trained?.fusion) {
+      let live: ReturnType<typeof liveTrained> | undefined;
+      try {
+        live = liveTrained(trained, encoder);
+        const { trainable } = live;
+        const encoded = encoder.tokenizer.encode(texts, pair === undefined ? undefined : [pair], { maxLength });
+        const logits = Array.from(tf.tidy(() => trainable.logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));
+        const { adapter: _, ...result } = prediction(live, logits);
+        report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: live.name, fusion: live.name, head: live.head?.name, input_ids: Array.from(encoded.inputIds), ...result }, lines(prediction(live, logits), live.head!.id2label));
+        return 0;
+      } finally {
+        live?.dispose();
+        encoder.dispose();
+      }
+    }
+    const adapters: AdapterModel[] = [];
     try {
-      const trainable = adapterTrainable(adapter, encoder.weights);
-      const encoded = encoder.tokenizer.encode([text], pair === undefined ? undefined : [pair], { maxLength });
-      const logits = Array.from(tf.tidy(() => trainable.logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));
-      const inputIds = Array.from(encoded.inputIds);
-      if (trainable.task === 'regression') {
-        report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: adapter.name, input_ids: inputIds, logits, prediction: logits[0] }, [`Prediction: ${logits[0]}`]);
+      for (const path of paths) {
+        const imported = await readAdapterFlag(path, endpoint, encoder.config);
+        if (adapters.some((a) => a.name === imported.name)) throw new UsageError(`Two adapters are named "${imported.name}" (the second is ${path}); adapters composed together need different names.`);
+        adapters.push(liveAdapter(encoder.config, imported));
+      }
+      const encoded = encoder.tokenizer.encode(texts, pair === undefined ? undefined : texts.map(() => pair), { maxLength });
+      const modelFields = { model, ...(revision === undefined ? {} : { revision }) };
+      if (!block) {
+        const [adapter] = adapters;
+        const trainable = adapterTrainable(adapter, encoder.weights);
+        const logits = Array.from(tf.tidy(() => trainable.logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));
+        const { adapter: _, ...result } = prediction(adapter, logits);
+        report(ctx, { ...modelFields, adapter: adapter.name, input_ids: Array.from(encoded.inputIds), ...result }, lines(prediction(adapter, logits), adapter.head!.id2label));
         return 0;
       }
-      const probabilities = Array.from(tf.tidy(() => tf.softmax(tf.tensor1d(logits)).dataSync()));
-      const labelId = probabilities.indexOf(Math.max(...probabilities));
-      const labels = adapter.head!.id2label;
-      report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: adapter.name, input_ids: inputIds, logits, probabilities, label: labels[labelId], labelId }, [
-        `Label: ${labels[labelId]} (${(probabilities[labelId] * 100).toFixed(1)}%)`,
-        ...labels.map((label, i) => `  ${label.padEnd(20)} ${probabilities[i].toFixed(4)}  (logit ${logits[i].toFixed(4)})`),
+      const setup: CompositionSetup = {
+        block,
+        adapters: adapters.map((a) => a.name),
+        ...(block === 'Average' ? { weights: numbersFlag(values, 'weights') } : {}),
+        ...(block === 'BatchSplit' ? { batchSizes: numbersFlag(values, 'batch-sizes') ?? adapters.map(() => 1) } : {}),
+      };
+      try {
+        validateComposition(setup, adapters.map(composableInfo));
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const heads = composedForward(encoder.weights, encoded, setup, adapters);
+      const byName = new Map(adapters.map((a) => [a.name, a]));
+      const rows = heads.flatMap(({ head, rows: [start], logits }) => {
+        const values2d = logits.arraySync();
+        logits.dispose();
+        return values2d.map((row, i) => ({ ...prediction(byName.get(head)!, row), text: start + i }));
+      });
+      const seq = encoded.seq;
+      report(ctx, {
+        ...modelFields,
+        composition: compositionLabel(setup),
+        adapters: setup.adapters,
+        input_ids: texts.map((_, i) => Array.from(encoded.inputIds.subarray(i * seq, (i + 1) * seq))),
+        heads: rows,
+      }, [
+        `Composition: ${compositionLabel(setup)}`,
+        ...rows.flatMap((row) => [`${row.adapter}${texts.length > 1 ? ` (text ${row.text + 1})` : ''}:`, ...lines(row, byName.get(row.adapter)!.head!.id2label).map((l) => `  ${l}`)]),
       ]);
       return 0;
     } finally {
-      adapter.dispose();
+      for (const adapter of adapters) adapter.dispose();
       encoder.dispose();
     }
   },

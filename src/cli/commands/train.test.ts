@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,6 +11,8 @@ import { type RunningHubServer, startHubServer } from '../../hub-server/index.ts
 import { offlineHub } from '../../hub/endpoint.ts';
 import { createAdapter } from '../../core/adapters/adapter.ts';
 import { readTrainingRecord } from '../../core/export/model-card.ts';
+import { findTorchPython, runPython } from '../../core/export/test-support.ts';
+import { unzipAdapterFiles } from '../../core/export/zip.ts';
 import { resolveAdapterConfig } from '../../core/adapters/config.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
@@ -256,3 +258,104 @@ describe('train and eval on local files', () => {
   });
 });
 
+
+describe('train on a model too large for the backend', () => {
+  it('refuses before reading data or weights when one sequence does not fit the wasm heap', async () => {
+    // A Hub with bert-large's config.json alone: the memory check needs nothing else.
+    const root = mkdtempSync(join(tmpdir(), 'adapter-studio-cli-large-'));
+    const repo = join(root, 'models', 'test', 'bert-large');
+    mkdirSync(join(repo, 'files'), { recursive: true });
+    writeFileSync(join(repo, 'repo.json'), JSON.stringify({ sha: '0123456789abcdef0123456789abcdef01234567', pipeline_tag: 'fill-mask', tags: ['bert'] }));
+    writeFileSync(join(repo, 'files', 'config.json'), JSON.stringify({
+      model_type: 'bert', hidden_size: 1024, intermediate_size: 4096, max_position_embeddings: 512, num_attention_heads: 16,
+      num_hidden_layers: 24, type_vocab_size: 2, vocab_size: 30522,
+    }));
+    const large = await startHubServer({ root, port: 0 });
+    try {
+      const run = await runCli(['train', '--model', 'test/bert-large', '--dataset', DATASET, '--max-length', '512', '--hub', large.url, '--out', join(dir, 'large')]);
+      expect(run.code).not.toBe(0);
+      expect(run.err).toMatch(/test\/bert-large needs about [\d.]+ GiB to train even one sequence of 512 tokens on wasm, over the wasm heap's 4\.0 GiB/);
+    } finally {
+      await large.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+const python = findTorchPython();
+
+describe('adapter-studio train --fuse', () => {
+  it('fuses two trained adapters with a new head; writes A/, B/, A,B/ and the head; predict and export read it back', async () => {
+    const common = ['--model', MODEL, '--hub', server.url, '--lr', '1e-3', '--json'];
+    const a = join(dir, 'sentiment');
+    const b = join(dir, 'topics');
+    expect((await runCli(['train', ...common, '--dataset', 'adapter-studio/tiny-sentiment', '--name', 'sentiment', '--max-steps', '8', '--out', a])).code).toBe(0);
+    expect((await runCli(['train', ...common, '--dataset', 'adapter-studio/tiny-topics', '--name', 'topics', '--max-steps', '8', '--out', b])).code).toBe(0);
+
+    const out = join(dir, 'fused');
+    const trained = await runCli(['train', ...common, '--fuse', `${a},${b}`, '--dataset', 'adapter-studio/tiny-sst2', '--max-steps', '6', '--validation-rows', '32', '--out', out]);
+    expect(trained.err).toBe('');
+    expect(trained.code).toBe(0);
+    const lines = trained.out.map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ kind: 'start', method: 'fusion', fusion: 'sentiment,topics', adapters: ['sentiment', 'topics'], head: 'tiny-sst2', fusionConfig: { value: true, regularization: true } });
+    // 2 layers × (query 64·64 + 64, key 64·64 + 64, value 64·64) + the head (64·64 + 64 + 2·64 + 2).
+    expect(lines[0].trainableParameters).toBe(2 * (3 * 64 * 64 + 2 * 64) + (64 * 64 + 64 + 2 * 64 + 2));
+    const result = lines.at(-1);
+    expect(result).toMatchObject({ kind: 'result', steps: 6, adapterDir: out, fusionDir: join(out, 'sentiment,topics') });
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'checkpoints', 'sentiment', 'sentiment,topics', 'tiny-sst2', 'topics']);
+    // The fused adapters are written exactly as they were given.
+    for (const [folder, given] of [['sentiment', a], ['topics', b]]) {
+      for (const file of ['adapter_config.json', 'pytorch_adapter.bin', 'adapter.safetensors']) expect(readFileSync(join(out, folder, file))).toEqual(readFileSync(join(given, file)));
+    }
+    const fusionConfig = JSON.parse(readFileSync(join(out, 'sentiment,topics', 'adapter_fusion_config.json'), 'utf8'));
+    expect(fusionConfig).toMatchObject({ name: 'sentiment,topics', adapter_names: ['sentiment', 'topics'], model_name: MODEL, model_class: 'BertAdapterModel', config: { value_initialized: true } });
+    expect(JSON.parse(readFileSync(join(out, 'tiny-sst2', 'head_config.json'), 'utf8'))).toMatchObject({ name: 'tiny-sst2', config: { num_labels: 2, label2id: { negative: 0, positive: 1 } } });
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain(`model.load_adapter_fusion("path/to/this/folder/sentiment,topics")`);
+    if (python) {
+      const keys = runPython<string[]>(python, 'import json, sys, torch; print(json.dumps(list(torch.load(sys.argv[1], weights_only=True).keys())))', [join(out, 'sentiment,topics', 'pytorch_model_adapter_fusion.bin')]);
+      expect(keys).toEqual([0, 1].flatMap((l) => ['query.weight', 'query.bias', 'key.weight', 'key.bias', 'value.weight'].map((k) => `bert.encoder.layer.${l}.output.adapter_fusion_layer.sentiment,topics.${k}`)));
+    }
+
+    // predict reads the fusion from its --out or from the fusion's own folder, with the same result.
+    const predicted = [];
+    for (const path of [out, join(out, 'sentiment,topics')]) {
+      const run = await runCli(['predict', '--model', MODEL, '--hub', server.url, '--adapter', path, '--text', 'a wonderful film', '--json']);
+      expect(run.code).toBe(0);
+      predicted.push(JSON.parse(run.out[0]));
+    }
+    expect(predicted[0]).toMatchObject({ adapter: 'sentiment,topics' });
+    expect(['negative', 'positive']).toContain(predicted[0].label);
+    expect(predicted[1].logits).toEqual(predicted[0].logits);
+
+    // eval evaluates the fusion with its head.
+    const evaluated = await runCli(['eval', '--model', MODEL, '--hub', server.url, '--adapter', out, '--dataset', 'adapter-studio/tiny-sst2', '--split', 'validation', '--json']);
+    expect(evaluated.code).toBe(0);
+    expect(JSON.parse(evaluated.out.at(-1)!)).toMatchObject({ adapter: 'sentiment,topics', split: 'validation', metrics: { examples: 200 } });
+
+    // export writes the same files again (as a zip); PEFT has no fusion.
+    const zip = join(dir, 'fused.zip');
+    const exported = await runCli(['export', '--model', MODEL, '--hub', server.url, '--adapter', out, '--format', 'adapterhub', '--out', zip, '--json']);
+    expect(exported.code).toBe(0);
+    const files = unzipAdapterFiles(new Uint8Array(readFileSync(zip)), zip);
+    for (const path of ['sentiment,topics/pytorch_model_adapter_fusion.bin', 'sentiment,topics/model_adapter_fusion.safetensors', 'tiny-sst2/pytorch_model_head.bin', 'topics/pytorch_adapter.bin']) {
+      expect(files.get(path)).toEqual(new Uint8Array(readFileSync(join(out, ...path.split('/')))));
+    }
+    const peft = await runCli(['export', '--model', MODEL, '--hub', server.url, '--adapter', out, '--format', 'peft', '--out', join(dir, 'peft')]);
+    expect(peft.code).toBe(2);
+    expect(peft.err).toMatch(/is an AdapterFusion/);
+    expect(existsSync(join(dir, 'peft'))).toBe(false);
+  }, 300_000);
+
+  it('explains wrong fusion flags', async () => {
+    const base = ['train', '--model', MODEL, '--hub', server.url, '--dataset', 'adapter-studio/tiny-sst2', '--out', join(dir, 'bad')];
+    const one = await runCli([...base, '--fuse', join(dir, 'sentiment')]);
+    expect(one.code).toBe(2);
+    expect(one.err).toMatch(/--fuse takes two or more adapter folders/);
+    const mixed = await runCli([...base, '--fuse', 'a,b', '--method', 'lora']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toMatch(/leave out --method/);
+    const lone = await runCli([...base, '--fusion-config', 'static']);
+    expect(lone.code).toBe(2);
+    expect(lone.err).toMatch(/--fusion-config goes with --fuse/);
+  });
+});

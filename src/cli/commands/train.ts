@@ -1,23 +1,36 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { createAdapter } from '../../core/adapters/adapter.ts';
-import { adapterExportOf } from '../../core/export/from-adapter.ts';
-import { writeAdapterHubFolder } from '../../core/export/node-files.ts';
+import { type AdapterModel, createAdapter } from '../../core/adapters/adapter.ts';
+import { type FusionModel, createFusion } from '../../core/adapters/fusion.ts';
+import type { HeadOptions } from '../../core/adapters/head.ts';
+import { DEFAULT_FUSION_CONFIG, type FusionConfig, resolveFusionConfig } from '../../core/adapters/methods/fusion.ts';
+import type { EncoderWeights } from '../../core/model/encoder.ts';
+import type { HubEndpoint } from '../../hub/endpoint.ts';
+import { adapterExportOf, fusionExportOf } from '../../core/export/from-adapter.ts';
+import { fusionFiles } from '../../core/export/fusion-files.ts';
+import { writeAdapterFiles, writeAdapterHubFolder } from '../../core/export/node-files.ts';
 import { resolveAdapterConfig } from '../../core/adapters/config.ts';
 import { type SplitPart, formatOfFileName } from '../../core/data/index.ts';
-import { loadEncoder } from '../../core/model/index.ts';
+import { fetchEncoderConfig } from '../../core/model/hub-files.ts';
+import { type LoadedEncoder, loadEncoder } from '../../core/model/load-encoder.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
+import { fusionTrainable } from '../../core/train/fusion-trainable.ts';
 import { TrainingControl } from '../../core/train/control.ts';
 import { headOptionsOf, trainingDataOf, trainingRecordOf } from '../../core/train/dataset-run.ts';
 import { DirectoryCheckpointStore } from '../../core/train/directory-checkpoint-store.ts';
+import { fitBatchToMemory, memoryCeilingOf } from '../../core/train/memory-fit.ts';
 import type { TrainEvent } from '../../core/train/events.ts';
 import type { EvalMetrics } from '../../core/train/metrics.ts';
+import type { TrainableModel } from '../../core/train/trainable-model.ts';
+import type { TokenBatch } from '../../core/train/adapter-trainable.ts';
+import type { TrainingRecord } from '../../core/export/types.ts';
 import { train } from '../../core/train/trainer.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings, trainOptionsOf } from '../../core/train/training-settings.ts';
 import { type Command, type CommandContext, UsageError, intFlag, numberFlag, report } from '../cli-io.ts';
 import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
 import { adapterNameOf, columnOptions, datasetSourceOf, datasetSourceOptions, openDataset, validationPart } from '../shared/dataset-source.ts';
 import { endpointFrom } from '../shared/hub-flag.ts';
+import { fusePaths, loadFusedAdapters } from '../shared/fused-adapters.ts';
 import { checkOutputFolder } from '../shared/out-path.ts';
 import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.ts';
 
@@ -60,7 +73,7 @@ export const trainCommand: Command = {
   usage: [
     'Usage: adapter-studio train --model ID (--dataset ID | --file PATH) --out DIR [flags] [--json]',
     '',
-    '  --model ID               Hub model id of the encoder (BERT, RoBERTa, DistilBERT, ELECTRA, XLM-R, DeBERTa, DeBERTa-v2/v3)',
+    '  --model ID               Hub model id of the encoder (BERT, RoBERTa, DistilBERT, ELECTRA, XLM-R, DeBERTa, DeBERTa-v2/v3, ALBERT)',
     revisionUsage,
     '  --dataset ID             Hub dataset id',
     '  --file PATH              a local .csv, .tsv, .jsonl, .json or .parquet file to train on instead',
@@ -76,7 +89,11 @@ export const trainCommand: Command = {
     '                           or a config string such as "seq_bn[reduction_factor=8]" (default seq_bn)',
     '  --reduction-factor N     bottleneck reduction factor (bottleneck methods)',
     '  --adapter-drop           AdapterDrop: each step skips the adapters of a random number of first layers',
-    '  --name NAME              adapter name (default: the dataset name)',
+    '  --fuse A,B               train an AdapterFusion of these trained adapters (2 or more, each a folder, zip or Hub repo id',
+    '                           as predict --adapter takes it) and a new',
+    '                           head instead of an adapter: the adapters stay frozen; --out gets A/, B/, A,B/ and the head\'s folder',
+    '  --fusion-config C        AdapterFusion config: dynamic (default) or static, or e.g. "dynamic[temperature=True]"',
+    '  --name NAME              adapter name, or with --fuse the head\'s (default: the dataset name)',
     '  --lr X                   peak learning rate (default 1e-4)',
     '  --epochs N | --max-steps N   length of training (default 3 epochs)',
     '  --batch-size B           examples per step (default 16)',
@@ -107,6 +124,8 @@ export const trainCommand: Command = {
     method: { type: 'string' },
     'reduction-factor': { type: 'string' },
     'adapter-drop': { type: 'boolean' },
+    fuse: { type: 'string' },
+    'fusion-config': { type: 'string' },
     name: { type: 'string' },
     lr: { type: 'string' },
     epochs: { type: 'string' },
@@ -135,7 +154,7 @@ export const trainCommand: Command = {
     if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new UsageError(`--name may hold letters, digits, "_" and "-" only, got "${name}"`);
     if (values.epochs !== undefined && values['max-steps'] !== undefined) throw new UsageError('Give either --epochs or --max-steps, not both.');
     const defaults = DEFAULT_TRAINING_SETTINGS;
-    const settings: TrainingSettings = {
+    const requested: TrainingSettings = {
       ...defaults,
       learningRate: numberFlag(values, 'lr', defaults.learningRate, Number.MIN_VALUE),
       epochs: intFlag(values, 'epochs', defaults.epochs, 1),
@@ -149,13 +168,21 @@ export const trainCommand: Command = {
       ...(values['eval-steps'] !== undefined ? { evalEverySteps: intFlag(values, 'eval-steps', 1, 1) } : {}),
       ...(values.patience !== undefined ? { earlyStoppingPatience: intFlag(values, 'patience', 1, 1) } : {}),
     };
+    const fuse = values.fuse === undefined ? undefined : fusePaths(values.fuse as string);
+    if (fuse && (values.method !== undefined || values['reduction-factor'] !== undefined || values['adapter-drop'])) throw new UsageError('--fuse trains a fusion of trained adapters: leave out --method, --reduction-factor and --adapter-drop.');
+    if (!fuse && values['fusion-config'] !== undefined) throw new UsageError('--fusion-config goes with --fuse A,B.');
     const overrides = values['reduction-factor'] === undefined ? {} : { reduction_factor: numberFlag(values, 'reduction-factor', 16, Number.MIN_VALUE) };
-    const adapterConfig = resolveAdapterConfig((values.method as string | undefined) ?? 'seq_bn', overrides);
+    const adapterConfig = fuse ? undefined : resolveAdapterConfig((values.method as string | undefined) ?? 'seq_bn', overrides);
+    const fusionConfig = fuse ? resolveFusionConfig((values['fusion-config'] as string | undefined) ?? DEFAULT_FUSION_CONFIG) : undefined;
 
     // Before the model, the data and the run: a bad --out fails now, not after training.
     await checkOutputFolder(out);
     const backend = await startBackend(values, ctx);
     const ep = endpointFrom(values);
+    // Before the data and the weights: a step that cannot fit the backend is refused, or its batch lowered, now.
+    const fit = fitBatchToMemory(await fetchEncoderConfig(ep, model, { revision }), requested, memoryCeilingOf({ name: backend }));
+    if (fit.note) ctx.err(`Memory: ${fit.note}`);
+    const settings: TrainingSettings = { ...requested, batchSize: fit.batchSize, gradientAccumulation: fit.gradientAccumulation };
     const { handle, report: data } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
     // Local files are named in the model card (no Hub link) and read by train.py.
     const fileRecord = async (path: string, split: string) =>
@@ -167,7 +194,15 @@ export const trainCommand: Command = {
     const validation = validationRows === undefined ? planned : { ...planned, maxExamples: validationRows };
     const encoder = await loadEncoder(ep, model, { revision });
     const { mapping } = data;
-    const adapter = createAdapter(encoder.config, adapterConfig, { name, seed: settings.seed, head: headOptionsOf(mapping) });
+    let subject: Subject;
+    try {
+      subject = fuse && fusionConfig
+        ? await fusionSubject(encoder, ep, fuse, fusionConfig, name, settings.seed, headOptionsOf(mapping))
+        : adapterSubject(createAdapter(encoder.config, adapterConfig!, { name, seed: settings.seed, head: headOptionsOf(mapping) }), (values.method as string | undefined) ?? 'seq_bn', encoder.weights, values['adapter-drop'] === true);
+    } catch (err) {
+      encoder.dispose();
+      throw err;
+    }
     const control = new TrainingControl();
     const onSignal = () => control.pause();
     process.once('SIGINT', onSignal);
@@ -180,24 +215,26 @@ export const trainCommand: Command = {
         dataset,
         ...(source.file ? { file: source.file, ...(source.validationFile ? { validationFile: source.validationFile } : {}) } : {}),
         backend,
-        method: values.method ?? 'seq_bn',
+        method: fuse ? 'fusion' : values.method ?? 'seq_bn',
         name,
+        ...subject.intro,
         task: mapping.task,
         labelNames: mapping.labelNames,
         columns: { text: mapping.text, textPair: mapping.textPair, label: mapping.label },
         train: describePart(data.plan.train),
         validation: describePart(validation),
         batchesPerEpoch: batches.batchesPerEpoch,
-        trainableParameters: adapter.trainableVariables().reduce((n, v) => n + v.size, 0),
+        memory: { estimatedBytes: fit.estimatedBytes, ...(fit.ceilingBytes !== undefined ? { ceilingBytes: fit.ceilingBytes } : {}), batchSize: fit.batchSize, gradientAccumulation: fit.gradientAccumulation, lowered: fit.note !== undefined },
+        trainableParameters: subject.trainable.parameters.reduce((n, p) => n + p.variable.size, 0),
       };
       report(ctx, intro, [
-        `Training adapter "${name}" (${intro.method}) on ${model} with ${dataset} [${backend} backend]`,
+        `Training ${subject.label} on ${model} with ${dataset} [${backend} backend]`,
         `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.labelNames.join(', ')})`,
         `Train on ${intro.train} (${batches.batchesPerEpoch} batches of ${settings.batchSize}); validate on ${intro.validation}`,
-        adapter.summary(),
+        subject.summary,
       ]);
       const human = humanReporter(ctx);
-      const result = await train(adapterTrainable(adapter, encoder.weights, { adapterDrop: values['adapter-drop'] === true }), batches, trainOptionsOf(settings), {
+      const result = await train(subject.trainable, batches, trainOptionsOf(settings), {
         control,
         store: new DirectoryCheckpointStore(join(out, 'checkpoints')),
         resume: values.resume === true,
@@ -214,12 +251,13 @@ export const trainCommand: Command = {
         ]);
         return 130;
       }
-      await writeAdapterHubFolder(adapterDir, adapterExportOf(adapter, trainingRecordOf(data, settings, { validation, result, localFile, localValidationFile })));
+      await subject.write(adapterDir, trainingRecordOf(data, settings, { validation, result, localFile, localValidationFile }));
       const final = {
         kind: 'result',
         best: result.best,
         bestStep: result.bestStep,
         adapterDir,
+        ...(subject.fusionDir ? { fusionDir: join(adapterDir, subject.fusionDir) } : {}),
         stopReason: result.stopReason,
         steps: result.steps,
         epochs: result.epochs,
@@ -231,13 +269,65 @@ export const trainCommand: Command = {
       };
       report(ctx, final, [
         result.best ? `Best: ${metricsLine(result.best)} at step ${result.bestStep}${result.restoredBest ? ' (these weights are saved)' : ''}` : 'Nothing was evaluated.',
-        `${result.steps} steps in ${result.seconds.toFixed(1)} s (${final.stepsPerSecond.toFixed(2)} steps/s); adapter written to ${adapterDir}`,
+        `${result.steps} steps in ${result.seconds.toFixed(1)} s (${final.stepsPerSecond.toFixed(2)} steps/s); ${subject.fusionDir ? 'fusion, its adapters and head' : 'adapter'} written to ${adapterDir}`,
       ]);
       return 0;
     } finally {
       process.removeListener('SIGINT', onSignal);
-      adapter.dispose();
+      subject.dispose();
       encoder.dispose();
     }
   },
 };
+
+/** What `train` trains: a new adapter with its head, or a fusion of trained adapters with a new head. */
+interface Subject {
+  /** For the first line: 'adapter "x" (seq_bn)'. */
+  label: string;
+  /** Extra fields of the start event. */
+  intro: Record<string, unknown>;
+  summary: string;
+  trainable: TrainableModel<TokenBatch>;
+  /** The fusion's folder inside --out, for a fusion. */
+  fusionDir?: string;
+  write(dir: string, training: TrainingRecord): Promise<void>;
+  dispose(): void;
+}
+
+function adapterSubject(adapter: AdapterModel, method: string, weights: EncoderWeights, adapterDrop: boolean): Subject {
+  return {
+    label: `adapter "${adapter.name}" (${method})`,
+    intro: {},
+    summary: adapter.summary(),
+    trainable: adapterTrainable(adapter, weights, { adapterDrop }),
+    write: (dir, training) => writeAdapterHubFolder(dir, adapterExportOf(adapter, training)),
+    dispose: () => adapter.dispose(),
+  };
+}
+
+async function fusionSubject(encoder: LoadedEncoder, endpoint: HubEndpoint, paths: string[], config: FusionConfig, name: string, seed: number, head: HeadOptions): Promise<Subject> {
+  const { imported, live } = await loadFusedAdapters(paths, endpoint, encoder.config);
+  // A head named like a fused adapter would take that adapter's place when loaded in Python.
+  const headName = imported.some((a) => a.name === name) ? `${name}-fusion` : name;
+  let fusion: FusionModel;
+  try {
+    fusion = createFusion(encoder.config, live, { config, seed, head: { ...head, name: headName } });
+  } catch (err) {
+    for (const adapter of live) adapter.dispose();
+    throw err;
+  }
+  const trainable = fusionTrainable(fusion, encoder.weights);
+  const fusionParameters = fusion.plan.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+  return {
+    label: `AdapterFusion "${fusion.name}" (${JSON.stringify(config)}) with a new head "${headName}"`,
+    intro: { fusion: fusion.name, fuse: paths, adapters: fusion.adapterNames, head: headName, fusionConfig: config },
+    summary: `Fusion layers: ${fusion.plan.layers.length} (${fusionParameters.toLocaleString('en-US')} parameters); adapters ${fusion.adapterNames.join(', ')} frozen${fusion.regularized ? '; value matrices regularized towards the identity' : ''}.`,
+    trainable,
+    fusionDir: fusion.name,
+    write: async (dir, training) => { await writeAdapterFiles(dir, fusionFiles(fusionExportOf(fusion, imported, training))); },
+    dispose: () => {
+      fusion.dispose();
+      for (const adapter of live) adapter.dispose();
+    },
+  };
+}

@@ -15,10 +15,13 @@ import { layerNorm, linear } from '../ops.ts';
 import type { EncodedBatch, EncoderTokenizer } from '../model/tokenizer.ts';
 import type { HostTensor } from '../model/weights.ts';
 import { type AdapterConfig, resolveAdapterConfig } from './config.ts';
-import { AdapterConfigError, AdapterStateError } from './errors.ts';
-import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead } from './head.ts';
+import { AdapterConfigError } from './errors.ts';
+import { type HeadOptions, type HeadPlan, headForward, headLoss, planHead, requireHead } from './head.ts';
+import { createLiveParameters } from './live-parameters.ts';
+import { modelLayout } from './locations.ts';
 import { type ParamSpec, elementCount, initialValues } from './parameters.ts';
 import { seededRandom } from '../random.ts';
+import type { AdapterUnits } from './composition-units.ts';
 import type { FamilyHooks, ForwardContext } from './methods/forward-context.ts';
 import { FAMILY_HOOKS } from './methods/forwards.ts';
 import type { FamilyName } from './methods/registry.ts';
@@ -34,6 +37,12 @@ export interface CreateAdapterOptions {
   head?: HeadOptions;
   /** prompt_init "from_string" copies the word embeddings of the prompt text's tokens: give the encoder's tokenizer and weights. */
   promptInit?: { tokenizer: EncoderTokenizer; weights: EncoderWeights };
+  /**
+   * Put before each tf.Variable's name (default none: the torch key), so that a second live adapter of the same name
+   * can exist, e.g. a copy on the shelf beside the active adapter. State dicts keep the torch keys; such an adapter
+   * is for inference (the trainer names parameters by their variables).
+   */
+  variablePrefix?: string;
 }
 
 export interface ForwardOptions {
@@ -52,6 +61,12 @@ export interface AdapterModel {
   readonly head?: HeadPlan;
   /** Hooks applying the adapter; with `encoderForward` directly they run in inference mode without skipped layers. */
   readonly hooks: EncoderHooks;
+  /** The adapter's modules as composition blocks call them (compose.ts); valid inside `inCall`. */
+  readonly units: AdapterUnits;
+  /** Runs `fn` as one inference forward pass of this adapter (per-pass state such as the prefix pool's output forgotten before and after). */
+  inCall<T>(fn: () => T): T;
+  /** The head's logits [batch, num_labels] on encoder outputs (inference). */
+  applyHead(encoded: EncoderOutput): tf.Tensor2D;
   /** Adapter and head variables that train, in state-dict order. */
   trainableVariables(): tf.Variable[];
   /** The encoder outputs with the adapter applied; the caller disposes them. */
@@ -93,26 +108,11 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   const specs = [...plan.params, ...(head?.params ?? [])];
 
   // Variables, named with their torch keys (tfjs needs unique names: one live adapter per name and family).
-  const variables = new Map<string, tf.Variable>();
-  /** Every key the state dict may use: parameter keys and their aliases. */
-  const knownKeys = new Set<string>();
-  try {
-    for (const spec of specs) {
-      if (tf.engine().registeredVariables[spec.key]) {
-        throw new AdapterConfigError(`A live adapter already owns the variable "${spec.key}"; dispose the other adapter named "${name}" first or pick another name.`);
-      }
-      const values = spec.init.kind === 'external' ? promptFromString(plan, spec, options.promptInit) : initialValues(spec, seed);
-      const initial = tf.tensor(values, spec.shape, 'float32');
-      const variable = tf.variable(initial, spec.trainable, spec.key);
-      initial.dispose();
-      variables.set(spec.key, variable);
-      for (const key of [spec.key, ...spec.aliases]) knownKeys.add(key);
-    }
-  } catch (err) {
-    for (const v of variables.values()) v.dispose();
-    throw err;
-  }
-  const tensor = (spec: ParamSpec): tf.Tensor => variables.get(spec.key)!;
+  const live = createLiveParameters(specs, seed, `Adapter "${name}"`, {
+    startValues: (spec) => (spec.init.kind === 'external' ? promptFromString(plan, spec, options.promptInit) : initialValues(spec, seed)),
+    ...(options.variablePrefix ? { variablePrefix: options.variablePrefix } : {}),
+  });
+  const tensor = (spec: ParamSpec): tf.Tensor => live.tensor(spec);
 
   const dropoutRandom = seededRandom(seed ^ 0x5eed);
   const nextSeed = () => Math.floor(dropoutRandom() * 2 ** 31);
@@ -120,97 +120,82 @@ export function createAdapter(encoderConfig: EncoderConfig, adapterConfig: Adapt
   const dropout = <T extends tf.Tensor>(x: T, rate: number, noiseShape?: number[]): T =>
     state.training && rate > 0 ? tf.dropout(x, rate, noiseShape, nextSeed()) as T : x;
 
-  const context: ForwardContext = {
-    encoder: encoderConfig,
+  const context = createForwardContext(encoderConfig, tensor, {
     active: (layer) => !state.skip.has(layer),
-    tensor,
     training: () => state.training,
     dropout,
-    linearOf: (p) => ({ weight: tensor(p.weight) as tf.Tensor2D, bias: tensor(p.bias) as tf.Tensor1D }),
-    gateOf: (p, x) => tf.sigmoid(linear(x, context.linearOf(p))).mean(1, true) as tf.Tensor3D,
-    norm: (x, p) => layerNorm(x, { weight: tensor(p.weight) as tf.Tensor1D, bias: tensor(p.bias) as tf.Tensor1D }, ADAPTER_LN_EPS),
-  };
+  });
 
-  const { hooks, resets } = composeHooks(plan, context);
+  const { hooks, resets, units } = composeHooks(plan, context);
   const reset = () => { for (const r of resets) r(); };
 
-  function encode(weights: EncoderWeights, batch: EncodedBatch, options: ForwardOptions = {}): EncoderOutput {
-    if (weights.config.hiddenSize !== encoderConfig.hiddenSize || weights.config.numLayers !== encoderConfig.numLayers || weights.config.family !== encoderConfig.family) {
-      throw new AdapterConfigError(`Adapter "${name}" was built for ${encoderConfig.family} with ${encoderConfig.numLayers} layers of width ${encoderConfig.hiddenSize}, not for "${weights.config.repoId}".`);
-    }
+  function inCallWith<T>(options: ForwardOptions, fn: () => T): T {
     const previous = state;
     state = { training: options.training ?? false, skip: new Set(options.skipLayers ?? []) };
     reset();
     try {
-      return encoderForward(weights, batch, hooks);
+      return fn();
     } finally {
       state = previous;
       reset();
     }
   }
 
-  function requireHead(): HeadPlan {
-    if (!head) throw new AdapterConfigError(`Adapter "${name}" has no prediction head; create it with the "head" option to get logits and a loss.`);
-    return head;
+  function encode(weights: EncoderWeights, batch: EncodedBatch, options: ForwardOptions = {}): EncoderOutput {
+    checkBuiltFor(`Adapter "${name}"`, encoderConfig, weights);
+    return inCallWith(options, () => encoderForward(weights, batch, hooks));
   }
 
+
   function forward(weights: EncoderWeights, batch: EncodedBatch, options: ForwardOptions = {}): tf.Tensor2D {
-    const plan = requireHead();
+    const plan = requireHead(head, `Adapter "${name}"`);
     return tf.tidy(() => {
       const encoded = encode(weights, batch, options);
       return headForward(plan, encoded, tensor, options.training ? nextSeed : undefined);
     });
   }
 
-  const hostCopy = (spec: ParamSpec): HostTensor => ({ shape: [...spec.shape], data: variables.get(spec.key)!.dataSync() as Float32Array });
-  const stateDict = (list: ParamSpec[]) => {
-    const out = new Map<string, HostTensor>();
-    for (const spec of list) {
-      const host = hostCopy(spec);
-      for (const key of [spec.key, ...spec.aliases]) out.set(key, { shape: host.shape, data: host.data.slice() });
-    }
-    return out;
-  };
-
   return {
-    name, config, encoderConfig, plan, head, hooks,
-    trainableVariables: () => specs.filter((s) => s.trainable).map((s) => variables.get(s.key)!),
+    name, config, encoderConfig, plan, head, hooks, units,
+    inCall: (fn) => inCallWith({}, fn),
+    applyHead: (encoded) => headForward(requireHead(head, `Adapter "${name}"`), encoded, tensor),
+    trainableVariables: () => specs.filter((s) => s.trainable).map((s) => live.tensor(s)),
     encode,
     forward,
-    loss: (weights, batch, labels, options = {}) => tf.tidy(() => headLoss(requireHead(), forward(weights, batch, options), labels)),
-    adapterStateDict: () => stateDict(plan.params),
-    headStateDict: () => stateDict(head?.params ?? []),
-    loadAdapterStateDict(tensors, { strict = true } = {}) {
-      const missing: string[] = [];
-      const wrongShape: string[] = [];
-      const updates: [tf.Variable, HostTensor][] = [];
-      for (const spec of specs) {
-        const key = [spec.key, ...spec.aliases].find((k) => tensors.has(k));
-        if (!key) { missing.push(spec.key); continue; }
-        const given = tensors.get(key)!;
-        if (given.shape.length !== spec.shape.length || given.shape.some((d, i) => d !== spec.shape[i]) || given.data.length !== elementCount(spec.shape)) {
-          wrongShape.push(`${key} (expected [${spec.shape.join(', ')}], got [${given.shape.join(', ')}])`);
-        } else updates.push([variables.get(spec.key)!, given]);
-      }
-      const unexpected = [...tensors.keys()].filter((k) => !knownKeys.has(k));
-      if (wrongShape.length) throw new AdapterStateError(`Adapter "${name}": size mismatch for ${wrongShape.join('; ')}. The weights were saved for another config or model size.`, wrongShape);
-      if (strict && (missing.length || unexpected.length)) {
-        throw new AdapterStateError(
-          `Adapter "${name}" state dict does not match its config: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && unexpected.length ? '; ' : ''}${unexpected.length ? `unexpected ${unexpected.join(', ')}` : ''}. Check the adapter name and config, or load with strict: false.`,
-          [...missing, ...unexpected],
-        );
-      }
-      for (const [variable, given] of updates) tf.tidy(() => variable.assign(tf.tensor(given.data, variable.shape, 'float32')));
-      return { missing, unexpected };
-    },
+    loss: (weights, batch, labels, options = {}) => tf.tidy(() => headLoss(requireHead(head, `Adapter "${name}"`), forward(weights, batch, options), labels)),
+    adapterStateDict: () => live.stateDict(plan.params, plan.stateDictKeys),
+    headStateDict: () => live.stateDict(head?.params ?? []),
+    loadAdapterStateDict: (tensors, { strict = true } = {}) => live.load(tensors, strict),
     summary: () => adapterSummary(config, encoderConfig, { name }),
-    dispose: () => { for (const v of variables.values()) v.dispose(); },
+    dispose: () => live.dispose(),
   };
 }
 
+/** Throws unless `weights` are of the encoder shape `what` (e.g. 'Adapter "x"') was built for. */
+export function checkBuiltFor(what: string, built: EncoderConfig, weights: EncoderWeights): void {
+  const sameLayers = weights.config.numLayers === built.numLayers && modelLayout(weights.config).layerCount === modelLayout(built).layerCount;
+  if (weights.config.hiddenSize !== built.hiddenSize || !sameLayers || weights.config.family !== built.family) {
+    throw new AdapterConfigError(`${what} was built for ${built.family} with ${built.numLayers} layers of width ${built.hiddenSize}, not for "${weights.config.repoId}".`);
+  }
+}
+
+/** The ForwardContext of parameters read through `tensor`, with the per-call state given by `call`. */
+export function createForwardContext(encoder: EncoderConfig, tensor: (spec: ParamSpec) => tf.Tensor, call: Pick<ForwardContext, 'active' | 'training' | 'dropout'>): ForwardContext {
+  const context: ForwardContext = {
+    encoder,
+    tensor,
+    ...call,
+    linearOf: (p) => ({ weight: tensor(p.weight) as tf.Tensor2D, bias: tensor(p.bias) as tf.Tensor1D }),
+    gateOf: (p, x) => tf.sigmoid(linear(x, context.linearOf(p))).mean(1, true) as tf.Tensor3D,
+    norm: (x, p) => layerNorm(x, { weight: tensor(p.weight) as tf.Tensor1D, bias: tensor(p.bias) as tf.Tensor1D }, ADAPTER_LN_EPS),
+  };
+  return context;
+}
+
 /** The hooks of the plan's families, in FAMILY_HOOKS order; a hook point two families fill is a bug in the registry. */
-function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: EncoderHooks; resets: (() => void)[] } {
+function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: EncoderHooks; resets: (() => void)[]; units: AdapterUnits } {
   const hooks: EncoderHooks = {};
+  const units: AdapterUnits = {};
   const filledBy = new Map<string, FamilyName>();
   const resets: (() => void)[] = [];
   for (const family of Object.keys(FAMILY_HOOKS) as FamilyName[]) {
@@ -222,9 +207,10 @@ function composeHooks(plan: AdapterPlan, context: ForwardContext): { hooks: Enco
       filledBy.set(point, family);
     }
     Object.assign(hooks, contributed.hooks);
+    Object.assign(units, contributed.units);
     if (contributed.reset) resets.push(contributed.reset);
   }
-  return { hooks, resets };
+  return { hooks, resets, units };
 }
 
 /** prompt_init "from_string": the prompt text's token ids (special tokens included), repeated to prompt_length, looked up in the word embeddings. */

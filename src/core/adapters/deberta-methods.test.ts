@@ -10,6 +10,7 @@ import { uploadEncoderWeights } from '../model/encoder.ts';
 import { debertaHost, maxAbsDiff } from '../model/test-support.ts';
 import { linear } from '../ops.ts';
 import { createAdapter } from './adapter.ts';
+import { composedForward } from './compose.ts';
 import { referenceDebertaAdapterForward } from './testing/adapter-forward.reference.ts';
 import { gradientCheck, randomState, testBatch } from './test-support.ts';
 
@@ -161,5 +162,31 @@ describe("DeBERTa v1 state-dict keys (the adapters library's mixin_deberta.py / 
     tf.dispose(x);
     weights.dispose();
     adapter.dispose();
+  });
+});
+
+describe('DeBERTa v1 in a composition', () => {
+  // methods/lora.py LoRAMergedLinear.forward runs one adapter only: any block of 2+ raises "Invalid adapter setup.
+  // Cannot use … with LoRA." when one of them has a module on in_proj.
+  it('refuses LoRA on the fused in_proj in a block, and composes LoRA on intermediate / output', () => {
+    const weights = uploadEncoderWeights(config, host);
+    const batch = testBatch(config);
+    const make = (prefix: string, specs: string[]) => specs.map((spec, i) => {
+      const adapter = createAdapter(config, spec, { name: `${prefix}${i}`, head: { numLabels: 2 } });
+      adapter.loadAdapterStateDict(randomState(adapter, 7 + i));
+      return adapter;
+    });
+    const fused = make('f', ['lora[r=2]', 'seq_bn[reduction_factor=4]']);
+    const unfused = make('u', ["lora[r=2, selfattn_lora=False, intermediate_lora=True]", "lora[r=3, alpha=4, selfattn_lora=False, intermediate_lora=True]"]);
+    try {
+      expect(() => composedForward(weights, batch, { block: 'Stack', adapters: ['f0', 'f1'] }, fused)).toThrow(/fused q\/k\/v Linear deberta\.encoder\.layer\.0\.attention\.self\.in_proj.*LoRAMergedLinear/);
+      const logits = composedForward(weights, batch, { block: 'Parallel', adapters: ['u0', 'u1'] }, unfused);
+      expect(logits.map((l) => l.head)).toEqual(['u0', 'u1']);
+      expect(logits.every((l) => Array.from(l.logits.dataSync()).every(Number.isFinite))).toBe(true);
+      tf.dispose(logits.map((l) => l.logits));
+    } finally {
+      weights.dispose();
+      for (const a of [...fused, ...unfused]) a.dispose();
+    }
   });
 });

@@ -126,6 +126,12 @@ export function planHead(encoder: EncoderConfig, name: string, options: HeadOpti
   };
 }
 
+/** `head`, or a clear error when `owner` (e.g. 'Adapter "x"') was created without one. */
+export function requireHead(head: HeadPlan | undefined, owner: string): HeadPlan {
+  if (!head) throw new AdapterConfigError(`${owner} has no prediction head; create it with the "head" option to get logits and a loss.`);
+  return head;
+}
+
 /**
  * The head's logits [batch, num_labels]. `tensor` maps a parameter to its variable; `dropoutSeed` gives a seed
  * per dropout in training (undefined: no dropout).

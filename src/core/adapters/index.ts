@@ -2,6 +2,13 @@
 export { ACTIVATIONS, type Activation } from './activation-names.ts';
 export { type AdapterModel, type CreateAdapterOptions, type ForwardOptions, createAdapter } from './adapter.ts';
 export { createAdapterDrop } from './adapter-drop.ts';
+export { type ComposeOptions, type ComposedLogits, type FuseLayer, composedEncode, composedForward } from './compose.ts';
+export {
+  COMPOSITION_BLOCKS, type ComposableAdapterInfo, type CompositionBlock, type CompositionSetup, averageWeights, compositionHeads, compositionLabel, compositionSlices,
+  validateComposition,
+} from './composition.ts';
+export type { AdapterUnits, BottleneckUnit, LoraUnit, PrefixStates } from './composition-units.ts';
+export { type AdapterShelf, type ShelfEntry, type ShelfOrigin, composableInfo, createShelf } from './shelf.ts';
 export {
   ADAPTER_PRESETS, type AdapterConfig, type AdapterMethodConfig, type AdapterPresetName, type ArchitectureName, type BnConfig, type ConfigUnion,
   DEFAULT_ADAPTER_PRESET, type LoRAConfig, type PrefixTuningConfig, type PromptTuningConfig,

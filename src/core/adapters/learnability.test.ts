@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 describe('learnability demo: seq_bn rf 16 + head, tiny-sentiment, max length 64, batch 16, Adam 1e-3, 3 epochs', () => {
-  for (const model of ['tiny-bert', 'tiny-roberta', 'tiny-deberta']) {
+  for (const model of ['tiny-bert', 'tiny-roberta', 'tiny-albert', 'tiny-deberta']) {
     it(`reaches ≥ 90% validation accuracy on frozen adapter-studio/${model}`, async () => {
       const encoder = await loadEncoder(offlineHub(server.url), `adapter-studio/${model}`);
       const rows = (split: string) => fixtureRows(root, 'adapter-studio/tiny-sentiment', split);

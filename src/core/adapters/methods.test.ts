@@ -80,6 +80,22 @@ const CASES: [string, keyof typeof TINY, string][] = [
   ['distilbert: gated prefix', 'distilbert', 'prefix_tuning[prefix_length=2, bottleneck_size=4, use_gating=True]'],
   ['roberta: double_seq_bn + ia3', 'roberta', 'double_seq_bn[reduction_factor=4]|ia3'],
   ['electra: prompt tuning in embedding width 8 + lora', 'electra', 'prompt_tuning[prompt_length=2]|lora[r=2]'],
+  // ALBERT (TINY.albert: 3 layers over 2 groups of 2 shared modules, run 0 1 0 1 2 3): every method.
+  ['albert: seq_bn', 'albert', 'seq_bn[reduction_factor=4]'],
+  ['albert: double_seq_bn (attention_adapters + output_adapters), per-module rf, leave_out', 'albert', "double_seq_bn[reduction_factor={'2': 2, 'default': 3}, leave_out=[1]]"],
+  ['albert: par_bn', 'albert', 'par_bn'],
+  ['albert: scaled_par_bn with ln_before, ln_after and gate', 'albert', "scaled_par_bn[reduction_factor=4, ln_before=True, ln_after=True, use_gating=True]"],
+  ['albert: compacter', 'albert', 'compacter[reduction_factor=3]'],
+  ['albert: compacter++ per-layer factorized rule', 'albert', 'compacter++[reduction_factor=3, shared_phm_rule=False, factorized_phm_rule=True, phm_dim=2]'],
+  ['albert: lora on query, key, value, ffn and ffn_output', 'albert', "lora[r=2, alpha=5, attn_matrices=['q', 'k', 'v'], intermediate_lora=True, output_lora=True]"],
+  ['albert: lora gated, leave_out', 'albert', 'lora[r=3, use_gating=True, output_lora=True, leave_out=[0]]'],
+  ['albert: ia3 (key, value, ffn)', 'albert', 'ia3'],
+  ['albert: prefix_tuning (MLP), leave_out', 'albert', 'prefix_tuning[prefix_length=3, bottleneck_size=5, leave_out=[2]]'],
+  ['albert: prefix_tuning_flat', 'albert', 'prefix_tuning_flat[prefix_length=4]'],
+  ['albert: prefix_tuning gated per key and value', 'albert', 'prefix_tuning[prefix_length=2, bottleneck_size=4, use_gating=True, shared_gating=False]'],
+  ['albert: prompt_tuning in embedding width 8', 'albert', 'prompt_tuning[prompt_length=3]'],
+  ['albert: mam', 'albert', 'mam'],
+  ['albert: unipelt', 'albert', 'unipelt'],
   ['deberta-v3: seq_bn', 'deberta-v3', 'seq_bn[reduction_factor=4]'],
   ['deberta-v3: double_seq_bn', 'deberta-v3', 'double_seq_bn[reduction_factor=3]'],
   ['deberta-v3: par_bn', 'deberta-v3', 'par_bn'],
@@ -113,6 +129,9 @@ describe('forward against the float64 oracle (max |tfjs − reference| < 1e-4)',
     }
     // Skipping every layer leaves the plain encoder.
     expect(compare(TINY.bert, 'double_seq_bn[reduction_factor=4]', { skipLayers: [0, 1, 2] }).effect).toBeLessThan(1e-5);
+    // ALBERT skips by module: module 0 is left out at both layers that run it.
+    expect(compare(TINY.albert, 'prefix_tuning[prefix_length=2, bottleneck_size=3]|seq_bn[reduction_factor=4]', { skipLayers: [0, 3] }).error).toBeLessThan(1e-4);
+    expect(compare(TINY.albert, 'double_seq_bn[reduction_factor=4]', { skipLayers: [0, 1, 2, 3] }).effect).toBeLessThan(1e-5);
     console.log(`forward errors:\n${errors.join('\n')}`);
   });
 });
@@ -175,6 +194,76 @@ describe('identity at init', () => {
   });
 });
 
+describe('ALBERT: adapters on shared layer modules (adapters models/albert/mixin_albert.py, model_mixin.py iter_layers)', () => {
+  // TINY.albert: num_hidden_layers 3, num_hidden_groups 2, inner_group_num 2. iter_layers numbers the modules
+  // 0 = group 0 layer 0, 1 = group 0 layer 1, 2 = group 1 layer 0, 3 = group 1 layer 1; layers 0 and 1 run
+  // group 0 (modules 0, 1), layer 2 runs group 1 (modules 2, 3). An adapter lives on a module (layer index =
+  // module index, as leave_out and the prefix pool count them) and is applied at every layer that runs it.
+  const keys = (spec: string) => {
+    const adapter = createAdapter(TINY.albert, spec, { name: 'sst2' });
+    const list = [...adapter.adapterStateDict()].map(([key, t]) => `${key} [${t.shape.join(', ')}]`);
+    adapter.dispose();
+    return list;
+  };
+  const modulePath = (m: number) => `albert.encoder.albert_layer_groups.${Math.floor(m / 2)}.albert_layers.${m % 2}`;
+  // Every module's PrefixTuningLayer holds the pool (prefix_tuning.py set_pool), so state_dict() lists it there too,
+  // left-out modules included.
+  const poolCopy = (m: number, locals: string[]) => locals.map((local) => `${modulePath(m)}.attention.prefix_tuning.pool.prefix_tunings.sst2.self_prefix.${local}`);
+
+  it('puts each method at the library\'s module paths, in state-dict order, on module 0 (run by layers 0 and 1)', () => {
+    const g0 = modulePath(0);
+    const mlp = ['wte.weight [2, 12]', 'control_trans.0.weight [5, 12]', 'control_trans.0.bias [5]', 'control_trans.2.weight [24, 5]', 'control_trans.2.bias [24]'];
+    // AlbertAttention: query (LoRA), attention_adapters, prefix_tuning; AlbertLayer: ffn, ffn_output (LoRA), output_adapters.
+    expect(keys("double_seq_bn[reduction_factor=4, leave_out=[1, 2, 3]]|lora[r=2, leave_out=[1, 2, 3], attn_matrices=['q'], intermediate_lora=True, output_lora=True]|prefix_tuning[prefix_length=2, bottleneck_size=5, use_gating=True, leave_out=[1, 2, 3]]")).toEqual([
+      `${g0}.attention.query.loras.sst2.lora_A [2, 12]`,
+      `${g0}.attention.query.loras.sst2.lora_B [12, 2]`,
+      `${g0}.attention.attention_adapters.adapters.sst2.adapter_down.0.weight [3, 12]`,
+      `${g0}.attention.attention_adapters.adapters.sst2.adapter_down.0.bias [3]`,
+      `${g0}.attention.attention_adapters.adapters.sst2.adapter_up.weight [12, 3]`,
+      `${g0}.attention.attention_adapters.adapters.sst2.adapter_up.bias [12]`,
+      `${g0}.attention.prefix_tuning.prefix_gates.sst2.weight [1, 12]`,
+      `${g0}.attention.prefix_tuning.prefix_gates.sst2.bias [1]`,
+      ...poolCopy(0, mlp),
+      `${g0}.ffn.loras.sst2.lora_A [2, 12]`,
+      `${g0}.ffn.loras.sst2.lora_B [20, 2]`,
+      `${g0}.ffn_output.loras.sst2.lora_A [2, 20]`,
+      `${g0}.ffn_output.loras.sst2.lora_B [12, 2]`,
+      `${g0}.output_adapters.adapters.sst2.adapter_down.0.weight [3, 12]`,
+      `${g0}.output_adapters.adapters.sst2.adapter_down.0.bias [3]`,
+      `${g0}.output_adapters.adapters.sst2.adapter_up.weight [12, 3]`,
+      `${g0}.output_adapters.adapters.sst2.adapter_up.bias [12]`,
+      ...[1, 2, 3].flatMap((m) => poolCopy(m, mlp)),
+      // The pool serves one layer (module 0): 1 · 2 · hidden outputs.
+      'albert.prefix_tuning.prefix_tunings.sst2.self_prefix.wte.weight [2, 12]',
+      'albert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.weight [5, 12]',
+      'albert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.bias [5]',
+      'albert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.2.weight [24, 5]',
+      'albert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.2.bias [24]',
+    ]);
+  });
+
+  it('counts 4 layers (modules), not num_hidden_layers 3: one module each, the prefix pool 4 · 2 · hidden wide', () => {
+    expect(keys('seq_bn[reduction_factor=4]').filter((k) => k.endsWith('adapter_up.bias [12]'))).toEqual([0, 1, 2, 3].map((m) =>
+      `albert.encoder.albert_layer_groups.${Math.floor(m / 2)}.albert_layers.${m % 2}.output_adapters.adapters.sst2.adapter_up.bias [12]`));
+    expect(keys('prefix_tuning_flat[prefix_length=2]')).toEqual([
+      ...[0, 1, 2, 3].flatMap((m) => poolCopy(m, ['control_trans [192]'])),
+      'albert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans [192]',
+    ]);
+    // A reduction_factor map is keyed by module too: "3" is group 1's second layer.
+    expect(keys("seq_bn[reduction_factor={'3': 2, 'default': 4}]").filter((k) => k.includes('adapter_down.0.bias'))).toEqual([3, 3, 3, 6].map((width, m) =>
+      `albert.encoder.albert_layer_groups.${Math.floor(m / 2)}.albert_layers.${m % 2}.output_adapters.adapters.sst2.adapter_down.0.bias [${width}]`));
+  });
+
+  it('applies an adapter on module 2 only at layer 2, one on module 0 at layers 0 and 1 (the oracle runs the schedule)', () => {
+    // Only module 2 (run once, by layer 2) vs only module 0 (run twice): both match the oracle and change the output.
+    for (const spec of ['seq_bn[reduction_factor=4, leave_out=[0, 1, 3]]', 'seq_bn[reduction_factor=4, leave_out=[1, 2, 3]]']) {
+      const { error, effect } = compare(TINY.albert, spec);
+      expect(error).toBeLessThan(1e-4);
+      expect(effect).toBeGreaterThan(1e-2);
+    }
+  });
+});
+
 describe('state-dict keys', () => {
   const keys = (config: EncoderConfig, spec: string) => {
     const adapter = createAdapter(config, spec, { name: 'sst2' });
@@ -220,16 +309,22 @@ describe('state-dict keys', () => {
       'bert.encoder.layer.2.attention.self.value.loras.sst2.lora_B',
       'bert.encoder.layer.2.intermediate.dense.loras.sst2.lora_B',
     ]);
+    // Every layer's PrefixTuningLayer (models/bert/mixin_bert.py line 26) holds the pool as a submodule
+    // (methods/prefix_tuning.py line 349, set_pool: self.__setattr__("pool", pool); model_mixin.py line 489 links every
+    // layer, left-out ones too), after its prefix_gates (line 346); save_adapter's filter keeps ".prefix_tunings.NAME."
+    // (loading.py line 387), so each layer lists the pool again before the base model's own prefix_tuning.
+    const pool = ['wte.weight', 'control_trans.0.weight', 'control_trans.0.bias', 'control_trans.2.weight', 'control_trans.2.bias'];
+    const copies = (layer: number) => pool.map((p) => `bert.encoder.layer.${layer}.attention.self.prefix_tuning.pool.prefix_tunings.sst2.self_prefix.${p}`);
     expect(keys(TINY.bert, 'prefix_tuning[use_gating=True, leave_out=[1, 2]]')).toEqual([
       'bert.encoder.layer.0.attention.self.prefix_tuning.prefix_gates.sst2.weight',
       'bert.encoder.layer.0.attention.self.prefix_tuning.prefix_gates.sst2.bias',
-      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.wte.weight',
-      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.weight',
-      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.bias',
-      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.2.weight',
-      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.2.bias',
+      ...copies(0), ...copies(1), ...copies(2),
+      ...pool.map((p) => `bert.prefix_tuning.prefix_tunings.sst2.self_prefix.${p}`),
     ]);
-    expect(keys(TINY.bert, 'prefix_tuning_flat')).toEqual(['bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans']);
+    expect(keys(TINY.bert, 'prefix_tuning_flat')).toEqual([
+      ...[0, 1, 2].map((l) => `bert.encoder.layer.${l}.attention.self.prefix_tuning.pool.prefix_tunings.sst2.self_prefix.control_trans`),
+      'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans',
+    ]);
     expect(keys(TINY.bert, 'prompt_tuning')).toEqual(['bert.prompt_tuning.prompt_tunings.sst2.prompt_embedding.weight']);
     expect(keys(TINY.bert, 'compacter++[reduction_factor=3, leave_out=[1, 2]]')).toEqual([
       'bert.encoder.layer.0.output.adapters.sst2.adapter_down.0.W_left',
@@ -246,6 +341,8 @@ describe('state-dict keys', () => {
     expect(keys(TINY.distilbert, "double_seq_bn[leave_out=[1]]|lora[leave_out=[1], attn_matrices=['q'], output_lora=True]|prefix_tuning_flat[leave_out=[1]]")).toEqual([
       'distilbert.transformer.layer.0.attention.q_lin.loras.sst2.lora_A',
       'distilbert.transformer.layer.0.attention.q_lin.loras.sst2.lora_B',
+      // The attention's PrefixTuningLayer (models/distilbert/mixin_distilbert.py line 21) and its link to the pool.
+      'distilbert.transformer.layer.0.attention.prefix_tuning.pool.prefix_tunings.sst2.self.control_trans',
       'distilbert.transformer.layer.0.ffn.lin2.loras.sst2.lora_A',
       'distilbert.transformer.layer.0.ffn.lin2.loras.sst2.lora_B',
       'distilbert.transformer.layer.0.attention_adapters.adapters.sst2.adapter_down.0.weight',
@@ -256,9 +353,11 @@ describe('state-dict keys', () => {
       'distilbert.transformer.layer.0.output_adapters.adapters.sst2.adapter_down.0.bias',
       'distilbert.transformer.layer.0.output_adapters.adapters.sst2.adapter_up.weight',
       'distilbert.transformer.layer.0.output_adapters.adapters.sst2.adapter_up.bias',
+      'distilbert.transformer.layer.1.attention.prefix_tuning.pool.prefix_tunings.sst2.self.control_trans',
       'distilbert.prefix_tuning.prefix_tunings.sst2.self.control_trans',
     ]);
     expect(keys(TINY.roberta, 'seq_bn[leave_out=[1, 2]]')[0]).toBe('roberta.encoder.layer.0.output.adapters.sst2.adapter_down.0.weight');
+    expect(keys(TINY.albert, 'seq_bn[leave_out=[0, 1, 2]]')[0]).toBe('albert.encoder.albert_layer_groups.1.albert_layers.1.output_adapters.adapters.sst2.adapter_down.0.weight');
     expect(keys(TINY.electra, 'lora[leave_out=[1, 2]]')[0]).toBe('electra.encoder.layer.0.attention.self.query.loras.sst2.lora_A');
   });
 
@@ -266,6 +365,9 @@ describe('state-dict keys', () => {
   // value_proj, PrefixTuningLayer in attention.self) and models/__init__.py (DebertaV2Layer → BertLayerAdaptersMixin:
   // attention.output / output adapters, intermediate.dense / output.dense LoRA); base_model_prefix "deberta".
   it('deberta-v2: query_proj / value_proj LoRA, attention.self prefix gates, BERT layer adapters under the deberta prefix', () => {
+    // Each layer's PrefixTuningLayer lists the shared pool again (prefix_tuning.py set_pool), left-out layers included.
+    const debertaPoolCopy = (l: number) => ['wte.weight', 'control_trans.0.weight', 'control_trans.0.bias', 'control_trans.2.weight', 'control_trans.2.bias']
+      .map((local) => `deberta.encoder.layer.${l}.attention.self.prefix_tuning.pool.prefix_tunings.sst2.self_prefix.${local}`);
     expect(keys(TINY['deberta-v3'], "lora[leave_out=[1, 2], attn_matrices=['q', 'k', 'v']]")).toEqual([
       'deberta.encoder.layer.0.attention.self.query_proj.loras.sst2.lora_A',
       'deberta.encoder.layer.0.attention.self.query_proj.loras.sst2.lora_B',
@@ -282,6 +384,7 @@ describe('state-dict keys', () => {
     expect(keys(TINY['deberta-v3'], 'double_seq_bn[leave_out=[1, 2]]|prefix_tuning[use_gating=True, leave_out=[1, 2]]|prompt_tuning')).toEqual([
       'deberta.encoder.layer.0.attention.self.prefix_tuning.prefix_gates.sst2.weight',
       'deberta.encoder.layer.0.attention.self.prefix_tuning.prefix_gates.sst2.bias',
+      ...debertaPoolCopy(0),
       'deberta.encoder.layer.0.attention.output.adapters.sst2.adapter_down.0.weight',
       'deberta.encoder.layer.0.attention.output.adapters.sst2.adapter_down.0.bias',
       'deberta.encoder.layer.0.attention.output.adapters.sst2.adapter_up.weight',
@@ -290,6 +393,8 @@ describe('state-dict keys', () => {
       'deberta.encoder.layer.0.output.adapters.sst2.adapter_down.0.bias',
       'deberta.encoder.layer.0.output.adapters.sst2.adapter_up.weight',
       'deberta.encoder.layer.0.output.adapters.sst2.adapter_up.bias',
+      ...debertaPoolCopy(1),
+      ...debertaPoolCopy(2),
       'deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.wte.weight',
       'deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.weight',
       'deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.bias',

@@ -18,6 +18,8 @@ export type ParamInit =
   | { kind: 'truncatedNormal'; std: number; low: number; high: number }
   /** xavier_normal_ on each [rows, cols] slice of a [n, rows, cols] tensor: std = √(2 / (rows + cols)). */
   | { kind: 'xavierNormalSlices' }
+  /** A square matrix of `offDiagonal` with ones on the diagonal (BertFusion's value_initialized). */
+  | { kind: 'nearIdentity'; offDiagonal: number }
   /** Filled later by the method (prompt tuning "from_string" copies word embeddings). */
   | { kind: 'external' };
 
@@ -65,6 +67,12 @@ export function initialValues(spec: ParamSpec, adapterSeed: number): Float32Arra
         out[i] = v;
       }
       break;
+    case 'nearIdentity': {
+      const n = spec.shape[0];
+      out.fill(init.offDiagonal);
+      for (let i = 0; i < n; i++) out[i * n + i] = 1;
+      break;
+    }
     case 'xavierNormalSlices': {
       const [, rows, cols] = spec.shape;
       const std = Math.sqrt(2 / (rows + cols));

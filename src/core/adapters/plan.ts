@@ -22,6 +22,8 @@ export interface AdapterPlan {
   modules: Partial<FamilyModules>;
   /** Every parameter once, in torch state-dict order. */
   params: ParamSpec[];
+  /** Every state-dict key (parameter keys and their aliases) in torch's order: what save_adapter writes. */
+  stateDictKeys: string[];
 }
 
 type AnyFamily = MethodFamily<AdapterMethodConfig, unknown>;
@@ -52,11 +54,13 @@ export function planAdapter(encoder: EncoderConfig, config: AdapterConfig, name:
   const layout = modelLayout(encoder);
   const methods = methodConfigs(config);
   const params: ParamSpec[] = [];
+  const reserved: { at: number; keys: string[] }[] = [];
   const context: PlanContext = {
     name, encoder, layout,
     // Each method of a union has its own init_weights_seed.
     listFor: (c) => new ParamList(params, c.init_weights_seed),
     append: (specs) => { params.push(...specs); },
+    reserve: (keys) => { reserved.push({ at: params.length, keys }); },
     unique(configs, where) {
       if (configs.length > 1) throw new AdapterConfigError(`Multiple adapter definitions conflict for adapter "${name}" ${where}; use only one method per location.`);
       return configs[0];
@@ -67,7 +71,7 @@ export function planAdapter(encoder: EncoderConfig, config: AdapterConfig, name:
     const configs = methods.filter((c) => architectureOf(c) === family);
     if (configs.length) planning.set(family, record.planner.begin(configs, context));
   }
-  for (let layer = 0; layer < encoder.numLayers; layer++) {
+  for (let layer = 0; layer < layout.layerCount; layer++) {
     for (const slot of layout.slots) {
       const owner = SLOT_OWNER.get(slot);
       if (owner) planning.get(owner)?.atSlot(layer, slot);
@@ -76,5 +80,19 @@ export function planAdapter(encoder: EncoderConfig, config: AdapterConfig, name:
   const modules: Record<string, unknown> = {};
   for (const [family, p] of planning) modules[family] = p.finish();
   checkParameterTotal(`Adapter "${name}" on "${encoder.repoId}"`, params);
-  return { name, config, layout, modules: modules as Partial<FamilyModules>, params };
+  return { name, config, layout, modules: modules as Partial<FamilyModules>, params, stateDictKeys: stateDictKeys(params, reserved) };
+}
+
+/** Each parameter's key then its aliases, but reserved aliases where they were reserved. */
+function stateDictKeys(params: ParamSpec[], reserved: { at: number; keys: string[] }[]): string[] {
+  const held = new Set(reserved.flatMap((r) => r.keys));
+  const keys: string[] = [];
+  for (let i = 0; i <= params.length; i++) {
+    for (const r of reserved) if (r.at === i) keys.push(...r.keys);
+    if (i < params.length) keys.push(params[i].key, ...params[i].aliases.filter((alias) => !held.has(alias)));
+  }
+  const declared = new Set(params.flatMap((p) => [p.key, ...p.aliases]));
+  const orphan = [...held].find((key) => !declared.has(key));
+  if (orphan) throw new Error(`The state-dict key "${orphan}" was reserved but no parameter declares it as an alias.`);
+  return keys;
 }

@@ -12,7 +12,7 @@ import { type ReferenceAdapter, type ReferenceHead, referenceLoss } from './test
 /** Hidden 12 (3 heads of 4), intermediate 20, 3 layers: sizes no kernel tiling hides errors behind. */
 const tiny = { hidden_size: 12, num_hidden_layers: 3, num_attention_heads: 3, intermediate_size: 20, max_position_embeddings: 20, vocab_size: 30 };
 
-export const TINY: Record<'bert' | 'roberta' | 'distilbert' | 'electra' | 'deberta-v3' | 'deberta-v2', EncoderConfig> = {
+export const TINY: Record<'bert' | 'roberta' | 'distilbert' | 'electra' | 'deberta-v3' | 'deberta-v2' | 'albert', EncoderConfig> = {
   bert: parseEncoderConfig({ model_type: 'bert', ...tiny, layer_norm_eps: 1e-12 }, 'test/bert'),
   roberta: parseEncoderConfig({ model_type: 'roberta', ...tiny, type_vocab_size: 1, pad_token_id: 1, layer_norm_eps: 1e-5 }, 'test/roberta'),
   distilbert: parseEncoderConfig({ model_type: 'distilbert', dim: 12, n_layers: 2, n_heads: 3, hidden_dim: 20, max_position_embeddings: 20, vocab_size: 30 }, 'test/distilbert'),
@@ -23,6 +23,8 @@ export const TINY: Record<'bert' | 'roberta' | 'distilbert' | 'electra' | 'deber
     share_att_key: true, norm_rel_ebd: 'layer_norm', position_biased_input: false,
   }, 'test/deberta-v3'),
   'deberta-v2': parseEncoderConfig({ model_type: 'deberta-v2', ...tiny, relative_attention: true, pos_att_type: 'c2p|p2c', max_relative_positions: 4, type_vocab_size: 2 }, 'test/deberta-v2'),
+  // 3 layers over 2 groups of 2 shared modules: layers 0 and 1 run modules 0, 1; layer 2 runs modules 2, 3.
+  albert: parseEncoderConfig({ model_type: 'albert', ...tiny, embedding_size: 8, num_hidden_groups: 2, inner_group_num: 2 }, 'test/albert'),
 };
 
 /** Two sequences of 7: a sentence pair (types 0 then 1) and a 4-token single text padded with 3 pads. */

@@ -32,8 +32,12 @@ export interface BackendInfo {
   adapter?: GpuAdapterSummary;
   /** Present on webgpu: the limits granted to our device (the adapter's maxima). */
   limits?: GpuDeviceLimits;
-  /** Present on wasm: whether SIMD is used and how many threads XNNPACK runs (1 without cross-origin isolation). */
-  wasm?: { simd: boolean; threads: number };
+  /**
+   * Present on wasm: whether SIMD is used, how many threads XNNPACK runs (1 without cross-origin isolation), whether
+   * the threaded build runs, and the logical cores the runtime reports (tfjs-backend-wasm 4.22's pool takes half of
+   * them, at most 8: one thread on a 2-core machine even when threaded).
+   */
+  wasm?: { simd: boolean; threads: number; threadedBuild?: boolean; logicalCores?: number };
   /** Why a faster backend was skipped, e.g. "WebGPU unavailable: no adapter (...)"; absent when none was. */
   fallbackReason?: string;
 }

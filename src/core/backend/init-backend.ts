@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { BACKEND_NAMES, type BackendInfo, type BackendName, type DeviceLostInfo, type GpuAdapterSummary } from './backend-info.ts';
+import { registerWasmKernelOverrides } from './wasm-kernels.ts';
+import { BACKEND_NAMES, type BackendInfo, type BackendName, type DeviceLostInfo, type GpuAdapterSummary, type GpuDeviceLimits } from './backend-info.ts';
 
 /** Locations of the tfjs wasm binaries, keyed by file name (what `setWasmPaths` takes). */
 export type WasmPaths = Partial<Record<
@@ -127,16 +128,28 @@ function retireActiveDevice(): void {
 
 async function startWasm(wasmPaths: WasmPaths | undefined): Promise<BackendInfo> {
   if (wasmPaths) setWasmPaths(wasmPaths);
+  registerWasmKernelOverrides();
   if (!(await tf.setBackend('wasm'))) {
     throw new Unavailable('tfjs could not start its wasm backend (the .wasm binaries could not be fetched or compiled)');
   }
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean;
-  return { name: 'wasm', wasm: { simd, threads: getThreadsCount() } };
+  // tfjs picks its threaded build where both hold (and no single wasmPath was set, which the studio never does).
+  const threadedBuild = simd && await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') as boolean;
+  const logicalCores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return { name: 'wasm', wasm: { simd, threads: getThreadsCount(), threadedBuild, ...(logicalCores ? { logicalCores } : {}) } };
 }
 
 async function startCpu(): Promise<BackendInfo> {
   if (!(await tf.setBackend('cpu'))) throw new Unavailable('tfjs could not start its cpu backend');
   return { name: 'cpu' };
+}
+
+/** The active backend's name, with the WebGPU device's buffer limits: what a memory ceiling needs (train/memory-fit.ts). */
+export function activeBackend(): { name: BackendName; limits?: GpuDeviceLimits } {
+  const name = tf.getBackend() as BackendName;
+  if (name !== 'webgpu' || !activeDevice) return { name };
+  const { maxStorageBufferBindingSize, maxBufferSize } = activeDevice.limits;
+  return { name, limits: { maxStorageBufferBindingSize, maxBufferSize } };
 }
 
 /**

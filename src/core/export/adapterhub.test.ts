@@ -202,13 +202,17 @@ function expectedKeys(type: keyof typeof ENCODERS, method: MethodName): Record<s
       if (gated) { out[`${p}.gate.weight`] = [1, inputs]; out[`${p}.gate.bias`] = [1]; }
     }
   };
+  // The prefix pool's tensors at the base model, and again under every layer's PrefixTuningLayer, which holds the pool
+  // as a submodule (methods/prefix_tuning.py line 349, set_pool; model_mixin.py line 489 links every layer).
+  const pool = (local: string, shape: number[]) => {
+    for (const owner of [`${f.base}.prefix_tuning`, ...layers.map((i) => `${f.layer(i)}.${f.prefixLayer}.pool`)]) out[`${owner}.prefix_tunings.${N}.${f.prefixLocation}.${local}`] = shape;
+  };
   const prefix = (length: number, width: number) => {
-    const p = `${f.base}.prefix_tuning.prefix_tunings.${N}.${f.prefixLocation}`;
-    out[`${p}.wte.weight`] = [length, H];
-    out[`${p}.control_trans.0.weight`] = [width, H];
-    out[`${p}.control_trans.0.bias`] = [width];
-    out[`${p}.control_trans.2.weight`] = [L * 2 * H, width];
-    out[`${p}.control_trans.2.bias`] = [L * 2 * H];
+    pool('wte.weight', [length, H]);
+    pool('control_trans.0.weight', [width, H]);
+    pool('control_trans.0.bias', [width]);
+    pool('control_trans.2.weight', [L * 2 * H, width]);
+    pool('control_trans.2.bias', [L * 2 * H]);
   };
   switch (method) {
     case 'seq_bn': bottleneck(f.out, 4); break;
@@ -239,7 +243,7 @@ function expectedKeys(type: keyof typeof ENCODERS, method: MethodName): Record<s
       }
       break;
     case 'prefix_tuning': prefix(3, 5); break;
-    case 'prefix_tuning_flat': out[`${f.base}.prefix_tuning.prefix_tunings.${N}.${f.prefixLocation}.control_trans`] = [3 * L * 2 * H]; break;
+    case 'prefix_tuning_flat': pool('control_trans', [3 * L * 2 * H]); break;
     case 'prompt_tuning': out[`${f.base}.prompt_tuning.prompt_tunings.${N}.prompt_embedding.weight`] = [4, E]; break;
     case 'union': prefix(2, 6); bottleneck(f.out, 4); break;
     case 'unipelt':

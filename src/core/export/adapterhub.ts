@@ -13,7 +13,7 @@ import { adapterHubModelCard } from './model-card.ts';
 import { type ModelTypeInfo, modelTypeInfo } from './model-types.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 import { writeTorchBin } from './torch-bin-writer.ts';
-import type { AdapterExport, AdapterFiles, ExportTensors } from './types.ts';
+import type { AdapterExport, AdapterFiles, ExportTensors, HeadExport } from './types.ts';
 
 /** The "version" written: `"adapters." + __version__`; ≥ 1.1.0 keeps the library from rewriting a LoRA's alpha. */
 export const ADAPTERS_VERSION = 'adapters.1.2.0';
@@ -70,22 +70,40 @@ function checkKeys(exp: AdapterExport, info: ModelTypeInfo): void {
   }
 }
 
-/** The metadata build_full_config puts around a config, sorted and dumped like json.dump(indent=2, sort_keys=True). */
-function configFile(exp: AdapterExport, info: ModelTypeInfo, config: unknown, floatFields?: ReadonlySet<string>): Uint8Array {
+/** The base model's metadata every config file carries, and the name of what the file configures. */
+export type ConfigFileMeta = Pick<AdapterExport, 'name' | 'hiddenSize' | 'modelName' | 'modelType'>;
+
+/**
+ * The metadata build_full_config puts around a config (plus `extra` fields such as a fusion's adapter_names), sorted
+ * and dumped like json.dump(indent=2, sort_keys=True).
+ */
+export function configFile(meta: ConfigFileMeta, info: ModelTypeInfo, config: unknown, floatFields?: ReadonlySet<string>, extra: Record<string, unknown> = {}): Uint8Array {
   const json = {
+    ...extra,
     config,
-    hidden_size: exp.hiddenSize,
+    hidden_size: meta.hiddenSize,
     model_class: info.adapterModelClass,
-    model_name: exp.modelName,
-    model_type: exp.modelType,
-    name: exp.name,
+    model_name: meta.modelName,
+    model_type: meta.modelType,
+    name: meta.name,
     version: ADAPTERS_VERSION,
   };
   return new TextEncoder().encode(pythonJsonDumps(json, floatFields));
 }
 
-const torchTensors = (tensors: ExportTensors) => [...tensors].map(([name, t]) => ({ name, dtype: 'float32' as const, shape: t.shape, data: t.data }));
-const safeTensors = (tensors: ExportTensors) => [...tensors].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: t.data }));
+/** Tensors as the torch .bin writer takes them. */
+export const torchTensors = (tensors: ExportTensors) => [...tensors].map(([name, t]) => ({ name, dtype: 'float32' as const, shape: t.shape, data: t.data }));
+/** Tensors as the safetensors writer takes them. */
+export const safeTensors = (tensors: ExportTensors) => [...tensors].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: t.data }));
+
+/** What save_head writes for a head (PredictionHeadLoader.save): head_config.json and its weights, under `prefix`. */
+export function headFiles(meta: ConfigFileMeta, info: ModelTypeInfo, head: HeadExport, prefix = ''): AdapterFiles {
+  return new Map([
+    [`${prefix}${ADAPTERHUB_FILE.headConfig}`, configFile(meta, info, head.config, HEAD_FLOAT_FIELDS)],
+    [`${prefix}${ADAPTERHUB_FILE.headWeights}`, writeTorchBin(torchTensors(head.tensors))],
+    [`${prefix}${ADAPTERHUB_FILE.safeHeadWeights}`, writeSafetensors(safeTensors(head.tensors), null)],
+  ]);
+}
 
 /** The files of the AdapterHub folder, by name. */
 export function adapterHubFiles(exp: AdapterExport, options: AdapterHubOptions = {}): AdapterFiles {
@@ -96,11 +114,7 @@ export function adapterHubFiles(exp: AdapterExport, options: AdapterHubOptions =
   files.set(ADAPTERHUB_FILE.config, configFile(exp, info, config));
   files.set(ADAPTERHUB_FILE.weights, writeTorchBin(torchTensors(exp.adapterTensors)));
   files.set(ADAPTERHUB_FILE.safeWeights, writeSafetensors(safeTensors(exp.adapterTensors), null));
-  if (exp.head) {
-    files.set(ADAPTERHUB_FILE.headConfig, configFile(exp, info, exp.head.config, HEAD_FLOAT_FIELDS));
-    files.set(ADAPTERHUB_FILE.headWeights, writeTorchBin(torchTensors(exp.head.tensors)));
-    files.set(ADAPTERHUB_FILE.safeHeadWeights, writeSafetensors(safeTensors(exp.head.tensors), null));
-  }
+  if (exp.head) for (const [name, bytes] of headFiles(exp, info, exp.head)) files.set(name, bytes);
   files.set(ADAPTERHUB_FILE.card, new TextEncoder().encode(adapterHubModelCard(exp, config, options.location ?? 'path/to/this/folder')));
   return files;
 }

@@ -50,7 +50,10 @@ describe('DeBERTa-v2 export → import (AdapterHub folder)', () => {
       'deberta.encoder.layer.0.attention.self.query_proj.loras.sst2.lora_A', 'deberta.encoder.layer.0.attention.self.value_proj.loras.sst2.lora_A',
       'deberta.encoder.layer.1.attention.self.query_proj.loras.sst2.lora_A', 'deberta.encoder.layer.1.attention.self.value_proj.loras.sst2.lora_A',
     ]);
-    expect(keys('prefix_tuning[prefix_length=3, bottleneck_size=5]')[0]).toBe('deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.wte.weight');
+    // Each layer's PrefixTuningLayer lists the pool again (prefix_tuning.py set_pool), then the pool itself follows.
+    const prefixKeys = keys('prefix_tuning[prefix_length=3, bottleneck_size=5]');
+    expect(prefixKeys[0]).toBe('deberta.encoder.layer.0.attention.self.prefix_tuning.pool.prefix_tunings.sst2.self_prefix.wte.weight');
+    expect(prefixKeys).toContain('deberta.prefix_tuning.prefix_tunings.sst2.self_prefix.wte.weight');
     expect(keys('prompt_tuning')).toEqual(['deberta.prompt_tuning.prompt_tunings.sst2.prompt_embedding.weight']);
   });
 });

@@ -26,6 +26,8 @@ export type AdapterImportProblem =
   | 'UnexpectedTensors'
   /** Tensors of the wrong shape, or a head config whose sizes its weights contradict. */
   | 'WrongShape'
+  /** Two keys torch saves from one parameter (the prefix pool's per-layer copies) hold different values. */
+  | 'UnequalCopies'
   /** A size in the config (labels, layers, width, rank, length) out of proportion to the model; refused before allocating. */
   | 'TooLarge'
   /** Reading it needs the base model's config (PEFT files do not record the model's shape). */

@@ -3,7 +3,8 @@
  * few config strings reaching the less common branches) on every exportable family, the adapter is built
  * seeded (createAdapter: its init values, keys and order) and exported to AdapterHub, to PEFT where PEFT can hold
  * it, and as the Python project; the SHA-256 of every file must equal testdata/export-bytes.golden.json, which
- * was written by this test from the code of commit 25a1e9c (before issue 17's refactors). A difference means the
+ * was written by this test from the code of commit 25a1e9c (before issue 17's refactors; the weight files of prefix
+ * tuning and of unions with a prefix since issue 16, which adds the pool's per-layer copies). A difference means the
  * refactor changed what users download. Regenerate only for an intended format change:
  * UPDATE_GOLDEN=1 npx vitest run src/core/export/export-bytes.test.ts
  */

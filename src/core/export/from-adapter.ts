@@ -1,7 +1,8 @@
 /** Builds the plain export description from a live adapter and the studio's split plan (types only: no tfjs here). */
 import type { AdapterModel } from '../adapters/adapter.ts';
+import type { FusionModel } from '../adapters/fusion.ts';
 import type { SplitPart } from '../data/split-plan.ts';
-import type { AdapterExport, DataSplits, TrainingRecord } from './types.ts';
+import type { AdapterExport, DataSplits, FusionExport, TrainingRecord } from './types.ts';
 
 /** The adapter's weights (host copies, torch layout), config and base-model metadata, plus how it was trained. */
 export function adapterExportOf(adapter: AdapterModel, training?: TrainingRecord): AdapterExport {
@@ -26,5 +27,25 @@ export function dataSplitsOf(train: SplitPart, validation: SplitPart): DataSplit
     ...(train.take === 'kept' && train.holdOut ? { heldOut: { share: train.holdOut.share, seed: train.holdOut.seed } } : {}),
     ...(train.maxExamples !== undefined ? { maxTrainExamples: train.maxExamples } : {}),
     ...(validation.maxExamples !== undefined ? { maxValidationExamples: validation.maxExamples } : {}),
+  };
+}
+
+/**
+ * The plain export of a live fusion: its layers' and head's weights, config and base-model metadata, with the fused
+ * adapters' own exports (as they were loaded or trained) and how the fusion was trained.
+ */
+export function fusionExportOf(fusion: FusionModel, adapters: AdapterExport[], training?: TrainingRecord): FusionExport {
+  const encoder = fusion.encoderConfig;
+  return {
+    name: fusion.name,
+    adapterNames: [...fusion.adapterNames],
+    modelName: encoder.repoId,
+    modelType: encoder.modelType,
+    hiddenSize: encoder.hiddenSize,
+    fusionConfig: fusion.config as unknown as Record<string, unknown>,
+    fusionTensors: fusion.fusionStateDict(),
+    adapters,
+    ...(fusion.head ? { head: { name: fusion.head.name, config: fusion.head.config as unknown as Record<string, unknown>, tensors: fusion.headStateDict() } } : {}),
+    ...(training ? { training } : {}),
   };
 }

@@ -2,18 +2,22 @@
 // without "version", the LoRA alpha fix for versions before 1.1.0, base-model loads without the prefix) and what
 // the studio can build (planAdapter / planHead). Each mismatch must fail with its own problem code and a message
 // naming the file and the fix.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ADAPTERHUB_FILE, adapterHubFiles } from './adapterhub.ts';
 import { AdapterImportError } from './errors.ts';
 import { importAdapter } from './import.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
-import { ENCODERS, randomExport } from './test-support.ts';
+import { ENCODERS, findTorchPython, randomExport, runPython } from './test-support.ts';
 import { writeTorchBin } from './torch-bin-writer.ts';
 import type { AdapterFiles, ExportTensors } from './types.ts';
 import { zipAdapterFiles, unzipAdapterFiles } from './zip.ts';
 
 const encoder = ENCODERS.bert;
+const python = findTorchPython();
 const exp = randomExport(encoder, 'seq_bn[reduction_factor=4]', { labels: ['no', 'yes'] });
 const files = adapterHubFiles(exp);
 
@@ -21,10 +25,10 @@ const json = (files: AdapterFiles, name: string) => JSON.parse(new TextDecoder()
 const withFile = (name: string, bytes: Uint8Array, from: AdapterFiles = files) => new Map([...from, [name, bytes]]);
 const withConfig = (meta: Record<string, unknown>, from: AdapterFiles = files) => withFile(ADAPTERHUB_FILE.config, new TextEncoder().encode(JSON.stringify(meta)), from);
 /** The folder with only `tensors` as adapter weights (in both files). */
-function withTensors(tensors: ExportTensors): AdapterFiles {
+function withTensors(tensors: ExportTensors, from: AdapterFiles = files): AdapterFiles {
   const list = [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
   return withFile(ADAPTERHUB_FILE.safeWeights, writeSafetensors(list.map((t) => ({ ...t, dtype: 'F32' as const })), null),
-    withFile(ADAPTERHUB_FILE.weights, writeTorchBin(list.map((t) => ({ ...t, dtype: 'float32' as const })))));
+    withFile(ADAPTERHUB_FILE.weights, writeTorchBin(list.map((t) => ({ ...t, dtype: 'float32' as const }))), from));
 }
 
 function problemOf(run: () => unknown): { problem: string; message: string; keys: string[] } {
@@ -111,5 +115,65 @@ describe('importAdapter of older files, as the library loads them', () => {
   it('finds the adapter inside a zip\'s sub-folder', () => {
     const nested = unzipAdapterFiles(zipAdapterFiles(new Map([...files].map(([name, bytes]) => [`my-adapter/${name}`, bytes]))), 'nested.zip');
     expect(importAdapter(nested, { encoder }).adapterTensors.size).toBe(exp.adapterTensors.size);
+  });
+});
+
+describe('the prefix pool\'s per-layer copies', () => {
+  // save_adapter lists the pool under each layer's PrefixTuningLayer too (methods/prefix_tuning.py line 349, set_pool;
+  // model_mixin.py line 489), so the library's prefix-tuning folders carry "…attention.self.prefix_tuning.pool.prefix_tunings.NAME.*".
+  const prefix = randomExport(encoder, 'prefix_tuning[prefix_length=3, bottleneck_size=5]', { labels: ['no', 'yes'] });
+  const copyKey = 'bert.encoder.layer.1.attention.self.prefix_tuning.pool.prefix_tunings.sst2.self_prefix.control_trans.0.weight';
+  const poolKey = 'bert.prefix_tuning.prefix_tunings.sst2.self_prefix.control_trans.0.weight';
+
+  it('are written on export and accepted on import, and files without them (older exports) still import', () => {
+    expect(prefix.adapterTensors.has(copyKey)).toBe(true);
+    const imported = importAdapter(adapterHubFiles(prefix), { encoder });
+    expect([...imported.adapterTensors.keys()]).toEqual([...prefix.adapterTensors.keys()]);
+    const poolOnly = new Map([...prefix.adapterTensors].filter(([key]) => !key.includes('.pool.')));
+    expect(poolOnly.size).toBe(5);
+    const older = importAdapter(withTensors(poolOnly, adapterHubFiles(prefix)), { encoder });
+    expect(older.adapterTensors.get(poolKey)!.data).toEqual(prefix.adapterTensors.get(poolKey)!.data);
+  });
+
+  it('that differ from the pool are refused, naming both keys', () => {
+    const edited = new Map(prefix.adapterTensors);
+    const copy = edited.get(copyKey)!;
+    const data = copy.data.slice();
+    data[3] += 1;
+    edited.set(copyKey, { shape: copy.shape, data });
+    expect(problemOf(() => importAdapter(withTensors(edited, adapterHubFiles(prefix)), { encoder }))).toMatchObject({
+      problem: 'UnequalCopies',
+      message: expect.stringMatching(/holds bert\.prefix_tuning\.prefix_tunings\.sst2\.self_prefix\.control_trans\.0\.weight and bert\.encoder\.layer\.1\.attention\.self\.prefix_tuning\.pool\..*with different values/),
+    });
+  });
+
+  it.skipIf(!python)('a pytorch_adapter.bin that torch.save wrote with one storage shared by the pool and its copies imports', () => {
+    const work = mkdtempSync(join(tmpdir(), 'prefix-copies-'));
+    try {
+      // The state dict as save_adapter builds it: the copies are the pool's tensors themselves (one storage each).
+      const names = [...prefix.adapterTensors.keys()];
+      const pool = names.filter((k) => k.startsWith('bert.prefix_tuning.'));
+      writeFileSync(join(work, 'pool.json'), JSON.stringify(Object.fromEntries(pool.map((k) => [k, { shape: prefix.adapterTensors.get(k)!.shape, values: [...prefix.adapterTensors.get(k)!.data] }]))));
+      writeFileSync(join(work, 'order.json'), JSON.stringify(names));
+      const storages = runPython<number>(python!, `
+import collections, json, sys, torch
+root = sys.argv[1]
+pool = {k: torch.tensor(v["values"], dtype=torch.float32).reshape(v["shape"]) for k, v in json.load(open(root + "/pool.json")).items()}
+suffix = lambda k: k.split(".prefix_tunings.")[1]
+by_suffix = {suffix(k): t for k, t in pool.items()}
+sd = collections.OrderedDict((k, by_suffix[suffix(k)]) for k in json.load(open(root + "/order.json")))
+torch.save(sd, root + "/pytorch_adapter.bin")
+print(json.dumps(len({t.data_ptr() for t in sd.values()})))
+`, [work]);
+      expect(storages).toBe(pool.length);
+      const bin = new Uint8Array(readFileSync(join(work, 'pytorch_adapter.bin')));
+      const folder = new Map([...adapterHubFiles(prefix)].filter(([name]) => name !== ADAPTERHUB_FILE.safeWeights));
+      folder.set(ADAPTERHUB_FILE.weights, bin);
+      const imported = importAdapter(folder, { encoder });
+      expect([...imported.adapterTensors.keys()]).toEqual(names);
+      for (const key of names) expect(imported.adapterTensors.get(key)!.data, key).toEqual(prefix.adapterTensors.get(key)!.data);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

@@ -40,7 +40,7 @@ const LEGACY_WEIGHT_NAMES: [string, string][] = [
 /** Activation renames for configs written before "version" existed (utils.ACTIVATION_RENAME). */
 const LEGACY_ACTIVATIONS: Record<string, string> = { gelu: 'gelu_new', gelu_orig: 'gelu' };
 
-function parseJson(files: AdapterFiles, file: string, source: string): Record<string, unknown> {
+export function parseJson(files: AdapterFiles, file: string, source: string): Record<string, unknown> {
   const bytes = files.get(file)!;
   let value: unknown;
   try {
@@ -53,7 +53,7 @@ function parseJson(files: AdapterFiles, file: string, source: string): Record<st
 }
 
 /** The tensors of the first weights file present (safetensors preferred: no pickle to walk). */
-function readWeights(files: AdapterFiles, safeName: string, binName: string, source: string): StoredTensors | undefined {
+export function readWeights(files: AdapterFiles, safeName: string, binName: string, source: string): StoredTensors | undefined {
   const safe = files.get(safeName);
   const bin = files.get(binName);
   try {
@@ -65,7 +65,7 @@ function readWeights(files: AdapterFiles, safeName: string, binName: string, sou
   return undefined;
 }
 
-function toExport(stored: StoredTensors, rename: (key: string) => string): ExportTensors {
+export function toExport(stored: StoredTensors, rename: (key: string) => string): ExportTensors {
   const out: ExportTensors = new Map();
   for (const [key, t] of stored) out.set(rename(key), { shape: t.shape, data: t.toFloat32() });
   return out;
@@ -174,7 +174,7 @@ function readAdaptersFolder(files: AdapterFiles, meta: Record<string, unknown>, 
  * MAX_LABELS and equal to the rows of the last Linear layer (`heads.{name}.{i}.weight`), `layers` a whole number
  * (planHead bounds it by the model), and a label2id of at most `num_labels` ids, all in range.
  */
-function checkHeadAgainstWeights(config: Record<string, unknown>, stored: StoredTensors, headName: string, source: string): void {
+export function checkHeadAgainstWeights(config: Record<string, unknown>, stored: StoredTensors, headName: string, source: string): void {
   const fail = (message: string): never => { throw new AdapterImportError(`head_config.json in ${source} ${message} The head config and its weights do not belong together.`, 'WrongShape'); };
   const { num_labels: numLabels, layers, label2id } = config;
   if (!Number.isSafeInteger(numLabels) || (numLabels as number) < 1) fail(`has num_labels = ${JSON.stringify(numLabels)}, not a positive whole number.`);
@@ -216,7 +216,7 @@ export function headOptionsFromConfig(config: Record<string, unknown>): HeadOpti
 }
 
 /** Compares tensors with the parameters the plan declares: every one present (by key or alias), no others, same shapes. */
-function checkTensors(what: string, tensors: ExportTensors, specs: ParamSpec[], source: string): void {
+export function checkTensors(what: string, tensors: ExportTensors, specs: ParamSpec[], source: string): void {
   const known = new Map<string, ParamSpec>();
   for (const spec of specs) for (const key of [spec.key, ...spec.aliases]) known.set(key, spec);
   const missing = specs.filter((spec) => ![spec.key, ...spec.aliases].some((k) => tensors.has(k))).map((s) => s.key);
@@ -234,10 +234,24 @@ function checkTensors(what: string, tensors: ExportTensors, specs: ParamSpec[], 
   if (unexpected.length) throw new AdapterImportError(`${what} in ${source} has tensors its config does not know: ${list(unexpected)}. Check the adapter name and config.`, 'UnexpectedTensors', unexpected);
 }
 
-/** `tensors` in the order of the plan's parameters (torch's state-dict order), so that a re-export writes the same bytes. */
-function inPlanOrder(tensors: ExportTensors, specs: ParamSpec[]): ExportTensors {
-  const order = specs.flatMap((spec) => [spec.key, ...spec.aliases]).filter((key) => tensors.has(key));
-  return new Map(order.map((key) => [key, tensors.get(key)!]));
+/** `tensors` in torch's state-dict order (`keys`), so that a re-export writes the same bytes. */
+export function inPlanOrder(tensors: ExportTensors, keys: string[]): ExportTensors {
+  return new Map(keys.filter((key) => tensors.has(key)).map((key) => [key, tensors.get(key)!]));
+}
+
+/**
+ * Keys torch lists twice for one parameter (the prefix pool under each layer's PrefixTuningLayer, adapter_norm_before
+ * as adapter_down.0) come from one tensor, so they must hold the same values; the studio loads one of them.
+ */
+function checkCopies(what: string, tensors: ExportTensors, specs: ParamSpec[], source: string): void {
+  for (const spec of specs) {
+    const present = [spec.key, ...spec.aliases].filter((key) => tensors.has(key));
+    const first = tensors.get(present[0] ?? '');
+    const differing = present.slice(1).find((key) => tensors.get(key)!.data.some((v, i) => !Object.is(v, first!.data[i])));
+    if (differing) {
+      throw new AdapterImportError(`${what} in ${source} holds ${present[0]} and ${differing}, which torch saves from one parameter, with different values. The file was edited or put together from two adapters.`, 'UnequalCopies', [present[0], differing]);
+    }
+  }
 }
 
 /**
@@ -261,11 +275,12 @@ export function fitAdapter(adapter: ImportedAdapter, encoder: EncoderConfig, sou
     throw new AdapterImportError(`The adapter in ${source} cannot be built on "${encoder.repoId}": ${(err as Error).message}`, problem, [], { cause: err });
   }
   checkTensors(`Adapter "${adapter.name}"`, adapter.adapterTensors, plan.params, source);
+  checkCopies(`Adapter "${adapter.name}"`, adapter.adapterTensors, plan.params, source);
   if (adapter.head && head) checkTensors(`Head "${adapter.name}"`, adapter.head.tensors, head.params, source);
   return {
     ...adapter,
-    adapterTensors: inPlanOrder(adapter.adapterTensors, plan.params),
-    ...(adapter.head && head ? { head: { config: adapter.head.config, tensors: inPlanOrder(adapter.head.tensors, head.params) } } : {}),
+    adapterTensors: inPlanOrder(adapter.adapterTensors, plan.stateDictKeys),
+    ...(adapter.head && head ? { head: { config: adapter.head.config, tensors: inPlanOrder(adapter.head.tensors, head.params.map((p) => p.key)) } } : {}),
   };
 }
 

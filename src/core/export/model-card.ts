@@ -6,7 +6,7 @@
 import { ADAPTER_PRESETS, type AdapterConfig, architectureOf, familyOf, methodConfigs } from '../adapters/methods/registry.ts';
 import { pythonJsonDumps } from '../adapters/python-json.ts';
 import { checkRepoId } from '../../hub/endpoint.ts';
-import type { AdapterExport, HeadExport, TrainingRecord } from './types.ts';
+import type { AdapterExport, FusionExport, HeadExport, TrainingRecord } from './types.ts';
 
 const TRAINING_MARKER = 'adapter-studio-training:';
 
@@ -152,11 +152,30 @@ export function readTrainingRecord(card: string): TrainingRecord | undefined {
 }
 
 /** Python that prints the prediction for one text with the adapter's head. */
-function predictionLines(exp: AdapterExport, logits: string): string[] {
-  if (!exp.head) return [`outputs = ${logits.replace('.logits', '')}  # no head was saved: hidden states only`];
-  if (isRegressionHead(exp.head)) return [`print(${logits}.item())`];
-  if (exp.head.config.head_type === 'multilabel_classification') return [`print((${logits}.sigmoid() > 0.5).nonzero())  # the predicted label ids`];
+function predictionLines(head: HeadExport | undefined, logits: string): string[] {
+  if (!head) return [`outputs = ${logits.replace('.logits', '')}  # no head was saved: hidden states only`];
+  if (isRegressionHead(head)) return [`print(${logits}.item())`];
+  if (head.config.head_type === 'multilabel_classification') return [`print((${logits}.sigmoid() > 0.5).nonzero())  # the predicted label ids`];
   return [`print(${logits}.argmax(-1).item())  # the predicted label id`];
+}
+
+/** A card's Usage section up to the loaded model: the install line, the imports (and `imports`), tokenizer and model. */
+function usageStart(modelName: string, imports: string[]): string[] {
+  return [
+    '## Usage',
+    '',
+    '```',
+    'pip install -U adapters',
+    '```',
+    '',
+    '```python',
+    'from adapters import AutoAdapterModel',
+    ...imports,
+    'from transformers import AutoTokenizer',
+    '',
+    `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(modelName)})`,
+    `model = AutoAdapterModel.from_pretrained(${JSON.stringify(modelName)})`,
+  ];
 }
 
 /** README.md of the AdapterHub folder; `location` is what the snippet passes to load_adapter. */
@@ -177,25 +196,14 @@ export function adapterHubModelCard(exp: AdapterExport, config: AdapterConfig, l
     `A ${methodName(config)} for ${hubLink(exp.modelName, 'model')}${trainedOn(training)}${headSentence(exp.head)}.`,
     'It loads with the **[Adapters](https://github.com/adapter-hub/adapters)** library.',
     '',
-    '## Usage',
-    '',
-    '```',
-    'pip install -U adapters',
-    '```',
-    '',
-    '```python',
-    'from adapters import AutoAdapterModel',
-    'from transformers import AutoTokenizer',
-    '',
-    `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(exp.modelName)})`,
-    `model = AutoAdapterModel.from_pretrained(${JSON.stringify(exp.modelName)})`,
+    ...usageStart(exp.modelName, []),
     `name = model.load_adapter(${JSON.stringify(location)})  # this folder, or the Hub repo id it was pushed to`,
     `model.set_active_adapters(name)${exp.head ? '  # also activates the head of the same name' : ''}`,
     '',
     training?.textColumns.length === 2
       ? 'inputs = tokenizer("A man is playing a guitar.", "Someone is making music.", return_tensors="pt")'
       : 'inputs = tokenizer("Adapters are lightweight!", return_tensors="pt")',
-    ...predictionLines(exp, 'model(**inputs).logits'),
+    ...predictionLines(exp.head, 'model(**inputs).logits'),
     ...(exp.head && !isRegressionHead(exp.head) ? ['print(model.get_labels_dict(name))  # label names by id'] : []),
     '```',
     '',
@@ -250,5 +258,55 @@ export function peftModelCard(exp: AdapterExport, peftType: 'LORA' | 'IA3', base
   if (unmapped.length) lines.push('', '## Not carried over', '', ...unmapped.map((u) => `- ${u}`));
   if (training) lines.push('', trainingSection(training));
   lines.push('', '### Framework versions', '', '- PEFT 0.10 or newer');
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * README.md beside a fusion's folders: what each folder is, and Python that loads the fused adapters, the fusion
+ * (load_adapter_fusion) and the head (load_head) and activates Fuse(...). `location` is the folder's path.
+ */
+export function fusionModelCard(exp: FusionExport, location: string): string {
+  const training = exp.training;
+  const at = (folder: string) => JSON.stringify(`${location}/${folder}`);
+  const head = exp.head;
+  const lines = [
+    frontMatter({
+      base_model: exp.modelName,
+      library_name: 'adapter-transformers',
+      tags: ['adapter-transformers', 'adapters', exp.modelType, 'adapter-fusion'],
+      datasets: hubDatasets(training),
+    }),
+    '',
+    `# AdapterFusion ${markdownCode(exp.name)} for ${markdownText(exp.modelName)}`,
+    '',
+    `An AdapterFusion of ${exp.adapterNames.map(markdownCode).join(', ')} on ${hubLink(exp.modelName, 'model')}${trainedOn(training)}${headSentence(head)}.`,
+    'It loads with the **[Adapters](https://github.com/adapter-hub/adapters)** library.',
+    '',
+    '## Folders',
+    '',
+    ...exp.adapterNames.map((name) => `- ${markdownCode(`${name}/`)}: the fused adapter ${markdownCode(name)} (what \`save_adapter\` writes)`),
+    `- ${markdownCode(`${exp.name}/`)}: the fusion layers (what \`save_adapter_fusion\` writes: adapter_fusion_config.json, pytorch_model_adapter_fusion.bin, model_adapter_fusion.safetensors)`,
+    ...(head ? [`- ${markdownCode(`${head.name}/`)}: the head trained with the fusion (what \`save_head\` writes)`] : []),
+    '',
+    ...usageStart(exp.modelName, ['from adapters.composition import Fuse']),
+    ...exp.adapterNames.map((name) => `model.load_adapter(${at(name)}, with_head=False)`),
+    `model.load_adapter_fusion(${at(exp.name)})`,
+    ...(head ? [`model.load_head(${at(head.name)})`] : []),
+    `model.set_active_adapters(Fuse(${exp.adapterNames.map((n) => JSON.stringify(n)).join(', ')}))`,
+    ...(head ? [`model.active_head = ${JSON.stringify(head.name)}`] : []),
+    '',
+    training?.textColumns.length === 2
+      ? 'inputs = tokenizer("A man is playing a guitar.", "Someone is making music.", return_tensors="pt")'
+      : 'inputs = tokenizer("Adapters are lightweight!", return_tensors="pt")',
+    ...predictionLines(head, 'model(**inputs).logits'),
+    '```',
+    '',
+    'Config (`config` in adapter_fusion_config.json):',
+    '',
+    '```json',
+    pythonJsonDumps(exp.fusionConfig, new Set(['dropout_prob'])),
+    '```',
+  ];
+  if (training) lines.push('', trainingSection(training));
   return `${lines.join('\n')}\n`;
 }

@@ -34,6 +34,8 @@ const SEQ_CLS_MODULES = ['classifier', 'score'];
 const SHORT_TARGET: Record<string, string> = {
   'attention.self.query': 'query', 'attention.self.key': 'key', 'attention.self.value': 'value', 'intermediate.dense': 'intermediate.dense',
   'attention.q_lin': 'q_lin', 'attention.k_lin': 'k_lin', 'attention.v_lin': 'v_lin', 'ffn.lin1': 'lin1', 'ffn.lin2': 'lin2',
+  // ALBERT ("ffn" does not match "ffn_output": PEFT matches whole module names).
+  'attention.query': 'query', 'attention.key': 'key', 'attention.value': 'value', 'ffn': 'ffn', 'ffn_output': 'ffn_output',
   // DeBERTa-v2 (PEFT's own default for deberta-v2 is ["query_proj", "value_proj"]); ".key_proj" never matches pos_key_proj.
   'attention.self.query_proj': 'query_proj', 'attention.self.key_proj': 'key_proj', 'attention.self.value_proj': 'value_proj',
 };
@@ -90,18 +92,23 @@ function parseLoraKey(key: string, name: string): { module: string; param: 'lora
   return match ? { module: match[1], param: match[2] as 'lora_A' | 'lora_B' } : undefined;
 }
 
-/** "bert.encoder.layer.3.attention.self.query" → { layer: 3, inLayer: "attention.self.query" }. */
-function splitLayer(module: string): { layer: number; inLayer: string } | undefined {
-  const match = /\.layer\.(\d+)\.(.+)$/.exec(module);
-  return match ? { layer: Number(match[1]), inLayer: match[2] } : undefined;
+/**
+ * A LoRA module path split at the family's layer: "bert.encoder.layer.3.attention.self.query" → { layer: "layer.3",
+ * inLayer: "attention.self.query" }; ALBERT's layer is "albert_layer_groups.0.albert_layers.1". The layer part
+ * drops the base prefix and the layer list's container ("encoder", "transformer").
+ */
+function splitLayer(module: string, family: EncoderFamily): { layer: string; inLayer: string } | undefined {
+  const inLayer = Object.values(familyDefinition(family).adapterInsertionPoints.linear).find((path) => module.endsWith(`.${path}`));
+  const layer = inLayer && module.slice(0, -inLayer.length - 1).split('.').slice(2).join('.');
+  return inLayer && layer && /\.\d+$/.test(layer) ? { layer, inLayer } : undefined;
 }
 
-/** target_modules: PEFT's short names when they pick exactly the adapted modules, else one "layer.{i}.{path}" suffix per module. */
-function targetModules(modules: string[], leaveOut: number[]): string[] {
-  const parts = modules.map((m) => splitLayer(m)!);
+/** target_modules: PEFT's short names when they pick exactly the adapted modules, else one "{layer}.{path}" suffix per module. */
+function targetModules(modules: string[], leaveOut: number[], family: EncoderFamily): string[] {
+  const parts = modules.map((m) => splitLayer(m, family)!);
   const inLayer = [...new Set(parts.map((p) => p.inLayer))];
   if (leaveOut.length === 0 && inLayer.every((p) => SHORT_TARGET[p])) return inLayer.map((p) => SHORT_TARGET[p]).sort();
-  return parts.map((p) => `layer.${p.layer}.${p.inLayer}`).sort();
+  return parts.map((p) => `${p.layer}.${p.inLayer}`).sort();
 }
 
 const scaled = (t: ExportTensor, factor: number): ExportTensor => (factor === 1 ? t : { shape: t.shape, data: t.data.map((v) => v * factor) });
@@ -129,7 +136,7 @@ export function peftFiles(exp: AdapterExport): AdapterFiles {
   const modules: string[] = [];
   for (const [key, tensor] of exp.adapterTensors) {
     const parsed = parseLoraKey(key, exp.name);
-    if (!parsed || !splitLayer(parsed.module)) throw new AdapterExportError(`Adapter "${exp.name}" has tensor "${key}", which is not a LoRA / (IA)³ parameter of an encoder layer; PEFT cannot hold it.`);
+    if (!parsed || !splitLayer(parsed.module, info.family)) throw new AdapterExportError(`Adapter "${exp.name}" has tensor "${key}", which is not a LoRA / (IA)³ parameter of an encoder layer; PEFT cannot hold it.`);
     if (!modules.includes(parsed.module)) modules.push(parsed.module);
     const path = `base_model.model.${modulePath(parsed.module)}`;
     if (ia3) {
@@ -176,7 +183,7 @@ export function peftFiles(exp: AdapterExport): AdapterFiles {
     inference_mode: true,
     modules_to_save: modulesToSave,
     revision: null,
-    target_modules: targetModules(modules, config.leave_out),
+    target_modules: targetModules(modules, config.leave_out, info.family),
     task_type: exp.head ? 'SEQ_CLS' : null,
   };
   const peftConfig = ia3
@@ -232,7 +239,7 @@ export function readPeftAdapter(files: AdapterFiles, peft: Record<string, unknow
   const layout = modelLayout(encoder);
   const prefix = `${layout.base}.`;
   const targetOf = new Map<string, { layer: number; target: LoraTarget }>();
-  for (let layer = 0; layer < encoder.numLayers; layer++) {
+  for (let layer = 0; layer < layout.layerCount; layer++) {
     for (const [target, path] of Object.entries(layout.linear)) {
       // A PEFT module on a fused q/k/v Linear (DeBERTa's in_proj) has no LoRAMergedLinear form (see peftSupport).
       if (path !== layout.fusedQkv) targetOf.set(`${layout.layer(layer)}.${path}`, { layer, target: target as LoraTarget });
@@ -277,7 +284,7 @@ export function readPeftAdapter(files: AdapterFiles, peft: Record<string, unknow
   if (new Set(sets).size > 1) throw unsupported(`PEFT adapter ${source} adapts different modules in different layers (${[...perLayer].map(([l, s]) => `layer ${l}: ${[...s].join('+')}`).join('; ')}).`);
   const targets = perLayer.values().next().value!;
   const attn = (['q', 'k', 'v'] as const).filter((t) => targets.has(t));
-  const leaveOut = Array.from({ length: encoder.numLayers }, (_, l) => l).filter((l) => !perLayer.has(l));
+  const leaveOut = Array.from({ length: layout.layerCount }, (_, l) => l).filter((l) => !perLayer.has(l));
   const fields = {
     selfattn_lora: attn.length > 0,
     intermediate_lora: targets.has('intermediate'),

@@ -10,7 +10,7 @@ import { elementCount } from '../adapters/parameters.ts';
 import { planAdapter } from '../adapters/plan.ts';
 import { type EncoderConfig, parseEncoderConfig } from '../model/config.ts';
 import { seededRandom } from '../random.ts';
-import type { AdapterExport, ExportTensors, ImportedAdapter, TrainingRecord } from './types.ts';
+import type { AdapterExport, ExportTensor, ExportTensors, ImportedAdapter, TrainingRecord } from './types.ts';
 
 /** Hidden 16 (4 heads of 4), intermediate 24, 2 layers. */
 const small = { hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 24, max_position_embeddings: 40, vocab_size: 50 };
@@ -60,11 +60,13 @@ export function randomExport(encoder: EncoderConfig, spec: string, options: Expo
   const config = resolveAdapterConfig(spec);
   const plan = planAdapter(encoder, config, name);
   const random = seededRandom(options.seed ?? 7);
-  const adapterTensors: ExportTensors = new Map();
+  const byKey = new Map<string, ExportTensor>();
   for (const p of plan.params) {
     const tensor = randomTensor(p.shape, random);
-    for (const key of [p.key, ...p.aliases]) adapterTensors.set(key, tensor);
+    for (const key of [p.key, ...p.aliases]) byKey.set(key, tensor);
   }
+  // In torch's state-dict order, as save_adapter writes them.
+  const adapterTensors: ExportTensors = new Map(plan.stateDictKeys.map((key) => [key, byKey.get(key)!]));
   let head;
   if (options.labels || options.headOptions) {
     const headPlan = planHead(encoder, name, options.headOptions ?? { numLabels: options.labels!.length, id2label: options.labels });

@@ -116,7 +116,7 @@ export interface AdapterExport {
   name: string;
   /** Hub repo id of the base model (adapter_config.json "model_name"). */
   modelName: string;
-  /** config.json model_type of the base model: bert, roberta, xlm-roberta, distilbert, electra. */
+  /** config.json model_type of the base model: bert, roberta, xlm-roberta, distilbert, electra, albert. */
   modelType: string;
   /** Width of the base model's residual stream. */
   hiddenSize: number;
@@ -140,3 +140,39 @@ export interface ImportedAdapter extends AdapterExport {
 
 /** Files by path relative to the adapter folder ('/'-separated). */
 export type AdapterFiles = Map<string, Uint8Array>;
+
+/** A head saved on its own (save_head): its name, config and tensors `heads.{name}.*`. */
+export interface NamedHeadExport extends HeadExport {
+  name: string;
+}
+
+/**
+ * An AdapterFusion with the adapters it fuses and its new head: what save_adapter_fusion, save_adapter (per fused
+ * adapter) and save_head write, each into its folder.
+ */
+export interface FusionExport {
+  /** The fused adapters' names joined by "," (the fusion's folder and the middle of its keys). */
+  name: string;
+  /** The fused adapters' names, in the fusion's order. */
+  adapterNames: string[];
+  /** Hub repo id, model_type and width of the base model. */
+  modelName: string;
+  modelType: string;
+  hiddenSize: number;
+  /** AdapterFusionConfig's fields as to_dict() writes them (adapter_fusion_config.json "config"). */
+  fusionConfig: Record<string, unknown>;
+  /** `<layer>.<location>.adapter_fusion_layer.<name>.<query|key|value|dense>.*` tensors. */
+  fusionTensors: ExportTensors;
+  /** The fused adapters, each as its own export (with its own head when it has one). */
+  adapters: AdapterExport[];
+  /** The head trained with the fusion. */
+  head?: NamedHeadExport;
+  training?: TrainingRecord;
+}
+
+/** A fusion read back from files. */
+export interface ImportedFusion extends FusionExport {
+  adapters: ImportedAdapter[];
+  /** Things the reader adjusted or noticed, for the user to see. */
+  notes: string[];
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type EncoderConfig, describeInferredModelType, estimateMemoryBytes, estimateParameters, parseEncoderConfig } from './config.ts';
+import { type EncoderConfig, describeInferredModelType, estimateMemory, estimateMemoryBytes, estimateParameters, parseEncoderConfig } from './config.ts';
 import { ModelLoadError, UnsupportedModelError } from './errors.ts';
 
 // config.json files of the reference checkpoints, as published on the Hub.
@@ -77,7 +77,7 @@ describe('parseEncoderConfig', () => {
   it('refuses unsupported model types and lists the supported ones', () => {
     const parse = () => parseEncoderConfig({ model_type: 'gpt2' }, 'openai-community/gpt2');
     expect(parse).toThrow(UnsupportedModelError);
-    expect(parse).toThrow('Model "openai-community/gpt2" has model_type "gpt2", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, deberta.');
+    expect(parse).toThrow('Model "openai-community/gpt2" has model_type "gpt2", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, albert, deberta.');
     expect(() => parseEncoderConfig({ ...BERT_BASE_UNCASED, position_embedding_type: 'relative_key' }, 'x/y')).toThrow(/only "absolute" position embeddings/);
   });
 
@@ -108,8 +108,13 @@ describe('estimateMemoryBytes', () => {
   const bert = parseEncoderConfig(BERT_BASE_UNCASED, 'x/y');
   it('counts float32 weights plus activations that grow with batch, length and training', () => {
     // 109,482,240 parameters, plus the transposed copy of each Linear's matrix: 12 × (4·768² + 2·768·3072) + 768² (pooler).
-    const weights = 4 * (109_482_240 + 12 * (4 * 768 * 768 + 2 * 768 * 3072) + 768 * 768);
-    const one = estimateMemoryBytes(bert, { batchSize: 1, seqLength: 128 });
+    const linear = 12 * (4 * 768 * 768 + 2 * 768 * 3072) + 768 * 768;
+    const weights = 4 * (109_482_240 + linear);
+    expect(estimateMemory(bert, { layout: 'cpu' }).weightBytes).toBe(weights);
+    // WebGPU keeps one copy; wasm adds XNNPACK's packed operator for each of the two products.
+    expect(estimateMemory(bert, { layout: 'webgpu' }).weightBytes).toBe(4 * 109_482_240);
+    expect(estimateMemory(bert).weightBytes).toBe(weights + 2 * 4 * linear);
+    const one = estimateMemoryBytes(bert, { batchSize: 1, seqLength: 128, layout: 'cpu' });
     expect(one).toBeGreaterThan(weights);
     expect(one).toBeLessThan(weights * 1.1);
     expect(estimateMemoryBytes(bert, { batchSize: 8, seqLength: 128 })).toBeGreaterThan(one);
@@ -137,6 +142,9 @@ describe('parseEncoderConfig on real config.json files (testdata/real/configs, o
     // DeBERTa v1: DebertaConfig's layer_norm_eps 1e-7, no token types, relative attention over max_position_embeddings rows.
     ['deberta-base-mnli.json', 'microsoft/deberta-base-mnli', { family: 'deberta', modelType: 'deberta', numLayers: 12, hiddenSize: 768, numHeads: 12, vocabSize: 50265, typeVocabSize: 0, layerNormEps: 1e-7, maxSequenceLength: 512, hasPooler: false }],
     ['multilingual-minilm-l12-h384.json', 'microsoft/Multilingual-MiniLM-L12-H384', { family: 'bert', numLayers: 12, hiddenSize: 384, numHeads: 12, intermediateSize: 1536, vocabSize: 250037, maxSequenceLength: 512 }],
+    // ALBERT: 128-wide embeddings, all layers sharing one module (num_hidden_groups 1, inner_group_num 1).
+    ['albert-base-v2.json', 'albert/albert-base-v2', { family: 'albert', modelType: 'albert', weightPrefix: 'albert', numLayers: 12, hiddenSize: 768, embeddingSize: 128, numHeads: 12, intermediateSize: 3072, vocabSize: 30000, maxSequenceLength: 512, hiddenAct: 'gelu_new', typeVocabSize: 2, hasPooler: true, layerSharing: { numHiddenGroups: 1, innerGroupNum: 1 } }],
+    ['albert-large-v2.json', 'albert/albert-large-v2', { family: 'albert', numLayers: 24, hiddenSize: 1024, embeddingSize: 128, numHeads: 16, intermediateSize: 4096, vocabSize: 30000, maxSequenceLength: 512, hiddenAct: 'gelu_new', layerSharing: { numHiddenGroups: 1, innerGroupNum: 1 } }],
   ];
   for (const [file, repoId, facts] of cases) {
     it(`${file}: ${facts.family}, ${facts.numLayers ?? '?'} layers, hidden ${facts.hiddenSize ?? '?'}`, () => {
@@ -159,10 +167,19 @@ describe('parseEncoderConfig on real config.json files (testdata/real/configs, o
     expect(config.inferredModelType?.from).toBe('repo name');
   });
 
-  it('refuses an ALBERT config even in a folder named after DistilBERT', () => {
-    const parse = () => parseEncoderConfig(realConfig('albert-in-distilbert-folder.json'), 'someone/distilbert-base-uncased');
-    expect(parse).toThrow(UnsupportedModelError);
-    expect(parse).toThrow('Model "someone/distilbert-base-uncased" has model_type "albert", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, deberta. Pick an encoder of one of these types.');
+  it('reads an ALBERT config as ALBERT even in a folder named after DistilBERT (model_type wins over the name)', () => {
+    const config = parseEncoderConfig(realConfig('albert-in-distilbert-folder.json'), 'someone/distilbert-base-uncased');
+    expect(config).toMatchObject({ modelType: 'albert', family: 'albert', weightPrefix: 'albert', hiddenSize: 768, embeddingSize: 128, numLayers: 12 });
+    expect(config.inferredModelType).toBeUndefined();
+  });
+
+  it("counts albert-base-v2's 11,683,584 parameters: its 12 layers share one layer module", () => {
+    // By hand from the config: embeddings (30000 + 512 + 2) · 128 + LayerNorm 2 · 128, embedding_hidden_mapping_in
+    // 128 · 768 + 768, one AlbertLayer (q, k, v, dense 4 · (768² + 768), ffn 768 · 3072 + 3072, ffn_output
+    // 3072 · 768 + 768, 2 LayerNorms 4 · 768), pooler 768² + 768.
+    const byHand = (30000 + 512 + 2) * 128 + 2 * 128 + (128 * 768 + 768) + 4 * (768 * 768 + 768) + (768 * 3072 + 3072) + (3072 * 768 + 768) + 4 * 768 + (768 * 768 + 768);
+    expect(byHand).toBe(11_683_584);
+    expect(estimateParameters(parseEncoderConfig(realConfig('albert-base-v2.json'), 'albert/albert-base-v2'))).toBe(byHand);
   });
 });
 
@@ -179,6 +196,7 @@ describe('model type of a config.json without model_type', () => {
     ['distilbert-base-uncased.json', 'DistilBertForMaskedLM', 'distilbert'],
     ['electra-small-discriminator.json', 'ElectraForPreTraining', 'electra'],
     ['camembert-base-pad0.json', 'CamembertModel', 'camembert'],
+    ['albert-base-v2.json', 'AlbertModel', 'albert'],
   ];
   for (const [file, architecture, modelType] of byArchitecture) {
     it(`reads ${architecture} as ${modelType}, whatever the repository is called`, () => {
@@ -198,14 +216,14 @@ describe('model type of a config.json without model_type', () => {
   });
 
   it('refuses when architectures or the repository name point elsewhere, naming what it read', () => {
-    expect(() => parseEncoderConfig({ architectures: ['AlbertForMaskedLM'] }, 'someone/bert-like')).toThrow(
-      'Model "someone/bert-like" has no model_type in its config.json, and its architectures ["AlbertForMaskedLM"] are of no type the studio can train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, deberta. If it is one of these, add "model_type" to its config.json.',
+    expect(() => parseEncoderConfig({ architectures: ['MobileBertForMaskedLM'] }, 'someone/bert-like')).toThrow(
+      'Model "someone/bert-like" has no model_type in its config.json, and its architectures ["MobileBertForMaskedLM"] are of no type the studio can train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, albert, deberta. If it is one of these, add "model_type" to its config.json.',
     );
     // Other architectures that share a prefix with a supported one.
     for (const architecture of ['RobertaPreLayerNormForMaskedLM', 'XLMRobertaXLModel', 'BertGenerationEncoder']) {
       expect(() => parseEncoderConfig({ architectures: [architecture] }, 'x/y')).toThrow(UnsupportedModelError);
     }
-    expect(() => parseEncoderConfig({}, 'albert/albert-base-v2')).toThrow(/and its repository name suggests "albert", which the studio cannot train; supported/);
+    expect(() => parseEncoderConfig({}, 'google/mobilebert-uncased')).toThrow(/and its repository name suggests "mobilebert", which the studio cannot train; supported/);
     expect(() => parseEncoderConfig({}, 'x/y')).toThrow(/has no model_type in its config.json, and neither its architectures nor its repository name say which model it is; supported/);
   });
 

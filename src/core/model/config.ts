@@ -1,6 +1,6 @@
 import { badConfig } from './families/config-fields.ts';
 import type { DisentangledAttentionConfig } from './families/types.ts';
-import { type EncoderFamily, SUPPORTED_MODEL_TYPES, familyDefinition, modelTypeEntries, modelTypeEntry } from './families/index.ts';
+import { type EncoderFamily, SUPPORTED_MODEL_TYPES, familyDefinition, hasEmbeddingProjection, layerModules, modelTypeEntries, modelTypeEntry } from './families/index.ts';
 import { UnsupportedModelError } from './errors.ts';
 
 export { type EncoderFamily, SUPPORTED_MODEL_TYPES };
@@ -56,10 +56,15 @@ export interface EncoderConfig {
    */
   positionOffset: number;
   /**
-   * Width of the embedding tables; differs from hiddenSize in ELECTRA (a projection follows the LayerNorm) and
-   * DeBERTa (embed_proj, without bias, precedes it).
+   * Width of the embedding tables; differs from hiddenSize in ELECTRA and ALBERT (a projection follows the
+   * LayerNorm) and DeBERTa (embed_proj, without bias, precedes it).
    */
   embeddingSize: number;
+  /**
+   * ALBERT's parameter sharing: num_hidden_groups groups of inner_group_num layer modules, layer i running group
+   * ⌊i / (numLayers / numHiddenGroups)⌋ (families/albert.ts). Absent: every layer has its own module.
+   */
+  layerSharing?: { numHiddenGroups: number; innerGroupNum: number };
   /** DeBERTa's relative-position attention and embeddings; absent for BERT's absolute positions and plain attention. */
   disentangled?: DisentangledAttentionConfig;
   /** Whether a pooler (tanh(dense(first token))) is expected; BERT checkpoints usually have one. */
@@ -71,18 +76,18 @@ export interface EncoderConfig {
 /**
  * A model class of a supported type, as transformers names them in `architectures`: the type's class prefix
  * followed by Model, LMHeadModel or For<Task>. Anchored, so RobertaPreLayerNormModel, XLMRobertaXLModel,
- * BertGenerationEncoder or AlbertModel (other architectures) do not match.
+ * BertGenerationEncoder or MobileBertModel (other architectures) do not match.
  */
 function modelTypeOfArchitecture(name: string): string | undefined {
   return modelTypeEntries().find(({ definition }) => new RegExp(`^${definition.architecturePrefix}(Model|LMHeadModel|For[A-Z]\\w*)$`).test(name))?.modelType;
 }
 
 /**
- * transformers model types whose names contain a supported one ("albert" contains "bert"), so the repo-name
- * rule below, like AutoConfig's, prefers the longest match and does not read "albert-base-v2" as BERT.
+ * transformers model types whose names contain a supported one ("mobilebert" contains "bert"), so the repo-name
+ * rule below, like AutoConfig's, prefers the longest match and does not read "mobilebert-uncased" as BERT.
  */
 const LOOKALIKE_MODEL_TYPES = [
-  'albert', 'bert-generation', 'convbert', 'deberta-v2', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
+  'bert-generation', 'convbert', 'deberta-v2', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
   'qdqbert', 'rembert', 'retribert', 'roberta-prelayernorm', 'roc_bert', 'squeezebert', 'visual_bert', 'xlm-roberta-xl',
 ];
 
@@ -115,7 +120,7 @@ export function describeInferredModelType(inferred: InferredModelType): string {
 }
 
 /**
- * Normalises a transformers config.json (BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA) into an
+ * Normalises a transformers config.json (BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA, ALBERT) into an
  * `EncoderConfig`. Missing keys take the transformers class defaults, as `from_pretrained` does.
  */
 export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig {
@@ -166,7 +171,7 @@ export function parseEncoderConfig(json: unknown, repoId: string): EncoderConfig
   return { ...config, maxSequenceLength, ...(inferredModelType ? { inferredModelType } : {}) };
 }
 
-/** Parameters of the base model (embeddings, layers, pooler if any), without task heads. */
+/** Parameters of the base model (embeddings, layer modules, pooler if any), without task heads. */
 export function estimateParameters(config: EncoderConfig): number {
   const { hiddenSize: h, embeddingSize: e, intermediateSize: i } = config;
   const linear = (inputs: number, outputs: number) => inputs * outputs + outputs;
@@ -175,10 +180,10 @@ export function estimateParameters(config: EncoderConfig): number {
   if (deberta) return estimateDebertaParameters(config, deberta);
   const embeddings = (config.vocabSize + config.maxPositionEmbeddings + config.typeVocabSize) * e
     + layerNorm(e)
-    + (e !== h ? linear(e, h) : 0);
+    + (hasEmbeddingProjection(config) ? linear(e, h) : 0);
   const layer = 4 * linear(h, h) + linear(h, i) + linear(i, h) + 2 * layerNorm(h);
   const pooler = config.hasPooler ? linear(h, h) : 0;
-  return embeddings + config.numLayers * layer + pooler;
+  return embeddings + layerModules(config).paths.length * layer + pooler;
 }
 
 /** DeBERTa's parameters: embed_proj without bias, rel_embeddings (+ LayerNorm), pos_key_proj / pos_query_proj without share_att_key. */
@@ -198,8 +203,14 @@ function estimateDebertaParameters(config: EncoderConfig, deberta: DisentangledA
 /** Elements of the encoder's Linear weight matrices, which stay on the device twice (ops.ts, LinearMap.transposed). */
 function linearWeightElements(config: EncoderConfig): number {
   const { hiddenSize: h, embeddingSize: e, intermediateSize: i } = config;
-  return (e !== h ? e * h : 0) + config.numLayers * (4 * h * h + 2 * h * i) + (config.hasPooler ? h * h : 0);
+  return (hasEmbeddingProjection(config) ? e * h : 0) + layerModules(config).paths.length * (4 * h * h + 2 * h * i) + (config.hasPooler ? h * h : 0);
 }
+
+/** How a backend lays out the frozen weights (encoder.ts, uploadEncoderWeights). */
+export type WeightLayout = 'wasm' | 'cpu' | 'webgpu';
+
+/** Extra copies of each frozen Linear matrix beside the stored one: the [in, out] copy, and on wasm XNNPACK's packed operator for each of the two products (cached per weight). */
+const LINEAR_COPIES: Record<WeightLayout, number> = { wasm: 3, cpu: 1, webgpu: 0 };
 
 export interface MemoryEstimateOptions {
   /** Sequences per forward pass. */
@@ -208,24 +219,45 @@ export interface MemoryEstimateOptions {
   seqLength?: number;
   /** Keep every layer's activations for a backward pass (training adapters) instead of one layer's at a time. */
   training?: boolean;
+  /** The backend whose weight layout to count; default wasm (the CLI's backend, and the most copies). */
+  layout?: WeightLayout;
+}
+
+/** The two parts of a memory estimate, in bytes. */
+export interface MemoryEstimate {
+  /** Frozen weights as the backend holds them. */
+  weightBytes: number;
+  /** Activations (and, training, what the backward pass holds at its peak). */
+  activationBytes: number;
 }
 
 /**
- * Bytes of device memory the encoder needs, from the config alone: float32 weights (each Linear's matrix
- * twice: as stored and transposed, for the fast products) plus the float32
- * activations of a forward pass (the widest intermediates of one layer, or of all layers when training).
+ * Device memory the encoder needs, from the config alone: float32 weights in the backend's layout plus the float32
+ * activations of a forward pass (the widest intermediates of one layer), or, training, what a step holds at its
+ * peak. The training figures are measured (memory-fit.test.ts checks them against a small model's step; at
+ * bert-base 8 × 41 tokens they are 12% over the step's 0.73 GB): per layer and token about 26 × hidden +
+ * 10 × intermediate floats (the inputs each op keeps for backward: LayerNorm's, GELU's input, dropout masks,
+ * attention's q, k, v) and 4 × heads × seq for the attention scores, probabilities, their dropout mask and product.
  */
-export function estimateMemoryBytes(config: EncoderConfig, options: MemoryEstimateOptions = {}): number {
+export function estimateMemory(config: EncoderConfig, options: MemoryEstimateOptions = {}): MemoryEstimate {
   const batch = options.batchSize ?? 1;
   const seq = options.seqLength ?? Math.min(128, config.maxSequenceLength);
   const tokens = batch * seq;
-  const weights = (estimateParameters(config) + linearWeightElements(config)) * 4;
-  // Per layer: q, k, v, context, attention output, residual + LayerNorm (~7 × hidden), two feed-forward
-  // intermediates (before/after activation), and attention scores + probabilities per head.
+  const { hiddenSize: h, intermediateSize: i, numHeads: heads } = config;
+  const weightBytes = 4 * (estimateParameters(config) + LINEAR_COPIES[options.layout ?? 'wasm'] * linearWeightElements(config));
+  const embeddings = tokens * 3 * Math.max(config.embeddingSize, h);
   // DeBERTa adds, per position term, the products by distance [seq, 2seq − 1], their reversal and the realigned [seq, seq].
-  const relative = config.disentangled?.relativeAttention ? config.disentangled.posAttTypes.length * 5 * batch * config.numHeads * seq * seq : 0;
-  const perLayer = tokens * (7 * config.hiddenSize + 2 * config.intermediateSize) + 2 * batch * config.numHeads * seq * seq + relative;
-  const layersHeld = options.training ? config.numLayers : 1;
-  const embeddings = tokens * 3 * Math.max(config.embeddingSize, config.hiddenSize);
-  return weights + 4 * (embeddings + layersHeld * perLayer);
+  const relative = config.disentangled?.relativeAttention ? config.disentangled.posAttTypes.length * 5 * batch * heads * seq * seq : 0;
+  const activations = options.training
+    ? embeddings + layerModules(config).runs.length * (tokens * (26 * h + 10 * i) + 4 * batch * heads * seq * seq + relative)
+    // q, k, v, context, attention output, residual + LayerNorm (~7 × hidden), the feed-forward intermediates
+    // before and after the activation, and the attention scores and probabilities of one layer.
+    : embeddings + tokens * (7 * h + 2 * i) + 2 * batch * heads * seq * seq + relative;
+  return { weightBytes, activationBytes: 4 * activations };
+}
+
+/** estimateMemory's total, in bytes. */
+export function estimateMemoryBytes(config: EncoderConfig, options: MemoryEstimateOptions = {}): number {
+  const { weightBytes, activationBytes } = estimateMemory(config, options);
+  return weightBytes + activationBytes;
 }

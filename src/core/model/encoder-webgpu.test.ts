@@ -6,10 +6,13 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchBytes, fileUrl } from '../../hub/client.ts';
 import { offlineHub } from '../../hub/endpoint.ts';
 import { startHubServer } from '../../hub-server/index.ts';
 import { encoderForward, uploadEncoderWeights } from './encoder.ts';
 import { loadEncoder } from './load-encoder.ts';
+import { readSafetensors } from './safetensors.ts';
+import { albertReferenceForward } from './testing/albert-forward.reference.ts';
 import { referenceDebertaV2Forward } from './testing/deberta-v2-forward.reference.ts';
 import { referenceForward } from './testing/encoder-forward.reference.ts';
 import { DEBERTA_TEST_CONFIGS, TEST_CONFIGS, maxAbsDiff, randomWeights, testBatch } from './test-support.ts';
@@ -74,6 +77,21 @@ describe.skipIf(!existsSync(SWIFTSHADER_ICD))('encoderForward on WebGPU against 
       const out = encoder.forward(batch);
       const want = referenceForward(encoder.config, tensors, batch);
       expect(maxAbsDiff(await out.lastHiddenState.data(), want.lastHiddenState)).toBeLessThan(1e-4);
+      tf.dispose(out as unknown as tf.TensorContainer);
+      encoder.dispose();
+    });
+
+    it('adapter-studio/tiny-albert (one layer module run 3 times) matches the modeling_albert oracle on its checkpoint', async () => {
+      const ep = offlineHub(server.url);
+      const encoder = await loadEncoder(ep, 'adapter-studio/tiny-albert', { backend: 'webgpu' });
+      const file = (name: string) => fetchBytes(ep, fileUrl(ep, { type: 'model', id: 'adapter-studio/tiny-albert' }, name));
+      const json = JSON.parse(new TextDecoder().decode(await file('config.json'))) as Record<string, unknown>;
+      const checkpoint = new Map([...readSafetensors(await file('model.safetensors'), 'model.safetensors')].map(([name, t]) => [name, { shape: t.shape, data: t.toFloat32() }]));
+      const batch = encoder.tokenizer.encode(['the film was superb', 'dull'], ['it was boring', 'love it']);
+      const out = encoder.forward(batch);
+      const want = albertReferenceForward(json, checkpoint, batch);
+      expect(maxAbsDiff(await out.lastHiddenState.data(), want.lastHiddenState)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(await out.pooled!.data(), want.pooled!)).toBeLessThan(1e-4);
       tf.dispose(out as unknown as tf.TensorContainer);
       encoder.dispose();
     });

@@ -2,8 +2,8 @@
  * The encoder forward pass on tfjs (any backend: webgpu, wasm, cpu), exactly as transformers' eager
  * BertModel / RobertaModel / DistilBertModel / ElectraModel compute it in inference mode:
  *
- *   e = LayerNorm(word[ids] + position[pos] (+ token_type[types]))   (ELECTRA: then e = project(e))
- *   per layer (post-LN):
+ *   e = LayerNorm(word[ids] + position[pos] (+ token_type[types]))   (ELECTRA, ALBERT: then e = project(e))
+ *   per layer (post-LN; ALBERT runs shared layer modules several times, hooks get the module's index):
  *     a = LayerNorm(attnOut(MultiHead(q(x), k(x), v(x))) + x)        hook: attentionOutput
  *     y = LayerNorm(ffnOut(act(ffnIn(a))) + a)                         hook: ffnOutput
  *   pooled = tanh(pooler(y[:, 0]))                                     when the checkpoint has a pooler
@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type LinearMap, type NormMap, applyActivation, layerNorm, linear } from '../ops.ts';
 import { type DisentangledIndices, disentangledIndices, disentangledScale, disentangledScoreBias } from './attention/disentangled.ts';
 import type { EncoderConfig } from './config.ts';
+import { hasEmbeddingProjection, layerModules } from './families/index.ts';
 import type { EncodedBatch } from './tokenizer.ts';
 import type { HostTensor, HostWeights } from './weights.ts';
 
@@ -74,12 +75,13 @@ export interface EncoderWeights {
   tokenTypeEmbeddings?: tf.Tensor2D;
   /** LayerNorm of the summed embeddings. */
   embeddingNorm: Norm;
-  /** ELECTRA's embedding → hidden projection (after the LayerNorm); absent when the widths match. */
+  /** ELECTRA's embedding → hidden projection (after the LayerNorm; absent when the widths match); ALBERT's embedding_hidden_mapping_in. */
   embeddingProjection?: Linear;
   /** DeBERTa's embed_proj, embedding → hidden without bias, before the LayerNorm; absent when the widths match. */
   embeddingInputProjection?: LinearMap;
   /** DeBERTa's relative embeddings, when relative_attention is on. */
   relativeEmbeddings?: RelativeEmbeddings;
+  /** One entry a layer module (families' layerModules: ALBERT's shared modules once). */
   layers: EncoderLayerWeights[];
   /** tanh(dense(first token)); absent when the checkpoint has no pooler. */
   pooler?: Linear;
@@ -186,10 +188,10 @@ export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): 
       positionEmbeddings: !deberta || deberta.positionBiasedInput ? t2('embeddings.position_embeddings.weight') : undefined,
       tokenTypeEmbeddings: config.typeVocabSize > 0 ? t2('embeddings.token_type_embeddings.weight') : undefined,
       embeddingNorm: norm('embeddings.LayerNorm'),
-      embeddingProjection: projected && !deberta ? linear('embeddings_project') : undefined,
+      embeddingProjection: hasEmbeddingProjection(config) && !deberta ? linear('embeddings_project') : undefined,
       embeddingInputProjection: projected && deberta ? linearMap('embeddings.embed_proj', false) : undefined,
       relativeEmbeddings: relative ? { table: t2('encoder.rel_embeddings.weight'), norm: deberta.normRelEmbeddings ? norm('encoder.LayerNorm') : undefined } : undefined,
-      layers: Array.from({ length: config.numLayers }, (_, l) => {
+      layers: Array.from({ length: layerModules(config).paths.length }, (_, l) => {
         const p = `encoder.layer.${l}`;
         const own = (kind: 'c2p' | 'p2c', name: string, bias: boolean) =>
           ownPositionProjections && deberta.posAttTypes.includes(kind) ? linearMap(`${p}.attention.self.${name}`, bias) : undefined;
@@ -362,12 +364,13 @@ export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hoo
       return hook ? hook(l, h, residual, ln) : ln(h.add(residual));
     };
 
-    weights.layers.forEach((w, l) => {
+    for (const l of layerModules(config).runs) {
+      const w = weights.layers[l];
       const attention = project(hooks, l, 'attnOut', selfAttention(l, x, w, maskBias, config, hooks, relative), w.attentionOutput);
       const a = close(hooks.attentionOutput?.bind(hooks), l, attention, x, w.attentionNorm);
       const inner = applyActivation(project(hooks, l, 'ffnIn', a, w.intermediate), config.hiddenAct);
       x = close(hooks.ffnOutput?.bind(hooks), l, project(hooks, l, 'ffnOut', inner, w.output), a, w.outputNorm);
-    });
+    }
 
     const [, , hidden] = x.shape;
     const firstToken = x.slice([0, 0, 0], [b, 1, hidden]).reshape([b, hidden]) as tf.Tensor2D;

@@ -4,11 +4,12 @@
  *
  * Canonical names (BERT's, without prefix, LayerNorm `weight`/`bias`), HF Linear layout [out, in]:
  *   embeddings.{word,position,token_type}_embeddings.weight, embeddings.LayerNorm.{weight,bias}
- *   embeddings_project.{weight,bias}                            (ELECTRA, embeddingSize ≠ hiddenSize)
+ *   embeddings_project.{weight,bias}                            (ELECTRA when embeddingSize ≠ hiddenSize; ALBERT)
  *   encoder.layer.N.attention.self.{query,key,value}.{weight,bias}
  *   encoder.layer.N.attention.output.{dense,LayerNorm}.{weight,bias}
  *   encoder.layer.N.intermediate.dense.{weight,bias}, encoder.layer.N.output.{dense,LayerNorm}.{weight,bias}
  *   pooler.dense.{weight,bias}                                  (when the checkpoint has a pooler)
+ * N counts layer modules (families' layerModules): ALBERT's shared modules are stored once.
  * DeBERTa (config.disentangled) also: embeddings.embed_proj.weight (embeddingSize ≠ hiddenSize, instead of
  * embeddings_project), encoder.rel_embeddings.weight, encoder.LayerNorm.{weight,bias} (norm_rel_ebd),
  * encoder.layer.N.attention.self.pos_{key,query}_proj.{weight,bias} (without share_att_key); no position table
@@ -18,7 +19,7 @@ import type { HubEndpoint } from '../../hub/endpoint.ts';
 import { type DownloadProgress, HubError, fetchBytes, fileUrl, hubFetch, modelInfo } from '../../hub/client.ts';
 import type { EncoderConfig } from './config.ts';
 import { CorruptWeightsError, IncompatibleWeightsError } from './errors.ts';
-import { familyDefinition } from './families/index.ts';
+import { familyDefinition, hasEmbeddingProjection, layerModules, layerSharingNote } from './families/index.ts';
 import { fusedQkvTensors, splitFusedQkv } from './fused-qkv.ts';
 import { fetchEncoderConfig, fetchRepoJson, modelLoadErrorFromHub } from './hub-files.ts';
 import { noWeightsError } from './no-weights.ts';
@@ -118,7 +119,11 @@ export function canonicalTensorName(name: string, config: EncoderConfig): string
   let n = name.startsWith(`${config.weightPrefix}.`) ? name.slice(config.weightPrefix.length + 1) : name;
   if (n.endsWith('position_ids')) return undefined;
   n = n.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
-  for (const [from, to] of familyDefinition(config.family).checkpointRenames) n = n.replace(from, to);
+  for (const [from, to] of familyDefinition(config.family).checkpointRenames) {
+    const match = typeof to === 'string' ? undefined : from.exec(n);
+    if (typeof to === 'string') n = n.replace(from, to);
+    else if (match) n = n.slice(0, match.index) + to(match.slice(1), config) + n.slice(match.index + match[0].length);
+  }
   // Everything outside the base model is a task head: cls.*, lm_head.*, vocab_*, classifier.*,
   // discriminator_predictions.*, qa_outputs.*, pre_classifier.*...
   return /^(embeddings\.|embeddings_project\.|encoder\.layer\.\d+\.|encoder\.rel_embeddings\.|encoder\.LayerNorm\.|pooler\.dense\.)/.test(n) ? n : undefined;
@@ -141,13 +146,13 @@ export function expectedTensors(config: EncoderConfig): { name: string; shape: n
     { name: 'embeddings.word_embeddings.weight', shape: [config.vocabSize, e] },
     ...(!deberta || deberta.positionBiasedInput ? [{ name: 'embeddings.position_embeddings.weight', shape: [config.maxPositionEmbeddings, e] }] : []),
     ...(config.typeVocabSize > 0 ? [{ name: 'embeddings.token_type_embeddings.weight', shape: [config.typeVocabSize, e] }] : []),
-    // DeBERTa projects before its LayerNorm (hidden wide), ELECTRA after (embedding wide).
+    // DeBERTa projects before its LayerNorm (hidden wide), ELECTRA and ALBERT after (embedding wide).
     ...norm('embeddings.LayerNorm', deberta ? h : e),
-    ...(e !== h ? (deberta ? linearMaybeBias('embeddings.embed_proj', h, e, false) : linear('embeddings_project', h, e)) : []),
+    ...(hasEmbeddingProjection(config) ? (deberta ? linearMaybeBias('embeddings.embed_proj', h, e, false) : linear('embeddings_project', h, e)) : []),
     ...(deberta?.relativeAttention ? [{ name: 'encoder.rel_embeddings.weight', shape: [2 * deberta.tableSpan, h] }] : []),
     ...(deberta?.relativeAttention && deberta.normRelEmbeddings ? norm('encoder.LayerNorm', h) : []),
   ];
-  for (let l = 0; l < config.numLayers; l++) {
+  for (let l = 0; l < layerModules(config).paths.length; l++) {
     const p = `encoder.layer.${l}`;
     list.push(
       ...(deberta?.inProj ? fusedQkvTensors(p, h) : [...linear(`${p}.attention.self.query`, h, h), ...linear(`${p}.attention.self.key`, h, h), ...linear(`${p}.attention.self.value`, h, h)]),
@@ -185,7 +190,7 @@ export function selectEncoderTensors(stored: StoredTensors, config: EncoderConfi
     if (!found) {
       if (optional && !hasPooler) continue;
       throw new IncompatibleWeightsError(
-        `Weights of "${config.repoId}" (${source}) have no tensor "${name}" (looked for "${config.weightPrefix}.${name}" and "${name}"), which a ${config.modelType} encoder with ${config.numLayers} layers needs. The checkpoint does not match its config.json.`,
+        `Weights of "${config.repoId}" (${source}) have no tensor "${name}" (looked for "${config.weightPrefix}.${name}" and "${name}"), which a ${config.modelType} encoder with ${config.numLayers} layers${layerSharingNote(config)} needs. The checkpoint does not match its config.json.`,
         config.repoId,
       );
     }

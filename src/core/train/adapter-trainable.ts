@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AdapterModel } from '../adapters/adapter.ts';
 import { createAdapterDrop } from '../adapters/adapter-drop.ts';
 import { headForward } from '../adapters/head.ts';
+import { modelLayout } from '../adapters/locations.ts';
 import { seededRandom } from '../random.ts';
 import type { EncoderWeights } from '../model/encoder.ts';
 import type { EncodedBatch } from '../model/tokenizer.ts';
@@ -15,8 +16,8 @@ import type { BatchLike, ForwardOptions, Task, TrainableModel } from './trainabl
 /** Token ids with their labels: what the data module's batches hold, or one encoded text to predict. */
 export type TokenBatch = EncodedBatch & BatchLike;
 
-/** The task an adapter's head trains for: a one-output head regresses, the others classify. */
-export function headTask(adapter: AdapterModel): Task {
+/** The task an adapter's (or a fusion's) head trains for: a one-output head regresses, the others classify. */
+export function headTask(adapter: Pick<AdapterModel, 'name' | 'head'>): Task {
   const head = adapter.head;
   if (!head) throw new TypeError(`Adapter "${adapter.name}" has no prediction head to train; create it with the "head" option.`);
   if (head.kind === 'multilabel') throw new TypeError(`Adapter "${adapter.name}" has a multi-label head; the trainer handles single-label classification and regression.`);
@@ -43,7 +44,7 @@ export function adapterTrainable(adapter: AdapterModel, weights: EncoderWeights,
     logits(batch: TokenBatch, { training, seed }: ForwardOptions): tf.Tensor2D {
       const random = seededRandom(seed);
       const nextSeed = () => Math.floor(random() * 2 ** 31);
-      const skipLayers = training && options.adapterDrop ? createAdapterDrop(adapter.encoderConfig.numLayers, seed)() : undefined;
+      const skipLayers = training && options.adapterDrop ? createAdapterDrop(modelLayout(adapter.encoderConfig).layerCount, seed)() : undefined;
       return tf.tidy(() => {
         const encoded = adapter.encode(weights, batch, { training, skipLayers });
         return headForward(head, encoded, (spec) => byKey.get(spec.key)!, training ? nextSeed : undefined);

@@ -7,7 +7,9 @@ export type TrainingErrorCode =
   /** A checkpoint belongs to a run with other settings or parameters. */
   | 'CheckpointMismatch'
   /** The model's forward or backward pass threw. */
-  | 'Model';
+  | 'Model'
+  /** A step would not fit the backend's memory, not even one sequence at a time (memory-fit.ts). */
+  | 'Memory';
 
 export class TrainingError extends Error {
   constructor(message: string, readonly code: TrainingErrorCode, options?: { cause?: unknown }) {

@@ -31,4 +31,10 @@ export interface TrainableModel<B extends BatchLike> {
    * training, so it must compute from the parameters' variables; the caller disposes the result.
    */
   logits(batch: B, options: ForwardOptions): tf.Tensor2D;
+  /**
+   * A penalty on the parameters whose gradient joins every update after the first, outside the reported loss (the
+   * `adapters` library's AdapterTrainerCallback backpropagates the fusion regularization after each optimizer step,
+   * into the next update's gradient). Computed from the parameters' variables.
+   */
+  regularization?(): tf.Scalar;
 }

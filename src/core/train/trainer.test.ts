@@ -75,6 +75,25 @@ describe('train()', () => {
     values(model.bias).forEach((v, i) => expect(v).toBeCloseTo(expectedB[i], 6));
   });
 
+  it('a regularization term joins every update\'s gradient after the first, outside the reported loss (AdapterTrainerCallback.on_step_end)', async () => {
+    const batch = featureBatch([{ x: [1, 2], label: 0 }, { x: [-1, 0.5], label: 1 }]);
+    const data: TrainingData<FeatureBatch> = { batchesPerEpoch: 1, async *trainBatches() { yield batch; } };
+    const run = async (regularized: boolean, maxSteps: number) => {
+      const model = softmaxRegression(2, 2, { seed: 3 });
+      // Pulls the bias towards 5: a gradient the loss does not give.
+      const trained = regularized ? { ...model, regularization: () => model.bias.sub(5).square().sum() as tf.Scalar } : model;
+      const events: TrainEvent[] = [];
+      await train(trained, data, { learningRate: 0.01, maxSteps, maxGradNorm: 0, adamW: { weightDecay: 0 } }, { onEvent: (e) => events.push(e) });
+      const out = { bias: values(model.bias), losses: progressOf(events).map((e) => e.loss) };
+      tf.disposeVariables();
+      return out;
+    };
+    const [plain1, reg1, plain2, reg2] = [await run(false, 1), await run(true, 1), await run(false, 2), await run(true, 2)];
+    expect(reg1.bias).toEqual(plain1.bias);
+    expect(reg2.losses).toEqual(plain2.losses);
+    reg2.bias.forEach((b, i) => expect(b).toBeGreaterThan(plain2.bias[i] + 1e-3));
+  });
+
   it('accumulating two micro-batches equals one step on both together', async () => {
     const examples = blobs(2, 3, 4, 5).examples;
     const one = softmaxRegression(3, 2);

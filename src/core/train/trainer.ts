@@ -12,6 +12,7 @@ import { AdamW, type AdamWOptions } from './adamw.ts';
 import type { Checkpoint, CheckpointStore, EvalRecord, HostParameter, RunSettings, RunState } from './checkpoint.ts';
 import { type ControlRequest, TrainingControl } from './control.ts';
 import { TrainingError } from './errors.ts';
+import { installLeanBackprop } from './lean-backprop.ts';
 import { evaluate } from './evaluate.ts';
 import type { CheckpointEvent, StopReason, TrainEvent, TrainProgressEvent, TrainResult } from './events.ts';
 import { GradientSum, clipCoefficient, globalNorm } from './gradients.ts';
@@ -328,6 +329,7 @@ class Run<B extends BatchLike> {
           break;
         }
       }
+      if (!problem && state.updates > 0) this.addRegularization(sum, group.length);
       if (!problem) {
         gradNorm = (await globalNorm(sum.sums.values())) / group.length;
         if (!Number.isFinite(gradNorm)) problem = `the gradient norm was ${gradNorm}`;
@@ -351,11 +353,30 @@ class Run<B extends BatchLike> {
     else state.nonFiniteStreak = 0;
   }
 
+  /**
+   * Adds the model's regularization gradient to `sum` once per update: `micro` times, since the sum is later divided
+   * by the micro-batches (the library adds it unscaled to gradients averaged over the accumulation).
+   */
+  private addRegularization(sum: GradientSum, micro: number): void {
+    const penalty = this.model.regularization;
+    if (!penalty) return;
+    const variables = this.model.parameters.map((p) => p.variable);
+    const { value, grads } = tf.variableGrads(() => penalty.call(this.model), variables);
+    value.dispose();
+    const gradients = new Map<string, tf.Tensor>();
+    for (const [variableName, gradient] of Object.entries(grads)) {
+      gradients.set(this.nameOfVariable.get(variableName)!, micro === 1 ? gradient : tf.tidy(() => gradient.mul(micro)));
+      if (micro !== 1) gradient.dispose();
+    }
+    sum.add(gradients);
+  }
+
   /** Forward and backward of one micro-batch; adds its gradients to `sum` and returns its loss. */
   private async backward(batch: B, seed: number, sum: GradientSum): Promise<number> {
     const variables = this.model.parameters.map((p) => p.variable);
     let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {
+      installLeanBackprop();
       result = tf.variableGrads(() => {
         const logits = this.model.logits(batch, { training: true, seed });
         return meanLoss(logits, batch.labels, this.model.task);

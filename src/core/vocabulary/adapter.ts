@@ -79,3 +79,30 @@ export interface ActiveAdapterInfo {
   /** How it was trained (studio adapters). */
   training?: TrainingRecord;
 }
+
+export type { CompositionBlock, CompositionSetup } from '../adapters/composition.ts';
+
+/** An adapter on the shelf (loaded beside others for composition), as the page lists it. */
+export interface ShelfItemInfo {
+  name: string;
+  /** The method in words, e.g. "seq_bn (bottleneck adapter)". */
+  method: string;
+  /** A copy of the active adapter (trained here, or imported in the Export step), read from files, or from a Hub repo. */
+  origin: 'trained' | 'file' | 'hub';
+  /** The file name, repo id, or the adapter's own name for trained ones. */
+  source: string;
+  head?: HeadSpec;
+}
+
+/** One head's output of a composed forward pass. */
+export interface ComposedHeadOutput {
+  /** The adapter whose head predicted. */
+  adapter: string;
+  task: 'classification' | 'regression';
+  /** Class names (classification) or ["value"] (regression). */
+  labels: string[];
+  /** Rows [start, end) of the texts it predicted for (all of them except in BatchSplit). */
+  rows: [number, number];
+  /** Per row: class probabilities, or the one predicted value. */
+  values: number[][];
+}

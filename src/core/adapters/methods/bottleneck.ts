@@ -3,6 +3,7 @@
  * and Compacter (phm_layer): config schema and defaults, the preset builders, the modules' parameters
  * (modeling.py Adapter / ParallelAdapter, PHMLayer), the Adapter step's knobs, and PEFT (none).
  */
+import { layerModules } from '../../model/families/index.ts';
 import { type Activation, activationOf } from '../activation-names.ts';
 import { AdapterConfigError } from '../errors.ts';
 import type { BottleneckLocation, ModelLayout } from '../locations.ts';
@@ -184,7 +185,7 @@ export const BOTTLENECK: MethodFamily<BnConfig, BottleneckModule[]> = {
     : 'are both bottleneck adapters at the same place (mh_adapter / output_adapter); they cannot be combined'),
   checkSizes(c, encoder, fail) {
     const hidden = encoder.hiddenSize;
-    for (let layer = 0; layer < encoder.numLayers; layer++) {
+    for (let layer = 0; layer < layerModules(encoder).paths.length; layer++) {
       const width = bottleneckSize(c, hidden, layer);
       if (width > MAX_WIDTH_RATIO * hidden) fail('reduction_factor', `= ${JSON.stringify(c.reduction_factor)} makes a bottleneck ${width} wide (layer ${layer}), over ${MAX_WIDTH_RATIO} × the hidden size; use a reduction_factor of at least 1/${MAX_WIDTH_RATIO}`);
     }

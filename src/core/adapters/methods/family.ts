@@ -40,6 +40,11 @@ export interface PlanContext {
   listFor(c: { init_weights_seed: number | null }): ParamList;
   /** Appends parameters declared earlier on a list of the family's own (listed where the call is made). */
   append(specs: ParamSpec[]): void;
+  /**
+   * Holds the state-dict place, here, of alias keys a later parameter declares (torch lists a module registered in
+   * two places under both names, e.g. each layer's link to the prefix pool before the pool itself).
+   */
+  reserve(keys: string[]): void;
   /** At most one of `configs`; two conflict (AdapterConfigError) `where`: "in layer 3 (q)", "(two prompt tunings)". */
   unique<T>(configs: T[], where: string): T | undefined;
 }

@@ -5,6 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../../model/config.ts';
 import type { EncoderHooks, Linear } from '../../model/encoder.ts';
+import type { AdapterUnits } from '../composition-units.ts';
 import type { LinearParams, NormParams } from '../param-list.ts';
 import type { ParamSpec } from '../parameters.ts';
 
@@ -32,4 +33,6 @@ export interface FamilyHooks {
   hooks: EncoderHooks;
   /** Called at the start and the end of every forward pass (e.g. the prefix pool's per-pass output). */
   reset?(): void;
+  /** The family's modules as a composition block calls them (compose.ts). */
+  units: AdapterUnits;
 }

@@ -10,7 +10,9 @@ import type { Linear, ProjectionName } from '../../model/encoder.ts';
 import { fusedColumn } from '../../model/fused-qkv.ts';
 import { linear } from '../../ops.ts';
 import { ia3Scale, loraDelta } from '../hot-paths.ts';
-import type { LoraTarget } from '../locations.ts';
+import { AdapterConfigError } from '../errors.ts';
+import { type LoraTarget, modelLayout } from '../locations.ts';
+import type { LoraUnit } from '../composition-units.ts';
 import type { FamilyHooks, ForwardContext } from './forward-context.ts';
 import type { LoraModule } from './lora.ts';
 
@@ -19,25 +21,66 @@ const PROJECTION_TARGET: Partial<Record<ProjectionName, LoraTarget>> = { q: 'q',
 
 /** The projection hook wrapping the Linears that `modules` sit on (none when there are no modules). */
 export function loraHooks(ctx: ForwardContext, modules: LoraModule[]): FamilyHooks {
-  if (!modules.length) return { hooks: {} };
+  if (!modules.length) return { hooks: {}, units: {} };
   const at = new Map(modules.map((m) => [`${m.layer}:${m.target}`, m]));
+  const fusedAt = (layer: number, projection: ProjectionName) => {
+    const m = (projection === 'q' || projection === 'k' || projection === 'v') && at.get(`${layer}:qkv`);
+    return m && ctx.active(layer) ? m : undefined;
+  };
+  const moduleAt = (layer: number, projection: ProjectionName) => {
+    const target = PROJECTION_TARGET[projection];
+    const m = target && at.get(`${layer}:${target}`);
+    return m && ctx.active(layer) ? m : undefined;
+  };
   // A fused module's update is computed once per layer and pass (one dropout mask for q, k and v, as in the library).
   const fusedUpdates = new Map<number, { x: tf.Tensor3D; update: FusedUpdate }>();
   return {
     hooks: {
       projection(layer, projection, x, weights) {
-        const fused = (projection === 'q' || projection === 'k' || projection === 'v') && at.get(`${layer}:qkv`);
-        if (fused && ctx.active(layer)) {
+        const fused = fusedAt(layer, projection);
+        if (fused) {
           let cached = fusedUpdates.get(layer);
           if (cached?.x !== x) fusedUpdates.set(layer, (cached = { x, update: mergedQkvUpdate(ctx, fused, x) }));
           return fusedPartForward(cached.update, 'qkv'.indexOf(projection), x, weights, ctx.encoder.hiddenSize / ctx.encoder.numHeads);
         }
-        const target = PROJECTION_TARGET[projection];
-        const m = target && at.get(`${layer}:${target}`);
-        return m && ctx.active(layer) ? loraForward(ctx, m, x, weights) : linear(x, weights);
+        const m = moduleAt(layer, projection);
+        return m ? loraForward(ctx, m, x, weights) : linear(x, weights);
+      },
+    },
+    units: {
+      lora(layer, projection) {
+        if (fusedAt(layer, projection)) {
+          // LoRAMergedLinear.forward: "Invalid adapter setup. Cannot use {adapter_setup} with LoRA." for any block of 2+.
+          const layout = modelLayout(ctx.encoder);
+          throw new AdapterConfigError(`An adapter in this composition has LoRA on the fused q/k/v Linear ${layout.layer(layer)}.${layout.fusedQkv}, which the adapters library's LoRAMergedLinear runs only alone: it refuses every composition block ("Invalid adapter setup. Cannot use … with LoRA."). Run it alone, or compose adapters without LoRA on the attention matrices (selfattn_lora false).`);
+        }
+        const m = moduleAt(layer, projection);
+        return m && loraUnit(ctx, m);
       },
     },
     reset: () => fusedUpdates.clear(),
+  };
+}
+
+/** The module `m` as LoRA.forward / IA3.forward and their `com` with scaling 1 (the composed path; the single adapter's is loraForward). */
+export function loraUnit(ctx: ForwardContext, m: LoraModule): LoraUnit {
+  const c = m.config;
+  if (c.composition_mode === 'scale') {
+    return {
+      mode: 'scale',
+      forward(hidden, x) {
+        // scaling_vector = lora_B.view(1, 1, -1).repeat(batch, 1, 1)
+        const vector = tf.tile(ctx.tensor(m.b).reshape([1, 1, m.outFeatures]), [x.shape[0], 1, 1]) as tf.Tensor3D;
+        const scaled = hidden ? hidden.mul(vector) as tf.Tensor3D : vector;
+        return (m.gate ? scaled.mul(ctx.gateOf(m.gate, x)) : scaled.mul(c.alpha)) as tf.Tensor3D;
+      },
+      combine: (y, hidden) => y.mul(hidden),
+    };
+  }
+  return {
+    mode: 'add',
+    forward: (hidden, x) => loraDelta(ctx.dropout(hidden ?? x, c.dropout), ctx.tensor(m.a!) as tf.Tensor2D, ctx.tensor(m.b) as tf.Tensor2D, m.gate ? ctx.gateOf(m.gate, x) : c.alpha / c.r),
+    combine: (y, hidden) => y.add(hidden),
   };
 }
 

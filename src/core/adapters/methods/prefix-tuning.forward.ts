@@ -4,6 +4,7 @@
  * (gated: keys · g[0], values · g[-1]).
  */
 import * as tf from '@tensorflow/tfjs';
+import { layerModules } from '../../model/families/index.ts';
 import { applyActivation, linear } from '../../ops.ts';
 import type { FamilyHooks, ForwardContext } from './forward-context.ts';
 import type { PrefixModule } from './prefix-tuning.ts';
@@ -24,19 +25,23 @@ export interface PrefixForward {
 /** The attentionPrefix hook of the prefix `p` (reset: the pool's output is computed once per forward pass). */
 export function prefixHooks(ctx: ForwardContext, p: PrefixModule): FamilyHooks {
   const prefix = prefixForward(ctx, p, ctx.encoder.hiddenSize);
-  return { hooks: { attentionPrefix: (layer, x) => (ctx.active(layer) ? prefix.at(layer, x) : undefined) }, reset: prefix.reset };
+  const at = (layer: number, x: tf.Tensor3D) => (ctx.active(layer) ? prefix.at(layer, x) : undefined);
+  return { hooks: { attentionPrefix: at }, reset: prefix.reset, units: { prefix: at } };
 }
 
 /** The prefix of `p`, computing the pool's output [P, layers·2·hidden] ([batch, P, ...] with dropout) once per forward pass. */
 export function prefixForward(ctx: ForwardContext, p: PrefixModule, hidden: number): PrefixForward {
-  let cache: { states: tf.Tensor; lastLayer: number } | undefined;
+  // The layer modules in the order the forward runs them (ALBERT repeats its shared modules).
+  const runs = layerModules(ctx.encoder).runs;
+  let cache: { states: tf.Tensor; nextRun: number } | undefined;
   return {
     reset: () => { cache = undefined; },
     at(layer, x) {
       const index = p.layers.indexOf(layer);
       if (index < 0) return undefined;
-      // Layers run in order: a layer at or before the last one served means a new forward pass.
-      if (!cache || cache.states.isDisposed || layer <= cache.lastLayer) {
+      // Layers run in schedule order: a layer the rest of the schedule does not run means a new forward pass.
+      const run = cache ? runs.indexOf(layer, cache.nextRun) : -1;
+      if (!cache || cache.states.isDisposed || run < 0) {
         const P = p.config.prefix_length;
         const width = p.layers.length * 2 * hidden;
         let states: tf.Tensor = p.flat
@@ -44,9 +49,8 @@ export function prefixForward(ctx: ForwardContext, p: PrefixModule, hidden: numb
           : linear(applyActivation(linear(ctx.tensor(p.mlp!.wte).expandDims(0) as tf.Tensor3D, ctx.linearOf(p.mlp!.first)), p.mlp!.act), ctx.linearOf(p.mlp!.second)).reshape([P, width]);
         // The library expands the prefix over the batch before its dropout, so each sequence gets its own mask.
         if (ctx.training() && p.config.dropout > 0) states = ctx.dropout(tf.tile(states.expandDims(0), [x.shape[0], 1, 1]), p.config.dropout);
-        cache = { states, lastLayer: layer };
-      }
-      cache.lastLayer = layer;
+        cache = { states, nextRun: runs.indexOf(layer) + 1 };
+      } else cache.nextRun = run + 1;
       const { states } = cache;
       const block = (which: number) => (states.rank === 2
         ? states.slice([0, which * hidden], [-1, hidden]) as tf.Tensor2D

@@ -89,26 +89,44 @@ export interface PrefixModule {
   gates: Map<number, LinearParams>;
 }
 
-/** Layer `layer`'s prefix gate (PrefixTuningLayer.gate), declared in the layer's place in the state dict. */
 /** The adapter's prefix: a gate in each layer it reaches (use_gating), then its pool, after the layers. */
 function planPrefix(configs: PrefixTuningConfig[], ctx: PlanContext): FamilyPlanning<PrefixModule> {
   const { name, layout } = ctx;
   const hidden = ctx.encoder.hiddenSize;
   const gates = new Map<number, LinearParams>();
   const layers: number[] = [];
+  const pool = ctx.unique(configs, '(two prefix tunings)')!;
+  const locals = pool.flat ? ['control_trans'] : POOL_MLP_LOCALS;
+  // Every layer's PrefixTuningLayer holds the pool as a submodule (set_pool), so state_dict() lists the pool again there.
+  const copies = Array.from({ length: layout.layerCount }, (_, l) => locals.map((local) => `${prefixPoolCopy(layout, l, name)}.${local}`));
   return {
     atSlot(layer) {
       const c = ctx.unique(configs.filter((p) => !p.leave_out.includes(layer)), `in layer ${layer} (prefix)`);
-      if (!c) return;
-      layers.push(layer);
-      if (c.use_gating) gates.set(layer, prefixGate(ctx.listFor(c), layout, name, c, layer, hidden));
+      if (c) {
+        layers.push(layer);
+        if (c.use_gating) gates.set(layer, prefixGate(ctx.listFor(c), layout, name, c, layer, hidden));
+      }
+      ctx.reserve(copies[layer]);
     },
     finish() {
-      const c = ctx.unique(configs, '(two prefix tunings)')!;
       if (layers.length === 0) throw new AdapterConfigError(`Adapter config field "leave_out" leaves out every layer, so prefix tuning has nowhere to go.`, 'leave_out');
-      return prefixPool(ctx.listFor(c), layout, name, c, layers, gates, hidden);
+      const module = prefixPool(ctx.listFor(pool), layout, name, pool, layers, gates, hidden);
+      const specs = module.flat ? [module.flat] : [module.mlp!.wte, module.mlp!.first.weight, module.mlp!.first.bias, module.mlp!.second.weight, module.mlp!.second.bias];
+      specs.forEach((spec, i) => spec.aliases.push(...copies.map((layer) => layer[i])));
+      return module;
     },
   };
+}
+
+/** The pool's parameters under its MLP reparametrisation, in PrefixTuning's state-dict order. */
+const POOL_MLP_LOCALS = ['wte.weight', 'control_trans.0.weight', 'control_trans.0.bias', 'control_trans.2.weight', 'control_trans.2.bias'];
+
+/**
+ * Where layer `layer` lists the pool of prefix `name` (modeling_bert's BertSelfAttention.prefix_tuning, prefix_tuning.py
+ * PrefixTuningLayer.set_pool): "bert.encoder.layer.3.attention.self.prefix_tuning.pool.prefix_tunings.NAME.self_prefix".
+ */
+function prefixPoolCopy(layout: ModelLayout, layer: number, name: string): string {
+  return `${layout.layer(layer)}.${layout.prefixLayer}.pool.prefix_tunings.${name}.${layout.prefixLocation}`;
 }
 
 function prefixGate(list: ParamList, layout: ModelLayout, name: string, c: PrefixTuningConfig, layer: number, hidden: number): LinearParams {

@@ -5,7 +5,7 @@ import type { PromptModule } from './prompt-tuning.ts';
 
 /** The embeddingsOutput hook joining the prompt to the embeddings. */
 export function promptHooks(ctx: ForwardContext, prompt: PromptModule): FamilyHooks {
-  return { hooks: { embeddingsOutput: (e) => promptForward(ctx, prompt, e) } };
+  return { hooks: { embeddingsOutput: (e) => promptForward(ctx, prompt, e) }, units: { prompt: true } };
 }
 
 /** The embeddings e [batch, seq, emb] with the prompt before them ("prefix") or after the first token ("prefix_after_bos"). */

@@ -11,9 +11,12 @@
  *               share_att_key the relative rows go through the LoRA-wrapped key_proj / query_proj too; a padded
  *               query row with no prefix is even over all keys (get_attention_mask's mask_i · mask_j, masked_fill)
  *   bottleneck  Adapter.pre_forward / forward / post_forward, ParallelAdapter (modeling.py), spelled out per row
+ *   fusion      compose_fuse + BertFusion: per token, softmax over the adapters of query · key, weighted values
  *   head        [Linear, tanh, Linear] on token 0; losses cross-entropy / MSE / BCE-with-logits
  *   DeBERTa v1  the same formulas at DeBERTa's insertion points (referenceDebertaAdapterForward); LoRA / IA3 on the fused
  *               in_proj as LoRAMergedLinear: the out_features in thirds q | k | v (lora_ind), one A/B block per enabled third
+  *   ALBERT      modules numbered as iter_layers (group g, inner j → g · inner_group_num + j), each run at every layer
+ *               i of group int(i / (num_hidden_layers / num_hidden_groups)) with its adapters (mixin_albert.py paths)
  */
 import type { EncoderConfig } from '../../model/config.ts';
 import { type RefPrefix, debertaReferenceForward } from '../../model/testing/deberta-forward.reference.ts';
@@ -22,13 +25,14 @@ import { erf } from '../../model/testing/encoder-forward.reference.ts';
 import type { EncodedBatch } from '../../model/tokenizer.ts';
 import type { HostWeights } from '../../model/weights.ts';
 import type { AdapterConfig, AdapterMethodConfig, BnConfig, LoRAConfig, PrefixTuningConfig, PromptTuningConfig } from '../config.ts';
+import type { FusionConfig } from '../methods/fusion.ts';
 
-/** Float64 matrix: rows × cols, row-major. */
-interface Mat { rows: number; cols: number; v: Float64Array }
+/** Float64 matrix: rows × cols, row-major (with the loops below, shared by the composition oracle). */
+export interface Mat { rows: number; cols: number; v: Float64Array }
 
-const mat = (rows: number, cols: number): Mat => ({ rows, cols, v: new Float64Array(rows * cols) });
+export const mat = (rows: number, cols: number): Mat => ({ rows, cols, v: new Float64Array(rows * cols) });
 
-function actRef(name: string, x: number): number {
+export function actRef(name: string, x: number): number {
   switch (name.toLowerCase()) {
     case 'relu': return Math.max(0, x);
     case 'relu6': return Math.min(6, Math.max(0, x));
@@ -46,7 +50,7 @@ function actRef(name: string, x: number): number {
 }
 
 /** y = x · Wᵀ + b with W [out, in]. */
-function dense(x: Mat, w: Float64Array, b: Float64Array | undefined, out: number): Mat {
+export function dense(x: Mat, w: Float64Array, b: Float64Array | undefined, out: number): Mat {
   const y = mat(x.rows, out);
   for (let r = 0; r < x.rows; r++) {
     for (let o = 0; o < out; o++) {
@@ -58,7 +62,7 @@ function dense(x: Mat, w: Float64Array, b: Float64Array | undefined, out: number
   return y;
 }
 
-function norm(x: Mat, gamma: Float64Array, beta: Float64Array, eps: number): Mat {
+export function norm(x: Mat, gamma: Float64Array, beta: Float64Array, eps: number): Mat {
   const y = mat(x.rows, x.cols);
   for (let r = 0; r < x.rows; r++) {
     let mean = 0;
@@ -72,8 +76,8 @@ function norm(x: Mat, gamma: Float64Array, beta: Float64Array, eps: number): Mat
   return y;
 }
 
-const add = (a: Mat, b: Mat): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map((x, i) => x + b.v[i]) });
-const map = (a: Mat, f: (x: number, i: number) => number): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map(f) });
+export const add = (a: Mat, b: Mat): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map((x, i) => x + b.v[i]) });
+export const map = (a: Mat, f: (x: number, i: number) => number): Mat => ({ rows: a.rows, cols: a.cols, v: a.v.map(f) });
 
 /** Per sequence: mean over its `seq` rows of sigmoid(x · wᵀ + b); [batch, outputs]. */
 function gate(x: Mat, seq: number, w: Float64Array, b: Float64Array, outputs: number): Float64Array[] {
@@ -91,6 +95,20 @@ export interface ReferenceAdapter {
   config: AdapterConfig;
   /** Adapter and head weights by torch key (float64 values allowed, for finite differences). */
   params: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>;
+}
+
+/** AdapterFusion over frozen adapters (compose_fuse, BertFusion), with a head named `headName`. */
+export interface ReferenceFusion {
+  /** The fused adapters' names joined by ",". */
+  name: string;
+  config: Pick<FusionConfig, 'query' | 'key' | 'value' | 'query_before_ln' | 'residual_before' | 'value_before_softmax'>;
+  /** The fused adapters, in the fusion's order (the last one's pre/post-processing is used). */
+  adapters: ReferenceAdapter[];
+  /** Fusion-layer and head weights by torch key. */
+  params: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>;
+  headName: string;
+  /** Softmax temperature (default 1). */
+  temperature?: number;
 }
 
 export interface ReferenceHead {
@@ -121,27 +139,40 @@ interface AdapterParts {
   prefix(l: number, x: Mat, seq: number): RefPrefix | undefined;
   /** Closes a sub-block: bottleneck adapters, else ln(h + res). */
   close(l: number, location: 'mh_adapter' | 'output_adapter', h: Mat, res: Mat, ln: (m: Mat) => Mat, seq: number): Mat;
+  /** The module each layer runs, in order (ALBERT: its group's shared modules; otherwise layer l's own). */
+  runs: number[];
   /** Head logits [batch · numLabels] on the first token's states. */
   head(firstToken: Float64Array, batch: number, head: ReferenceHead): Float64Array;
 }
 
-function adapterParts(config: EncoderConfig, adapter: ReferenceAdapter | undefined, skip: Set<number>): AdapterParts {
+function adapterParts(config: EncoderConfig, adapter: ReferenceAdapter | undefined, skip: Set<number>, fusion?: ReferenceFusion): AdapterParts {
   const H = config.hiddenSize;
-  const p = (key: string) => { const t = adapter?.params.get(key); if (!t) throw new Error(`reference: adapter lacks ${key}`); return Float64Array.from(t.data); };
-  const has = (key: string) => adapter?.params.has(key) ?? false;
-  const name = adapter?.name ?? '';
+  const sources = [adapter?.params, fusion?.params, ...(fusion?.adapters.map((a) => a.params) ?? [])].filter((m) => m !== undefined);
+  const has = (key: string) => sources.some((m) => m.has(key));
+  const p = (key: string) => { const t = sources.find((m) => m.has(key))?.get(key); if (!t) throw new Error(`reference: adapter lacks ${key}`); return Float64Array.from(t.data); };
+  const name = fusion?.headName ?? adapter?.name ?? '';
   const methods: AdapterMethodConfig[] = !adapter ? [] : 'architecture' in adapter.config && adapter.config.architecture === 'union' ? adapter.config.configs : [adapter.config as AdapterMethodConfig];
+  const bottlenecks = (c: AdapterConfig) => ('architecture' in c && c.architecture === 'union' ? c.configs : [c as AdapterMethodConfig]).filter((m) => !('architecture' in m)) as BnConfig[];
   const bn = methods.filter((m) => !('architecture' in m)) as BnConfig[];
   const loraConfig = methods.find((m) => 'architecture' in m && m.architecture === 'lora') as LoRAConfig | undefined;
   const prefixConfig = methods.find((m) => 'architecture' in m && m.architecture === 'prefix_tuning') as PrefixTuningConfig | undefined;
   const promptConfig = methods.find((m) => 'architecture' in m && m.architecture === 'prompt_tuning') as PromptTuningConfig | undefined;
   const distil = config.family === 'distilbert';
+  const albert = config.family === 'albert';
   const base = config.weightPrefix;
-  const layerKey = (l: number) => (distil ? `${base}.transformer.layer.${l}` : `${base}.encoder.layer.${l}`);
+  // ALBERT: num_hidden_groups groups of inner_group_num modules; every other family one module a layer.
+  const groups = albert ? config.layerSharing!.numHiddenGroups : config.numLayers;
+  const inner = albert ? config.layerSharing!.innerGroupNum : 1;
+  const modules = groups * inner;
+  const runs: number[] = [];
+  for (let i = 0; i < config.numLayers; i++) for (let j = 0; j < inner; j++) runs.push(Math.trunc(i / (config.numLayers / groups)) * inner + j);
+  const layerKey = (l: number) => (distil ? `${base}.transformer.layer.${l}`
+    : albert ? `${base}.encoder.albert_layer_groups.${Math.floor(l / inner)}.albert_layers.${l % inner}` : `${base}.encoder.layer.${l}`);
 
   // LoRA / IA3 around a Linear of layer l.
   const loraPath: Record<string, string> = distil
     ? { q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', intermediate: 'ffn.lin1', output: 'ffn.lin2' }
+    : albert ? { q: 'attention.query', k: 'attention.key', v: 'attention.value', intermediate: 'ffn', output: 'ffn_output' }
     : config.disentangled
       ? { q: 'attention.self.query_proj', k: 'attention.self.key_proj', v: 'attention.self.value_proj', intermediate: 'intermediate.dense', output: 'output.dense' }
       : { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', intermediate: 'intermediate.dense', output: 'output.dense' };
@@ -205,7 +236,7 @@ function adapterParts(config: EncoderConfig, adapter: ReferenceAdapter | undefin
   };
 
   // Prefix states: [P · width] rows of all layers' keys and values.
-  const prefixLayers = prefixConfig ? Array.from({ length: config.numLayers }, (_, l) => l).filter((l) => !prefixConfig.leave_out.includes(l)) : [];
+  const prefixLayers = prefixConfig ? Array.from({ length: modules }, (_, l) => l).filter((l) => !prefixConfig.leave_out.includes(l)) : [];
   let prefixStates: Float64Array | undefined;
   if (prefixConfig) {
     const P = prefixConfig.prefix_length;
@@ -225,7 +256,7 @@ function adapterParts(config: EncoderConfig, adapter: ReferenceAdapter | undefin
     let gk: number[] = [];
     let gv: number[] = [];
     if (prefixConfig!.use_gating) {
-      const gkey = distil ? `${layerKey(l)}.attention.prefix_tuning.prefix_gates.${name}` : `${layerKey(l)}.attention.self.prefix_tuning.prefix_gates.${name}`;
+      const gkey = distil || albert ? `${layerKey(l)}.attention.prefix_tuning.prefix_gates.${name}` : `${layerKey(l)}.attention.self.prefix_tuning.prefix_gates.${name}`;
       const outputs = prefixConfig!.shared_gating ? 1 : 2;
       const g = gate(x, S, p(`${gkey}.weight`), p(`${gkey}.bias`), outputs);
       gk = g.map((row) => row[0]);
@@ -259,15 +290,14 @@ function adapterParts(config: EncoderConfig, adapter: ReferenceAdapter | undefin
   };
 
   // Bottleneck adapters closing a sub-block: h = sublayer output, res = sub-block input.
-  const bottleneckPath = distil ? { mh_adapter: 'attention_adapters', output_adapter: 'output_adapters' } : { mh_adapter: 'attention.output', output_adapter: 'output' };
-  const close = (l: number, location: 'mh_adapter' | 'output_adapter', h: Mat, res: Mat, ln: (m: Mat) => Mat, S: number): Mat => {
-    const c = bn.find((cfg) => cfg[location] && !cfg.leave_out.includes(l));
-    if (!c || skip.has(l)) return ln(add(h, res));
-    const key = `${layerKey(l)}.${bottleneckPath[location]}.adapters.${name}`;
+  const bottleneckPath = distil ? { mh_adapter: 'attention_adapters', output_adapter: 'output_adapters' }
+    : albert ? { mh_adapter: 'attention.attention_adapters', output_adapter: 'output_adapters' } : { mh_adapter: 'attention.output', output_adapter: 'output' };
+  /** The adapter `owner`'s up output scaling · up(act(down(input))) at layer l (its keys under `key`). */
+  const bodyOf = (l: number, c: BnConfig, key: string, owner: string) => {
     const linearOrPhm = (local: string, input: Mat, outputs: number): Mat => {
       if (!c.phm_layer) return dense(input, p(`${key}.${local}.weight`), p(`${key}.${local}.bias`), outputs);
       const n = c.phm_dim;
-      const shared = `${base}.shared_parameters.${name}`;
+      const shared = `${base}.shared_parameters.${owner}`;
       const position = local.startsWith('adapter_up') ? 'up' : 'down';
       const bmm = (left: Float64Array, right: Float64Array, a: number, r: number, bDim: number) => {
         const out = new Float64Array(n * a * bDim);
@@ -310,12 +340,61 @@ function adapterParts(config: EncoderConfig, adapter: ReferenceAdapter | undefin
       const normed = c.ln_before ? norm(input, p(`${key}.adapter_norm_before.weight`), p(`${key}.adapter_norm_before.bias`), 1e-5) : input;
       const width = Math.max(1, Math.floor(H / (typeof c.reduction_factor === 'number' ? c.reduction_factor : (c.reduction_factor[String(l)] ?? c.reduction_factor.default))));
       const down = map(linearOrPhm(c.ln_before ? 'adapter_down.1' : 'adapter_down.0', normed, width), (v) => actRef(c.non_linearity, v));
-      let out = map(linearOrPhm('adapter_up', down, H), (v, i) => v * scaleAt(i));
-      if (c.use_gating) {
-        const g = gate(input, S, p(`${key}.gate.weight`), p(`${key}.gate.bias`), 1);
-        out = map(out, (v, i) => v * g[Math.floor(Math.floor(i / H) / S)][0]);
+      return map(linearOrPhm('adapter_up', down, H), (v, i) => v * scaleAt(i));
+    };
+    return body;
+  };
+  // compose_fuse: the last adapter's pre_forward, each adapter's up output, BertFusion per token, post_forward.
+  const fuse = (l: number, location: 'mh_adapter' | 'output_adapter', h: Mat, res: Mat, ln: (m: Mat) => Mat): Mat => {
+    const f = fusion!;
+    const cs = f.adapters.map((a) => bottlenecks(a.config).find((cfg) => cfg[location] && !cfg.leave_out.includes(l)));
+    if (!cs.length || cs.some((c) => !c)) return ln(add(h, res));
+    const last = cs[cs.length - 1]!;
+    let hidden = h;
+    let query = h;
+    let residual = h;
+    if (last.is_parallel) hidden = query = residual = res;
+    else {
+      if (last.original_ln_before) {
+        hidden = add(h, res);
+        if (last.residual_before_ln === 'post_add') residual = hidden;
+        hidden = ln(hidden);
       }
-      return out;
+      if (last.residual_before_ln === false) residual = hidden;
+      if (!f.config.query_before_ln) query = hidden;
+    }
+    const ups = cs.map((c, i) => {
+      const up = bodyOf(l, c!, `${layerKey(l)}.${bottleneckPath[location]}.adapters.${f.adapters[i].name}`, f.adapters[i].name)(hidden);
+      return f.config.residual_before ? add(up, residual) : up;
+    });
+    const key = `${layerKey(l)}.${bottleneckPath[location]}.adapter_fusion_layer.${f.name}`;
+    const q = f.config.query ? dense(query, p(`${key}.query.weight`), p(`${key}.query.bias`), H) : query;
+    const ks = ups.map((u) => (f.config.key ? dense(u, p(`${key}.key.weight`), p(`${key}.key.bias`), H) : u));
+    const vs = ups.map((u) => (f.config.value && f.config.value_before_softmax ? dense(u, p(`${key}.value.weight`), undefined, H) : u));
+    const T = f.temperature ?? 1;
+    let out = mat(hidden.rows, H);
+    for (let r = 0; r < hidden.rows; r++) {
+      const scores = ks.map((k) => { let dot = 0; for (let i = 0; i < H; i++) dot += q.v[r * H + i] * k.v[r * H + i]; return dot / T; });
+      const max = Math.max(...scores);
+      const e = scores.map((x) => Math.exp(x - max));
+      const total = e.reduce((a, b) => a + b, 0);
+      for (let i = 0; i < H; i++) out.v[r * H + i] = vs.reduce((acc, v, n) => acc + (e[n] / total) * v.v[r * H + i], 0);
+    }
+    if (f.config.value && !f.config.value_before_softmax) out = dense(out, p(`${key}.value.weight`), undefined, H);
+    if (!f.config.residual_before) out = add(out, residual);
+    if (last.is_parallel) out = add(out, h);
+    return last.original_ln_after ? ln(add(out, res)) : out;
+  };
+  const close = (l: number, location: 'mh_adapter' | 'output_adapter', h: Mat, res: Mat, ln: (m: Mat) => Mat, S: number): Mat => {
+    if (fusion) return fuse(l, location, h, res, ln);
+    const c = bn.find((cfg) => cfg[location] && !cfg.leave_out.includes(l));
+    if (!c || skip.has(l)) return ln(add(h, res));
+    const key = `${layerKey(l)}.${bottleneckPath[location]}.adapters.${name}`;
+    const up = bodyOf(l, c, key, name);
+    const body = (input: Mat): Mat => {
+      if (!c.use_gating) return up(input);
+      const g = gate(input, S, p(`${key}.gate.weight`), p(`${key}.gate.bias`), 1);
+      return map(up(input), (v, i) => v * g[Math.floor(Math.floor(i / H) / S)][0]);
     };
     const normAfter = (m: Mat) => (c.ln_after ? norm(m, p(`${key}.adapter_norm_after.weight`), p(`${key}.adapter_norm_after.bias`), 1e-5) : m);
     if (c.is_parallel) {
@@ -348,11 +427,11 @@ function adapterParts(config: EncoderConfig, adapter: ReferenceAdapter | undefin
     return dense(hidden, p(`heads.${name}.4.weight`), has(`heads.${name}.4.bias`) ? p(`heads.${name}.4.bias`) : undefined, options.numLabels).v;
   };
 
-  return { prompt, adjust, adjustFused, prefix, close, head };
+  return { prompt, adjust, adjustFused, prefix, close, runs, head };
 }
 
 export function referenceAdapterForward(
-  config: EncoderConfig, weights: HostWeights, batch: EncodedBatch, adapter?: ReferenceAdapter, options: { skipLayers?: number[]; head?: ReferenceHead } = {},
+  config: EncoderConfig, weights: HostWeights, batch: EncodedBatch, adapter?: ReferenceAdapter, options: { skipLayers?: number[]; head?: ReferenceHead; fusion?: ReferenceFusion } = {},
 ): ReferenceResult {
   const H = config.hiddenSize;
   const heads = config.numHeads;
@@ -361,7 +440,8 @@ export function referenceAdapterForward(
   const B = batch.batch;
   const eps = config.layerNormEps;
   const w = (name: string) => { const t = weights.get(name); if (!t) throw new Error(`reference: encoder lacks ${name}`); return Float64Array.from(t.data); };
-  const parts = adapterParts(config, adapter, new Set(options.skipLayers ?? []));
+  const parts = adapterParts(config, adapter, new Set(options.skipLayers ?? []), options.fusion);
+  const albert = config.family === 'albert';
   const deberta = config.disentangled;
 
   // Embeddings.
@@ -394,14 +474,14 @@ export function referenceAdapterForward(
     // The attention mask gets P ones in front (prefix_attention_mask).
     visible = (b: number, j: number) => j < P || batch.attentionMask[b * S0 + j - P] === 1;
   }
-  if (config.embeddingSize !== H && !deberta) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
+  if ((config.embeddingSize !== H || albert) && !deberta) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
   const prompt = prompted?.added ?? 0;
   // Token j is seen by row s: BERT masks keys only; DeBERTa's get_attention_mask also rows (mask_s · mask_j), and the
   // library's prefix_attention_mask makes the prompt's columns ones for every row.
   const seen = (b: number, s: number, j: number) => visible(b, j) && (!deberta || visible(b, s) || j < prompt);
   const relative = deberta?.relativeAttention ? referenceRelativeRows(config, weights) : undefined;
 
-  for (let l = 0; l < config.numLayers; l++) {
+  for (const l of parts.runs) {
     const lw = (n: string) => w(`encoder.layer.${l}.${n}`);
     const project = (target: 'q' | 'k' | 'v' | 'intermediate' | 'output', input: Mat, weight: string, bias: string, out: number) =>
       parts.adjust(l, target, input, dense(input, lw(weight), lw(bias), out), S);

@@ -1,7 +1,8 @@
 /** BERT (modeling_bert.py): the layout every other family's canonical tensor names are written in. */
 import type { SpecialToken } from '../tokenizers/special-tokens.ts';
 import { activation, int, num } from './config-fields.ts';
-import type { AdapterInsertionPoints, EncoderFamilyDefinition, FamilyConfigFields } from './types.ts';
+import type { EncoderConfig } from '../config.ts';
+import type { AdapterInsertionPoints, EncoderFamilyDefinition, FamilyConfigFields, LayerModules } from './types.ts';
 
 /** The class defaults that differ between BertConfig and the configs built on it (RoBERTa, ELECTRA). */
 export interface BertLikeDefaults {
@@ -32,9 +33,14 @@ export function readBertLikeConfig(c: Record<string, unknown>, repoId: string, d
   };
 }
 
+/** One module a layer, layer l at "<list>.l" (every family without ALBERT's sharing). */
+export const unsharedLayers = (list: string) => (config: EncoderConfig): LayerModules => ({
+  paths: Array.from({ length: config.numLayers }, (_, l) => `${list}.${l}`),
+  runs: Array.from({ length: config.numLayers }, (_, l) => l),
+});
+
 /** The `adapters` library's BERT mixins (models/bert/mixin_bert.py), which RoBERTa and ELECTRA reuse. */
 export const BERT_INSERTION_POINTS: AdapterInsertionPoints = {
-  layers: 'encoder.layer',
   bottleneck: { mh_adapter: 'attention.output', output_adapter: 'output' },
   linear: { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', intermediate: 'intermediate.dense', output: 'output.dense' },
   prefixLayer: 'attention.self.prefix_tuning',
@@ -65,6 +71,8 @@ export const bert: EncoderFamilyDefinition = {
     hasPooler: true,
   }),
   checkpointRenames: [],
+  layerModules: unsharedLayers('encoder.layer'),
+  alwaysProjectsEmbeddings: false,
   checkpointMayHavePooler: true,
   // BertModel is built with add_pooling_layer=True.
   adapterModelHasPooler: true,

@@ -5,7 +5,7 @@
  * ContextPooler lives in DebertaV2ForSequenceClassification as pooler.dense).
  */
 import { UnsupportedModelError } from '../errors.ts';
-import { BERT_INSERTION_POINTS, specialToken } from './bert.ts';
+import { BERT_INSERTION_POINTS, specialToken, unsharedLayers } from './bert.ts';
 import { activation, badConfig, int, num } from './config-fields.ts';
 import type { DisentangledAttentionConfig, EncoderFamilyDefinition, FamilyConfigFields } from './types.ts';
 
@@ -99,6 +99,9 @@ export const debertaV2: EncoderFamilyDefinition = {
   checkpointRenames: [
     [/^(encoder\.layer\.\d+\.attention\.self\.)(query|key|value)_proj\./, '$1$2.'],
   ],
+  layerModules: unsharedLayers('encoder.layer'),
+  // embed_proj exists only when the widths differ (it precedes the LayerNorm; config.disentangled routes it).
+  alwaysProjectsEmbeddings: false,
   // DebertaV2Model has no pooler; DebertaV2ForSequenceClassification's ContextPooler (pooler.dense + pooler_hidden_act) is a head.
   checkpointMayHavePooler: false,
   adapterModelHasPooler: false,

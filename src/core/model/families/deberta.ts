@@ -6,7 +6,7 @@
  * [CLS] A [SEP] B [SEP]. The ContextPooler (pooler.dense, gelu) lives in DebertaForSequenceClassification, outside
  * the base model.
  */
-import { specialToken } from './bert.ts';
+import { specialToken, unsharedLayers } from './bert.ts';
 import { activation, badConfig, int, num } from './config-fields.ts';
 import type { DisentangledAttentionConfig, EncoderFamilyDefinition, FamilyConfigFields } from './types.ts';
 
@@ -76,6 +76,9 @@ export const deberta: EncoderFamilyDefinition = {
   },
   weightPrefix: 'deberta',
   readConfig: readDebertaConfig,
+  layerModules: unsharedLayers('encoder.layer'),
+  // embed_proj exists only when embedding_size differs from hidden_size (config.disentangled routes it).
+  alwaysProjectsEmbeddings: false,
   // The v2 names the encoder reads (pos_key_proj / pos_query_proj); in_proj, q_bias and v_bias keep theirs.
   checkpointRenames: [
     [/\.attention\.self\.pos_proj\./, '.attention.self.pos_key_proj.'],
@@ -89,7 +92,6 @@ export const deberta: EncoderFamilyDefinition = {
   // models/deberta/mixin_deberta.py: LoRAMergedLinear.wrap(self.in_proj, "selfattn"); prefix_tuning on the
   // attention.self module ("self_prefix"); the BERT mixins for the bottleneck layers and intermediate/output LoRA.
   adapterInsertionPoints: {
-    layers: 'encoder.layer',
     bottleneck: { mh_adapter: 'attention.output', output_adapter: 'output' },
     linear: { q: 'attention.self.in_proj', k: 'attention.self.in_proj', v: 'attention.self.in_proj', intermediate: 'intermediate.dense', output: 'output.dense' },
     fusedQkv: 'attention.self.in_proj',

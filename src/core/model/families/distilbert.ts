@@ -2,7 +2,7 @@
  * DistilBERT (modeling_distilbert.py): its own config keys and module names (transformer.layer.N with q_lin,
  * ffn.lin1, sa_layer_norm...), no token types, no pooler, no dropout in its config.
  */
-import { BERT_SPECIAL_TOKENS } from './bert.ts';
+import { BERT_SPECIAL_TOKENS, unsharedLayers } from './bert.ts';
 import { activation, int } from './config-fields.ts';
 import type { EncoderFamilyDefinition } from './types.ts';
 
@@ -60,13 +60,14 @@ export const distilbert: EncoderFamilyDefinition = {
     [/\.ffn\.lin2\./, '.output.dense.'],
     [/\.output_layer_norm\./, '.output.LayerNorm.'],
   ],
+  layerModules: unsharedLayers('transformer.layer'),
+  alwaysProjectsEmbeddings: false,
   checkpointMayHavePooler: false,
   adapterModelHasPooler: false,
   // DistilBertConfig has neither hidden_dropout_prob nor classifier_dropout.
   headDropout: 0,
   // models/distilbert/mixin_distilbert.py.
   adapterInsertionPoints: {
-    layers: 'transformer.layer',
     bottleneck: { mh_adapter: 'attention_adapters', output_adapter: 'output_adapters' },
     linear: { q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', intermediate: 'ffn.lin1', output: 'ffn.lin2' },
     prefixLayer: 'attention.prefix_tuning',

@@ -1,5 +1,5 @@
 /** ELECTRA (modeling_electra.py): BERT's layers behind narrower embeddings and an embeddings_project Linear. */
-import { BERT_INSERTION_POINTS, BERT_SPECIAL_TOKENS, readBertLikeConfig } from './bert.ts';
+import { BERT_INSERTION_POINTS, BERT_SPECIAL_TOKENS, readBertLikeConfig, unsharedLayers } from './bert.ts';
 import { int } from './config-fields.ts';
 import type { EncoderFamilyDefinition } from './types.ts';
 
@@ -18,6 +18,8 @@ export const electra: EncoderFamilyDefinition = {
     embeddingSize: int(c, 'embedding_size', 128, repoId),
   }),
   checkpointRenames: [],
+  layerModules: unsharedLayers('encoder.layer'),
+  alwaysProjectsEmbeddings: false,
   checkpointMayHavePooler: true,
   // ElectraModel has no pooler.
   adapterModelHasPooler: false,

@@ -2,15 +2,17 @@
  * The encoder families the studio runs, one module each. To add one: write `families/<family>.ts` exporting an
  * `EncoderFamilyDefinition`, add it to FAMILIES below, and add a tiny fixture model of it (src/fixtures/manifest.ts).
  */
+import type { EncoderConfig } from '../config.ts';
+import { albert } from './albert.ts';
 import { bert } from './bert.ts';
 import { deberta } from './deberta.ts';
 import { debertaV2 } from './deberta-v2.ts';
 import { distilbert } from './distilbert.ts';
 import { electra } from './electra.ts';
 import { roberta } from './roberta.ts';
-import type { EncoderFamilyDefinition, ModelTypeDefinition } from './types.ts';
+import type { EncoderFamilyDefinition, LayerModules, ModelTypeDefinition } from './types.ts';
 
-export const FAMILIES = { bert, roberta, distilbert, electra, 'deberta-v2': debertaV2, deberta } satisfies Record<string, EncoderFamilyDefinition>;
+export const FAMILIES = { bert, roberta, distilbert, electra, 'deberta-v2': debertaV2, albert, deberta } satisfies Record<string, EncoderFamilyDefinition>;
 
 /** Architectures the encoder runs; xlm-roberta and camembert are RoBERTa with another tokenizer. */
 export type EncoderFamily = keyof typeof FAMILIES;
@@ -38,4 +40,20 @@ export function modelTypeEntry(modelType: string): { family: EncoderFamily; defi
 /** Every supported model type's facts, in registry order. */
 export function modelTypeEntries(): readonly { modelType: string; family: EncoderFamily; definition: ModelTypeDefinition }[] {
   return MODEL_TYPES;
+}
+
+/** The encoder's layer modules (what adapters count as layers) and the module each layer of the forward runs. */
+export function layerModules(config: EncoderConfig): LayerModules {
+  return familyDefinition(config.family).layerModules(config);
+}
+
+/** ", sharing 1 layer module" when layers share their modules (ALBERT), else "" (for messages). */
+export function layerSharingNote(config: EncoderConfig): string {
+  const { paths, runs } = layerModules(config);
+  return paths.length === runs.length ? '' : `, sharing ${paths.length} layer module${paths.length === 1 ? '' : 's'}`;
+}
+
+/** Whether the embeddings pass through an embedding → hidden Linear (ELECTRA when the widths differ; ALBERT always). */
+export function hasEmbeddingProjection(config: EncoderConfig): boolean {
+  return config.embeddingSize !== config.hiddenSize || familyDefinition(config.family).alwaysProjectsEmbeddings;
 }

@@ -2,7 +2,7 @@
  * RoBERTa (modeling_roberta.py) and the model types that reuse its modules under the "roberta" prefix with
  * another tokenizer: XLM-RoBERTa and CamemBERT. Positions start after the padding id.
  */
-import { BERT_INSERTION_POINTS, readBertLikeConfig, specialToken } from './bert.ts';
+import { BERT_INSERTION_POINTS, readBertLikeConfig, specialToken, unsharedLayers } from './bert.ts';
 import type { EncoderFamilyDefinition } from './types.ts';
 
 export const roberta: EncoderFamilyDefinition = {
@@ -29,6 +29,8 @@ export const roberta: EncoderFamilyDefinition = {
     return { ...fields, positionOffset: fields.padTokenId + 1 };
   },
   checkpointRenames: [],
+  layerModules: unsharedLayers('encoder.layer'),
+  alwaysProjectsEmbeddings: false,
   checkpointMayHavePooler: true,
   // RobertaModel is built with add_pooling_layer=True, though RoBERTa checkpoints rarely hold one.
   adapterModelHasPooler: true,

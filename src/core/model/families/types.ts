@@ -62,10 +62,19 @@ export interface DisentangledAttentionConfig {
 /** The EncoderConfig fields a family reads from config.json (the rest are the same for every family). */
 export type FamilyConfigFields = Omit<EncoderConfig, 'repoId' | 'modelType' | 'inferredModelType' | 'family' | 'weightPrefix' | 'maxSequenceLength'>;
 
+/**
+ * The encoder's layer modules as the `adapters` library's iter_layers numbers them: adapter layer indices,
+ * leave_out and the prefix pool's layer count are module indices. ALBERT shares modules between layers.
+ */
+export interface LayerModules {
+  /** Module path of each layer module below the base prefix, in iter_layers order ("encoder.layer.3"). */
+  paths: string[];
+  /** The module each layer of the forward runs, in order: l for every family but ALBERT, whose groups repeat. */
+  runs: number[];
+}
+
 /** Where the `adapters` library's mixins put adapter modules inside one layer (the state-dict key paths). */
 export interface AdapterInsertionPoints {
-  /** Module path of the layer list below the base prefix: "encoder.layer" (layer l is "<base>.encoder.layer.l"). */
-  layers: string;
   /** Module path (inside a layer) of each bottleneck location's BottleneckLayer. */
   bottleneck: Record<BottleneckLocation, string>;
   /** Module path (inside a layer) of each LoRA-wrapped Linear (with `fusedQkv`, q/k/v name the fused Linear). */
@@ -131,9 +140,13 @@ export interface EncoderFamilyDefinition {
   readConfig(json: Record<string, unknown>, repoId: string): FamilyConfigFields;
   /**
    * Renames from the checkpoint's names (prefix stripped, gamma/beta already weight/bias) to the canonical
-   * BERT names of weights.ts, applied in order.
+   * BERT names of weights.ts, applied in order; a function gets the match's groups (ALBERT numbers its modules).
    */
-  checkpointRenames: [from: RegExp, to: string][];
+  checkpointRenames: [from: RegExp, to: string | ((groups: string[], config: EncoderConfig) => string)][];
+  /** The layer modules and which one each layer of the forward runs (`unsharedLayers` for one module a layer). */
+  layerModules(config: EncoderConfig): LayerModules;
+  /** Whether the embeddings → hidden Linear exists even when the widths match (ALBERT's embedding_hidden_mapping_in). */
+  alwaysProjectsEmbeddings: boolean;
   /** Whether a checkpoint may hold pooler.dense tensors (loaded when present). */
   checkpointMayHavePooler: boolean;
   /** Whether the AdapterModel's base model is built with a pooler (counted by adapter_summary even when unused). */

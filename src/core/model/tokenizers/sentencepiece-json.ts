@@ -12,20 +12,27 @@ import { TokenizerFileError } from './tokenizer-file-error.ts';
  * - xlm-roberta (XLMRobertaConverter): <s> <pad> </s> <unk>, then pieces[3:] (so piece i has id i + 1), <mask> last;
  * - camembert (CamembertConverter): <s>NOTUSED <pad> </s>NOTUSED <unk> <unk>NOTUSED, then pieces[1:] (id i + 4), <mask> last;
  * - deberta-v2 (DebertaV2Converter, spm.model): the pieces as numbered in the model ([PAD] [CLS] [SEP] [UNK] first in
- *   deberta-v3's), the model's unk_id; [MASK] comes from the added tokens.
+ *   deberta-v3's), the model's unk_id; [MASK] comes from the added tokens;
+ * - albert (AlbertConverter, spiece.model): the pieces as they are (<pad> <unk> [CLS] [SEP] [MASK] first in
+ *   albert-base-v2's), a piece ending in digit + "," scored 100 lower (the slow tokenizer splits those).
  */
-export type SentencePieceLayout = 'xlm-roberta' | 'camembert' | 'deberta-v2';
+export type SentencePieceLayout = 'xlm-roberta' | 'camembert' | 'deberta-v2' | 'albert';
 
-/** tokenizer_config.json options a converter reads (DebertaV2Tokenizer's do_lower_case and split_by_punct, both false by default). */
+/**
+ * tokenizer_config.json options a converter reads: DebertaV2Tokenizer's do_lower_case and split_by_punct (both
+ * false by default), AlbertTokenizer's do_lower_case (true by default) and keep_accents (false).
+ */
 export interface SentencePieceOptions {
   lowercase: boolean;
   splitByPunct: boolean;
+  keepAccents: boolean;
 }
 
-/** The converter options of tokenizer_config.json, with the tokenizer class defaults. */
-export function sentencePieceOptions(tokenizerConfig: unknown): SentencePieceOptions {
+/** The converter options of tokenizer_config.json, with the layout's tokenizer class defaults. */
+export function sentencePieceOptions(tokenizerConfig: unknown, layout?: SentencePieceLayout): SentencePieceOptions {
   const c = (typeof tokenizerConfig === 'object' && tokenizerConfig !== null ? tokenizerConfig : {}) as Record<string, unknown>;
-  return { lowercase: c.do_lower_case === true, splitByPunct: c.split_by_punct === true };
+  const lowercase = layout === 'albert' ? c.do_lower_case !== false : c.do_lower_case === true;
+  return { lowercase, splitByPunct: c.split_by_punct === true, keepAccents: c.keep_accents === true };
 }
 
 interface LayoutVocab {
@@ -46,6 +53,8 @@ function layoutVocab(model: SentencePieceModel, layout: SentencePieceLayout): La
       };
     case 'deberta-v2':
       return { vocab: tail(0), unkId: model.unkId };
+    case 'albert':
+      return { vocab: model.pieces.map((p): [string, number] => [p.piece, /\p{Nd},$/u.test(p.piece) ? p.score - 100 : p.score]), unkId: model.unkId };
   }
 }
 
@@ -77,7 +86,7 @@ function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-/** The normaliser steps of the layout's converter (SpmConverter's, or DebertaV2Converter's). */
+/** The normaliser steps of the layout's converter (SpmConverter's, DebertaV2Converter's or AlbertConverter's). */
 function normalizerSteps(model: SentencePieceModel, layout: SentencePieceLayout, options: SentencePieceOptions): object[] {
   const precompiled = model.precompiledCharsmap.length > 0 ? [{ type: 'Precompiled', precompiled_charsmap: base64(model.precompiledCharsmap) }] : [];
   if (layout === 'deberta-v2') {
@@ -88,12 +97,23 @@ function normalizerSteps(model: SentencePieceModel, layout: SentencePieceLayout,
       { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
     ];
   }
+  if (layout === 'albert') {
+    // "``" / "''" → '"', NFKD + StripAccents unless keep_accents, Lowercase with do_lower_case, the charsmap, one space for runs.
+    return [
+      { type: 'Replace', pattern: { String: '``' }, content: '"' },
+      { type: 'Replace', pattern: { String: "''" }, content: '"' },
+      ...(options.keepAccents ? [] : [{ type: 'NFKD' }, { type: 'StripAccents' }]),
+      ...(options.lowercase ? [{ type: 'Lowercase' }] : []),
+      ...precompiled,
+      { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
+    ];
+  }
   return [...precompiled, { type: 'Strip', strip_left: false, strip_right: true }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: '▁' }];
 }
 
 export function sentencePieceTokenizerJson(
   model: SentencePieceModel, layout: SentencePieceLayout, specials: Partial<Record<SpecialTokenKey, SpecialToken>>, additional: SpecialToken[], declared: AddedTokenJson[],
-  options: SentencePieceOptions = { lowercase: false, splitByPunct: false },
+  options: SentencePieceOptions = { lowercase: false, splitByPunct: false, keepAccents: true },
 ): object {
   const { vocab, unkId } = layoutVocab(model, layout);
   const ids = new Map(vocab.map(([piece], id) => [piece, id]));
@@ -114,8 +134,8 @@ export function sentencePieceTokenizerJson(
   const preTokenizer = deberta
     ? { type: 'Sequence', pretokenizers: [...(options.splitByPunct ? [{ type: 'Punctuation', behavior: 'Isolated' }] : []), metaspace] }
     : metaspace;
-  // DebertaV2Converter: "[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1"; the fairseq layouts: "<s> $A </s> </s> $B </s>", all type 0.
-  const pair = deberta
+  // DebertaV2Converter and AlbertConverter: "[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1"; the fairseq layouts: "<s> $A </s> </s> $B </s>", all type 0.
+  const pair = deberta || layout === 'albert'
     ? [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: sep, type_id: 1 } }]
     : [
       { SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },

@@ -1,7 +1,7 @@
 /**
  * Finds a repo's tokenizer and turns it into one tokenizer.json object: the repo's own tokenizer.json when it
  * has one, else the slow files its tokenizer class reads (vocab.txt; vocab.json + merges.txt;
- * sentencepiece.bpe.model; spm.model), converted in memory as transformers' convert_slow_tokenizer does.
+ * sentencepiece.bpe.model; spm.model; spiece.model), converted in memory as transformers' convert_slow_tokenizer does.
  */
 import type { HubEndpoint } from '../../../hub/endpoint.ts';
 import { HubError, fetchBytes, fileUrl, hubFetch, modelInfo } from '../../../hub/client.ts';
@@ -20,7 +20,7 @@ import { TokenizerFileError } from './tokenizer-file-error.ts';
 import { readVocabTxt, wordPieceOptions, wordPieceTokenizerJson } from './wordpiece-json.ts';
 
 /** Which file(s) the tokenizer was built from (shown in the Model step and by `embed`). */
-export type TokenizerSource = 'tokenizer.json' | 'vocab.txt' | 'vocab.json+merges.txt' | 'sentencepiece.bpe.model' | 'spm.model';
+export type TokenizerSource = 'tokenizer.json' | 'vocab.txt' | 'vocab.json+merges.txt' | 'sentencepiece.bpe.model' | 'spm.model' | 'spiece.model';
 
 const SLOW_FILES: Record<SlowKind, { files: string[]; what: string; source: TokenizerSource }> = {
   'wordpiece': { files: ['vocab.txt'], what: "BERT's WordPiece vocabulary", source: 'vocab.txt' },
@@ -29,6 +29,7 @@ const SLOW_FILES: Record<SlowKind, { files: string[]; what: string; source: Toke
   'xlm-roberta': { files: ['sentencepiece.bpe.model'], what: "XLM-RoBERTa's SentencePiece model", source: 'sentencepiece.bpe.model' },
   'camembert': { files: ['sentencepiece.bpe.model'], what: "CamemBERT's SentencePiece model", source: 'sentencepiece.bpe.model' },
   'deberta-v2': { files: ['spm.model'], what: "DeBERTa-v2's SentencePiece model", source: 'spm.model' },
+  'albert': { files: ['spiece.model'], what: "ALBERT's SentencePiece model", source: 'spiece.model' },
 };
 
 /** tokenizer_config.json's `tokenizer_class` (without "Fast") → slow kind, from every family's model types. */
@@ -122,7 +123,7 @@ export async function readTokenizerFiles(ep: HubEndpoint, repoId: string, config
       ? wordPieceTokenizerJson(readVocabTxt(text(0)), wordPieceOptions(tokenizerConfig), specials, extra, declared)
       : kind === 'byte-level-bpe' || kind === 'deberta-byte-level-bpe'
         ? byteLevelBpeTokenizerJson(readVocabJson(text(0)), readMerges(text(1)), byteLevelBpeOptions(tokenizerConfig), specials, extra, declared, kind === 'byte-level-bpe' ? 'roberta' : 'cls-sep')
-        : sentencePieceTokenizerJson(readSentencePieceModel(contents[0] as Uint8Array, fileNames[0]), kind, specials, extra, declared, sentencePieceOptions(tokenizerConfig));
+        : sentencePieceTokenizerJson(readSentencePieceModel(contents[0] as Uint8Array, fileNames[0]), kind, specials, extra, declared, sentencePieceOptions(tokenizerConfig, kind));
     return { tokenizerJson: built, tokenizerConfig: plainConfig, source: SLOW_FILES[kind].source };
   } catch (err) {
     if (!(err instanceof TokenizerFileError)) throw err;
