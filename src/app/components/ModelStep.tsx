@@ -38,7 +38,7 @@ export function ModelStep() {
   return (
     <section id="step-model" className="step wide" aria-labelledby="model-step-title">
       <h2 id="model-step-title"><span className="step-number" aria-hidden="true">1</span> Model</h2>
-      <p className="step-help">An encoder from the Hub: BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA, DeBERTa-v2/v3 or ALBERT.</p>
+      <p className="step-help">An encoder from the Hub: BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA, DeBERTa, DeBERTa-v2/v3 or ALBERT.</p>
       <div className="step-columns">
         <div className="column">
           <p className="selection" aria-live="polite">

@@ -73,7 +73,7 @@ export const trainCommand: Command = {
   usage: [
     'Usage: adapter-studio train --model ID (--dataset ID | --file PATH) --out DIR [flags] [--json]',
     '',
-    '  --model ID               Hub model id of the encoder (BERT, RoBERTa, DistilBERT, ELECTRA, XLM-R, DeBERTa-v2/v3, ALBERT)',
+    '  --model ID               Hub model id of the encoder (BERT, RoBERTa, DistilBERT, ELECTRA, XLM-R, DeBERTa, DeBERTa-v2/v3, ALBERT)',
     revisionUsage,
     '  --dataset ID             Hub dataset id',
     '  --file PATH              a local .csv, .tsv, .jsonl, .json or .parquet file to train on instead',

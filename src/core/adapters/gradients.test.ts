@@ -5,76 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { EncoderConfig } from '../model/config.ts';
-import { uploadEncoderWeights } from '../model/encoder.ts';
 import { randomWeights } from '../model/test-support.ts';
-import { seededRandom } from '../random.ts';
-import { createAdapter } from './adapter.ts';
 import type { HeadOptions } from './head.ts';
-import { type ReferenceHead, referenceAdapterForward, referenceLoss } from './testing/adapter-forward.reference.ts';
-import { TINY, randomState, testBatch } from './test-support.ts';
+import { referenceAdapterForward } from './testing/adapter-forward.reference.ts';
+import { TINY, gradientCheck } from './test-support.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
 });
-
-interface Check {
-  /** Largest |analytic − numeric| / max(|numeric|, 1e-3 · the largest gradient of the model). */
-  worst: number;
-  /** Entries compared. */
-  entries: number;
-  /** |tfjs loss − reference loss|. */
-  lossError: number;
-}
-
-function gradientCheck(config: EncoderConfig, spec: string, head: HeadOptions, labels: number[]): Check {
-  const host = randomWeights(config, 21);
-  const adapter = createAdapter(config, spec, { name: 'task', head });
-  const weights = uploadEncoderWeights(config, host);
-  const batch = testBatch(config);
-  try {
-    adapter.loadAdapterStateDict(new Map([...randomState(adapter, 8, 0.4)]));
-    const variables = adapter.trainableVariables();
-    const { value, grads } = tf.variableGrads(() => adapter.loss(weights, batch, labels), variables);
-    const loss = value.dataSync()[0];
-    const analytic = new Map(variables.map((v) => [v.name, grads[v.name].dataSync() as Float32Array]));
-    tf.dispose([value, ...Object.values(grads)]);
-
-    const refHead: ReferenceHead = { kind: head.kind ?? 'classification', numLabels: adapter.head!.config.num_labels };
-    const params = new Map<string, { shape: number[]; data: Float64Array }>();
-    for (const [key, t] of [...adapter.adapterStateDict(), ...adapter.headStateDict()]) params.set(key, { shape: t.shape, data: Float64Array.from(t.data) });
-    const referenceValue = () => referenceLoss(refHead, referenceAdapterForward(config, host, batch, { name: 'task', config: adapter.config, params }, { head: refHead }).logits!, labels);
-    const lossError = Math.abs(referenceValue() - loss);
-
-    const largest = Math.max(...[...analytic.values()].map((g) => Math.max(...g.map(Math.abs))));
-    const random = seededRandom(4);
-    let worst = 0;
-    let entries = 0;
-    for (const spec of [...adapter.plan.params, ...adapter.head!.params]) {
-      const g = analytic.get(spec.key)!;
-      let top = 0;
-      g.forEach((x, i) => { if (Math.abs(x) > Math.abs(g[top])) top = i; });
-      const picks = new Set([top, ...Array.from({ length: 3 }, () => Math.floor(random() * g.length))]);
-      for (const i of picks) {
-        const at = (delta: number) => {
-          const original = params.get(spec.key)!.data[i];
-          for (const key of [spec.key, ...spec.aliases]) params.get(key)!.data[i] = original + delta;
-          const result = referenceValue();
-          for (const key of [spec.key, ...spec.aliases]) params.get(key)!.data[i] = original;
-          return result;
-        };
-        const numeric = (at(1e-5) - at(-1e-5)) / 2e-5;
-        worst = Math.max(worst, Math.abs(g[i] - numeric) / Math.max(Math.abs(numeric), 1e-3 * largest));
-        entries++;
-      }
-    }
-    return { worst, entries, lossError };
-  } finally {
-    weights.dispose();
-    adapter.dispose();
-  }
-}
 
 const CLASSES: [HeadOptions, number[]] = [{ numLabels: 3 }, [2, 0]];
 const CASES: [string, keyof typeof TINY, string, [HeadOptions, number[]]][] = [
@@ -125,7 +64,9 @@ describe('analytic gradients (tfjs) vs central differences of the float64 oracle
   const report: string[] = [];
   for (const [label, family, spec, [head, labels]] of CASES) {
     it(label, () => {
-      const { worst, entries, lossError } = gradientCheck(TINY[family], spec, head, labels);
+      const config = TINY[family];
+      const host = randomWeights(config, 21);
+      const { worst, entries, lossError } = gradientCheck(config, host, spec, head, labels, (batch, adapter, refHead) => referenceAdapterForward(config, host, batch, adapter, { head: refHead }).logits!);
       report.push(`${worst.toExponential(2)} over ${entries} entries, loss error ${lossError.toExponential(1)}  ${label}`);
       expect(lossError).toBeLessThan(1e-4);
       expect(worst).toBeLessThan(1e-3);

@@ -1,9 +1,13 @@
 /** Helpers shared by this folder's tests: tiny odd-sized encoders, a padded pair batch, random adapter weights. */
+import * as tf from '@tensorflow/tfjs';
 import { type EncoderConfig, parseEncoderConfig } from '../model/config.ts';
+import { uploadEncoderWeights } from '../model/encoder.ts';
 import { normalSource, seededRandom } from '../random.ts';
 import type { EncodedBatch } from '../model/tokenizer.ts';
-import type { HostTensor } from '../model/weights.ts';
-import type { AdapterModel } from './adapter.ts';
+import type { HostTensor, HostWeights } from '../model/weights.ts';
+import { type AdapterModel, createAdapter } from './adapter.ts';
+import type { HeadOptions } from './head.ts';
+import { type ReferenceAdapter, type ReferenceHead, referenceLoss } from './testing/adapter-forward.reference.ts';
 
 /** Hidden 12 (3 heads of 4), intermediate 20, 3 layers: sizes no kernel tiling hides errors behind. */
 const tiny = { hidden_size: 12, num_hidden_layers: 3, num_attention_heads: 3, intermediate_size: 20, max_position_embeddings: 20, vocab_size: 30 };
@@ -47,4 +51,68 @@ export function randomState(adapter: AdapterModel, seed: number, scale = 0.5): M
     for (const key of [spec.key, ...spec.aliases]) out.set(key, { shape: spec.shape, data });
   }
   return out;
+}
+
+export interface GradientCheck {
+  /** Largest |analytic − numeric| / max(|numeric|, 1e-3 · the largest gradient of the model). */
+  worst: number;
+  /** Entries compared. */
+  entries: number;
+  /** |tfjs loss − reference loss|. */
+  lossError: number;
+}
+
+/**
+ * tfjs's analytic gradients of the head loss for every trainable adapter and head variable of `spec` on (`config`,
+ * `host`), against central differences (step 1e-5) of the oracle's loss, `referenceLogits`, at the same weights; the
+ * largest-gradient entry and three random ones of each variable.
+ */
+export function gradientCheck(
+  config: EncoderConfig, host: HostWeights, spec: string, head: HeadOptions, labels: number[],
+  referenceLogits: (batch: EncodedBatch, adapter: ReferenceAdapter, head: ReferenceHead) => Float64Array,
+): GradientCheck {
+  const adapter = createAdapter(config, spec, { name: 'task', head });
+  const weights = uploadEncoderWeights(config, host);
+  const batch = testBatch(config);
+  try {
+    adapter.loadAdapterStateDict(new Map([...randomState(adapter, 8, 0.4)]));
+    const variables = adapter.trainableVariables();
+    const { value, grads } = tf.variableGrads(() => adapter.loss(weights, batch, labels), variables);
+    const loss = value.dataSync()[0];
+    const analytic = new Map(variables.map((v) => [v.name, grads[v.name].dataSync() as Float32Array]));
+    tf.dispose([value, ...Object.values(grads)]);
+
+    const refHead: ReferenceHead = { kind: head.kind ?? 'classification', numLabels: adapter.head!.config.num_labels };
+    const params = new Map<string, { shape: number[]; data: Float64Array }>();
+    for (const [key, t] of [...adapter.adapterStateDict(), ...adapter.headStateDict()]) params.set(key, { shape: t.shape, data: Float64Array.from(t.data) });
+    const referenceValue = () => referenceLoss(refHead, referenceLogits(batch, { name: 'task', config: adapter.config, params }, refHead), labels);
+    const lossError = Math.abs(referenceValue() - loss);
+
+    const largest = Math.max(...[...analytic.values()].map((g) => Math.max(...g.map(Math.abs))));
+    const random = seededRandom(4);
+    let worst = 0;
+    let entries = 0;
+    for (const spec of [...adapter.plan.params, ...adapter.head!.params]) {
+      const g = analytic.get(spec.key)!;
+      let top = 0;
+      g.forEach((x, i) => { if (Math.abs(x) > Math.abs(g[top])) top = i; });
+      const picks = new Set([top, ...Array.from({ length: 3 }, () => Math.floor(random() * g.length))]);
+      for (const i of picks) {
+        const at = (delta: number) => {
+          const original = params.get(spec.key)!.data[i];
+          for (const key of [spec.key, ...spec.aliases]) params.get(key)!.data[i] = original + delta;
+          const result = referenceValue();
+          for (const key of [spec.key, ...spec.aliases]) params.get(key)!.data[i] = original;
+          return result;
+        };
+        const numeric = (at(1e-5) - at(-1e-5)) / 2e-5;
+        worst = Math.max(worst, Math.abs(g[i] - numeric) / Math.max(Math.abs(numeric), 1e-3 * largest));
+        entries++;
+      }
+    }
+    return { worst, entries, lossError };
+  } finally {
+    weights.dispose();
+    adapter.dispose();
+  }
 }

@@ -64,6 +64,14 @@ export function peftSupport(config: Record<string, unknown> | AdapterConfig, con
   if (context.modelType !== undefined) {
     if (!EXPORTABLE_MODEL_TYPES.includes(context.modelType)) return { ok: false, reason: `Model type "${context.modelType}" is not one the exporter knows (${EXPORTABLE_MODEL_TYPES.join(', ')}).` };
     const family = modelTypeInfo(context.modelType).family;
+    const fused = familyDefinition(family).adapterInsertionPoints.fusedQkv;
+    const lora = resolved as LoRAConfig;
+    if (fused && lora.selfattn_lora && lora.attn_matrices.length > 0) {
+      return {
+        ok: false,
+        reason: `${modelTypeInfo(context.modelType).baseModelClass.replace('Model', '')}'s ${fused} is one fused q/k/v Linear: the adapters library's LoRAMergedLinear keeps one ${mapping.peftType === 'IA3' ? 'lora_B vector' : 'lora_A / lora_B pair'} per enabled third of its output (attn_matrices ${JSON.stringify(lora.attn_matrices)}), and PEFT's ${mapping.peftType} on ${fused.split('.').at(-1)} has one over all its outputs, so the same weights would need another rank and alpha (LoRA) or made-up values for the other thirds ((IA)³). Adapt only intermediate / output (selfattn_lora False), or export for AdapterHub instead.`,
+      };
+    }
     if (context.head) {
       const head = context.head;
       if (head.head_type !== 'classification' && head.head_type !== 'multilabel_classification') return { ok: false, reason: `A "${String(head.head_type)}" head has no PEFT sequence-classification form.` };
@@ -232,7 +240,10 @@ export function readPeftAdapter(files: AdapterFiles, peft: Record<string, unknow
   const prefix = `${layout.base}.`;
   const targetOf = new Map<string, { layer: number; target: LoraTarget }>();
   for (let layer = 0; layer < layout.layerCount; layer++) {
-    for (const [target, path] of Object.entries(layout.linear)) targetOf.set(`${layout.layer(layer)}.${path}`, { layer, target: target as LoraTarget });
+    for (const [target, path] of Object.entries(layout.linear)) {
+      // A PEFT module on a fused q/k/v Linear (DeBERTa's in_proj) has no LoRAMergedLinear form (see peftSupport).
+      if (path !== layout.fusedQkv) targetOf.set(`${layout.layer(layer)}.${path}`, { layer, target: target as LoraTarget });
+    }
   }
   const headLayouts = familyDefinition(encoder.family).sequenceClassifier.layouts;
   const headModules = new Set(headLayouts.flatMap((l) => [l.first, l.last]).filter((m): m is string => Boolean(m)));

@@ -77,7 +77,7 @@ describe('parseEncoderConfig', () => {
   it('refuses unsupported model types and lists the supported ones', () => {
     const parse = () => parseEncoderConfig({ model_type: 'gpt2' }, 'openai-community/gpt2');
     expect(parse).toThrow(UnsupportedModelError);
-    expect(parse).toThrow('Model "openai-community/gpt2" has model_type "gpt2", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, albert.');
+    expect(parse).toThrow('Model "openai-community/gpt2" has model_type "gpt2", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, albert, deberta.');
     expect(() => parseEncoderConfig({ ...BERT_BASE_UNCASED, position_embedding_type: 'relative_key' }, 'x/y')).toThrow(/only "absolute" position embeddings/);
   });
 
@@ -139,6 +139,8 @@ describe('parseEncoderConfig on real config.json files (testdata/real/configs, o
     ['camembert-base.json', 'almanach/camembert-base', { family: 'roberta', modelType: 'camembert', numLayers: 12, hiddenSize: 768, numHeads: 12, vocabSize: 32005, maxSequenceLength: 512, padTokenId: 1 }],
     // pad_token_id 0 in this copy: padding_idx 0, so positions start at 1 and 513 of the 514 rows are usable.
     ['camembert-base-pad0.json', 'camembert/camembert-base', { family: 'roberta', modelType: 'camembert', padTokenId: 0, positionOffset: 1, maxSequenceLength: 513, vocabSize: 32005 }],
+    // DeBERTa v1: DebertaConfig's layer_norm_eps 1e-7, no token types, relative attention over max_position_embeddings rows.
+    ['deberta-base-mnli.json', 'microsoft/deberta-base-mnli', { family: 'deberta', modelType: 'deberta', numLayers: 12, hiddenSize: 768, numHeads: 12, vocabSize: 50265, typeVocabSize: 0, layerNormEps: 1e-7, maxSequenceLength: 512, hasPooler: false }],
     ['multilingual-minilm-l12-h384.json', 'microsoft/Multilingual-MiniLM-L12-H384', { family: 'bert', numLayers: 12, hiddenSize: 384, numHeads: 12, intermediateSize: 1536, vocabSize: 250037, maxSequenceLength: 512 }],
     // ALBERT: 128-wide embeddings, all layers sharing one module (num_hidden_groups 1, inner_group_num 1).
     ['albert-base-v2.json', 'albert/albert-base-v2', { family: 'albert', modelType: 'albert', weightPrefix: 'albert', numLayers: 12, hiddenSize: 768, embeddingSize: 128, numHeads: 12, intermediateSize: 3072, vocabSize: 30000, maxSequenceLength: 512, hiddenAct: 'gelu_new', typeVocabSize: 2, hasPooler: true, layerSharing: { numHiddenGroups: 1, innerGroupNum: 1 } }],
@@ -215,7 +217,7 @@ describe('model type of a config.json without model_type', () => {
 
   it('refuses when architectures or the repository name point elsewhere, naming what it read', () => {
     expect(() => parseEncoderConfig({ architectures: ['MobileBertForMaskedLM'] }, 'someone/bert-like')).toThrow(
-      'Model "someone/bert-like" has no model_type in its config.json, and its architectures ["MobileBertForMaskedLM"] are of no type the studio can train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, albert. If it is one of these, add "model_type" to its config.json.',
+      'Model "someone/bert-like" has no model_type in its config.json, and its architectures ["MobileBertForMaskedLM"] are of no type the studio can train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, albert, deberta. If it is one of these, add "model_type" to its config.json.',
     );
     // Other architectures that share a prefix with a supported one.
     for (const architecture of ['RobertaPreLayerNormForMaskedLM', 'XLMRobertaXLModel', 'BertGenerationEncoder']) {

@@ -87,7 +87,7 @@ function modelTypeOfArchitecture(name: string): string | undefined {
  * rule below, like AutoConfig's, prefers the longest match and does not read "mobilebert-uncased" as BERT.
  */
 const LOOKALIKE_MODEL_TYPES = [
-  'bert-generation', 'convbert', 'deberta', 'deberta-v2', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
+  'bert-generation', 'convbert', 'deberta-v2', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
   'qdqbert', 'rembert', 'retribert', 'roberta-prelayernorm', 'roc_bert', 'squeezebert', 'visual_bert', 'xlm-roberta-xl',
 ];
 
@@ -195,7 +195,8 @@ function estimateDebertaParameters(config: EncoderConfig, deberta: DisentangledA
   const own = deberta.relativeAttention && !deberta.shareAttKey ? deberta.posAttTypes.length * h * h
     + (deberta.posAttTypes.includes('c2p') && deberta.positionProjectionBias.key ? h : 0)
     + (deberta.posAttTypes.includes('p2c') && deberta.positionProjectionBias.query ? h : 0) : 0;
-  const layer = 4 * (h * h + h) + (h * i + i) + (i * h + h) + 4 * h + own;
+  // v1's fused in_proj has no key bias (q_bias and v_bias only).
+  const layer = 4 * (h * h + h) - (deberta.inProj ? h : 0) + (h * i + i) + (i * h + h) + 4 * h + own;
   return embeddings + relative + config.numLayers * layer;
 }
 

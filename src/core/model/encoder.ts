@@ -146,6 +146,9 @@ export interface EncoderOutput {
 /** transformers fills masked attention scores with the dtype's minimum (torch.finfo(float32).min). */
 const FLOAT32_MIN = -3.4028234663852886e38;
 
+/** A masked DeBERTa score: far below any real one, yet finite after the softmax's max subtraction on every backend. */
+const MASKED_SCORE = -1e30;
+
 /** Uploads the host tensors once; the returned weights own them until `dispose()`. */
 export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): EncoderWeights {
   const created: tf.Tensor[] = [];
@@ -287,7 +290,7 @@ function selfAttention(l: number, x: tf.Tensor3D, w: EncoderLayerWeights, maskBi
     const tile = (t: tf.Tensor2D | tf.Tensor3D) => (t.rank === 3 ? t : tf.tile(t.expandDims(0), [batch, 1, 1])) as tf.Tensor3D;
     k = tf.concat([tile(prefix.key), k], 1);
     v = tf.concat([tile(prefix.value), v], 1);
-    bias = tf.concat([tf.zeros([batch, 1, 1, prefixLength]), maskBias], 3);
+    bias = tf.concat([tf.zeros([batch, 1, maskBias.shape[2], prefixLength]), maskBias], 3);
   }
   const split = (t: tf.Tensor3D) => t.reshape([t.shape[0], t.shape[1], heads, headDim]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
   const q = split(project(hooks, l, 'q', x, w.query));
@@ -312,7 +315,10 @@ function selfAttention(l: number, x: tf.Tensor3D, w: EncoderLayerWeights, maskBi
       if (prefixLength > 0) position = tf.concat([tf.zeros([batch, heads, seq, prefixLength]), position], 3);
       scores = scores.add(position);
     }
-    scores = scores.add(bias);
+    // masked_fill(~mask, min), as the library's DisentangledSelfAttention: no gradient reaches a masked score, and a
+    // row with every key masked (a padded query) gets even weights. -1e30 rather than float32 min: the softmax gives
+    // the same weights (exp underflows to 0 either way), but WebGPU's softmax of a row of float32 min is NaN.
+    scores = tf.where(tf.broadcastTo(bias.less(0), scores.shape), tf.fill(scores.shape, MASKED_SCORE), scores);
   }
   const context = tf.matMul(tf.softmax(scores), split(v));
   return context.transpose([0, 2, 1, 3]).reshape([batch, seq, hidden]);
@@ -345,6 +351,14 @@ export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hoo
 
     let maskBias = tf.scalar(1).sub(mask).mul(FLOAT32_MIN) as tf.Tensor4D;
     if (added > 0) maskBias = tf.concat([tf.zeros([b, 1, 1, added]), maskBias], 3);
+    if (config.disentangled) {
+      // DebertaEncoder.get_attention_mask masks query rows too (mask_i · mask_j); the library's prefix_attention_mask
+      // then puts the prompt's rows and columns in front as ones, so every row sees the prompt.
+      const keep = maskBias.equal(0).toFloat();
+      let keep2d = keep.mul(keep.reshape([b, 1, added + s, 1]));
+      if (added > 0) keep2d = keep2d.maximum(tf.concat([tf.ones([1, 1, 1, added]), tf.zeros([1, 1, 1, s])], 3));
+      maskBias = tf.scalar(1).sub(keep2d).mul(FLOAT32_MIN) as tf.Tensor4D;
+    }
     const close = (hook: EncoderHooks['attentionOutput'], l: number, h: tf.Tensor3D, residual: tf.Tensor3D, norm: Norm) => {
       const ln: LayerNormFn = (t) => layerNorm(t, norm, config.layerNormEps);
       return hook ? hook(l, h, residual, ln) : ln(h.add(residual));

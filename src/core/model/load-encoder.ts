@@ -88,6 +88,8 @@ export async function loadEncoder(ep: HubEndpoint, repoId: string, options: Load
   const weights = uploadEncoderWeights(loaded.config, loaded.tensors);
   let parameters = 0;
   for (const t of loaded.tensors.values()) parameters += t.data.length;
+  // DeBERTa v1's split in_proj (fused-qkv.ts) adds zero key biases the model does not have.
+  if (loaded.config.disentangled?.inProj) parameters -= loaded.config.numLayers * loaded.config.hiddenSize;
   onProgress?.({ stage: 'ready' });
   return {
     config: loaded.config,

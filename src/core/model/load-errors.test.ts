@@ -126,7 +126,7 @@ describe('loadEncoder errors', () => {
   it('an unsupported model_type', async () => {
     const err = await failure('test/gpt2');
     expect(err).toBeInstanceOf(UnsupportedModelError);
-    expect(err.message).toBe('Model "test/gpt2" has model_type "gpt2", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, albert. Pick an encoder of one of these types.');
+    expect(err.message).toBe('Model "test/gpt2" has model_type "gpt2", which the studio cannot train; supported model types: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, albert, deberta. Pick an encoder of one of these types.');
   });
 
   const NONE_OF = 'none of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json.';

@@ -3,8 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { type EncoderConfig, parseEncoderConfig } from './config.ts';
 import { type EncoderHooks, encoderForward, uploadEncoderWeights } from './encoder.ts';
 import type { EncodedBatch } from './tokenizer.ts';
-import { type HostWeights, expectedTensors } from './weights.ts';
+import { type HostWeights, expectedTensors, selectEncoderTensors } from './weights.ts';
+import { writeSafetensors } from '../export/safetensors-writer.ts';
 import { seededRandom } from '../random.ts';
+import { readSafetensors } from './safetensors.ts';
 
 /**
  * Every tensor the config needs, filled with seeded values that exercise each term: biases and LayerNorm
@@ -93,4 +95,54 @@ export function runEncoder(config: EncoderConfig, host: HostWeights, batch: Enco
   } finally {
     weights.dispose();
   }
+}
+
+/** Seeded tensors of a DebertaForMaskedLM state dict (the checkpoint's own names) for config.json `json`, which names every size. */
+export function debertaCheckpoint(json: Record<string, unknown>, seed: number): Map<string, { shape: number[]; data: Float32Array }> {
+  const random = seededRandom(seed);
+  const h = json.hidden_size as number;
+  const e = (json.embedding_size as number | undefined) ?? h;
+  const i = json.intermediate_size as number;
+  const mrp = (json.max_relative_positions as number) < 1 ? (json.max_position_embeddings as number) : (json.max_relative_positions as number);
+  const types = String(json.pos_att_type ?? '');
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  const add = (name: string, shape: number[], scale: number, centre = 0) =>
+    out.set(name, { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => centre + scale * (2 * random() - 1)) });
+  add('deberta.embeddings.word_embeddings.weight', [json.vocab_size as number, e], 1);
+  // deberta-base keeps a position table even without position_biased_input; the loader must leave it.
+  add('deberta.embeddings.position_embeddings.weight', [json.max_position_embeddings as number, e], 1);
+  if ((json.type_vocab_size as number) > 0) add('deberta.embeddings.token_type_embeddings.weight', [json.type_vocab_size as number, e], 1);
+  if (e !== h) add('deberta.embeddings.embed_proj.weight', [h, e], 1.5 / Math.sqrt(e));
+  add('deberta.embeddings.LayerNorm.weight', [h], 0.5, 1);
+  add('deberta.embeddings.LayerNorm.bias', [h], 0.5);
+  for (let l = 0; l < (json.num_hidden_layers as number); l++) {
+    const p = `deberta.encoder.layer.${l}.`;
+    add(`${p}attention.self.q_bias`, [h], 0.5);
+    add(`${p}attention.self.v_bias`, [h], 0.5);
+    add(`${p}attention.self.in_proj.weight`, [3 * h, h], 1.5 / Math.sqrt(h));
+    if (json.relative_attention && types.includes('c2p')) add(`${p}attention.self.pos_proj.weight`, [h, h], 1.5 / Math.sqrt(h));
+    if (json.relative_attention && types.includes('p2c')) {
+      add(`${p}attention.self.pos_q_proj.weight`, [h, h], 1.5 / Math.sqrt(h));
+      add(`${p}attention.self.pos_q_proj.bias`, [h], 0.5);
+    }
+    for (const [name, outputs, inputs] of [['attention.output.dense', h, h], ['intermediate.dense', i, h], ['output.dense', h, i]] as const) {
+      add(`${p}${name}.weight`, [outputs, inputs], 1.5 / Math.sqrt(inputs));
+      add(`${p}${name}.bias`, [outputs], 0.5);
+    }
+    for (const name of ['attention.output.LayerNorm', 'output.LayerNorm']) {
+      add(`${p}${name}.weight`, [h], 0.5, 1);
+      add(`${p}${name}.bias`, [h], 0.5);
+    }
+  }
+  if (json.relative_attention) add('deberta.encoder.rel_embeddings.weight', [2 * mrp, h], 1);
+  add('lm_predictions.lm_head.dense.weight', [h, h], 0.1);
+  return out;
+}
+
+/** A DeBERTa v1 config, its checkpoint under the real names and the host weights the loader makes of it (renamed, in_proj split). */
+export function debertaHost(json: Record<string, unknown>, seed: number): { config: EncoderConfig; checkpoint: Map<string, { shape: number[]; data: Float32Array }>; host: HostWeights } {
+  const config = parseEncoderConfig(json, 'test/deberta');
+  const checkpoint = debertaCheckpoint(json, seed);
+  const file = writeSafetensors([...checkpoint].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: t.data })));
+  return { config, checkpoint, host: selectEncoderTensors(readSafetensors(file, 'model.safetensors'), config, 'model.safetensors').tensors };
 }

@@ -20,6 +20,7 @@ import { type DownloadProgress, HubError, fetchBytes, fileUrl, hubFetch, modelIn
 import type { EncoderConfig } from './config.ts';
 import { CorruptWeightsError, IncompatibleWeightsError } from './errors.ts';
 import { familyDefinition, hasEmbeddingProjection, layerModules, layerSharingNote } from './families/index.ts';
+import { fusedQkvTensors, splitFusedQkv } from './fused-qkv.ts';
 import { fetchEncoderConfig, fetchRepoJson, modelLoadErrorFromHub } from './hub-files.ts';
 import { noWeightsError } from './no-weights.ts';
 import { readSafetensors } from './safetensors.ts';
@@ -154,9 +155,7 @@ export function expectedTensors(config: EncoderConfig): { name: string; shape: n
   for (let l = 0; l < layerModules(config).paths.length; l++) {
     const p = `encoder.layer.${l}`;
     list.push(
-      ...linear(`${p}.attention.self.query`, h, h),
-      ...linear(`${p}.attention.self.key`, h, h),
-      ...linear(`${p}.attention.self.value`, h, h),
+      ...(deberta?.inProj ? fusedQkvTensors(p, h) : [...linear(`${p}.attention.self.query`, h, h), ...linear(`${p}.attention.self.key`, h, h), ...linear(`${p}.attention.self.value`, h, h)]),
       ...linear(`${p}.attention.output.dense`, h, h),
       ...norm(`${p}.attention.output.LayerNorm`, h),
       ...linear(`${p}.intermediate.dense`, i, h),
@@ -205,6 +204,7 @@ export function selectEncoderTensors(stored: StoredTensors, config: EncoderConfi
     tensors.set(name, { shape, data: tensor.toFloat32() });
     dtypes.add(tensor.dtype);
   }
+  if (config.disentangled?.inProj) splitFusedQkv(tensors, config);
   return { tensors, hasPooler, dtypes: [...dtypes].sort() };
 }
 

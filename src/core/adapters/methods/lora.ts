@@ -104,7 +104,7 @@ export const LORA: MethodFamily<LoRAConfig, LoraModule[]> = {
     if (c.use_dora) return { none: 'DoRA adapters are not converted.' };
     return { peftType: isIa3(c) ? 'IA3' : 'LORA' };
   },
-  planner: { slots: ['q', 'k', 'v', 'intermediate', 'output'], begin: planLoras },
+  planner: { slots: ['q', 'k', 'v', 'qkv', 'intermediate', 'output'], begin: planLoras },
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -113,15 +113,22 @@ export const LORA: MethodFamily<LoRAConfig, LoraModule[]> = {
 /** One LoRA or IA3 module wrapping one Linear of one layer. */
 export interface LoraModule {
   layer: number;
-  target: LoraTarget;
+  /** The wrapped Linear; 'qkv' a fused q/k/v Linear (LoRAMergedLinear). */
+  target: LoraTarget | 'qkv';
   config: LoRAConfig;
   inFeatures: number;
+  /** The wrapped Linear's outputs (3 · hidden for 'qkv'). */
   outFeatures: number;
-  /** [r, in] lora_A (LoRA only). */
+  /**
+   * 'qkv' only: the thirds of the fused output the module changes, in q, k, v order (attn_matrices). The library's
+   * LoRAMergedLinear views the out_features as [3, out / 3] (lora_ind), whatever order the Linear's rows are in.
+   */
+  parts?: ('q' | 'k' | 'v')[];
+  /** [r, in] lora_A (LoRA only); 'qkv': [r · parts, in], one r-row block a part. */
   a?: ParamSpec;
-  /** LoRA: [out, r] lora_B; IA3: [out, 1] scaling vector. */
+  /** LoRA: [out, r] lora_B; IA3: [out, 1] scaling vector; 'qkv': [parts · out / 3, r] (a grouped conv1d's weight). */
   b: ParamSpec;
-  /** Linear(in, 1) of the sigmoid gate (use_gating). */
+  /** Linear(in, 1) of the sigmoid gate (use_gating); 'qkv': Linear(in, parts), one gate a part. */
   gate?: LinearParams;
 }
 
@@ -135,6 +142,12 @@ function planLoras(configs: LoRAConfig[], ctx: PlanContext): FamilyPlanning<Lora
   const modules: LoraModule[] = [];
   return {
     atSlot(layer, slot) {
+      if (slot === 'qkv') {
+        const c = ctx.unique(configs.filter((l) => l.selfattn_lora && !l.leave_out.includes(layer)), `in layer ${layer} (${slot})`);
+        const parts = (['q', 'k', 'v'] as const).filter((m) => c?.attn_matrices.includes(m));
+        if (c && parts.length) modules.push(mergedQkvModule(ctx.listFor(c), ctx.layout, ctx.name, c, layer, parts, ctx.encoder));
+        return;
+      }
       const target = slot as LoraTarget;
       const c = ctx.unique(configs.filter((l) => l[LORA_FLAG[target]] && !l.leave_out.includes(layer)), `in layer ${layer} (${slot})`);
       const attention = target === 'q' || target === 'k' || target === 'v';
@@ -145,18 +158,32 @@ function planLoras(configs: LoRAConfig[], ctx: PlanContext): FamilyPlanning<Lora
 }
 
 function loraModule(list: ParamList, layout: ModelLayout, name: string, c: LoRAConfig, layer: number, target: LoraTarget, encoder: EncoderConfig): LoraModule {
-  const prefix = `${layout.layer(layer)}.${layout.linear[target]}.loras.${name}`;
   const h = encoder.hiddenSize;
   const [inFeatures, outFeatures] = target === 'intermediate' ? [h, encoder.intermediateSize] : target === 'output' ? [encoder.intermediateSize, h] : [h, h];
+  return { layer, target, config: c, inFeatures, outFeatures, ...loraParams(list, `${layout.layer(layer)}.${layout.linear[target]}.loras.${name}`, c, inFeatures, outFeatures, c.r, 1) };
+}
+
+/**
+ * LoRAMergedLinear on the fused q/k/v Linear (methods/lora.py _get_lora_shapes): lora_A [r · n, in], lora_B
+ * [n · out / 3, r], IA3's lora_B [n · out / 3, 1] and a gate with n outputs, n = the parts in attn_matrices.
+ */
+function mergedQkvModule(list: ParamList, layout: ModelLayout, name: string, c: LoRAConfig, layer: number, parts: ('q' | 'k' | 'v')[], encoder: EncoderConfig): LoraModule {
+  const h = encoder.hiddenSize;
+  const n = parts.length;
+  return { layer, target: 'qkv', config: c, inFeatures: h, outFeatures: 3 * h, parts, ...loraParams(list, `${layout.layer(layer)}.${layout.fusedQkv}.loras.${name}`, c, h, n * h, n * c.r, n) };
+}
+
+/** lora_A [rows, in] (LoRA only), lora_B [outputs, r] (IA3: [outputs, 1]) and the gate, in the library's order. */
+function loraParams(list: ParamList, prefix: string, c: LoRAConfig, inFeatures: number, outputs: number, rows: number, gates: number): Pick<LoraModule, 'a' | 'b' | 'gate'> {
   const byInit = (init: ParamInit): ParamInit => (c.init_weights === 'bert' ? { kind: 'normal', std: 0.02 } : c.init_weights === 'ia3' ? { kind: 'ones' } : init);
   let a: ParamSpec | undefined;
   let b: ParamSpec;
   if (isIa3(c)) {
-    b = list.add(prefix, 'lora_B', [outFeatures, 1], byInit({ kind: 'zeros' }));
+    b = list.add(prefix, 'lora_B', [outputs, 1], byInit({ kind: 'zeros' }));
   } else {
-    a = list.add(prefix, 'lora_A', [c.r, inFeatures], byInit(linearDefault(inFeatures)));
-    b = list.add(prefix, 'lora_B', [outFeatures, c.r], byInit({ kind: 'zeros' }));
+    a = list.add(prefix, 'lora_A', [rows, inFeatures], byInit(linearDefault(inFeatures)));
+    b = list.add(prefix, 'lora_B', [outputs, c.r], byInit({ kind: 'zeros' }));
   }
-  const gate = c.use_gating ? list.linear(prefix, 'gate', inFeatures, 1, { kind: 'normal', std: 0.02 }, linearDefault(inFeatures)) : undefined;
-  return { layer, target, config: c, inFeatures, outFeatures, a, b, gate };
+  const gate = c.use_gating ? list.linear(prefix, 'gate', inFeatures, gates, { kind: 'normal', std: 0.02 }, linearDefault(inFeatures)) : undefined;
+  return { a, b, gate };
 }

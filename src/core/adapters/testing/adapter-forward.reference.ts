@@ -4,18 +4,22 @@
  * library's module paths). Inference mode (no dropout). Tiny models only.
  *
  *   embeddings  e = LN(word + position (+ type)); prompt tuning: [prompt; e] (or after the first token)
- *               (DeBERTa: model/testing/deberta-v2-forward.reference.ts's embeddings, then the prompt)
+ *               (DeBERTa-v2: model/testing/deberta-v2-forward.reference.ts's embeddings, then the prompt)
  *   attention   q, k, v = Linear(x) (+ LoRA (alpha/r)·B·A·x | IA3 ⊙ alpha·l); prefix keys/values first
- *               DeBERTa (the library's DisentangledSelfAttentionWithAdapters): c2p / p2c terms on the sequence's
+ *               DeBERTa-v2 (the library's DisentangledSelfAttentionWithAdapters): c2p / p2c terms on the sequence's
  *               own keys only (prefix keys get none), positions over the prompt-extended sequence; with
- *               share_att_key the relative rows go through the LoRA-wrapped key_proj / query_proj too
+ *               share_att_key the relative rows go through the LoRA-wrapped key_proj / query_proj too; a padded
+ *               query row with no prefix is even over all keys (get_attention_mask's mask_i · mask_j, masked_fill)
  *   bottleneck  Adapter.pre_forward / forward / post_forward, ParallelAdapter (modeling.py), spelled out per row
  *   fusion      compose_fuse + BertFusion: per token, softmax over the adapters of query · key, weighted values
  *   head        [Linear, tanh, Linear] on token 0; losses cross-entropy / MSE / BCE-with-logits
- *   ALBERT      modules numbered as iter_layers (group g, inner j → g · inner_group_num + j), each run at every layer
+ *   DeBERTa v1  the same formulas at DeBERTa's insertion points (referenceDebertaAdapterForward); LoRA / IA3 on the fused
+ *               in_proj as LoRAMergedLinear: the out_features in thirds q | k | v (lora_ind), one A/B block per enabled third
+  *   ALBERT      modules numbered as iter_layers (group g, inner j → g · inner_group_num + j), each run at every layer
  *               i of group int(i / (num_hidden_layers / num_hidden_groups)) with its adapters (mixin_albert.py paths)
  */
 import type { EncoderConfig } from '../../model/config.ts';
+import { type RefPrefix, debertaReferenceForward } from '../../model/testing/deberta-forward.reference.ts';
 import { referenceDebertaEmbeddings, referencePositionScore, referenceRelativeRows } from '../../model/testing/deberta-v2-forward.reference.ts';
 import { erf } from '../../model/testing/encoder-forward.reference.ts';
 import type { EncodedBatch } from '../../model/tokenizer.ts';
@@ -123,17 +127,26 @@ export interface ReferenceResult {
   logits?: Float64Array;
 }
 
-export function referenceAdapterForward(
-  config: EncoderConfig, weights: HostWeights, batch: EncodedBatch, adapter?: ReferenceAdapter, options: { skipLayers?: number[]; head?: ReferenceHead; fusion?: ReferenceFusion } = {},
-): ReferenceResult {
+/** Bottleneck, LoRA / IA3, prefix and prompt formulas of one adapter, for an encoder oracle to call at its insertion points. */
+interface AdapterParts {
+  /** Prompt tuning: the embeddings [batch · seq, width] with the prompt inserted, or undefined. */
+  prompt(x: Mat, batch: number, seq: number): { x: Mat; seq: number; added: number } | undefined;
+  /** y (the Linear's output for `input`) with LoRA / IA3 applied; `seq` is the sequence length (gates average over it). */
+  adjust(l: number, target: 'q' | 'k' | 'v' | 'intermediate' | 'output', input: Mat, y: Mat, seq: number): Mat;
+  /** LoRAMergedLinear on a fused q/k/v output [rows, 3 · hidden] (DeBERTa's in_proj). */
+  adjustFused(l: number, input: Mat, y: Mat, seq: number): Mat;
+  /** Prefix keys / values of layer l [batch, P, hidden] as functions, or undefined. */
+  prefix(l: number, x: Mat, seq: number): RefPrefix | undefined;
+  /** Closes a sub-block: bottleneck adapters, else ln(h + res). */
+  close(l: number, location: 'mh_adapter' | 'output_adapter', h: Mat, res: Mat, ln: (m: Mat) => Mat, seq: number): Mat;
+  /** The module each layer runs, in order (ALBERT: its group's shared modules; otherwise layer l's own). */
+  runs: number[];
+  /** Head logits [batch · numLabels] on the first token's states. */
+  head(firstToken: Float64Array, batch: number, head: ReferenceHead): Float64Array;
+}
+
+function adapterParts(config: EncoderConfig, adapter: ReferenceAdapter | undefined, skip: Set<number>, fusion?: ReferenceFusion): AdapterParts {
   const H = config.hiddenSize;
-  const heads = config.numHeads;
-  const d = H / heads;
-  const I = config.intermediateSize;
-  const B = batch.batch;
-  const eps = config.layerNormEps;
-  const w = (name: string) => { const t = weights.get(name); if (!t) throw new Error(`reference: encoder lacks ${name}`); return Float64Array.from(t.data); };
-  const fusion = options.fusion;
   const sources = [adapter?.params, fusion?.params, ...(fusion?.adapters.map((a) => a.params) ?? [])].filter((m) => m !== undefined);
   const has = (key: string) => sources.some((m) => m.has(key));
   const p = (key: string) => { const t = sources.find((m) => m.has(key))?.get(key); if (!t) throw new Error(`reference: adapter lacks ${key}`); return Float64Array.from(t.data); };
@@ -144,7 +157,6 @@ export function referenceAdapterForward(
   const loraConfig = methods.find((m) => 'architecture' in m && m.architecture === 'lora') as LoRAConfig | undefined;
   const prefixConfig = methods.find((m) => 'architecture' in m && m.architecture === 'prefix_tuning') as PrefixTuningConfig | undefined;
   const promptConfig = methods.find((m) => 'architecture' in m && m.architecture === 'prompt_tuning') as PromptTuningConfig | undefined;
-  const skip = new Set(options.skipLayers ?? []);
   const distil = config.family === 'distilbert';
   const albert = config.family === 'albert';
   const base = config.weightPrefix;
@@ -156,72 +168,27 @@ export function referenceAdapterForward(
   for (let i = 0; i < config.numLayers; i++) for (let j = 0; j < inner; j++) runs.push(Math.trunc(i / (config.numLayers / groups)) * inner + j);
   const layerKey = (l: number) => (distil ? `${base}.transformer.layer.${l}`
     : albert ? `${base}.encoder.albert_layer_groups.${Math.floor(l / inner)}.albert_layers.${l % inner}` : `${base}.encoder.layer.${l}`);
-  const deberta = config.disentangled;
-
-  // Embeddings.
-  const S0 = batch.seq;
-  let x = mat(B * S0, config.embeddingSize);
-  if (deberta) x = { rows: B * S0, cols: H, v: referenceDebertaEmbeddings(config, weights, batch) };
-  else {
-    const E = config.embeddingSize;
-    const word = w('embeddings.word_embeddings.weight');
-    const pos = w('embeddings.position_embeddings.weight');
-    const types = config.typeVocabSize > 0 ? w('embeddings.token_type_embeddings.weight') : undefined;
-    for (let b = 0; b < B; b++) {
-      let real = 0;
-      for (let s = 0; s < S0; s++) {
-        const r = b * S0 + s;
-        const id = batch.inputIds[r];
-        const position = config.family === 'roberta' ? (id === config.padTokenId ? config.padTokenId : config.padTokenId + 1 + real++) : s;
-        for (let i = 0; i < E; i++) x.v[r * E + i] = word[id * E + i] + pos[position * E + i] + (types ? types[batch.tokenTypeIds[r] * E + i] : 0);
-      }
-    }
-    x = norm(x, w('embeddings.LayerNorm.weight'), w('embeddings.LayerNorm.bias'), eps);
-  }
-  let S = S0;
-  let visible = (b: number, j: number) => batch.attentionMask[b * S0 + j] === 1;
-  if (promptConfig) {
-    const P = promptConfig.prompt_length;
-    const E = config.embeddingSize;
-    const prompt = p(`${base}.prompt_tuning.prompt_tunings.${name}.prompt_embedding.weight`);
-    const y = mat(B * (S0 + P), E);
-    for (let b = 0; b < B; b++) {
-      for (let s = 0; s < S0 + P; s++) {
-        // "prefix": [prompt, tokens]; "prefix_after_bos": [token 0, prompt, tokens 1..].
-        const after = promptConfig.combine === 'prefix_after_bos';
-        const promptRow = after ? (s >= 1 && s <= P ? s - 1 : -1) : (s < P ? s : -1);
-        const tokenRow = promptRow >= 0 ? -1 : after ? (s === 0 ? 0 : s - P) : s - P;
-        for (let i = 0; i < E; i++) y.v[(b * (S0 + P) + s) * E + i] = promptRow >= 0 ? prompt[promptRow * E + i] : x.v[(b * S0 + tokenRow) * E + i];
-      }
-    }
-    x = y;
-    S = S0 + P;
-    // The attention mask gets P ones in front (prefix_attention_mask).
-    visible = (b: number, j: number) => j < P || batch.attentionMask[b * S0 + j - P] === 1;
-  }
-  if ((config.embeddingSize !== H || albert) && !deberta) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
 
   // LoRA / IA3 around a Linear of layer l.
   const loraPath: Record<string, string> = distil
     ? { q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', intermediate: 'ffn.lin1', output: 'ffn.lin2' }
     : albert ? { q: 'attention.query', k: 'attention.key', v: 'attention.value', intermediate: 'ffn', output: 'ffn_output' }
-    : deberta
+    : config.disentangled
       ? { q: 'attention.self.query_proj', k: 'attention.self.key_proj', v: 'attention.self.value_proj', intermediate: 'intermediate.dense', output: 'output.dense' }
       : { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', intermediate: 'intermediate.dense', output: 'output.dense' };
-  // `seq`: rows per input of `input` (a gate averages over them); the relative rows are one input of their own.
-  const project = (l: number, target: string, input: Mat, weight: Float64Array, bias: Float64Array | undefined, out: number, seq = S): Mat => {
-    const y = dense(input, weight, bias, out);
+  const adjust = (l: number, target: string, input: Mat, y: Mat, S: number): Mat => {
+    const out = y.cols;
     const c = loraConfig;
     if (!c || skip.has(l) || c.leave_out.includes(l)) return y;
     const enabled = target === 'intermediate' ? c.intermediate_lora : target === 'output' ? c.output_lora : c.selfattn_lora && c.attn_matrices.includes(target as 'q');
     if (!enabled) return y;
     const key = `${layerKey(l)}.${loraPath[target]}.loras.${name}`;
-    const g = c.use_gating ? gate(input, seq, p(`${key}.gate.weight`), p(`${key}.gate.bias`), 1) : undefined;
+    const g = c.use_gating ? gate(input, S, p(`${key}.gate.weight`), p(`${key}.gate.bias`), 1) : undefined;
     const lB = p(`${key}.lora_B`);
     if (c.composition_mode === 'scale') {
       return map(y, (v, i) => {
         const row = Math.floor(i / out);
-        const factor = g ? g[Math.floor(row / seq)][0] : c.alpha;
+        const factor = g ? g[Math.floor(row / S)][0] : c.alpha;
         return v * lB[i % out] * factor;
       });
     }
@@ -230,12 +197,45 @@ export function referenceAdapterForward(
     const delta = dense(low, lB, undefined, out);
     return map(y, (v, i) => {
       const row = Math.floor(i / out);
-      return v + delta.v[i] * (g ? g[Math.floor(row / seq)][0] : c.alpha / c.r);
+      return v + delta.v[i] * (g ? g[Math.floor(row / S)][0] : c.alpha / c.r);
     });
   };
-  const relative = deberta?.relativeAttention ? referenceRelativeRows(config, weights) : undefined;
 
-  // Prefix keys/values for layer l: [P · hidden] each, or undefined.
+  // methods/lora.py LoRAMergedLinear: lora_ind splits the fused out_features into thirds q | k | v; enabled third t
+  // (the g-th of attn_matrices) gets B_g A_g x (lora_A rows g·r.., lora_B rows g·H..) · scaling, or IA3's lora_B_g · scaling;
+  // IA3 multiplies the other thirds by the fill (1) times the scaling (alpha; a gate pads with 1).
+  const adjustFused = (l: number, input: Mat, y: Mat, S: number): Mat => {
+    const c = loraConfig;
+    if (!c?.selfattn_lora || skip.has(l) || c.leave_out.includes(l)) return y;
+    const parts = (['q', 'k', 'v'] as const).filter((m) => c.attn_matrices.includes(m));
+    if (!parts.length) return y;
+    const key = `${layerKey(l)}.attention.self.in_proj.loras.${name}`;
+    const n = parts.length;
+    const g = c.use_gating ? gate(input, S, p(`${key}.gate.weight`), p(`${key}.gate.bias`), n) : undefined;
+    const lB = p(`${key}.lora_B`);
+    const groupOf = (column: number) => parts.indexOf((['q', 'k', 'v'] as const)[Math.floor(column / H)]);
+    if (c.composition_mode === 'scale') {
+      return map(y, (v, i) => {
+        const row = Math.floor(i / (3 * H));
+        const column = i % (3 * H);
+        const group = groupOf(column);
+        const scaling = g ? (group < 0 ? 1 : g[Math.floor(row / S)][group]) : c.alpha;
+        return v * (group < 0 ? 1 : lB[group * H + (column % H)]) * scaling;
+      });
+    }
+    const low = dense(input, p(`${key}.lora_A`), undefined, n * c.r);
+    return map(y, (v, i) => {
+      const row = Math.floor(i / (3 * H));
+      const column = i % (3 * H);
+      const group = groupOf(column);
+      if (group < 0) return v;
+      let acc = 0;
+      for (let k = 0; k < c.r; k++) acc += low.v[row * n * c.r + group * c.r + k] * lB[(group * H + (column % H)) * c.r + k];
+      return v + acc * (g ? g[Math.floor(row / S)][group] : c.alpha / c.r);
+    });
+  };
+
+  // Prefix states: [P · width] rows of all layers' keys and values.
   const prefixLayers = prefixConfig ? Array.from({ length: modules }, (_, l) => l).filter((l) => !prefixConfig.leave_out.includes(l)) : [];
   let prefixStates: Float64Array | undefined;
   if (prefixConfig) {
@@ -249,6 +249,45 @@ export function referenceAdapterForward(
       prefixStates = dense(hidden, p(`${pool}.control_trans.2.weight`), p(`${pool}.control_trans.2.bias`), width).v;
     }
   }
+  const prefix = (l: number, x: Mat, S: number): RefPrefix | undefined => {
+    const prefixIndex = prefixLayers.indexOf(l);
+    if (prefixIndex < 0 || skip.has(l)) return undefined;
+    const P = prefixConfig!.prefix_length;
+    let gk: number[] = [];
+    let gv: number[] = [];
+    if (prefixConfig!.use_gating) {
+      const gkey = distil || albert ? `${layerKey(l)}.attention.prefix_tuning.prefix_gates.${name}` : `${layerKey(l)}.attention.self.prefix_tuning.prefix_gates.${name}`;
+      const outputs = prefixConfig!.shared_gating ? 1 : 2;
+      const g = gate(x, S, p(`${gkey}.weight`), p(`${gkey}.bias`), outputs);
+      gk = g.map((row) => row[0]);
+      gv = g.map((row) => row[outputs - 1]);
+    }
+    const width = prefixLayers.length * 2 * H;
+    // Pool output row t, layer block j, key (0) / value (1): states[t · width + (2j + kv) · H + i].
+    return {
+      length: P,
+      key: (b, j, i) => prefixStates![j * width + 2 * prefixIndex * H + i] * (gk.length ? gk[b] : 1),
+      value: (b, j, i) => prefixStates![j * width + (2 * prefixIndex + 1) * H + i] * (gv.length ? gv[b] : 1),
+    };
+  };
+
+  const prompt = (x: Mat, B: number, S0: number) => {
+    if (!promptConfig) return undefined;
+    const P = promptConfig.prompt_length;
+    const E = x.cols;
+    const embedding = p(`${base}.prompt_tuning.prompt_tunings.${name}.prompt_embedding.weight`);
+    const y = mat(B * (S0 + P), E);
+    for (let b = 0; b < B; b++) {
+      for (let s = 0; s < S0 + P; s++) {
+        // "prefix": [prompt, tokens]; "prefix_after_bos": [token 0, prompt, tokens 1..].
+        const after = promptConfig.combine === 'prefix_after_bos';
+        const promptRow = after ? (s >= 1 && s <= P ? s - 1 : -1) : (s < P ? s : -1);
+        const tokenRow = promptRow >= 0 ? -1 : after ? (s === 0 ? 0 : s - P) : s - P;
+        for (let i = 0; i < E; i++) y.v[(b * (S0 + P) + s) * E + i] = promptRow >= 0 ? embedding[promptRow * E + i] : x.v[(b * S0 + tokenRow) * E + i];
+      }
+    }
+    return { x: y, seq: S0 + P, added: P };
+  };
 
   // Bottleneck adapters closing a sub-block: h = sublayer output, res = sub-block input.
   const bottleneckPath = distil ? { mh_adapter: 'attention_adapters', output_adapter: 'output_adapters' }
@@ -346,8 +385,7 @@ export function referenceAdapterForward(
     if (last.is_parallel) out = add(out, h);
     return last.original_ln_after ? ln(add(out, res)) : out;
   };
-  const close = (l: number, location: 'mh_adapter' | 'output_adapter', h: Mat, res: Mat, gamma: Float64Array, beta: Float64Array): Mat => {
-    const ln = (m: Mat) => norm(m, gamma, beta, eps);
+  const close = (l: number, location: 'mh_adapter' | 'output_adapter', h: Mat, res: Mat, ln: (m: Mat) => Mat, S: number): Mat => {
     if (fusion) return fuse(l, location, h, res, ln);
     const c = bn.find((cfg) => cfg[location] && !cfg.leave_out.includes(l));
     if (!c || skip.has(l)) return ln(add(h, res));
@@ -382,46 +420,103 @@ export function referenceAdapterForward(
     return c.original_ln_after ? ln(add(out, res)) : out;
   };
 
-  for (const l of runs) {
-    const lw = (n: string) => w(`encoder.layer.${l}.${n}`);
-    const q = project(l, 'q', x, lw('attention.self.query.weight'), lw('attention.self.query.bias'), H);
-    const k = project(l, 'k', x, lw('attention.self.key.weight'), lw('attention.self.key.bias'), H);
-    const v = project(l, 'v', x, lw('attention.self.value.weight'), lw('attention.self.value.bias'), H);
-    const prefixIndex = prefixLayers.indexOf(l);
-    const P = prefixIndex >= 0 && !skip.has(l) ? prefixConfig!.prefix_length : 0;
-    let gk: number[] = [];
-    let gv: number[] = [];
-    if (P && prefixConfig!.use_gating) {
-      const gkey = distil || albert ? `${layerKey(l)}.attention.prefix_tuning.prefix_gates.${name}` : `${layerKey(l)}.attention.self.prefix_tuning.prefix_gates.${name}`;
-      const outputs = prefixConfig!.shared_gating ? 1 : 2;
-      const g = gate(x, S, p(`${gkey}.weight`), p(`${gkey}.bias`), outputs);
-      gk = g.map((row) => row[0]);
-      gv = g.map((row) => row[outputs - 1]);
+  const head = (firstToken: Float64Array, B: number, options: ReferenceHead): Float64Array => {
+    // [Dropout, Linear(H, H), tanh, Dropout, Linear(H, N)] on token 0.
+    const cls: Mat = { rows: B, cols: H, v: firstToken };
+    const hidden = map(dense(cls, p(`heads.${name}.1.weight`), p(`heads.${name}.1.bias`), H), Math.tanh);
+    return dense(hidden, p(`heads.${name}.4.weight`), has(`heads.${name}.4.bias`) ? p(`heads.${name}.4.bias`) : undefined, options.numLabels).v;
+  };
+
+  return { prompt, adjust, adjustFused, prefix, close, runs, head };
+}
+
+export function referenceAdapterForward(
+  config: EncoderConfig, weights: HostWeights, batch: EncodedBatch, adapter?: ReferenceAdapter, options: { skipLayers?: number[]; head?: ReferenceHead; fusion?: ReferenceFusion } = {},
+): ReferenceResult {
+  const H = config.hiddenSize;
+  const heads = config.numHeads;
+  const d = H / heads;
+  const I = config.intermediateSize;
+  const B = batch.batch;
+  const eps = config.layerNormEps;
+  const w = (name: string) => { const t = weights.get(name); if (!t) throw new Error(`reference: encoder lacks ${name}`); return Float64Array.from(t.data); };
+  const parts = adapterParts(config, adapter, new Set(options.skipLayers ?? []), options.fusion);
+  const albert = config.family === 'albert';
+  const deberta = config.disentangled;
+
+  // Embeddings.
+  const S0 = batch.seq;
+  let x = mat(B * S0, config.embeddingSize);
+  if (deberta) x = { rows: B * S0, cols: H, v: referenceDebertaEmbeddings(config, weights, batch) };
+  else {
+    const E = config.embeddingSize;
+    const word = w('embeddings.word_embeddings.weight');
+    const pos = w('embeddings.position_embeddings.weight');
+    const types = config.typeVocabSize > 0 ? w('embeddings.token_type_embeddings.weight') : undefined;
+    for (let b = 0; b < B; b++) {
+      let real = 0;
+      for (let s = 0; s < S0; s++) {
+        const r = b * S0 + s;
+        const id = batch.inputIds[r];
+        const position = config.family === 'roberta' ? (id === config.padTokenId ? config.padTokenId : config.padTokenId + 1 + real++) : s;
+        for (let i = 0; i < E; i++) x.v[r * E + i] = word[id * E + i] + pos[position * E + i] + (types ? types[batch.tokenTypeIds[r] * E + i] : 0);
+      }
     }
+    x = norm(x, w('embeddings.LayerNorm.weight'), w('embeddings.LayerNorm.bias'), eps);
+  }
+  let S = S0;
+  let visible = (b: number, j: number) => batch.attentionMask[b * S0 + j] === 1;
+  const prompted = parts.prompt(x, B, S0);
+  if (prompted) {
+    const P = prompted.added;
+    x = prompted.x;
+    S = prompted.seq;
+    // The attention mask gets P ones in front (prefix_attention_mask).
+    visible = (b: number, j: number) => j < P || batch.attentionMask[b * S0 + j - P] === 1;
+  }
+  if ((config.embeddingSize !== H || albert) && !deberta) x = dense(x, w('embeddings_project.weight'), w('embeddings_project.bias'), H);
+  const prompt = prompted?.added ?? 0;
+  // Token j is seen by row s: BERT masks keys only; DeBERTa's get_attention_mask also rows (mask_s · mask_j), and the
+  // library's prefix_attention_mask makes the prompt's columns ones for every row.
+  const seen = (b: number, s: number, j: number) => visible(b, j) && (!deberta || visible(b, s) || j < prompt);
+  const relative = deberta?.relativeAttention ? referenceRelativeRows(config, weights) : undefined;
+
+  for (const l of parts.runs) {
+    const lw = (n: string) => w(`encoder.layer.${l}.${n}`);
+    const project = (target: 'q' | 'k' | 'v' | 'intermediate' | 'output', input: Mat, weight: string, bias: string, out: number) =>
+      parts.adjust(l, target, input, dense(input, lw(weight), lw(bias), out), S);
+    const q = project('q', x, 'attention.self.query.weight', 'attention.self.query.bias', H);
+    const k = project('k', x, 'attention.self.key.weight', 'attention.self.key.bias', H);
+    const v = project('v', x, 'attention.self.value.weight', 'attention.self.value.bias', H);
+    const prefix = parts.prefix(l, x, S);
+    const P = prefix?.length ?? 0;
+    const keyAt = (b: number, j: number, i: number) => (j < P ? prefix!.key(b, j, i) : k.v[(b * S + j - P) * H + i]);
+    const valueAt = (b: number, j: number, i: number) => (j < P ? prefix!.value(b, j, i) : v.v[(b * S + j - P) * H + i]);
     // DeBERTa's projected relative rows: shared keys through the (LoRA-wrapped) key / query Linears.
     let kr: Float64Array | undefined;
     let qr: Float64Array | undefined;
     if (deberta && relative) {
       const rows: Mat = { rows: relative.length / H, cols: H, v: relative };
       const own = (n: string) => (weights.has(`encoder.layer.${l}.${n}.bias`) ? lw(`${n}.bias`) : undefined);
-      if (deberta.posAttTypes.includes('c2p')) {
-        kr = (deberta.shareAttKey ? project(l, 'k', rows, lw('attention.self.key.weight'), lw('attention.self.key.bias'), H, rows.rows) : dense(rows, lw('attention.self.pos_key_proj.weight'), own('attention.self.pos_key_proj'), H)).v;
-      }
-      if (deberta.posAttTypes.includes('p2c')) {
-        qr = (deberta.shareAttKey ? project(l, 'q', rows, lw('attention.self.query.weight'), lw('attention.self.query.bias'), H, rows.rows) : dense(rows, lw('attention.self.pos_query_proj.weight'), own('attention.self.pos_query_proj'), H)).v;
-      }
+      const shared = (target: 'q' | 'k', n: string) => parts.adjust(l, target, rows, dense(rows, lw(`${n}.weight`), lw(`${n}.bias`), H), rows.rows).v;
+      if (deberta.posAttTypes.includes('c2p')) kr = deberta.shareAttKey ? shared('k', 'attention.self.key') : dense(rows, lw('attention.self.pos_key_proj.weight'), own('attention.self.pos_key_proj'), H).v;
+      if (deberta.posAttTypes.includes('p2c')) qr = deberta.shareAttKey ? shared('q', 'attention.self.query') : dense(rows, lw('attention.self.pos_query_proj.weight'), own('attention.self.pos_query_proj'), H).v;
     }
     const scale = deberta ? 1 / Math.sqrt(d * (1 + deberta.posAttTypes.length)) : 1 / Math.sqrt(d);
-    const width = prefixLayers.length * 2 * H;
-    // Pool output row t, layer block j, key (0) / value (1): states[t · width + (2j + kv) · H + i].
-    const keyAt = (b: number, j: number, i: number) => (j < P ? prefixStates![j * width + 2 * prefixIndex * H + i] * (gk.length ? gk[b] : 1) : k.v[(b * S + j - P) * H + i]);
-    const valueAt = (b: number, j: number, i: number) => (j < P ? prefixStates![j * width + (2 * prefixIndex + 1) * H + i] * (gv.length ? gv[b] : 1) : v.v[(b * S + j - P) * H + i]);
     const context = mat(B * S, H);
     const scores = new Float64Array(P + S);
     for (let b = 0; b < B; b++) for (let hd = 0; hd < heads; hd++) for (let s = 0; s < S; s++) {
+      if (deberta && P === 0 && prompt === 0 && !visible(b, s)) {
+        for (let i = 0; i < d; i++) {
+          let acc = 0;
+          for (let j = 0; j < S; j++) acc += v.v[(b * S + j) * H + hd * d + i] / S;
+          context.v[(b * S + s) * H + hd * d + i] = acc;
+        }
+        continue;
+      }
       let max = -Infinity;
       for (let j = 0; j < P + S; j++) {
-        if (j >= P && !visible(b, j - P)) continue;
+        if (j >= P && !seen(b, s, j - P)) continue;
         let dot = 0;
         for (let i = 0; i < d; i++) dot += q.v[(b * S + s) * H + hd * d + i] * keyAt(b, j, hd * d + i);
         if (relative && j >= P) dot += referencePositionScore(config, q.v.subarray(b * S * H, (b + 1) * S * H), k.v.subarray(b * S * H, (b + 1) * S * H), kr, qr, hd, s, j - P);
@@ -429,29 +524,45 @@ export function referenceAdapterForward(
         max = Math.max(max, scores[j]);
       }
       let total = 0;
-      for (let j = 0; j < P + S; j++) { scores[j] = j >= P && !visible(b, j - P) ? 0 : Math.exp(scores[j] - max); total += scores[j]; }
+      for (let j = 0; j < P + S; j++) { scores[j] = j >= P && !seen(b, s, j - P) ? 0 : Math.exp(scores[j] - max); total += scores[j]; }
       for (let i = 0; i < d; i++) {
         let acc = 0;
         for (let j = 0; j < P + S; j++) if (scores[j]) acc += (scores[j] / total) * valueAt(b, j, hd * d + i);
         context.v[(b * S + s) * H + hd * d + i] = acc;
       }
     }
+    const lnOf = (n: string) => (m: Mat) => norm(m, lw(`${n}.weight`), lw(`${n}.bias`), eps);
     const attention = dense(context, lw('attention.output.dense.weight'), lw('attention.output.dense.bias'), H);
-    const a = close(l, 'mh_adapter', attention, x, lw('attention.output.LayerNorm.weight'), lw('attention.output.LayerNorm.bias'));
-    const inner = map(project(l, 'intermediate', a, lw('intermediate.dense.weight'), lw('intermediate.dense.bias'), I), (val) => actRef(config.hiddenAct, val));
-    const ffn = project(l, 'output', inner, lw('output.dense.weight'), lw('output.dense.bias'), H);
-    x = close(l, 'output_adapter', ffn, a, lw('output.LayerNorm.weight'), lw('output.LayerNorm.bias'));
+    const a = parts.close(l, 'mh_adapter', attention, x, lnOf('attention.output.LayerNorm'), S);
+    const inner = map(project('intermediate', a, 'intermediate.dense.weight', 'intermediate.dense.bias', I), (val) => actRef(config.hiddenAct, val));
+    const ffn = project('output', inner, 'output.dense.weight', 'output.dense.bias', H);
+    x = parts.close(l, 'output_adapter', ffn, a, lnOf('output.LayerNorm'), S);
   }
 
   const firstToken = new Float64Array(B * H);
   for (let b = 0; b < B; b++) firstToken.set(x.v.subarray(b * S * H, b * S * H + H), b * H);
   const result: ReferenceResult = { lastHiddenState: x.v, seq: S, firstToken };
-  if (options.head) {
-    // [Dropout, Linear(H, H), tanh, Dropout, Linear(H, N)] on token 0.
-    const cls: Mat = { rows: B, cols: H, v: firstToken };
-    const hidden = map(dense(cls, p(`heads.${name}.1.weight`), p(`heads.${name}.1.bias`), H), Math.tanh);
-    result.logits = dense(hidden, p(`heads.${name}.4.weight`), has(`heads.${name}.4.bias`) ? p(`heads.${name}.4.bias`) : undefined, options.head.numLabels).v;
-  }
+  if (options.head) result.logits = parts.head(firstToken, B, options.head);
+  return result;
+}
+
+/**
+ * The same adapter on DeBERTa v1 through its own oracle (model/testing/deberta-forward.reference.ts), which reads
+ * config.json and the checkpoint's names: LoRA / IA3 on in_proj are LoRAMergedLinear's (adjustFused).
+ */
+export function referenceDebertaAdapterForward(
+  config: EncoderConfig, configJson: Record<string, unknown>, tensor: (name: string) => ArrayLike<number> | undefined, batch: EncodedBatch,
+  adapter?: ReferenceAdapter, options: { skipLayers?: number[]; head?: ReferenceHead } = {},
+): ReferenceResult {
+  const parts = adapterParts(config, adapter, new Set(options.skipLayers ?? []));
+  const out = debertaReferenceForward(configJson, tensor, `${config.weightPrefix}.`, batch, {
+    embeddings: (x, seq) => parts.prompt(x, batch.batch, seq) ?? { x, seq, added: 0 },
+    linear: (l, target, input, y, seq) => (target === 'in_proj' ? parts.adjustFused(l, input, y, seq) : parts.adjust(l, target, input, y, seq)),
+    prefix: (l, x, seq) => parts.prefix(l, x, seq),
+    close: (l, location, h, res, ln, seq) => parts.close(l, location, h, res, ln, seq),
+  });
+  const result: ReferenceResult = { lastHiddenState: out.lastHiddenState, seq: out.seq, firstToken: out.firstToken };
+  if (options.head) result.logits = parts.head(out.firstToken, batch.batch, options.head);
   return result;
 }
 

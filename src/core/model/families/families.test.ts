@@ -20,7 +20,7 @@ describe('encoder family registry', () => {
       expect([modelType, definition.adapterModel?.adapterModelClass]).toEqual([modelType, mapping.get(modelType)]);
     }
     expect(EXPORTABLE_MODEL_TYPES).toEqual(SUPPORTED_MODEL_TYPES.filter((t) => mapping.has(t)));
-    expect(SUPPORTED_MODEL_TYPES).toEqual(['bert', 'roberta', 'xlm-roberta', 'camembert', 'distilbert', 'electra', 'deberta-v2', 'albert']);
+    expect(SUPPORTED_MODEL_TYPES).toEqual(['bert', 'roberta', 'xlm-roberta', 'camembert', 'distilbert', 'electra', 'deberta-v2', 'albert', 'deberta']);
   });
 
   it('reads every model type into its family, with the family prefix as the exporters\' base_model_prefix', () => {

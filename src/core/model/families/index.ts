@@ -5,13 +5,14 @@
 import type { EncoderConfig } from '../config.ts';
 import { albert } from './albert.ts';
 import { bert } from './bert.ts';
+import { deberta } from './deberta.ts';
 import { debertaV2 } from './deberta-v2.ts';
 import { distilbert } from './distilbert.ts';
 import { electra } from './electra.ts';
 import { roberta } from './roberta.ts';
 import type { EncoderFamilyDefinition, LayerModules, ModelTypeDefinition } from './types.ts';
 
-export const FAMILIES = { bert, roberta, distilbert, electra, 'deberta-v2': debertaV2, albert } satisfies Record<string, EncoderFamilyDefinition>;
+export const FAMILIES = { bert, roberta, distilbert, electra, 'deberta-v2': debertaV2, albert, deberta } satisfies Record<string, EncoderFamilyDefinition>;
 
 /** Architectures the encoder runs; xlm-roberta and camembert are RoBERTa with another tokenizer. */
 export type EncoderFamily = keyof typeof FAMILIES;

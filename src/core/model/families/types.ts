@@ -14,11 +14,17 @@ export type LoraTarget = 'q' | 'k' | 'v' | 'intermediate' | 'output';
 /** Bottleneck locations, named by the config flag that enables them. */
 export type BottleneckLocation = 'mh_adapter' | 'output_adapter';
 
-/** The per-layer module slots in the order torch lists them in the state dict. */
-export type LayerSlot = LoraTarget | 'prefix_gate' | BottleneckLocation;
+/**
+ * The per-layer module slots in the order torch lists them in the state dict. 'qkv': one LoRA / IA3 module on a
+ * fused q/k/v Linear (DeBERTa's in_proj) instead of one each on q, k and v.
+ */
+export type LayerSlot = LoraTarget | 'qkv' | 'prefix_gate' | BottleneckLocation;
 
-/** The slow (pre-tokenizer.json) tokenizer whose files a repo of this type ships. */
-export type SlowTokenizerKind = 'wordpiece' | 'byte-level-bpe' | SentencePieceLayout;
+/**
+ * The slow (pre-tokenizer.json) tokenizer whose files a repo of this type ships; 'deberta-byte-level-bpe' is
+ * RoBERTa's files with DeBERTa's [CLS] A [SEP] (B [SEP]) template (transformers' DebertaConverter).
+ */
+export type SlowTokenizerKind = 'wordpiece' | 'byte-level-bpe' | 'deberta-byte-level-bpe' | SentencePieceLayout;
 
 /**
  * DeBERTa's disentangled attention and embeddings (v2/v3: families/deberta-v2.ts; the math in
@@ -46,6 +52,11 @@ export interface DisentangledAttentionConfig {
   normRelEmbeddings: boolean;
   /** Whether pos_key_proj / pos_query_proj have biases (v2: both; v1's pos_proj has none). */
   positionProjectionBias: { key: boolean; query: boolean };
+  /**
+   * DeBERTa v1: q, k and v come from one bias-free attention.self.in_proj (rows per head [q_h; k_h; v_h]) plus
+   * q_bias / v_bias; weights.ts splits them into query / key / value at load time (fused-qkv.ts).
+   */
+  inProj?: boolean;
 }
 
 /** The EncoderConfig fields a family reads from config.json (the rest are the same for every family). */
@@ -66,8 +77,13 @@ export interface LayerModules {
 export interface AdapterInsertionPoints {
   /** Module path (inside a layer) of each bottleneck location's BottleneckLayer. */
   bottleneck: Record<BottleneckLocation, string>;
-  /** Module path (inside a layer) of each LoRA-wrapped Linear. */
+  /** Module path (inside a layer) of each LoRA-wrapped Linear (with `fusedQkv`, q/k/v name the fused Linear). */
   linear: Record<LoraTarget, string>;
+  /**
+   * Module path of a fused q/k/v Linear that the library wraps as one LoRAMergedLinear ("selfattn"; DeBERTa's
+   * in_proj); the layer's slots then hold 'qkv' instead of 'q', 'k', 'v'.
+   */
+  fusedQkv?: string;
   /** Module path (inside a layer) of the PrefixTuningLayer holding the prefix gates. */
   prefixLayer: string;
   /** PrefixTuningGroup key of the self-attention prefix. */

@@ -7,7 +7,7 @@
  *   δ(i, j)     i - j, or make_log_bucket_position(i - j) when position_buckets > 0
  *   score(i, j) = [q_i·k_j + q_i·Kr[clamp(δ(i, j) + n)] + k_j·Qr[clamp(-δ(j, i) + n)]] / sqrt(d · (1 + #terms))
  *               with Kr = key_proj(R) or pos_key_proj(R), Qr = query_proj(R) or pos_query_proj(R), n = half the rows
- *   layer       post-LN as BERT's; softmax over the unmasked keys
+ *   layer       post-LN as BERT's; softmax over the unmasked keys (a padded query row: even over all keys, masked_fill's)
  * The pieces are exported for the adapter oracle (adapters/testing/adapter-forward.reference.ts).
  */
 import type { EncoderConfig } from '../config.ts';
@@ -156,6 +156,15 @@ export function referenceDebertaV2Forward(config: EncoderConfig, weights: HostWe
       const kb = k.subarray(b * S * H, (b + 1) * S * H);
       for (let h = 0; h < heads; h++) {
         for (let i = 0; i < S; i++) {
+          // get_attention_mask's mask_i · mask_j and masked_fill(min) before the softmax: a padded row is even over all keys.
+          if (batch.attentionMask[b * S + i] === 0) {
+            for (let t = 0; t < d; t++) {
+              let acc = 0;
+              for (let j = 0; j < S; j++) acc += v[(b * S + j) * H + h * d + t] / S;
+              context[(b * S + i) * H + h * d + t] = acc;
+            }
+            continue;
+          }
           let max = -Infinity;
           for (let j = 0; j < S; j++) {
             if (batch.attentionMask[b * S + j] === 0) continue;

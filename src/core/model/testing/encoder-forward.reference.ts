@@ -50,7 +50,7 @@ export function erf(x: number): number {
   return Math.sign(x) * (1 - erfc);
 }
 
-function act(value: number, kind: HiddenAct): number {
+export function act(value: number, kind: HiddenAct): number {
   switch (kind) {
     case 'gelu': return 0.5 * value * (1 + erf(value / Math.SQRT2));
     case 'gelu_new': return 0.5 * value * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (value + 0.044715 * value ** 3)));
@@ -70,7 +70,7 @@ function reader(weights: HostWeights) {
 }
 
 /** out[r, o] = Σ_i input[r, i] · W[o, i] + b[o] for rows r; W is [outputs, inputs] row-major. */
-function dense(input: Float64Array, rows: number, inputs: number, w: Float64Array, b: Float64Array, outputs: number): Float64Array {
+export function dense(input: Float64Array, rows: number, inputs: number, w: Float64Array, b: Float64Array, outputs: number): Float64Array {
   const out = new Float64Array(rows * outputs);
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < outputs; o++) {
@@ -83,7 +83,7 @@ function dense(input: Float64Array, rows: number, inputs: number, w: Float64Arra
 }
 
 /** Per row: (v - mean) / sqrt(biased variance + eps) · gamma + beta. */
-function normalise(input: Float64Array, rows: number, width: number, gamma: Float64Array, beta: Float64Array, eps: number): Float64Array {
+export function normalise(input: Float64Array, rows: number, width: number, gamma: Float64Array, beta: Float64Array, eps: number): Float64Array {
   const out = new Float64Array(rows * width);
   for (let r = 0; r < rows; r++) {
     let mean = 0;

@@ -1,9 +1,11 @@
 /**
  * RoBERTa's slow files (vocab.json + merges.txt) as the tokenizer.json transformers' RobertaConverter builds:
- * GPT-2 byte-level pre-tokenizer, BPE without an unknown token, <s> A </s> (</s> B </s>) post-processor.
+ * GPT-2 byte-level pre-tokenizer, BPE without an unknown token, <s> A </s> (</s> B </s>) post-processor; or, for
+ * DeBERTa (DebertaConverter), the same with the [CLS] A [SEP] (B [SEP], type 1) template.
  */
 import { type AddedTokenJson, type SpecialToken, type SpecialTokenKey, addedTokensJson } from './special-tokens.ts';
 import { TokenizerFileError, idSpan } from './tokenizer-file-error.ts';
+import { clsSepTemplate } from './wordpiece-json.ts';
 
 /** RobertaTokenizer's switches from tokenizer_config.json. */
 export interface ByteLevelBpeOptions {
@@ -52,7 +54,10 @@ export function readMerges(text: string): [string, string][] {
   return merges;
 }
 
-export function byteLevelBpeTokenizerJson(vocab: Map<string, number>, merges: [string, string][], options: ByteLevelBpeOptions, specials: Partial<Record<SpecialTokenKey, SpecialToken>>, additional: SpecialToken[], declared: AddedTokenJson[]): object {
+/** Which post-processor the converter gives the tokenizer: RoBERTa's, or DeBERTa's [CLS] A [SEP] B [SEP] template. */
+export type ByteLevelTemplate = 'roberta' | 'cls-sep';
+
+export function byteLevelBpeTokenizerJson(vocab: Map<string, number>, merges: [string, string][], options: ByteLevelBpeOptions, specials: Partial<Record<SpecialTokenKey, SpecialToken>>, additional: SpecialToken[], declared: AddedTokenJson[], template: ByteLevelTemplate = 'roberta'): object {
   const added = addedTokensJson([...Object.values(specials), ...additional], declared, (t) => vocab.get(t), idSpan(vocab.values()));
   const idOf = (key: 'cls_token' | 'sep_token'): [string, number] => {
     const token = specials[key];
@@ -67,7 +72,9 @@ export function byteLevelBpeTokenizerJson(vocab: Map<string, number>, merges: [s
     added_tokens: added,
     normalizer: null,
     pre_tokenizer: byteLevel,
-    post_processor: { type: 'RobertaProcessing', sep: idOf('sep_token'), cls: idOf('cls_token'), trim_offsets: options.trimOffsets, add_prefix_space: options.addPrefixSpace },
+    post_processor: template === 'roberta'
+      ? { type: 'RobertaProcessing', sep: idOf('sep_token'), cls: idOf('cls_token'), trim_offsets: options.trimOffsets, add_prefix_space: options.addPrefixSpace }
+      : clsSepTemplate(idOf('cls_token'), idOf('sep_token')),
     decoder: byteLevel,
     model: {
       type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, ignore_merges: false,

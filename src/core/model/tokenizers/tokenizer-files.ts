@@ -25,6 +25,7 @@ export type TokenizerSource = 'tokenizer.json' | 'vocab.txt' | 'vocab.json+merge
 const SLOW_FILES: Record<SlowKind, { files: string[]; what: string; source: TokenizerSource }> = {
   'wordpiece': { files: ['vocab.txt'], what: "BERT's WordPiece vocabulary", source: 'vocab.txt' },
   'byte-level-bpe': { files: ['vocab.json', 'merges.txt'], what: "RoBERTa's byte-level BPE vocabulary and merges", source: 'vocab.json+merges.txt' },
+  'deberta-byte-level-bpe': { files: ['vocab.json', 'merges.txt'], what: "DeBERTa's byte-level BPE vocabulary and merges", source: 'vocab.json+merges.txt' },
   'xlm-roberta': { files: ['sentencepiece.bpe.model'], what: "XLM-RoBERTa's SentencePiece model", source: 'sentencepiece.bpe.model' },
   'camembert': { files: ['sentencepiece.bpe.model'], what: "CamemBERT's SentencePiece model", source: 'sentencepiece.bpe.model' },
   'deberta-v2': { files: ['spm.model'], what: "DeBERTa-v2's SentencePiece model", source: 'spm.model' },
@@ -120,8 +121,8 @@ export async function readTokenizerFiles(ep: HubEndpoint, repoId: string, config
     const text = (i: number) => contents[i] as string;
     const built = kind === 'wordpiece'
       ? wordPieceTokenizerJson(readVocabTxt(text(0)), wordPieceOptions(tokenizerConfig), specials, extra, declared)
-      : kind === 'byte-level-bpe'
-        ? byteLevelBpeTokenizerJson(readVocabJson(text(0)), readMerges(text(1)), byteLevelBpeOptions(tokenizerConfig), specials, extra, declared)
+      : kind === 'byte-level-bpe' || kind === 'deberta-byte-level-bpe'
+        ? byteLevelBpeTokenizerJson(readVocabJson(text(0)), readMerges(text(1)), byteLevelBpeOptions(tokenizerConfig), specials, extra, declared, kind === 'byte-level-bpe' ? 'roberta' : 'cls-sep')
         : sentencePieceTokenizerJson(readSentencePieceModel(contents[0] as Uint8Array, fileNames[0]), kind, specials, extra, declared, sentencePieceOptions(tokenizerConfig, kind));
     return { tokenizerJson: built, tokenizerConfig: plainConfig, source: SLOW_FILES[kind].source };
   } catch (err) {

@@ -39,6 +39,19 @@ export function readVocabTxt(text: string, file = 'vocab.txt'): Map<string, numb
   return vocab;
 }
 
+/** BERT's (and DeBERTa's) post-processor: [CLS] A [SEP] with types 0, then B [SEP] with type 1 for a pair. */
+export function clsSepTemplate([cls, clsId]: [string, number], [sep, sepId]: [string, number]): object {
+  return {
+    type: 'TemplateProcessing',
+    single: [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }],
+    pair: [
+      { SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },
+      { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: sep, type_id: 1 } },
+    ],
+    special_tokens: { [cls]: { id: cls, ids: [clsId], tokens: [cls] }, [sep]: { id: sep, ids: [sepId], tokens: [sep] } },
+  };
+}
+
 export function wordPieceTokenizerJson(vocab: Map<string, number>, options: WordPieceOptions, specials: Partial<Record<SpecialTokenKey, SpecialToken>>, additional: SpecialToken[], declared: AddedTokenJson[]): object {
   const required = (key: 'unk_token' | 'cls_token' | 'sep_token') => {
     const token = specials[key];
@@ -55,15 +68,7 @@ export function wordPieceTokenizerJson(vocab: Map<string, number>, options: Word
     added_tokens: added,
     normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: options.tokenizeChineseChars, strip_accents: options.stripAccents, lowercase: options.lowercase },
     pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }],
-      pair: [
-        { SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: sep, type_id: 1 } },
-      ],
-      special_tokens: Object.fromEntries([cls, sep].map((t) => [t, { id: t, ids: [idOf(t)], tokens: [t] }])),
-    },
+    post_processor: clsSepTemplate([cls, idOf(cls)], [sep, idOf(sep)]),
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     model: { type: 'WordPiece', unk_token: unk, continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(vocab) },
   };
