@@ -10,7 +10,7 @@ import { importAdapter, importedStateDict } from '../core/export/import.ts';
 import { ENCODERS, METHODS, TRAINING, randomExport } from '../core/export/test-support.ts';
 import type { ActiveAdapterInfo } from '../core/vocabulary/adapter.ts';
 import type { ExportedFile } from '../core/vocabulary/files.ts';
-import { AdapterLibrary, LibraryError, type SavedAdapter } from './adapter-library.ts';
+import { AdapterLibrary, LibraryError, type SavedAdapter, savedName } from './adapter-library.ts';
 
 function keptAdapter(name: string, savedAt: number, seed: number): { entry: SavedAdapter; files: ExportedFile[]; tensors: Map<string, { data: Float32Array }> } {
   const exported = randomExport(ENCODERS.bert, METHODS.seq_bn, { name, labels: ['negative', 'positive'], training: TRAINING, seed });
@@ -32,7 +32,7 @@ describe('the adapter library', () => {
     first.close();
 
     const library = await AdapterLibrary.open();
-    expect((await library.list()).map((a) => a.info.name)).toEqual(['topics', 'sentiment']);
+    expect((await library.list()).map(savedName)).toEqual(['topics', 'sentiment']);
     expect((await library.list())[1]).toEqual(older.entry);
     const files = await library.files(older.entry.id);
     expect(files.map((f) => f.path)).toEqual(older.files.map((f) => f.path));
@@ -45,7 +45,7 @@ describe('the adapter library', () => {
     expect(imported.training?.dataset).toBe(TRAINING.dataset);
 
     await library.delete(older.entry.id);
-    expect((await library.list()).map((a) => a.info.name)).toEqual(['topics']);
+    expect((await library.list()).map(savedName)).toEqual(['topics']);
     await expect(library.files(older.entry.id)).rejects.toBeInstanceOf(LibraryError);
     await library.delete(newer.entry.id);
     expect(await library.list()).toEqual([]);

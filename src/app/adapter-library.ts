@@ -1,10 +1,11 @@
 /**
  * The adapters this browser keeps: every adapter a training produced, stored in IndexedDB with its AdapterHub files
- * (the ones the Export step writes, which the worker imports back) until the user deletes it. The list reads only
- * the descriptions; the files are read when an adapter is opened again.
+ * (the ones the Export step writes, which the worker imports back) until the user deletes it, and every trained
+ * AdapterFusion with the files its download holds (the fused adapters' folders, the fusion's and the head's). The
+ * list reads only the descriptions; the files are read when an entry is opened or downloaded again.
  */
 import { request } from '../core/train/checkpoint.ts';
-import type { ActiveAdapterInfo } from '../core/vocabulary/adapter.ts';
+import type { ActiveAdapterInfo, FusionInfo } from '../core/vocabulary/adapter.ts';
 import type { ExportedFile } from '../core/vocabulary/files.ts';
 import type { HubChoice } from './url-settings.ts';
 
@@ -18,6 +19,25 @@ export interface SavedAdapter {
   /** The adapter as the worker described it when it was kept (name, method, base model, head, training record). */
   info: ActiveAdapterInfo;
 }
+
+/** What the list shows of a kept AdapterFusion. */
+export interface SavedFusion {
+  kind: 'fusion';
+  id: string;
+  savedAt: number;
+  hub: HubChoice;
+  /** Hub id of the base model it was trained on. */
+  modelName: string;
+  /** The fusion as the worker described it when its run ended. */
+  fusion: FusionInfo;
+}
+
+export type SavedEntry = SavedAdapter | SavedFusion;
+
+export const isSavedFusion = (entry: SavedEntry): entry is SavedFusion => 'kind' in entry && entry.kind === 'fusion';
+
+/** The name the list shows: the adapter's, or the fusion's ("A,B"). */
+export const savedName = (entry: SavedEntry): string => (isSavedFusion(entry) ? entry.fusion.name : entry.info.name);
 
 const DB_NAME = 'adapter-studio-library';
 const ADAPTERS = 'adapters';
@@ -57,25 +77,27 @@ export class AdapterLibrary {
     }
   }
 
-  /** The kept adapters, newest first. */
-  async list(): Promise<SavedAdapter[]> {
+  /** The kept adapters and fusions, newest first. */
+  async list(): Promise<SavedEntry[]> {
     try {
-      const all = await request(this.db.transaction(ADAPTERS).objectStore(ADAPTERS).getAll() as IDBRequest<SavedAdapter[]>);
+      const all = await request(this.db.transaction(ADAPTERS).objectStore(ADAPTERS).getAll() as IDBRequest<SavedEntry[]>);
       return all.sort((a, b) => b.savedAt - a.savedAt);
     } catch (err) {
       throw new LibraryError(`The adapter library could not be read (${reasonOf(err)}). Reload the page to try again.`, { cause: err });
     }
   }
 
-  /** Keeps an adapter's description and files (both or neither). */
-  async save(adapter: SavedAdapter, files: ExportedFile[]): Promise<void> {
+  /** Keeps an adapter's or a fusion's description and files (both or neither). */
+  async save(adapter: SavedEntry, files: ExportedFile[]): Promise<void> {
     try {
       const tx = this.db.transaction([ADAPTERS, FILES], 'readwrite');
       tx.objectStore(ADAPTERS).put(adapter);
       tx.objectStore(FILES).put(files, adapter.id);
       await done(tx);
     } catch (err) {
-      throw new LibraryError(`Adapter "${adapter.info.name}" could not be kept in the browser's storage (${reasonOf(err)}). Free some storage, or export it in the Export step.`, { cause: err });
+      const what = isSavedFusion(adapter) ? `Fusion "${adapter.fusion.name}"` : `Adapter "${adapter.info.name}"`;
+      const instead = isSavedFusion(adapter) ? 'download it from the shelf' : 'export it in the Export step';
+      throw new LibraryError(`${what} could not be kept in the browser's storage (${reasonOf(err)}). Free some storage, or ${instead}.`, { cause: err });
     }
   }
 

@@ -1,9 +1,13 @@
 /**
  * The kept adapters' state: every adapter a training produces is kept in the browser (`AdapterLibrary`) as soon as
  * the run ends, listed until the user deletes it, and opened again (base model loaded, files imported into the
- * worker) to try and export it after a reload or another training.
+ * worker) to try and export it after a reload or another training. A trained AdapterFusion is kept the same way,
+ * with the files of its download, and downloaded again from the list.
  */
-import { AdapterLibrary, type SavedAdapter } from './adapter-library.ts';
+import { zipAdapterFiles } from '../core/export/zip.ts';
+import type { ExportedFile } from '../core/vocabulary/files.ts';
+import { AdapterLibrary, type SavedAdapter, type SavedEntry, type SavedFusion, isSavedFusion, savedName } from './adapter-library.ts';
+import type { FileSink } from './export-slice.ts';
 import { type Failure, type StoreContext, type StudioState, failureOf } from './store-state.ts';
 import { isActive } from './training-slice.ts';
 
@@ -13,12 +17,14 @@ export type LibraryState =
   | { status: 'failed'; failure: Failure };
 
 export interface LibrarySlice {
-  /** The kept adapters, newest first; undefined until read. */
-  savedAdapters?: SavedAdapter[];
+  /** The kept adapters and fusions, newest first; undefined until read. */
+  savedAdapters?: SavedEntry[];
   /** Which kept adapter the worker's active adapter is, when it is one. */
   activeSavedId?: string;
   /** The active adapter was trained here and is not kept yet (keeping it is under way or failed): a reload would lose it. */
   unsavedAdapter: boolean;
+  /** The shelf's fusion was trained here and is not kept yet: a reload would lose it. */
+  unsavedFusion: boolean;
   libraryState: LibraryState;
   /** Reads the list from storage. */
   refreshLibrary(): Promise<void>;
@@ -26,12 +32,16 @@ export interface LibrarySlice {
   keepActiveAdapter(): Promise<void>;
   /** Loads the kept adapter's base model when another is loaded, and makes the adapter the active one. */
   openSavedAdapter(id: string): Promise<void>;
+  /** Keeps the shelf's just-trained fusion with the files its download holds. */
+  keepFusion(): Promise<void>;
+  /** Downloads a kept fusion's files as the shelf's zip. */
+  downloadSavedFusion(id: string, sink: Pick<FileSink, 'download'>): Promise<void>;
   deleteSavedAdapter(id: string): Promise<void>;
 }
 
-/** Whether leaving the page now would lose work: a run in progress, or a trained adapter not kept yet. */
+/** Whether leaving the page now would lose work: a run in progress, or a trained adapter or fusion not kept yet. */
 export function wouldLoseWork(state: StudioState): boolean {
-  return isActive(state.training) || state.unsavedAdapter;
+  return isActive(state.training) || state.unsavedAdapter || (state.unsavedFusion && state.fusion !== undefined);
 }
 
 const sameHub = (a: StudioState['hubChoice'], b: StudioState['hubChoice']) => JSON.stringify(a) === JSON.stringify(b);
@@ -45,9 +55,15 @@ export function createLibrarySlice(ctx: StoreContext): LibrarySlice {
     throw err;
   }));
   const fail = (err: unknown) => set({ libraryState: { status: 'failed', failure: failureOf(err) } });
+  /** Stores an entry with its files and lists it first. */
+  async function keep(entry: SavedEntry, files: ExportedFile[]): Promise<void> {
+    await (await library()).save(entry, files);
+    set({ savedAdapters: [entry, ...(get().savedAdapters ?? []).filter((a) => a.id !== entry.id)], libraryState: { status: 'idle' } });
+  }
 
   return {
     unsavedAdapter: false,
+    unsavedFusion: false,
     libraryState: { status: 'idle' },
 
     async refreshLibrary() {
@@ -66,10 +82,9 @@ export function createLibrarySlice(ctx: StoreContext): LibrarySlice {
       try {
         const { files } = await worker.send({ type: 'exportAdapter', format: 'adapterhub' });
         const entry: SavedAdapter = { id: crypto.randomUUID(), savedAt: Date.now(), hub: get().hubChoice, info };
-        await (await library()).save(entry, files);
+        await keep(entry, files);
         // Still the same adapter (no other training or import began meanwhile).
         if (get().activeAdapter === info) set({ activeSavedId: entry.id, unsavedAdapter: false });
-        set({ savedAdapters: [entry, ...(get().savedAdapters ?? []).filter((a) => a.id !== entry.id)], libraryState: { status: 'idle' } });
       } catch (err) {
         fail(err);
       }
@@ -77,7 +92,7 @@ export function createLibrarySlice(ctx: StoreContext): LibrarySlice {
 
     async openSavedAdapter(id) {
       const entry = get().savedAdapters?.find((a) => a.id === id);
-      if (!entry || isActive(get().training)) return;
+      if (!entry || isSavedFusion(entry) || isActive(get().training)) return;
       const { name, modelName } = entry.info;
       set({ libraryState: { status: 'working', what: `Opening ${name}…` } });
       try {
@@ -98,6 +113,34 @@ export function createLibrarySlice(ctx: StoreContext): LibrarySlice {
         if (!worker) throw new Error('The compute worker is not running.');
         const { adapter } = await worker.send({ type: 'importAdapter', source: { kind: 'files', name, files } });
         set({ activeAdapter: adapter, activeSavedId: id, unsavedAdapter: false, prediction: { status: 'idle' }, evaluation: { status: 'idle' }, libraryState: { status: 'idle' } });
+      } catch (err) {
+        fail(err);
+      }
+    },
+
+    async keepFusion() {
+      const fusion = get().fusion;
+      const worker = ctx.worker();
+      const model = get().modelLoad;
+      if (!fusion || !worker || model.status !== 'ready') return;
+      set({ unsavedFusion: true, libraryState: { status: 'working', what: `Keeping the fusion ${fusion.name}…` } });
+      try {
+        const { files } = await worker.send({ type: 'exportFusion' });
+        const entry: SavedFusion = { kind: 'fusion', id: crypto.randomUUID(), savedAt: Date.now(), hub: get().hubChoice, modelName: model.info.repoId, fusion };
+        await keep(entry, files);
+        // Still the same fusion (no other fusion run began meanwhile).
+        if (get().fusion === fusion) set({ unsavedFusion: false });
+      } catch (err) {
+        fail(err);
+      }
+    },
+
+    async downloadSavedFusion(id, sink) {
+      const entry = get().savedAdapters?.find((a) => a.id === id);
+      if (!entry) return;
+      try {
+        const files = await (await library()).files(id);
+        sink.download(`${savedName(entry)}-fusion.zip`, zipAdapterFiles(new Map(files.map((f) => [f.path, f.bytes]))));
       } catch (err) {
         fail(err);
       }

@@ -175,6 +175,7 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
         draw();
         set({ fusion });
         updateRun(setup.runId, () => ({ status: result.stopReason === 'cancelled' ? 'cancelled' : 'done' }));
+        if (result.steps > 0) await get().keepFusion();
         await forget(setup.runId);
         return;
       }

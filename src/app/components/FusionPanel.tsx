@@ -81,6 +81,7 @@ function TrainedFusion() {
   const predict = useStudio((s) => s.predictComposed);
   const showAttention = useStudio((s) => s.showFusionAttention);
   const downloadFusion = useStudio((s) => s.downloadFusion);
+  const unsaved = useStudio((s) => s.unsavedFusion);
   const [text, setText] = useState('');
   const textId = useId();
   const setup: CompositionSetup = { block: 'Fuse', adapters: fusion.adapters };
@@ -92,7 +93,8 @@ function TrainedFusion() {
   };
   return (
     <div className="trained-fusion" data-fusion={fusion.name}>
-      <p role="status">AdapterFusion <strong>{fusion.name}</strong> trained: {fusion.parameters.toLocaleString('en-US')} parameters (fusion layers and head <strong>{fusion.head?.name}</strong>).</p>
+      <p role="status">AdapterFusion <strong>{fusion.name}</strong> trained: {fusion.parameters.toLocaleString('en-US')} parameters (fusion layers and head <strong>{fusion.head?.name}</strong>).
+        {unsaved ? ' Not kept in this browser (see Your adapters): download it to keep it.' : ' Kept in Your adapters in this browser, to download again after a reload.'}</p>
       <div className="field">
         <label htmlFor={textId}>Text for the fusion</label>
         <textarea id={textId} rows={2} value={text} placeholder="a wonderful, moving film" onChange={(e) => setText(e.target.value)} />

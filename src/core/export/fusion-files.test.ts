@@ -11,15 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planHead } from '../adapters/head.ts';
-import { FUSION_PRESETS, planFusion } from '../adapters/methods/fusion.ts';
-import { seededRandom } from '../random.ts';
+import { FUSION_PRESETS } from '../adapters/methods/fusion.ts';
 import { readSafetensors } from '../model/safetensors.ts';
 import { AdapterImportError } from './errors.ts';
 import { FUSION_FILE, fusionFiles, holdsFusion, importFusion } from './fusion-files.ts';
 import { writeAdapterFiles } from './node-files.ts';
-import { ENCODERS, TRAINING, findTorchPython, randomExport, runPython } from './test-support.ts';
-import type { ExportTensors, FusionExport } from './types.ts';
+import { ENCODERS, TRAINING, findTorchPython, randomFusion, runPython } from './test-support.ts';
 import { unzipAdapterFiles, zipAdapterFiles } from './zip.ts';
 
 const python = findTorchPython();
@@ -31,23 +28,6 @@ const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
 const encoder = ENCODERS.bert;
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
-
-/** A fusion of "sst2" and "topics" (seq_bn) with random weights under the keys planFusion declares, and a head "mood". */
-function randomFusion(): FusionExport {
-  const adapters = [randomExport(encoder, 'seq_bn[reduction_factor=4]', { name: 'sst2', labels: ['negative', 'positive'], seed: 1 }), randomExport(encoder, 'seq_bn[reduction_factor=4]', { name: 'topics', seed: 2 })];
-  const plan = planFusion(encoder, adapters.map((a) => ({ name: a.name, mh_adapter: false, output_adapter: true })), FUSION_PRESETS.dynamic);
-  const random = seededRandom(3);
-  const tensors = (specs: { key: string; shape: number[] }[]): ExportTensors => new Map(specs.map((p) => [p.key, { shape: p.shape, data: Float32Array.from({ length: p.shape.reduce((a, b) => a * b, 1) }, () => 2 * random() - 1) }]));
-  const head = planHead(encoder, 'mood', { numLabels: 3, id2label: ['calm', 'glad', 'sad'] });
-  return {
-    name: 'sst2,topics', adapterNames: ['sst2', 'topics'], modelName: encoder.repoId, modelType: 'bert', hiddenSize: 16,
-    fusionConfig: FUSION_PRESETS.dynamic as unknown as Record<string, unknown>,
-    fusionTensors: tensors(plan.params),
-    adapters,
-    head: { name: 'mood', config: head.config as unknown as Record<string, unknown>, tensors: tensors(head.params) },
-    training: TRAINING,
-  };
-}
 
 // build_full_config(DynamicAdapterFusionConfig(), model.config, name=..., adapter_names=[...], model_name=..., model_class=...)
 // dumped with json.dump(indent=2, sort_keys=True).

@@ -6,11 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { resolveAdapterConfig } from '../adapters/config.ts';
 import { planHead } from '../adapters/head.ts';
+import { FUSION_PRESETS, planFusion } from '../adapters/methods/fusion.ts';
 import { elementCount } from '../adapters/parameters.ts';
 import { planAdapter } from '../adapters/plan.ts';
 import { type EncoderConfig, parseEncoderConfig } from '../model/config.ts';
 import { seededRandom } from '../random.ts';
-import type { AdapterExport, ExportTensor, ExportTensors, ImportedAdapter, TrainingRecord } from './types.ts';
+import type { AdapterExport, ExportTensor, ExportTensors, FusionExport, ImportedAdapter, TrainingRecord } from './types.ts';
 
 /** Hidden 16 (4 heads of 4), intermediate 24, 2 layers. */
 const small = { hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 24, max_position_embeddings: 40, vocab_size: 50 };
@@ -129,4 +130,22 @@ export function expectSameAdapter(got: ImportedAdapter, want: AdapterExport): vo
   expect(got.head?.config).toEqual(want.head?.config);
   expectSameTensors(got.head!.tensors, want.head!.tensors);
   expect(got.training).toEqual(want.training);
+}
+
+/** A fusion of "sst2" and "topics" (seq_bn) with random weights under the keys planFusion declares, and a head "mood". */
+export function randomFusion(): FusionExport {
+  const encoder = ENCODERS.bert;
+  const adapters = [randomExport(encoder, 'seq_bn[reduction_factor=4]', { name: 'sst2', labels: ['negative', 'positive'], seed: 1 }), randomExport(encoder, 'seq_bn[reduction_factor=4]', { name: 'topics', seed: 2 })];
+  const plan = planFusion(encoder, adapters.map((a) => ({ name: a.name, mh_adapter: false, output_adapter: true })), FUSION_PRESETS.dynamic);
+  const random = seededRandom(3);
+  const tensors = (specs: { key: string; shape: number[] }[]): ExportTensors => new Map(specs.map((p) => [p.key, { shape: p.shape, data: Float32Array.from({ length: p.shape.reduce((a, b) => a * b, 1) }, () => 2 * random() - 1) }]));
+  const head = planHead(encoder, 'mood', { numLabels: 3, id2label: ['calm', 'glad', 'sad'] });
+  return {
+    name: 'sst2,topics', adapterNames: ['sst2', 'topics'], modelName: encoder.repoId, modelType: 'bert', hiddenSize: 16,
+    fusionConfig: FUSION_PRESETS.dynamic as unknown as Record<string, unknown>,
+    fusionTensors: tensors(plan.params),
+    adapters,
+    head: { name: 'mood', config: head.config as unknown as Record<string, unknown>, tensors: tensors(head.params) },
+    training: TRAINING,
+  };
 }
