@@ -87,7 +87,7 @@ describe('Adapter shelf and Parallel in Try it (wasm)', () => {
     expect(await panel.locator('[data-composition]').textContent()).toBe('Parallel[sentiment, topics]');
   });
 
-  it('fuses the two shelved adapters, trains the fusion a few steps, tries it with its attention map and downloads files the CLI predicts the same with', async () => {
+  it('fuses the two shelved adapters, trains the fusion a few steps, tries it with its attention map, downloads files the CLI predicts the same with, and keeps it in Your adapters across a reload', async () => {
     await page.goto(studioUrl(`hub=offline&backend=wasm&model=${MODEL}&dataset=adapter-studio/tiny-sentiment&rows=32&lr=0.001&steps=3&batch=8`));
     await loadSelectedModel(page);
     await dataInspected(page);
@@ -131,6 +131,18 @@ describe('Adapter shelf and Parallel in Try it (wasm)', () => {
       expect(code, lines.join('\n')).toBe(0);
       const cli = JSON.parse(lines[0]) as { probabilities: number[] };
       ['negative', 'positive'].forEach((label, i) => expect(outputs.mood[label]).toBeCloseTo(cli.probabilities[i], 4));
+
+      // The fusion is kept in Your adapters: after a reload it downloads again with the same files.
+      expect(await fusion.locator('.trained-fusion').textContent()).toContain('Kept in Your adapters');
+      await page.reload();
+      const kept = steps.try(page).locator('.adapter-library').getByRole('listitem', { name: 'Kept fusion sentiment,topics' });
+      await kept.waitFor({ timeout: 60_000 });
+      const [again] = await Promise.all([page.waitForEvent('download'), kept.getByRole('button', { name: 'Download (zip)' }).click()]);
+      const againPath = join(dir, `kept-${again.suggestedFilename()}`);
+      await again.saveAs(againPath);
+      const keptFiles = unzipSync(new Uint8Array(readFileSync(againPath)));
+      expect(Object.keys(keptFiles).sort()).toEqual(Object.keys(files).sort());
+      for (const [name, bytes] of Object.entries(files)) expect(Buffer.from(keptFiles[name]).equals(Buffer.from(bytes)), name).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
