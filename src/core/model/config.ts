@@ -87,7 +87,7 @@ function modelTypeOfArchitecture(name: string): string | undefined {
  * rule below, like AutoConfig's, prefers the longest match and does not read "mobilebert-uncased" as BERT.
  */
 const LOOKALIKE_MODEL_TYPES = [
-  'bert-generation', 'convbert', 'deberta-v2', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
+  'bert-generation', 'convbert', 'flaubert', 'ibert', 'megatron-bert', 'mobilebert', 'modernbert',
   'qdqbert', 'rembert', 'retribert', 'roberta-prelayernorm', 'roc_bert', 'squeezebert', 'visual_bert', 'xlm-roberta-xl',
 ];
 
