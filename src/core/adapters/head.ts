@@ -15,8 +15,8 @@ import { AdapterConfigError } from './errors.ts';
 import type { ParamSpec } from './parameters.ts';
 import { checkHeadSizes } from './size-limits.ts';
 
-/** What the head predicts: one class, any subset of labels, or one number. */
-export type HeadKind = 'classification' | 'multilabel' | 'regression';
+/** What the head predicts: one class, any subset of labels, one number, or an answer span (start / end logits per token). */
+export type HeadKind = 'classification' | 'multilabel' | 'regression' | 'questionAnswering';
 
 export interface HeadOptions {
   /** Default "classification". */
@@ -25,7 +25,7 @@ export interface HeadOptions {
   numLabels?: number;
   /** Label names by id (array index or record key); default "LABEL_{i}". */
   id2label?: readonly string[] | Record<number, string>;
-  /** Linear layers; default 2. */
+  /** Linear layers; default 2 (question answering: 1, as add_qa_head). */
   layers?: number;
   /** Activation between the Linears; default "tanh"; null for none. */
   activationFunction?: string | null;
@@ -37,16 +37,16 @@ export interface HeadOptions {
   dropoutProb?: number | null;
 }
 
-/** head_config.json's "config", as add_classification_head writes it. */
+/** head_config.json's "config", as add_classification_head (or add_qa_head: no use_pooler, no bias, label2id null) writes it. */
 export interface HeadConfig {
-  head_type: 'classification' | 'multilabel_classification';
+  head_type: 'classification' | 'multilabel_classification' | 'question_answering';
   num_labels: number;
   layers: number;
   activation_function: string | null;
-  /** Label name → id. */
-  label2id: Record<string, number>;
-  use_pooler: boolean;
-  bias: boolean;
+  /** Label name → id; null where the library writes None (a QA head made without id2label). */
+  label2id: Record<string, number> | null;
+  use_pooler?: boolean;
+  bias?: boolean;
   dropout_prob: number | null;
 }
 
@@ -76,7 +76,8 @@ export function planHead(encoder: EncoderConfig, name: string, options: HeadOpti
   if (!Number.isInteger(numLabels) || numLabels < 1) fail('numLabels', `is ${numLabels}; it must be a positive integer`);
   if (kind === 'regression' && numLabels !== 1) fail('numLabels', `is ${numLabels}; a regression head has exactly 1 output`);
   if (kind !== 'regression' && numLabels < 2) fail('numLabels', `is ${numLabels}; a ${kind} head needs at least 2 labels (use kind "regression" for one number)`);
-  const layers = options.layers ?? 2;
+  if (kind === 'questionAnswering' && numLabels !== 2) fail('numLabels', `is ${numLabels}; a question-answering head has 2 outputs (start, end)`);
+  const layers = options.layers ?? (kind === 'questionAnswering' ? 1 : 2);
   if (!Number.isInteger(layers) || layers < 1) fail('layers', `is ${layers}; it must be a positive integer`);
   checkHeadSizes(encoder, numLabels, layers);
   const activationName = options.activationFunction === undefined ? 'tanh' : options.activationFunction;
@@ -110,9 +111,13 @@ export function planHead(encoder: EncoderConfig, name: string, options: HeadOpti
       if (act) steps.push({ kind: 'activation', act });
     } else linear(hidden, numLabels, options.bias ?? true);
   }
+  const dropout = dropoutProb ?? familyDefinition(encoder.family).headDropout;
+  if (kind === 'questionAnswering') {
+    const config: HeadConfig = { head_type: 'question_answering', num_labels: 2, layers, activation_function: activationName, label2id: null, dropout_prob: dropoutProb };
+    return { name, kind, id2label, steps, params, dropout, config };
+  }
   return {
-    name, kind, id2label, steps, params,
-    dropout: dropoutProb ?? familyDefinition(encoder.family).headDropout,
+    name, kind, id2label, steps, params, dropout,
     config: {
       head_type: kind === 'multilabel' ? 'multilabel_classification' : 'classification',
       num_labels: numLabels,
@@ -143,6 +148,14 @@ export function headForward(plan: HeadPlan, encoded: EncoderOutput, tensor: (spe
       if (!encoded.pooled) throw new AdapterConfigError(`Head "${plan.name}" reads the pooler output, but the encoder produced none.`, 'usePooler');
       x = encoded.pooled;
     } else x = encoded.firstToken;
+    return headSteps(plan, x, tensor, dropoutSeed);
+  });
+}
+
+/** The head's nn.Sequential on rows of hidden states [rows, hidden] → [rows, outputs]. */
+export function headSteps(plan: HeadPlan, rows: tf.Tensor2D, tensor: (spec: ParamSpec) => tf.Tensor, dropoutSeed?: () => number): tf.Tensor2D {
+  return tf.tidy(() => {
+    let x = rows;
     for (const step of plan.steps) {
       if (step.kind === 'dropout') {
         if (dropoutSeed && plan.dropout > 0) x = tf.dropout(x, plan.dropout, undefined, dropoutSeed()) as tf.Tensor2D;

@@ -12,6 +12,7 @@ import { ModelLoadError } from './errors.ts';
 import { fetchEncoderConfig } from './hub-files.ts';
 import { hoistPrecompiled } from './tokenizers/precompiled-charsmap.ts';
 import { modelMaxLength, plainTokenizerConfig, resolveSpecialTokens } from './tokenizers/special-tokens.ts';
+import { tokenOffsets, tokenSurfaceOf } from './tokenizers/token-offsets.ts';
 import { type TokenizerSource, familySpecialTokens, readTokenizerFiles } from './tokenizers/tokenizer-files.ts';
 
 export type { TokenizerSource } from './tokenizers/tokenizer-files.ts';
@@ -42,6 +43,15 @@ export interface EncoderTokenizer {
   encode(texts: string[], pairs?: string[], options?: EncodeOptions): EncodedBatch;
   /** The tokens of one text without special tokens (for display). */
   tokenize(text: string): string[];
+  /** The tokens of one text with each token's [start, end) code points in `text` (two numbers a token; see token-offsets.ts). */
+  tokenizeWithOffsets(text: string): { tokens: string[]; offsets: Int32Array };
+  /**
+   * Ids and segment ids of tokens already cut (a, and b for a pair) with the model's special tokens around them;
+   * `aStart` / `bStart`: where a's and b's first tokens stand.
+   */
+  assemble(a: string[], b: string[] | null): { ids: number[]; tokenTypeIds: number[]; aStart: number; bStart: number };
+  /** Special tokens added around one text (pair: false) or a pair (true). */
+  specialTokenCount(pair: boolean): number;
   /** Id that fills padding positions. */
   readonly padTokenId: number;
   /** Longest input in tokens: the smaller of the position table's limit and the tokenizer's model_max_length. */
@@ -111,6 +121,13 @@ export function createEncoderTokenizer(tokenizerJson: unknown, tokenizerConfig: 
     ? inner.post_processor(a, b, true)
     : { tokens: [...a, ...(b ?? [])], token_type_ids: [...a.map(() => 0), ...(b ?? []).map(() => 1)] };
   const specialCount = (pair: boolean) => postProcess([], pair ? [] : null).tokens.length;
+  // Where each segment's tokens land in the template: the post-processors only insert special tokens around them.
+  const markers = postProcess(['\u0000a'], ['\u0000b']).tokens;
+  const aStart = markers.indexOf('\u0000a');
+  const bGap = markers.indexOf('\u0000b') - aStart - 1;
+  const surface = tokenSurfaceOf(tokenizerJson);
+  const innerNormalize = (inner as unknown as { normalizer: ((text: string) => string) | null }).normalizer;
+  const normalizeForOffsets = (text: string) => (innerNormalize ? innerNormalize(normalize(text)) : normalize(text));
   // RoBERTa-family tokenizers return no token_type_ids; their single-row type table is always indexed with 0.
   const usesSegments = config.typeVocabSize > 1;
 
@@ -120,6 +137,15 @@ export function createEncoderTokenizer(tokenizerJson: unknown, tokenizerConfig: 
     source,
     tokenizer,
     tokenize: (text) => tokenizer.tokenize(normalize(text)),
+    tokenizeWithOffsets(text) {
+      const tokens = tokenizer.tokenize(normalize(text));
+      return { tokens, offsets: tokenOffsets(text, tokens, { surface, normalize: normalizeForOffsets, unknownToken: tokenizer.unk_token ?? undefined }) };
+    },
+    assemble(a, b) {
+      const { tokens, token_type_ids: types } = postProcess(a, b);
+      return { ids: tokens.map(toId), tokenTypeIds: usesSegments && types ? types : tokens.map(() => 0), aStart, bStart: aStart + a.length + bGap };
+    },
+    specialTokenCount: specialCount,
     encode(texts, pairs, options = {}) {
       if (texts.length === 0) throw new TypeError('encode() needs at least one text.');
       if (pairs && pairs.length !== texts.length) throw new TypeError(`encode() got ${texts.length} texts but ${pairs.length} pair texts; give one pair text per text.`);
