@@ -40,7 +40,7 @@ export function knobsOf(config: AdapterConfig): AdapterKnobs {
 export function describeAdapter(command: Omit<DescribeAdapterCommand, 'type' | 'id'>): Omit<AdapterDescriptionEvent, 'type' | 'replyTo'> {
   const config = adapterConfigOf(command.choice);
   const name = command.name ?? 'adapter';
-  const head = command.encoder && command.head && (command.head.task === 'regression' || command.head.labels.length >= 2)
+  const head = command.encoder && command.head && (command.head.task !== 'classification' || command.head.labels.length >= 2)
     ? planHead(command.encoder, name, headOptionsOf({ task: command.head.task, labelNames: command.head.labels }))
     : undefined;
   return {

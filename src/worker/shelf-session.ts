@@ -114,6 +114,7 @@ export class ShelfSession {
     try {
       for (const { head, rows, logits } of outputs) {
         const spec = headSpecOf(this.shelf.get(head)!)!;
+        if (spec.task === 'questionAnswering') throw new AdapterConfigError(`Adapter "${head}" answers questions; compositions run classification and regression heads only.`);
         const values = tf.tidy(() => (spec.task === 'classification' ? tf.softmax(logits) : logits));
         heads.push({ adapter: head, task: spec.task, labels: spec.task === 'classification' ? spec.labels : ['value'], rows, values: await values.array() as number[][] });
         values.dispose();
@@ -175,6 +176,7 @@ export class ShelfSession {
     }
     const spec = headOf(model.head);
     if (!spec || !model.head) throw new AdapterConfigError(`AdapterFusion "${model.name}" has no head to predict with.`);
+    if (spec.task === 'questionAnswering') throw new AdapterConfigError(`AdapterFusion "${model.name}" has a question-answering head; a fusion predicts with classification and regression heads only.`);
     const values = tf.tidy(() => {
       const logits = model.forward(encoder.weights, encoded);
       return spec.task === 'classification' ? tf.softmax(logits) : logits;

@@ -329,6 +329,8 @@ export class TrainingSession {
     if (!adapter.head) throw new AdapterSessionError(`Adapter "${adapter.name}" has no prediction head, so it has nothing to predict. Train it on a labelled dataset first.`, 'HeadMismatch');
     if (pairs && pairs.length !== texts.length) throw new RangeError(`Give one second text per text: ${texts.length} texts but ${pairs.length} second texts.`);
     const trainable = adapterTrainable(adapter, encoder.weights);
+    const task = trainable.task;
+    if (task === 'questionAnswering') throw new AdapterSessionError(`Adapter "${adapter.name}" answers questions: ask it with a question and a paragraph.`, 'HeadMismatch');
     const maxLength = active.training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength;
     const encoded = encoder.tokenizer.encode(texts, pairs, { maxLength });
     const batch: TokenBatch = { ...encoded, labels: new Int32Array(encoded.batch) };
@@ -348,8 +350,8 @@ export class TrainingSession {
     restore(adapter, active.initial);
     try {
       return {
-        task: trainable.task,
-        labels: trainable.task === 'classification' ? adapter.head.id2label : ['value'],
+        task,
+        labels: task === 'classification' ? adapter.head.id2label : ['value'],
         trained,
         untrained: await run(),
       };

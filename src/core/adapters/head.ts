@@ -9,9 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../model/config.ts';
 import type { EncoderOutput } from '../model/encoder.ts';
 import { familyDefinition } from '../model/families/index.ts';
-import { applyActivation, linear } from '../ops.ts';
+import { qaLogits, qaLoss } from '../tasks/question-answering/qa-head.ts';
 import { type Activation, activationNamed } from './activation-names.ts';
 import { AdapterConfigError } from './errors.ts';
+import { headSteps } from './head-steps.ts';
 import type { ParamSpec } from './parameters.ts';
 import { checkHeadSizes } from './size-limits.ts';
 
@@ -142,6 +143,8 @@ export function requireHead(head: HeadPlan | undefined, owner: string): HeadPlan
  * per dropout in training (undefined: no dropout).
  */
 export function headForward(plan: HeadPlan, encoded: EncoderOutput, tensor: (spec: ParamSpec) => tf.Tensor, dropoutSeed?: () => number): tf.Tensor2D {
+  // Token-level: [batch, 2·seq] start and end logits (see tasks/question-answering/qa-head.ts).
+  if (plan.kind === 'questionAnswering') return qaLogits(plan, encoded, tensor, dropoutSeed);
   return tf.tidy(() => {
     let x: tf.Tensor2D;
     if (plan.config.use_pooler) {
@@ -152,28 +155,14 @@ export function headForward(plan: HeadPlan, encoded: EncoderOutput, tensor: (spe
   });
 }
 
-/** The head's nn.Sequential on rows of hidden states [rows, hidden] → [rows, outputs]. */
-export function headSteps(plan: HeadPlan, rows: tf.Tensor2D, tensor: (spec: ParamSpec) => tf.Tensor, dropoutSeed?: () => number): tf.Tensor2D {
-  return tf.tidy(() => {
-    let x = rows;
-    for (const step of plan.steps) {
-      if (step.kind === 'dropout') {
-        if (dropoutSeed && plan.dropout > 0) x = tf.dropout(x, plan.dropout, undefined, dropoutSeed()) as tf.Tensor2D;
-      } else if (step.kind === 'activation') x = applyActivation(x, step.act);
-      else {
-        x = linear(x, { weight: tensor(step.weight) as tf.Tensor2D, bias: step.bias && tensor(step.bias) as tf.Tensor1D });
-      }
-    }
-    return x;
-  });
-}
-
 /**
  * The library's loss for the head's kind, averaged over the batch.
  * @param logits [batch, num_labels]
- * @param labels classification: class ids [batch]; regression: targets [batch]; multi-label: 0/1 [batch · num_labels]
+ * @param labels classification: class ids [batch]; regression: targets [batch]; multi-label: 0/1 [batch · num_labels];
+ *   question answering: start, end positions [2 · batch]
  */
 export function headLoss(plan: HeadPlan, logits: tf.Tensor2D, labels: ArrayLike<number>): tf.Scalar {
+  if (plan.kind === 'questionAnswering') return qaLoss(logits, labels);
   const [batch, numLabels] = logits.shape;
   const expected = plan.kind === 'multilabel' ? batch * numLabels : batch;
   if (labels.length !== expected) throw new RangeError(`Head "${plan.name}" (${plan.kind}) needs ${expected} label values for a batch of ${batch}, got ${labels.length}.`);

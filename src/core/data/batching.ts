@@ -1,4 +1,6 @@
 import { Prng } from '../random.ts';
+import type { QaBatchInfo } from '../tasks/question-answering/qa-batches.ts';
+import type { Task } from '../train/trainable-model.ts';
 import type { Example } from './examples.ts';
 
 /** Token ids of a list of texts, padded on the right to a common length (what the model's tokenizer `encode` returns). */
@@ -24,13 +26,15 @@ export interface Batch extends Encoded {
   rows: Int32Array;
   /** Tokens that are not padding (sum of attentionMask). */
   realTokens: number;
+  /** Question answering: each window's example, offsets, context and gold answers (labels then hold start, end per window). */
+  qa?: QaBatchInfo;
 }
 
 export interface BatchOptions {
   batchSize: number;
   /** Most tokens per example (longer ones are truncated by the tokenizer). */
   maxLength: number;
-  task: 'classification' | 'regression';
+  task: Task;
   /** Sort each pool of examples by token length before cutting batches, so each batch pads little (default true). */
   bucketing?: boolean;
   /** Batches per pool that is tokenised and cut together (default 16). */

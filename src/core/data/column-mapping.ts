@@ -1,4 +1,5 @@
 import type { ColumnInfo, Row } from './columns.ts';
+import { detectQuestionAnswering } from '../tasks/question-answering/detect.ts';
 import { DataError } from './errors.ts';
 
 /** Columns the user chose in Data settings; each one replaces what detection would pick. */
@@ -14,7 +15,7 @@ export interface ColumnOverrides {
 }
 
 /** How a label cell becomes the model's target. */
-export type LabelKind = 'classLabel' | 'int' | 'string' | 'bool' | 'float';
+export type LabelKind = 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers';
 
 export interface ColumnMapping {
   /** Column of the (first) text segment. */
@@ -23,10 +24,10 @@ export interface ColumnMapping {
   textPair?: string;
   /** Column of the target. */
   label: string;
-  /** How label cells are read: ClassLabel ids, integers (id = value), strings (id = index in labelNames), booleans, floats. */
+  /** How label cells are read: ClassLabel ids, integers (id = value), strings (id = index in labelNames), booleans, floats, SQuAD answer spans. */
   labelKind: LabelKind;
-  /** `classification`: label → class id; `regression`: label → float target. */
-  task: 'classification' | 'regression';
+  /** `classification`: label → class id; `regression`: label → float target; `questionAnswering`: question + context → answer span. */
+  task: 'classification' | 'regression' | 'questionAnswering';
   /** Class names by id; empty for regression. */
   labelNames: string[];
   /** Why these columns were picked, one short phrase each (shown next to the pickers). */
@@ -97,7 +98,8 @@ function labelNamesOf(column: ColumnInfo, kind: LabelKind, sample: Row[], target
   switch (kind) {
     case 'classLabel': return column.classNames ?? [];
     case 'bool': return ['false', 'true'];
-    case 'float': return [];
+    case 'float':
+    case 'answers': return [];
     case 'string': {
       const names = distinctStrings(sample, column.name);
       if (names.length > MAX_STRING_CLASSES) {
@@ -119,6 +121,8 @@ function labelNamesOf(column: ColumnInfo, kind: LabelKind, sample: Row[], target
  * well-known label name. Throws a DataError naming the columns when no text or no label can be found.
  */
 export function detectMapping(target: string, columns: ColumnInfo[], sample: Row[], overrides: ColumnOverrides = {}): ColumnMapping {
+  const questionAnswering = detectQuestionAnswering(columns, sample, overrides);
+  if (questionAnswering) return questionAnswering;
   const textColumns = columns.filter(isText);
   if (textColumns.length === 0 && !overrides.text) {
     const media = columns.filter((c) => c.kind === 'image' || c.kind === 'audio');

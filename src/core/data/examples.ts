@@ -1,3 +1,4 @@
+import { type Answers, readAnswers } from '../tasks/question-answering/answers.ts';
 import type { ColumnMapping } from './column-mapping.ts';
 import type { Row } from './columns.ts';
 
@@ -11,6 +12,8 @@ export interface Example {
   label: number;
   /** Index of the source row in its split (stable across epochs and resumes). */
   row: number;
+  /** Question answering: the answer spans in `textPair` (the context); `label` is then 0. */
+  answers?: Answers;
 }
 
 /** Why a row did not become an example. */
@@ -50,6 +53,12 @@ export class RowMapper {
     const text = this.text(row[this.mapping.text]);
     const textPair = this.mapping.textPair === undefined ? undefined : this.text(row[this.mapping.textPair]);
     if (text === undefined || (this.mapping.textPair !== undefined && textPair === undefined)) return this.skip('missingText');
+    if (this.mapping.labelKind === 'answers') {
+      const answers = readAnswers(row[this.mapping.label]);
+      if (typeof answers === 'string' || textPair === undefined) return this.skip('missingLabel');
+      this.stats.kept += 1;
+      return { text, textPair, label: 0, row: index, answers };
+    }
     const label = this.label(row[this.mapping.label]);
     if (typeof label === 'string') return this.skip(label);
     this.stats.kept += 1;

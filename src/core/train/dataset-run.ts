@@ -13,6 +13,7 @@ import type { SplitPart } from '../data/split-plan.ts';
 import { dataSplitsOf } from '../export/from-adapter.ts';
 import type { LocalFileRecord, TrainingRecord } from '../export/types.ts';
 import type { EncoderTokenizer } from '../model/tokenizer.ts';
+import { questionTrainingData } from '../tasks/question-answering/qa-training-data.ts';
 import { datasetBatches, tokenizeWith } from './dataset-batches.ts';
 import type { TrainResult } from './events.ts';
 import { type TrainingSettings, hyperparametersOf } from './training-settings.ts';
@@ -20,6 +21,7 @@ import type { TrainingData } from './trainer.ts';
 
 /** The prediction head for the mapped label column: one regression output, or a class per label name. */
 export function headOptionsOf(mapping: Pick<ColumnMapping, 'task' | 'labelNames'>): HeadOptions {
+  if (mapping.task === 'questionAnswering') return { kind: 'questionAnswering' };
   return mapping.task === 'regression' ? { kind: 'regression' } : { numLabels: mapping.labelNames.length, id2label: mapping.labelNames };
 }
 
@@ -40,6 +42,13 @@ export async function trainingDataOf(
   options: { validation?: SplitPart; stream?: ExampleStreamOptions } = {},
 ): Promise<TrainingData<Batch>> {
   const validation = options.validation ?? report.plan.validation;
+  if (report.mapping.task === 'questionAnswering') {
+    return questionTrainingData({
+      train: await partStream(handle, report, report.plan.train, options.stream),
+      validation: await partStream(handle, report, validation, options.stream),
+      tokenizer, batchSize: settings.batchSize, maxLength: settings.maxLength, seed: settings.seed,
+    });
+  }
   const data = await datasetBatches({
     train: await partStream(handle, report, report.plan.train, options.stream),
     validation: await partStream(handle, report, validation, options.stream),
@@ -104,7 +113,7 @@ export interface HeadMismatch {
 export function headMismatch(adapter: { name: string; head?: { kind: string; id2label: string[] } }, mapping: ColumnMapping, dataset: string): HeadMismatch | undefined {
   const head = adapter.head;
   if (!head) return { kind: 'noHead', message: `Adapter "${adapter.name}" has no prediction head, so it cannot predict ${dataset}'s "${mapping.label}".` };
-  const task = head.kind === 'regression' ? 'regression' : 'classification';
+  const task = head.kind === 'regression' ? 'regression' : head.kind === 'questionAnswering' ? 'questionAnswering' : 'classification';
   if (task !== mapping.task) {
     return { kind: 'task', message: `Adapter "${adapter.name}" was trained for ${task}, but ${dataset} column "${mapping.label}" is a ${mapping.task} target.` };
   }

@@ -1,5 +1,6 @@
 /** The task losses, as the `adapters` heads compute them: CrossEntropyLoss over classes, MSELoss for one target. */
 import * as tf from '@tensorflow/tfjs';
+import { qaExampleLosses, qaLoss } from '../tasks/question-answering/qa-head.ts';
 import type { Task } from './trainable-model.ts';
 
 /**
@@ -7,6 +8,7 @@ import type { Task } from './trainable-model.ts';
  * (regression, logits [batch, 1]).
  */
 export function exampleLosses(logits: tf.Tensor2D, labels: Int32Array | Float32Array, task: Task): tf.Tensor1D {
+  if (task === 'questionAnswering') return qaExampleLosses(logits, labels);
   return tf.tidy(() => {
     const [batch, width] = logits.shape;
     if (labels.length !== batch) throw new RangeError(`The batch has ${batch} logit rows but ${labels.length} labels.`);
@@ -21,5 +23,6 @@ export function exampleLosses(logits: tf.Tensor2D, labels: Int32Array | Float32A
 
 /** Mean loss over the batch (the reduction torch's CrossEntropyLoss and MSELoss default to). */
 export function meanLoss(logits: tf.Tensor2D, labels: Int32Array | Float32Array, task: Task): tf.Scalar {
+  if (task === 'questionAnswering') return qaLoss(logits, labels);
   return tf.tidy(() => exampleLosses(logits, labels, task).mean() as tf.Scalar);
 }

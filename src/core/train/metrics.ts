@@ -15,16 +15,19 @@ export interface EvalMetrics {
   mse?: number;
   /** Pearson correlation of predictions and targets; NaN when either is constant. */
   pearson?: number;
+  /** Question answering: SQuAD's exact match and token F1, in percent of the questions. */
+  exactMatch?: number;
+  f1?: number;
   /** Examples evaluated. */
   examples: number;
 }
 
 /** Names of the metrics a run can keep its best checkpoint by. */
-export type MetricName = 'loss' | 'accuracy' | 'macroF1' | 'mse' | 'pearson';
+export type MetricName = 'loss' | 'accuracy' | 'macroF1' | 'mse' | 'pearson' | 'exactMatch' | 'f1';
 
 /** Whether a larger value of the metric is better. */
 export function greaterIsBetter(metric: MetricName): boolean {
-  return metric === 'accuracy' || metric === 'macroF1' || metric === 'pearson';
+  return metric === 'accuracy' || metric === 'macroF1' || metric === 'pearson' || metric === 'exactMatch' || metric === 'f1';
 }
 
 /** Whether `candidate` beats `best` on `metric` (NaN never beats anything; anything beats a NaN or missing best). */

@@ -19,7 +19,14 @@ import { GradientSum, clipCoefficient, globalNorm } from './gradients.ts';
 import { meanLoss } from './losses.ts';
 import { type EvalMetrics, type MetricName, improves } from './metrics.ts';
 import { type Schedule, type ScheduleKind, scheduleFactor, warmupStepsForRatio } from './schedule.ts';
-import type { BatchLike, TrainableModel } from './trainable-model.ts';
+import type { BatchLike, Task, TrainableModel } from './trainable-model.ts';
+
+/** The metric a run keeps its best weights by unless told otherwise: accuracy, MSE, or SQuAD's F1. */
+export function defaultMetric(task: Task): MetricName {
+  return task === 'classification' ? 'accuracy' : task === 'regression' ? 'mse' : 'f1';
+}
+
+const METRICS_OF: Record<Task, string> = { classification: 'accuracy, macroF1 or loss', regression: 'mse, pearson or loss', questionAnswering: 'f1, exactMatch or loss' };
 
 export interface TrainOptions {
   /** Peak learning rate (default 1e-4, the AdapterHub guides' rate for adapters). */
@@ -187,7 +194,7 @@ class Run<B extends BatchLike> {
       weightDecay: this.optimizer.weightDecay,
       parameters: model.parameters.map((p) => `${p.name}[${p.variable.shape.join(',')}]`),
     };
-    this.metric = options.metricForBest ?? (model.task === 'classification' ? 'accuracy' : 'mse');
+    this.metric = options.metricForBest ?? defaultMetric(model.task);
     this.maxNonFinite = options.maxNonFiniteSteps ?? 3;
     this.nameOfVariable = new Map(model.parameters.map((p) => [p.variable.name, p.name]));
   }
@@ -472,7 +479,7 @@ class Run<B extends BatchLike> {
     const record: EvalRecord = { step: state.step, epoch: this.epochsDone(), metrics };
     state.history.push(record);
     const value = metrics[this.metric];
-    if (value === undefined) throw new RangeError(`The metric "${this.metric}" does not exist for ${this.model.task}; choose ${this.model.task === 'classification' ? 'accuracy, macroF1 or loss' : 'mse, pearson or loss'}.`);
+    if (value === undefined) throw new RangeError(`The metric "${this.metric}" does not exist for ${this.model.task}; choose ${METRICS_OF[this.model.task]}.`);
     const best = improves(this.metric, value, state.best?.metrics[this.metric]);
     if (best) {
       state.best = record;

@@ -39,6 +39,7 @@ const UNICODE_TO_BYTE: Map<string, number> = (() => {
 
 const encoder = new TextEncoder();
 /** Whitespace as offsets leave it out: Unicode spaces, the ASCII controls Python's str.split treats as spaces, and "▁". */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: \x1c–\x1f are the separators Python's str.split treats as spaces.
 const SPACE = /[\s\u001c-\u001f\u2581]/u;
 
 function withoutSpaces(text: string): string {

@@ -5,7 +5,8 @@
  * (ignore_index), each a mean over the examples it does not ignore.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type HeadPlan, headSteps } from '../../adapters/head.ts';
+import type { HeadPlan } from '../../adapters/head.ts';
+import { headSteps } from '../../adapters/head-steps.ts';
 import type { ParamSpec } from '../../adapters/parameters.ts';
 import type { EncoderOutput } from '../../model/encoder.ts';
 

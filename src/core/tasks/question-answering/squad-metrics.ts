@@ -10,6 +10,7 @@ const PUNCTUATION = new Set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~');
 /** Python's \b around a / an / the: \w is Unicode letters, digits and the underscore. */
 const ARTICLES = /(?<![\p{L}\p{N}_])(a|an|the)(?![\p{L}\p{N}_])/gu;
 /** What Python's str.split() splits on: Unicode whitespace and the ASCII separators \x1c–\x1f. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: \x1c–\x1f are whitespace to Python's str.split.
 const WHITESPACE = /[\s\u001c-\u001f]+/u;
 
 export function normalizeAnswer(text: string): string {
