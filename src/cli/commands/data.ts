@@ -22,6 +22,7 @@ function printable(data: DatasetReport, hubUrl?: string) {
     rows: preview.examples.map((e) => ({
       ...e,
       ...(mapping.task === 'classification' ? { labelName: mapping.labelNames[e.label] } : {}),
+      ...(e.answers ? { labelName: e.answers.text.join(' | ') || '(no answer)' } : {}),
     })),
     ...(preview.labelCounts ? { labelCounts: preview.labelCounts } : {}),
     ...(preview.targetRange ? { targetRange: preview.targetRange } : {}),
@@ -37,7 +38,9 @@ function humanLines(out: ReturnType<typeof printable>): string[] {
     `${out.dataset}${out.config ? ` (config ${out.config}${out.configs.length > 1 ? ` of ${out.configs.join(', ')}` : ''})` : ''}`,
     `Columns: ${out.columns.map((c) => `${c.name} [${c.type}]`).join(', ')}`,
     `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''} (${mapping.reasons.text}); label: ${mapping.label} (${mapping.reasons.label})`,
-    mapping.task === 'regression' ? 'Task: regression' : `Task: classification into ${mapping.labelNames.join(', ')}`,
+    mapping.task === 'regression' ? 'Task: regression'
+      : mapping.task === 'questionAnswering' ? 'Task: extractive question answering (the answer is a span of the context)'
+      : `Task: classification into ${mapping.labelNames.join(', ')}`,
     'Splits:',
     ...out.splits.map((s) => `  ${s.name.padEnd(12)} ${String(s.numRows ?? '?').padStart(8)} rows  ${s.labelled ? 'labelled' : 'no labels'}${s.role ? `  → ${s.role}` : ''}`),
     ...out.plan.notes.map((n) => `  ${n}`),

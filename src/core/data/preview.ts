@@ -39,7 +39,7 @@ export function buildPreview(rows: Row[], mapping: ColumnMapping, limit: number,
     const counts = mapping.labelNames.map((name, id) => ({ id, name, count: 0 }));
     for (const e of examples) counts[e.label].count += 1;
     preview.labelCounts = counts;
-  } else if (examples.length > 0) {
+  } else if (mapping.task === 'regression' && examples.length > 0) {
     const targets = examples.map((e) => e.label);
     preview.targetRange = {
       min: Math.min(...targets),
