@@ -37,7 +37,7 @@ import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.
 const describePart = (part: SplitPart) => `split "${part.split}"${part.take === 'all' ? '' : part.take === 'kept' ? ' minus its hold-out' : ` (${Math.round(part.holdOut!.share * 100)}% held out)`}`;
 
 function metricsLine(metrics: EvalMetrics): string {
-  const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'loss'] as const).filter((k) => metrics[k] !== undefined);
+  const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'loss'] as const).filter((k) => metrics[k] !== undefined);
   return shown.map((k) => `${k} ${metrics[k]!.toFixed(4)}`).join('  ');
 }
 
