@@ -7,6 +7,7 @@ import { composableInfo } from '../../core/adapters/shelf.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { liveAdapter } from '../../core/train/imported-adapter.ts';
+import { type AnswerResult, answerQuestion } from '../../core/tasks/question-answering/answer.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
 import { readAdapterFlag } from '../shared/adapter-flag.ts';
 import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
@@ -37,6 +38,21 @@ function lines(p: Prediction, labels: string[]): string[] {
   ];
 }
 
+/** A question's answers as `--json` gives them: the best one's text, span (code points), score and probability, then the n best. */
+function answerFields({ answers, windows }: AnswerResult) {
+  const [best] = answers;
+  return { answer: best.text, start: best.start, end: best.end, score: best.score, probability: best.probability, windows, answers };
+}
+
+function answerLines({ answers, windows }: AnswerResult): string[] {
+  const [best] = answers;
+  return [
+    `Answer: ${best.text} (characters ${best.start}–${best.end}, score ${best.score.toFixed(4)}, probability ${(best.probability * 100).toFixed(1)}%)`,
+    `Windows: ${windows}`,
+    ...answers.map((a, i) => `  ${String(i + 1).padStart(2)}. ${JSON.stringify(a.text).padEnd(40)} ${a.probability.toFixed(4)}  (start ${a.startLogit.toFixed(3)} + end ${a.endLogit.toFixed(3)})`),
+  ];
+}
+
 /** A comma-separated list of numbers. */
 function numbersFlag(values: Record<string, unknown>, name: string): number[] | undefined {
   const raw = values[name] as string | undefined;
@@ -51,6 +67,7 @@ export const predictCommand: Command = {
   summary: 'run a trained adapter on one text: token ids, logits, probabilities and the label; or several adapters in a composition',
   usage: [
     'Usage: adapter-studio predict --model ID --adapter DIR_OR_ZIP --text "..." [--text-pair "..."] [flags] [--json]',
+    '       adapter-studio predict --model ID --adapter QA_ADAPTER --question "..." --context "..." [flags] [--json]',
     '       adapter-studio predict --model ID --adapter A --adapter B [...] --compose parallel|stack|average|batch-split --text "..." [flags] [--json]',
     '',
     '  --model ID          Hub model id of the encoder the adapter was trained on',
@@ -64,6 +81,10 @@ export const predictCommand: Command = {
     '  --batch-sizes N,N   batch-split: texts each adapter takes, in order (default one each)',
     '  --text T            the text to classify (batch-split: repeat it, one a row)',
     '  --text-pair T       second text of sentence-pair tasks',
+    '  --question Q        question answering: the question (or --text)',
+    '  --context C         question answering: the paragraph the answer is a span of (or --text-pair)',
+    '  --doc-stride N      question answering: tokens neighbouring windows of a long paragraph share (default a third of --max-length, at most 128)',
+    '  --n-best N          question answering: answers listed (default 5; run_qa keeps 20 candidates)',
     '  --max-length L      most tokens (default 128, as train)',
     '  --hub URL           Hub-compatible base URL (default: huggingface.co)',
     backendUsage,
@@ -77,6 +98,10 @@ export const predictCommand: Command = {
     'batch-sizes': { type: 'string' },
     text: { type: 'string', multiple: true },
     'text-pair': { type: 'string' },
+    question: { type: 'string' },
+    context: { type: 'string' },
+    'doc-stride': { type: 'string' },
+    'n-best': { type: 'string' },
     'max-length': { type: 'string' },
     hub: { type: 'string' },
     ...backendOption,
@@ -84,8 +109,10 @@ export const predictCommand: Command = {
   async run(values, ctx) {
     const model = values.model as string | undefined;
     const paths = (values.adapter as string[] | undefined) ?? [];
-    const texts = (values.text as string[] | undefined) ?? [];
-    if (!model || !paths.length || !texts.length) throw new UsageError('Give --model ID, --adapter DIR_OR_ZIP and --text "...".');
+    const question = values.question as string | undefined;
+    const texts = (values.text as string[] | undefined) ?? (question === undefined ? [] : [question]);
+    if (!model || !paths.length || !texts.length) throw new UsageError('Give --model ID, --adapter DIR_OR_ZIP and --text "..." (or --question and --context for a question-answering adapter).');
+    if (question !== undefined && values.text !== undefined) throw new UsageError('Give the question once: --question or --text.');
     const compose = values.compose as string | undefined;
     if (compose !== undefined && !(compose in COMPOSE)) throw new UsageError(`--compose must be one of ${Object.keys(COMPOSE).join(', ')}, got "${compose}".`);
     if (paths.length > 1 && compose === undefined) throw new UsageError(`${paths.length} adapters given: say how they combine with --compose ${Object.keys(COMPOSE).join('|')}.`);
@@ -93,7 +120,8 @@ export const predictCommand: Command = {
     if (texts.length > 1 && block !== 'BatchSplit') throw new UsageError('Give one --text (several only with --compose batch-split, one a row).');
     if (values.weights !== undefined && block !== 'Average') throw new UsageError('--weights goes with --compose average.');
     if (values['batch-sizes'] !== undefined && block !== 'BatchSplit') throw new UsageError('--batch-sizes goes with --compose batch-split.');
-    const pair = values['text-pair'] as string | undefined;
+    const pair = (values.context ?? values['text-pair']) as string | undefined;
+    if (values.context !== undefined && values['text-pair'] !== undefined) throw new UsageError('Give the paragraph once: --context or --text-pair.');
     const maxLength = intFlag(values, 'max-length', 128, 8, 8192);
     const revision = revisionFrom(values);
     await startBackend(values, ctx);
@@ -124,6 +152,14 @@ export const predictCommand: Command = {
       }
       const encoded = encoder.tokenizer.encode(texts, pair === undefined ? undefined : texts.map(() => pair), { maxLength });
       const modelFields = { model, ...(revision === undefined ? {} : { revision }) };
+      if (!block && adapters[0].head?.kind === 'questionAnswering') {
+        if (pair === undefined) throw new UsageError(`Adapter "${adapters[0].name}" answers questions: give --question "..." and --context "..." (the paragraph).`);
+        const docStride = values['doc-stride'] === undefined ? undefined : intFlag(values, 'doc-stride', 0, 0, 8192);
+        const nBest = intFlag(values, 'n-best', 5, 1, 100);
+        const result = await answerQuestion(adapterTrainable(adapters[0], encoder.weights), encoder.tokenizer, texts[0], pair, { maxLength, docStride, nBest });
+        report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: adapters[0].name, question: texts[0], ...answerFields(result) }, answerLines(result));
+        return 0;
+      }
       if (!block) {
         const [adapter] = adapters;
         const trainable = adapterTrainable(adapter, encoder.weights);
