@@ -71,6 +71,7 @@ export function isRegressionHead(head: HeadExport): boolean {
 function headSentence(head: HeadExport | undefined): string {
   if (!head) return '';
   if (isRegressionHead(head)) return ', with a regression head (one output)';
+  if (head.config.head_type === 'question_answering') return ', with a question answering head (start and end logits over the tokens: the answer is a span of the context)';
   const type = String(head.config.head_type).replace(/_/g, ' ');
   return `, with a ${markdownText(type)} head (labels: ${headLabels(head.config).map(markdownText).join(', ')})`;
 }
@@ -151,6 +152,14 @@ export function readTrainingRecord(card: string): TrainingRecord | undefined {
   }
 }
 
+/** Python that answers one question with a question-answering head (QuestionAnsweringModelOutput). */
+const QA_USAGE_LINES = [
+  'inputs = tokenizer("When did it happen?", "The mayor fixed the old road last week.", return_tensors="pt")',
+  'outputs = model(**inputs)',
+  'start, end = outputs.start_logits.argmax(-1).item(), outputs.end_logits.argmax(-1).item()',
+  'print(tokenizer.decode(inputs["input_ids"][0][start : end + 1]))  # the answer span',
+];
+
 /** Python that prints the prediction for one text with the adapter's head. */
 function predictionLines(head: HeadExport | undefined, logits: string): string[] {
   if (!head) return [`outputs = ${logits.replace('.logits', '')}  # no head was saved: hidden states only`];
@@ -200,11 +209,13 @@ export function adapterHubModelCard(exp: AdapterExport, config: AdapterConfig, l
     `name = model.load_adapter(${JSON.stringify(location)})  # this folder, or the Hub repo id it was pushed to`,
     `model.set_active_adapters(name)${exp.head ? '  # also activates the head of the same name' : ''}`,
     '',
-    training?.textColumns.length === 2
-      ? 'inputs = tokenizer("A man is playing a guitar.", "Someone is making music.", return_tensors="pt")'
-      : 'inputs = tokenizer("Adapters are lightweight!", return_tensors="pt")',
-    ...predictionLines(exp.head, 'model(**inputs).logits'),
-    ...(exp.head && !isRegressionHead(exp.head) ? ['print(model.get_labels_dict(name))  # label names by id'] : []),
+    ...(exp.head?.config.head_type === 'question_answering' ? QA_USAGE_LINES : [
+      training?.textColumns.length === 2
+        ? 'inputs = tokenizer("A man is playing a guitar.", "Someone is making music.", return_tensors="pt")'
+        : 'inputs = tokenizer("Adapters are lightweight!", return_tensors="pt")',
+      ...predictionLines(exp.head, 'model(**inputs).logits'),
+      ...(exp.head && !isRegressionHead(exp.head) ? ['print(model.get_labels_dict(name))  # label names by id'] : []),
+    ]),
     '```',
     '',
     '`load_adapter` reads `pytorch_adapter.bin`; `model.load_adapter(path, use_safetensors=True)` reads `adapter.safetensors` instead.',
