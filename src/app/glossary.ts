@@ -8,6 +8,8 @@ export const GLOSSARY = {
   macroF1: 'F1 balances "found all of a class" against "was right when it said that class". Macro-F1 averages it over the classes, so a class the adapter ignores pulls it down even when accuracy looks good. 1 is perfect.',
   mse: 'Mean squared error: the average of (prediction − true value)². Lower is better; 0 is perfect.',
   pearson: 'How well the predictions rise and fall with the true values, from −1 to 1. 1 is a perfect match.',
+  exactMatch: 'Question answering: the share of questions whose answer is exactly one of the right answers, after SQuAD\'s clean-up (case, punctuation, a / an / the, spaces). 100% means every one.',
+  f1: 'Question answering: how many words the answer shares with the best right answer, balancing "all its words are right" against "it has all the right words", averaged over the questions (SQuAD\'s F1). 100% is perfect.',
   learningRate: 'How big a step each update takes. It warms up, then shrinks. Too high and the loss jumps around; too low and learning is slow.',
   tokensPerSecond: 'Word pieces the model reads per second while training: the speed of this machine on this model.',
   pace: 'Training texts processed per second (or, on slow machines, seconds per text).',

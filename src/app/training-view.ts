@@ -3,6 +3,7 @@
  * evaluations, the latest pace, the checkpoint and a log. Pure data in, data out, so it is tested without a page.
  */
 import type { CheckpointEvent, EvalEvent, EvalProgressEvent, TrainEvent, TrainProgressEvent, TrainResult } from '../core/train/events.ts';
+import type { Task } from '../core/train/trainable-model.ts';
 import { formatMetrics } from './format.ts';
 
 /** One optimizer step on the curves. */
@@ -51,6 +52,11 @@ export const EMPTY_VIEW: TrainingView = { points: [], evals: [], paused: false, 
 const CHECKPOINT_REASONS: Record<CheckpointEvent['reason'], string> = { epoch: 'end of an epoch', time: 'timed', pause: 'paused', stop: 'stopped' };
 
 /** Evaluation metrics as a log phrase, written as every step writes them (see formatMetrics). */
+/** The task an evaluation's metrics belong to (the charts' kind). */
+export function taskOfMetrics(metrics: EvalEvent['metrics'] | undefined): Task {
+  return metrics?.f1 !== undefined ? 'questionAnswering' : metrics?.mse !== undefined ? 'regression' : 'classification';
+}
+
 export function metricsPhrase(metrics: EvalEvent['metrics']): string {
   if (metrics.examples === 0) return 'no validation examples (the split or hold-out is empty)';
   return formatMetrics(metrics);

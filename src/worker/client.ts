@@ -46,6 +46,7 @@ const REPLY_KIND: ReplyKind = {
   trainFusion: 'fusionTrained',
   exportFusion: 'exported',
   fusionAttention: 'fusionAttention',
+  answerQuestion: 'answered',
 };
 
 /**

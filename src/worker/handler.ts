@@ -129,6 +129,10 @@ export function createCommandHandler(post: (event: WorkerEvent) => void, options
         post({ type: 'predicted', replyTo: command.id, ...(await adapters.predict(model.current('predicting'), command.texts, command.pairs)) });
         return;
       }
+      case 'answerQuestion': {
+        post({ type: 'answered', replyTo: command.id, ...(await adapters.answer(model.current('answering'), command.question, command.context)) });
+        return;
+      }
       case 'evaluate': {
         post({ type: 'evaluated', replyTo: command.id, ...(await adapters.evaluate(command, model.current('evaluating'), data)) });
         return;

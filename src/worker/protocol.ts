@@ -12,6 +12,7 @@ import type { SelfTestReport } from '../core/kernels/self-test-report.ts';
 import type { EncoderConfig } from '../core/model/config.ts';
 import type { LoadProgress } from '../core/model/load-encoder.ts';
 import type { TrainEvent, TrainResult } from '../core/train/events.ts';
+import type { PredictedAnswer } from '../core/tasks/question-answering/postprocess.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import type {
   ActiveAdapterInfo, AdapterChoice, AdapterKnobs, AdapterSummaryInfo, ComposedHeadOutput, CompositionSetup, FusionAttentionLayer, FusionInfo, FusionSetup, HeadSpec, ShelfItemInfo,
@@ -163,6 +164,14 @@ export interface PredictCommand {
   pairs?: string[];
 }
 
+/** Ask the active question-answering adapter a question about a paragraph; answered by `answered`. */
+export interface AnswerQuestionCommand {
+  type: 'answerQuestion';
+  id: number;
+  question: string;
+  context: string;
+}
+
 /** Evaluate the active adapter on the data's validation part; answered by `evaluated`. */
 export interface EvaluateCommand {
   type: 'evaluate';
@@ -263,7 +272,7 @@ export type Command =
   | DescribeAdapterCommand | TrainCommand | PauseCommand | ResumeCommand | CancelCommand | DiscardRunCommand
   | PredictCommand | EvaluateCommand | ExportAdapterCommand | ImportAdapterCommand | ActiveAdapterCommand | PushAdapterCommand
   | ShelveAdapterCommand | UnshelveAdapterCommand | PredictComposedCommand
-  | TrainFusionCommand | ExportFusionCommand | FusionAttentionCommand;
+  | TrainFusionCommand | ExportFusionCommand | FusionAttentionCommand | AnswerQuestionCommand;
 
 // ---- worker → page ----
 
@@ -391,6 +400,16 @@ export interface PredictedEvent {
   untrained: number[][];
 }
 
+/** The n best answers (best first) to an `answerQuestion`: spans of `context` in code points, as postprocess_qa_predictions ranks them. */
+export interface AnsweredEvent {
+  type: 'answered';
+  replyTo: number;
+  context: string;
+  answers: PredictedAnswer[];
+  /** Windows the paragraph took. */
+  windows: number;
+}
+
 export interface EvaluatedEvent {
   type: 'evaluated';
   replyTo: number;
@@ -467,7 +486,7 @@ export type WorkerEvent =
   | ReadyEvent | SelfTestResultEvent | AckEvent | LogEvent | WorkerErrorEvent | DeviceLostEvent
   | ModelProgressEvent | ModelReadyEvent | EmbeddedEvent | DatasetReportEvent
   | AdapterDescriptionEvent | TrainingEvent | TrainedEvent | PredictedEvent | EvaluatedEvent | ExportedEvent | AdapterReadyEvent
-  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent | FusionTrainedEvent | FusionAttentionEvent;
+  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent | FusionTrainedEvent | FusionAttentionEvent | AnsweredEvent;
 
 // ---- pairing commands with replies ----
 
@@ -498,6 +517,7 @@ export interface ReplyKind {
   trainFusion: 'fusionTrained';
   exportFusion: 'exported';
   fusionAttention: 'fusionAttention';
+  answerQuestion: 'answered';
 }
 
 export type CommandType = Command['type'];

@@ -36,6 +36,7 @@ export type ShelfSource = { kind: 'active' } | AdapterSource;
 
 /** The head as the page describes it, for a fusion or an adapter. */
 function headOf(head: AdapterModel['head']): HeadSpec | undefined {
+  if (head?.kind === 'questionAnswering') return { task: 'questionAnswering', labels: [] };
   return head && { task: head.kind === 'regression' ? 'regression' : 'classification', labels: head.kind === 'regression' ? [] : head.id2label };
 }
 

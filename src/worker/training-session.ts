@@ -8,6 +8,8 @@ import { type AdapterModel, createAdapter } from '../core/adapters/adapter.ts';
 import { activeBackend } from '../core/backend/init-backend.ts';
 import { resolveAdapterConfig } from '../core/adapters/config.ts';
 import { batchExamples } from '../core/data/batching.ts';
+import { answerQuestion } from '../core/tasks/question-answering/answer.ts';
+import { questionEvalBatches } from '../core/tasks/question-answering/qa-training-data.ts';
 import type { DatasetHandle } from '../core/data/dataset-handle.ts';
 import type { DatasetReport } from '../core/data/dataset-report.ts';
 import { adapterHubFiles } from '../core/export/adapterhub.ts';
@@ -41,7 +43,7 @@ import { readAdapterSource } from './adapter-source.ts';
 import { type ShelfSession, headSpecOf } from './shelf-session.ts';
 import type { DataSession } from './data-session.ts';
 import type {
-  EvaluateCommand, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainFusionCommand, TrainingEvent,
+  AnsweredEvent, EvaluateCommand, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainFusionCommand, TrainingEvent,
 } from './protocol.ts';
 
 /** An adapter command that cannot be served now: no adapter yet, another model or data, a training running or none. */
@@ -360,6 +362,15 @@ export class TrainingSession {
     }
   }
 
+  /** The active question-answering adapter's best answers to `question` in `context` (its training's max length). */
+  async answer(encoder: LoadedEncoder, question: string, context: string): Promise<Omit<AnsweredEvent, 'type' | 'replyTo'>> {
+    const active = this.requireActive();
+    if (active.adapter.head?.kind !== 'questionAnswering') throw new AdapterSessionError(`Adapter "${active.adapter.name}" does not answer questions; it ${active.adapter.head ? 'classifies texts' : 'has no head'}.`, 'HeadMismatch');
+    const maxLength = active.training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength;
+    const result = await answerQuestion(adapterTrainable(active.adapter, encoder.weights), encoder.tokenizer, question, context, { maxLength });
+    return { context, ...result };
+  }
+
   /** Loss and metrics of the active adapter on the data's validation part. */
   async evaluate(command: EvaluateCommand, encoder: LoadedEncoder, data: DataSession): Promise<{ split: string; metrics: EvalMetrics }> {
     const { adapter, training } = this.requireActive();
@@ -367,11 +378,14 @@ export class TrainingSession {
     const mismatch = headMismatch(adapter, report.mapping, report.dataset);
     if (mismatch) throw new AdapterSessionError(`${mismatch.message} Evaluate on the data it was trained for.`, 'HeadMismatch');
     const part = report.plan.validation;
-    const batches = batchExamples((await partStream(handle, report, part)).ordered(), tokenizeWith(encoder.tokenizer), {
+    const sizes = {
       batchSize: command.batchSize ?? training?.hyperparameters.batchSize ?? DEFAULT_TRAINING_SETTINGS.batchSize,
       maxLength: command.maxLength ?? training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength,
-      task: report.mapping.task,
-    });
+    };
+    const examples = (await partStream(handle, report, part)).ordered();
+    const batches = report.mapping.task === 'questionAnswering'
+      ? questionEvalBatches(examples, encoder.tokenizer, sizes)
+      : batchExamples(examples, tokenizeWith(encoder.tokenizer), { ...sizes, task: report.mapping.task });
     return { split: part.split, metrics: (await evaluate(adapterTrainable(adapter, encoder.weights), batches))! };
   }
 

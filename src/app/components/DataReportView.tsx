@@ -136,6 +136,7 @@ function ColumnPickers({ columns, report }: { columns: ColumnInfo[]; report?: Da
         <p className="labels">
           {mapping.task === 'regression'
             ? 'Task: regression (the label is a number).'
+            : mapping.task === 'questionAnswering' ? 'Task: extractive question answering (the answer is a span of the context).'
             : <>Labels ({mapping.labelNames.length}): {mapping.labelNames.map((name) => <span key={name} className="label-name">{name}</span>)}</>}
         </p>
       )}
@@ -225,7 +226,7 @@ function PreviewTable({ report }: { report: DatasetReport }) {
               <td>{example.row}</td>
               <td>{clip(example.text)}</td>
               {mapping.textPair && <td>{clip(example.textPair ?? '')}</td>}
-              <td>{mapping.task === 'classification' ? mapping.labelNames[example.label] : example.label}</td>
+              <td>{mapping.task === 'classification' ? mapping.labelNames[example.label] : example.answers ? example.answers.text.join(' | ') : example.label}</td>
             </tr>
           ))}
         </tbody>

@@ -4,6 +4,7 @@ import type { TrainingSettings } from '../../core/train/training-settings.ts';
 import { formatDuration, formatInteger, formatMetrics } from '../format.ts';
 import { useStudio } from '../store.ts';
 import type { TrainingRun } from '../training-slice.ts';
+import { taskOfMetrics } from '../training-view.ts';
 import { TrainCharts } from './TrainCharts.tsx';
 
 /** Each training setting as the Train step names it (a new setting fails to compile until it is named here). */
@@ -58,7 +59,7 @@ function RunSummary({ run, onClose }: { run: TrainingRun; onClose: () => void })
   const result = view.result;
   const best = result?.best ?? view.evals.filter((e) => e.best).at(-1)?.metrics;
   const last = view.evals.at(-1);
-  const task = view.evals[0]?.metrics.mse !== undefined ? 'regression' : 'classification';
+  const task = taskOfMetrics(view.evals[0]?.metrics);
   const name = setup.adapter.kind === 'new' ? setup.adapter.name : setup.adapter.kind === 'fuse' ? `AdapterFusion ${setup.adapter.fusion.adapters.join(',')}` : adapter?.name ?? 'the active adapter';
   const data = setup.data;
   const settings = (Object.entries(setup.settings) as [keyof TrainingSettings, unknown][]).filter(([, value]) => value !== undefined);

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { EvalEvent } from '../../core/train/events.ts';
+import type { Task } from '../../core/train/trainable-model.ts';
 import { type AxisRange, shareRange, tickText, zeroBasedAxis } from '../chart-axes.ts';
 import type { StepPoint, TrainingView } from '../training-view.ts';
 import { Explain } from './Explain.tsx';
@@ -43,13 +44,15 @@ function StepChart({ title, total, points, height, range, ticks, format = tickTe
 }
 
 /** Loss (training per step, validation per evaluation), the task's metrics, and the learning rate, as the run goes. */
-export function TrainCharts({ view, task, height = 200 }: { view: TrainingView; task: 'classification' | 'regression'; height?: number }) {
+export function TrainCharts({ view, task, height = 200 }: { view: TrainingView; task: Task; height?: number }) {
   const losses: StepPoint[] = view.points.filter((p) => p.loss !== undefined && Number.isFinite(p.loss));
   const evalLoss = evalPoints(view.evals, (e) => e.metrics.loss);
   const classes = task === 'classification';
-  const first = classes ? evalPoints(view.evals, (e) => e.metrics.accuracy) : evalPoints(view.evals, (e) => e.metrics.mse);
-  const second = classes ? evalPoints(view.evals, (e) => e.metrics.macroF1) : evalPoints(view.evals, (e) => e.metrics.pearson);
-  const shares = classes ? shareRange([...first, ...second].map((p) => p.value)) : undefined;
+  const squad = task === 'questionAnswering';
+  // SQuAD's exact match and F1 are percentages: charted as shares like accuracy.
+  const first = classes ? evalPoints(view.evals, (e) => e.metrics.accuracy) : squad ? evalPoints(view.evals, (e) => e.metrics.exactMatch! / 100) : evalPoints(view.evals, (e) => e.metrics.mse);
+  const second = classes ? evalPoints(view.evals, (e) => e.metrics.macroF1) : squad ? evalPoints(view.evals, (e) => e.metrics.f1! / 100) : evalPoints(view.evals, (e) => e.metrics.pearson);
+  const shares = classes || squad ? shareRange([...first, ...second].map((p) => p.value)) : undefined;
   return (
     <div className="charts">
       <StepChart title={<Explain term="loss">Loss</Explain>} total={view.totalSteps} points={losses.length + evalLoss.length} height={height} range={zeroBasedAxis}>
@@ -59,11 +62,12 @@ export function TrainCharts({ view, task, height = 200 }: { view: TrainingView; 
       <StepChart
         title={classes
           ? <>Validation <Explain term="accuracy">accuracy</Explain> and <Explain term="macroF1">macro-F1</Explain></>
+          : squad ? <>Validation exact match and F1 (SQuAD)</>
           : <>Validation <Explain term="mse">MSE</Explain> and <Explain term="pearson">Pearson</Explain></>}
         total={view.totalSteps} points={first.length} height={height} range={shares?.domain ?? zeroBasedAxis} ticks={shares?.ticks}>
         {/* Accuracy and macro-F1 are often equal on balanced data: the wide line stays visible under the dashed one. */}
-        <Line data={first} dataKey="value" name={classes ? 'accuracy' : 'MSE'} stroke={COLORS.eval} strokeWidth={4} strokeOpacity={0.7} isAnimationActive={false} />
-        <Line data={second} dataKey="value" name={classes ? 'macro-F1' : 'Pearson'} stroke={COLORS.second} strokeDasharray="6 4" strokeWidth={2}
+        <Line data={first} dataKey="value" name={classes ? 'accuracy' : squad ? 'exact match' : 'MSE'} stroke={COLORS.eval} strokeWidth={4} strokeOpacity={0.7} isAnimationActive={false} />
+        <Line data={second} dataKey="value" name={classes ? 'macro-F1' : squad ? 'F1' : 'Pearson'} stroke={COLORS.second} strokeDasharray="6 4" strokeWidth={2}
           dot={{ r: 3 }} isAnimationActive={false} />
       </StepChart>
       <StepChart title={<Explain term="learningRate">Learning rate</Explain>} total={view.totalSteps} points={view.points.length} height={height} range={zeroBasedAxis}

@@ -10,6 +10,7 @@ import { wouldLoseWork } from '../library-slice.ts';
 import { resumeEpoch } from '../saved-run.ts';
 import { headSpecOf, useStudio } from '../store.ts';
 import { type TrainingRun, canTrain, effectiveSettings, isActive } from '../training-slice.ts';
+import { taskOfMetrics } from '../training-view.ts';
 import { Explain } from './Explain.tsx';
 import { NumberField, checks } from './NumberField.tsx';
 import { RunSummaryButton } from './RunSummary.tsx';
@@ -93,7 +94,7 @@ function TrainSettingsForm({ disabled }: { disabled: boolean }) {
   const bySteps = byStepsDraft || settings.maxSteps !== undefined;
   const demo = model?.startsWith('adapter-studio/');
   const field = <K extends keyof TrainingSettings>(key: K) => (value: number | undefined) => set(key, value as TrainingSettings[K] | undefined);
-  const metrics: MetricName[] = task === 'classification' ? ['accuracy', 'macroF1', 'loss'] : ['mse', 'pearson', 'loss'];
+  const metrics: MetricName[] = task === 'classification' ? ['accuracy', 'macroF1', 'loss'] : task === 'questionAnswering' ? ['f1', 'exactMatch', 'loss'] : ['mse', 'pearson', 'loss'];
   return (
     <fieldset className="train-settings" disabled={disabled}>
       <legend>Settings</legend>
@@ -135,7 +136,7 @@ function TrainSettingsForm({ disabled }: { disabled: boolean }) {
           <div className="field">
             <label htmlFor={`${lengthId}-metric`}>Best metric (the kept weights)</label>
             <select id={`${lengthId}-metric`} value={settings.metricForBest ?? ''} onChange={(e) => set('metricForBest', (e.target.value || undefined) as MetricName | undefined)}>
-              <option value="">{task === 'classification' ? 'accuracy' : 'MSE'} (default)</option>
+              <option value="">{task === 'classification' ? 'accuracy' : task === 'questionAnswering' ? 'F1' : 'MSE'} (default)</option>
               {metrics.map((m) => <option key={m} value={m}>{m}</option>)}
             </select>
           </div>
@@ -243,7 +244,7 @@ function RunView({ run }: { run: TrainingRun }) {
   const backend = compute.status === 'ready' || compute.status === 'lost' ? backendDisplayName(compute.backend.name) : 'the compute backend';
   const { view } = run;
   const latest = view.latest;
-  const task = view.evals[0]?.metrics.mse !== undefined ? 'regression' : 'classification';
+  const task = taskOfMetrics(view.evals[0]?.metrics);
   const best = view.result?.best ?? view.evals.filter((e) => e.best).at(-1)?.metrics;
   const epochs = run.setup.settings.maxSteps === undefined ? run.setup.settings.epochs : undefined;
   const evaluating = isActive(run) ? view.evaluating : undefined;

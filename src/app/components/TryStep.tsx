@@ -3,6 +3,7 @@ import { headSpecOf, useStudio } from '../store.ts';
 import { isActive } from '../training-slice.ts';
 import { AdapterLibrary } from './AdapterLibrary.tsx';
 import { ShelfPanel } from './ShelfPanel.tsx';
+import { QuestionTry } from './try/QuestionTry.tsx';
 import { metricsPhrase } from '../training-view.ts';
 
 /** Step 5: the active adapter on the user's own text, beside the same adapter as initialised before training. */
@@ -25,8 +26,7 @@ export function TryStep() {
         <p className="locked">Training is running: try the adapter once it ends.</p>
       ) : (
         <>
-          <PredictForm pair={pair} />
-          <PredictionView />
+          {adapter.head?.task === 'questionAnswering' ? <QuestionTry key={adapter.name} /> : <><PredictForm pair={pair} /><PredictionView /></>}
           <Evaluation />
         </>
       )}

@@ -2,6 +2,7 @@
 import type { ExampleStream } from '../../data/example-stream.ts';
 import { epochSeed } from '../../data/shuffle.ts';
 import type { Batch } from '../../data/batching.ts';
+import type { Example } from '../../data/examples.ts';
 import type { TrainingData } from '../../train/trainer.ts';
 import { countWindows, questionBatches } from './qa-batches.ts';
 import { type QaTokenizer, defaultDocStride } from './windows.ts';
@@ -18,6 +19,11 @@ export interface QuestionDataOptions {
   shuffleBuffer?: number;
 }
 
+/** The windows of examples to evaluate on, in their order (what `evaluate` takes for a question-answering model). */
+export function questionEvalBatches(examples: AsyncIterable<Example>, tokenizer: QaTokenizer & { padTokenId: number }, options: { batchSize: number; maxLength: number; docStride?: number }): AsyncGenerator<Batch> {
+  return questionBatches(examples, tokenizer, { batchSize: options.batchSize, maxLength: options.maxLength, docStride: options.docStride ?? defaultDocStride(options.maxLength), bucketing: false });
+}
+
 /** Counts the training windows (one pass, which also fills the stream's cache) and returns the batches of each epoch and of validation. */
 export async function questionTrainingData(options: QuestionDataOptions): Promise<TrainingData<Batch>> {
   const { train, validation, tokenizer, batchSize, maxLength, seed } = options;
@@ -26,6 +32,6 @@ export async function questionTrainingData(options: QuestionDataOptions): Promis
   return {
     batchesPerEpoch: Math.ceil(windows / batchSize),
     trainBatches: (epoch) => questionBatches(train.epoch(epoch, { seed, shuffleBuffer: options.shuffleBuffer }), tokenizer, { ...windowOptions, seed: epochSeed(seed, epoch) }),
-    ...(validation ? { evalBatches: () => questionBatches(validation.ordered(), tokenizer, { ...windowOptions, bucketing: false }) } : {}),
+    ...(validation ? { evalBatches: () => questionEvalBatches(validation.ordered(), tokenizer, windowOptions) } : {}),
   };
 }
