@@ -8,6 +8,9 @@
 import { pythonFloatRepr } from '../adapters/python-json.ts';
 import { adapterHubFiles, exportableAdapterConfig } from './adapterhub.ts';
 import { AdapterExportError } from './errors.ts';
+import { QA_ROW_HELPERS, questionAnsweringMain } from '../tasks/question-answering/python-qa.ts';
+import { DEFAULT_MAX_ANSWER_LENGTH, DEFAULT_N_BEST } from '../tasks/question-answering/postprocess.ts';
+import { defaultDocStride } from '../tasks/question-answering/windows.ts';
 import { headLabels, methodName } from './model-card.ts';
 import type { AdapterExport, AdapterFiles, LocalFileRecord } from './types.ts';
 
@@ -42,7 +45,15 @@ const pyFloat = (value: number) => pythonFloatRepr(value);
 /** The studio's metric names → the keys train.py's compute_metrics returns, and whether larger is better. */
 const METRICS: Record<string, [string, boolean]> = {
   accuracy: ['accuracy', true], macroF1: ['macro_f1', true], pearson: ['pearson', true], mse: ['mse', false], loss: ['loss', false],
+  f1: ['f1', true], exactMatch: ['exact_match', true],
 };
+
+/** train.py's question-answering constants: the windows and the postprocessing, as the studio ran them. */
+const QA_CONSTANTS = (maxLength: number): [string, string, string?][] => [
+  ['DOC_STRIDE', py(defaultDocStride(maxLength)), 'context tokens neighbouring windows share (run_qa\'s doc_stride)'],
+  ['N_BEST', py(DEFAULT_N_BEST), 'start / end candidates per window (run_qa\'s n_best_size)'],
+  ['MAX_ANSWER_LENGTH', py(DEFAULT_MAX_ANSWER_LENGTH), 'longest answer in tokens'],
+];
 
 /** The schedule as transformers' lr_scheduler_type. */
 function schedulerType(schedule: string | undefined, warms: boolean): string {
@@ -121,7 +132,8 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
   if (!exp.head) throw new AdapterExportError(`Adapter "${exp.name}" has no prediction head; the training script needs the head it was trained with.`);
   const h = t.hyperparameters;
   const regression = t.labelKind === 'float';
-  const metric = h.metricForBest ?? (regression ? 'mse' : 'accuracy');
+  const answers = t.labelKind === 'answers';
+  const metric = h.metricForBest ?? (regression ? 'mse' : answers ? 'f1' : 'accuracy');
   const [metricKey, greaterIsBetter] = METRICS[metric] ?? METRICS.loss;
   const warmup = h.warmupRatio ?? 0;
   const method = methodName(exportableAdapterConfig(exp)).replace(/`/g, '');
@@ -149,9 +161,12 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
     ['TEXT_COLUMN', py(t.textColumns[0])],
     ['TEXT_PAIR_COLUMN', py(t.textColumns[1] ?? null)],
     ['LABEL_COLUMN', py(t.labelColumn)],
-    ['LABEL_KIND', py(t.labelKind), 'classLabel / int: ids; string: index in LABELS; bool: 0/1; float: regression'],
-    ['LABELS', py(regression ? [] : headLabels(exp.head.config)), 'label names by id (the head\'s)'],
+    ...(answers ? [] : [
+      ['LABEL_KIND', py(t.labelKind), 'classLabel / int: ids; string: index in LABELS; bool: 0/1; float: regression'],
+      ['LABELS', py(regression ? [] : headLabels(exp.head.config)), 'label names by id (the head\'s)'],
+    ] as [string, string, string?][]),
     ['MAX_LENGTH', py(h.maxLength)],
+    ...(answers ? QA_CONSTANTS(h.maxLength) : []),
     ['LEARNING_RATE', pyFloat(h.learningRate)],
     [h.maxSteps !== undefined ? 'MAX_STEPS' : 'NUM_EPOCHS', py(h.maxSteps ?? h.epochs ?? 3)],
     ['BATCH_SIZE', py(h.batchSize), 'examples per optimizer step across all devices (before accumulation)'],
@@ -171,7 +186,7 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
   const best = t.bestMetrics ? Object.entries(t.bestMetrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ') : '';
   const lengthArg = h.maxSteps !== undefined ? 'max_steps=MAX_STEPS' : 'num_train_epochs=NUM_EPOCHS';
 
-  return `"""Continue training the Adapter Studio adapter ${JSON.stringify(exp.name)} in Python, on one GPU or many.
+  const intro = `"""Continue training the Adapter Studio adapter ${JSON.stringify(exp.name)} in Python, on one GPU or many.
 
     pip install -r requirements.txt
     python train.py                  # one GPU (or the CPU)
@@ -208,7 +223,8 @@ def is_held_out(row, share=HELD_OUT_SHARE, seed=HELD_OUT_SEED):
     return _fmix32(mixed) / 2**32 < share
 
 
-def to_label(value):
+`;
+  const rowHelpers = `def to_label(value):
     """The training target of a label cell, or None when the studio skips the row."""
     if value is None or value == "":
         return None
@@ -245,7 +261,8 @@ def is_usable(example):
     return all(to_text(t) is not None for t in texts) and to_label(example[LABEL_COLUMN]) is not None
 
 
-def load_splits():
+`;
+  const splits = `def load_splits():
     """Training and validation rows as the studio picked them: hold-out, usable rows, then the first N."""
 ${file ? '    raw = load_local_files()' : `    from datasets import load_dataset
 
@@ -264,7 +281,9 @@ ${file ? '    raw = load_local_files()' : `    from datasets import load_dataset
     return usable(train, MAX_TRAIN_EXAMPLES), usable(validation, MAX_VALIDATION_EXAMPLES)
 ${file ? LOCAL_LOADER : ''}
 
-def metrics_function():
+`;
+  if (t.labelKind === 'answers') return intro + QA_ROW_HELPERS + splits + questionAnsweringMain(exp.name, lengthArg);
+  return intro + rowHelpers + splits + `def metrics_function():
     import evaluate
     import numpy as np
 
