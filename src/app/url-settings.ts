@@ -99,7 +99,7 @@ const ADAPTER_PARAMS: { [K in Exclude<keyof AdapterChoice, 'method'>]-?: [string
 };
 
 const SCHEDULES: readonly ScheduleKind[] = ['linear', 'cosine', 'constant'];
-const METRICS: readonly MetricName[] = ['accuracy', 'macroF1', 'loss', 'mse', 'pearson'];
+const METRICS: readonly MetricName[] = ['accuracy', 'macroF1', 'loss', 'mse', 'pearson', 'exactMatch', 'f1'];
 
 /** The training settings: URL parameter and how it is read. */
 const TRAINING_PARAMS: { [K in keyof TrainingSettings]-?: [string, Reader<NonNullable<TrainingSettings[K]>>] } = {
@@ -108,6 +108,7 @@ const TRAINING_PARAMS: { [K in keyof TrainingSettings]-?: [string, Reader<NonNul
   maxSteps: ['steps', whole(1)],
   batchSize: ['batch', whole(1)],
   maxLength: ['maxlen', whole(8)],
+  docStride: ['stride', whole(0)],
   warmupRatio: ['warmup', share],
   schedule: ['sched', oneOf(SCHEDULES)],
   gradientAccumulation: ['accum', whole(1)],

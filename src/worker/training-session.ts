@@ -367,7 +367,8 @@ export class TrainingSession {
     const active = this.requireActive();
     if (active.adapter.head?.kind !== 'questionAnswering') throw new AdapterSessionError(`Adapter "${active.adapter.name}" does not answer questions; it ${active.adapter.head ? 'classifies texts' : 'has no head'}.`, 'HeadMismatch');
     const maxLength = active.training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength;
-    const result = await answerQuestion(adapterTrainable(active.adapter, encoder.weights), encoder.tokenizer, question, context, { maxLength });
+    const docStride = active.training?.hyperparameters.docStride;
+    const result = await answerQuestion(adapterTrainable(active.adapter, encoder.weights), encoder.tokenizer, question, context, { maxLength, docStride });
     return { context, ...result };
   }
 

@@ -9,7 +9,7 @@ import { TrainCharts } from './TrainCharts.tsx';
 
 /** Each training setting as the Train step names it (a new setting fails to compile until it is named here). */
 const SETTING_NAMES: Record<keyof TrainingSettings, string> = {
-  learningRate: 'Learning rate', epochs: 'Epochs', maxSteps: 'Max steps', batchSize: 'Batch size', maxLength: 'Max length (tokens)',
+  learningRate: 'Learning rate', epochs: 'Epochs', maxSteps: 'Max steps', batchSize: 'Batch size', maxLength: 'Max length (tokens)', docStride: 'Doc stride (tokens)',
   warmupRatio: 'Warmup (share of steps)', schedule: 'Schedule', gradientAccumulation: 'Gradient accumulation', maxGradNorm: 'Clip gradient norm',
   weightDecay: 'Weight decay', seed: 'Seed', evalEverySteps: 'Also evaluate every N steps', metricForBest: 'Best metric',
   earlyStoppingPatience: 'Early-stopping patience', checkpointEverySeconds: 'Checkpoint every N seconds',

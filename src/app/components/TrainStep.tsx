@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { TrainProgressEvent } from '../../core/train/events.ts';
 import type { MetricName } from '../../core/train/metrics.ts';
 import type { ScheduleKind } from '../../core/train/schedule.ts';
+import { defaultDocStride } from '../../core/tasks/question-answering/windows.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings } from '../../core/train/training-settings.ts';
 import { backendDisplayName } from '../backend-label.ts';
 import { useFocusRescue } from '../focus-rescue.ts';
@@ -116,6 +117,10 @@ function TrainSettingsForm({ disabled }: { disabled: boolean }) {
         </fieldset>
         <NumberField label="Batch size" value={settings.batchSize} check={checks.wholeFrom(1)} step={1} onCommit={field('batchSize')} />
         <NumberField label="Max length (tokens)" value={settings.maxLength} check={checks.wholeFrom(8)} step={1} onCommit={field('maxLength')} />
+        {task === 'questionAnswering' && (
+          <NumberField label="Doc stride (tokens)" value={settings.docStride} placeholder={String(defaultDocStride(settings.maxLength))} check={checks.wholeFrom(0)} step={1}
+            onCommit={field('docStride')} optional hint="context tokens neighbouring windows of a long paragraph share (run_qa's doc_stride)" />
+        )}
       </div>
       <details className="advanced">
         <summary>More settings: warmup, schedule, accumulation, clipping, seed, evaluation, early stopping</summary>

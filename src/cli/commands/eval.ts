@@ -1,5 +1,6 @@
 import { type SplitPart, batchExamples } from '../../core/data/index.ts';
 import { loadEncoder } from '../../core/model/index.ts';
+import { questionEvalBatches } from '../../core/tasks/question-answering/qa-training-data.ts';
 import { tokenizeWith } from '../../core/train/dataset-batches.ts';
 import { headMismatch } from '../../core/train/dataset-run.ts';
 import { evaluate } from '../../core/train/evaluate.ts';
@@ -69,9 +70,12 @@ export const evalCommand: Command = {
       const trainable = adapter.trainable;
       const mismatch = headMismatch(adapter, data.mapping, dataset);
       if (mismatch) throw new UsageError(`${mismatch.message} ${mismatch.kind === 'task' ? 'Choose the label column with --label-column.' : 'Evaluate on the dataset it was trained for.'}`);
-      const batches = batchExamples((await stream(part)).ordered(), tokenizeWith(encoder.tokenizer), { batchSize, maxLength, task: data.mapping.task });
+      const examples = (await stream(part)).ordered();
+      const batches = data.mapping.task === 'questionAnswering'
+        ? questionEvalBatches(examples, encoder.tokenizer, { batchSize, maxLength })
+        : batchExamples(examples, tokenizeWith(encoder.tokenizer), { batchSize, maxLength, task: data.mapping.task });
       const metrics = (await evaluate(trainable, batches))!;
-      const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'loss'] as const).filter((k) => metrics[k] !== undefined);
+      const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'loss'] as const).filter((k) => metrics[k] !== undefined);
       report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: adapter.name, dataset, ...(source.file ? { file: source.validationFile ?? source.file } : {}), split: part.split, take: part.take, metrics }, [
         `${adapter.name} on ${source.file ? `file "${source.validationFile ?? source.file}"` : `${dataset} split "${part.split}"`}${part.take === 'heldOut' ? ' (held-out rows)' : ''}: ${metrics.examples} examples`,
         ...shown.map((k) => `  ${k.padEnd(10)} ${metrics[k]!.toFixed(4)}`),

@@ -49,8 +49,8 @@ const METRICS: Record<string, [string, boolean]> = {
 };
 
 /** train.py's question-answering constants: the windows and the postprocessing, as the studio ran them. */
-const QA_CONSTANTS = (maxLength: number): [string, string, string?][] => [
-  ['DOC_STRIDE', py(defaultDocStride(maxLength)), 'context tokens neighbouring windows share (run_qa\'s doc_stride)'],
+const QA_CONSTANTS = (maxLength: number, docStride: number | undefined): [string, string, string?][] => [
+  ['DOC_STRIDE', py(docStride ?? defaultDocStride(maxLength)), 'context tokens neighbouring windows share (run_qa\'s doc_stride)'],
   ['N_BEST', py(DEFAULT_N_BEST), 'start / end candidates per window (run_qa\'s n_best_size)'],
   ['MAX_ANSWER_LENGTH', py(DEFAULT_MAX_ANSWER_LENGTH), 'longest answer in tokens'],
 ];
@@ -166,7 +166,7 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
       ['LABELS', py(regression ? [] : headLabels(exp.head.config)), 'label names by id (the head\'s)'],
     ] as [string, string, string?][]),
     ['MAX_LENGTH', py(h.maxLength)],
-    ...(answers ? QA_CONSTANTS(h.maxLength) : []),
+    ...(answers ? QA_CONSTANTS(h.maxLength, h.docStride) : []),
     ['LEARNING_RATE', pyFloat(h.learningRate)],
     [h.maxSteps !== undefined ? 'MAX_STEPS' : 'NUM_EPOCHS', py(h.maxSteps ?? h.epochs ?? 3)],
     ['BATCH_SIZE', py(h.batchSize), 'examples per optimizer step across all devices (before accumulation)'],

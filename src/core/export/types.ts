@@ -34,6 +34,8 @@ export interface TrainingHyperparameters {
   batchSize: number;
   /** Most tokens per example (longest_first truncation). */
   maxLength: number;
+  /** Question answering: the doc stride of the windows, when the run set one. */
+  docStride?: number;
   /** Passes over the training data; ignored when maxSteps is set. */
   epochs?: number;
   /** Optimizer steps to run instead of epochs. */

@@ -38,7 +38,7 @@ export async function trainingDataOf(
   handle: DatasetHandle,
   report: DatasetReport,
   tokenizer: EncoderTokenizer,
-  settings: Pick<TrainingSettings, 'batchSize' | 'maxLength' | 'seed'>,
+  settings: Pick<TrainingSettings, 'batchSize' | 'maxLength' | 'seed' | 'docStride'>,
   options: { validation?: SplitPart; stream?: ExampleStreamOptions } = {},
 ): Promise<TrainingData<Batch>> {
   const validation = options.validation ?? report.plan.validation;
@@ -46,7 +46,7 @@ export async function trainingDataOf(
     return questionTrainingData({
       train: await partStream(handle, report, report.plan.train, options.stream),
       validation: await partStream(handle, report, validation, options.stream),
-      tokenizer, batchSize: settings.batchSize, maxLength: settings.maxLength, seed: settings.seed,
+      tokenizer, batchSize: settings.batchSize, maxLength: settings.maxLength, seed: settings.seed, docStride: settings.docStride,
     });
   }
   const data = await datasetBatches({

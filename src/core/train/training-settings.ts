@@ -19,6 +19,8 @@ export interface TrainingSettings {
   batchSize: number;
   /** Most tokens per example (longest_first truncation). */
   maxLength: number;
+  /** Question answering: context tokens neighbouring windows of a long context share; undefined: defaultDocStride(maxLength). */
+  docStride?: number;
   /** Share of the optimizer steps spent warming up linearly from 0, in [0, 1]. */
   warmupRatio: number;
   /** Rate after warmup: linear or cosine decay to 0, or constant. */
@@ -89,5 +91,6 @@ export function hyperparametersOf(settings: TrainingSettings): TrainingHyperpara
     ...(settings.evalEverySteps !== undefined ? { evalEverySteps: settings.evalEverySteps } : {}),
     ...(settings.earlyStoppingPatience !== undefined ? { earlyStoppingPatience: settings.earlyStoppingPatience } : {}),
     ...(settings.metricForBest !== undefined ? { metricForBest: settings.metricForBest } : {}),
+    ...(settings.docStride !== undefined ? { docStride: settings.docStride } : {}),
   };
 }
