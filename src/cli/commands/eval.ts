@@ -1,6 +1,7 @@
 import { type SplitPart, batchExamples } from '../../core/data/index.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { questionEvalBatches } from '../../core/tasks/question-answering/qa-training-data.ts';
+import { docStrideFlag, trainedDocStride } from '../shared/doc-stride.ts';
 import { tokenizeWith } from '../../core/train/dataset-batches.ts';
 import { headMismatch } from '../../core/train/dataset-run.ts';
 import { evaluate } from '../../core/train/evaluate.ts';
@@ -29,6 +30,7 @@ export const evalCommand: Command = {
     '  --text-column A | --text-pair-column B | --label-column L   columns, as for train',
     '  --batch-size B           examples per batch (default 16, as train)',
     '  --max-length L           most tokens per example (default 128, as train)',
+    '  --doc-stride N           question answering: context tokens neighbouring windows share (default the training run\'s, else a third of --max-length, at most 128)',
     '  --hub URL                Hub-compatible base URL (default: huggingface.co)',
     backendUsage,
   ].join('\n'),
@@ -43,6 +45,7 @@ export const evalCommand: Command = {
     ...columnOptions,
     'batch-size': { type: 'string' },
     'max-length': { type: 'string' },
+    'doc-stride': { type: 'string' },
     hub: { type: 'string' },
     ...backendOption,
   },
@@ -72,7 +75,7 @@ export const evalCommand: Command = {
       if (mismatch) throw new UsageError(`${mismatch.message} ${mismatch.kind === 'task' ? 'Choose the label column with --label-column.' : 'Evaluate on the dataset it was trained for.'}`);
       const examples = (await stream(part)).ordered();
       const batches = data.mapping.task === 'questionAnswering'
-        ? questionEvalBatches(examples, encoder.tokenizer, { batchSize, maxLength })
+        ? questionEvalBatches(examples, encoder.tokenizer, { batchSize, maxLength, docStride: docStrideFlag(values) ?? trainedDocStride(trained.files) })
         : batchExamples(examples, tokenizeWith(encoder.tokenizer), { batchSize, maxLength, task: data.mapping.task });
       const metrics = (await evaluate(trainable, batches))!;
       const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'loss'] as const).filter((k) => metrics[k] !== undefined);

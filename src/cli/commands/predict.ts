@@ -8,6 +8,8 @@ import { loadEncoder } from '../../core/model/index.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type AnswerResult, answerQuestion } from '../../core/tasks/question-answering/answer.ts';
+import type { TrainingRecord } from '../../core/export/types.ts';
+import { docStrideFlag } from '../shared/doc-stride.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
 import { readAdapterFlag } from '../shared/adapter-flag.ts';
 import { backendOption, backendUsage, startBackend } from '../shared/backend.ts';
@@ -83,7 +85,7 @@ export const predictCommand: Command = {
     '  --text-pair T       second text of sentence-pair tasks',
     '  --question Q        question answering: the question (or --text)',
     '  --context C         question answering: the paragraph the answer is a span of (or --text-pair)',
-    '  --doc-stride N      question answering: tokens neighbouring windows of a long paragraph share (default a third of --max-length, at most 128)',
+    '  --doc-stride N      question answering: tokens neighbouring windows of a long paragraph share (default the training run\'s, else a third of --max-length, at most 128)',
     '  --n-best N          question answering: answers listed (default 5; run_qa keeps 20 candidates)',
     '  --max-length L      most tokens (default 128, as train)',
     '  --hub URL           Hub-compatible base URL (default: huggingface.co)',
@@ -144,17 +146,19 @@ export const predictCommand: Command = {
       }
     }
     const adapters: AdapterModel[] = [];
+    const adapterRecords: (TrainingRecord | undefined)[] = [];
     try {
       for (const path of paths) {
         const imported = await readAdapterFlag(path, endpoint, encoder.config);
         if (adapters.some((a) => a.name === imported.name)) throw new UsageError(`Two adapters are named "${imported.name}" (the second is ${path}); adapters composed together need different names.`);
         adapters.push(liveAdapter(encoder.config, imported));
+        adapterRecords.push(imported.training);
       }
       const encoded = encoder.tokenizer.encode(texts, pair === undefined ? undefined : texts.map(() => pair), { maxLength });
       const modelFields = { model, ...(revision === undefined ? {} : { revision }) };
       if (!block && adapters[0].head?.kind === 'questionAnswering') {
         if (pair === undefined) throw new UsageError(`Adapter "${adapters[0].name}" answers questions: give --question "..." and --context "..." (the paragraph).`);
-        const docStride = values['doc-stride'] === undefined ? undefined : intFlag(values, 'doc-stride', 0, 0, 8192);
+        const docStride = docStrideFlag(values) ?? adapterRecords[0]?.hyperparameters.docStride;
         const nBest = intFlag(values, 'n-best', 5, 1, 100);
         const result = await answerQuestion(adapterTrainable(adapters[0], encoder.weights), encoder.tokenizer, texts[0], pair, { maxLength, docStride, nBest });
         report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: adapters[0].name, question: texts[0], ...answerFields(result) }, answerLines(result));
