@@ -9,6 +9,7 @@ import { pythonFloatRepr } from '../adapters/python-json.ts';
 import { adapterHubFiles, exportableAdapterConfig } from './adapterhub.ts';
 import { AdapterExportError } from './errors.ts';
 import { QA_ROW_HELPERS, questionAnsweringMain } from '../tasks/question-answering/python-qa.ts';
+import { TO_TEXT, TRAIN_AND_SAVE, trainerArguments } from './train-script-parts.ts';
 import { DEFAULT_MAX_ANSWER_LENGTH, DEFAULT_N_BEST } from '../tasks/question-answering/postprocess.ts';
 import { defaultDocStride } from '../tasks/question-answering/windows.ts';
 import { headLabels, methodName } from './model-card.ts';
@@ -247,16 +248,7 @@ def is_held_out(row, share=HELD_OUT_SHARE, seed=HELD_OUT_SEED):
     return int(number)
 
 
-def to_text(value):
-    """The text of a cell, or None when it is empty (the studio skips such rows)."""
-    if isinstance(value, bool):
-        value = "true" if value else "false"
-    if isinstance(value, (int, float)):
-        value = str(value)
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def is_usable(example):
+${TO_TEXT}def is_usable(example):
     texts = [example[TEXT_COLUMN]] + ([example[TEXT_PAIR_COLUMN]] if TEXT_PAIR_COLUMN else [])
     return all(to_text(t) is not None for t in texts) and to_label(example[LABEL_COLUMN]) is not None
 
@@ -336,38 +328,7 @@ def main():
     name = model.load_adapter(ADAPTER_DIR, set_active=True)  # adapter ${JSON.stringify(exp.name)} and its head
     model.train_adapter(name)  # freezes the base model; the adapter and the head train
 
-    # Keep the global batch of the studio run whatever the number of processes accelerate starts.
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    per_device = max(1, BATCH_SIZE // world_size)
-    if per_device * world_size != BATCH_SIZE:
-        print(f"BATCH_SIZE {BATCH_SIZE} does not split over {world_size} processes; using {per_device} per device.")
-    strategy = "steps" if EVAL_STEPS else "epoch"
-    training_args = TrainingArguments(
-        output_dir=args.output_dir,
-        learning_rate=LEARNING_RATE,
-        ${lengthArg},
-        per_device_train_batch_size=per_device,
-        per_device_eval_batch_size=per_device,
-        gradient_accumulation_steps=GRADIENT_ACCUMULATION,
-        warmup_ratio=WARMUP_RATIO,
-        warmup_steps=WARMUP_STEPS,
-        weight_decay=WEIGHT_DECAY,
-        lr_scheduler_type=LR_SCHEDULER,
-        max_grad_norm=MAX_GRAD_NORM,
-        seed=SEED,
-        eval_strategy=strategy,
-        save_strategy=strategy,
-        eval_steps=EVAL_STEPS,
-        save_steps=EVAL_STEPS,
-        load_best_model_at_end=True,
-        metric_for_best_model=METRIC_FOR_BEST,
-        greater_is_better=GREATER_IS_BETTER,
-        save_total_limit=2,
-        logging_steps=50,
-        report_to="none",
-    )
-    callbacks = [EarlyStoppingCallback(early_stopping_patience=EARLY_STOPPING_PATIENCE)] if EARLY_STOPPING_PATIENCE else []
-    trainer = AdapterTrainer(
+${trainerArguments(lengthArg)}    trainer = AdapterTrainer(
         model=model,
         args=training_args,
         train_dataset=train,
@@ -376,16 +337,7 @@ def main():
         compute_metrics=metrics_function(),
         callbacks=callbacks,
     )
-    trainer.train()
-    print(trainer.evaluate())
-    if trainer.is_world_process_zero():
-        model.save_adapter(args.save_to, name, with_head=True)
-        print(f"Saved adapter {name!r} with its head to {args.save_to}")
-
-
-if __name__ == "__main__":
-    main()
-`;
+${TRAIN_AND_SAVE}`;
 }
 
 /** requirements.txt: the adapters library (which brings transformers and torch) and what train.py uses. */

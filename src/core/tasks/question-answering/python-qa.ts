@@ -7,17 +7,10 @@
  * AdapterTrainer.
  */
 
+import { TO_TEXT, TRAIN_AND_SAVE, trainerArguments } from '../../export/train-script-parts.ts';
+
 /** to_text, to_answers and is_usable (the rows the studio keeps). */
-export const QA_ROW_HELPERS = `def to_text(value):
-    """The text of a cell, or None when it is empty (the studio skips such rows)."""
-    if isinstance(value, bool):
-        value = "true" if value else "false"
-    if isinstance(value, (int, float)):
-        value = str(value)
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def to_answers(value):
+export const QA_ROW_HELPERS = `${TO_TEXT}def to_answers(value):
     """SQuAD's answers cell as {"text": [...], "answer_start": [...]}, or None when the studio skips the row."""
     if isinstance(value, str):
         import json
@@ -179,36 +172,7 @@ def main():
         model.add_qa_head(name, num_labels=2, layers=1, activation_function="tanh", overwrite_ok=True)
     model.train_adapter(name)  # freezes the base model; the adapter and the head train
 
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    per_device = max(1, BATCH_SIZE // world_size)
-    strategy = "steps" if EVAL_STEPS else "epoch"
-    training_args = TrainingArguments(
-        output_dir=args.output_dir,
-        learning_rate=LEARNING_RATE,
-        ${lengthArg},
-        per_device_train_batch_size=per_device,
-        per_device_eval_batch_size=per_device,
-        gradient_accumulation_steps=GRADIENT_ACCUMULATION,
-        warmup_ratio=WARMUP_RATIO,
-        warmup_steps=WARMUP_STEPS,
-        weight_decay=WEIGHT_DECAY,
-        lr_scheduler_type=LR_SCHEDULER,
-        max_grad_norm=MAX_GRAD_NORM,
-        seed=SEED,
-        eval_strategy=strategy,
-        save_strategy=strategy,
-        eval_steps=EVAL_STEPS,
-        save_steps=EVAL_STEPS,
-        load_best_model_at_end=True,
-        metric_for_best_model=METRIC_FOR_BEST,
-        greater_is_better=GREATER_IS_BETTER,
-        label_names=["start_positions", "end_positions"],
-        save_total_limit=2,
-        logging_steps=50,
-        report_to="none",
-    )
-    callbacks = [EarlyStoppingCallback(early_stopping_patience=EARLY_STOPPING_PATIENCE)] if EARLY_STOPPING_PATIENCE else []
-    trainer = AdapterTrainer(
+${trainerArguments(lengthArg, '        label_names=["start_positions", "end_positions"],\n')}    trainer = AdapterTrainer(
         model=model,
         args=training_args,
         train_dataset=train_features,
@@ -217,14 +181,5 @@ def main():
         compute_metrics=metrics_function(validation, validation_features),
         callbacks=callbacks,
     )
-    trainer.train()
-    print(trainer.evaluate())
-    if trainer.is_world_process_zero():
-        model.save_adapter(args.save_to, name, with_head=True)
-        print(f"Saved adapter {name!r} with its head to {args.save_to}")
-
-
-if __name__ == "__main__":
-    main()
-`;
+${TRAIN_AND_SAVE}`;
 }

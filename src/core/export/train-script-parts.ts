@@ -1,0 +1,61 @@
+/** Pieces of train.py's main() that every task's script shares (python-project.ts, tasks/question-answering/python-qa.ts). */
+
+/** The TrainingArguments of the studio run and the early-stopping callback; `extra` holds more argument lines. */
+export function trainerArguments(lengthArg: string, extra = ''): string {
+  return `    # Keep the global batch of the studio run whatever the number of processes accelerate starts.
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    per_device = max(1, BATCH_SIZE // world_size)
+    if per_device * world_size != BATCH_SIZE:
+        print(f"BATCH_SIZE {BATCH_SIZE} does not split over {world_size} processes; using {per_device} per device.")
+    strategy = "steps" if EVAL_STEPS else "epoch"
+    training_args = TrainingArguments(
+        output_dir=args.output_dir,
+        learning_rate=LEARNING_RATE,
+        ${lengthArg},
+        per_device_train_batch_size=per_device,
+        per_device_eval_batch_size=per_device,
+        gradient_accumulation_steps=GRADIENT_ACCUMULATION,
+        warmup_ratio=WARMUP_RATIO,
+        warmup_steps=WARMUP_STEPS,
+        weight_decay=WEIGHT_DECAY,
+        lr_scheduler_type=LR_SCHEDULER,
+        max_grad_norm=MAX_GRAD_NORM,
+        seed=SEED,
+        eval_strategy=strategy,
+        save_strategy=strategy,
+        eval_steps=EVAL_STEPS,
+        save_steps=EVAL_STEPS,
+        load_best_model_at_end=True,
+        metric_for_best_model=METRIC_FOR_BEST,
+        greater_is_better=GREATER_IS_BETTER,
+        save_total_limit=2,
+        logging_steps=50,
+        report_to="none",
+${extra}    )
+    callbacks = [EarlyStoppingCallback(early_stopping_patience=EARLY_STOPPING_PATIENCE)] if EARLY_STOPPING_PATIENCE else []
+`;
+}
+
+/** Train, print the last evaluation, save the best adapter with its head; the script's entry point. */
+export const TRAIN_AND_SAVE = `    trainer.train()
+    print(trainer.evaluate())
+    if trainer.is_world_process_zero():
+        model.save_adapter(args.save_to, name, with_head=True)
+        print(f"Saved adapter {name!r} with its head to {args.save_to}")
+
+
+if __name__ == "__main__":
+    main()
+`;
+
+/** The text of a cell as the studio reads it (to_text), then the two blank lines before the next definition. */
+export const TO_TEXT = `def to_text(value):
+    """The text of a cell, or None when it is empty (the studio skips such rows)."""
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    if isinstance(value, (int, float)):
+        value = str(value)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+`;
