@@ -232,7 +232,7 @@ export const trainCommand: Command = {
       };
       report(ctx, intro, [
         `Training ${subject.label} on ${model} with ${dataset} [${backend} backend]`,
-        `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.labelNames.join(', ')})`,
+        `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.task === 'questionAnswering' ? 'answer spans in the context' : mapping.labelNames.join(', ')})`,
         `Train on ${intro.train} (${batches.batchesPerEpoch} batches of ${settings.batchSize}); validate on ${intro.validation}`,
         subject.summary,
       ]);
