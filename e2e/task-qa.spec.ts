@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StudioBrowser, launchChromium } from './browser.ts';
-import { dataInspected, loadSelectedModel, runReaches, steps, studioUrl, waitForBackendBadge } from './studio-page.ts';
+import { dataInspected, loadSelectedModel, runReaches, screenshotStep, steps, studioUrl, waitForBackendBadge } from './studio-page.ts';
 
 // Extractive question answering from dataset to Try it, on wasm: the Data step reads tiny-squad's SQuAD columns and
 // says why, the Adapter step shows the QA head, a short run reports SQuAD's exact match and F1, and Try it marks the
@@ -49,6 +49,7 @@ describe('question answering on tiny-squad (wasm)', () => {
     expect(await tryStep.locator('figcaption strong').getAttribute('data-answer')).toBe(answer);
     expect(await context.textContent()).toBe(PARAGRAPH);
     expect(Number(await mark.getAttribute('data-score'))).toBeGreaterThan(-Infinity);
+    await screenshotStep(page, tryStep, 'docs/screenshots/try-qa.png');
     console.log(`tiny-squad after 40 steps: ${best}; Try it answered ${JSON.stringify(answer)}`);
   });
 });

@@ -19,7 +19,9 @@ export function TryStep() {
   return (
     <section id="step-try" className="step wide" aria-labelledby="try-step-title">
       <h2 id="try-step-title"><span className="step-number" aria-hidden="true">5</span> Try it</h2>
-      <p className="step-help">Type a text and see what the adapter predicts, next to the untrained head (the same adapter as initialised before training).</p>
+      <p className="step-help">{adapter?.head?.task === 'questionAnswering'
+        ? 'Ask a question about a paragraph: the adapter marks the span of the paragraph it reads as the answer, with its score and the runners-up.'
+        : 'Type a text and see what the adapter predicts, next to the untrained head (the same adapter as initialised before training).'}</p>
       {!adapter ? (
         <p className="locked">Train an adapter in step 4, open one you trained before below, or import one in step 6, to try it.</p>
       ) : isActive(training) ? (

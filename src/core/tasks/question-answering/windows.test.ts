@@ -61,3 +61,40 @@ describe('questionWindows', () => {
     expect(() => questionWindows(bert, 'film film film film film', context, byThe, { maxLength: 8, docStride: 1 })).toThrow(/holds no context/);
   });
 });
+
+describe('tokenizeWithOffsets on every demo tokenizer', () => {
+  // Each span, as that tokenizer normalises text (ALBERT lower-cases and drops accents, the others keep them), spells
+  // its token (less "##", "Ġ", "▁"), except where a byte-level token holds part of a character or the vocabulary has
+  // no piece ([UNK]); spans never go backwards.
+  const text = 'Who directed it? The film was made by Maria Lopez in Paris, café 😀.';
+  const points = [...text];
+  const cases: [string, (s: string) => string][] = [
+    ['adapter-studio/tiny-bert', (t) => t.toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '')],
+    ['adapter-studio/tiny-roberta', (t) => t],
+    ['adapter-studio/tiny-xlm-roberta', (t) => t],
+    ['adapter-studio/tiny-albert', (t) => t.toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '')],
+    ['adapter-studio/tiny-deberta-v3', (t) => t],
+  ];
+  it.each(cases)('%s', async (id, normalise) => {
+    const tokenizer = await loadTokenizer(ep, id);
+    const { tokens, offsets } = tokenizer.tokenizeWithOffsets(text);
+    expect(offsets.length).toBe(2 * tokens.length);
+    let spelled = 0;
+    for (let t = 0; t < tokens.length; t++) {
+      const [start, end] = [offsets[2 * t], offsets[2 * t + 1]];
+      expect(end).toBeGreaterThanOrEqual(start);
+      if (t > 0) expect(start, tokens[t]).toBeGreaterThanOrEqual(offsets[2 * t - 2]);
+      const surface = tokens[t].replace(/^##/, '').replace(/^[Ġ▁]/, '');
+      const span = normalise(points.slice(start, end).join(''));
+      if (surface === '' || tokens[t] === '[UNK]' || tokens[t] === '<unk>' || /[^\x20-\x7e]/.test(tokens[t])) continue;
+      expect(span, `${id} token ${t} "${tokens[t]}"`).toBe(surface);
+      spelled++;
+    }
+    expect(spelled).toBeGreaterThanOrEqual(10);
+    // "Paris" is where it stands in the text, whatever the pieces.
+    const paris = text.indexOf('Paris');
+    const covering = tokens.map((_, t) => [offsets[2 * t], offsets[2 * t + 1]]).filter(([s, e]) => s >= paris && e <= paris + 5 && e > s);
+    expect(Math.min(...covering.map(([s]) => s))).toBe(paris);
+    expect(Math.max(...covering.map(([, e]) => e))).toBe(paris + 5);
+  });
+});
