@@ -264,6 +264,7 @@ export function peftModelCard(exp: AdapterExport, peftType: 'LORA' | 'IA3', base
     'from peft import PeftModel',
     ...baseLoad,
     'model = PeftModel.from_pretrained(base, "path/to/this/folder")  # or the Hub repo id it was pushed to',
+    ...(exp.head?.config.head_type === 'question_answering' ? ['', 'from transformers import AutoTokenizer', '', `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(exp.modelName)})`, ...QA_USAGE_LINES] : []),
     '```',
   ];
   if (unmapped.length) lines.push('', '## Not carried over', '', ...unmapped.map((u) => `- ${u}`));

@@ -27,6 +27,9 @@ import type { AdapterExport, AdapterFiles, ExportTensor, ExportTensors, HeadExpo
 
 export const PEFT_FILE = { config: 'adapter_config.json', weights: 'adapter_model.safetensors', binWeights: 'adapter_model.bin', card: 'README.md' } as const;
 
+/** The ForQuestionAnswering models' start / end Linear, PEFT's modules_to_save for QUESTION_ANS (PeftModelForQuestionAnswering). */
+const QA_MODULE = 'qa_outputs';
+
 /** PEFT's modules_to_save default for SEQ_CLS models (PeftModelForSequenceClassification). */
 const SEQ_CLS_MODULES = ['classifier', 'score'];
 
@@ -72,7 +75,9 @@ export function peftSupport(config: Record<string, unknown> | AdapterConfig, con
         reason: `${modelTypeInfo(context.modelType).baseModelClass.replace('Model', '')}'s ${fused} is one fused q/k/v Linear: the adapters library's LoRAMergedLinear keeps one ${mapping.peftType === 'IA3' ? 'lora_B vector' : 'lora_A / lora_B pair'} per enabled third of its output (attn_matrices ${JSON.stringify(lora.attn_matrices)}), and PEFT's ${mapping.peftType} on ${fused.split('.').at(-1)} has one over all its outputs, so the same weights would need another rank and alpha (LoRA) or made-up values for the other thirds ((IA)³). Adapt only intermediate / output (selfattn_lora False), or export for AdapterHub instead.`,
       };
     }
-    if (context.head) {
+    if (context.head?.head_type === 'question_answering') {
+      if (context.head.layers !== 1) return { ok: false, reason: `A question-answering head of ${String(context.head.layers)} layers does not fit ${modelTypeInfo(context.modelType).baseModelClass.replace('Model', 'ForQuestionAnswering')}, whose qa_outputs is one Linear(hidden, 2). Export for AdapterHub instead.` };
+    } else if (context.head) {
       const head = context.head;
       if (head.head_type !== 'classification' && head.head_type !== 'multilabel_classification') return { ok: false, reason: `A "${String(head.head_type)}" head has no PEFT sequence-classification form.` };
       if (!headLayoutFor(family, head)) {
@@ -149,7 +154,17 @@ export function peftFiles(exp: AdapterExport): AdapterFiles {
   let modulesToSave: string[] | null = null;
   const unmapped: string[] = [];
   let baseLoad: string[];
-  if (exp.head) {
+  const questionAnswering = exp.head?.config.head_type === 'question_answering';
+  if (exp.head && questionAnswering) {
+    // add_qa_head's Dropout + Linear(hidden, 2) is the ForQuestionAnswering model's qa_outputs (PeftModelForQuestionAnswering's modules_to_save).
+    const [weight, bias] = (['weight', 'bias'] as const).map((p) => exp.head!.tensors.get(`heads.${exp.name}.1.${p}`));
+    if (!weight || !bias) throw new AdapterExportError(`Head "${exp.name}" lacks heads.${exp.name}.1 tensors; PEFT needs qa_outputs' weight and bias.`);
+    tensors.set(`base_model.model.${QA_MODULE}.weight`, weight);
+    tensors.set(`base_model.model.${QA_MODULE}.bias`, bias);
+    modulesToSave = [QA_MODULE];
+    baseLoad = ['from transformers import AutoModelForQuestionAnswering', `base = AutoModelForQuestionAnswering.from_pretrained(${JSON.stringify(exp.modelName)})`];
+    if (exp.head.config.dropout_prob !== null && exp.head.config.dropout_prob !== undefined) unmapped.push(`The head's dropout_prob ${String(exp.head.config.dropout_prob)} (training only): further training uses the model's own.`);
+  } else if (exp.head) {
     const layout = headLayoutFor(info.family, exp.head.config)!;
     const head = (i: number, p: 'weight' | 'bias') => exp.head!.tensors.get(`heads.${exp.name}.${i}.${p}`);
     const lastIndex = layout.layers === 2 ? 4 : 1;
@@ -184,7 +199,7 @@ export function peftFiles(exp: AdapterExport): AdapterFiles {
     modules_to_save: modulesToSave,
     revision: null,
     target_modules: targetModules(modules, config.leave_out, info.family),
-    task_type: exp.head ? 'SEQ_CLS' : null,
+    task_type: exp.head ? (questionAnswering ? 'QUESTION_ANS' : 'SEQ_CLS') : null,
   };
   const peftConfig = ia3
     ? { ...common, feedforward_modules: [], init_ia3_weights: true, peft_type: 'IA3' }
@@ -202,6 +217,19 @@ export function peftFiles(exp: AdapterExport): AdapterFiles {
 
 // ---------------------------------------------------------------------------------------------------------
 // Reading.
+
+/** qa_outputs (weight [2, hidden] and bias) as add_qa_head's head: heads.NAME.1.*, 1 layer. */
+function qaHeadOf(parts: Map<string, ExportTensor>, name: string, source: string): HeadExport {
+  const weight = parts.get(`${QA_MODULE}.weight`)!;
+  const bias = parts.get(`${QA_MODULE}.bias`);
+  if (!bias || parts.size !== 2 || weight.shape.length !== 2 || weight.shape[0] !== 2) {
+    throw new AdapterImportError(`PEFT adapter ${source} saves ${[...parts.keys()].join(', ')}; a question-answering head is qa_outputs alone, a weight of 2 rows and its bias.`, 'UnexpectedTensors', [...parts.keys()]);
+  }
+  return {
+    config: { head_type: 'question_answering', num_labels: 2, layers: 1, activation_function: 'tanh', label2id: null, dropout_prob: null },
+    tensors: new Map([[`heads.${name}.1.weight`, weight], [`heads.${name}.1.bias`, bias]]),
+  };
+}
 
 function unsupported(message: string): AdapterImportError {
   return new AdapterImportError(`${message} The adapters library (and so the studio) has no equivalent; use the adapter in PEFT.`, 'UnknownMethod');
@@ -246,7 +274,7 @@ export function readPeftAdapter(files: AdapterFiles, peft: Record<string, unknow
     }
   }
   const headLayouts = familyDefinition(encoder.family).sequenceClassifier.layouts;
-  const headModules = new Set(headLayouts.flatMap((l) => [l.first, l.last]).filter((m): m is string => Boolean(m)));
+  const headModules = new Set([...headLayouts.flatMap((l) => [l.first, l.last]).filter((m): m is string => Boolean(m)), QA_MODULE]);
 
   const stored = peftTensors(files, source);
   const perLayer = new Map<number, Set<LoraTarget>>();
@@ -297,7 +325,8 @@ export function readPeftAdapter(files: AdapterFiles, peft: Record<string, unknow
     : resolveAdapterConfig('lora', { ...fields, r, alpha: Number(peft.lora_alpha ?? 8), dropout: Number(peft.lora_dropout ?? 0) });
 
   let head: HeadExport | undefined;
-  if (headParts.size) {
+  if (headParts.has(`${QA_MODULE}.weight`)) head = qaHeadOf(headParts, name, source);
+  else if (headParts.size) {
     const layoutOf = headLayouts.find((l) => [l.first, l.last].every((m) => !m || headParts.has(`${m}.weight`)) && headParts.size === (l.first ? 4 : 2));
     if (!layoutOf) throw new AdapterImportError(`PEFT adapter ${source} saves classifier tensors (${[...headParts.keys()].join(', ')}) that do not form ${familyDefinition(encoder.family).sequenceClassifier.description}.`, 'UnexpectedTensors', [...headParts.keys()]);
     const last = headParts.get(`${layoutOf.last}.weight`)!;

@@ -2,7 +2,7 @@
  * The QA head's files as the adapters library writes them (save_head after add_qa_head): head_config.json's config
  * {activation_function, dropout_prob, head_type "question_answering", label2id null, layers 1, num_labels 2},
  * heads.NAME.1.{weight,bias} in pytorch_model_head.bin (read back by real torch) and model_head.safetensors; the
- * folder imports back into the same head; PEFT says why it does not take it; the card shows how to get the span.
+ * folder imports back into the same head; PEFT's QUESTION_ANS form (qa_outputs) both ways; the card shows how to get the span.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { planHead } from '../../adapters/head.ts';
 import { ADAPTERHUB_FILE, adapterHubFiles } from '../../export/adapterhub.ts';
 import { importAdapter } from '../../export/import.ts';
-import { peftSupport } from '../../export/peft.ts';
+import { PEFT_FILE, peftFiles, peftSupport } from '../../export/peft.ts';
+import { readSafetensors } from '../../model/safetensors.ts';
 import { ENCODERS, expectSameTensors, findTorchPython, randomExport, runPython } from '../../export/test-support.ts';
 
 const encoder = ENCODERS.bert;
@@ -36,10 +37,24 @@ describe('question-answering head files', () => {
     expect([...imported.head!.tensors.keys()]).toEqual(plan.params.map((p) => p.key));
   });
 
-  it('is refused by PEFT with the reason (the adapter method itself would be fine)', () => {
+  it('goes to PEFT as QUESTION_ANS with qa_outputs (LoRA, IA3), and reads back into the same head', () => {
     const lora = randomExport(encoder, 'lora', { name: 'squad', headOptions: { kind: 'questionAnswering' } });
-    expect(peftSupport(lora.adapterConfig, { modelType: encoder.modelType, head: lora.head!.config })).toMatchObject({ ok: false, reason: expect.stringMatching(/question_answering/) });
-    expect(peftSupport(lora.adapterConfig, { modelType: encoder.modelType })).toMatchObject({ ok: true });
+    expect(peftSupport(lora.adapterConfig, { modelType: encoder.modelType, head: lora.head!.config })).toEqual({ ok: true, peftType: 'LORA' });
+    const peft = peftFiles(lora);
+    const config = JSON.parse(new TextDecoder().decode(peft.get(PEFT_FILE.config)));
+    expect(config).toMatchObject({ task_type: 'QUESTION_ANS', modules_to_save: ['qa_outputs'], peft_type: 'LORA' });
+    const stored = readSafetensors(peft.get(PEFT_FILE.weights)!, 'adapter_model.safetensors');
+    expect([...stored.keys()].filter((k) => !k.includes('lora_')).sort()).toEqual(['base_model.model.qa_outputs.bias', 'base_model.model.qa_outputs.weight']);
+    expect([...stored.get('base_model.model.qa_outputs.weight')!.toFloat32()]).toEqual([...lora.head!.tensors.get('heads.squad.1.weight')!.data]);
+    expect(new TextDecoder().decode(peft.get(PEFT_FILE.card))).toContain('base = AutoModelForQuestionAnswering.from_pretrained(');
+    const back = importAdapter(peft, { encoder, name: 'squad' });
+    expect(back.head?.config).toEqual(lora.head!.config);
+    expectSameTensors(back.head!.tensors, lora.head!.tensors);
+    const ia3 = randomExport(encoder, 'ia3', { name: 'squad', headOptions: { kind: 'questionAnswering' } });
+    expect(importAdapter(peftFiles(ia3), { encoder, name: 'squad' }).head?.config.head_type).toBe('question_answering');
+    // qa_outputs is one Linear: a 2-layer QA head has no PEFT form.
+    const deep = randomExport(encoder, 'lora', { name: 'squad', headOptions: { kind: 'questionAnswering', layers: 2 } });
+    expect(peftSupport(deep.adapterConfig, { modelType: encoder.modelType, head: deep.head!.config })).toMatchObject({ ok: false, reason: expect.stringMatching(/qa_outputs is one Linear/) });
   });
 
   it('has a card whose snippet reads start_logits / end_logits', () => {
