@@ -1,3 +1,4 @@
+import type { Task } from '../train/trainable-model.ts';
 import type { ColumnOverrides } from './column-mapping.ts';
 
 /** A dataset the Data panel offers in one click, with the config and columns it needs. */
@@ -12,7 +13,7 @@ export interface DatasetPreset {
   description: string;
   /** Columns to map (the detection would find the same; naming them makes the preset exact). */
   columns: Required<Pick<ColumnOverrides, 'text' | 'label'>> & Pick<ColumnOverrides, 'textPair'>;
-  task: 'classification' | 'regression';
+  task: Task;
   /** Class names as the dataset's ClassLabel gives them, shown before anything is loaded. */
   labelNames: string[];
   /** Lives on the offline demo Hub (fixtures) rather than huggingface.co. */
@@ -56,6 +57,11 @@ export const HUB_PRESETS: readonly DatasetPreset[] = [
     description: 'Tweets: negative, neutral or positive (45k train; validation and test splits).',
     columns: { text: 'text', label: 'label' }, task: 'classification', labelNames: ['negative', 'neutral', 'positive'], demo: false,
   },
+  {
+    id: 'rajpurkar/squad', config: 'plain_text', title: 'SQuAD',
+    description: 'Extractive question answering: questions on Wikipedia paragraphs, the answer a span of the paragraph (88k train, 10.6k validation).',
+    columns: { text: 'question', textPair: 'context', label: 'answers' }, task: 'questionAnswering', labelNames: [], demo: false,
+  },
 ];
 
 /** The offline demo Hub's datasets (src/fixtures), which imitate the presets above. */
@@ -94,5 +100,10 @@ export const DEMO_PRESETS: readonly DatasetPreset[] = [
     id: 'adapter-studio/large-sentiment', config: 'default', title: 'Large sentiment (demo)',
     description: '200k product reviews like Amazon Polarity, for streaming.',
     columns: { text: 'content', label: 'label' }, task: 'classification', labelNames: ['negative', 'positive'], demo: true,
+  },
+  {
+    id: 'adapter-studio/tiny-squad', config: 'plain_text', title: 'Tiny SQuAD (demo)',
+    description: 'SQuAD look-alike: "when" / "how" questions on short news paragraphs, the answer a span (question answering).',
+    columns: { text: 'question', textPair: 'context', label: 'answers' }, task: 'questionAnswering', labelNames: [], demo: true,
   },
 ];
