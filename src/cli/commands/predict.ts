@@ -172,6 +172,8 @@ export const predictCommand: Command = {
         report(ctx, { ...modelFields, adapter: adapter.name, input_ids: Array.from(encoded.inputIds), ...result }, lines(prediction(adapter, logits), adapter.head!.id2label));
         return 0;
       }
+      const answering = adapters.find((a) => a.head?.kind === 'questionAnswering');
+      if (answering) throw new UsageError(`Adapter "${answering.name}" answers questions; --compose runs classification and regression heads only.`);
       const setup: CompositionSetup = {
         block,
         adapters: adapters.map((a) => a.name),
