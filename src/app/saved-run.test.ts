@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAINING_SETTINGS } from '../core/train/training-settings.ts';
-import { HISTORY_POINTS, type SavedRun, historyUpTo, readSavedRun, resumeEpoch, runHistory, writeSavedRun } from './saved-run.ts';
+import { HISTORY_POINTS, type SavedRun, atCheckpoint, historyUpTo, readSavedRun, resumeEpoch, runHistory, writeSavedRun } from './saved-run.ts';
 
 /** Storage's behaviour over a Map (the page uses localStorage). */
 function memoryStorage(): Storage {
@@ -66,5 +66,26 @@ describe('the run a reload can resume', () => {
     expect(resumed.points.length).toBeGreaterThanOrEqual(200);
     expect(resumed.evals.map((e) => e.step)).toEqual([250, 500]);
     expect(historyUpTo(run)).toBeUndefined();
+  });
+
+  it('moves to a newer checkpoint than the page heard of, taking its curve and evaluations from the checkpoint', () => {
+    // The page recorded the checkpoint at step 25; a reload cut off its record of the one at step 40.
+    const points = Array.from({ length: 25 }, (_, i) => ({ step: i + 1, loss: 1 / (i + 1), lr: 1e-3 }));
+    const early = { kind: 'eval' as const, step: 20, epoch: 1, metrics: { loss: 0.6, accuracy: 0.7, examples: 200 }, best: true };
+    const saved: SavedRun = { ...run, history: { points, evals: [early] } };
+    const curve = Array.from({ length: 40 }, (_, i) => ({ step: i + 1, ...(i === 30 ? {} : { loss: 1 / (i + 1) }), lr: 1e-3 }));
+    const late = { step: 40, epoch: 2, metrics: { loss: 0.5, accuracy: 0.8, examples: 200 } };
+    const state = {
+      settings: { ...DEFAULT_TRAINING_SETTINGS, learningRate: 1e-3, schedule: 'linear', warmupSteps: 0, totalSteps: 60, epochs: 3, gradientAccumulation: 1, batchesPerEpoch: 20 },
+      step: 40, updates: 39, epoch: 2, batchInEpoch: 0, nonFiniteStreak: 0, best: late, evalsSinceBest: 0, lastEvalStep: 40,
+      history: [{ step: 20, epoch: 1, metrics: early.metrics }, late], seconds: 9, curve,
+    };
+    const moved = atCheckpoint(saved, state as unknown as Parameters<typeof atCheckpoint>[1]);
+    expect(moved).toMatchObject({ step: 40, totalSteps: 60, epoch: 2, setup: run.setup });
+    expect(historyUpTo(moved)!.points).toEqual(curve);
+    expect(moved.history!.evals).toEqual([early, { kind: 'eval', ...late, best: true }]);
+    // A checkpoint written before curves were kept leaves the page's own points.
+    const { curve: _, ...older } = state;
+    expect(atCheckpoint(saved, older as unknown as Parameters<typeof atCheckpoint>[1]).history!.points).toEqual(points);
   });
 });

@@ -3,6 +3,7 @@
  * checkpoint is. Kept in localStorage while a run has a checkpoint and has not ended; the checkpoint itself lives
  * in IndexedDB (the worker's).
  */
+import type { RunState } from '../core/train/checkpoint.ts';
 import type { TrainSetup } from '../core/vocabulary/run.ts';
 import type { EvalEvent } from '../core/train/events.ts';
 import type { StepPoint, TrainingView } from './training-view.ts';
@@ -43,6 +44,23 @@ export function runHistory(view: Pick<TrainingView, 'points' | 'evals'>): RunHis
 export function historyUpTo(run: SavedRun): RunHistory | undefined {
   if (!run.history) return undefined;
   return { points: run.history.points.filter((p) => p.step <= run.step), evals: run.history.evals.filter((e) => e.step <= run.step) };
+}
+
+/**
+ * The saved run moved to a newer checkpoint found in IndexedDB (the reload cut off the page's record of it): its
+ * position, and its curve and evaluations from the checkpoint itself, so the resumed charts miss no step.
+ */
+export function atCheckpoint(run: SavedRun, state: RunState): SavedRun {
+  const saved = run.history?.evals ?? [];
+  const newer = state.history.filter((record) => record.step > (saved.at(-1)?.step ?? -1))
+    .map((record) => ({ kind: 'eval' as const, ...record, best: record.step === state.best?.step }));
+  return {
+    ...run,
+    step: state.step,
+    totalSteps: state.settings.totalSteps,
+    epoch: state.epoch + state.batchInEpoch / state.settings.batchesPerEpoch,
+    history: { points: state.curve ?? run.history?.points ?? [], evals: [...saved, ...newer] },
+  };
 }
 
 const KEY = 'adapter-studio:saved-run';

@@ -9,7 +9,7 @@ import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings } from '../core/train/
 import type { ActiveAdapterInfo, AdapterChoice, FusionInfo, FusionSetup } from '../core/vocabulary/adapter.ts';
 import type { TrainSetup } from '../core/vocabulary/run.ts';
 import type { AdapterDescriptionEvent, AnsweredEvent, DescribeAdapterCommand, PredictedEvent, TrainCommand, TrainingEvent } from '../worker/protocol.ts';
-import { type SavedRun, historyUpTo, readSavedRun, runHistory, writeSavedRun } from './saved-run.ts';
+import { type SavedRun, atCheckpoint, historyUpTo, readSavedRun, runHistory, writeSavedRun } from './saved-run.ts';
 import { type DataSource, type Failure, type StoreContext, type StudioState, dataRefOf, failureOf } from './store-state.ts';
 import { EMPTY_VIEW, type TrainingView, foldTraining } from './training-view.ts';
 
@@ -429,7 +429,7 @@ async function checkpointed(saved: SavedRun): Promise<SavedRun | undefined> {
     try {
       const state = (await store.load('latest'))?.state;
       if (!state || state.step <= saved.step) return undefined;
-      return { ...saved, step: state.step, totalSteps: state.settings.totalSteps, epoch: state.epoch + state.batchInEpoch / state.settings.batchesPerEpoch };
+      return atCheckpoint(saved, state);
     } finally {
       store.close();
     }

@@ -6,6 +6,7 @@
  */
 import type { ParameterMoments } from './adamw.ts';
 import type { EvalMetrics } from './metrics.ts';
+import type { CurvePoint } from './loss-curve.ts';
 
 /** A tensor's values on the host. */
 export interface HostParameter {
@@ -67,6 +68,8 @@ export interface RunState {
   history: EvalRecord[];
   /** Seconds spent training (pauses excluded). */
   seconds: number;
+  /** The loss curve up to `step`, thinned to CURVE_POINTS (absent in checkpoints written before it was kept). */
+  curve?: CurvePoint[];
 }
 
 export interface Checkpoint {

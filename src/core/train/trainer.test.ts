@@ -321,6 +321,10 @@ describe('checkpoints', () => {
         const resumed = await lossesOfResumed(store, pauseAt);
         expect(resumed.losses).toEqual(reference.losses);
         expect(resumed.weight).toEqual(reference.weight);
+        // The checkpoint carries the loss curve across the resume: one point a step, the same losses.
+        const curve = (await store.load('latest'))!.state.curve!;
+        expect(curve.map((p) => p.step)).toEqual(reference.losses.map((_, step) => step).filter((step) => step > 0));
+        expect(curve.map((p) => p.loss)).toEqual(reference.losses.slice(1));
       }
       expect(readdirSync(dir).sort()).toEqual(['best.safetensors', 'latest.safetensors']);
     } finally {

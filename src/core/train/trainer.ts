@@ -12,6 +12,7 @@ import { AdamW, type AdamWOptions } from './adamw.ts';
 import type { Checkpoint, CheckpointStore, EvalRecord, HostParameter, RunSettings, RunState } from './checkpoint.ts';
 import { type ControlRequest, TrainingControl } from './control.ts';
 import { TrainingError } from './errors.ts';
+import { appendCurvePoint } from './loss-curve.ts';
 import { installLeanBackprop } from './lean-backprop.ts';
 import { evaluate } from './evaluate.ts';
 import type { CheckpointEvent, StopReason, TrainEvent, TrainProgressEvent, TrainResult } from './events.ts';
@@ -232,7 +233,7 @@ class Run<B extends BatchLike> {
       await store?.clear();
       this.state = {
         settings: this.settings, step: 0, updates: 0, epoch: 0, batchInEpoch: 0, nonFiniteStreak: 0,
-        evalsSinceBest: 0, lastEvalStep: -1, history: [], seconds: 0,
+        evalsSinceBest: 0, lastEvalStep: -1, history: [], seconds: 0, curve: [],
       };
       this.startPoint = { step: 0, parameters: await readParameters(this.model) };
       return;
@@ -355,7 +356,9 @@ class Run<B extends BatchLike> {
     state.seconds += seconds;
     this.pace.push({ seconds, samples: group.reduce((n, b) => n + b.batch, 0), tokens: group.reduce((n, b) => n + (b.realTokens ?? 0), 0) });
     if (this.pace.length > PACE_WINDOW) this.pace.shift();
-    this.emit(this.progress(lossSum / group.length, lr, gradNorm, problem !== undefined));
+    const loss = lossSum / group.length;
+    appendCurvePoint(state.curve ??= [], { step: state.step, ...(problem === undefined ? { loss } : {}), lr });
+    this.emit(this.progress(loss, lr, gradNorm, problem !== undefined));
     if (problem) await this.nonFinite(problem, lr);
     else state.nonFiniteStreak = 0;
   }
