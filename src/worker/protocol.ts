@@ -391,10 +391,12 @@ export interface TrainedEvent {
 export interface PredictedEvent {
   type: 'predicted';
   replyTo: number;
-  task: 'classification' | 'regression';
-  /** Class names (classification) or ["value"] (regression). */
+  task: 'classification' | 'regression' | 'multiLabel';
+  /** Class names (classification, multi-label) or ["value"] (regression). */
   labels: string[];
-  /** Per text: the active adapter's class probabilities, or its one predicted value. */
+  /** Multi-label: each label's threshold on its probability (a label at or above it is predicted). */
+  thresholds?: number[];
+  /** Per text: the active adapter's class probabilities (multi-label: each label's sigmoid probability), or its one predicted value. */
   trained: number[][];
   /** Per text: the same for the adapter and head as initialised at the start of its training. */
   untrained: number[][];

@@ -339,7 +339,7 @@ export class TrainingSession {
     const run = async () => {
       const out = tf.tidy(() => {
         const logits = trainable.logits(batch, { training: false, seed: 0 });
-        return trainable.task === 'classification' ? tf.softmax(logits) : logits;
+        return trainable.task === 'classification' ? tf.softmax(logits) : trainable.task === 'multiLabel' ? tf.sigmoid(logits) : logits;
       });
       try {
         return await out.array() as number[][];
@@ -353,7 +353,8 @@ export class TrainingSession {
     try {
       return {
         task,
-        labels: task === 'classification' ? adapter.head.id2label : ['value'],
+        labels: task === 'regression' ? ['value'] : adapter.head.id2label,
+        ...(adapter.head.thresholds ? { thresholds: adapter.head.thresholds } : {}),
         trained,
         untrained: await run(),
       };
@@ -416,7 +417,7 @@ export class TrainingSession {
     const adapter = createAdapter(encoder.config, resolveAdapterConfig(imported.adapterConfig), {
       name: imported.name,
       ...(seed === undefined ? {} : { seed }),
-      ...(imported.head ? { head: headOptionsFromConfig(imported.head.config) } : {}),
+      ...(imported.head ? { head: headOptionsFromConfig(imported.head.config, imported.head.thresholds) } : {}),
     });
     const initial = await snapshot(adapter);
     try {

@@ -22,6 +22,7 @@ function printable(data: DatasetReport, hubUrl?: string) {
     rows: preview.examples.map((e) => ({
       ...e,
       ...(mapping.task === 'classification' ? { labelName: mapping.labelNames[e.label] } : {}),
+      ...(e.targets ? { labelNames: mapping.labelNames.filter((_, i) => e.targets![i]) } : {}),
       ...(e.answers ? { labelName: e.answers.text.join(' | ') || '(no answer)' } : {}),
     })),
     ...(preview.labelCounts ? { labelCounts: preview.labelCounts } : {}),
@@ -40,12 +41,13 @@ function humanLines(out: ReturnType<typeof printable>): string[] {
     `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''} (${mapping.reasons.text}); label: ${mapping.label} (${mapping.reasons.label})`,
     mapping.task === 'regression' ? 'Task: regression'
       : mapping.task === 'questionAnswering' ? 'Task: extractive question answering (the answer is a span of the context)'
+      : mapping.task === 'multiLabel' ? `Task: multi-label classification (any set of ${mapping.labelNames.join(', ')}; a sigmoid per label)`
       : `Task: classification into ${mapping.labelNames.join(', ')}`,
     'Splits:',
     ...out.splits.map((s) => `  ${s.name.padEnd(12)} ${String(s.numRows ?? '?').padStart(8)} rows  ${s.labelled ? 'labelled' : 'no labels'}${s.role ? `  → ${s.role}` : ''}`),
     ...out.plan.notes.map((n) => `  ${n}`),
     'First rows as mapped:',
-    ...out.rows.map((r) => `  #${r.row} [${r.labelName ?? Number(r.label.toPrecision(4))}] ${r.text.slice(0, 100)}${r.textPair ? ` ‖ ${r.textPair.slice(0, 60)}` : ''}`),
+    ...out.rows.map((r) => `  #${r.row} [${r.labelNames ? r.labelNames.join(', ') || '(none)' : r.labelName ?? Number(r.label.toPrecision(4))}] ${r.text.slice(0, 100)}${r.textPair ? ` ‖ ${r.textPair.slice(0, 60)}` : ''}`),
   ];
   if (out.labelCounts) lines.push(`Labels in the first rows: ${out.labelCounts.map((c) => `${c.name} ${c.count}`).join(', ')}`);
   if (out.targetRange) lines.push(`Targets in the first rows: ${out.targetRange.min} to ${out.targetRange.max}, mean ${out.targetRange.mean.toFixed(3)}`);
@@ -66,6 +68,7 @@ export const dataCommand: Command = {
     '  --text-column A         text column (default: detected)',
     '  --text-pair-column B    second text column of sentence pairs',
     '  --label-column L        label column (default: detected)',
+    '  --label-columns A,B,C   multi-label: several 0/1 columns, one per label (or one list-of-labels column; default: detected)',
     '  --rows N                first rows to show (default 5)',
     '  --source S              auto (parquet, else /rows), parquet or rows',
     '',

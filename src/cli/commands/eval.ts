@@ -27,7 +27,7 @@ export const evalCommand: Command = {
     '  --config C               dataset config',
     '  --split S                split to evaluate (default: the validation rows train used)',
     '  --train-split S          the split train used, when it was not "train" (locates the held-out rows)',
-    '  --text-column A | --text-pair-column B | --label-column L   columns, as for train',
+    '  --text-column A | --text-pair-column B | --label-column L | --label-columns A,B,C   columns, as for train',
     '  --batch-size B           examples per batch (default 16, as train)',
     '  --max-length L           most tokens per example (default 128, as train)',
     '  --doc-stride N           question answering: context tokens neighbouring windows share (default the training run\'s, else a third of --max-length, at most 128)',
@@ -77,8 +77,9 @@ export const evalCommand: Command = {
       const batches = data.mapping.task === 'questionAnswering'
         ? questionEvalBatches(examples, encoder.tokenizer, { batchSize, maxLength, docStride: docStrideFlag(values) ?? trainedDocStride(trained.files) })
         : batchExamples(examples, tokenizeWith(encoder.tokenizer), { batchSize, maxLength, task: data.mapping.task });
-      const metrics = (await evaluate(trainable, batches))!;
-      const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'loss'] as const).filter((k) => metrics[k] !== undefined);
+      // A multi-label head decides with its own thresholds (head_config.json's), as predict does.
+      const metrics = (await evaluate(trainable, batches, { thresholds: adapter.head?.thresholds }))!;
+      const shown = (['accuracy', 'microF1', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'loss'] as const).filter((k) => metrics[k] !== undefined);
       report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: adapter.name, dataset, ...(source.file ? { file: source.validationFile ?? source.file } : {}), split: part.split, take: part.take, metrics }, [
         `${adapter.name} on ${source.file ? `file "${source.validationFile ?? source.file}"` : `${dataset} split "${part.split}"`}${part.take === 'heldOut' ? ' (held-out rows)' : ''}: ${metrics.examples} examples`,
         ...shown.map((k) => `  ${k.padEnd(10)} ${metrics[k]!.toFixed(4)}`),

@@ -8,6 +8,7 @@ import { loadEncoder } from '../../core/model/index.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type AnswerResult, answerQuestion } from '../../core/tasks/question-answering/answer.ts';
+import { type LabelScore, scoreLabels, thresholdsOf } from '../../core/tasks/multi-label/thresholds.ts';
 import type { TrainingRecord } from '../../core/export/types.ts';
 import { docStrideFlag } from '../shared/doc-stride.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
@@ -22,11 +23,22 @@ const COMPOSE: Record<string, CompositionBlock> = { stack: 'Stack', parallel: 'P
 
 type Prediction =
   | { adapter: string; logits: number[]; prediction: number }
-  | { adapter: string; logits: number[]; probabilities: number[]; label: string; labelId: number };
+  | { adapter: string; logits: number[]; probabilities: number[]; label: string; labelId: number }
+  | { adapter: string; logits: number[]; probabilities: number[]; thresholds: number[]; labels: string[]; scores: LabelScore[] };
 
-/** One head's prediction from its logits: the number for regression, else probabilities and the label. */
+/**
+ * One head's prediction from its logits: the number for regression; multi-label: each label's sigmoid probability
+ * and threshold, the labels at or above their thresholds (most probable first); else probabilities and the label.
+ */
 function prediction(adapter: Pick<AdapterModel, 'name' | 'head'>, logits: number[]): Prediction {
   if (adapter.head!.kind === 'regression') return { adapter: adapter.name, logits, prediction: logits[0] };
+  if (adapter.head!.kind === 'multilabel') {
+    const { id2label } = adapter.head!;
+    const thresholds = thresholdsOf(id2label.length, adapter.head!.thresholds);
+    const scores = scoreLabels(logits, id2label, thresholds);
+    const probabilities = id2label.map((label) => scores.find((s) => s.label === label)!.probability);
+    return { adapter: adapter.name, logits, probabilities, thresholds, labels: scores.filter((s) => s.predicted).map((s) => s.label), scores };
+  }
   const probabilities = Array.from(tf.tidy(() => tf.softmax(tf.tensor1d(logits)).dataSync()));
   const labelId = probabilities.indexOf(Math.max(...probabilities));
   return { adapter: adapter.name, logits, probabilities, label: adapter.head!.id2label[labelId], labelId };
@@ -34,6 +46,12 @@ function prediction(adapter: Pick<AdapterModel, 'name' | 'head'>, logits: number
 
 function lines(p: Prediction, labels: string[]): string[] {
   if (!('probabilities' in p)) return [`Prediction: ${p.prediction}`];
+  if ('scores' in p) {
+    return [
+      `Labels: ${p.labels.length ? p.scores.filter((s) => s.predicted).map((s) => `${s.label} (${(s.probability * 100).toFixed(1)}%)`).join(', ') : 'none at or above its threshold'}`,
+      ...p.scores.map((s) => `  ${s.predicted ? '✓' : ' '} ${s.label.padEnd(20)} ${s.probability.toFixed(4)}  (threshold ${s.threshold}, logit ${p.logits[labels.indexOf(s.label)].toFixed(4)})`),
+    ];
+  }
   return [
     `Label: ${p.label} (${(p.probabilities[p.labelId] * 100).toFixed(1)}%)`,
     ...labels.map((label, i) => `  ${label.padEnd(20)} ${p.probabilities[i].toFixed(4)}  (logit ${p.logits[i].toFixed(4)})`),
@@ -66,7 +84,7 @@ function numbersFlag(values: Record<string, unknown>, name: string): number[] | 
 
 export const predictCommand: Command = {
   name: 'predict',
-  summary: 'run a trained adapter on one text: token ids, logits, probabilities and the label; or several adapters in a composition',
+  summary: 'run a trained adapter on one text: token ids, logits, probabilities and the label (multi-label: every label at or above its threshold); or several adapters in a composition',
   usage: [
     'Usage: adapter-studio predict --model ID --adapter DIR_OR_ZIP --text "..." [--text-pair "..."] [flags] [--json]',
     '       adapter-studio predict --model ID --adapter QA_ADAPTER --question "..." --context "..." [flags] [--json]',
@@ -81,7 +99,8 @@ export const predictCommand: Command = {
     '                      batch-split (the texts shared out among the adapters, each with its head)',
     '  --weights W,W       average: one weight an adapter (normalised to sum 1; default equal)',
     '  --batch-sizes N,N   batch-split: texts each adapter takes, in order (default one each)',
-    '  --text T            the text to classify (batch-split: repeat it, one a row)',
+    '  --text T            the text to classify (batch-split: repeat it, one a row); a multi-label adapter prints every label',
+    '                      with its probability and threshold, and names those at or above their thresholds',
     '  --text-pair T       second text of sentence-pair tasks',
     '  --question Q        question answering: the question (or --text)',
     '  --context C         question answering: the paragraph the answer is a span of (or --text-pair)',
@@ -174,6 +193,8 @@ export const predictCommand: Command = {
       }
       const answering = adapters.find((a) => a.head?.kind === 'questionAnswering');
       if (answering) throw new UsageError(`Adapter "${answering.name}" answers questions; --compose runs classification and regression heads only.`);
+      const multiLabel = adapters.find((a) => a.head?.kind === 'multilabel');
+      if (multiLabel) throw new UsageError(`Adapter "${multiLabel.name}" has a multi-label head; --compose runs classification and regression heads only.`);
       const setup: CompositionSetup = {
         block,
         adapters: adapters.map((a) => a.name),

@@ -37,7 +37,7 @@ import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.
 const describePart = (part: SplitPart) => `split "${part.split}"${part.take === 'all' ? '' : part.take === 'kept' ? ' minus its hold-out' : ` (${Math.round(part.holdOut!.share * 100)}% held out)`}`;
 
 function metricsLine(metrics: EvalMetrics): string {
-  const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'loss'] as const).filter((k) => metrics[k] !== undefined);
+  const shown = (['accuracy', 'microF1', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'loss'] as const).filter((k) => metrics[k] !== undefined);
   return shown.map((k) => `${k} ${metrics[k]!.toFixed(4)}`).join('  ');
 }
 
@@ -85,6 +85,8 @@ export const trainCommand: Command = {
     '  --text-column A          text column (default: detected)',
     '  --text-pair-column B     second text column of sentence pairs',
     '  --label-column L         label column (default: detected)',
+    '  --label-columns A,B,C    multi-label: several 0/1 columns, one per label (or one list-of-labels column; default: detected);',
+    '                           trains a sigmoid per label (BCE), kept best by micro-F1, thresholds 0.5 in head_config.json',
     '  --method M               adapter config: a preset (seq_bn, double_seq_bn, par_bn, lora, ia3, prefix_tuning...)',
     '                           or a config string such as "seq_bn[reduction_factor=8]" (default seq_bn)',
     '  --reduction-factor N     bottleneck reduction factor (bottleneck methods)',
@@ -103,7 +105,7 @@ export const trainCommand: Command = {
     '  --warmup-ratio R         share of steps warming up (default 0)',
     '  --weight-decay W         AdamW weight decay (default 0.01)',
     '  --eval-steps N           also evaluate every N steps',
-    '  --patience N             stop after N evaluations without a better accuracy (mse for regression)',
+    '  --patience N             stop after N evaluations without a better accuracy (mse for regression, F1 for question answering, micro-F1 for multi-label)',
     '  --seed S                 seed of the initial weights, data order and dropout (default 42)',
     '  --hub URL                Hub-compatible base URL (default: huggingface.co)',
     '  --out DIR                where the adapter folder (and checkpoints/) are written',
@@ -232,7 +234,7 @@ export const trainCommand: Command = {
       };
       report(ctx, intro, [
         `Training ${subject.label} on ${model} with ${dataset} [${backend} backend]`,
-        `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.task === 'questionAnswering' ? 'answer spans in the context' : mapping.labelNames.join(', ')})`,
+        `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.task === 'questionAnswering' ? 'answer spans in the context' : mapping.task === 'multiLabel' ? `multi-label: any of ${mapping.labelNames.join(', ')}` : mapping.labelNames.join(', ')})`,
         `Train on ${intro.train} (${batches.batchesPerEpoch} batches of ${settings.batchSize}); validate on ${intro.validation}`,
         subject.summary,
       ]);

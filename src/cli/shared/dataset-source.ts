@@ -18,6 +18,7 @@ export const columnOptions = {
   'text-column': { type: 'string' },
   'text-pair-column': { type: 'string' },
   'label-column': { type: 'string' },
+  'label-columns': { type: 'string' },
 } as const;
 
 /** The columns the column flags name instead of the detected ones. */
@@ -26,7 +27,16 @@ export function columnOverridesOf(values: Record<string, unknown>): ColumnOverri
     text: values['text-column'] as string | undefined,
     textPair: values['text-pair-column'] as string | undefined,
     label: values['label-column'] as string | undefined,
+    ...(values['label-columns'] === undefined ? {} : { labelColumns: labelColumnsOf(values) }),
   };
+}
+
+/** `--label-columns a,b,c`: several 0/1 columns (or one list-of-labels column) as a multi-label target. */
+function labelColumnsOf(values: Record<string, unknown>): string[] {
+  if (values['label-column'] !== undefined) throw new UsageError('Give --label-column (one label per row) or --label-columns (multi-label), not both.');
+  const names = String(values['label-columns']).split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError('--label-columns needs column names separated by commas, e.g. --label-columns toxic,obscene,insult.');
+  return names;
 }
 
 /** Reads a local CSV, TSV, JSONL, JSON or parquet file; a file that can't be read says which and why. */

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../model/config.ts';
 import type { EncoderOutput } from '../model/encoder.ts';
 import { familyDefinition } from '../model/families/index.ts';
+import { thresholdsOf } from '../tasks/multi-label/thresholds.ts';
 import { qaLogits, qaLoss } from '../tasks/question-answering/qa-head.ts';
 import { type Activation, activationNamed } from './activation-names.ts';
 import { AdapterConfigError } from './errors.ts';
@@ -36,6 +37,8 @@ export interface HeadOptions {
   bias?: boolean;
   /** Head dropout; null (default): the model's (hidden_dropout_prob 0.1; DistilBERT, which has none, 0). */
   dropoutProb?: number | null;
+  /** Multi-label: each label's threshold on its probability; default 0.5 each. */
+  thresholds?: readonly number[];
 }
 
 /** head_config.json's "config", as add_classification_head (or add_qa_head: no use_pooler, no bias, label2id null) writes it. */
@@ -68,6 +71,8 @@ export interface HeadPlan {
   steps: HeadStep[];
   /** The Linear parameters, in state-dict order. */
   params: ParamSpec[];
+  /** Multi-label: each label's threshold on its sigmoid probability (a label at or above it is predicted). */
+  thresholds?: number[];
 }
 
 export function planHead(encoder: EncoderConfig, name: string, options: HeadOptions = {}): HeadPlan {
@@ -119,6 +124,7 @@ export function planHead(encoder: EncoderConfig, name: string, options: HeadOpti
   }
   return {
     name, kind, id2label, steps, params, dropout,
+    ...(kind === 'multilabel' ? { thresholds: multiLabelThresholds(numLabels, options.thresholds, fail) } : {}),
     config: {
       head_type: kind === 'multilabel' ? 'multilabel_classification' : 'classification',
       num_labels: numLabels,
@@ -130,6 +136,14 @@ export function planHead(encoder: EncoderConfig, name: string, options: HeadOpti
       dropout_prob: dropoutProb,
     },
   };
+}
+
+function multiLabelThresholds(labels: number, given: readonly number[] | undefined, fail: (field: string, message: string) => never): number[] {
+  try {
+    return thresholdsOf(labels, given);
+  } catch (err) {
+    return fail('thresholds', `is invalid: ${(err as Error).message}`);
+  }
 }
 
 /** `head`, or a clear error when `owner` (e.g. 'Adapter "x"') was created without one. */

@@ -1,4 +1,5 @@
 import { Prng } from '../random.ts';
+import { multiHotBatch } from '../tasks/multi-label/label-set.ts';
 import type { QaBatchInfo } from '../tasks/question-answering/qa-batches.ts';
 import type { Task } from '../train/trainable-model.ts';
 import type { Example } from './examples.ts';
@@ -20,7 +21,7 @@ export type Tokenize = (texts: string[], pairs: string[] | undefined, options: {
 
 /** A training batch, padded only to its own longest example (dynamic padding). */
 export interface Batch extends Encoded {
-  /** [batch] class ids (classification, Int32) or targets (regression, Float32). */
+  /** [batch] class ids (classification, Int32) or targets (regression, Float32); multi-label: [batch · labels] 0/1 (Float32). */
   labels: Int32Array | Float32Array;
   /** [batch] row of each example in its split. */
   rows: Int32Array;
@@ -99,7 +100,8 @@ function cutBatch(enc: Encoded, lengths: Int32Array, members: number[], pool: Ex
     rows[b] = pool[i].row;
     realTokens += n;
   });
-  return { inputIds, attentionMask, tokenTypeIds, batch, seq, labels, rows, realTokens };
+  const targets = task === 'multiLabel' ? multiHotBatch(members.map((i) => pool[i].targets)) : labels;
+  return { inputIds, attentionMask, tokenTypeIds, batch, seq, labels: targets, rows, realTokens };
 }
 
 async function* batchPool(pool: Example[], poolIndex: number, tokenize: Tokenize, options: BatchOptions): AsyncGenerator<Batch> {

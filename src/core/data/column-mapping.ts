@@ -1,4 +1,5 @@
 import type { ColumnInfo, Row } from './columns.ts';
+import { detectMultiLabel } from '../tasks/multi-label/detect.ts';
 import { detectQuestionAnswering } from '../tasks/question-answering/detect.ts';
 import { DataError } from './errors.ts';
 
@@ -12,22 +13,26 @@ export interface ColumnOverrides {
   label?: string;
   /** Class names in id order, for integer or string labels whose full set the first rows may not show. */
   labelNames?: string[];
+  /** Multi-label: several 0/1 columns, one per label (or one list-of-labels column). */
+  labelColumns?: string[];
 }
 
 /** How a label cell becomes the model's target. */
-export type LabelKind = 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers';
+export type LabelKind = 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers' | 'labelList' | 'binaryColumns';
 
 export interface ColumnMapping {
   /** Column of the (first) text segment. */
   text: string;
   /** Column of the second text segment of sentence-pair tasks (premise/hypothesis, sentence1/sentence2...). */
   textPair?: string;
-  /** Column of the target. */
+  /** Column of the target (several 0/1 label columns: their names joined by commas). */
   label: string;
+  /** Multi-label from 0/1 columns: the columns, one per label (in labelNames order). */
+  labelColumns?: string[];
   /** How label cells are read: ClassLabel ids, integers (id = value), strings (id = index in labelNames), booleans, floats, SQuAD answer spans. */
   labelKind: LabelKind;
   /** `classification`: label → class id; `regression`: label → float target; `questionAnswering`: question + context → answer span. */
-  task: 'classification' | 'regression' | 'questionAnswering';
+  task: 'classification' | 'regression' | 'questionAnswering' | 'multiLabel';
   /** Class names by id; empty for regression. */
   labelNames: string[];
   /** Why these columns were picked, one short phrase each (shown next to the pickers). */
@@ -99,7 +104,9 @@ function labelNamesOf(column: ColumnInfo, kind: LabelKind, sample: Row[], target
     case 'classLabel': return column.classNames ?? [];
     case 'bool': return ['false', 'true'];
     case 'float':
-    case 'answers': return [];
+    case 'answers':
+    case 'labelList':
+    case 'binaryColumns': return [];
     case 'string': {
       const names = distinctStrings(sample, column.name);
       if (names.length > MAX_STRING_CLASSES) {
@@ -152,18 +159,20 @@ export function detectMapping(target: string, columns: ColumnInfo[], sample: Row
   }
 
   const used = new Set([text?.name, textPair?.name].filter((n): n is string => Boolean(n)));
-  const label = overrides.label
+  const candidate = overrides.label
     ? findColumn(target, columns, overrides.label, 'label column')
     : labelCandidate(columns, used);
+  const multiLabel = detectMultiLabel(target, columns, sample, overrides, candidate);
+  const label = multiLabel ? undefined : candidate;
 
   // NER tags and multi-label targets: a list of class labels per row, which a sequence classifier cannot take.
   const perToken = columns.filter((c) => c.kind === 'list' && c.type.includes('ClassLabel'));
-  if (!label && perToken.length > 0) {
+  if (!label && !multiLabel && perToken.length > 0) {
     const named = perToken.map((c) => `"${c.name}" (${c.type})`).join(', ');
     throw new DataError(`${target} has no column with one label per row: ${named} ${perToken.length === 1 ? 'holds' : 'hold'} a list of class labels per row (token tagging or multi-label), which Adapter Studio does not train; columns are: ${columnList(columns)}. Choose a single-label column, or pick a text classification dataset.`, 'NoLabelColumn');
   }
   if (!text) {
-    const rest = textColumns.filter((c) => c.name !== label?.name && !ID_NAME.test(c.name));
+    const rest = textColumns.filter((c) => c.name !== label?.name && !multiLabel?.labelColumns?.includes(c.name) && !ID_NAME.test(c.name));
     text = rest.sort((a, b) => meanLength(sample, b.name) - meanLength(sample, a.name))[0];
     textReason = 'the string column with the longest cells';
     if (!text) {
@@ -173,6 +182,10 @@ export function detectMapping(target: string, columns: ColumnInfo[], sample: Row
     }
     const media = columns.filter((c) => c.kind === 'image' || c.kind === 'audio');
     if (media.length > 0) textReason += `; the ${media.map((c) => `${c.type.toLowerCase()} column "${c.name}"`).join(', ')} ${media.length === 1 ? 'is' : 'are'} not used`;
+  }
+  if (multiLabel) {
+    const { reason, ...labelPart } = multiLabel;
+    return { text: text.name, ...(textPair ? { textPair: textPair.name } : {}), ...labelPart, task: 'multiLabel', reasons: { text: textReason, label: reason } };
   }
   if (!label) {
     throw new DataError(`${target} has no label column; columns are: ${columnList(columns)}. Choose the label column.`, 'NoLabelColumn');

@@ -1,3 +1,4 @@
+import { readLabelSet } from '../tasks/multi-label/label-set.ts';
 import { type Answers, readAnswers } from '../tasks/question-answering/answers.ts';
 import type { ColumnMapping } from './column-mapping.ts';
 import type { Row } from './columns.ts';
@@ -14,6 +15,8 @@ export interface Example {
   row: number;
   /** Question answering: the answer spans in `textPair` (the context); `label` is then 0. */
   answers?: Answers;
+  /** Multi-label: 0/1 per label, in labelNames order; `label` is then 0. */
+  targets?: number[];
 }
 
 /** Why a row did not become an example. */
@@ -58,6 +61,12 @@ export class RowMapper {
       if (typeof answers === 'string' || textPair === undefined) return this.skip('missingLabel');
       this.stats.kept += 1;
       return { text, textPair, label: 0, row: index, answers };
+    }
+    if (this.mapping.task === 'multiLabel') {
+      const targets = readLabelSet(row, this.mapping);
+      if (typeof targets === 'string') return this.skip(targets);
+      this.stats.kept += 1;
+      return textPair === undefined ? { text, label: 0, row: index, targets } : { text, textPair, label: 0, row: index, targets };
     }
     const label = this.label(row[this.mapping.label]);
     if (typeof label === 'string') return this.skip(label);

@@ -39,6 +39,9 @@ export function buildPreview(rows: Row[], mapping: ColumnMapping, limit: number,
     const counts = mapping.labelNames.map((name, id) => ({ id, name, count: 0 }));
     for (const e of examples) counts[e.label].count += 1;
     preview.labelCounts = counts;
+  } else if (mapping.task === 'multiLabel') {
+    // Examples carrying each label (a row counts once per label it has).
+    preview.labelCounts = mapping.labelNames.map((name, id) => ({ id, name, count: examples.filter((e) => e.targets?.[id]).length }));
   } else if (mapping.task === 'regression' && examples.length > 0) {
     const targets = examples.map((e) => e.label);
     preview.targetRange = {

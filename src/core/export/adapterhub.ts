@@ -99,7 +99,7 @@ export const safeTensors = (tensors: ExportTensors) => [...tensors].map(([name, 
 /** What save_head writes for a head (PredictionHeadLoader.save): head_config.json and its weights, under `prefix`. */
 export function headFiles(meta: ConfigFileMeta, info: ModelTypeInfo, head: HeadExport, prefix = ''): AdapterFiles {
   return new Map([
-    [`${prefix}${ADAPTERHUB_FILE.headConfig}`, configFile(meta, info, head.config, HEAD_FLOAT_FIELDS)],
+    [`${prefix}${ADAPTERHUB_FILE.headConfig}`, configFile(meta, info, head.config, HEAD_FLOAT_FIELDS, head.thresholds ? { thresholds: head.thresholds } : {})],
     [`${prefix}${ADAPTERHUB_FILE.headWeights}`, writeTorchBin(torchTensors(head.tensors))],
     [`${prefix}${ADAPTERHUB_FILE.safeHeadWeights}`, writeSafetensors(safeTensors(head.tensors), null)],
   ]);

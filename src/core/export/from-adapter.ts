@@ -2,7 +2,12 @@
 import type { AdapterModel } from '../adapters/adapter.ts';
 import type { FusionModel } from '../adapters/fusion.ts';
 import type { SplitPart } from '../data/split-plan.ts';
+import type { HeadPlan } from '../adapters/head.ts';
+import { thresholdRecord } from '../tasks/multi-label/thresholds.ts';
 import type { AdapterExport, DataSplits, FusionExport, TrainingRecord } from './types.ts';
+
+/** A multi-label head's thresholds as head_config.json's "thresholds" (nothing for other heads: their files stay as they were). */
+const headThresholds = (head: HeadPlan) => (head.thresholds ? { thresholds: thresholdRecord(head.id2label, head.thresholds) } : {});
 
 /** The adapter's weights (host copies, torch layout), config and base-model metadata, plus how it was trained. */
 export function adapterExportOf(adapter: AdapterModel, training?: TrainingRecord): AdapterExport {
@@ -14,7 +19,7 @@ export function adapterExportOf(adapter: AdapterModel, training?: TrainingRecord
     hiddenSize: encoder.hiddenSize,
     adapterConfig: adapter.config as unknown as Record<string, unknown>,
     adapterTensors: adapter.adapterStateDict(),
-    ...(adapter.head ? { head: { config: adapter.head.config as unknown as Record<string, unknown>, tensors: adapter.headStateDict() } } : {}),
+    ...(adapter.head ? { head: { config: adapter.head.config as unknown as Record<string, unknown>, tensors: adapter.headStateDict(), ...headThresholds(adapter.head) } } : {}),
     ...(training ? { training } : {}),
   };
 }

@@ -21,6 +21,7 @@ import { EXPORTABLE_MODEL_TYPES, modelTypeInfo } from './model-types.ts';
 import { readPeftAdapter } from './peft.ts';
 import type { AdapterFiles, ExportTensor, ExportTensors, HeadExport, ImportedAdapter } from './types.ts';
 import { adapterFolderOf } from './zip.ts';
+import { thresholdRecord, thresholdsFromRecord } from '../tasks/multi-label/thresholds.ts';
 
 export interface ImportOptions {
   /** The base model the adapter should fit; checks it, and is required for PEFT files (they do not record the model's layout). */
@@ -148,7 +149,7 @@ function readAdaptersFolder(files: AdapterFiles, meta: Record<string, unknown>, 
     if (headName !== name) notes.push(`The head "${headName}" is renamed "${name}", like the adapter, so that activating the adapter activates it.`);
     const expectedClass = modelTypeInfo(modelType).adapterModelClass;
     if (headMeta.model_class !== expectedClass) notes.push(`The head was saved from ${String(headMeta.model_class)}; the library converts it for ${expectedClass}.`);
-    head = { config: headConfig, tensors: toExport(headStored, (key) => key.replace(`heads.${headName}.`, `heads.${name}.`)) };
+    head = { config: headConfig, tensors: toExport(headStored, (key) => key.replace(`heads.${headName}.`, `heads.${name}.`)), ...importedThresholds(headMeta.thresholds, headConfig, source) };
   } else if (headStored || files.has(ADAPTERHUB_FILE.headConfig)) {
     notes.push('The head is incomplete (head_config.json or its weights missing) and was left out.');
   }
@@ -197,8 +198,23 @@ export function checkHeadAgainstWeights(config: Record<string, unknown>, stored:
   }
 }
 
-/** head_config.json's "config" as the adapters module's head options (label names from label2id). */
-export function headOptionsFromConfig(config: Record<string, unknown>): HeadOptions {
+/** A multi-label head's "thresholds", checked against its labels (kept as the file spells them). */
+function importedThresholds(record: unknown, config: Record<string, unknown>, source: string): { thresholds?: Record<string, number> } {
+  if (record === undefined || record === null || config.head_type !== 'multilabel_classification') return {};
+  const id2label = headOptionsFromConfig(config).id2label as Record<number, string>;
+  const labels = Array.from({ length: Number(config.num_labels) }, (_, i) => id2label[i] ?? `LABEL_${i}`);
+  try {
+    return { thresholds: thresholdRecord(labels, thresholdsFromRecord(record, labels, source)!) };
+  } catch (err) {
+    throw new AdapterImportError((err as Error).message, 'WrongShape');
+  }
+}
+
+/**
+ * head_config.json's "config" as the adapters module's head options (label names from label2id), and a
+ * multi-label head's thresholds from its top-level "thresholds".
+ */
+export function headOptionsFromConfig(config: Record<string, unknown>, thresholds?: Record<string, number>): HeadOptions {
   const numLabels = Number(config.num_labels);
   const label2id = (config.label2id ?? null) as Record<string, number> | null;
   const id2label: Record<number, string> = {};
@@ -213,6 +229,7 @@ export function headOptionsFromConfig(config: Record<string, unknown>): HeadOpti
     usePooler: Boolean(config.use_pooler),
     bias: config.bias !== false,
     dropoutProb: (config.dropout_prob ?? null) as number | null,
+    ...(thresholds ? { thresholds: Object.keys(id2label).sort((a, b) => Number(a) - Number(b)).map((id) => thresholds[id2label[Number(id)]]) } : {}),
   };
 }
 
@@ -270,7 +287,7 @@ export function fitAdapter(adapter: ImportedAdapter, encoder: EncoderConfig, sou
   let head;
   try {
     plan = planAdapter(encoder, resolveAdapterConfig(adapter.adapterConfig), adapter.name);
-    head = adapter.head ? planHead(encoder, adapter.name, headOptionsFromConfig(adapter.head.config)) : undefined;
+    head = adapter.head ? planHead(encoder, adapter.name, headOptionsFromConfig(adapter.head.config, adapter.head.thresholds)) : undefined;
   } catch (err) {
     const problem = err instanceof AdapterSizeError ? 'TooLarge' : 'UnknownMethod';
     throw new AdapterImportError(`The adapter in ${source} cannot be built on "${encoder.repoId}": ${(err as Error).message}`, problem, [], { cause: err });

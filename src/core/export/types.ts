@@ -24,6 +24,8 @@ export interface HeadExport {
   config: Record<string, unknown>;
   /** `heads.{name}.{i}.weight` / `.bias` tensors. */
   tensors: ExportTensors;
+  /** Multi-label: each label's threshold on its probability, written as head_config.json's top-level "thresholds" (the library ignores it). */
+  thresholds?: Record<string, number>;
 }
 
 /** Training settings, in the studio trainer's terms (src/core/train/trainer.ts TrainOptions). */
@@ -103,8 +105,10 @@ export interface TrainingRecord {
   textColumns: string[];
   /** Column of the target. */
   labelColumn: string;
-  /** How label cells become targets: ClassLabel / integer ids, strings (index in the head's labels), booleans, floats (regression). */
-  labelKind: 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers';
+  /** Multi-label from several 0/1 columns: those columns, one per label. */
+  labelColumns?: string[];
+  /** How label cells become targets: ClassLabel / integer ids, strings (index in the head's labels), booleans, floats (regression), lists of labels or 0/1 columns (multi-label). */
+  labelKind: 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers' | 'labelList' | 'binaryColumns';
   hyperparameters: TrainingHyperparameters;
   /** Validation metrics of the kept (best) weights, e.g. { accuracy: 0.91, loss: 0.25 }. */
   bestMetrics?: Record<string, number>;

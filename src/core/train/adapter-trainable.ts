@@ -20,7 +20,7 @@ export type TokenBatch = EncodedBatch & BatchLike;
 export function headTask(adapter: Pick<AdapterModel, 'name' | 'head'>): Task {
   const head = adapter.head;
   if (!head) throw new TypeError(`Adapter "${adapter.name}" has no prediction head to train; create it with the "head" option.`);
-  if (head.kind === 'multilabel') throw new TypeError(`Adapter "${adapter.name}" has a multi-label head; the trainer handles single-label classification and regression.`);
+  if (head.kind === 'multilabel') return 'multiLabel';
   return head.kind === 'regression' ? 'regression' : head.kind === 'questionAnswering' ? 'questionAnswering' : 'classification';
 }
 

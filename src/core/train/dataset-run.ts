@@ -22,6 +22,7 @@ import type { TrainingData } from './trainer.ts';
 /** The prediction head for the mapped label column: one regression output, or a class per label name. */
 export function headOptionsOf(mapping: Pick<ColumnMapping, 'task' | 'labelNames'>): HeadOptions {
   if (mapping.task === 'questionAnswering') return { kind: 'questionAnswering' };
+  if (mapping.task === 'multiLabel') return { kind: 'multilabel', numLabels: mapping.labelNames.length, id2label: mapping.labelNames };
   return mapping.task === 'regression' ? { kind: 'regression' } : { numLabels: mapping.labelNames.length, id2label: mapping.labelNames };
 }
 
@@ -73,8 +74,8 @@ export function expectedExamples(part: SplitPart, splitRows: number | undefined)
 /** The best evaluation's metrics as the record keeps them (the example count left out). */
 function bestMetricsOf(result: Pick<TrainResult, 'best'>): Record<string, number> | undefined {
   if (!result.best) return undefined;
-  const { loss, accuracy, macroF1, mse, pearson } = result.best;
-  return Object.fromEntries(Object.entries({ loss, accuracy, macroF1, mse, pearson }).filter(([, v]) => v !== undefined)) as Record<string, number>;
+  const { loss, accuracy, macroF1, mse, pearson, microF1 } = result.best;
+  return Object.fromEntries(Object.entries({ loss, accuracy, macroF1, mse, pearson, microF1 }).filter(([, v]) => v !== undefined)) as Record<string, number>;
 }
 
 /**
@@ -96,6 +97,7 @@ export function trainingRecordOf(
     splits: dataSplitsOf(report.plan.train, options.validation ?? report.plan.validation),
     textColumns: [mapping.text, ...(mapping.textPair ? [mapping.textPair] : [])],
     labelColumn: mapping.label,
+    ...(mapping.labelColumns ? { labelColumns: mapping.labelColumns } : {}),
     labelKind: mapping.labelKind,
     hyperparameters: hyperparametersOf(settings),
     ...(best ? { bestMetrics: best, bestStep: options.result!.bestStep } : {}),
@@ -113,11 +115,11 @@ export interface HeadMismatch {
 export function headMismatch(adapter: { name: string; head?: { kind: string; id2label: string[] } }, mapping: ColumnMapping, dataset: string): HeadMismatch | undefined {
   const head = adapter.head;
   if (!head) return { kind: 'noHead', message: `Adapter "${adapter.name}" has no prediction head, so it cannot predict ${dataset}'s "${mapping.label}".` };
-  const task = head.kind === 'regression' ? 'regression' : head.kind === 'questionAnswering' ? 'questionAnswering' : 'classification';
+  const task = head.kind === 'regression' ? 'regression' : head.kind === 'questionAnswering' ? 'questionAnswering' : head.kind === 'multilabel' ? 'multiLabel' : 'classification';
   if (task !== mapping.task) {
     return { kind: 'task', message: `Adapter "${adapter.name}" was trained for ${task}, but ${dataset} column "${mapping.label}" is a ${mapping.task} target.` };
   }
-  if (task === 'classification' && head.id2label.join('\n') !== mapping.labelNames.join('\n')) {
+  if ((task === 'classification' || task === 'multiLabel') && head.id2label.join('\n') !== mapping.labelNames.join('\n')) {
     return { kind: 'labels', message: `Adapter "${adapter.name}" predicts the labels ${head.id2label.join(', ')}, but ${dataset} has ${mapping.labelNames.join(', ')}.` };
   }
   return undefined;

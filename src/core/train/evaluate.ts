@@ -1,5 +1,6 @@
 /** Evaluation of a model over a set of batches: mean loss and the task's metrics. */
 import * as tf from '@tensorflow/tfjs';
+import { evaluateMultiLabel } from '../tasks/multi-label/multi-label-evaluate.ts';
 import { evaluateQuestionAnswering } from '../tasks/question-answering/qa-evaluate.ts';
 import { exampleLosses } from './losses.ts';
 import { type EvalMetrics, accuracy, macroF1, meanSquaredError, pearson } from './metrics.ts';
@@ -31,11 +32,14 @@ export interface EvaluateOptions {
   shouldStop?: () => boolean;
   /** Told after each batch: batches and examples done so far. */
   onBatch?: (batches: number, examples: number) => void;
+  /** Multi-label: each label's threshold on its probability (default 0.5 each). */
+  thresholds?: readonly number[];
 }
 
 /** Runs the model in inference mode over `batches` and computes the metrics; undefined when stopped early. */
 export async function evaluate<B extends BatchLike>(model: TrainableModel<B>, batches: AsyncIterable<B>, options: EvaluateOptions = {}): Promise<EvalMetrics | undefined> {
   if (model.task === 'questionAnswering') return evaluateQuestionAnswering(model, batches, options);
+  if (model.task === 'multiLabel') return evaluateMultiLabel(model, batches, options);
   const predictions: number[] = [];
   const labels: number[] = [];
   let lossSum = 0;

@@ -14,7 +14,7 @@ import type { EncoderConfig } from '../model/config.ts';
 export function liveAdapter(encoder: EncoderConfig, imported: ImportedAdapter): AdapterModel {
   const adapter = createAdapter(encoder, resolveAdapterConfig(imported.adapterConfig), {
     name: imported.name,
-    ...(imported.head ? { head: headOptionsFromConfig(imported.head.config) } : {}),
+    ...(imported.head ? { head: headOptionsFromConfig(imported.head.config, imported.head.thresholds) } : {}),
   });
   try {
     adapter.loadAdapterStateDict(importedStateDict(imported));
@@ -43,7 +43,7 @@ export function liveFusion(encoder: EncoderConfig, imported: ImportedFusion): Li
     for (const adapter of imported.adapters) adapters.push(liveAdapter(encoder, adapter));
     const fusion = createFusion(encoder, adapters, {
       config: imported.fusionConfig as unknown as FusionConfig,
-      ...(imported.head ? { head: { ...headOptionsFromConfig(imported.head.config), name: imported.head.name } } : {}),
+      ...(imported.head ? { head: { ...headOptionsFromConfig(imported.head.config, imported.head.thresholds), name: imported.head.name } } : {}),
     });
     try {
       fusion.loadStateDict(new Map([...imported.fusionTensors, ...(imported.head?.tensors ?? [])]));

@@ -1,5 +1,6 @@
 /** The task losses, as the `adapters` heads compute them: CrossEntropyLoss over classes, MSELoss for one target. */
 import * as tf from '@tensorflow/tfjs';
+import { bceExampleLosses } from '../tasks/multi-label/bce-loss.ts';
 import { qaExampleLosses, qaLoss } from '../tasks/question-answering/qa-head.ts';
 import type { Task } from './trainable-model.ts';
 
@@ -9,6 +10,7 @@ import type { Task } from './trainable-model.ts';
  */
 export function exampleLosses(logits: tf.Tensor2D, labels: Int32Array | Float32Array, task: Task): tf.Tensor1D {
   if (task === 'questionAnswering') return qaExampleLosses(logits, labels);
+  if (task === 'multiLabel') return bceExampleLosses(logits, labels);
   return tf.tidy(() => {
     const [batch, width] = logits.shape;
     if (labels.length !== batch) throw new RangeError(`The batch has ${batch} logit rows but ${labels.length} labels.`);

@@ -9,8 +9,10 @@ export interface EvalMetrics {
   loss: number;
   /** Share of examples whose arg-max class is the label. */
   accuracy?: number;
-  /** Unweighted mean of the per-class F1 over the classes that occur in labels or predictions. */
+  /** Unweighted mean of the per-class F1 over the classes that occur in labels or predictions (multi-label: over all labels). */
   macroF1?: number;
+  /** Multi-label: F1 of all (example, label) decisions pooled. */
+  microF1?: number;
   /** Mean squared error of the predicted targets. */
   mse?: number;
   /** Pearson correlation of predictions and targets; NaN when either is constant. */
@@ -23,11 +25,11 @@ export interface EvalMetrics {
 }
 
 /** Names of the metrics a run can keep its best checkpoint by. */
-export type MetricName = 'loss' | 'accuracy' | 'macroF1' | 'mse' | 'pearson' | 'exactMatch' | 'f1';
+export type MetricName = 'loss' | 'accuracy' | 'macroF1' | 'mse' | 'pearson' | 'exactMatch' | 'f1' | 'microF1';
 
 /** Whether a larger value of the metric is better. */
 export function greaterIsBetter(metric: MetricName): boolean {
-  return metric === 'accuracy' || metric === 'macroF1' || metric === 'pearson' || metric === 'exactMatch' || metric === 'f1';
+  return metric === 'accuracy' || metric === 'macroF1' || metric === 'microF1' || metric === 'pearson' || metric === 'exactMatch' || metric === 'f1';
 }
 
 /** Whether `candidate` beats `best` on `metric` (NaN never beats anything; anything beats a NaN or missing best). */
