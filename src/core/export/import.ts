@@ -298,7 +298,7 @@ export function fitAdapter(adapter: ImportedAdapter, encoder: EncoderConfig, sou
   return {
     ...adapter,
     adapterTensors: inPlanOrder(adapter.adapterTensors, plan.stateDictKeys),
-    ...(adapter.head && head ? { head: { config: adapter.head.config, tensors: inPlanOrder(adapter.head.tensors, head.params.map((p) => p.key)) } } : {}),
+    ...(adapter.head && head ? { head: { ...adapter.head, tensors: inPlanOrder(adapter.head.tensors, head.params.map((p) => p.key)) } } : {}),
   };
 }
 

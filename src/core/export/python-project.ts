@@ -9,6 +9,8 @@ import { pythonFloatRepr } from '../adapters/python-json.ts';
 import { adapterHubFiles, exportableAdapterConfig } from './adapterhub.ts';
 import { AdapterExportError } from './errors.ts';
 import { QA_ROW_HELPERS, questionAnsweringMain } from '../tasks/question-answering/python-qa.ts';
+import { MULTI_LABEL_ROW_HELPERS, multiLabelMain } from '../tasks/multi-label/python-multilabel.ts';
+import { thresholdsOf } from '../tasks/multi-label/thresholds.ts';
 import { TO_TEXT, TRAIN_AND_SAVE, trainerArguments } from './train-script-parts.ts';
 import { DEFAULT_MAX_ANSWER_LENGTH, DEFAULT_N_BEST } from '../tasks/question-answering/postprocess.ts';
 import { defaultDocStride } from '../tasks/question-answering/windows.ts';
@@ -46,7 +48,7 @@ const pyFloat = (value: number) => pythonFloatRepr(value);
 /** The studio's metric names → the keys train.py's compute_metrics returns, and whether larger is better. */
 const METRICS: Record<string, [string, boolean]> = {
   accuracy: ['accuracy', true], macroF1: ['macro_f1', true], pearson: ['pearson', true], mse: ['mse', false], loss: ['loss', false],
-  f1: ['f1', true], exactMatch: ['exact_match', true],
+  f1: ['f1', true], exactMatch: ['exact_match', true], microF1: ['micro_f1', true],
 };
 
 /** train.py's question-answering constants: the windows and the postprocessing, as the studio ran them. */
@@ -134,7 +136,8 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
   const h = t.hyperparameters;
   const regression = t.labelKind === 'float';
   const answers = t.labelKind === 'answers';
-  const metric = h.metricForBest ?? (regression ? 'mse' : answers ? 'f1' : 'accuracy');
+  const multiLabel = t.labelKind === 'labelList' || t.labelKind === 'binaryColumns';
+  const metric = h.metricForBest ?? (regression ? 'mse' : answers ? 'f1' : multiLabel ? 'microF1' : 'accuracy');
   const [metricKey, greaterIsBetter] = METRICS[metric] ?? METRICS.loss;
   const warmup = h.warmupRatio ?? 0;
   const method = methodName(exportableAdapterConfig(exp)).replace(/`/g, '');
@@ -166,6 +169,10 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
       ['LABEL_KIND', py(t.labelKind), 'classLabel / int: ids; string: index in LABELS; bool: 0/1; float: regression'],
       ['LABELS', py(regression ? [] : headLabels(exp.head.config)), 'label names by id (the head\'s)'],
     ] as [string, string, string?][]),
+    ...(multiLabel ? [
+      ['LABEL_COLUMNS', py(t.labelColumns ?? null), 'binaryColumns: the 0/1 columns, one per label in LABELS order'],
+      ['THRESHOLDS', py(multiLabelThresholds(exp)), 'a label is predicted when its sigmoid probability is at or above its threshold'],
+    ] as [string, string, string?][] : []),
     ['MAX_LENGTH', py(h.maxLength)],
     ...(answers ? QA_CONSTANTS(h.maxLength, h.docStride) : []),
     ['LEARNING_RATE', pyFloat(h.learningRate)],
@@ -275,6 +282,7 @@ ${file ? LOCAL_LOADER : ''}
 
 `;
   if (t.labelKind === 'answers') return intro + QA_ROW_HELPERS + splits + questionAnsweringMain(exp.name, lengthArg);
+  if (multiLabel) return intro + MULTI_LABEL_ROW_HELPERS + splits + multiLabelMain(exp.name, lengthArg);
   return intro + rowHelpers + splits + `def metrics_function():
     import evaluate
     import numpy as np
@@ -338,6 +346,12 @@ ${trainerArguments(lengthArg)}    trainer = AdapterTrainer(
         callbacks=callbacks,
     )
 ${TRAIN_AND_SAVE}`;
+}
+
+/** The head's thresholds in LABELS order, as floats (0.5 each where head_config.json has none). */
+function multiLabelThresholds(exp: AdapterExport): number[] {
+  const labels = headLabels(exp.head!.config);
+  return thresholdsOf(labels.length, exp.head!.thresholds ? labels.map((l) => exp.head!.thresholds![l] ?? 0.5) : undefined);
 }
 
 /** requirements.txt: the adapters library (which brings transformers and torch) and what train.py uses. */
