@@ -5,6 +5,7 @@
 export const GLOSSARY = {
   loss: 'How wrong the predictions are on average (cross-entropy for classes, squared error for numbers). Lower is better; it should fall as the adapter learns.',
   accuracy: 'The share of validation texts whose predicted label is the right one. 100% means every one.',
+  microF1: 'Multi-label: F1 over every (text, label) decision pooled together: how well the predicted labels match the right ones overall, frequent labels counting most. 1 is perfect.',
   macroF1: 'F1 balances "found all of a class" against "was right when it said that class". Macro-F1 averages it over the classes, so a class the adapter ignores pulls it down even when accuracy looks good. 1 is perfect.',
   mse: 'Mean squared error: the average of (prediction − true value)². Lower is better; 0 is perfect.',
   pearson: 'How well the predictions rise and fall with the true values, from −1 to 1. 1 is a perfect match.',

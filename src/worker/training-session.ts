@@ -388,7 +388,7 @@ export class TrainingSession {
     const batches = report.mapping.task === 'questionAnswering'
       ? questionEvalBatches(examples, encoder.tokenizer, sizes)
       : batchExamples(examples, tokenizeWith(encoder.tokenizer), { ...sizes, task: report.mapping.task });
-    return { split: part.split, metrics: (await evaluate(adapterTrainable(adapter, encoder.weights), batches))! };
+    return { split: part.split, metrics: (await evaluate(adapterTrainable(adapter, encoder.weights), batches, { thresholds: adapter.head?.thresholds }))! };
   }
 
   /**

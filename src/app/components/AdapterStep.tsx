@@ -153,7 +153,7 @@ function TrainableCount({ description, encoder }: { description?: Omit<AdapterDe
 
 const HEAD_KINDS = [
   { task: 'classification', label: 'Classification', help: 'one class per text' },
-  { task: 'multilabel', label: 'Multi-label', help: 'any set of labels per text (not offered yet: the Data step reads one label per row)' },
+  { task: 'multiLabel', label: 'Multi-label', help: 'any set of labels per text (a list-of-labels column, or several 0/1 columns)' },
   { task: 'regression', label: 'Regression', help: 'one number per text' },
   { task: 'questionAnswering', label: 'Question answering', help: 'an answer span in a paragraph (SQuAD)' },
 ] as const;
@@ -166,13 +166,14 @@ function HeadInfo({ head }: { head?: HeadSpec }) {
       {HEAD_KINDS.map((kind) => (
         <label key={kind.task} className="choice" data-used={head?.task === kind.task || undefined}>
           <input type="radio" name="head-kind" checked={head?.task === kind.task} disabled={head?.task !== kind.task} readOnly />
-          <span>{kind.label} <span className="muted">— {kind.help}</span>{head && head.task !== kind.task && kind.task !== 'multilabel' && <span className="muted"> (not for this data)</span>}</span>
+          <span>{kind.label} <span className="muted">— {kind.help}</span>{head && head.task !== kind.task && <span className="muted"> (not for this data)</span>}</span>
         </label>
       ))}
       <p className="help">
         {!head ? 'Choose the data in step 3: its label column sets the head.'
           : head.task === 'regression' ? 'A regression head: Linear → tanh → Linear to one output, trained with the squared error.'
           : head.task === 'questionAnswering' ? 'A question-answering head (add_qa_head): one Linear to a start and an end logit on every token, trained with the mean of the two cross-entropies.'
+          : head.task === 'multiLabel' ? <>A multi-label head over {head.labels.length} labels ({head.labels.join(', ')}): Linear → tanh → Linear on the first token, a sigmoid per label, trained with binary cross-entropy; a label is predicted at or above its threshold (0.5).</>
             : <>A classification head over {head.labels.length} labels ({head.labels.join(', ')}): Linear → tanh → Linear on the first token, trained with cross-entropy.</>}
       </p>
     </fieldset>

@@ -3,6 +3,8 @@ import { headSpecOf, useStudio } from '../store.ts';
 import { isActive } from '../training-slice.ts';
 import { AdapterLibrary } from './AdapterLibrary.tsx';
 import { ShelfPanel } from './ShelfPanel.tsx';
+import { MultiLabelPrediction } from './try/MultiLabelPrediction.tsx';
+import { Bar, percent } from './try/ProbabilityBar.tsx';
 import { QuestionTry } from './try/QuestionTry.tsx';
 import { metricsPhrase } from '../training-view.ts';
 
@@ -21,7 +23,9 @@ export function TryStep() {
       <h2 id="try-step-title"><span className="step-number" aria-hidden="true">5</span> Try it</h2>
       <p className="step-help">{adapter?.head?.task === 'questionAnswering'
         ? 'Ask a question about a paragraph: the adapter marks the span of the paragraph it reads as the answer, with its score and the runners-up.'
-        : 'Type a text and see what the adapter predicts, next to the untrained head (the same adapter as initialised before training).'}</p>
+        : adapter?.head?.task === 'multiLabel'
+          ? 'Type a text: the adapter gives every label its own probability, and predicts each one at or above its threshold, next to the untrained head.'
+          : 'Type a text and see what the adapter predicts, next to the untrained head (the same adapter as initialised before training).'}</p>
       {!adapter ? (
         <p className="locked">Train an adapter in step 4, open one you trained before below, or import one in step 6, to try it.</p>
       ) : isActive(training) ? (
@@ -65,8 +69,6 @@ function PredictForm({ pair }: { pair: boolean }) {
   );
 }
 
-const percent = (p: number) => `${(p * 100).toFixed(1)}%`;
-
 /** Each label's probability as a bar, trained against untrained; or the predicted values of a regression head. */
 function PredictionView() {
   const prediction = useStudio((s) => s.prediction);
@@ -75,6 +77,7 @@ function PredictionView() {
   const { result } = prediction;
   const trained = result.trained[0];
   const untrained = result.untrained[0];
+  if (result.task === 'multiLabel') return <MultiLabelPrediction result={result} />;
   if (result.task === 'regression') {
     return (
       <dl className="facts prediction" aria-label="Prediction">
@@ -104,15 +107,6 @@ function PredictionView() {
         </tbody>
       </table>
     </figure>
-  );
-}
-
-function Bar({ value, kind }: { value: number; kind: 'trained' | 'untrained' }) {
-  return (
-    <span className="probability" data-kind={kind}>
-      <span className="probability-bar" style={{ width: `${value * 100}%` }} aria-hidden="true" />
-      <span className="probability-value">{percent(value)}</span>
-    </span>
   );
 }
 

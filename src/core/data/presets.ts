@@ -62,6 +62,12 @@ export const HUB_PRESETS: readonly DatasetPreset[] = [
     description: 'Extractive question answering: questions on Wikipedia paragraphs, the answer a span of the paragraph (88k train, 10.6k validation).',
     columns: { text: 'question', textPair: 'context', label: 'answers' }, task: 'questionAnswering', labelNames: [], demo: false,
   },
+  {
+    id: 'google-research-datasets/go_emotions', config: 'simplified', title: 'GoEmotions',
+    description: 'Multi-label: Reddit comments with any of 27 emotions or neutral (43k train; validation and test splits).',
+    columns: { text: 'text', label: 'labels' }, task: 'multiLabel', demo: false,
+    labelNames: ['admiration', 'amusement', 'anger', 'annoyance', 'approval', 'caring', 'confusion', 'curiosity', 'desire', 'disappointment', 'disapproval', 'disgust', 'embarrassment', 'excitement', 'fear', 'gratitude', 'grief', 'joy', 'love', 'nervousness', 'optimism', 'pride', 'realization', 'relief', 'remorse', 'sadness', 'surprise', 'neutral'],
+  },
 ];
 
 /** The offline demo Hub's datasets (src/fixtures), which imitate the presets above. */
@@ -105,5 +111,10 @@ export const DEMO_PRESETS: readonly DatasetPreset[] = [
     id: 'adapter-studio/tiny-squad', config: 'plain_text', title: 'Tiny SQuAD (demo)',
     description: 'SQuAD look-alike: "when" / "how" questions on short news paragraphs, the answer a span (question answering).',
     columns: { text: 'question', textPair: 'context', label: 'answers' }, task: 'questionAnswering', labelNames: [], demo: true,
+  },
+  {
+    id: 'adapter-studio/tiny-multilabel', config: 'simplified', title: 'Tiny multi-label (demo)',
+    description: 'GoEmotions look-alike: news texts labelled with every topic they name (world, sports, business, science; multi-label).',
+    columns: { text: 'text', label: 'labels' }, task: 'multiLabel', labelNames: ['world', 'sports', 'business', 'science'], demo: true,
   },
 ];
