@@ -10,6 +10,7 @@ import { resolveAdapterConfig } from '../core/adapters/config.ts';
 import { batchExamples } from '../core/data/batching.ts';
 import { answerQuestion } from '../core/tasks/question-answering/answer.ts';
 import { questionEvalBatches } from '../core/tasks/question-answering/qa-training-data.ts';
+import { tagBatches } from '../core/tasks/token-classification/tag-batches.ts';
 import type { DatasetHandle } from '../core/data/dataset-handle.ts';
 import type { DatasetReport } from '../core/data/dataset-report.ts';
 import { adapterHubFiles } from '../core/export/adapterhub.ts';
@@ -333,6 +334,7 @@ export class TrainingSession {
     const trainable = adapterTrainable(adapter, encoder.weights);
     const task = trainable.task;
     if (task === 'questionAnswering') throw new AdapterSessionError(`Adapter "${adapter.name}" answers questions: ask it with a question and a paragraph.`, 'HeadMismatch');
+    if (task === 'tokenClassification') throw new AdapterSessionError(`Adapter "${adapter.name}" tags tokens: give it a text to tag.`, 'HeadMismatch');
     const maxLength = active.training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength;
     const encoded = encoder.tokenizer.encode(texts, pairs, { maxLength });
     const batch: TokenBatch = { ...encoded, labels: new Int32Array(encoded.batch) };
@@ -386,6 +388,7 @@ export class TrainingSession {
     const examples = (await partStream(handle, report, part)).ordered();
     const batches = report.mapping.task === 'questionAnswering'
       ? questionEvalBatches(examples, encoder.tokenizer, sizes)
+      : report.mapping.task === 'tokenClassification' ? tagBatches(examples, encoder.tokenizer, { ...sizes, tagNames: report.mapping.labelNames, bucketing: false })
       : batchExamples(examples, tokenizeWith(encoder.tokenizer), { ...sizes, task: report.mapping.task });
     return { split: part.split, metrics: (await evaluate(adapterTrainable(adapter, encoder.weights), batches))! };
   }

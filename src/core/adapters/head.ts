@@ -10,14 +10,15 @@ import type { EncoderConfig } from '../model/config.ts';
 import type { EncoderOutput } from '../model/encoder.ts';
 import { familyDefinition } from '../model/families/index.ts';
 import { qaLogits, qaLoss } from '../tasks/question-answering/qa-head.ts';
+import { taggingLogits, taggingLoss } from '../tasks/token-classification/tag-head.ts';
 import { type Activation, activationNamed } from './activation-names.ts';
 import { AdapterConfigError } from './errors.ts';
 import { headSteps } from './head-steps.ts';
 import type { ParamSpec } from './parameters.ts';
 import { checkHeadSizes } from './size-limits.ts';
 
-/** What the head predicts: one class, any subset of labels, one number, or an answer span (start / end logits per token). */
-export type HeadKind = 'classification' | 'multilabel' | 'regression' | 'questionAnswering';
+/** What the head predicts: one class, any subset of labels, one number, an answer span (start / end logits per token), or a tag per token. */
+export type HeadKind = 'classification' | 'multilabel' | 'regression' | 'questionAnswering' | 'tagging';
 
 export interface HeadOptions {
   /** Default "classification". */
@@ -26,7 +27,7 @@ export interface HeadOptions {
   numLabels?: number;
   /** Label names by id (array index or record key); default "LABEL_{i}". */
   id2label?: readonly string[] | Record<number, string>;
-  /** Linear layers; default 2 (question answering: 1, as add_qa_head). */
+  /** Linear layers; default 2 (question answering and tagging: 1, as add_qa_head and add_tagging_head). */
   layers?: number;
   /** Activation between the Linears; default "tanh"; null for none. */
   activationFunction?: string | null;
@@ -40,7 +41,7 @@ export interface HeadOptions {
 
 /** head_config.json's "config", as add_classification_head (or add_qa_head: no use_pooler, no bias, label2id null) writes it. */
 export interface HeadConfig {
-  head_type: 'classification' | 'multilabel_classification' | 'question_answering';
+  head_type: 'classification' | 'multilabel_classification' | 'question_answering' | 'tagging';
   num_labels: number;
   layers: number;
   activation_function: string | null;
@@ -78,7 +79,7 @@ export function planHead(encoder: EncoderConfig, name: string, options: HeadOpti
   if (kind === 'regression' && numLabels !== 1) fail('numLabels', `is ${numLabels}; a regression head has exactly 1 output`);
   if (kind !== 'regression' && numLabels < 2) fail('numLabels', `is ${numLabels}; a ${kind} head needs at least 2 labels (use kind "regression" for one number)`);
   if (kind === 'questionAnswering' && numLabels !== 2) fail('numLabels', `is ${numLabels}; a question-answering head has 2 outputs (start, end)`);
-  const layers = options.layers ?? (kind === 'questionAnswering' ? 1 : 2);
+  const layers = options.layers ?? (kind === 'questionAnswering' || kind === 'tagging' ? 1 : 2);
   if (!Number.isInteger(layers) || layers < 1) fail('layers', `is ${layers}; it must be a positive integer`);
   checkHeadSizes(encoder, numLabels, layers);
   const activationName = options.activationFunction === undefined ? 'tanh' : options.activationFunction;
@@ -117,6 +118,11 @@ export function planHead(encoder: EncoderConfig, name: string, options: HeadOpti
     const config: HeadConfig = { head_type: 'question_answering', num_labels: 2, layers, activation_function: activationName, label2id: null, dropout_prob: dropoutProb };
     return { name, kind, id2label, steps, params, dropout, config };
   }
+  if (kind === 'tagging') {
+    // TaggingHead's config: no use_pooler or bias keys.
+    const config: HeadConfig = { head_type: 'tagging', num_labels: numLabels, layers, activation_function: activationName, label2id: Object.fromEntries(id2label.map((label, id) => [label, id])), dropout_prob: dropoutProb };
+    return { name, kind, id2label, steps, params, dropout, config };
+  }
   return {
     name, kind, id2label, steps, params, dropout,
     config: {
@@ -145,6 +151,8 @@ export function requireHead(head: HeadPlan | undefined, owner: string): HeadPlan
 export function headForward(plan: HeadPlan, encoded: EncoderOutput, tensor: (spec: ParamSpec) => tf.Tensor, dropoutSeed?: () => number): tf.Tensor2D {
   // Token-level: [batch, 2·seq] start and end logits (see tasks/question-answering/qa-head.ts).
   if (plan.kind === 'questionAnswering') return qaLogits(plan, encoded, tensor, dropoutSeed);
+  // Token-level: [batch, seq · num_labels] tag logits (see tasks/token-classification/tag-head.ts).
+  if (plan.kind === 'tagging') return taggingLogits(plan, encoded, tensor, dropoutSeed);
   return tf.tidy(() => {
     let x: tf.Tensor2D;
     if (plan.config.use_pooler) {
@@ -159,10 +167,11 @@ export function headForward(plan: HeadPlan, encoded: EncoderOutput, tensor: (spe
  * The library's loss for the head's kind, averaged over the batch.
  * @param logits [batch, num_labels]
  * @param labels classification: class ids [batch]; regression: targets [batch]; multi-label: 0/1 [batch · num_labels];
- *   question answering: start, end positions [2 · batch]
+ *   question answering: start, end positions [2 · batch]; tagging: tag ids or −100 [batch · seq]
  */
 export function headLoss(plan: HeadPlan, logits: tf.Tensor2D, labels: ArrayLike<number>): tf.Scalar {
   if (plan.kind === 'questionAnswering') return qaLoss(logits, labels);
+  if (plan.kind === 'tagging') return taggingLoss(logits, labels);
   const [batch, numLabels] = logits.shape;
   const expected = plan.kind === 'multilabel' ? batch * numLabels : batch;
   if (labels.length !== expected) throw new RangeError(`Head "${plan.name}" (${plan.kind}) needs ${expected} label values for a batch of ${batch}, got ${labels.length}.`);

@@ -28,6 +28,8 @@ export interface Batch extends Encoded {
   realTokens: number;
   /** Question answering: each window's example, offsets, context and gold answers (labels then hold start, end per window). */
   qa?: QaBatchInfo;
+  /** Token classification: the tag names by id (labels then hold a tag id or −100 per position). */
+  tagNames?: readonly string[];
 }
 
 export interface BatchOptions {

@@ -1,5 +1,6 @@
 import type { ColumnInfo, Row } from './columns.ts';
 import { detectQuestionAnswering } from '../tasks/question-answering/detect.ts';
+import { detectTokenClassification } from '../tasks/token-classification/detect.ts';
 import { DataError } from './errors.ts';
 
 /** Columns the user chose in Data settings; each one replaces what detection would pick. */
@@ -15,7 +16,7 @@ export interface ColumnOverrides {
 }
 
 /** How a label cell becomes the model's target. */
-export type LabelKind = 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers';
+export type LabelKind = 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers' | 'tags';
 
 export interface ColumnMapping {
   /** Column of the (first) text segment. */
@@ -26,8 +27,8 @@ export interface ColumnMapping {
   label: string;
   /** How label cells are read: ClassLabel ids, integers (id = value), strings (id = index in labelNames), booleans, floats, SQuAD answer spans. */
   labelKind: LabelKind;
-  /** `classification`: label → class id; `regression`: label → float target; `questionAnswering`: question + context → answer span. */
-  task: 'classification' | 'regression' | 'questionAnswering';
+  /** `classification`: label → class id; `regression`: label → float target; `questionAnswering`: question + context → answer span; `tokenClassification`: a list of words → a tag per word. */
+  task: 'classification' | 'regression' | 'questionAnswering' | 'tokenClassification';
   /** Class names by id; empty for regression. */
   labelNames: string[];
   /** Why these columns were picked, one short phrase each (shown next to the pickers). */
@@ -99,7 +100,8 @@ function labelNamesOf(column: ColumnInfo, kind: LabelKind, sample: Row[], target
     case 'classLabel': return column.classNames ?? [];
     case 'bool': return ['false', 'true'];
     case 'float':
-    case 'answers': return [];
+    case 'answers':
+    case 'tags': return [];
     case 'string': {
       const names = distinctStrings(sample, column.name);
       if (names.length > MAX_STRING_CLASSES) {
@@ -123,6 +125,8 @@ function labelNamesOf(column: ColumnInfo, kind: LabelKind, sample: Row[], target
 export function detectMapping(target: string, columns: ColumnInfo[], sample: Row[], overrides: ColumnOverrides = {}): ColumnMapping {
   const questionAnswering = detectQuestionAnswering(columns, sample, overrides);
   if (questionAnswering) return questionAnswering;
+  const tagging = detectTokenClassification(columns, sample, overrides);
+  if (tagging) return tagging;
   const textColumns = columns.filter(isText);
   if (textColumns.length === 0 && !overrides.text) {
     const media = columns.filter((c) => c.kind === 'image' || c.kind === 'audio');

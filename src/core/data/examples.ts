@@ -1,4 +1,5 @@
 import { type Answers, readAnswers } from '../tasks/question-answering/answers.ts';
+import { readTags, readWords } from '../tasks/token-classification/tags.ts';
 import type { ColumnMapping } from './column-mapping.ts';
 import type { Row } from './columns.ts';
 
@@ -14,6 +15,9 @@ export interface Example {
   row: number;
   /** Question answering: the answer spans in `textPair` (the context); `label` is then 0. */
   answers?: Answers;
+  /** Token classification: the row's words (`text` is them joined by spaces) and a tag id per word; `label` is then 0. */
+  words?: string[];
+  tags?: number[];
 }
 
 /** Why a row did not become an example. */
@@ -50,6 +54,7 @@ export class RowMapper {
   /** The example of row `index`, or undefined when the row is skipped (the reason is counted). */
   map(row: Row, index: number): Example | undefined {
     this.stats.rows += 1;
+    if (this.mapping.labelKind === 'tags') return this.mapTags(row, index);
     const text = this.text(row[this.mapping.text]);
     const textPair = this.mapping.textPair === undefined ? undefined : this.text(row[this.mapping.textPair]);
     if (text === undefined || (this.mapping.textPair !== undefined && textPair === undefined)) return this.skip('missingText');
@@ -63,6 +68,16 @@ export class RowMapper {
     if (typeof label === 'string') return this.skip(label);
     this.stats.kept += 1;
     return textPair === undefined ? { text, label, row: index } : { text, textPair, label, row: index };
+  }
+
+  /** A row of words and their tags (lists of the same length). */
+  private mapTags(row: Row, index: number): Example | undefined {
+    const words = readWords(row[this.mapping.text]);
+    if (!words) return this.skip('missingText');
+    const tags = readTags(row[this.mapping.label], this.mapping.labelNames, this.classIds, words.length);
+    if (typeof tags === 'string') return this.skip(tags);
+    this.stats.kept += 1;
+    return { text: words.join(' '), label: 0, row: index, words, tags };
   }
 
   private skip(reason: SkipReason): undefined {

@@ -35,7 +35,12 @@ export function buildPreview(rows: Row[], mapping: ColumnMapping, limit: number,
   const mapper = new RowMapper(mapping);
   const examples = rows.map((row, i) => mapper.map(row, firstRow + i)).filter((e): e is Example => e !== undefined);
   const preview: Preview = { examples: examples.slice(0, limit), stats: mapper.stats };
-  if (mapping.task === 'classification') {
+  if (mapping.task === 'tokenClassification') {
+    // Words per tag.
+    const counts = mapping.labelNames.map((name, id) => ({ id, name, count: 0 }));
+    for (const e of examples) for (const tag of e.tags ?? []) counts[tag].count += 1;
+    preview.labelCounts = counts;
+  } else if (mapping.task === 'classification') {
     const counts = mapping.labelNames.map((name, id) => ({ id, name, count: 0 }));
     for (const e of examples) counts[e.label].count += 1;
     preview.labelCounts = counts;

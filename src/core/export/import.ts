@@ -204,11 +204,12 @@ export function headOptionsFromConfig(config: Record<string, unknown>): HeadOpti
   const id2label: Record<number, string> = {};
   if (label2id) for (const [label, id] of Object.entries(label2id)) id2label[id] = label;
   const questionAnswering = config.head_type === 'question_answering';
+  const tagging = config.head_type === 'tagging';
   return {
-    kind: questionAnswering ? 'questionAnswering' : config.head_type === 'multilabel_classification' ? 'multilabel' : numLabels === 1 ? 'regression' : 'classification',
+    kind: questionAnswering ? 'questionAnswering' : tagging ? 'tagging' : config.head_type === 'multilabel_classification' ? 'multilabel' : numLabels === 1 ? 'regression' : 'classification',
     numLabels,
     id2label,
-    layers: Number(config.layers ?? (questionAnswering ? 1 : 2)),
+    layers: Number(config.layers ?? (questionAnswering || tagging ? 1 : 2)),
     activationFunction: (config.activation_function ?? null) as string | null,
     usePooler: Boolean(config.use_pooler),
     bias: config.bias !== false,

@@ -104,7 +104,7 @@ export interface TrainingRecord {
   /** Column of the target. */
   labelColumn: string;
   /** How label cells become targets: ClassLabel / integer ids, strings (index in the head's labels), booleans, floats (regression). */
-  labelKind: 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers';
+  labelKind: 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers' | 'tags';
   hyperparameters: TrainingHyperparameters;
   /** Validation metrics of the kept (best) weights, e.g. { accuracy: 0.91, loss: 0.25 }. */
   bestMetrics?: Record<string, number>;

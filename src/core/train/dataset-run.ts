@@ -14,6 +14,7 @@ import { dataSplitsOf } from '../export/from-adapter.ts';
 import type { LocalFileRecord, TrainingRecord } from '../export/types.ts';
 import type { EncoderTokenizer } from '../model/tokenizer.ts';
 import { questionTrainingData } from '../tasks/question-answering/qa-training-data.ts';
+import { tagTrainingData } from '../tasks/token-classification/tag-training-data.ts';
 import { datasetBatches, tokenizeWith } from './dataset-batches.ts';
 import type { TrainResult } from './events.ts';
 import { type TrainingSettings, hyperparametersOf } from './training-settings.ts';
@@ -22,6 +23,7 @@ import type { TrainingData } from './trainer.ts';
 /** The prediction head for the mapped label column: one regression output, or a class per label name. */
 export function headOptionsOf(mapping: Pick<ColumnMapping, 'task' | 'labelNames'>): HeadOptions {
   if (mapping.task === 'questionAnswering') return { kind: 'questionAnswering' };
+  if (mapping.task === 'tokenClassification') return { kind: 'tagging', numLabels: mapping.labelNames.length, id2label: mapping.labelNames };
   return mapping.task === 'regression' ? { kind: 'regression' } : { numLabels: mapping.labelNames.length, id2label: mapping.labelNames };
 }
 
@@ -49,6 +51,14 @@ export async function trainingDataOf(
       tokenizer, batchSize: settings.batchSize, maxLength: settings.maxLength, seed: settings.seed, docStride: settings.docStride,
     });
   }
+  if (report.mapping.task === 'tokenClassification') {
+    return tagTrainingData({
+      train: await partStream(handle, report, report.plan.train, options.stream),
+      validation: await partStream(handle, report, validation, options.stream),
+      tokenizer, tagNames: report.mapping.labelNames, batchSize: settings.batchSize, maxLength: settings.maxLength, seed: settings.seed,
+      validationExamples: expectedExamples(validation, handle.splits.find((s) => s.name === validation.split)?.numRows),
+    });
+  }
   const data = await datasetBatches({
     train: await partStream(handle, report, report.plan.train, options.stream),
     validation: await partStream(handle, report, validation, options.stream),
@@ -73,8 +83,8 @@ export function expectedExamples(part: SplitPart, splitRows: number | undefined)
 /** The best evaluation's metrics as the record keeps them (the example count left out). */
 function bestMetricsOf(result: Pick<TrainResult, 'best'>): Record<string, number> | undefined {
   if (!result.best) return undefined;
-  const { loss, accuracy, macroF1, mse, pearson } = result.best;
-  return Object.fromEntries(Object.entries({ loss, accuracy, macroF1, mse, pearson }).filter(([, v]) => v !== undefined)) as Record<string, number>;
+  const { loss, accuracy, macroF1, mse, pearson, entityF1, tokenAccuracy } = result.best;
+  return Object.fromEntries(Object.entries({ loss, accuracy, macroF1, mse, pearson, entityF1, tokenAccuracy }).filter(([, v]) => v !== undefined)) as Record<string, number>;
 }
 
 /**
@@ -113,11 +123,11 @@ export interface HeadMismatch {
 export function headMismatch(adapter: { name: string; head?: { kind: string; id2label: string[] } }, mapping: ColumnMapping, dataset: string): HeadMismatch | undefined {
   const head = adapter.head;
   if (!head) return { kind: 'noHead', message: `Adapter "${adapter.name}" has no prediction head, so it cannot predict ${dataset}'s "${mapping.label}".` };
-  const task = head.kind === 'regression' ? 'regression' : head.kind === 'questionAnswering' ? 'questionAnswering' : 'classification';
+  const task = head.kind === 'regression' ? 'regression' : head.kind === 'questionAnswering' ? 'questionAnswering' : head.kind === 'tagging' ? 'tokenClassification' : 'classification';
   if (task !== mapping.task) {
     return { kind: 'task', message: `Adapter "${adapter.name}" was trained for ${task}, but ${dataset} column "${mapping.label}" is a ${mapping.task} target.` };
   }
-  if (task === 'classification' && head.id2label.join('\n') !== mapping.labelNames.join('\n')) {
+  if ((task === 'classification' || task === 'tokenClassification') && head.id2label.join('\n') !== mapping.labelNames.join('\n')) {
     return { kind: 'labels', message: `Adapter "${adapter.name}" predicts the labels ${head.id2label.join(', ')}, but ${dataset} has ${mapping.labelNames.join(', ')}.` };
   }
   return undefined;

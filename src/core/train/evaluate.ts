@@ -1,6 +1,7 @@
 /** Evaluation of a model over a set of batches: mean loss and the task's metrics. */
 import * as tf from '@tensorflow/tfjs';
 import { evaluateQuestionAnswering } from '../tasks/question-answering/qa-evaluate.ts';
+import { evaluateTokenClassification } from '../tasks/token-classification/tag-evaluate.ts';
 import { exampleLosses } from './losses.ts';
 import { type EvalMetrics, accuracy, macroF1, meanSquaredError, pearson } from './metrics.ts';
 import type { BatchLike, Task, TrainableModel } from './trainable-model.ts';
@@ -36,6 +37,7 @@ export interface EvaluateOptions {
 /** Runs the model in inference mode over `batches` and computes the metrics; undefined when stopped early. */
 export async function evaluate<B extends BatchLike>(model: TrainableModel<B>, batches: AsyncIterable<B>, options: EvaluateOptions = {}): Promise<EvalMetrics | undefined> {
   if (model.task === 'questionAnswering') return evaluateQuestionAnswering(model, batches, options);
+  if (model.task === 'tokenClassification') return evaluateTokenClassification(model, batches, options);
   const predictions: number[] = [];
   const labels: number[] = [];
   let lossSum = 0;
