@@ -10,7 +10,7 @@ import { resolveAdapterConfig } from '../core/adapters/config.ts';
 import { batchExamples } from '../core/data/batching.ts';
 import { answerQuestion } from '../core/tasks/question-answering/answer.ts';
 import { questionEvalBatches } from '../core/tasks/question-answering/qa-training-data.ts';
-import { tagBatches } from '../core/tasks/token-classification/tag-batches.ts';
+import { tagEvalBatches } from '../core/tasks/token-classification/tag-training-data.ts';
 import type { DatasetHandle } from '../core/data/dataset-handle.ts';
 import type { DatasetReport } from '../core/data/dataset-report.ts';
 import { adapterHubFiles } from '../core/export/adapterhub.ts';
@@ -388,7 +388,7 @@ export class TrainingSession {
     const examples = (await partStream(handle, report, part)).ordered();
     const batches = report.mapping.task === 'questionAnswering'
       ? questionEvalBatches(examples, encoder.tokenizer, sizes)
-      : report.mapping.task === 'tokenClassification' ? tagBatches(examples, encoder.tokenizer, { ...sizes, tagNames: report.mapping.labelNames, bucketing: false })
+      : report.mapping.task === 'tokenClassification' ? tagEvalBatches(examples, encoder.tokenizer, { ...sizes, tagNames: report.mapping.labelNames })
       : batchExamples(examples, tokenizeWith(encoder.tokenizer), { ...sizes, task: report.mapping.task });
     return { split: part.split, metrics: (await evaluate(adapterTrainable(adapter, encoder.weights), batches))! };
   }

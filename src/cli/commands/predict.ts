@@ -8,6 +8,8 @@ import { loadEncoder } from '../../core/model/index.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { liveAdapter } from '../../core/train/imported-adapter.ts';
 import { type AnswerResult, answerQuestion } from '../../core/tasks/question-answering/answer.ts';
+import { tagText } from '../../core/tasks/token-classification/tag-predict.ts';
+import { taggingLines } from '../shared/tagging-output.ts';
 import type { TrainingRecord } from '../../core/export/types.ts';
 import { docStrideFlag } from '../shared/doc-stride.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
@@ -70,6 +72,7 @@ export const predictCommand: Command = {
   usage: [
     'Usage: adapter-studio predict --model ID --adapter DIR_OR_ZIP --text "..." [--text-pair "..."] [flags] [--json]',
     '       adapter-studio predict --model ID --adapter QA_ADAPTER --question "..." --context "..." [flags] [--json]',
+    '       adapter-studio predict --model ID --adapter TAGGING_ADAPTER --text "..." [flags] [--json]   (a tag and its probability per word, and the entities)',
     '       adapter-studio predict --model ID --adapter A --adapter B [...] --compose parallel|stack|average|batch-split --text "..." [flags] [--json]',
     '',
     '  --model ID          Hub model id of the encoder the adapter was trained on',
@@ -81,7 +84,7 @@ export const predictCommand: Command = {
     '                      batch-split (the texts shared out among the adapters, each with its head)',
     '  --weights W,W       average: one weight an adapter (normalised to sum 1; default equal)',
     '  --batch-sizes N,N   batch-split: texts each adapter takes, in order (default one each)',
-    '  --text T            the text to classify (batch-split: repeat it, one a row)',
+    '  --text T            the text to classify, or to tag word by word (batch-split: repeat it, one a row)',
     '  --text-pair T       second text of sentence-pair tasks',
     '  --question Q        question answering: the question (or --text)',
     '  --context C         question answering: the paragraph the answer is a span of (or --text-pair)',
@@ -164,6 +167,12 @@ export const predictCommand: Command = {
         report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: adapters[0].name, question: texts[0], ...answerFields(result) }, answerLines(result));
         return 0;
       }
+      if (!block && adapters[0].head?.kind === 'tagging') {
+        if (pair !== undefined) throw new UsageError(`Adapter "${adapters[0].name}" tags the words of one text: give --text "..." alone.`);
+        const result = await tagText(adapterTrainable(adapters[0], encoder.weights), encoder.tokenizer, texts[0], adapters[0].head.id2label, { maxLength });
+        report(ctx, { ...modelFields, adapter: adapters[0].name, text: texts[0], ...result }, taggingLines(result));
+        return 0;
+      }
       if (!block) {
         const [adapter] = adapters;
         const trainable = adapterTrainable(adapter, encoder.weights);
@@ -174,6 +183,8 @@ export const predictCommand: Command = {
       }
       const answering = adapters.find((a) => a.head?.kind === 'questionAnswering');
       if (answering) throw new UsageError(`Adapter "${answering.name}" answers questions; --compose runs classification and regression heads only.`);
+      const tagging = adapters.find((a) => a.head?.kind === 'tagging');
+      if (tagging) throw new UsageError(`Adapter "${tagging.name}" tags tokens; --compose runs classification and regression heads only.`);
       const setup: CompositionSetup = {
         block,
         adapters: adapters.map((a) => a.name),

@@ -37,7 +37,7 @@ import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.
 const describePart = (part: SplitPart) => `split "${part.split}"${part.take === 'all' ? '' : part.take === 'kept' ? ' minus its hold-out' : ` (${Math.round(part.holdOut!.share * 100)}% held out)`}`;
 
 function metricsLine(metrics: EvalMetrics): string {
-  const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'loss'] as const).filter((k) => metrics[k] !== undefined);
+  const shown = (['accuracy', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'entityF1', 'tokenAccuracy', 'loss'] as const).filter((k) => metrics[k] !== undefined);
   return shown.map((k) => `${k} ${metrics[k]!.toFixed(4)}`).join('  ');
 }
 
@@ -103,7 +103,7 @@ export const trainCommand: Command = {
     '  --warmup-ratio R         share of steps warming up (default 0)',
     '  --weight-decay W         AdamW weight decay (default 0.01)',
     '  --eval-steps N           also evaluate every N steps',
-    '  --patience N             stop after N evaluations without a better accuracy (mse for regression)',
+    '  --patience N             stop after N evaluations without a better accuracy (mse for regression, entity F1 for tagging)',
     '  --seed S                 seed of the initial weights, data order and dropout (default 42)',
     '  --hub URL                Hub-compatible base URL (default: huggingface.co)',
     '  --out DIR                where the adapter folder (and checkpoints/) are written',
@@ -232,7 +232,7 @@ export const trainCommand: Command = {
       };
       report(ctx, intro, [
         `Training ${subject.label} on ${model} with ${dataset} [${backend} backend]`,
-        `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.task === 'questionAnswering' ? 'answer spans in the context' : mapping.labelNames.join(', ')})`,
+        `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.task === 'questionAnswering' ? 'answer spans in the context' : mapping.task === 'tokenClassification' ? `a tag per word: ${mapping.labelNames.join(', ')}` : mapping.labelNames.join(', ')})`,
         `Train on ${intro.train} (${batches.batchesPerEpoch} batches of ${settings.batchSize}); validate on ${intro.validation}`,
         subject.summary,
       ]);

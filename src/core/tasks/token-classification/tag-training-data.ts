@@ -1,5 +1,6 @@
 /** The trainer's data for token classification: the training sentences' batches, shuffled per epoch, and the validation ones. */
 import type { Batch } from '../../data/batching.ts';
+import type { Example } from '../../data/examples.ts';
 import type { ExampleStream } from '../../data/example-stream.ts';
 import { epochSeed } from '../../data/shuffle.ts';
 import type { TrainingData } from '../../train/trainer.ts';
@@ -19,6 +20,11 @@ export interface TagDataOptions {
   validationExamples?: number;
 }
 
+/** The batches an evaluation reads, in the examples' order. */
+export function tagEvalBatches(examples: AsyncIterable<Example>, tokenizer: WordTokenizer & { padTokenId: number }, options: { batchSize: number; maxLength: number; tagNames: readonly string[] }): AsyncGenerator<Batch> {
+  return tagBatches(examples, tokenizer, { ...options, bucketing: false });
+}
+
 /** Counts the training sentences (one pass, which also fills the stream's cache) and returns each epoch's batches and validation's. */
 export async function tagTrainingData(options: TagDataOptions): Promise<TrainingData<Batch>> {
   const { train, validation, tokenizer, batchSize, maxLength, seed, tagNames } = options;
@@ -27,7 +33,7 @@ export async function tagTrainingData(options: TagDataOptions): Promise<Training
   return {
     batchesPerEpoch: Math.ceil(examples / batchSize),
     trainBatches: (epoch) => tagBatches(train.epoch(epoch, { seed, shuffleBuffer: options.shuffleBuffer }), tokenizer, { batchSize, maxLength, tagNames, seed: epochSeed(seed, epoch) }),
-    ...(validation ? { evalBatches: () => tagBatches(validation.ordered(), tokenizer, { batchSize, maxLength, tagNames, bucketing: false }) } : {}),
+    ...(validation ? { evalBatches: () => tagEvalBatches(validation.ordered(), tokenizer, { batchSize, maxLength, tagNames }) } : {}),
     ...(options.validationExamples === undefined ? {} : { evalBatchCount: Math.ceil(options.validationExamples / batchSize) }),
   };
 }

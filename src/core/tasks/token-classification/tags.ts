@@ -2,6 +2,7 @@
  * Token-classification cells as `datasets` holds them (conll2003, wnut_17): a list of words (`tokens`) and a list of
  * tags of the same length (`ner_tags`), the tags ClassLabel ids or, in plain JSON / CSV files, their names.
  */
+import { entitiesOf, isIob2 } from './seqeval.ts';
 
 /** The words of a cell: a list of strings (numbers read as their text); undefined when the cell is not such a list or is empty. */
 export function readWords(cell: unknown): string[] | undefined {
@@ -38,4 +39,10 @@ export function readTags(cell: unknown, labelNames: readonly string[], classIds:
 export function orderTagNames(names: Iterable<string>): string[] {
   const typeOf = (n: string) => n.replace(/^[BIES]-/, '');
   return [...new Set(names)].sort((a, b) => (a === 'O' ? -1 : b === 'O' ? 1 : typeOf(a).localeCompare(typeOf(b)) || a.localeCompare(b)));
+}
+
+/** A row's entities in a line, e.g. `PER "police chief", LOC "geneva"` (what `data` shows for a tagged row). */
+export function entitySummary(words: readonly string[], tags: readonly number[], labelNames: readonly string[]): string {
+  const entities = entitiesOf(tags.map((t) => labelNames[t]), isIob2(labelNames));
+  return entities.length === 0 ? '(no entities)' : entities.map((e) => `${e.type} "${words.slice(e.start, e.end).join(' ')}"`).join(', ');
 }
