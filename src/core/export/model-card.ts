@@ -165,6 +165,7 @@ function predictionLines(head: HeadExport | undefined, logits: string): string[]
   if (!head) return [`outputs = ${logits.replace('.logits', '')}  # no head was saved: hidden states only`];
   if (isRegressionHead(head)) return [`print(${logits}.item())`];
   if (head.config.head_type === 'multilabel_classification') return [`print((${logits}.sigmoid() > 0.5).nonzero())  # the predicted label ids`];
+  if (head.config.head_type === 'tagging') return [`print(${logits}.argmax(-1)[0].tolist())  # a tag id per token (special tokens included)`];
   return [`print(${logits}.argmax(-1).item())  # the predicted label id`];
 }
 
@@ -265,6 +266,7 @@ export function peftModelCard(exp: AdapterExport, peftType: 'LORA' | 'IA3', base
     ...baseLoad,
     'model = PeftModel.from_pretrained(base, "path/to/this/folder")  # or the Hub repo id it was pushed to',
     ...(exp.head?.config.head_type === 'question_answering' ? ['', 'from transformers import AutoTokenizer', '', `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(exp.modelName)})`, ...QA_USAGE_LINES] : []),
+    ...(exp.head?.config.head_type === 'tagging' ? ['', 'from transformers import AutoTokenizer', '', `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(exp.modelName)})`, 'inputs = tokenizer("the mayor visited geneva", return_tensors="pt")', 'print([model.config.id2label[i] for i in model(**inputs).logits.argmax(-1)[0].tolist()])  # a tag per token (special tokens included)'] : []),
     '```',
   ];
   if (unmapped.length) lines.push('', '## Not carried over', '', ...unmapped.map((u) => `- ${u}`));
