@@ -9,6 +9,7 @@ import { pythonFloatRepr } from '../adapters/python-json.ts';
 import { adapterHubFiles, exportableAdapterConfig } from './adapterhub.ts';
 import { AdapterExportError } from './errors.ts';
 import { QA_ROW_HELPERS, questionAnsweringMain } from '../tasks/question-answering/python-qa.ts';
+import { TAG_ROW_HELPERS, taggingConstants, taggingMain } from '../tasks/token-classification/python-tagging.ts';
 import { TO_TEXT, TRAIN_AND_SAVE, trainerArguments } from './train-script-parts.ts';
 import { DEFAULT_MAX_ANSWER_LENGTH, DEFAULT_N_BEST } from '../tasks/question-answering/postprocess.ts';
 import { defaultDocStride } from '../tasks/question-answering/windows.ts';
@@ -46,7 +47,7 @@ const pyFloat = (value: number) => pythonFloatRepr(value);
 /** The studio's metric names → the keys train.py's compute_metrics returns, and whether larger is better. */
 const METRICS: Record<string, [string, boolean]> = {
   accuracy: ['accuracy', true], macroF1: ['macro_f1', true], pearson: ['pearson', true], mse: ['mse', false], loss: ['loss', false],
-  f1: ['f1', true], exactMatch: ['exact_match', true],
+  f1: ['f1', true], exactMatch: ['exact_match', true], entityF1: ['entity_f1', true], tokenAccuracy: ['token_accuracy', true],
 };
 
 /** train.py's question-answering constants: the windows and the postprocessing, as the studio ran them. */
@@ -134,7 +135,8 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
   const h = t.hyperparameters;
   const regression = t.labelKind === 'float';
   const answers = t.labelKind === 'answers';
-  const metric = h.metricForBest ?? (regression ? 'mse' : answers ? 'f1' : 'accuracy');
+  const tags = t.labelKind === 'tags';
+  const metric = h.metricForBest ?? (regression ? 'mse' : answers ? 'f1' : tags ? 'entityF1' : 'accuracy');
   const [metricKey, greaterIsBetter] = METRICS[metric] ?? METRICS.loss;
   const warmup = h.warmupRatio ?? 0;
   const method = methodName(exportableAdapterConfig(exp)).replace(/`/g, '');
@@ -168,6 +170,7 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
     ] as [string, string, string?][]),
     ['MAX_LENGTH', py(h.maxLength)],
     ...(answers ? QA_CONSTANTS(h.maxLength, h.docStride) : []),
+    ...(tags ? taggingConstants(exp.modelType) : []),
     ['LEARNING_RATE', pyFloat(h.learningRate)],
     [h.maxSteps !== undefined ? 'MAX_STEPS' : 'NUM_EPOCHS', py(h.maxSteps ?? h.epochs ?? 3)],
     ['BATCH_SIZE', py(h.batchSize), 'examples per optimizer step across all devices (before accumulation)'],
@@ -275,6 +278,7 @@ ${file ? LOCAL_LOADER : ''}
 
 `;
   if (t.labelKind === 'answers') return intro + QA_ROW_HELPERS + splits + questionAnsweringMain(exp.name, lengthArg);
+  if (tags) return intro + TAG_ROW_HELPERS + splits + taggingMain(exp.name, lengthArg);
   return intro + rowHelpers + splits + `def metrics_function():
     import evaluate
     import numpy as np
