@@ -13,6 +13,7 @@ import type { EncoderConfig } from '../core/model/config.ts';
 import type { LoadProgress } from '../core/model/load-encoder.ts';
 import type { TrainEvent, TrainResult } from '../core/train/events.ts';
 import type { PredictedAnswer } from '../core/tasks/question-answering/postprocess.ts';
+import type { TaggingResult } from '../core/tasks/token-classification/tag-predict.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import type {
   ActiveAdapterInfo, AdapterChoice, AdapterKnobs, AdapterSummaryInfo, ComposedHeadOutput, CompositionSetup, FusionAttentionLayer, FusionInfo, FusionSetup, HeadSpec, ShelfItemInfo,
@@ -172,6 +173,13 @@ export interface AnswerQuestionCommand {
   context: string;
 }
 
+/** Tag the words of a text with the active tagging adapter; answered by `tagged`. */
+export interface TagTextCommand {
+  type: 'tagText';
+  id: number;
+  text: string;
+}
+
 /** Evaluate the active adapter on the data's validation part; answered by `evaluated`. */
 export interface EvaluateCommand {
   type: 'evaluate';
@@ -272,7 +280,7 @@ export type Command =
   | DescribeAdapterCommand | TrainCommand | PauseCommand | ResumeCommand | CancelCommand | DiscardRunCommand
   | PredictCommand | EvaluateCommand | ExportAdapterCommand | ImportAdapterCommand | ActiveAdapterCommand | PushAdapterCommand
   | ShelveAdapterCommand | UnshelveAdapterCommand | PredictComposedCommand
-  | TrainFusionCommand | ExportFusionCommand | FusionAttentionCommand | AnswerQuestionCommand;
+  | TrainFusionCommand | ExportFusionCommand | FusionAttentionCommand | AnswerQuestionCommand | TagTextCommand;
 
 // ---- worker → page ----
 
@@ -410,6 +418,13 @@ export interface AnsweredEvent {
   windows: number;
 }
 
+/** A `tagText`'s words with their tag and probability, and the entities they spell (UTF-16 spans of `text`). */
+export interface TaggedEvent extends TaggingResult {
+  type: 'tagged';
+  replyTo: number;
+  text: string;
+}
+
 export interface EvaluatedEvent {
   type: 'evaluated';
   replyTo: number;
@@ -486,7 +501,7 @@ export type WorkerEvent =
   | ReadyEvent | SelfTestResultEvent | AckEvent | LogEvent | WorkerErrorEvent | DeviceLostEvent
   | ModelProgressEvent | ModelReadyEvent | EmbeddedEvent | DatasetReportEvent
   | AdapterDescriptionEvent | TrainingEvent | TrainedEvent | PredictedEvent | EvaluatedEvent | ExportedEvent | AdapterReadyEvent
-  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent | FusionTrainedEvent | FusionAttentionEvent | AnsweredEvent;
+  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent | FusionTrainedEvent | FusionAttentionEvent | AnsweredEvent | TaggedEvent;
 
 // ---- pairing commands with replies ----
 
@@ -518,6 +533,7 @@ export interface ReplyKind {
   exportFusion: 'exported';
   fusionAttention: 'fusionAttention';
   answerQuestion: 'answered';
+  tagText: 'tagged';
 }
 
 export type CommandType = Command['type'];

@@ -10,6 +10,7 @@ import { resolveAdapterConfig } from '../core/adapters/config.ts';
 import { batchExamples } from '../core/data/batching.ts';
 import { answerQuestion } from '../core/tasks/question-answering/answer.ts';
 import { questionEvalBatches } from '../core/tasks/question-answering/qa-training-data.ts';
+import { tagText } from '../core/tasks/token-classification/tag-predict.ts';
 import { tagEvalBatches } from '../core/tasks/token-classification/tag-training-data.ts';
 import type { DatasetHandle } from '../core/data/dataset-handle.ts';
 import type { DatasetReport } from '../core/data/dataset-report.ts';
@@ -44,7 +45,7 @@ import { readAdapterSource } from './adapter-source.ts';
 import { type ShelfSession, headSpecOf } from './shelf-session.ts';
 import type { DataSession } from './data-session.ts';
 import type {
-  AnsweredEvent, EvaluateCommand, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainFusionCommand, TrainingEvent,
+  AnsweredEvent, EvaluateCommand, TaggedEvent, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainFusionCommand, TrainingEvent,
 } from './protocol.ts';
 
 /** An adapter command that cannot be served now: no adapter yet, another model or data, a training running or none. */
@@ -372,6 +373,15 @@ export class TrainingSession {
     const docStride = active.training?.hyperparameters.docStride;
     const result = await answerQuestion(adapterTrainable(active.adapter, encoder.weights), encoder.tokenizer, question, context, { maxLength, docStride });
     return { context, ...result };
+  }
+
+  /** The active tagging adapter's tag for each word of `text`, and the entities (its training's max length). */
+  async tag(encoder: LoadedEncoder, text: string): Promise<Omit<TaggedEvent, 'type' | 'replyTo'>> {
+    const active = this.requireActive();
+    const head = active.adapter.head;
+    if (head?.kind !== 'tagging') throw new AdapterSessionError(`Adapter "${active.adapter.name}" does not tag tokens; it ${head ? 'predicts one answer per text' : 'has no head'}.`, 'HeadMismatch');
+    const maxLength = active.training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength;
+    return { text, ...(await tagText(adapterTrainable(active.adapter, encoder.weights), encoder.tokenizer, text, head.id2label, { maxLength })) };
   }
 
   /** Loss and metrics of the active adapter on the data's validation part. */

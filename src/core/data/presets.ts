@@ -20,7 +20,7 @@ export interface DatasetPreset {
   demo: boolean;
 }
 
-/** Real Hub datasets for text classification, with their current (namespaced) ids. */
+/** Real Hub datasets for text classification (and question answering, token classification), with their current (namespaced) ids. */
 export const HUB_PRESETS: readonly DatasetPreset[] = [
   {
     id: 'cornell-movie-review-data/rotten_tomatoes', config: 'default', title: 'Rotten Tomatoes',
@@ -61,6 +61,11 @@ export const HUB_PRESETS: readonly DatasetPreset[] = [
     id: 'rajpurkar/squad', config: 'plain_text', title: 'SQuAD',
     description: 'Extractive question answering: questions on Wikipedia paragraphs, the answer a span of the paragraph (88k train, 10.6k validation).',
     columns: { text: 'question', textPair: 'context', label: 'answers' }, task: 'questionAnswering', labelNames: [], demo: false,
+  },
+  {
+    id: 'eriktks/conll2003', config: 'conll2003', title: 'CoNLL-2003 NER',
+    description: 'Named entities in Reuters news: a tag per word, persons, organisations, locations and miscellaneous (14k train, 3.3k validation).',
+    columns: { text: 'tokens', label: 'ner_tags' }, task: 'tokenClassification', labelNames: ['O', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC', 'B-MISC', 'I-MISC'], demo: false,
   },
 ];
 
@@ -105,5 +110,10 @@ export const DEMO_PRESETS: readonly DatasetPreset[] = [
     id: 'adapter-studio/tiny-squad', config: 'plain_text', title: 'Tiny SQuAD (demo)',
     description: 'SQuAD look-alike: "when" / "how" questions on short news paragraphs, the answer a span (question answering).',
     columns: { text: 'question', textPair: 'context', label: 'answers' }, task: 'questionAnswering', labelNames: [], demo: true,
+  },
+  {
+    id: 'adapter-studio/tiny-ner', config: 'conll2003', title: 'Tiny NER (demo)',
+    description: 'CoNLL-2003 look-alike: short news sentences with a tag per word (roles as PER, institutions as ORG, streets as LOC).',
+    columns: { text: 'tokens', label: 'ner_tags' }, task: 'tokenClassification', labelNames: ['O', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC', 'B-MISC', 'I-MISC'], demo: true,
   },
 ];
