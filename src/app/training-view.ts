@@ -54,6 +54,7 @@ const CHECKPOINT_REASONS: Record<CheckpointEvent['reason'], string> = { epoch: '
 /** Evaluation metrics as a log phrase, written as every step writes them (see formatMetrics). */
 /** The task an evaluation's metrics belong to (the charts' kind). */
 export function taskOfMetrics(metrics: EvalEvent['metrics'] | undefined): Task {
+  if (metrics?.entityF1 !== undefined) return 'tokenClassification';
   return metrics?.f1 !== undefined ? 'questionAnswering' : metrics?.mse !== undefined ? 'regression' : 'classification';
 }
 

@@ -137,6 +137,7 @@ function ColumnPickers({ columns, report }: { columns: ColumnInfo[]; report?: Da
           {mapping.task === 'regression'
             ? 'Task: regression (the label is a number).'
             : mapping.task === 'questionAnswering' ? 'Task: extractive question answering (the answer is a span of the context).'
+            : mapping.task === 'tokenClassification' ? <>Task: token classification, a tag per word ({mapping.labelNames.length}): {mapping.labelNames.map((name) => <span key={name} className="label-name">{name}</span>)}</>
             : <>Labels ({mapping.labelNames.length}): {mapping.labelNames.map((name) => <span key={name} className="label-name">{name}</span>)}</>}
         </p>
       )}
