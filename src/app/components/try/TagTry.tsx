@@ -48,7 +48,7 @@ function TaggedView({ result }: { result: Tagged }) {
     if (e.start > at) pieces.push(text.slice(at, e.start));
     pieces.push(
       <mark key={e.start} className="entity" data-label={e.label} data-probability={e.probability} title={`${e.label} ${percent(e.probability)}`}>
-        {text.slice(e.start, e.end)} <span className="entity-label">{e.label} {percent(e.probability)}</span>
+        <span className="entity-text">{text.slice(e.start, e.end)}</span> <span className="entity-label">{e.label} {percent(e.probability)}</span>
       </mark>,
     );
     at = e.end;
