@@ -333,6 +333,7 @@ export class TrainingSession {
     const trainable = adapterTrainable(adapter, encoder.weights);
     const task = trainable.task;
     if (task === 'questionAnswering') throw new AdapterSessionError(`Adapter "${adapter.name}" answers questions: ask it with a question and a paragraph.`, 'HeadMismatch');
+    if (task === 'multipleChoice') throw new AdapterSessionError(`Adapter "${adapter.name}" ranks choices: ask it with a context and its choices.`, 'HeadMismatch');
     const maxLength = active.training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength;
     const encoded = encoder.tokenizer.encode(texts, pairs, { maxLength });
     const batch: TokenBatch = { ...encoded, labels: new Int32Array(encoded.batch) };

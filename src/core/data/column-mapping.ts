@@ -1,4 +1,5 @@
 import type { ColumnInfo, Row } from './columns.ts';
+import { detectMultipleChoice } from '../tasks/multiple-choice/detect.ts';
 import { detectQuestionAnswering } from '../tasks/question-answering/detect.ts';
 import { DataError } from './errors.ts';
 
@@ -27,9 +28,11 @@ export interface ColumnMapping {
   /** How label cells are read: ClassLabel ids, integers (id = value), strings (id = index in labelNames), booleans, floats, SQuAD answer spans. */
   labelKind: LabelKind;
   /** `classification`: label → class id; `regression`: label → float target; `questionAnswering`: question + context → answer span. */
-  task: 'classification' | 'regression' | 'questionAnswering';
+  task: 'classification' | 'regression' | 'questionAnswering' | 'multipleChoice';
   /** Class names by id; empty for regression. */
   labelNames: string[];
+  /** Multiple choice: the choice columns in label order (`ending0..3`); `text` is then the context, `textPair` the header before each choice. */
+  choices?: string[];
   /** Why these columns were picked, one short phrase each (shown next to the pickers). */
   reasons: { text: string; label: string };
 }
@@ -123,6 +126,8 @@ function labelNamesOf(column: ColumnInfo, kind: LabelKind, sample: Row[], target
 export function detectMapping(target: string, columns: ColumnInfo[], sample: Row[], overrides: ColumnOverrides = {}): ColumnMapping {
   const questionAnswering = detectQuestionAnswering(columns, sample, overrides);
   if (questionAnswering) return questionAnswering;
+  const multipleChoice = detectMultipleChoice(columns, overrides);
+  if (multipleChoice) return multipleChoice;
   const textColumns = columns.filter(isText);
   if (textColumns.length === 0 && !overrides.text) {
     const media = columns.filter((c) => c.kind === 'image' || c.kind === 'audio');
