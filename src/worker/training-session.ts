@@ -200,9 +200,9 @@ export class TrainingSession {
     if (this.running) throw new AdapterSessionError(`A training (run ${this.running.runId}) is already running; cancel it first.`, 'TrainingActive');
     const { setup } = command;
     if (setup.adapter.kind === 'fuse') throw new AdapterSessionError('A fusion trains with the trainFusion command, not train.', 'NoAdapter');
-    const settings = this.runSettings(setup, encoder, post);
     const config = setup.adapter.kind === 'new' ? adapterConfigOf(setup.adapter.choice) : undefined;
     const { handle, report } = await data.open(setup.data, command.endpoint);
+    const settings = this.runSettings(setup, encoder, post, report.mapping.choices?.length);
     let adapter: AdapterModel;
     if (setup.adapter.kind === 'new') {
       this.release();
@@ -244,12 +244,12 @@ export class TrainingSession {
   }
 
   /** The run's settings on the loaded model; a step that cannot fit the backend is refused now, or runs in smaller micro-batches, instead of aborting mid-step. */
-  private runSettings(setup: Pick<TrainSetup, 'runId' | 'model' | 'settings'>, encoder: LoadedEncoder, post: (event: TrainingEvent) => void): TrainingSettings {
+  private runSettings(setup: Pick<TrainSetup, 'runId' | 'model' | 'settings'>, encoder: LoadedEncoder, post: (event: TrainingEvent) => void, sequencesPerExample?: number): TrainingSettings {
     if (encoder.config.repoId !== setup.model) {
       throw new AdapterSessionError(`The run is set up for ${setup.model}, but the worker holds ${encoder.config.repoId}. Load ${setup.model} in the Model step first.`, 'OtherModel');
     }
     const requested = { ...DEFAULT_TRAINING_SETTINGS, ...setup.settings };
-    const fit = fitBatchToMemory(encoder.config, requested, memoryCeilingOf(activeBackend()));
+    const fit = fitBatchToMemory(encoder.config, { ...requested, sequencesPerExample }, memoryCeilingOf(activeBackend()));
     if (fit.note) post({ type: 'training', runId: setup.runId, event: { kind: 'log', level: 'warn', message: fit.note } });
     return { ...requested, batchSize: fit.batchSize, gradientAccumulation: fit.gradientAccumulation };
   }

@@ -21,7 +21,7 @@ function printable(data: DatasetReport, hubUrl?: string) {
     plan: data.plan,
     rows: preview.examples.map((e) => ({
       ...e,
-      ...(mapping.task === 'classification' ? { labelName: mapping.labelNames[e.label] } : {}),
+      ...(mapping.task === 'classification' || mapping.task === 'multipleChoice' ? { labelName: mapping.labelNames[e.label] } : {}),
       ...(e.answers ? { labelName: e.answers.text.join(' | ') || '(no answer)' } : {}),
     })),
     ...(preview.labelCounts ? { labelCounts: preview.labelCounts } : {}),
@@ -40,12 +40,13 @@ function humanLines(out: ReturnType<typeof printable>): string[] {
     `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''} (${mapping.reasons.text}); label: ${mapping.label} (${mapping.reasons.label})`,
     mapping.task === 'regression' ? 'Task: regression'
       : mapping.task === 'questionAnswering' ? 'Task: extractive question answering (the answer is a span of the context)'
+      : mapping.task === 'multipleChoice' ? `Task: multiple choice, the right one of ${mapping.labelNames.length} choices (${mapping.labelNames.join(', ')}) after the context`
       : `Task: classification into ${mapping.labelNames.join(', ')}`,
     'Splits:',
     ...out.splits.map((s) => `  ${s.name.padEnd(12)} ${String(s.numRows ?? '?').padStart(8)} rows  ${s.labelled ? 'labelled' : 'no labels'}${s.role ? `  → ${s.role}` : ''}`),
     ...out.plan.notes.map((n) => `  ${n}`),
     'First rows as mapped:',
-    ...out.rows.map((r) => `  #${r.row} [${r.labelName ?? Number(r.label.toPrecision(4))}] ${r.text.slice(0, 100)}${r.textPair ? ` ‖ ${r.textPair.slice(0, 60)}` : ''}`),
+    ...out.rows.map((r) => `  #${r.row} [${r.labelName ?? Number(r.label.toPrecision(4))}] ${r.text.slice(0, 100)}${r.textPair ? ` ‖ ${r.textPair.slice(0, 60)}` : ''}${r.choices ? ` → ${r.choices[r.label].slice(0, 60)}` : ''}`),
   ];
   if (out.labelCounts) lines.push(`Labels in the first rows: ${out.labelCounts.map((c) => `${c.name} ${c.count}`).join(', ')}`);
   if (out.targetRange) lines.push(`Targets in the first rows: ${out.targetRange.min} to ${out.targetRange.max}, mean ${out.targetRange.mean.toFixed(3)}`);
