@@ -98,6 +98,7 @@ export function trainingRecordOf(
     splits: dataSplitsOf(report.plan.train, options.validation ?? report.plan.validation),
     textColumns: [mapping.text, ...(mapping.textPair ? [mapping.textPair] : [])],
     labelColumn: mapping.label,
+    ...(mapping.choices ? { choiceColumns: mapping.choices } : {}),
     labelKind: mapping.labelKind,
     hyperparameters: hyperparametersOf(settings),
     ...(best ? { bestMetrics: best, bestStep: options.result!.bestStep } : {}),
