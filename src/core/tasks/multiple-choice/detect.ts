@@ -20,7 +20,7 @@ export function choiceColumns(columns: ColumnInfo[]): ColumnInfo[] {
     const run: ColumnInfo[] = [];
     for (let i = 0; ; i++) {
       const column = byName(columns, `${prefix}${i}`);
-      if (!column || column.kind !== 'string') break;
+      if (column?.kind !== 'string') break;
       run.push(column);
     }
     if (run.length >= 2) return run;
@@ -36,8 +36,8 @@ export function detectMultipleChoice(columns: ColumnInfo[], overrides: ColumnOve
   const context = named(overrides.text, CONTEXT_NAMES);
   const header = overrides.textPair === '' ? undefined : named(overrides.textPair, HEADER_NAMES);
   const label = named(overrides.label, ['label', 'labels']);
-  if (!context || context.kind !== 'string' || (header && header.kind !== 'string')) return undefined;
-  if (!label || (label.kind !== 'int' && label.kind !== 'classLabel')) return undefined;
+  if (context?.kind !== 'string' || (header && header.kind !== 'string')) return undefined;
+  if (label?.kind !== 'int' && label?.kind !== 'classLabel') return undefined;
   const names = choices.map((c) => c.name);
   const span = `${names[0]}..${names[names.length - 1]}`;
   return {

@@ -3,7 +3,7 @@
  * Linear(H, H), tanh, Dropout, Linear(H, 1) for the default 2 layers) on the first token (or the pooler output) of
  * every (context, choice) pair, the scores viewed as [-1, num_choices]; the loss is CrossEntropyLoss over the choices.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 
 /** [examples · choices, 1] pair scores → [examples, choices] logits, as `logits.view(-1, num_choices)`. */
 export function choiceRows(pairScores: tf.Tensor2D, choices: number): tf.Tensor2D {
