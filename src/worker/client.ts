@@ -47,6 +47,7 @@ const REPLY_KIND: ReplyKind = {
   exportFusion: 'exported',
   fusionAttention: 'fusionAttention',
   answerQuestion: 'answered',
+  rankChoices: 'rankedChoices',
 };
 
 /**

@@ -12,6 +12,7 @@ import type { SelfTestReport } from '../core/kernels/self-test-report.ts';
 import type { EncoderConfig } from '../core/model/config.ts';
 import type { LoadProgress } from '../core/model/load-encoder.ts';
 import type { TrainEvent, TrainResult } from '../core/train/events.ts';
+import type { RankedChoice } from '../core/tasks/multiple-choice/rank.ts';
 import type { PredictedAnswer } from '../core/tasks/question-answering/postprocess.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import type {
@@ -172,6 +173,17 @@ export interface AnswerQuestionCommand {
   context: string;
 }
 
+/** Rank a context's choices with the active multiple-choice adapter; answered by `rankedChoices`. */
+export interface RankChoicesCommand {
+  type: 'rankChoices';
+  id: number;
+  context: string;
+  /** The text before each choice in its pair (SWAG's sent2, Cosmos QA's question); none when absent. */
+  header?: string;
+  /** As many as the head's num_choices. */
+  choices: string[];
+}
+
 /** Evaluate the active adapter on the data's validation part; answered by `evaluated`. */
 export interface EvaluateCommand {
   type: 'evaluate';
@@ -272,7 +284,7 @@ export type Command =
   | DescribeAdapterCommand | TrainCommand | PauseCommand | ResumeCommand | CancelCommand | DiscardRunCommand
   | PredictCommand | EvaluateCommand | ExportAdapterCommand | ImportAdapterCommand | ActiveAdapterCommand | PushAdapterCommand
   | ShelveAdapterCommand | UnshelveAdapterCommand | PredictComposedCommand
-  | TrainFusionCommand | ExportFusionCommand | FusionAttentionCommand | AnswerQuestionCommand;
+  | TrainFusionCommand | ExportFusionCommand | FusionAttentionCommand | AnswerQuestionCommand | RankChoicesCommand;
 
 // ---- worker → page ----
 
@@ -410,6 +422,15 @@ export interface AnsweredEvent {
   windows: number;
 }
 
+/** A `rankChoices`'s choices, the most probable first, with the scores and probabilities in the order given. */
+export interface RankedChoicesEvent {
+  type: 'rankedChoices';
+  replyTo: number;
+  ranking: RankedChoice[];
+  logits: number[];
+  probabilities: number[];
+}
+
 export interface EvaluatedEvent {
   type: 'evaluated';
   replyTo: number;
@@ -486,7 +507,7 @@ export type WorkerEvent =
   | ReadyEvent | SelfTestResultEvent | AckEvent | LogEvent | WorkerErrorEvent | DeviceLostEvent
   | ModelProgressEvent | ModelReadyEvent | EmbeddedEvent | DatasetReportEvent
   | AdapterDescriptionEvent | TrainingEvent | TrainedEvent | PredictedEvent | EvaluatedEvent | ExportedEvent | AdapterReadyEvent
-  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent | FusionTrainedEvent | FusionAttentionEvent | AnsweredEvent;
+  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent | FusionTrainedEvent | FusionAttentionEvent | AnsweredEvent | RankedChoicesEvent;
 
 // ---- pairing commands with replies ----
 
@@ -518,6 +539,7 @@ export interface ReplyKind {
   exportFusion: 'exported';
   fusionAttention: 'fusionAttention';
   answerQuestion: 'answered';
+  rankChoices: 'rankedChoices';
 }
 
 export type CommandType = Command['type'];

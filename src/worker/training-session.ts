@@ -8,6 +8,7 @@ import { type AdapterModel, createAdapter } from '../core/adapters/adapter.ts';
 import { activeBackend } from '../core/backend/init-backend.ts';
 import { resolveAdapterConfig } from '../core/adapters/config.ts';
 import { batchExamples } from '../core/data/batching.ts';
+import { rankChoices } from '../core/tasks/multiple-choice/rank.ts';
 import { answerQuestion } from '../core/tasks/question-answering/answer.ts';
 import { questionEvalBatches } from '../core/tasks/question-answering/qa-training-data.ts';
 import type { DatasetHandle } from '../core/data/dataset-handle.ts';
@@ -43,7 +44,7 @@ import { readAdapterSource } from './adapter-source.ts';
 import { type ShelfSession, headSpecOf } from './shelf-session.ts';
 import type { DataSession } from './data-session.ts';
 import type {
-  AnsweredEvent, EvaluateCommand, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainFusionCommand, TrainingEvent,
+  AnsweredEvent, EvaluateCommand, RankChoicesCommand, RankedChoicesEvent, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainFusionCommand, TrainingEvent,
 } from './protocol.ts';
 
 /** An adapter command that cannot be served now: no adapter yet, another model or data, a training running or none. */
@@ -371,6 +372,16 @@ export class TrainingSession {
     const docStride = active.training?.hyperparameters.docStride;
     const result = await answerQuestion(adapterTrainable(active.adapter, encoder.weights), encoder.tokenizer, question, context, { maxLength, docStride });
     return { context, ...result };
+  }
+
+  /** The active multiple-choice adapter's ranking of a context's choices (its training's max length). */
+  async rank(encoder: LoadedEncoder, command: Pick<RankChoicesCommand, 'context' | 'header' | 'choices'>): Promise<Omit<RankedChoicesEvent, 'type' | 'replyTo'>> {
+    const active = this.requireActive();
+    const head = active.adapter.head;
+    if (head?.kind !== 'multipleChoice') throw new AdapterSessionError(`Adapter "${active.adapter.name}" does not rank choices; it ${head ? 'has a head of another task' : 'has no head'}.`, 'HeadMismatch');
+    const maxLength = active.training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength;
+    const example = { text: command.context, ...(command.header ? { textPair: command.header } : {}), choices: command.choices };
+    return rankChoices(adapterTrainable(active.adapter, encoder.weights), encoder.tokenizer, example, { maxLength, numChoices: head.config.num_choices! });
   }
 
   /** Loss and metrics of the active adapter on the data's validation part. */
