@@ -62,6 +62,16 @@ export const HUB_PRESETS: readonly DatasetPreset[] = [
     description: 'Extractive question answering: questions on Wikipedia paragraphs, the answer a span of the paragraph (88k train, 10.6k validation).',
     columns: { text: 'question', textPair: 'context', label: 'answers' }, task: 'questionAnswering', labelNames: [], demo: false,
   },
+  {
+    id: 'allenai/swag', config: 'regular', title: 'SWAG',
+    description: 'Multiple choice: a video caption\'s first sentence and the start of the next, four endings of which one is right (73.5k train, 20k validation; unlabelled test).',
+    columns: { text: 'sent1', textPair: 'sent2', label: 'label' }, task: 'multipleChoice', labelNames: ['ending0', 'ending1', 'ending2', 'ending3'], demo: false,
+  },
+  {
+    id: 'allenai/cosmos_qa', config: 'default', title: 'Cosmos QA',
+    description: 'Multiple choice: a paragraph, a commonsense question about it and four answers of which one is right (25k train, 3k validation).',
+    columns: { text: 'context', textPair: 'question', label: 'label' }, task: 'multipleChoice', labelNames: ['answer0', 'answer1', 'answer2', 'answer3'], demo: false,
+  },
 ];
 
 /** The offline demo Hub's datasets (src/fixtures), which imitate the presets above. */
@@ -105,5 +115,10 @@ export const DEMO_PRESETS: readonly DatasetPreset[] = [
     id: 'adapter-studio/tiny-squad', config: 'plain_text', title: 'Tiny SQuAD (demo)',
     description: 'SQuAD look-alike: "when" / "how" questions on short news paragraphs, the answer a span (question answering).',
     columns: { text: 'question', textPair: 'context', label: 'answers' }, task: 'questionAnswering', labelNames: [], demo: true,
+  },
+  {
+    id: 'adapter-studio/tiny-swag', config: 'regular', title: 'Tiny SWAG (demo)',
+    description: 'SWAG look-alike: a news sentence and the start of the next, four endings of which the one on the same topic is right (multiple choice).',
+    columns: { text: 'sent1', textPair: 'sent2', label: 'label' }, task: 'multipleChoice', labelNames: ['ending0', 'ending1', 'ending2', 'ending3'], demo: true,
   },
 ];
