@@ -65,12 +65,11 @@ function RankingView({ result }: { result: Ranked }) {
     <figure className="prediction ranking" aria-label="Ranking">
       <figcaption>Chosen: <strong data-choice={best.choice}>{best.choice}</strong> (choice {best.index + 1}, {percent(best.probability)})</figcaption>
       <table className="probability-table">
-        <thead><tr><th scope="col">Rank</th><th scope="col">Choice</th><th scope="col">Probability</th><th scope="col">Score</th></tr></thead>
+        <thead><tr><th scope="col">Choice, most probable first</th><th scope="col">Probability</th><th scope="col">Score</th></tr></thead>
         <tbody>
           {result.ranking.map((r, rank) => (
             <tr key={r.index} data-choice={r.choice} data-index={r.index} data-probability={r.probability}>
-              <td>{rank + 1}</td>
-              <th scope="row">{r.choice}</th>
+              <th scope="row"><span className="muted">{rank + 1}.</span> {r.choice}</th>
               <td>
                 <span className="probability" data-kind="trained">
                   <span className="probability-bar" style={{ width: `${r.probability * 100}%` }} aria-hidden="true" />
