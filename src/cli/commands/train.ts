@@ -182,9 +182,13 @@ export const trainCommand: Command = {
     await checkOutputFolder(out);
     const backend = await startBackend(values, ctx);
     const ep = endpointFrom(values);
+    // Before the data and the weights: a step that cannot fit the backend is refused, or its batch lowered, now.
+    const encoderConfig = await fetchEncoderConfig(ep, model, { revision });
+    const fitFor = (sequencesPerExample?: number) => fitBatchToMemory(encoderConfig, { ...requested, sequencesPerExample }, memoryCeilingOf({ name: backend }));
+    let fit = fitFor();
     const { handle, report: data } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
-    // Before the weights: a step that cannot fit the backend is refused, or its batch lowered, now (a multiple-choice example is a pair per choice).
-    const fit = fitBatchToMemory(await fetchEncoderConfig(ep, model, { revision }), { ...requested, sequencesPerExample: data.mapping.choices?.length }, memoryCeilingOf({ name: backend }));
+    // A multiple-choice example is a pair per choice: the step is fitted again counting them.
+    if (data.mapping.choices) fit = fitFor(data.mapping.choices.length);
     if (fit.note) ctx.err(`Memory: ${fit.note}`);
     const settings: TrainingSettings = { ...requested, batchSize: fit.batchSize, gradientAccumulation: fit.gradientAccumulation };
     // Local files are named in the model card (no Hub link) and read by train.py.

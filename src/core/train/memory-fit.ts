@@ -91,7 +91,7 @@ export function fitBatchToMemory(config: EncoderConfig, settings: BatchSettings,
       gradientAccumulation,
       estimatedBytes: bytes,
       ceilingBytes: limit,
-      note: `A step at batch ${settings.batchSize} × ${seq} tokens needs about ${gib(requested)}, over ${what}: training runs micro-batches of ${batch} with gradient accumulation ${gradientAccumulation} instead (${settings.batchSize * settings.gradientAccumulation} examples per optimizer step, as set; about ${gib(bytes)}).`,
+      note: `A step at batch ${settings.batchSize}${perExample > 1 ? ` (${settings.batchSize * perExample} sequences, ${perExample} an example)` : ''} × ${seq} tokens needs about ${gib(requested)}, over ${what}: training runs micro-batches of ${batch} with gradient accumulation ${gradientAccumulation} instead (${settings.batchSize * settings.gradientAccumulation} examples per optimizer step, as set; about ${gib(bytes)}).`,
     };
   }
   const single = stepBytes(config, ceiling, perExample, seq);
