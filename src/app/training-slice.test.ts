@@ -5,6 +5,7 @@
  * a real run's (the trainer on a softmax regression into fake-indexeddb), the localStorage record the page's own.
  */
 import 'fake-indexeddb/auto';
+// biome-ignore lint/style/noRestrictedImports: the test (not the page) runs the trainer in Node to write a real checkpoint.
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IndexedDbCheckpointStore } from '../core/train/checkpoint.ts';

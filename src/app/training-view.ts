@@ -55,7 +55,8 @@ const CHECKPOINT_REASONS: Record<CheckpointEvent['reason'], string> = { epoch: '
 /** The task an evaluation's metrics belong to (the charts' kind). */
 export function taskOfMetrics(metrics: EvalEvent['metrics'] | undefined): Task {
   if (metrics?.entityF1 !== undefined) return 'tokenClassification';
-  return metrics?.f1 !== undefined ? 'questionAnswering' : metrics?.mse !== undefined ? 'regression' : 'classification';
+  // Multiple choice reports accuracy without macro-F1 (a choice's position is no class).
+  return metrics?.f1 !== undefined ? 'questionAnswering' : metrics?.mse !== undefined ? 'regression' : metrics?.accuracy !== undefined && metrics.macroF1 === undefined ? 'multipleChoice' : 'classification';
 }
 
 export function metricsPhrase(metrics: EvalEvent['metrics']): string {

@@ -48,6 +48,7 @@ const REPLY_KIND: ReplyKind = {
   fusionAttention: 'fusionAttention',
   answerQuestion: 'answered',
   tagText: 'tagged',
+  rankChoices: 'rankedChoices',
 };
 
 /**

@@ -12,6 +12,7 @@ import type { SelfTestReport } from '../core/kernels/self-test-report.ts';
 import type { EncoderConfig } from '../core/model/config.ts';
 import type { LoadProgress } from '../core/model/load-encoder.ts';
 import type { TrainEvent, TrainResult } from '../core/train/events.ts';
+import type { RankedChoice } from '../core/tasks/multiple-choice/rank.ts';
 import type { PredictedAnswer } from '../core/tasks/question-answering/postprocess.ts';
 import type { TaggingResult } from '../core/tasks/token-classification/tag-predict.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
@@ -180,6 +181,17 @@ export interface TagTextCommand {
   text: string;
 }
 
+/** Rank a context's choices with the active multiple-choice adapter; answered by `rankedChoices`. */
+export interface RankChoicesCommand {
+  type: 'rankChoices';
+  id: number;
+  context: string;
+  /** The text before each choice in its pair (SWAG's sent2, Cosmos QA's question); none when absent. */
+  header?: string;
+  /** As many as the head's num_choices. */
+  choices: string[];
+}
+
 /** Evaluate the active adapter on the data's validation part; answered by `evaluated`. */
 export interface EvaluateCommand {
   type: 'evaluate';
@@ -280,7 +292,7 @@ export type Command =
   | DescribeAdapterCommand | TrainCommand | PauseCommand | ResumeCommand | CancelCommand | DiscardRunCommand
   | PredictCommand | EvaluateCommand | ExportAdapterCommand | ImportAdapterCommand | ActiveAdapterCommand | PushAdapterCommand
   | ShelveAdapterCommand | UnshelveAdapterCommand | PredictComposedCommand
-  | TrainFusionCommand | ExportFusionCommand | FusionAttentionCommand | AnswerQuestionCommand | TagTextCommand;
+  | TrainFusionCommand | ExportFusionCommand | FusionAttentionCommand | AnswerQuestionCommand | RankChoicesCommand | TagTextCommand;
 
 // ---- worker → page ----
 
@@ -425,6 +437,15 @@ export interface TaggedEvent extends TaggingResult {
   text: string;
 }
 
+/** A `rankChoices`'s choices, the most probable first, with the scores and probabilities in the order given. */
+export interface RankedChoicesEvent {
+  type: 'rankedChoices';
+  replyTo: number;
+  ranking: RankedChoice[];
+  logits: number[];
+  probabilities: number[];
+}
+
 export interface EvaluatedEvent {
   type: 'evaluated';
   replyTo: number;
@@ -501,7 +522,7 @@ export type WorkerEvent =
   | ReadyEvent | SelfTestResultEvent | AckEvent | LogEvent | WorkerErrorEvent | DeviceLostEvent
   | ModelProgressEvent | ModelReadyEvent | EmbeddedEvent | DatasetReportEvent
   | AdapterDescriptionEvent | TrainingEvent | TrainedEvent | PredictedEvent | EvaluatedEvent | ExportedEvent | AdapterReadyEvent
-  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent | FusionTrainedEvent | FusionAttentionEvent | AnsweredEvent | TaggedEvent;
+  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent | FusionTrainedEvent | FusionAttentionEvent | AnsweredEvent | RankedChoicesEvent | TaggedEvent;
 
 // ---- pairing commands with replies ----
 
@@ -534,6 +555,7 @@ export interface ReplyKind {
   fusionAttention: 'fusionAttention';
   answerQuestion: 'answered';
   tagText: 'tagged';
+  rankChoices: 'rankedChoices';
 }
 
 export type CommandType = Command['type'];

@@ -156,6 +156,7 @@ const HEAD_KINDS = [
   { task: 'multilabel', label: 'Multi-label', help: 'any set of labels per text (not offered yet: the Data step reads one label per row)' },
   { task: 'regression', label: 'Regression', help: 'one number per text' },
   { task: 'questionAnswering', label: 'Question answering', help: 'an answer span in a paragraph (SQuAD)' },
+  { task: 'multipleChoice', label: 'Multiple choice', help: 'the right one of N endings or answers after a context (SWAG, Cosmos QA)' },
   { task: 'tokenClassification', label: 'Token classification', help: 'a tag per word, e.g. named entities (CoNLL-2003)' },
 ] as const;
 
@@ -175,6 +176,7 @@ function HeadInfo({ head }: { head?: HeadSpec }) {
           : head.task === 'regression' ? 'A regression head: Linear → tanh → Linear to one output, trained with the squared error.'
           : head.task === 'tokenClassification' ? <>A tagging head (add_tagging_head) over {head.labels.length} tags: one Linear on every token, the tag of a word read at its first token, trained with cross-entropy.</>
           : head.task === 'questionAnswering' ? 'A question-answering head (add_qa_head): one Linear to a start and an end logit on every token, trained with the mean of the two cross-entropies.'
+          : head.task === 'multipleChoice' ? `A multiple-choice head (add_multiple_choice_head, ${head.labels.length} choices): Linear → tanh → Linear to one score on the first token of each (context, choice) pair, trained with cross-entropy over the ${head.labels.length} scores.`
             : <>A classification head over {head.labels.length} labels ({head.labels.join(', ')}): Linear → tanh → Linear on the first token, trained with cross-entropy.</>}
       </p>
     </fieldset>

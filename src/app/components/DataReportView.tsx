@@ -138,6 +138,7 @@ function ColumnPickers({ columns, report }: { columns: ColumnInfo[]; report?: Da
             ? 'Task: regression (the label is a number).'
             : mapping.task === 'questionAnswering' ? 'Task: extractive question answering (the answer is a span of the context).'
             : mapping.task === 'tokenClassification' ? <>Task: token classification, a tag per word ({mapping.labelNames.length}): {mapping.labelNames.map((name) => <span key={name} className="label-name">{name}</span>)}</>
+            : mapping.task === 'multipleChoice' ? <>Task: multiple choice, the right one of {mapping.labelNames.length} choices after the context: {mapping.labelNames.map((name) => <span key={name} className="label-name">{name}</span>)}</>
             : <>Labels ({mapping.labelNames.length}): {mapping.labelNames.map((name) => <span key={name} className="label-name">{name}</span>)}</>}
         </p>
       )}
@@ -227,7 +228,7 @@ function PreviewTable({ report }: { report: DatasetReport }) {
               <td>{example.row}</td>
               <td>{clip(example.text)}</td>
               {mapping.textPair && <td>{clip(example.textPair ?? '')}</td>}
-              <td>{mapping.task === 'classification' ? mapping.labelNames[example.label] : example.answers ? example.answers.text.join(' | ') : example.label}</td>
+              <td>{example.choices ? `${mapping.labelNames[example.label]}: ${clip(example.choices[example.label])}` : mapping.task === 'classification' ? mapping.labelNames[example.label] : example.answers ? example.answers.text.join(' | ') : example.label}</td>
             </tr>
           ))}
         </tbody>

@@ -47,7 +47,8 @@ function StepChart({ title, total, points, height, range, ticks, format = tickTe
 export function TrainCharts({ view, task, height = 200 }: { view: TrainingView; task: Task; height?: number }) {
   const losses: StepPoint[] = view.points.filter((p) => p.loss !== undefined && Number.isFinite(p.loss));
   const evalLoss = evalPoints(view.evals, (e) => e.metrics.loss);
-  const classes = task === 'classification';
+  const choosing = task === 'multipleChoice';
+  const classes = task === 'classification' || choosing;
   const squad = task === 'questionAnswering';
   const tagging = task === 'tokenClassification';
   // SQuAD's exact match and F1 are percentages: charted as shares like accuracy.
@@ -61,7 +62,8 @@ export function TrainCharts({ view, task, height = 200 }: { view: TrainingView; 
         <Line data={evalLoss} dataKey="value" name="validation" stroke={COLORS.eval} isAnimationActive={false} />
       </StepChart>
       <StepChart
-        title={classes
+        title={choosing ? <>Validation <Explain term="accuracy">accuracy</Explain> (the right choice)</>
+          : classes
           ? <>Validation <Explain term="accuracy">accuracy</Explain> and <Explain term="macroF1">macro-F1</Explain></>
           : squad ? <>Validation exact match and F1 (SQuAD)</>
           : tagging ? <>Validation <Explain term="entityF1">entity F1</Explain> and <Explain term="tokenAccuracy">token accuracy</Explain></>

@@ -3,6 +3,7 @@ import { headSpecOf, useStudio } from '../store.ts';
 import { isActive } from '../training-slice.ts';
 import { AdapterLibrary } from './AdapterLibrary.tsx';
 import { ShelfPanel } from './ShelfPanel.tsx';
+import { ChoiceTry } from './try/ChoiceTry.tsx';
 import { QuestionTry } from './try/QuestionTry.tsx';
 import { TagTry } from './try/TagTry.tsx';
 import { metricsPhrase } from '../training-view.ts';
@@ -23,6 +24,7 @@ export function TryStep() {
       <p className="step-help">{adapter?.head?.task === 'questionAnswering'
         ? 'Ask a question about a paragraph: the adapter marks the span of the paragraph it reads as the answer, with its score and the runners-up.'
         : adapter?.head?.task === 'tokenClassification' ? 'Type a text: the adapter tags each word, and the entities its tags spell are highlighted with their label and probability.'
+        : adapter?.head?.task === 'multipleChoice' ? 'Give a context and its choices: the adapter scores each (context, choice) pair and ranks the choices by probability.'
         : 'Type a text and see what the adapter predicts, next to the untrained head (the same adapter as initialised before training).'}</p>
       {!adapter ? (
         <p className="locked">Train an adapter in step 4, open one you trained before below, or import one in step 6, to try it.</p>
@@ -32,6 +34,7 @@ export function TryStep() {
         <>
           {adapter.head?.task === 'questionAnswering' ? <QuestionTry key={adapter.name} />
             : adapter.head?.task === 'tokenClassification' ? <TagTry key={adapter.name} />
+            : adapter.head?.task === 'multipleChoice' ? <ChoiceTry key={adapter.name} choices={adapter.head.labels.length} header={pair} />
             : <><PredictForm pair={pair} /><PredictionView /></>}
           <Evaluation />
         </>

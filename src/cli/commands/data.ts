@@ -22,7 +22,7 @@ function printable(data: DatasetReport, hubUrl?: string) {
     plan: data.plan,
     rows: preview.examples.map((e) => ({
       ...e,
-      ...(mapping.task === 'classification' ? { labelName: mapping.labelNames[e.label] } : {}),
+      ...(mapping.task === 'classification' || mapping.task === 'multipleChoice' ? { labelName: mapping.labelNames[e.label] } : {}),
       ...(e.answers ? { labelName: e.answers.text.join(' | ') || '(no answer)' } : {}),
       ...(e.tags ? { labelName: entitySummary(e.words ?? [], e.tags, mapping.labelNames) } : {}),
     })),
@@ -43,12 +43,13 @@ function humanLines(out: ReturnType<typeof printable>): string[] {
     mapping.task === 'regression' ? 'Task: regression'
       : mapping.task === 'questionAnswering' ? 'Task: extractive question answering (the answer is a span of the context)'
       : mapping.task === 'tokenClassification' ? `Task: token classification, a tag per word: ${mapping.labelNames.join(', ')}`
+      : mapping.task === 'multipleChoice' ? `Task: multiple choice, the right one of ${mapping.labelNames.length} choices (${mapping.labelNames.join(', ')}) after the context`
       : `Task: classification into ${mapping.labelNames.join(', ')}`,
     'Splits:',
     ...out.splits.map((s) => `  ${s.name.padEnd(12)} ${String(s.numRows ?? '?').padStart(8)} rows  ${s.labelled ? 'labelled' : 'no labels'}${s.role ? `  → ${s.role}` : ''}`),
     ...out.plan.notes.map((n) => `  ${n}`),
     'First rows as mapped:',
-    ...out.rows.map((r) => `  #${r.row} [${r.labelName ?? Number(r.label.toPrecision(4))}] ${r.text.slice(0, 100)}${r.textPair ? ` ‖ ${r.textPair.slice(0, 60)}` : ''}`),
+    ...out.rows.map((r) => `  #${r.row} [${r.labelName ?? Number(r.label.toPrecision(4))}] ${r.text.slice(0, 100)}${r.textPair ? ` ‖ ${r.textPair.slice(0, 60)}` : ''}${r.choices ? ` → ${r.choices[r.label].slice(0, 60)}` : ''}`),
   ];
   if (out.labelCounts && mapping.task === 'tokenClassification') lines.push(`Words per tag in the first rows: ${out.labelCounts.map((c) => `${c.name} ${c.count}`).join(', ')}`);
   else if (out.labelCounts) lines.push(`Labels in the first rows: ${out.labelCounts.map((c) => `${c.name} ${c.count}`).join(', ')}`);

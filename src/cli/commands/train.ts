@@ -183,10 +183,14 @@ export const trainCommand: Command = {
     const backend = await startBackend(values, ctx);
     const ep = endpointFrom(values);
     // Before the data and the weights: a step that cannot fit the backend is refused, or its batch lowered, now.
-    const fit = fitBatchToMemory(await fetchEncoderConfig(ep, model, { revision }), requested, memoryCeilingOf({ name: backend }));
+    const encoderConfig = await fetchEncoderConfig(ep, model, { revision });
+    const fitFor = (sequencesPerExample?: number) => fitBatchToMemory(encoderConfig, { ...requested, sequencesPerExample }, memoryCeilingOf({ name: backend }));
+    let fit = fitFor();
+    const { handle, report: data } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
+    // A multiple-choice example is a pair per choice: the step is fitted again counting them.
+    if (data.mapping.choices) fit = fitFor(data.mapping.choices.length);
     if (fit.note) ctx.err(`Memory: ${fit.note}`);
     const settings: TrainingSettings = { ...requested, batchSize: fit.batchSize, gradientAccumulation: fit.gradientAccumulation };
-    const { handle, report: data } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
     // Local files are named in the model card (no Hub link) and read by train.py.
     const fileRecord = async (path: string, split: string) =>
       ({ name: basename(path), format: formatOfFileName(path), rows: handle.splits.find((s) => s.name === split)?.numRows ?? 0, bytes: (await stat(path)).size });
@@ -232,7 +236,7 @@ export const trainCommand: Command = {
       };
       report(ctx, intro, [
         `Training ${subject.label} on ${model} with ${dataset} [${backend} backend]`,
-        `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.task === 'questionAnswering' ? 'answer spans in the context' : mapping.task === 'tokenClassification' ? `a tag per word: ${mapping.labelNames.join(', ')}` : mapping.labelNames.join(', ')})`,
+        `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.task === 'questionAnswering' ? 'answer spans in the context' : mapping.task === 'multipleChoice' ? `the right one of ${mapping.labelNames.join(', ')}` : mapping.task === 'tokenClassification' ? `a tag per word: ${mapping.labelNames.join(', ')}` : mapping.labelNames.join(', ')})`,
         `Train on ${intro.train} (${batches.batchesPerEpoch} batches of ${settings.batchSize}); validate on ${intro.validation}`,
         subject.summary,
       ]);

@@ -1,4 +1,5 @@
 import type { ColumnInfo, Row } from './columns.ts';
+import { detectMultipleChoice } from '../tasks/multiple-choice/detect.ts';
 import { detectQuestionAnswering } from '../tasks/question-answering/detect.ts';
 import { detectTokenClassification } from '../tasks/token-classification/detect.ts';
 import { DataError } from './errors.ts';
@@ -28,9 +29,11 @@ export interface ColumnMapping {
   /** How label cells are read: ClassLabel ids, integers (id = value), strings (id = index in labelNames), booleans, floats, SQuAD answer spans. */
   labelKind: LabelKind;
   /** `classification`: label → class id; `regression`: label → float target; `questionAnswering`: question + context → answer span; `tokenClassification`: a list of words → a tag per word. */
-  task: 'classification' | 'regression' | 'questionAnswering' | 'tokenClassification';
+  task: 'classification' | 'regression' | 'questionAnswering' | 'multipleChoice' | 'tokenClassification';
   /** Class names by id; empty for regression. */
   labelNames: string[];
+  /** Multiple choice: the choice columns in label order (`ending0..3`); `text` is then the context, `textPair` the header before each choice. */
+  choices?: string[];
   /** Why these columns were picked, one short phrase each (shown next to the pickers). */
   reasons: { text: string; label: string };
 }
@@ -127,6 +130,8 @@ export function detectMapping(target: string, columns: ColumnInfo[], sample: Row
   if (questionAnswering) return questionAnswering;
   const tagging = detectTokenClassification(columns, sample, overrides);
   if (tagging) return tagging;
+  const multipleChoice = detectMultipleChoice(columns, overrides);
+  if (multipleChoice) return multipleChoice;
   const textColumns = columns.filter(isText);
   if (textColumns.length === 0 && !overrides.text) {
     const media = columns.filter((c) => c.kind === 'image' || c.kind === 'audio');

@@ -18,6 +18,8 @@ export interface Example {
   /** Token classification: the row's words (`text` is them joined by spaces) and a tag id per word; `label` is then 0. */
   words?: string[];
   tags?: number[];
+  /** Multiple choice: the choices in label order; `label` is the right one's index, `textPair` the header before each. */
+  choices?: string[];
 }
 
 /** Why a row did not become an example. */
@@ -66,7 +68,10 @@ export class RowMapper {
     }
     const label = this.label(row[this.mapping.label]);
     if (typeof label === 'string') return this.skip(label);
+    const choices = this.mapping.choices?.map((column) => this.text(row[column]));
+    if (choices?.includes(undefined)) return this.skip('missingText');
     this.stats.kept += 1;
+    if (choices) return { text, ...(textPair === undefined ? {} : { textPair }), label, row: index, choices: choices as string[] };
     return textPair === undefined ? { text, label, row: index } : { text, textPair, label, row: index };
   }
 

@@ -63,6 +63,16 @@ export const HUB_PRESETS: readonly DatasetPreset[] = [
     columns: { text: 'question', textPair: 'context', label: 'answers' }, task: 'questionAnswering', labelNames: [], demo: false,
   },
   {
+    id: 'allenai/swag', config: 'regular', title: 'SWAG',
+    description: 'Multiple choice: a video caption\'s first sentence and the start of the next, four endings of which one is right (73.5k train, 20k validation; unlabelled test).',
+    columns: { text: 'sent1', textPair: 'sent2', label: 'label' }, task: 'multipleChoice', labelNames: ['ending0', 'ending1', 'ending2', 'ending3'], demo: false,
+  },
+  {
+    id: 'allenai/cosmos_qa', config: 'default', title: 'Cosmos QA',
+    description: 'Multiple choice: a paragraph, a commonsense question about it and four answers of which one is right (25k train, 3k validation).',
+    columns: { text: 'context', textPair: 'question', label: 'label' }, task: 'multipleChoice', labelNames: ['answer0', 'answer1', 'answer2', 'answer3'], demo: false,
+  },
+  {
     id: 'eriktks/conll2003', config: 'conll2003', title: 'CoNLL-2003 NER',
     description: 'Named entities in Reuters news: a tag per word, persons, organisations, locations and miscellaneous (14k train, 3.3k validation).',
     columns: { text: 'tokens', label: 'ner_tags' }, task: 'tokenClassification', labelNames: ['O', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC', 'B-MISC', 'I-MISC'], demo: false,
@@ -110,6 +120,11 @@ export const DEMO_PRESETS: readonly DatasetPreset[] = [
     id: 'adapter-studio/tiny-squad', config: 'plain_text', title: 'Tiny SQuAD (demo)',
     description: 'SQuAD look-alike: "when" / "how" questions on short news paragraphs, the answer a span (question answering).',
     columns: { text: 'question', textPair: 'context', label: 'answers' }, task: 'questionAnswering', labelNames: [], demo: true,
+  },
+  {
+    id: 'adapter-studio/tiny-swag', config: 'regular', title: 'Tiny SWAG (demo)',
+    description: 'SWAG look-alike: a news sentence and the start of the next, four endings of which the one on the same topic is right (multiple choice).',
+    columns: { text: 'sent1', textPair: 'sent2', label: 'label' }, task: 'multipleChoice', labelNames: ['ending0', 'ending1', 'ending2', 'ending3'], demo: true,
   },
   {
     id: 'adapter-studio/tiny-ner', config: 'conll2003', title: 'Tiny NER (demo)',

@@ -78,6 +78,9 @@ export function peftSupport(config: Record<string, unknown> | AdapterConfig, con
         reason: `${modelTypeInfo(context.modelType).baseModelClass.replace('Model', '')}'s ${fused} is one fused q/k/v Linear: the adapters library's LoRAMergedLinear keeps one ${mapping.peftType === 'IA3' ? 'lora_B vector' : 'lora_A / lora_B pair'} per enabled third of its output (attn_matrices ${JSON.stringify(lora.attn_matrices)}), and PEFT's ${mapping.peftType} on ${fused.split('.').at(-1)} has one over all its outputs, so the same weights would need another rank and alpha (LoRA) or made-up values for the other thirds ((IA)³). Adapt only intermediate / output (selfattn_lora False), or export for AdapterHub instead.`,
       };
     }
+    if (context.head?.head_type === 'multiple_choice') {
+      return { ok: false, reason: 'PEFT has no multiple-choice task type (its TaskType has SEQ_CLS, TOKEN_CLS, QUESTION_ANS, SEQ_2_SEQ_LM, CAUSAL_LM and FEATURE_EXTRACTION), so a multiple-choice head has no PEFT form. Export for AdapterHub instead.' };
+    }
     if (context.head?.head_type === 'question_answering') {
       if (context.head.layers !== 1) return { ok: false, reason: `A question-answering head of ${String(context.head.layers)} layers does not fit ${modelTypeInfo(context.modelType).baseModelClass.replace('Model', 'ForQuestionAnswering')}, whose qa_outputs is one Linear(hidden, 2). Export for AdapterHub instead.` };
     } else if (context.head?.head_type === 'tagging') {

@@ -8,9 +8,10 @@
 import { pythonFloatRepr } from '../adapters/python-json.ts';
 import { adapterHubFiles, exportableAdapterConfig } from './adapterhub.ts';
 import { AdapterExportError } from './errors.ts';
+import { MC_ROW_HELPERS, multipleChoiceMain } from '../tasks/multiple-choice/python-mc.ts';
 import { QA_ROW_HELPERS, questionAnsweringMain } from '../tasks/question-answering/python-qa.ts';
 import { TAG_ROW_HELPERS, taggingConstants, taggingMain } from '../tasks/token-classification/python-tagging.ts';
-import { TO_TEXT, TRAIN_AND_SAVE, trainerArguments } from './train-script-parts.ts';
+import { TO_LABEL, TO_TEXT, TRAIN_AND_SAVE, trainerArguments } from './train-script-parts.ts';
 import { DEFAULT_MAX_ANSWER_LENGTH, DEFAULT_N_BEST } from '../tasks/question-answering/postprocess.ts';
 import { defaultDocStride } from '../tasks/question-answering/windows.ts';
 import { headLabels, methodName } from './model-card.ts';
@@ -166,7 +167,9 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
     ['LABEL_COLUMN', py(t.labelColumn)],
     ...(answers ? [] : [
       ['LABEL_KIND', py(t.labelKind), 'classLabel / int: ids; string: index in LABELS; bool: 0/1; float: regression'],
-      ['LABELS', py(regression ? [] : headLabels(exp.head.config)), 'label names by id (the head\'s)'],
+      ...(t.choiceColumns
+        ? [['LABELS', py(t.choiceColumns), 'the choice columns: a label is the index of the right one'], ['CHOICE_COLUMNS', py(t.choiceColumns), 'each pair is (TEXT_COLUMN, TEXT_PAIR_COLUMN + " " + choice), as run_swag builds them']]
+        : [['LABELS', py(regression ? [] : headLabels(exp.head.config)), 'label names by id (the head\'s)']]),
     ] as [string, string, string?][]),
     ['MAX_LENGTH', py(h.maxLength)],
     ...(answers ? QA_CONSTANTS(h.maxLength, h.docStride) : []),
@@ -228,30 +231,7 @@ def is_held_out(row, share=HELD_OUT_SHARE, seed=HELD_OUT_SEED):
 
 
 `;
-  const rowHelpers = `def to_label(value):
-    """The training target of a label cell, or None when the studio skips the row."""
-    if value is None or value == "":
-        return None
-    if LABEL_KIND == "float":
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return None
-        return number if number == number and abs(number) != float("inf") else None
-    if LABEL_KIND == "string":
-        return LABELS.index(str(value)) if str(value) in LABELS else None
-    if LABEL_KIND == "bool":
-        return 1 if value is True or value == "true" else 0 if value is False or value == "false" else None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if not number.is_integer() or number < 0 or number >= len(LABELS):
-        return None
-    return int(number)
-
-
-${TO_TEXT}def is_usable(example):
+  const rowHelpers = `${TO_LABEL}${TO_TEXT}def is_usable(example):
     texts = [example[TEXT_COLUMN]] + ([example[TEXT_PAIR_COLUMN]] if TEXT_PAIR_COLUMN else [])
     return all(to_text(t) is not None for t in texts) and to_label(example[LABEL_COLUMN]) is not None
 
@@ -279,6 +259,7 @@ ${file ? LOCAL_LOADER : ''}
 `;
   if (t.labelKind === 'answers') return intro + QA_ROW_HELPERS + splits + questionAnsweringMain(exp.name, lengthArg);
   if (tags) return intro + TAG_ROW_HELPERS + splits + taggingMain(exp.name, lengthArg);
+  if (t.choiceColumns) return intro + MC_ROW_HELPERS + splits + multipleChoiceMain(exp.name, lengthArg, exp.head.config);
   return intro + rowHelpers + splits + `def metrics_function():
     import evaluate
     import numpy as np

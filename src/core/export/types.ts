@@ -99,8 +99,10 @@ export interface TrainingRecord {
   /** Dataset config (subset); undefined: the default one. */
   config?: string;
   splits: DataSplits;
-  /** The text column, then the second text column of sentence pairs. */
+  /** The text column, then the second text column of sentence pairs (multiple choice: the context, then the header before each choice). */
   textColumns: string[];
+  /** Multiple choice: the choice columns in label order (`ending0..3`); each pair is (context, header + " " + choice). */
+  choiceColumns?: string[];
   /** Column of the target. */
   labelColumn: string;
   /** How label cells become targets: ClassLabel / integer ids, strings (index in the head's labels), booleans, floats (regression). */

@@ -24,6 +24,8 @@ import type { TrainingData } from './trainer.ts';
 export function headOptionsOf(mapping: Pick<ColumnMapping, 'task' | 'labelNames'>): HeadOptions {
   if (mapping.task === 'questionAnswering') return { kind: 'questionAnswering' };
   if (mapping.task === 'tokenClassification') return { kind: 'tagging', numLabels: mapping.labelNames.length, id2label: mapping.labelNames };
+  // A multiple-choice mapping's label names are its choice columns.
+  if (mapping.task === 'multipleChoice') return { kind: 'multipleChoice', numChoices: mapping.labelNames.length };
   return mapping.task === 'regression' ? { kind: 'regression' } : { numLabels: mapping.labelNames.length, id2label: mapping.labelNames };
 }
 
@@ -106,6 +108,7 @@ export function trainingRecordOf(
     splits: dataSplitsOf(report.plan.train, options.validation ?? report.plan.validation),
     textColumns: [mapping.text, ...(mapping.textPair ? [mapping.textPair] : [])],
     labelColumn: mapping.label,
+    ...(mapping.choices ? { choiceColumns: mapping.choices } : {}),
     labelKind: mapping.labelKind,
     hyperparameters: hyperparametersOf(settings),
     ...(best ? { bestMetrics: best, bestStep: options.result!.bestStep } : {}),
@@ -120,12 +123,16 @@ export interface HeadMismatch {
 }
 
 /** How an adapter's head fails to fit the mapped label column of `dataset`, or undefined when it fits. */
-export function headMismatch(adapter: { name: string; head?: { kind: string; id2label: string[] } }, mapping: ColumnMapping, dataset: string): HeadMismatch | undefined {
+export function headMismatch(adapter: { name: string; head?: { kind: string; id2label: string[]; config?: { num_choices?: number } } }, mapping: ColumnMapping, dataset: string): HeadMismatch | undefined {
   const head = adapter.head;
   if (!head) return { kind: 'noHead', message: `Adapter "${adapter.name}" has no prediction head, so it cannot predict ${dataset}'s "${mapping.label}".` };
-  const task = head.kind === 'regression' ? 'regression' : head.kind === 'questionAnswering' ? 'questionAnswering' : head.kind === 'tagging' ? 'tokenClassification' : 'classification';
+  const task = head.kind === 'tagging' ? 'tokenClassification' : head.kind === 'regression' || head.kind === 'questionAnswering' || head.kind === 'multipleChoice' ? head.kind : 'classification';
   if (task !== mapping.task) {
     return { kind: 'task', message: `Adapter "${adapter.name}" was trained for ${task}, but ${dataset} column "${mapping.label}" is a ${mapping.task} target.` };
+  }
+  const numChoices = head.config?.num_choices;
+  if (task === 'multipleChoice' && numChoices !== undefined && numChoices !== mapping.choices?.length) {
+    return { kind: 'labels', message: `Adapter "${adapter.name}" picks among ${numChoices} choices, but ${dataset} has ${mapping.choices?.length} (${mapping.choices?.join(', ')}).` };
   }
   if ((task === 'classification' || task === 'tokenClassification') && head.id2label.join('\n') !== mapping.labelNames.join('\n')) {
     return { kind: 'labels', message: `Adapter "${adapter.name}" predicts the labels ${head.id2label.join(', ')}, but ${dataset} has ${mapping.labelNames.join(', ')}.` };

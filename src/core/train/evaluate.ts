@@ -22,6 +22,7 @@ export function argmaxRows(values: Float32Array, width: number): Int32Array {
 export function taskMetrics(task: Task, predictions: ArrayLike<number>, labels: ArrayLike<number>, lossSum: number): EvalMetrics {
   const examples = labels.length;
   const loss = examples === 0 ? NaN : lossSum / examples;
+  if (task === 'multipleChoice') return { loss, accuracy: accuracy(predictions, labels), examples };
   return task === 'classification'
     ? { loss, accuracy: accuracy(predictions, labels), macroF1: macroF1(predictions, labels), examples }
     : { loss, mse: meanSquaredError(predictions, labels), pearson: pearson(predictions, labels), examples };
@@ -50,8 +51,9 @@ export async function evaluate<B extends BatchLike>(model: TrainableModel<B>, ba
     });
     try {
       const [values, lossValues] = await Promise.all([logits.data() as Promise<Float32Array>, losses.data() as Promise<Float32Array>]);
-      const predicted = model.task === 'classification' ? argmaxRows(values, logits.shape[1]) : values;
-      for (let i = 0; i < batch.batch; i++) {
+      const predicted = model.task === 'regression' ? values : argmaxRows(values, logits.shape[1]);
+      // One label per example (a multiple-choice batch holds choices × as many pairs as examples).
+      for (let i = 0; i < batch.labels.length; i++) {
         predictions.push(predicted[i]);
         labels.push(batch.labels[i]);
         lossSum += lossValues[i];

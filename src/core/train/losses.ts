@@ -1,4 +1,4 @@
-/** The task losses, as the `adapters` heads compute them: CrossEntropyLoss over classes, MSELoss for one target. */
+/** The task losses, as the `adapters` heads compute them: CrossEntropyLoss over classes (or an example's choices), MSELoss for one target. */
 import * as tf from '@tensorflow/tfjs';
 import { qaExampleLosses, qaLoss } from '../tasks/question-answering/qa-head.ts';
 import { taggingExampleLosses, taggingLoss } from '../tasks/token-classification/tag-head.ts';

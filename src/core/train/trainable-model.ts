@@ -2,14 +2,14 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainableParameter } from './adamw.ts';
 
-/** Prediction task: cross-entropy over classes, squared error of one target, an answer span's start and end, or a tag per token. */
-export type Task = 'classification' | 'regression' | 'questionAnswering' | 'tokenClassification';
+/** Prediction task: cross-entropy over classes, squared error of one target, an answer span's start and end, cross-entropy over each example's choices, or a tag per token. */
+export type Task = 'classification' | 'regression' | 'questionAnswering' | 'multipleChoice' | 'tokenClassification';
 
 /** The part of a batch the trainer reads; models read the rest (token ids, features...). */
 export interface BatchLike {
   /** Examples in the batch. */
   batch: number;
-  /** [batch] class ids (classification) or targets (regression); [2 · batch] start, end positions (question answering); [batch · seq] tag ids or −100 (token classification). */
+  /** [batch] class ids (classification) or targets (regression); [2 · batch] start, end positions (question answering); multiple choice: [batch / choices] right choices; [batch · seq] tag ids or −100 (token classification). */
   labels: Int32Array | Float32Array;
   /** Tokens that are not padding, for tokens per second (absent for models without tokens). */
   realTokens?: number;

@@ -17,7 +17,7 @@ export function taggingLogits(plan: HeadPlan, encoded: EncoderOutput, tensor: (s
   return tf.tidy(() => {
     const [batch, seq, hidden] = encoded.lastHiddenState.shape;
     const perToken = headSteps(plan, encoded.lastHiddenState.reshape([batch * seq, hidden]), tensor, dropoutSeed);
-    return perToken.reshape([batch, seq * plan.config.num_labels]) as tf.Tensor2D;
+    return perToken.reshape([batch, seq * plan.id2label.length]) as tf.Tensor2D;
   });
 }
 
