@@ -53,7 +53,7 @@ describe('adapter-studio train / predict / eval / data on tiny-swag', () => {
     expect(trained.code, trained.err).toBe(0);
     const lines = trained.out.map((l) => JSON.parse(l));
     // 800 examples a batch of 16 examples (64 pairs).
-    expect(lines[0]).toMatchObject({ kind: 'start', task: 'multipleChoice', batchesPerEpoch: 50, labelNames: ['ending0', 'ending1', 'ending2', 'ending3'] });
+    expect(lines[0]).toMatchObject({ kind: 'start', task: 'multipleChoice', batchesPerEpoch: 50, labelNames: ['ending0', 'ending1', 'ending2', 'ending3'], columns: { text: 'sent1', textPair: 'sent2', label: 'label', choices: ['ending0', 'ending1', 'ending2', 'ending3'] } });
     const evals = (lines.slice(1, -1) as TrainEvent[]).filter((e) => e.kind === 'eval');
     expect(evals.map((e) => e.step)).toEqual([10, 20]);
     for (const e of evals) {

@@ -154,6 +154,7 @@ export const predictCommand: Command = {
       let live: ReturnType<typeof liveTrained> | undefined;
       try {
         live = liveTrained(trained, encoder);
+        if (live.head?.kind === 'multipleChoice') throw new UsageError(`AdapterFusion "${live.name}" has a multiple-choice head; a fusion predicts with classification and regression heads only.`);
         const { trainable } = live;
         const encoded = encoder.tokenizer.encode(texts, pair === undefined ? undefined : [pair], { maxLength });
         const logits = Array.from(tf.tidy(() => trainable.logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));

@@ -227,7 +227,7 @@ export const trainCommand: Command = {
         ...subject.intro,
         task: mapping.task,
         labelNames: mapping.labelNames,
-        columns: { text: mapping.text, textPair: mapping.textPair, label: mapping.label },
+        columns: { text: mapping.text, textPair: mapping.textPair, label: mapping.label, ...(mapping.choices ? { choices: mapping.choices } : {}) },
         train: describePart(data.plan.train),
         validation: describePart(validation),
         batchesPerEpoch: batches.batchesPerEpoch,

@@ -14,6 +14,7 @@ import { columnsOfFeatures } from '../../data/columns.ts';
 import { inspectDataset } from '../../data/dataset-report.ts';
 import { type Example, RowMapper } from '../../data/examples.ts';
 import { openHubDataset } from '../../data/hub-dataset.ts';
+import { localDataset, parseLocalFile } from '../../data/local-files.ts';
 import { loadTokenizer } from '../../model/tokenizer.ts';
 import { tokenizeWith } from '../../train/dataset-batches.ts';
 import { evaluate, taskMetrics } from '../../train/evaluate.ts';
@@ -65,6 +66,17 @@ describe('detecting multiple choice', () => {
     // Overrides: no header, another context column.
     expect(detectMapping('x', columnsOfFeatures(COSMOS_FEATURES), [], { textPair: '' }).textPair).toBeUndefined();
     expect(detectMapping('x', columnsOfFeatures(COSMOS_FEATURES), [], { text: 'question', textPair: '' })).toMatchObject({ text: 'question', task: 'multipleChoice' });
+  });
+
+  it('reads a local JSON Lines file of Cosmos QA rows (column kinds from the values)', async () => {
+    const rows = [
+      { id: 'a', context: 'The kettle boiled.', question: 'What next?', answer0: 'Tea was made.', answer1: 'It snowed.', answer2: 'Nothing.', answer3: 'A cat sang.', label: 0 },
+      { id: 'b', context: 'The shop closed.', question: 'Why?', answer0: 'Night came.', answer1: 'It opened.', answer2: 'Fish swam.', answer3: 'None of the above.', label: 0 },
+    ];
+    const table = await parseLocalFile(new TextEncoder().encode(rows.map((r) => JSON.stringify(r)).join('\n')), 'cosmos.jsonl');
+    const report = await inspectDataset(localDataset(table));
+    expect(report.mapping).toMatchObject({ task: 'multipleChoice', text: 'context', textPair: 'question', labelKind: 'int', choices: ['answer0', 'answer1', 'answer2', 'answer3'] });
+    expect(report.preview.examples[1]).toMatchObject({ text: 'The shop closed.', textPair: 'Why?', label: 0, choices: ['Night came.', 'It opened.', 'Fish swam.', 'None of the above.'] });
   });
 
   it('leaves other shapes to the classifiers: one numbered column, no integer label', () => {
