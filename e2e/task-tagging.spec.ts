@@ -26,6 +26,9 @@ describe('token classification on tiny-ner (wasm)', () => {
     const data = steps.data(page);
     await expect.poll(async () => (await data.textContent()) ?? '').toContain('Task: token classification, a tag per word (9)');
     expect(await data.textContent()).toContain('"ner_tags" holds one tag per word (List(ClassLabel) of 9 names): token classification, as conll2003');
+    // The preview shows each row's entities, and the bars count words per tag.
+    expect(await data.locator('.preview-table tbody').textContent()).toMatch(/(PER|ORG|LOC|MISC) "[a-z ]+"/);
+    expect(await data.locator('.label-bars figcaption').textContent()).toMatch(/^Words per tag in the first \d+ examples$/);
     await expect.poll(async () => steps.adapter(page).locator('input[name="head-kind"]:checked').locator('xpath=..').textContent()).toMatch(/Token classification/);
 
     await steps.train(page).getByRole('button', { name: 'Train', exact: true }).click();

@@ -3,6 +3,7 @@ import type { ColumnOverrides } from '../../core/data/column-mapping.ts';
 import type { ColumnInfo } from '../../core/data/columns.ts';
 import type { DatasetReport, SplitReport } from '../../core/data/dataset-report.ts';
 import type { MappingStats, SkipReason } from '../../core/data/examples.ts';
+import { entitySummary } from '../../core/tasks/token-classification/tags.ts';
 import type { SplitPart } from '../../core/data/split-plan.ts';
 import type { DatasetSummary } from '../../core/vocabulary/data.ts';
 import { formatInteger, formatPercent } from '../format.ts';
@@ -191,7 +192,7 @@ function LabelBars({ report }: { report: DatasetReport }) {
   const most = Math.max(1, ...labelCounts.map((c) => c.count));
   return (
     <figure className="label-bars">
-      <figcaption>Labels in the first {formatInteger(stats.kept)} examples</figcaption>
+      <figcaption>{report.mapping.task === 'tokenClassification' ? 'Words per tag' : 'Labels'} in the first {formatInteger(stats.kept)} examples</figcaption>
       <ul>
         {labelCounts.map((c) => (
           <li key={c.id} data-label={c.name}>
@@ -228,7 +229,7 @@ function PreviewTable({ report }: { report: DatasetReport }) {
               <td>{example.row}</td>
               <td>{clip(example.text)}</td>
               {mapping.textPair && <td>{clip(example.textPair ?? '')}</td>}
-              <td>{example.choices ? `${mapping.labelNames[example.label]}: ${clip(example.choices[example.label])}` : mapping.task === 'classification' ? mapping.labelNames[example.label] : example.answers ? example.answers.text.join(' | ') : example.label}</td>
+              <td>{example.tags ? clip(entitySummary(example.words ?? [], example.tags, mapping.labelNames)) : example.choices ? `${mapping.labelNames[example.label]}: ${clip(example.choices[example.label])}` : mapping.task === 'classification' ? mapping.labelNames[example.label] : example.answers ? example.answers.text.join(' | ') : example.label}</td>
             </tr>
           ))}
         </tbody>

@@ -2,13 +2,15 @@
  * TaggingHead against an independent float64 transcription of heads/base.py (the 2-layer head: Dropout,
  * Linear(H, H), tanh, Dropout, Linear(H, L) per token; CrossEntropyLoss over the tokens whose label is not −100):
  * logits, loss, and gradients of the loss with respect to every head weight and the hidden states, the
- * reference's own derivatives taken by central finite differences.
+ * reference's own derivatives taken by central finite differences; and the loss and its gradient against real torch's
+ * CrossEntropyLoss on the same logits and −100 labels, as TaggingHead.forward calls it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { headForward, headLoss, planHead } from '../../adapters/head.ts';
 import { parseEncoderConfig } from '../../model/config.ts';
 import type { EncoderOutput } from '../../model/encoder.ts';
+import { findTorchPython, runPython } from '../../export/test-support.ts';
 import { Prng } from '../../random.ts';
 import { taggingExampleLosses, taggingLoss, taggingLossSums } from './tag-head.ts';
 
@@ -102,5 +104,26 @@ describe('TaggingHead', () => {
     expect(sums[1]).toEqual([0, 0]);
     expect(taggingExampleLosses(logits, [1, 0, -100, -100]).arraySync()).toEqual([expect.closeTo((Math.log(2) + Math.log(1 + Math.exp(-2))) / 2, 6), 0]);
     expect(() => taggingLoss(logits, [2, 0, -100, -100])).toThrow(/neither −100 nor a tag id 0\.\.1/);
+  });
+
+  const python = findTorchPython();
+  it.skipIf(!python)('equals torch.nn.CrossEntropyLoss (ignore_index −100) on the flattened logits, value and gradient', () => {
+    const rng2 = new Prng(3);
+    const [batch, seq, labelsPerToken] = [3, 5, 4];
+    const values = Array.from({ length: batch * seq * labelsPerToken }, () => 2 * rng2.normal());
+    const labels = Array.from({ length: batch * seq }, () => (rng2.chance(0.4) ? -100 : rng2.int(labelsPerToken)));
+    const logits = tf.variable(tf.tensor2d(values, [batch, seq * labelsPerToken]));
+    const { value, grads } = tf.variableGrads(() => taggingLoss(logits, labels), [logits]);
+    const torch = runPython<{ loss: number; grad: number[] }>(python!, [
+      'import json, sys, torch',
+      'values, labels, n = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])',
+      'logits = torch.tensor(values, dtype=torch.float64, requires_grad=True)',
+      'loss = torch.nn.CrossEntropyLoss()(logits.view(-1, n), torch.tensor(labels).view(-1))',
+      'loss.backward()',
+      'print(json.dumps({"loss": loss.item(), "grad": logits.grad.tolist()}))',
+    ].join('\n'), [JSON.stringify(values), JSON.stringify(labels), String(labelsPerToken)]);
+    expect(value.dataSync()[0]).toBeCloseTo(torch.loss, 5);
+    const grad = grads[logits.name].dataSync();
+    torch.grad.forEach((g, i) => expect(grad[i]).toBeCloseTo(g, 6));
   });
 });
