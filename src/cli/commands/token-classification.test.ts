@@ -102,5 +102,15 @@ describe('adapter-studio data / train / predict / eval on tiny-ner', () => {
     const metrics = JSON.parse(evaluated.out[0]).metrics;
     expect(metrics.entityF1).toBeCloseTo(result.best.entityF1, 6);
     expect(metrics.tokenAccuracy).toBeCloseTo(result.best.tokenAccuracy, 6);
+
+    // The same adapter as PEFT (a LoRA-less seq_bn has no PEFT form: refused) and as the Python project.
+    const peft = await runCli(['export', '--model', MODEL, '--adapter', out, '--format', 'peft', '--out', join(dir, 'ner-peft')]);
+    expect(peft.code).not.toBe(0);
+    expect(peft.err).toMatch(/PEFT/);
+    const python = await runCli(['export', '--model', MODEL, '--adapter', out, '--format', 'python', '--out', join(dir, 'ner-python')]);
+    expect(python.code, python.err).toBe(0);
+    const script = readFileSync(join(dir, 'ner-python', 'train.py'), 'utf8');
+    expect(script).toContain('METRIC_FOR_BEST = "entity_f1"');
+    expect(script).toContain('LABEL_COLUMN = "ner_tags"');
   });
 });
