@@ -1,14 +1,14 @@
 /**
  * Word-to-sub-word alignment worked by hand: run_ner's tokenize_and_align_labels on given word ids, then the words
  * of "maria lopez visited paris" on tiny-bert (WordPiece: m ##a ##r ##i ##a / l ##o ##p ##e ##z / v ##i ##s ##i ##t
- * ##ed / p ##a ##r ##i ##s), tiny-roberta (byte-level BPE: M ari a / Ġ L op e z ...) and tiny-xlm-roberta
- * (Unigram: ▁ M a r i a ...), each word's first token labelled; and the cut at the maximum length.
+ * ##ed / p ##a ##r ##i ##s), tiny-roberta (byte-level BPE with add_prefix_space: ĠM ari a / Ġ L op e z) and
+ * tiny-xlm-roberta (Unigram: ▁ M a r i a ...), each word's first token labelled; and the cut at the maximum length.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubEndpoint, offlineHub } from '../../../hub/endpoint.ts';
 import { type RunningHubServer, startHubServer } from '../../../hub-server/index.ts';
 import { loadTokenizer } from '../../model/tokenizer.ts';
-import { IGNORE, alignLabels, encodeWords } from './align.ts';
+import { IGNORE, alignLabels, encodeWords, needsPrefixSpace } from './align.ts';
 
 let server: RunningHubServer;
 let ep: HubEndpoint;
@@ -35,6 +35,7 @@ describe('encodeWords on the demo tokenizers', () => {
 
   it('tiny-bert: [CLS] m ##a ##r ##i ##a l ##o ##p ##e ##z v ##i ##s ##i ##t ##ed p ##a ##r ##i ##s [SEP]', async () => {
     const tokenizer = await loadTokenizer(ep, 'adapter-studio/tiny-bert');
+    expect(needsPrefixSpace(tokenizer)).toBe(false);
     const encoded = encodeWords(tokenizer, words, 64);
     expect(encoded.wordIds).toEqual([null, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, null]);
     expect(encoded.inputIds).toEqual([...tokenizer.encode([words.join(' ')]).inputIds]);
@@ -46,11 +47,14 @@ describe('encodeWords on the demo tokenizers', () => {
     expect(cut.wordsKept).toBe(2);
   });
 
-  it('tiny-roberta: the "Ġ" piece before a word starts it', async () => {
+  it('tiny-roberta: the first word gets the leading space add_prefix_space gives it; a lone "Ġ" piece starts its word', async () => {
     const tokenizer = await loadTokenizer(ep, 'adapter-studio/tiny-roberta');
+    expect(needsPrefixSpace(tokenizer)).toBe(true);
     const encoded = encodeWords(tokenizer, ['Maria', 'Lopez'], 64);
-    // <s> M ari a Ġ L op e z </s>
-    expect(tokenizer.tokenizeWithOffsets('Maria Lopez').tokens).toEqual(['M', 'ari', 'a', 'Ġ', 'L', 'op', 'e', 'z']);
+    // <s> ĠM ari a Ġ L op e z </s>: "Maria" as run_ner's add_prefix_space=True reads it, not as "M ari a".
+    expect(tokenizer.tokenizeWithOffsets(' Maria Lopez').tokens).toEqual(['ĠM', 'ari', 'a', 'Ġ', 'L', 'op', 'e', 'z']);
+    expect(tokenizer.tokenizeWithOffsets('Maria Lopez').tokens[0]).toBe('M');
+    expect(encoded.inputIds).toEqual([...tokenizer.encode([' Maria Lopez']).inputIds]);
     expect(encoded.wordIds).toEqual([null, 0, 0, 0, 1, 1, 1, 1, 1, null]);
   });
 

@@ -4,9 +4,9 @@
  * the special tokens and padding get −100, which CrossEntropyLoss ignores.
  *
  * The words are joined by single spaces and tokenised once with character offsets (token-offsets.ts), each token
- * belonging to the word its first character falls in. For WordPiece and SentencePiece tokenizers this gives the
- * tokens of is_split_into_words; byte-level BPE (RoBERTa) reads the first word without a leading space, as a plain
- * text is read (run_ner sets add_prefix_space=True instead).
+ * belonging to the word its first character falls in: the tokens of is_split_into_words. A tokenizer that reads a
+ * leading space as part of the first token (byte-level BPE: RoBERTa, DeBERTa v1) gets one before the first word, as
+ * run_ner's add_prefix_space=True gives it, so the first word is tokenised like the others.
  */
 import type { EncoderTokenizer } from '../../model/tokenizer.ts';
 
@@ -34,9 +34,21 @@ export interface EncodedWords {
   wordsKept: number;
 }
 
-/** [start, end) code points of each word in words.join(' '). */
-function wordSpans(words: readonly string[]): [number, number][] {
-  let at = 0;
+const prefixSpace = new WeakMap<WordTokenizer, boolean>();
+
+/** Whether a leading space changes the first token (byte-level BPE's "Ġ"; WordPiece and SentencePiece drop it or add "▁" anyway). */
+export function needsPrefixSpace(tokenizer: WordTokenizer): boolean {
+  let known = prefixSpace.get(tokenizer);
+  if (known === undefined) {
+    known = tokenizer.tokenizeWithOffsets(' a').tokens.join(' ') !== tokenizer.tokenizeWithOffsets('a').tokens.join(' ');
+    prefixSpace.set(tokenizer, known);
+  }
+  return known;
+}
+
+/** [start, end) code points of each word in `prefix` + words.join(' '). */
+function wordSpans(words: readonly string[], prefix: number): [number, number][] {
+  let at = prefix;
   return words.map((w) => {
     const span: [number, number] = [at, at + [...w].length];
     at = span[1] + 1;
@@ -48,8 +60,9 @@ function wordSpans(words: readonly string[]): [number, number][] {
 export function encodeWords(tokenizer: WordTokenizer, words: readonly string[], maxLength: number): EncodedWords {
   const budget = maxLength - tokenizer.specialTokenCount(false);
   if (budget < 1) throw new RangeError(`A maximum length of ${maxLength} leaves no room for words next to the ${tokenizer.specialTokenCount(false)} special tokens.`);
-  const { tokens, offsets } = tokenizer.tokenizeWithOffsets(words.join(' '));
-  const spans = wordSpans(words);
+  const prefix = needsPrefixSpace(tokenizer) ? ' ' : '';
+  const { tokens, offsets } = tokenizer.tokenizeWithOffsets(prefix + words.join(' '));
+  const spans = wordSpans(words, prefix.length);
   const tokenWords: number[] = [];
   let word = 0;
   for (let t = 0; t < tokens.length; t++) {
