@@ -1,6 +1,6 @@
 /**
  * Token classification through the real handler on wasm: describeAdapter gives the tagging head's size, a run on
- * tiny-ner reports seqeval's entity F1 and token accuracy, tagText tags as the core does with the worker's exported
+ * tiny-ner reports seqeval's entity F1 and token accuracy (evaluate gives them again), tagText tags as the core does with the worker's exported
  * files (imported and run independently), predict (the classifier's command) is refused with the reason, and the
  * Python export is the tagging train.py.
  */
@@ -53,6 +53,13 @@ describe('token classification in the worker', () => {
     expect(trained.adapter.head).toEqual({ task: 'tokenClassification', labels: TAGS });
     expect(trained.result.best).toMatchObject({ entityF1: expect.any(Number), tokenAccuracy: expect.any(Number), examples: 100 });
     expect(trained.result.best!.tokenAccuracy).toBeGreaterThan(0.8);
+
+    // The adapter holds the best evaluation's weights: evaluating it again gives that evaluation's metrics.
+    const evaluated = await channel.client.send({ type: 'evaluate', data: { kind: 'hub', dataset: 'adapter-studio/tiny-ner' }, endpoint: hub });
+    expect(evaluated.split).toBe('validation');
+    expect(evaluated.metrics.examples).toBe(100);
+    expect(evaluated.metrics.entityF1).toBeCloseTo(trained.result.best!.entityF1!, 6);
+    expect(evaluated.metrics.tokenAccuracy).toBeCloseTo(trained.result.best!.tokenAccuracy!, 6);
 
     const tagged = await channel.client.send({ type: 'tagText', text: TEXT });
     expect(tagged.text).toBe(TEXT);

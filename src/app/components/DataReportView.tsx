@@ -243,6 +243,7 @@ const SKIP_WORDS: Record<SkipReason, string> = {
   missingLabel: 'without a label',
   unlabelled: 'unlabelled (−1)',
   unknownLabel: 'with a label outside the class list',
+  tagCount: 'whose tags are not one per word',
 };
 
 /** What mapping the sampled rows kept, skipped and cut. */

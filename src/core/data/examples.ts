@@ -23,14 +23,14 @@ export interface Example {
 }
 
 /** Why a row did not become an example. */
-export type SkipReason = 'missingText' | 'missingLabel' | 'unlabelled' | 'unknownLabel';
+export type SkipReason = 'missingText' | 'missingLabel' | 'unlabelled' | 'unknownLabel' | 'tagCount';
 
 export interface MappingStats {
   /** Rows looked at. */
   rows: number;
   /** Rows that became examples. */
   kept: number;
-  /** Rows left out, by reason: empty/null text, empty/null label, label −1 (unlabelled, e.g. GLUE test), label outside the class list. */
+  /** Rows left out, by reason: empty/null text, empty/null label, label −1 (unlabelled, e.g. GLUE test), label outside the class list, tags not one per word (token classification). */
   skipped: Record<SkipReason, number>;
   /** Text cells longer than `maxTextChars`, cut to that length. */
   truncated: number;
@@ -40,7 +40,7 @@ export interface MappingStats {
 export const DEFAULT_MAX_TEXT_CHARS = 20_000;
 
 function emptyStats(): MappingStats {
-  return { rows: 0, kept: 0, skipped: { missingText: 0, missingLabel: 0, unlabelled: 0, unknownLabel: 0 }, truncated: 0 };
+  return { rows: 0, kept: 0, skipped: { missingText: 0, missingLabel: 0, unlabelled: 0, unknownLabel: 0, tagCount: 0 }, truncated: 0 };
 }
 
 /** Reads rows through a column mapping into examples, counting what it skips or truncates. */

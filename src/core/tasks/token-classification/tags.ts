@@ -17,7 +17,7 @@ export function readWords(cell: unknown): string[] | undefined {
 }
 
 /** Why a row's tags cannot be read. */
-export type TagProblem = 'missingLabel' | 'unknownLabel';
+export type TagProblem = 'missingLabel' | 'unknownLabel' | 'tagCount';
 
 /**
  * The tag ids of a cell: ClassLabel ids (0 … names − 1) or tag names (their index in `labelNames`); `words` tags
@@ -25,7 +25,7 @@ export type TagProblem = 'missingLabel' | 'unknownLabel';
  */
 export function readTags(cell: unknown, labelNames: readonly string[], classIds: ReadonlyMap<string, number>, words: number): number[] | TagProblem {
   if (!Array.isArray(cell) || cell.length === 0) return 'missingLabel';
-  if (cell.length !== words) return 'unknownLabel';
+  if (cell.length !== words) return 'tagCount';
   const tags: number[] = [];
   for (const item of cell) {
     const id = typeof item === 'string' ? classIds.get(item) : typeof item === 'number' || typeof item === 'bigint' ? Number(item) : undefined;
