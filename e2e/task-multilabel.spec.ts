@@ -25,7 +25,7 @@ describe('multi-label classification on tiny-multilabel (wasm)', () => {
     await dataInspected(page);
     const data = steps.data(page);
     await expect.poll(async () => (await data.textContent()) ?? '').toContain('Task: multi-label (any set of the 4 labels per text)');
-    expect(await data.textContent()).toContain('"labels" holds a list of labels per row (Sequence(ClassLabel), 4 labels)');
+    expect(await data.textContent()).toContain('"labels" holds a list of labels per row (List(ClassLabel), 4 labels)');
     await expect.poll(async () => steps.adapter(page).locator('input[name="head-kind"]:checked').locator('xpath=..').textContent()).toMatch(/Multi-label/);
 
     await steps.train(page).getByRole('button', { name: 'Train', exact: true }).click();

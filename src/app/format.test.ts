@@ -8,6 +8,9 @@ describe('numbers as the page writes them', () => {
     const evaluation = { accuracy: 0.885, macroF1: 0.8849, loss: 0.30124, examples: 200 };
     expect(formatMetrics(evaluation)).toBe('accuracy 88.5%, macro-F1 0.885, loss 0.3012');
     expect(formatMetrics({ loss: 0.25, mse: 0.25, pearson: 0.9 })).toBe('MSE 0.2500, Pearson 0.900, loss 0.2500');
+    // Tagging: seqeval's entity F1 as a 0–1 score, token accuracy as a percentage (precision and recall not shown).
+    const tagging = { loss: 0.1912, entityF1: 0.83709, entityPrecision: 0.9, entityRecall: 0.78, tokenAccuracy: 0.94781, examples: 100 };
+    expect(formatMetrics(tagging)).toBe('entity F1 0.837, token accuracy 94.8%, loss 0.1912');
   });
 
   it('says slow training in seconds per example and long waits in minutes or hours', () => {

@@ -30,17 +30,19 @@ export function formatPercent(share: number): string {
 }
 
 /** The metrics of an evaluation, in the order and words the page shows them. */
-const METRIC_ORDER = ['accuracy', 'microF1', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'loss'] as const;
+const METRIC_ORDER = ['accuracy', 'microF1', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'entityF1', 'tokenAccuracy', 'loss'] as const;
 export type ShownMetric = (typeof METRIC_ORDER)[number];
-export const METRIC_LABELS: Record<ShownMetric, string> = { accuracy: 'accuracy', microF1: 'micro-F1', macroF1: 'macro-F1', mse: 'MSE', pearson: 'Pearson', exactMatch: 'exact match', f1: 'F1', loss: 'loss' };
+export const METRIC_LABELS: Record<ShownMetric, string> = { accuracy: 'accuracy', microF1: 'micro-F1', macroF1: 'macro-F1', mse: 'MSE', pearson: 'Pearson', exactMatch: 'exact match', f1: 'F1', entityF1: 'entity F1', tokenAccuracy: 'token accuracy', loss: 'loss' };
 
 /** One metric as every step writes it: accuracy as a percentage (88.5%), F1 and Pearson to 3 places, MSE and loss to 4. */
 export function formatMetric(name: ShownMetric, value: number): string {
   if (!Number.isFinite(value)) return String(value);
   switch (name) {
-    case 'accuracy': return `${(value * 100).toFixed(1)}%`;
+    case 'accuracy':
+    case 'tokenAccuracy': return `${(value * 100).toFixed(1)}%`;
     case 'microF1':
     case 'macroF1':
+    case 'entityF1':
     case 'pearson': return value.toFixed(3);
     case 'mse':
     case 'loss': return value.toFixed(4);

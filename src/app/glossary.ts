@@ -11,6 +11,8 @@ export const GLOSSARY = {
   pearson: 'How well the predictions rise and fall with the true values, from −1 to 1. 1 is a perfect match.',
   exactMatch: 'Question answering: the share of questions whose answer is exactly one of the right answers, after SQuAD\'s clean-up (case, punctuation, a / an / the, spaces). 100% means every one.',
   f1: 'Question answering: how many words the answer shares with the best right answer, balancing "all its words are right" against "it has all the right words", averaged over the questions (SQuAD\'s F1). 100% is perfect.',
+  entityF1: 'Token classification: F1 over whole entities (seqeval, strict IOB2): an entity counts only when its words and its type are all right, balancing "found all the entities" against "was right when it named one". 1 is perfect.',
+  tokenAccuracy: 'Token classification: the share of words whose tag is right, "O" (outside any entity) included, so it looks high even when entities are missed.',
   learningRate: 'How big a step each update takes. It warms up, then shrinks. Too high and the loss jumps around; too low and learning is slow.',
   tokensPerSecond: 'Word pieces the model reads per second while training: the speed of this machine on this model.',
   pace: 'Training texts processed per second (or, on slow machines, seconds per text).',

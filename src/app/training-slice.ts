@@ -8,7 +8,7 @@ import type { EvalMetrics } from '../core/train/metrics.ts';
 import { DEFAULT_TRAINING_SETTINGS, type TrainingSettings } from '../core/train/training-settings.ts';
 import type { ActiveAdapterInfo, AdapterChoice, FusionInfo, FusionSetup } from '../core/vocabulary/adapter.ts';
 import type { TrainSetup } from '../core/vocabulary/run.ts';
-import type { AdapterDescriptionEvent, AnsweredEvent, DescribeAdapterCommand, PredictedEvent, TrainCommand, TrainingEvent } from '../worker/protocol.ts';
+import type { AdapterDescriptionEvent, AnsweredEvent, DescribeAdapterCommand, PredictedEvent, RankedChoicesEvent, TaggedEvent, TrainCommand, TrainingEvent } from '../worker/protocol.ts';
 import { type SavedRun, atCheckpoint, historyUpTo, readSavedRun, runHistory, writeSavedRun } from './saved-run.ts';
 import { type DataSource, type Failure, type StoreContext, type StudioState, dataRefOf, failureOf } from './store-state.ts';
 import { EMPTY_VIEW, type TrainingView, foldTraining } from './training-view.ts';
@@ -91,6 +91,10 @@ export interface TrainingSlice {
   predict(texts: string[], pairs?: string[]): Promise<void>;
   /** The active question-answering adapter's best answers to a question about a paragraph (Try it keeps them). */
   askQuestion(question: string, context: string): Promise<Omit<AnsweredEvent, 'type' | 'replyTo'>>;
+  /** The active tagging adapter's tag for each word of a text and the entities (Try it keeps them). */
+  tagText(text: string): Promise<Omit<TaggedEvent, 'type' | 'replyTo'>>;
+  /** The active multiple-choice adapter's ranking of a context's choices (Try it keeps it). */
+  rankChoices(context: string, header: string, choices: string[]): Promise<Omit<RankedChoicesEvent, 'type' | 'replyTo'>>;
   /** Evaluates the active adapter on the chosen data's validation part. */
   evaluateActive(): Promise<void>;
   /** A training event from the worker. */
@@ -360,6 +364,20 @@ export function createTrainingSlice(ctx: StoreContext): TrainingSlice {
       const worker = ctx.worker();
       if (!worker) throw new Error('The compute worker is not running.');
       const { type: _type, replyTo: _replyTo, ...result } = await worker.send({ type: 'answerQuestion', question, context });
+      return result;
+    },
+
+    async tagText(text) {
+      const worker = ctx.worker();
+      if (!worker) throw new Error('The compute worker is not running.');
+      const { type: _type, replyTo: _replyTo, ...result } = await worker.send({ type: 'tagText', text });
+      return result;
+    },
+
+    async rankChoices(context, header, choices) {
+      const worker = ctx.worker();
+      if (!worker) throw new Error('The compute worker is not running.');
+      const { type: _type, replyTo: _replyTo, ...result } = await worker.send({ type: 'rankChoices', context, ...(header.trim() ? { header } : {}), choices });
       return result;
     },
 

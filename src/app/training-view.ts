@@ -54,7 +54,10 @@ const CHECKPOINT_REASONS: Record<CheckpointEvent['reason'], string> = { epoch: '
 /** Evaluation metrics as a log phrase, written as every step writes them (see formatMetrics). */
 /** The task an evaluation's metrics belong to (the charts' kind). */
 export function taskOfMetrics(metrics: EvalEvent['metrics'] | undefined): Task {
-  return metrics?.f1 !== undefined ? 'questionAnswering' : metrics?.microF1 !== undefined ? 'multiLabel' : metrics?.mse !== undefined ? 'regression' : 'classification';
+  if (metrics?.entityF1 !== undefined) return 'tokenClassification';
+  if (metrics?.microF1 !== undefined) return 'multiLabel';
+  // Multiple choice reports accuracy without macro-F1 (a choice's position is no class).
+  return metrics?.f1 !== undefined ? 'questionAnswering' : metrics?.mse !== undefined ? 'regression' : metrics?.accuracy !== undefined && metrics.macroF1 === undefined ? 'multipleChoice' : 'classification';
 }
 
 export function metricsPhrase(metrics: EvalEvent['metrics']): string {

@@ -92,6 +92,9 @@ describe('URL settings: adapter and training', () => {
       learningRate: 0.001, epochs: 2, batchSize: 8, maxLength: 64, warmupRatio: 0.1, schedule: 'cosine', gradientAccumulation: 2,
       maxGradNorm: 0, weightDecay: 0, seed: 7, evalEverySteps: 50, metricForBest: 'macroF1', earlyStoppingPatience: 3,
     });
+    // A tagging run's metrics are names a link may carry too.
+    expect(readUrlSettings('?metric=entityF1').setup.training).toEqual({ metricForBest: 'entityF1' });
+    expect(readUrlSettings('?metric=tokenAccuracy').setup.training).toEqual({ metricForBest: 'tokenAccuracy' });
   });
 
   it('explains adapter and training values it cannot use, and keeps the others', () => {

@@ -99,7 +99,7 @@ const ADAPTER_PARAMS: { [K in Exclude<keyof AdapterChoice, 'method'>]-?: [string
 };
 
 const SCHEDULES: readonly ScheduleKind[] = ['linear', 'cosine', 'constant'];
-const METRICS: readonly MetricName[] = ['accuracy', 'macroF1', 'loss', 'mse', 'pearson', 'exactMatch', 'f1', 'microF1'];
+const METRICS: readonly MetricName[] = ['accuracy', 'macroF1', 'loss', 'mse', 'pearson', 'exactMatch', 'f1', 'entityF1', 'tokenAccuracy', 'microF1'];
 
 /** The training settings: URL parameter and how it is read. */
 const TRAINING_PARAMS: { [K in keyof TrainingSettings]-?: [string, Reader<NonNullable<TrainingSettings[K]>>] } = {

@@ -47,6 +47,8 @@ const REPLY_KIND: ReplyKind = {
   exportFusion: 'exported',
   fusionAttention: 'fusionAttention',
   answerQuestion: 'answered',
+  tagText: 'tagged',
+  rankChoices: 'rankedChoices',
 };
 
 /**

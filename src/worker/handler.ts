@@ -133,6 +133,14 @@ export function createCommandHandler(post: (event: WorkerEvent) => void, options
         post({ type: 'answered', replyTo: command.id, ...(await adapters.answer(model.current('answering'), command.question, command.context)) });
         return;
       }
+      case 'tagText': {
+        post({ type: 'tagged', replyTo: command.id, ...(await adapters.tag(model.current('tagging'), command.text)) });
+        return;
+      }
+      case 'rankChoices': {
+        post({ type: 'rankedChoices', replyTo: command.id, ...(await adapters.rank(model.current('ranking choices'), command)) });
+        return;
+      }
       case 'evaluate': {
         post({ type: 'evaluated', replyTo: command.id, ...(await adapters.evaluate(command, model.current('evaluating'), data)) });
         return;

@@ -12,7 +12,9 @@ import type { SelfTestReport } from '../core/kernels/self-test-report.ts';
 import type { EncoderConfig } from '../core/model/config.ts';
 import type { LoadProgress } from '../core/model/load-encoder.ts';
 import type { TrainEvent, TrainResult } from '../core/train/events.ts';
+import type { RankedChoice } from '../core/tasks/multiple-choice/rank.ts';
 import type { PredictedAnswer } from '../core/tasks/question-answering/postprocess.ts';
+import type { TaggingResult } from '../core/tasks/token-classification/tag-predict.ts';
 import type { EvalMetrics } from '../core/train/metrics.ts';
 import type {
   ActiveAdapterInfo, AdapterChoice, AdapterKnobs, AdapterSummaryInfo, ComposedHeadOutput, CompositionSetup, FusionAttentionLayer, FusionInfo, FusionSetup, HeadSpec, ShelfItemInfo,
@@ -172,6 +174,24 @@ export interface AnswerQuestionCommand {
   context: string;
 }
 
+/** Tag the words of a text with the active tagging adapter; answered by `tagged`. */
+export interface TagTextCommand {
+  type: 'tagText';
+  id: number;
+  text: string;
+}
+
+/** Rank a context's choices with the active multiple-choice adapter; answered by `rankedChoices`. */
+export interface RankChoicesCommand {
+  type: 'rankChoices';
+  id: number;
+  context: string;
+  /** The text before each choice in its pair (SWAG's sent2, Cosmos QA's question); none when absent. */
+  header?: string;
+  /** As many as the head's num_choices. */
+  choices: string[];
+}
+
 /** Evaluate the active adapter on the data's validation part; answered by `evaluated`. */
 export interface EvaluateCommand {
   type: 'evaluate';
@@ -272,7 +292,7 @@ export type Command =
   | DescribeAdapterCommand | TrainCommand | PauseCommand | ResumeCommand | CancelCommand | DiscardRunCommand
   | PredictCommand | EvaluateCommand | ExportAdapterCommand | ImportAdapterCommand | ActiveAdapterCommand | PushAdapterCommand
   | ShelveAdapterCommand | UnshelveAdapterCommand | PredictComposedCommand
-  | TrainFusionCommand | ExportFusionCommand | FusionAttentionCommand | AnswerQuestionCommand;
+  | TrainFusionCommand | ExportFusionCommand | FusionAttentionCommand | AnswerQuestionCommand | RankChoicesCommand | TagTextCommand;
 
 // ---- worker → page ----
 
@@ -412,6 +432,22 @@ export interface AnsweredEvent {
   windows: number;
 }
 
+/** A `tagText`'s words with their tag and probability, and the entities they spell (UTF-16 spans of `text`). */
+export interface TaggedEvent extends TaggingResult {
+  type: 'tagged';
+  replyTo: number;
+  text: string;
+}
+
+/** A `rankChoices`'s choices, the most probable first, with the scores and probabilities in the order given. */
+export interface RankedChoicesEvent {
+  type: 'rankedChoices';
+  replyTo: number;
+  ranking: RankedChoice[];
+  logits: number[];
+  probabilities: number[];
+}
+
 export interface EvaluatedEvent {
   type: 'evaluated';
   replyTo: number;
@@ -488,7 +524,7 @@ export type WorkerEvent =
   | ReadyEvent | SelfTestResultEvent | AckEvent | LogEvent | WorkerErrorEvent | DeviceLostEvent
   | ModelProgressEvent | ModelReadyEvent | EmbeddedEvent | DatasetReportEvent
   | AdapterDescriptionEvent | TrainingEvent | TrainedEvent | PredictedEvent | EvaluatedEvent | ExportedEvent | AdapterReadyEvent
-  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent | FusionTrainedEvent | FusionAttentionEvent | AnsweredEvent;
+  | PushProgressEvent | PushedEvent | ShelfEvent | ComposedPredictedEvent | FusionTrainedEvent | FusionAttentionEvent | AnsweredEvent | RankedChoicesEvent | TaggedEvent;
 
 // ---- pairing commands with replies ----
 
@@ -520,6 +556,8 @@ export interface ReplyKind {
   exportFusion: 'exported';
   fusionAttention: 'fusionAttention';
   answerQuestion: 'answered';
+  tagText: 'tagged';
+  rankChoices: 'rankedChoices';
 }
 
 export type CommandType = Command['type'];

@@ -38,6 +38,8 @@ export type ShelfSource = { kind: 'active' } | AdapterSource;
 function headOf(head: AdapterModel['head']): HeadSpec | undefined {
   if (head?.kind === 'questionAnswering') return { task: 'questionAnswering', labels: [] };
   if (head?.kind === 'multilabel') return { task: 'multiLabel', labels: head.id2label };
+  if (head?.kind === 'tagging') return { task: 'tokenClassification', labels: head.id2label };
+  if (head?.kind === 'multipleChoice') return { task: 'multipleChoice', labels: Array.from({ length: head.config.num_choices ?? 0 }, (_, i) => String(i)) };
   return head && { task: head.kind === 'regression' ? 'regression' : 'classification', labels: head.kind === 'regression' ? [] : head.id2label };
 }
 
@@ -118,6 +120,8 @@ export class ShelfSession {
         const spec = headSpecOf(this.shelf.get(head)!)!;
         if (spec.task === 'questionAnswering') throw new AdapterConfigError(`Adapter "${head}" answers questions; compositions run classification and regression heads only.`);
         if (spec.task === 'multiLabel') throw new AdapterConfigError(`Adapter "${head}" has a multi-label head; compositions run classification and regression heads only.`);
+        if (spec.task === 'tokenClassification') throw new AdapterConfigError(`Adapter "${head}" tags tokens; compositions run classification and regression heads only.`);
+        if (spec.task === 'multipleChoice') throw new AdapterConfigError(`Adapter "${head}" ranks choices; compositions run classification and regression heads only.`);
         const values = tf.tidy(() => (spec.task === 'classification' ? tf.softmax(logits) : logits));
         heads.push({ adapter: head, task: spec.task, labels: spec.task === 'classification' ? spec.labels : ['value'], rows, values: await values.array() as number[][] });
         values.dispose();
@@ -179,7 +183,8 @@ export class ShelfSession {
     }
     const spec = headOf(model.head);
     if (!spec || !model.head) throw new AdapterConfigError(`AdapterFusion "${model.name}" has no head to predict with.`);
-    if (spec.task === 'questionAnswering' || spec.task === 'multiLabel') throw new AdapterConfigError(`AdapterFusion "${model.name}" has a ${spec.task === 'multiLabel' ? 'multi-label' : 'question-answering'} head; a fusion predicts with classification and regression heads only.`);
+    if (spec.task === 'questionAnswering' || spec.task === 'multipleChoice' || spec.task === 'multiLabel') throw new AdapterConfigError(`AdapterFusion "${model.name}" has a ${spec.task === 'questionAnswering' ? 'question-answering' : spec.task === 'multiLabel' ? 'multi-label' : 'multiple-choice'} head; a fusion predicts with classification and regression heads only.`);
+    if (spec.task === 'tokenClassification') throw new AdapterConfigError(`AdapterFusion "${model.name}" has a tagging head; a fusion predicts with classification and regression heads only.`);
     const values = tf.tidy(() => {
       const logits = model.forward(encoder.weights, encoded);
       return spec.task === 'classification' ? tf.softmax(logits) : logits;

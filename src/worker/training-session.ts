@@ -8,8 +8,11 @@ import { type AdapterModel, createAdapter } from '../core/adapters/adapter.ts';
 import { activeBackend } from '../core/backend/init-backend.ts';
 import { resolveAdapterConfig } from '../core/adapters/config.ts';
 import { batchExamples } from '../core/data/batching.ts';
+import { rankChoices } from '../core/tasks/multiple-choice/rank.ts';
 import { answerQuestion } from '../core/tasks/question-answering/answer.ts';
 import { questionEvalBatches } from '../core/tasks/question-answering/qa-training-data.ts';
+import { tagText } from '../core/tasks/token-classification/tag-predict.ts';
+import { tagEvalBatches } from '../core/tasks/token-classification/tag-training-data.ts';
 import type { DatasetHandle } from '../core/data/dataset-handle.ts';
 import type { DatasetReport } from '../core/data/dataset-report.ts';
 import { adapterHubFiles } from '../core/export/adapterhub.ts';
@@ -43,7 +46,7 @@ import { readAdapterSource } from './adapter-source.ts';
 import { type ShelfSession, headSpecOf } from './shelf-session.ts';
 import type { DataSession } from './data-session.ts';
 import type {
-  AnsweredEvent, EvaluateCommand, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainFusionCommand, TrainingEvent,
+  AnsweredEvent, EvaluateCommand, RankChoicesCommand, RankedChoicesEvent, TaggedEvent, PredictedEvent, PushAdapterCommand, PushProgressEvent, TrainCommand, TrainFusionCommand, TrainingEvent,
 } from './protocol.ts';
 
 /** An adapter command that cannot be served now: no adapter yet, another model or data, a training running or none. */
@@ -200,9 +203,9 @@ export class TrainingSession {
     if (this.running) throw new AdapterSessionError(`A training (run ${this.running.runId}) is already running; cancel it first.`, 'TrainingActive');
     const { setup } = command;
     if (setup.adapter.kind === 'fuse') throw new AdapterSessionError('A fusion trains with the trainFusion command, not train.', 'NoAdapter');
-    const settings = this.runSettings(setup, encoder, post);
     const config = setup.adapter.kind === 'new' ? adapterConfigOf(setup.adapter.choice) : undefined;
     const { handle, report } = await data.open(setup.data, command.endpoint);
+    const settings = this.runSettings(setup, encoder, post, report.mapping.choices?.length);
     let adapter: AdapterModel;
     if (setup.adapter.kind === 'new') {
       this.release();
@@ -244,12 +247,12 @@ export class TrainingSession {
   }
 
   /** The run's settings on the loaded model; a step that cannot fit the backend is refused now, or runs in smaller micro-batches, instead of aborting mid-step. */
-  private runSettings(setup: Pick<TrainSetup, 'runId' | 'model' | 'settings'>, encoder: LoadedEncoder, post: (event: TrainingEvent) => void): TrainingSettings {
+  private runSettings(setup: Pick<TrainSetup, 'runId' | 'model' | 'settings'>, encoder: LoadedEncoder, post: (event: TrainingEvent) => void, sequencesPerExample?: number): TrainingSettings {
     if (encoder.config.repoId !== setup.model) {
       throw new AdapterSessionError(`The run is set up for ${setup.model}, but the worker holds ${encoder.config.repoId}. Load ${setup.model} in the Model step first.`, 'OtherModel');
     }
     const requested = { ...DEFAULT_TRAINING_SETTINGS, ...setup.settings };
-    const fit = fitBatchToMemory(encoder.config, requested, memoryCeilingOf(activeBackend()));
+    const fit = fitBatchToMemory(encoder.config, { ...requested, sequencesPerExample }, memoryCeilingOf(activeBackend()));
     if (fit.note) post({ type: 'training', runId: setup.runId, event: { kind: 'log', level: 'warn', message: fit.note } });
     return { ...requested, batchSize: fit.batchSize, gradientAccumulation: fit.gradientAccumulation };
   }
@@ -333,6 +336,8 @@ export class TrainingSession {
     const trainable = adapterTrainable(adapter, encoder.weights);
     const task = trainable.task;
     if (task === 'questionAnswering') throw new AdapterSessionError(`Adapter "${adapter.name}" answers questions: ask it with a question and a paragraph.`, 'HeadMismatch');
+    if (task === 'tokenClassification') throw new AdapterSessionError(`Adapter "${adapter.name}" tags tokens: give it a text to tag.`, 'HeadMismatch');
+    if (task === 'multipleChoice') throw new AdapterSessionError(`Adapter "${adapter.name}" ranks choices: ask it with a context and its choices.`, 'HeadMismatch');
     const maxLength = active.training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength;
     const encoded = encoder.tokenizer.encode(texts, pairs, { maxLength });
     const batch: TokenBatch = { ...encoded, labels: new Int32Array(encoded.batch) };
@@ -373,6 +378,25 @@ export class TrainingSession {
     return { context, ...result };
   }
 
+  /** The active tagging adapter's tag for each word of `text`, and the entities (its training's max length). */
+  async tag(encoder: LoadedEncoder, text: string): Promise<Omit<TaggedEvent, 'type' | 'replyTo'>> {
+    const active = this.requireActive();
+    const head = active.adapter.head;
+    if (head?.kind !== 'tagging') throw new AdapterSessionError(`Adapter "${active.adapter.name}" does not tag tokens; it ${head ? 'predicts one answer per text' : 'has no head'}.`, 'HeadMismatch');
+    const maxLength = active.training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength;
+    return { text, ...(await tagText(adapterTrainable(active.adapter, encoder.weights), encoder.tokenizer, text, head.id2label, { maxLength })) };
+  }
+
+  /** The active multiple-choice adapter's ranking of a context's choices (its training's max length). */
+  async rank(encoder: LoadedEncoder, command: Pick<RankChoicesCommand, 'context' | 'header' | 'choices'>): Promise<Omit<RankedChoicesEvent, 'type' | 'replyTo'>> {
+    const active = this.requireActive();
+    const head = active.adapter.head;
+    if (head?.kind !== 'multipleChoice') throw new AdapterSessionError(`Adapter "${active.adapter.name}" does not rank choices; it ${head ? 'has a head of another task' : 'has no head'}.`, 'HeadMismatch');
+    const maxLength = active.training?.hyperparameters.maxLength ?? DEFAULT_TRAINING_SETTINGS.maxLength;
+    const example = { text: command.context, ...(command.header ? { textPair: command.header } : {}), choices: command.choices };
+    return rankChoices(adapterTrainable(active.adapter, encoder.weights), encoder.tokenizer, example, { maxLength, numChoices: head.config.num_choices! });
+  }
+
   /** Loss and metrics of the active adapter on the data's validation part. */
   async evaluate(command: EvaluateCommand, encoder: LoadedEncoder, data: DataSession): Promise<{ split: string; metrics: EvalMetrics }> {
     const { adapter, training } = this.requireActive();
@@ -387,6 +411,7 @@ export class TrainingSession {
     const examples = (await partStream(handle, report, part)).ordered();
     const batches = report.mapping.task === 'questionAnswering'
       ? questionEvalBatches(examples, encoder.tokenizer, sizes)
+      : report.mapping.task === 'tokenClassification' ? tagEvalBatches(examples, encoder.tokenizer, { ...sizes, tagNames: report.mapping.labelNames })
       : batchExamples(examples, tokenizeWith(encoder.tokenizer), { ...sizes, task: report.mapping.task });
     return { split: part.split, metrics: (await evaluate(adapterTrainable(adapter, encoder.weights), batches, { thresholds: adapter.head?.thresholds }))! };
   }

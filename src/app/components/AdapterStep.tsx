@@ -156,6 +156,8 @@ const HEAD_KINDS = [
   { task: 'multiLabel', label: 'Multi-label', help: 'any set of labels per text (a list-of-labels column, or several 0/1 columns)' },
   { task: 'regression', label: 'Regression', help: 'one number per text' },
   { task: 'questionAnswering', label: 'Question answering', help: 'an answer span in a paragraph (SQuAD)' },
+  { task: 'multipleChoice', label: 'Multiple choice', help: 'the right one of N endings or answers after a context (SWAG, Cosmos QA)' },
+  { task: 'tokenClassification', label: 'Token classification', help: 'a tag per word, e.g. named entities (CoNLL-2003)' },
 ] as const;
 
 /** The prediction head, set by the Data step's label column. */
@@ -172,8 +174,10 @@ function HeadInfo({ head }: { head?: HeadSpec }) {
       <p className="help">
         {!head ? 'Choose the data in step 3: its label column sets the head.'
           : head.task === 'regression' ? 'A regression head: Linear → tanh → Linear to one output, trained with the squared error.'
+          : head.task === 'tokenClassification' ? <>A tagging head (add_tagging_head) over {head.labels.length} tags: one Linear on every token, the tag of a word read at its first token, trained with cross-entropy.</>
           : head.task === 'questionAnswering' ? 'A question-answering head (add_qa_head): one Linear to a start and an end logit on every token, trained with the mean of the two cross-entropies.'
           : head.task === 'multiLabel' ? <>A multi-label head over {head.labels.length} labels ({head.labels.join(', ')}): Linear → tanh → Linear on the first token, a sigmoid per label, trained with binary cross-entropy; a label is predicted at or above its threshold (0.5).</>
+          : head.task === 'multipleChoice' ? `A multiple-choice head (add_multiple_choice_head, ${head.labels.length} choices): Linear → tanh → Linear to one score on the first token of each (context, choice) pair, trained with cross-entropy over the ${head.labels.length} scores.`
             : <>A classification head over {head.labels.length} labels ({head.labels.join(', ')}): Linear → tanh → Linear on the first token, trained with cross-entropy.</>}
       </p>
     </fieldset>

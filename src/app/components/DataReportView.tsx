@@ -3,6 +3,7 @@ import type { ColumnOverrides } from '../../core/data/column-mapping.ts';
 import type { ColumnInfo } from '../../core/data/columns.ts';
 import type { DatasetReport, SplitReport } from '../../core/data/dataset-report.ts';
 import type { MappingStats, SkipReason } from '../../core/data/examples.ts';
+import { entitySummary } from '../../core/tasks/token-classification/tags.ts';
 import type { SplitPart } from '../../core/data/split-plan.ts';
 import type { DatasetSummary } from '../../core/vocabulary/data.ts';
 import { formatInteger, formatPercent } from '../format.ts';
@@ -138,6 +139,8 @@ function ColumnPickers({ columns, report }: { columns: ColumnInfo[]; report?: Da
             ? 'Task: regression (the label is a number).'
             : mapping.task === 'questionAnswering' ? 'Task: extractive question answering (the answer is a span of the context).'
             : mapping.task === 'multiLabel' ? <>Task: multi-label (any set of the {mapping.labelNames.length} labels per text): {mapping.labelNames.map((name) => <span key={name} className="label-name">{name}</span>)}</>
+            : mapping.task === 'tokenClassification' ? <>Task: token classification, a tag per word ({mapping.labelNames.length}): {mapping.labelNames.map((name) => <span key={name} className="label-name">{name}</span>)}</>
+            : mapping.task === 'multipleChoice' ? <>Task: multiple choice, the right one of {mapping.labelNames.length} choices after the context: {mapping.labelNames.map((name) => <span key={name} className="label-name">{name}</span>)}</>
             : <>Labels ({mapping.labelNames.length}): {mapping.labelNames.map((name) => <span key={name} className="label-name">{name}</span>)}</>}
         </p>
       )}
@@ -190,7 +193,7 @@ function LabelBars({ report }: { report: DatasetReport }) {
   const most = Math.max(1, ...labelCounts.map((c) => c.count));
   return (
     <figure className="label-bars">
-      <figcaption>Labels in the first {formatInteger(stats.kept)} examples</figcaption>
+      <figcaption>{report.mapping.task === 'tokenClassification' ? 'Words per tag' : 'Labels'} in the first {formatInteger(stats.kept)} examples</figcaption>
       <ul>
         {labelCounts.map((c) => (
           <li key={c.id} data-label={c.name}>
@@ -227,7 +230,7 @@ function PreviewTable({ report }: { report: DatasetReport }) {
               <td>{example.row}</td>
               <td>{clip(example.text)}</td>
               {mapping.textPair && <td>{clip(example.textPair ?? '')}</td>}
-              <td>{mapping.task === 'classification' ? mapping.labelNames[example.label] : example.answers ? example.answers.text.join(' | ') : example.label}</td>
+              <td>{example.tags ? clip(entitySummary(example.words ?? [], example.tags, mapping.labelNames)) : example.choices ? `${mapping.labelNames[example.label]}: ${clip(example.choices[example.label])}` : mapping.task === 'classification' ? mapping.labelNames[example.label] : example.answers ? example.answers.text.join(' | ') : example.label}</td>
             </tr>
           ))}
         </tbody>
@@ -241,6 +244,7 @@ const SKIP_WORDS: Record<SkipReason, string> = {
   missingLabel: 'without a label',
   unlabelled: 'unlabelled (−1)',
   unknownLabel: 'with a label outside the class list',
+  tagCount: 'whose tags are not one per word',
 };
 
 /** What mapping the sampled rows kept, skipped and cut. */

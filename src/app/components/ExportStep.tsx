@@ -41,7 +41,7 @@ function ActiveAdapter({ adapter }: { adapter: ActiveAdapterInfo }) {
       <dt>Base model</dt><dd>{adapter.modelName}</dd>
       <dt>Origin</dt><dd>{kept ? `trained here, kept in this browser (${new Date(kept.savedAt).toLocaleString()})` : adapter.origin === 'trained' ? 'trained here' : `imported (${adapter.sourceFormat === 'peft' ? 'PEFT' : adapter.sourceFormat === 'studio' ? 'Adapter Studio' : 'adapters library'} files)`}</dd>
       <dt>Trainable parameters</dt><dd>{formatInteger(adapter.parameters)}</dd>
-      {adapter.head && <><dt>Head</dt><dd>{adapter.head.task === 'regression' ? 'regression' : adapter.head.task === 'questionAnswering' ? 'question answering (answer spans)' : adapter.head.task === 'multiLabel' ? `multi-label: ${adapter.head.labels.join(', ')}` : `classification: ${adapter.head.labels.join(', ')}`}</dd></>}
+      {adapter.head && <><dt>Head</dt><dd>{adapter.head.task === 'regression' ? 'regression' : adapter.head.task === 'questionAnswering' ? 'question answering (answer spans)' : adapter.head.task === 'multipleChoice' ? `multiple choice (${adapter.head.labels.length} choices; no PEFT form)` : adapter.head.task === 'tokenClassification' ? `token classification: ${adapter.head.labels.join(', ')}` : adapter.head.task === 'multiLabel' ? `multi-label: ${adapter.head.labels.join(', ')}` : `classification: ${adapter.head.labels.join(', ')}`}</dd></>}
       {adapter.training && <><dt>Trained on</dt><dd>{adapter.training.dataset}{adapter.training.config ? ` (${adapter.training.config})` : ''}</dd></>}
       {best && <><dt>Best validation</dt><dd>{formatMetrics(best)}</dd></>}
       {adapter.notes.length > 0 && <><dt>Notes</dt><dd><ul className="notes">{adapter.notes.map((n) => <li key={n}>{n}</li>)}</ul></dd></>}

@@ -59,7 +59,7 @@ export function ShelfPanel() {
             <ul className="shelf-list" aria-label="Adapters on the shelf">
               {shelf.map((item) => (
                 <li key={item.name} data-adapter={item.name}>
-                  <strong>{item.name}</strong> <span className="help">{item.method}; {item.origin === 'hub' ? `from ${item.source}` : item.origin === 'file' ? `from ${item.source}` : 'copy of the active adapter'}{item.head ? (item.head.task === 'questionAnswering' ? '; answers questions (not composable)' : `; labels: ${item.head.task === 'regression' ? 'a value' : item.head.labels.join(', ')}`) : '; no head'}</span>{' '}
+                  <strong>{item.name}</strong> <span className="help">{item.method}; {item.origin === 'hub' ? `from ${item.source}` : item.origin === 'file' ? `from ${item.source}` : 'copy of the active adapter'}{item.head ? (item.head.task === 'questionAnswering' ? '; answers questions (not composable)' : item.head.task === 'multipleChoice' ? '; ranks choices (not composable)' : item.head.task === 'tokenClassification' ? '; tags tokens (not composable)' : `; labels: ${item.head.task === 'regression' ? 'a value' : item.head.labels.join(', ')}`) : '; no head'}</span>{' '}
                   <button type="button" className="button small" disabled={busy} onClick={() => void unshelve(item.name)} aria-label={`Remove ${item.name} from the shelf`}>Remove</button>
                 </li>
               ))}

@@ -47,13 +47,15 @@ function StepChart({ title, total, points, height, range, ticks, format = tickTe
 export function TrainCharts({ view, task, height = 200 }: { view: TrainingView; task: Task; height?: number }) {
   const losses: StepPoint[] = view.points.filter((p) => p.loss !== undefined && Number.isFinite(p.loss));
   const evalLoss = evalPoints(view.evals, (e) => e.metrics.loss);
-  const classes = task === 'classification';
+  const choosing = task === 'multipleChoice';
+  const classes = task === 'classification' || choosing;
   const squad = task === 'questionAnswering';
+  const tagging = task === 'tokenClassification';
   const multi = task === 'multiLabel';
   // SQuAD's exact match and F1 are percentages: charted as shares like accuracy.
-  const first = classes ? evalPoints(view.evals, (e) => e.metrics.accuracy) : squad ? evalPoints(view.evals, (e) => e.metrics.exactMatch! / 100) : multi ? evalPoints(view.evals, (e) => e.metrics.microF1) : evalPoints(view.evals, (e) => e.metrics.mse);
-  const second = classes || multi ? evalPoints(view.evals, (e) => e.metrics.macroF1) : squad ? evalPoints(view.evals, (e) => e.metrics.f1! / 100) : evalPoints(view.evals, (e) => e.metrics.pearson);
-  const shares = classes || squad || multi ? shareRange([...first, ...second].map((p) => p.value)) : undefined;
+  const first = classes ? evalPoints(view.evals, (e) => e.metrics.accuracy) : tagging ? evalPoints(view.evals, (e) => e.metrics.entityF1) : squad ? evalPoints(view.evals, (e) => e.metrics.exactMatch! / 100) : multi ? evalPoints(view.evals, (e) => e.metrics.microF1) : evalPoints(view.evals, (e) => e.metrics.mse);
+  const second = classes || multi ? evalPoints(view.evals, (e) => e.metrics.macroF1) : tagging ? evalPoints(view.evals, (e) => e.metrics.tokenAccuracy) : squad ? evalPoints(view.evals, (e) => e.metrics.f1! / 100) : evalPoints(view.evals, (e) => e.metrics.pearson);
+  const shares = classes || squad || tagging || multi ? shareRange([...first, ...second].map((p) => p.value)) : undefined;
   return (
     <div className="charts">
       <StepChart title={<Explain term="loss">Loss</Explain>} total={view.totalSteps} points={losses.length + evalLoss.length} height={height} range={zeroBasedAxis}>
@@ -61,15 +63,17 @@ export function TrainCharts({ view, task, height = 200 }: { view: TrainingView; 
         <Line data={evalLoss} dataKey="value" name="validation" stroke={COLORS.eval} isAnimationActive={false} />
       </StepChart>
       <StepChart
-        title={classes
+        title={choosing ? <>Validation <Explain term="accuracy">accuracy</Explain> (the right choice)</>
+          : classes
           ? <>Validation <Explain term="accuracy">accuracy</Explain> and <Explain term="macroF1">macro-F1</Explain></>
           : squad ? <>Validation exact match and F1 (SQuAD)</>
+          : tagging ? <>Validation <Explain term="entityF1">entity F1</Explain> and <Explain term="tokenAccuracy">token accuracy</Explain></>
           : multi ? <>Validation <Explain term="microF1">micro-F1</Explain> and <Explain term="macroF1">macro-F1</Explain></>
           : <>Validation <Explain term="mse">MSE</Explain> and <Explain term="pearson">Pearson</Explain></>}
         total={view.totalSteps} points={first.length} height={height} range={shares?.domain ?? zeroBasedAxis} ticks={shares?.ticks}>
         {/* Accuracy and macro-F1 are often equal on balanced data: the wide line stays visible under the dashed one. */}
-        <Line data={first} dataKey="value" name={classes ? 'accuracy' : squad ? 'exact match' : multi ? 'micro-F1' : 'MSE'} stroke={COLORS.eval} strokeWidth={4} strokeOpacity={0.7} isAnimationActive={false} />
-        <Line data={second} dataKey="value" name={classes || multi ? 'macro-F1' : squad ? 'F1' : 'Pearson'} stroke={COLORS.second} strokeDasharray="6 4" strokeWidth={2}
+        <Line data={first} dataKey="value" name={classes ? 'accuracy' : squad ? 'exact match' : tagging ? 'entity F1' : multi ? 'micro-F1' : 'MSE'} stroke={COLORS.eval} strokeWidth={4} strokeOpacity={0.7} isAnimationActive={false} />
+        <Line data={second} dataKey="value" name={classes || multi ? 'macro-F1' : squad ? 'F1' : tagging ? 'token accuracy' : 'Pearson'} stroke={COLORS.second} strokeDasharray="6 4" strokeWidth={2}
           dot={{ r: 3 }} isAnimationActive={false} />
       </StepChart>
       <StepChart title={<Explain term="learningRate">Learning rate</Explain>} total={view.totalSteps} points={view.points.length} height={height} range={zeroBasedAxis}

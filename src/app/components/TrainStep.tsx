@@ -95,7 +95,7 @@ function TrainSettingsForm({ disabled }: { disabled: boolean }) {
   const bySteps = byStepsDraft || settings.maxSteps !== undefined;
   const demo = model?.startsWith('adapter-studio/');
   const field = <K extends keyof TrainingSettings>(key: K) => (value: number | undefined) => set(key, value as TrainingSettings[K] | undefined);
-  const metrics: MetricName[] = task === 'classification' ? ['accuracy', 'macroF1', 'loss'] : task === 'questionAnswering' ? ['f1', 'exactMatch', 'loss'] : task === 'multiLabel' ? ['microF1', 'macroF1', 'loss'] : ['mse', 'pearson', 'loss'];
+  const metrics: MetricName[] = task === 'classification' ? ['accuracy', 'macroF1', 'loss'] : task === 'questionAnswering' ? ['f1', 'exactMatch', 'loss'] : task === 'multipleChoice' ? ['accuracy', 'loss'] : task === 'tokenClassification' ? ['entityF1', 'tokenAccuracy', 'loss'] : task === 'multiLabel' ? ['microF1', 'macroF1', 'loss'] : ['mse', 'pearson', 'loss'];
   return (
     <fieldset className="train-settings" disabled={disabled}>
       <legend>Settings</legend>
@@ -141,7 +141,7 @@ function TrainSettingsForm({ disabled }: { disabled: boolean }) {
           <div className="field">
             <label htmlFor={`${lengthId}-metric`}>Best metric (the kept weights)</label>
             <select id={`${lengthId}-metric`} value={settings.metricForBest ?? ''} onChange={(e) => set('metricForBest', (e.target.value || undefined) as MetricName | undefined)}>
-              <option value="">{task === 'classification' ? 'accuracy' : task === 'questionAnswering' ? 'F1' : task === 'multiLabel' ? 'micro-F1' : 'MSE'} (default)</option>
+              <option value="">{task === 'classification' || task === 'multipleChoice' ? 'accuracy' : task === 'questionAnswering' ? 'F1' : task === 'tokenClassification' ? 'entity F1' : task === 'multiLabel' ? 'micro-F1' : 'MSE'} (default)</option>
               {metrics.map((m) => <option key={m} value={m}>{m}</option>)}
             </select>
           </div>

@@ -5,7 +5,9 @@ import { AdapterLibrary } from './AdapterLibrary.tsx';
 import { ShelfPanel } from './ShelfPanel.tsx';
 import { MultiLabelPrediction } from './try/MultiLabelPrediction.tsx';
 import { Bar, percent } from './try/ProbabilityBar.tsx';
+import { ChoiceTry } from './try/ChoiceTry.tsx';
 import { QuestionTry } from './try/QuestionTry.tsx';
+import { TagTry } from './try/TagTry.tsx';
 import { metricsPhrase } from '../training-view.ts';
 
 /** Step 5: the active adapter on the user's own text, beside the same adapter as initialised before training. */
@@ -23,16 +25,20 @@ export function TryStep() {
       <h2 id="try-step-title"><span className="step-number" aria-hidden="true">5</span> Try it</h2>
       <p className="step-help">{adapter?.head?.task === 'questionAnswering'
         ? 'Ask a question about a paragraph: the adapter marks the span of the paragraph it reads as the answer, with its score and the runners-up.'
-        : adapter?.head?.task === 'multiLabel'
-          ? 'Type a text: the adapter gives every label its own probability, and predicts each one at or above its threshold, next to the untrained head.'
-          : 'Type a text and see what the adapter predicts, next to the untrained head (the same adapter as initialised before training).'}</p>
+        : adapter?.head?.task === 'tokenClassification' ? 'Type a text: the adapter tags each word, and the entities its tags spell are highlighted with their label and probability.'
+        : adapter?.head?.task === 'multipleChoice' ? 'Give a context and its choices: the adapter scores each (context, choice) pair and ranks the choices by probability.'
+        : adapter?.head?.task === 'multiLabel' ? 'Type a text: the adapter gives every label its own probability, and predicts each one at or above its threshold, next to the untrained head.'
+        : 'Type a text and see what the adapter predicts, next to the untrained head (the same adapter as initialised before training).'}</p>
       {!adapter ? (
         <p className="locked">Train an adapter in step 4, open one you trained before below, or import one in step 6, to try it.</p>
       ) : isActive(training) ? (
         <p className="locked">Training is running: try the adapter once it ends.</p>
       ) : (
         <>
-          {adapter.head?.task === 'questionAnswering' ? <QuestionTry key={adapter.name} /> : <><PredictForm pair={pair} /><PredictionView /></>}
+          {adapter.head?.task === 'questionAnswering' ? <QuestionTry key={adapter.name} />
+            : adapter.head?.task === 'tokenClassification' ? <TagTry key={adapter.name} />
+            : adapter.head?.task === 'multipleChoice' ? <ChoiceTry key={adapter.name} choices={adapter.head.labels.length} header={pair} />
+            : <><PredictForm pair={pair} /><PredictionView /></>}
           <Evaluation />
         </>
       )}

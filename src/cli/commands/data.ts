@@ -3,6 +3,7 @@ import { type DatasetHandle, type DatasetReport, inspectDataset, localDataset, o
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
 import { columnOptions, columnOverridesOf, readLocalTable } from '../shared/dataset-source.ts';
 import { endpointFrom } from '../shared/hub-flag.ts';
+import { entitySummary } from '../../core/tasks/token-classification/tags.ts';
 
 const SOURCES = ['auto', 'parquet', 'rows'] as const;
 
@@ -21,9 +22,10 @@ function printable(data: DatasetReport, hubUrl?: string) {
     plan: data.plan,
     rows: preview.examples.map((e) => ({
       ...e,
-      ...(mapping.task === 'classification' ? { labelName: mapping.labelNames[e.label] } : {}),
+      ...(mapping.task === 'classification' || mapping.task === 'multipleChoice' ? { labelName: mapping.labelNames[e.label] } : {}),
       ...(e.targets ? { labelNames: mapping.labelNames.filter((_, i) => e.targets![i]) } : {}),
       ...(e.answers ? { labelName: e.answers.text.join(' | ') || '(no answer)' } : {}),
+      ...(e.tags ? { labelName: entitySummary(e.words ?? [], e.tags, mapping.labelNames) } : {}),
     })),
     ...(preview.labelCounts ? { labelCounts: preview.labelCounts } : {}),
     ...(preview.targetRange ? { targetRange: preview.targetRange } : {}),
@@ -41,15 +43,18 @@ function humanLines(out: ReturnType<typeof printable>): string[] {
     `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''} (${mapping.reasons.text}); label: ${mapping.label} (${mapping.reasons.label})`,
     mapping.task === 'regression' ? 'Task: regression'
       : mapping.task === 'questionAnswering' ? 'Task: extractive question answering (the answer is a span of the context)'
+      : mapping.task === 'tokenClassification' ? `Task: token classification, a tag per word: ${mapping.labelNames.join(', ')}`
+      : mapping.task === 'multipleChoice' ? `Task: multiple choice, the right one of ${mapping.labelNames.length} choices (${mapping.labelNames.join(', ')}) after the context`
       : mapping.task === 'multiLabel' ? `Task: multi-label classification (any set of ${mapping.labelNames.join(', ')}; a sigmoid per label)`
       : `Task: classification into ${mapping.labelNames.join(', ')}`,
     'Splits:',
     ...out.splits.map((s) => `  ${s.name.padEnd(12)} ${String(s.numRows ?? '?').padStart(8)} rows  ${s.labelled ? 'labelled' : 'no labels'}${s.role ? `  → ${s.role}` : ''}`),
     ...out.plan.notes.map((n) => `  ${n}`),
     'First rows as mapped:',
-    ...out.rows.map((r) => `  #${r.row} [${r.labelNames ? r.labelNames.join(', ') || '(none)' : r.labelName ?? Number(r.label.toPrecision(4))}] ${r.text.slice(0, 100)}${r.textPair ? ` ‖ ${r.textPair.slice(0, 60)}` : ''}`),
+    ...out.rows.map((r) => `  #${r.row} [${r.labelNames ? r.labelNames.join(', ') || '(none)' : r.labelName ?? Number(r.label.toPrecision(4))}] ${r.text.slice(0, 100)}${r.textPair ? ` ‖ ${r.textPair.slice(0, 60)}` : ''}${r.choices ? ` → ${r.choices[r.label].slice(0, 60)}` : ''}`),
   ];
-  if (out.labelCounts) lines.push(`Labels in the first rows: ${out.labelCounts.map((c) => `${c.name} ${c.count}`).join(', ')}`);
+  if (out.labelCounts && mapping.task === 'tokenClassification') lines.push(`Words per tag in the first rows: ${out.labelCounts.map((c) => `${c.name} ${c.count}`).join(', ')}`);
+  else if (out.labelCounts) lines.push(`Labels in the first rows: ${out.labelCounts.map((c) => `${c.name} ${c.count}`).join(', ')}`);
   if (out.targetRange) lines.push(`Targets in the first rows: ${out.targetRange.min} to ${out.targetRange.max}, mean ${out.targetRange.mean.toFixed(3)}`);
   return lines;
 }

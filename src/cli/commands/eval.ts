@@ -1,6 +1,7 @@
 import { type SplitPart, batchExamples } from '../../core/data/index.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { questionEvalBatches } from '../../core/tasks/question-answering/qa-training-data.ts';
+import { tagEvalBatches } from '../../core/tasks/token-classification/tag-training-data.ts';
 import { docStrideFlag, trainedDocStride } from '../shared/doc-stride.ts';
 import { tokenizeWith } from '../../core/train/dataset-batches.ts';
 import { headMismatch } from '../../core/train/dataset-run.ts';
@@ -76,10 +77,11 @@ export const evalCommand: Command = {
       const examples = (await stream(part)).ordered();
       const batches = data.mapping.task === 'questionAnswering'
         ? questionEvalBatches(examples, encoder.tokenizer, { batchSize, maxLength, docStride: docStrideFlag(values) ?? trainedDocStride(trained.files) })
+        : data.mapping.task === 'tokenClassification' ? tagEvalBatches(examples, encoder.tokenizer, { batchSize, maxLength, tagNames: data.mapping.labelNames })
         : batchExamples(examples, tokenizeWith(encoder.tokenizer), { batchSize, maxLength, task: data.mapping.task });
       // A multi-label head decides with its own thresholds (head_config.json's), as predict does.
       const metrics = (await evaluate(trainable, batches, { thresholds: adapter.head?.thresholds }))!;
-      const shown = (['accuracy', 'microF1', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'loss'] as const).filter((k) => metrics[k] !== undefined);
+      const shown = (['accuracy', 'microF1', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'entityF1', 'entityPrecision', 'entityRecall', 'tokenAccuracy', 'loss'] as const).filter((k) => metrics[k] !== undefined);
       report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: adapter.name, dataset, ...(source.file ? { file: source.validationFile ?? source.file } : {}), split: part.split, take: part.take, metrics }, [
         `${adapter.name} on ${source.file ? `file "${source.validationFile ?? source.file}"` : `${dataset} split "${part.split}"`}${part.take === 'heldOut' ? ' (held-out rows)' : ''}: ${metrics.examples} examples`,
         ...shown.map((k) => `  ${k.padEnd(10)} ${metrics[k]!.toFixed(4)}`),

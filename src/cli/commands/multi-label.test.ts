@@ -45,7 +45,7 @@ describe('adapter-studio data / train / predict / eval on multi-label data', () 
     expect(report.rows[0].labelNames).toEqual(TOPICS.filter((_, i) => report.rows[0].targets[i]));
     const human = await runCli(['data', '--dataset', DATASET]);
     expect(human.out).toContain('Task: multi-label classification (any set of world, sports, business, science; a sigmoid per label)');
-    expect(human.out.join('\n')).toContain('label: labels ("labels" holds a list of labels per row (Sequence(ClassLabel), 4 labels): multi-label classification, a sigmoid per label)');
+    expect(human.out.join('\n')).toContain('label: labels ("labels" holds a list of labels per row (List(ClassLabel), 4 labels): multi-label classification, a sigmoid per label)');
   });
 
   it('learns the topics, keeps the best by micro-F1, predicts every label above its threshold, and eval agrees', async () => {

@@ -7,8 +7,11 @@ import { composableInfo } from '../../core/adapters/shelf.ts';
 import { loadEncoder } from '../../core/model/index.ts';
 import { adapterTrainable } from '../../core/train/adapter-trainable.ts';
 import { liveAdapter } from '../../core/train/imported-adapter.ts';
+import { type ChoiceRanking, rankChoices } from '../../core/tasks/multiple-choice/rank.ts';
 import { type AnswerResult, answerQuestion } from '../../core/tasks/question-answering/answer.ts';
 import { type LabelScore, scoreLabels, thresholdsOf } from '../../core/tasks/multi-label/thresholds.ts';
+import { tagText } from '../../core/tasks/token-classification/tag-predict.ts';
+import { taggingLines } from '../shared/tagging-output.ts';
 import type { TrainingRecord } from '../../core/export/types.ts';
 import { docStrideFlag } from '../shared/doc-stride.ts';
 import { type Command, UsageError, intFlag, report } from '../cli-io.ts';
@@ -73,6 +76,14 @@ function answerLines({ answers, windows }: AnswerResult): string[] {
   ];
 }
 
+function rankingLines({ ranking }: ChoiceRanking): string[] {
+  const [best] = ranking;
+  return [
+    `Choice: ${best.index} ${JSON.stringify(best.choice)} (${(best.probability * 100).toFixed(1)}%)`,
+    ...ranking.map((r, i) => `  ${String(i + 1).padStart(2)}. [${r.index}] ${JSON.stringify(r.choice).padEnd(50)} ${r.probability.toFixed(4)}  (logit ${r.logit.toFixed(4)})`),
+  ];
+}
+
 /** A comma-separated list of numbers. */
 function numbersFlag(values: Record<string, unknown>, name: string): number[] | undefined {
   const raw = values[name] as string | undefined;
@@ -88,6 +99,8 @@ export const predictCommand: Command = {
   usage: [
     'Usage: adapter-studio predict --model ID --adapter DIR_OR_ZIP --text "..." [--text-pair "..."] [flags] [--json]',
     '       adapter-studio predict --model ID --adapter QA_ADAPTER --question "..." --context "..." [flags] [--json]',
+    '       adapter-studio predict --model ID --adapter MC_ADAPTER --context "..." [--header "..."] --choice "..." --choice "..." [...] [flags] [--json]',
+    '       adapter-studio predict --model ID --adapter TAGGING_ADAPTER --text "..." [flags] [--json]   (a tag and its probability per word, and the entities)',
     '       adapter-studio predict --model ID --adapter A --adapter B [...] --compose parallel|stack|average|batch-split --text "..." [flags] [--json]',
     '',
     '  --model ID          Hub model id of the encoder the adapter was trained on',
@@ -99,13 +112,15 @@ export const predictCommand: Command = {
     '                      batch-split (the texts shared out among the adapters, each with its head)',
     '  --weights W,W       average: one weight an adapter (normalised to sum 1; default equal)',
     '  --batch-sizes N,N   batch-split: texts each adapter takes, in order (default one each)',
-    '  --text T            the text to classify (batch-split: repeat it, one a row); a multi-label adapter prints every label',
-    '                      with its probability and threshold, and names those at or above their thresholds',
+    '  --text T            the text to classify, or to tag word by word (batch-split: repeat it, one a row); a multi-label',
+    '                      adapter prints every label with its probability and threshold, and names those at or above them',
     '  --text-pair T       second text of sentence-pair tasks',
     '  --question Q        question answering: the question (or --text)',
     '  --context C         question answering: the paragraph the answer is a span of (or --text-pair)',
     '  --doc-stride N      question answering: tokens neighbouring windows of a long paragraph share (default the training run\'s, else a third of --max-length, at most 128)',
     '  --n-best N          question answering: answers listed (default 5; run_qa keeps 20 candidates)',
+    '  --choice E          multiple choice: one choice (an ending, an answer); repeat it, as many as the head\'s num_choices; --context (or --text) is the context',
+    '  --header H          multiple choice: the text before each choice in its pair (SWAG\'s sent2, Cosmos QA\'s question); default none',
     '  --max-length L      most tokens (default 128, as train)',
     '  --hub URL           Hub-compatible base URL (default: huggingface.co)',
     backendUsage,
@@ -121,6 +136,8 @@ export const predictCommand: Command = {
     'text-pair': { type: 'string' },
     question: { type: 'string' },
     context: { type: 'string' },
+    choice: { type: 'string', multiple: true },
+    header: { type: 'string' },
     'doc-stride': { type: 'string' },
     'n-best': { type: 'string' },
     'max-length': { type: 'string' },
@@ -131,8 +148,11 @@ export const predictCommand: Command = {
     const model = values.model as string | undefined;
     const paths = (values.adapter as string[] | undefined) ?? [];
     const question = values.question as string | undefined;
-    const texts = (values.text as string[] | undefined) ?? (question === undefined ? [] : [question]);
-    if (!model || !paths.length || !texts.length) throw new UsageError('Give --model ID, --adapter DIR_OR_ZIP and --text "..." (or --question and --context for a question-answering adapter).');
+    const choices = values.choice as string[] | undefined;
+    // Multiple choice: --context (or --text) is the context the choices follow.
+    const texts = (values.text as string[] | undefined) ?? (question !== undefined ? [question] : choices && values.context !== undefined ? [values.context as string] : []);
+    if (!model || !paths.length || !texts.length) throw new UsageError('Give --model ID, --adapter DIR_OR_ZIP and --text "..." (or --question and --context for a question-answering adapter, --context and --choice ... for a multiple-choice one).');
+    if (values.header !== undefined && !choices) throw new UsageError('--header goes with --choice (a multiple-choice adapter).');
     if (question !== undefined && values.text !== undefined) throw new UsageError('Give the question once: --question or --text.');
     const compose = values.compose as string | undefined;
     if (compose !== undefined && !(compose in COMPOSE)) throw new UsageError(`--compose must be one of ${Object.keys(COMPOSE).join(', ')}, got "${compose}".`);
@@ -153,6 +173,7 @@ export const predictCommand: Command = {
       let live: ReturnType<typeof liveTrained> | undefined;
       try {
         live = liveTrained(trained, encoder);
+        if (live.head?.kind === 'multipleChoice') throw new UsageError(`AdapterFusion "${live.name}" has a multiple-choice head; a fusion predicts with classification and regression heads only.`);
         const { trainable } = live;
         const encoded = encoder.tokenizer.encode(texts, pair === undefined ? undefined : [pair], { maxLength });
         const logits = Array.from(tf.tidy(() => trainable.logits({ ...encoded, labels: new Int32Array(1) }, { training: false, seed: 0 }).dataSync()));
@@ -183,6 +204,25 @@ export const predictCommand: Command = {
         report(ctx, { model, ...(revision === undefined ? {} : { revision }), adapter: adapters[0].name, question: texts[0], ...answerFields(result) }, answerLines(result));
         return 0;
       }
+      const choosing = adapters[0].head?.kind === 'multipleChoice';
+      if (choices && (block || !choosing)) throw new UsageError(`--choice goes with one multiple-choice adapter; "${adapters[0].name}" ${block ? 'is composed' : 'does not rank choices'}.`);
+      if (!block && adapters[0].head?.kind === 'tagging') {
+        if (pair !== undefined) throw new UsageError(`Adapter "${adapters[0].name}" tags the words of one text: give --text "..." alone.`);
+        const result = await tagText(adapterTrainable(adapters[0], encoder.weights), encoder.tokenizer, texts[0], adapters[0].head.id2label, { maxLength });
+        report(ctx, { ...modelFields, adapter: adapters[0].name, text: texts[0], ...result }, taggingLines(result));
+        return 0;
+      }
+      if (!block && choosing) {
+        const [adapter] = adapters;
+        const numChoices = adapter.head!.config.num_choices!;
+        if (!choices) throw new UsageError(`Adapter "${adapter.name}" picks one of ${numChoices} choices: give --context "..." and --choice "..." ${numChoices} times (--header "..." for the text before each).`);
+        if (choices.length !== numChoices) throw new UsageError(`Adapter "${adapter.name}" picks among ${numChoices} choices (its head's num_choices): give --choice ${numChoices} times, not ${choices.length}.`);
+        const header = values.header as string | undefined;
+        const result = await rankChoices(adapterTrainable(adapter, encoder.weights), encoder.tokenizer, { text: texts[0], ...(header === undefined ? {} : { textPair: header }), choices }, { maxLength, numChoices });
+        const [best] = result.ranking;
+        report(ctx, { ...modelFields, adapter: adapter.name, context: texts[0], ...(header === undefined ? {} : { header }), choice: best.choice, choiceIndex: best.index, probability: best.probability, ...result }, rankingLines(result));
+        return 0;
+      }
       if (!block) {
         const [adapter] = adapters;
         const trainable = adapterTrainable(adapter, encoder.weights);
@@ -193,6 +233,10 @@ export const predictCommand: Command = {
       }
       const answering = adapters.find((a) => a.head?.kind === 'questionAnswering');
       if (answering) throw new UsageError(`Adapter "${answering.name}" answers questions; --compose runs classification and regression heads only.`);
+      const tagging = adapters.find((a) => a.head?.kind === 'tagging');
+      if (tagging) throw new UsageError(`Adapter "${tagging.name}" tags tokens; --compose runs classification and regression heads only.`);
+      const ranker = adapters.find((a) => a.head?.kind === 'multipleChoice');
+      if (ranker) throw new UsageError(`Adapter "${ranker.name}" ranks choices; --compose runs classification and regression heads only.`);
       const multiLabel = adapters.find((a) => a.head?.kind === 'multilabel');
       if (multiLabel) throw new UsageError(`Adapter "${multiLabel.name}" has a multi-label head; --compose runs classification and regression heads only.`);
       const setup: CompositionSetup = {

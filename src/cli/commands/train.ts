@@ -37,7 +37,7 @@ import { revisionFrom, revisionOption, revisionUsage } from '../shared/revision.
 const describePart = (part: SplitPart) => `split "${part.split}"${part.take === 'all' ? '' : part.take === 'kept' ? ' minus its hold-out' : ` (${Math.round(part.holdOut!.share * 100)}% held out)`}`;
 
 function metricsLine(metrics: EvalMetrics): string {
-  const shown = (['accuracy', 'microF1', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'loss'] as const).filter((k) => metrics[k] !== undefined);
+  const shown = (['accuracy', 'microF1', 'macroF1', 'mse', 'pearson', 'exactMatch', 'f1', 'entityF1', 'tokenAccuracy', 'loss'] as const).filter((k) => metrics[k] !== undefined);
   return shown.map((k) => `${k} ${metrics[k]!.toFixed(4)}`).join('  ');
 }
 
@@ -105,7 +105,7 @@ export const trainCommand: Command = {
     '  --warmup-ratio R         share of steps warming up (default 0)',
     '  --weight-decay W         AdamW weight decay (default 0.01)',
     '  --eval-steps N           also evaluate every N steps',
-    '  --patience N             stop after N evaluations without a better accuracy (mse for regression, F1 for question answering, micro-F1 for multi-label)',
+    '  --patience N             stop after N evaluations without a better accuracy (mse for regression, entity F1 for tagging, micro-F1 for multi-label)',
     '  --seed S                 seed of the initial weights, data order and dropout (default 42)',
     '  --hub URL                Hub-compatible base URL (default: huggingface.co)',
     '  --out DIR                where the adapter folder (and checkpoints/) are written',
@@ -185,10 +185,14 @@ export const trainCommand: Command = {
     const backend = await startBackend(values, ctx);
     const ep = endpointFrom(values);
     // Before the data and the weights: a step that cannot fit the backend is refused, or its batch lowered, now.
-    const fit = fitBatchToMemory(await fetchEncoderConfig(ep, model, { revision }), requested, memoryCeilingOf({ name: backend }));
+    const encoderConfig = await fetchEncoderConfig(ep, model, { revision });
+    const fitFor = (sequencesPerExample?: number) => fitBatchToMemory(encoderConfig, { ...requested, sequencesPerExample }, memoryCeilingOf({ name: backend }));
+    let fit = fitFor();
+    const { handle, report: data } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
+    // A multiple-choice example is a pair per choice: the step is fitted again counting them.
+    if (data.mapping.choices) fit = fitFor(data.mapping.choices.length);
     if (fit.note) ctx.err(`Memory: ${fit.note}`);
     const settings: TrainingSettings = { ...requested, batchSize: fit.batchSize, gradientAccumulation: fit.gradientAccumulation };
-    const { handle, report: data } = await openDataset(ep, values, ctx, values['train-split'] as string | undefined);
     // Local files are named in the model card (no Hub link) and read by train.py.
     const fileRecord = async (path: string, split: string) =>
       ({ name: basename(path), format: formatOfFileName(path), rows: handle.splits.find((s) => s.name === split)?.numRows ?? 0, bytes: (await stat(path)).size });
@@ -225,7 +229,7 @@ export const trainCommand: Command = {
         ...subject.intro,
         task: mapping.task,
         labelNames: mapping.labelNames,
-        columns: { text: mapping.text, textPair: mapping.textPair, label: mapping.label },
+        columns: { text: mapping.text, textPair: mapping.textPair, label: mapping.label, ...(mapping.choices ? { choices: mapping.choices } : {}) },
         train: describePart(data.plan.train),
         validation: describePart(validation),
         batchesPerEpoch: batches.batchesPerEpoch,
@@ -234,7 +238,7 @@ export const trainCommand: Command = {
       };
       report(ctx, intro, [
         `Training ${subject.label} on ${model} with ${dataset} [${backend} backend]`,
-        `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.task === 'questionAnswering' ? 'answer spans in the context' : mapping.task === 'multiLabel' ? `multi-label: any of ${mapping.labelNames.join(', ')}` : mapping.labelNames.join(', ')})`,
+        `Text: ${mapping.text}${mapping.textPair ? ` + ${mapping.textPair}` : ''}; label: ${mapping.label} (${mapping.task === 'regression' ? 'regression' : mapping.task === 'questionAnswering' ? 'answer spans in the context' : mapping.task === 'multipleChoice' ? `the right one of ${mapping.labelNames.join(', ')}` : mapping.task === 'tokenClassification' ? `a tag per word: ${mapping.labelNames.join(', ')}` : mapping.task === 'multiLabel' ? `multi-label: any of ${mapping.labelNames.join(', ')}` : mapping.labelNames.join(', ')})`,
         `Train on ${intro.train} (${batches.batchesPerEpoch} batches of ${settings.batchSize}); validate on ${intro.validation}`,
         subject.summary,
       ]);

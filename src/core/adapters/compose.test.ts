@@ -37,7 +37,7 @@ function referenceChild(adapter: AdapterModel): ReferenceChild {
   const method = c.architecture === 'lora' ? { kind: 'lora' as const, config: adapter.config as LoRAConfig }
     : c.architecture === 'prefix_tuning' ? { kind: 'prefix' as const, config: adapter.config as PrefixTuningConfig }
       : { kind: 'bottleneck' as const, config: adapter.config as BnConfig };
-  return { name: adapter.name, method, params: new Map([...adapter.adapterStateDict(), ...adapter.headStateDict()]), numLabels: adapter.head!.config.num_labels };
+  return { name: adapter.name, method, params: new Map([...adapter.adapterStateDict(), ...adapter.headStateDict()]), numLabels: adapter.head!.config.num_labels! };
 }
 
 /** The largest difference between the composed logits and the oracle's, over every predicting head. */

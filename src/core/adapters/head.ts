@@ -10,24 +10,31 @@ import type { EncoderConfig } from '../model/config.ts';
 import type { EncoderOutput } from '../model/encoder.ts';
 import { familyDefinition } from '../model/families/index.ts';
 import { thresholdsOf } from '../tasks/multi-label/thresholds.ts';
+import { choiceRows } from '../tasks/multiple-choice/mc-head.ts';
 import { qaLogits, qaLoss } from '../tasks/question-answering/qa-head.ts';
+import { taggingLogits, taggingLoss } from '../tasks/token-classification/tag-head.ts';
 import { type Activation, activationNamed } from './activation-names.ts';
 import { AdapterConfigError } from './errors.ts';
 import { headSteps } from './head-steps.ts';
 import type { ParamSpec } from './parameters.ts';
-import { checkHeadSizes } from './size-limits.ts';
+import { MAX_LABELS, checkHeadSizes } from './size-limits.ts';
 
-/** What the head predicts: one class, any subset of labels, one number, or an answer span (start / end logits per token). */
-export type HeadKind = 'classification' | 'multilabel' | 'regression' | 'questionAnswering';
+/** Most choices a multiple-choice example may have (as many as a head may have labels). */
+export const MAX_CHOICES = MAX_LABELS;
+
+/** What the head predicts: one class, any subset of labels, one number, an answer span (start / end logits per token), one of N choices (a score per pair), or a tag per token. */
+export type HeadKind = 'classification' | 'multilabel' | 'regression' | 'questionAnswering' | 'multipleChoice' | 'tagging';
 
 export interface HeadOptions {
   /** Default "classification". */
   kind?: HeadKind;
   /** Outputs; default 2 (regression: 1, the only value it allows). */
   numLabels?: number;
+  /** Multiple choice: the choices each example has (num_choices); default 2, as add_multiple_choice_head. */
+  numChoices?: number;
   /** Label names by id (array index or record key); default "LABEL_{i}". */
   id2label?: readonly string[] | Record<number, string>;
-  /** Linear layers; default 2 (question answering: 1, as add_qa_head). */
+  /** Linear layers; default 2 (question answering and tagging: 1, as add_qa_head and add_tagging_head). */
   layers?: number;
   /** Activation between the Linears; default "tanh"; null for none. */
   activationFunction?: string | null;
@@ -43,8 +50,11 @@ export interface HeadOptions {
 
 /** head_config.json's "config", as add_classification_head (or add_qa_head: no use_pooler, no bias, label2id null) writes it. */
 export interface HeadConfig {
-  head_type: 'classification' | 'multilabel_classification' | 'question_answering';
-  num_labels: number;
+  head_type: 'classification' | 'multilabel_classification' | 'question_answering' | 'multiple_choice' | 'tagging';
+  /** Outputs of the last Linear; absent for multiple choice, whose last Linear has one output (a score per pair). */
+  num_labels?: number;
+  /** Multiple choice: the pairs of one example, whose scores the library views as [-1, num_choices]. */
+  num_choices?: number;
   layers: number;
   activation_function: string | null;
   /** Label name → id; null where the library writes None (a QA head made without id2label). */
@@ -83,9 +93,13 @@ export function planHead(encoder: EncoderConfig, name: string, options: HeadOpti
   if (kind === 'regression' && numLabels !== 1) fail('numLabels', `is ${numLabels}; a regression head has exactly 1 output`);
   if (kind !== 'regression' && numLabels < 2) fail('numLabels', `is ${numLabels}; a ${kind} head needs at least 2 labels (use kind "regression" for one number)`);
   if (kind === 'questionAnswering' && numLabels !== 2) fail('numLabels', `is ${numLabels}; a question-answering head has 2 outputs (start, end)`);
-  const layers = options.layers ?? (kind === 'questionAnswering' ? 1 : 2);
+  const numChoices = options.numChoices ?? 2;
+  if (kind === 'multipleChoice' && !(Number.isInteger(numChoices) && numChoices >= 2 && numChoices <= MAX_CHOICES)) fail('numChoices', `is ${numChoices}; a multiple-choice head needs 2 to ${MAX_CHOICES} choices`);
+  // A multiple-choice head scores each (context, choice) pair with one output.
+  const outputs = kind === 'multipleChoice' ? 1 : numLabels;
+  const layers = options.layers ?? (kind === 'questionAnswering' || kind === 'tagging' ? 1 : 2);
   if (!Number.isInteger(layers) || layers < 1) fail('layers', `is ${layers}; it must be a positive integer`);
-  checkHeadSizes(encoder, numLabels, layers);
+  checkHeadSizes(encoder, outputs, layers);
   const activationName = options.activationFunction === undefined ? 'tanh' : options.activationFunction;
   const act = activationName === null ? undefined : activationNamed(activationName);
   if (activationName !== null && !act) fail('activationFunction', `names the unknown activation "${activationName}"`);
@@ -93,7 +107,7 @@ export function planHead(encoder: EncoderConfig, name: string, options: HeadOpti
   const dropoutProb = options.dropoutProb ?? null;
   if (dropoutProb !== null && !(dropoutProb >= 0 && dropoutProb < 1)) fail('dropoutProb', `is ${dropoutProb}; it must be in [0, 1)`);
 
-  const id2label = Array.from({ length: numLabels }, (_, i) => {
+  const id2label = Array.from({ length: kind === 'multipleChoice' ? 0 : numLabels }, (_, i) => {
     const given = Array.isArray(options.id2label) ? options.id2label[i] : (options.id2label as Record<number, string> | undefined)?.[i];
     return given ?? `LABEL_${i}`;
   });
@@ -115,11 +129,21 @@ export function planHead(encoder: EncoderConfig, name: string, options: HeadOpti
     if (l < layers - 1) {
       linear(hidden, hidden, true);
       if (act) steps.push({ kind: 'activation', act });
-    } else linear(hidden, numLabels, options.bias ?? true);
+    } else linear(hidden, outputs, options.bias ?? true);
   }
   const dropout = dropoutProb ?? familyDefinition(encoder.family).headDropout;
   if (kind === 'questionAnswering') {
     const config: HeadConfig = { head_type: 'question_answering', num_labels: 2, layers, activation_function: activationName, label2id: null, dropout_prob: dropoutProb };
+    return { name, kind, id2label, steps, params, dropout, config };
+  }
+  if (kind === 'tagging') {
+    // TaggingHead's config: no use_pooler or bias keys.
+    const config: HeadConfig = { head_type: 'tagging', num_labels: numLabels, layers, activation_function: activationName, label2id: Object.fromEntries(id2label.map((label, id) => [label, id])), dropout_prob: dropoutProb };
+    return { name, kind, id2label, steps, params, dropout, config };
+  }
+  if (kind === 'multipleChoice') {
+    // MultipleChoiceHead's config: num_choices instead of num_labels, label2id None, no bias key.
+    const config: HeadConfig = { head_type: 'multiple_choice', num_choices: numChoices, layers, activation_function: activationName, label2id: null, use_pooler: options.usePooler ?? false, dropout_prob: dropoutProb };
     return { name, kind, id2label, steps, params, dropout, config };
   }
   return {
@@ -159,13 +183,17 @@ export function requireHead(head: HeadPlan | undefined, owner: string): HeadPlan
 export function headForward(plan: HeadPlan, encoded: EncoderOutput, tensor: (spec: ParamSpec) => tf.Tensor, dropoutSeed?: () => number): tf.Tensor2D {
   // Token-level: [batch, 2·seq] start and end logits (see tasks/question-answering/qa-head.ts).
   if (plan.kind === 'questionAnswering') return qaLogits(plan, encoded, tensor, dropoutSeed);
+  // Token-level: [batch, seq · num_labels] tag logits (see tasks/token-classification/tag-head.ts).
+  if (plan.kind === 'tagging') return taggingLogits(plan, encoded, tensor, dropoutSeed);
   return tf.tidy(() => {
     let x: tf.Tensor2D;
     if (plan.config.use_pooler) {
       if (!encoded.pooled) throw new AdapterConfigError(`Head "${plan.name}" reads the pooler output, but the encoder produced none.`, 'usePooler');
       x = encoded.pooled;
     } else x = encoded.firstToken;
-    return headSteps(plan, x, tensor, dropoutSeed);
+    const logits = headSteps(plan, x, tensor, dropoutSeed);
+    // Multiple choice: one score per pair, viewed as [examples, num_choices] (tasks/multiple-choice/mc-head.ts).
+    return plan.kind === 'multipleChoice' ? choiceRows(logits, plan.config.num_choices!) : logits;
   });
 }
 
@@ -173,10 +201,12 @@ export function headForward(plan: HeadPlan, encoded: EncoderOutput, tensor: (spe
  * The library's loss for the head's kind, averaged over the batch.
  * @param logits [batch, num_labels]
  * @param labels classification: class ids [batch]; regression: targets [batch]; multi-label: 0/1 [batch · num_labels];
- *   question answering: start, end positions [2 · batch]
+ *   question answering: start, end positions [2 · batch]; multiple choice: the right choice of each example [batch]
+ *   (logits [batch, num_choices], the cross-entropy of classification); tagging: tag ids or −100 [batch · seq]
  */
 export function headLoss(plan: HeadPlan, logits: tf.Tensor2D, labels: ArrayLike<number>): tf.Scalar {
   if (plan.kind === 'questionAnswering') return qaLoss(logits, labels);
+  if (plan.kind === 'tagging') return taggingLoss(logits, labels);
   const [batch, numLabels] = logits.shape;
   const expected = plan.kind === 'multilabel' ? batch * numLabels : batch;
   if (labels.length !== expected) throw new RangeError(`Head "${plan.name}" (${plan.kind}) needs ${expected} label values for a batch of ${batch}, got ${labels.length}.`);

@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 describe('learnability demo: seq_bn rf 16 + head, tiny-sentiment, max length 64, batch 16, Adam 1e-3, 3 epochs', () => {
-  for (const model of ['tiny-bert', 'tiny-roberta', 'tiny-albert', 'tiny-deberta']) {
+  for (const model of ['tiny-bert', 'tiny-roberta', 'tiny-albert', 'tiny-deberta', 'tiny-deberta-v3']) {
     it(`reaches ≥ 90% validation accuracy on frozen adapter-studio/${model}`, async () => {
       const encoder = await loadEncoder(offlineHub(server.url), `adapter-studio/${model}`);
       const rows = (split: string) => fixtureRows(root, 'adapter-studio/tiny-sentiment', split);
@@ -50,7 +50,7 @@ describe('learnability demo: seq_bn rf 16 + head, tiny-sentiment, max length 64,
       encoder.dispose();
       expect(after).toEqual(before);
       expect(last).toBeGreaterThanOrEqual(0.9);
-      // DeBERTa's relative attention makes its steps slower on wasm (tiny-deberta: 125-220 s on a shared 2-core machine).
-    }, model === 'tiny-deberta' ? 480_000 : undefined);
+      // DeBERTa's relative attention makes its steps slower on wasm (tiny-deberta: 125-220 s, tiny-deberta-v3 50 s on a shared 2-core machine).
+    }, model.startsWith('tiny-deberta') ? 480_000 : undefined);
   }
 });

@@ -83,8 +83,9 @@ export function gradientCheck(
     tf.dispose([value, ...Object.values(grads)]);
 
     const kind = head.kind ?? 'classification';
-    if (kind === 'questionAnswering') throw new TypeError('The adapter oracle has sequence heads only; question answering is checked in tasks/question-answering/qa-head.test.ts.');
-    const refHead: ReferenceHead = { kind, numLabels: adapter.head!.config.num_labels };
+    if (kind === 'questionAnswering' || kind === 'multipleChoice') throw new TypeError('The adapter oracle has sequence heads only; question answering and multiple choice are checked in their tasks/ folders.');
+    if (kind === 'tagging') throw new TypeError('The adapter oracle has sequence heads only; tagging is checked in tasks/token-classification/tag-head.test.ts.');
+    const refHead: ReferenceHead = { kind, numLabels: adapter.head!.config.num_labels! };
     const params = new Map<string, { shape: number[]; data: Float64Array }>();
     for (const [key, t] of [...adapter.adapterStateDict(), ...adapter.headStateDict()]) params.set(key, { shape: t.shape, data: Float64Array.from(t.data) });
     const referenceValue = () => referenceLoss(refHead, referenceLogits(batch, { name: 'task', config: adapter.config, params }, refHead), labels);

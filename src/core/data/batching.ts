@@ -1,7 +1,9 @@
 import { Prng } from '../random.ts';
 import { multiHotBatch } from '../tasks/multi-label/label-set.ts';
+import { choiceBatches } from '../tasks/multiple-choice/mc-batches.ts';
 import type { QaBatchInfo } from '../tasks/question-answering/qa-batches.ts';
 import type { Task } from '../train/trainable-model.ts';
+import { padIdOf, rowLengths } from './encoded-rows.ts';
 import type { Example } from './examples.ts';
 
 /** Token ids of a list of texts, padded on the right to a common length (what the model's tokenizer `encode` returns). */
@@ -29,6 +31,10 @@ export interface Batch extends Encoded {
   realTokens: number;
   /** Question answering: each window's example, offsets, context and gold answers (labels then hold start, end per window). */
   qa?: QaBatchInfo;
+  /** Token classification: the tag names by id (labels then hold a tag id or −100 per position). */
+  tagNames?: readonly string[];
+  /** Multiple choice: pairs per example; the rows are then examples × choices pairs, labels and rows one per example. */
+  choices?: number;
 }
 
 export interface BatchOptions {
@@ -59,26 +65,6 @@ export class PaddingMeter {
   get efficiency(): number {
     return this.slots === 0 ? 1 : this.realTokens / this.slots;
   }
-}
-
-/** Length of each row of an encoded pool (its real tokens, which must come first). */
-function rowLengths(enc: Encoded): Int32Array {
-  const lengths = new Int32Array(enc.batch);
-  for (let b = 0; b < enc.batch; b++) {
-    let n = 0;
-    while (n < enc.seq && enc.attentionMask[b * enc.seq + n] === 1) n++;
-    for (let t = n; t < enc.seq; t++) {
-      if (enc.attentionMask[b * enc.seq + t] !== 0) throw new Error(`The tokenizer padded row ${b} on the left; batching needs right padding.`);
-    }
-    lengths[b] = n;
-  }
-  return lengths;
-}
-
-/** The id the tokenizer pads with (read from a padded slot), or undefined when nothing was padded. */
-function padIdOf(enc: Encoded): number | undefined {
-  const slot = enc.attentionMask.indexOf(0);
-  return slot === -1 ? undefined : enc.inputIds[slot];
 }
 
 function cutBatch(enc: Encoded, lengths: Int32Array, members: number[], pool: Example[], padId: number | undefined, task: BatchOptions['task']): Batch {
@@ -126,6 +112,8 @@ async function* batchPool(pool: Example[], poolIndex: number, tokenize: Tokenize
  */
 export async function* batchExamples(examples: AsyncIterable<Example>, tokenize: Tokenize, options: BatchOptions): AsyncGenerator<Batch> {
   if (!(options.batchSize >= 1)) throw new RangeError(`The batch size must be at least 1, got ${options.batchSize}.`);
+  // Multiple choice: whole examples a batch, each its choices' pairs (tasks/multiple-choice/mc-batches.ts).
+  if (options.task === 'multipleChoice') return yield* choiceBatches(examples, tokenize, options);
   const poolSize = options.batchSize * (options.poolBatches ?? 16);
   let pool: Example[] = [];
   let poolIndex = 0;

@@ -82,7 +82,7 @@ describe('RowMapper', () => {
     expect(out[0]).toEqual({ text: 'fine', label: 1, row: 0 });
     expect(out[6]).toEqual({ text: 'x'.repeat(10), label: 0, row: 6 });
     expect(out.filter(Boolean)).toHaveLength(2);
-    expect(mapper.stats).toEqual({ rows: 7, kept: 2, truncated: 1, skipped: { missingText: 2, unlabelled: 1, unknownLabel: 1, missingLabel: 1 } });
+    expect(mapper.stats).toEqual({ rows: 7, kept: 2, truncated: 1, skipped: { missingText: 2, unlabelled: 1, unknownLabel: 1, missingLabel: 1, tagCount: 0 } });
   });
 
   it('maps string labels to their index in the names and floats to themselves', () => {

@@ -1,6 +1,8 @@
 import type { ColumnInfo, Row } from './columns.ts';
 import { detectMultiLabel } from '../tasks/multi-label/detect.ts';
+import { detectMultipleChoice } from '../tasks/multiple-choice/detect.ts';
 import { detectQuestionAnswering } from '../tasks/question-answering/detect.ts';
+import { detectTokenClassification } from '../tasks/token-classification/detect.ts';
 import { DataError } from './errors.ts';
 
 /** Columns the user chose in Data settings; each one replaces what detection would pick. */
@@ -18,7 +20,7 @@ export interface ColumnOverrides {
 }
 
 /** How a label cell becomes the model's target. */
-export type LabelKind = 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers' | 'labelList' | 'binaryColumns';
+export type LabelKind = 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers' | 'tags' | 'labelList' | 'binaryColumns';
 
 export interface ColumnMapping {
   /** Column of the (first) text segment. */
@@ -31,10 +33,12 @@ export interface ColumnMapping {
   labelColumns?: string[];
   /** How label cells are read: ClassLabel ids, integers (id = value), strings (id = index in labelNames), booleans, floats, SQuAD answer spans. */
   labelKind: LabelKind;
-  /** `classification`: label → class id; `regression`: label → float target; `questionAnswering`: question + context → answer span. */
-  task: 'classification' | 'regression' | 'questionAnswering' | 'multiLabel';
+  /** `classification`: label → class id; `regression`: label → float target; `questionAnswering`: question + context → answer span; `tokenClassification`: a list of words → a tag per word; `multiLabel`: a set of labels → a 0/1 target per label. */
+  task: 'classification' | 'regression' | 'questionAnswering' | 'multipleChoice' | 'tokenClassification' | 'multiLabel';
   /** Class names by id; empty for regression. */
   labelNames: string[];
+  /** Multiple choice: the choice columns in label order (`ending0..3`); `text` is then the context, `textPair` the header before each choice. */
+  choices?: string[];
   /** Why these columns were picked, one short phrase each (shown next to the pickers). */
   reasons: { text: string; label: string };
 }
@@ -105,6 +109,7 @@ function labelNamesOf(column: ColumnInfo, kind: LabelKind, sample: Row[], target
     case 'bool': return ['false', 'true'];
     case 'float':
     case 'answers':
+    case 'tags':
     case 'labelList':
     case 'binaryColumns': return [];
     case 'string': {
@@ -130,6 +135,10 @@ function labelNamesOf(column: ColumnInfo, kind: LabelKind, sample: Row[], target
 export function detectMapping(target: string, columns: ColumnInfo[], sample: Row[], overrides: ColumnOverrides = {}): ColumnMapping {
   const questionAnswering = detectQuestionAnswering(columns, sample, overrides);
   if (questionAnswering) return questionAnswering;
+  const tagging = detectTokenClassification(columns, sample, overrides);
+  if (tagging) return tagging;
+  const multipleChoice = detectMultipleChoice(columns, overrides);
+  if (multipleChoice) return multipleChoice;
   const textColumns = columns.filter(isText);
   if (textColumns.length === 0 && !overrides.text) {
     const media = columns.filter((c) => c.kind === 'image' || c.kind === 'audio');

@@ -7,7 +7,7 @@ export type ColumnKind = 'string' | 'int' | 'float' | 'bool' | 'classLabel' | 'i
 export interface ColumnInfo {
   name: string;
   kind: ColumnKind;
-  /** Class names of a ClassLabel column (or of a list of ClassLabels); a cell (item) holds the index into this list. */
+  /** Class names of a ClassLabel column (or of a list of ClassLabels); a cell holds the index into this list. */
   classNames?: string[];
   /** The type as the source spells it, e.g. `Value(string)`, `ClassLabel`, `Image` (shown to the user). */
   type: string;
@@ -43,14 +43,9 @@ function typeName(feature: Feature | Feature[] | undefined): string {
   }
 }
 
-/** A list's class names when its items are ClassLabels (go_emotions' `labels`, conll's `ner_tags`). */
-function itemClassNames(item: Feature | undefined): { classNames?: string[] } {
-  return item?._type === 'ClassLabel' ? { classNames: item.names ?? [] } : {};
-}
-
 /** Column info of one `datasets` feature. */
 function columnOfFeature(name: string, feature: Feature | Feature[]): ColumnInfo {
-  if (Array.isArray(feature)) return { name, kind: 'list', type: typeName(feature), ...itemClassNames(feature[0]) };
+  if (Array.isArray(feature)) return { name, kind: 'list', type: typeName(feature), ...(feature[0]?._type === 'ClassLabel' ? { classNames: feature[0].names ?? [] } : {}) };
   switch (feature._type) {
     case 'Value':
       return { name, kind: kindOfDtype(feature.dtype ?? ''), type: `Value(${feature.dtype ?? '?'})` };
@@ -62,8 +57,11 @@ function columnOfFeature(name: string, feature: Feature | Feature[]): ColumnInfo
       return { name, kind: 'audio', type: 'Audio' };
     case 'Sequence':
     case 'List':
-    case 'LargeList':
-      return { name, kind: 'list', type: typeName(feature), ...itemClassNames(feature.feature as Feature | undefined) };
+    case 'LargeList': {
+      // A list of ClassLabels (conll's ner_tags) keeps its item's class names.
+      const item = feature.feature as Feature | undefined;
+      return { name, kind: 'list', type: typeName(feature), ...(item?._type === 'ClassLabel' ? { classNames: item.names ?? [] } : {}) };
+    }
     default:
       return { name, kind: 'other', type: feature._type ?? 'struct' };
   }

@@ -133,7 +133,7 @@ export class ExampleStream {
     if (this.complete || emitted >= cap) return;
 
     const { mapping } = this;
-    const columns = [mapping.text, mapping.textPair, ...(mapping.labelColumns ?? [mapping.label])].filter((c): c is string => c !== undefined);
+    const columns = [mapping.text, mapping.textPair, ...(mapping.labelColumns ?? [mapping.label]), ...(mapping.choices ?? [])].filter((c): c is string => c !== undefined);
     const chunks = resumingChunks(this.source, this.nextRow, this.options.resume ?? { attempts: 3, backoffMs: 2000 }, {
       columns,
       signal: this.options.signal,

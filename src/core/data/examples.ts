@@ -1,5 +1,6 @@
 import { readLabelSet } from '../tasks/multi-label/label-set.ts';
 import { type Answers, readAnswers } from '../tasks/question-answering/answers.ts';
+import { readTags, readWords } from '../tasks/token-classification/tags.ts';
 import type { ColumnMapping } from './column-mapping.ts';
 import type { Row } from './columns.ts';
 
@@ -17,17 +18,22 @@ export interface Example {
   answers?: Answers;
   /** Multi-label: 0/1 per label, in labelNames order; `label` is then 0. */
   targets?: number[];
+  /** Token classification: the row's words (`text` is them joined by spaces) and a tag id per word; `label` is then 0. */
+  words?: string[];
+  tags?: number[];
+  /** Multiple choice: the choices in label order; `label` is the right one's index, `textPair` the header before each. */
+  choices?: string[];
 }
 
 /** Why a row did not become an example. */
-export type SkipReason = 'missingText' | 'missingLabel' | 'unlabelled' | 'unknownLabel';
+export type SkipReason = 'missingText' | 'missingLabel' | 'unlabelled' | 'unknownLabel' | 'tagCount';
 
 export interface MappingStats {
   /** Rows looked at. */
   rows: number;
   /** Rows that became examples. */
   kept: number;
-  /** Rows left out, by reason: empty/null text, empty/null label, label −1 (unlabelled, e.g. GLUE test), label outside the class list. */
+  /** Rows left out, by reason: empty/null text, empty/null label, label −1 (unlabelled, e.g. GLUE test), label outside the class list, tags not one per word (token classification). */
   skipped: Record<SkipReason, number>;
   /** Text cells longer than `maxTextChars`, cut to that length. */
   truncated: number;
@@ -37,7 +43,7 @@ export interface MappingStats {
 export const DEFAULT_MAX_TEXT_CHARS = 20_000;
 
 function emptyStats(): MappingStats {
-  return { rows: 0, kept: 0, skipped: { missingText: 0, missingLabel: 0, unlabelled: 0, unknownLabel: 0 }, truncated: 0 };
+  return { rows: 0, kept: 0, skipped: { missingText: 0, missingLabel: 0, unlabelled: 0, unknownLabel: 0, tagCount: 0 }, truncated: 0 };
 }
 
 /** Reads rows through a column mapping into examples, counting what it skips or truncates. */
@@ -53,6 +59,7 @@ export class RowMapper {
   /** The example of row `index`, or undefined when the row is skipped (the reason is counted). */
   map(row: Row, index: number): Example | undefined {
     this.stats.rows += 1;
+    if (this.mapping.labelKind === 'tags') return this.mapTags(row, index);
     const text = this.text(row[this.mapping.text]);
     const textPair = this.mapping.textPair === undefined ? undefined : this.text(row[this.mapping.textPair]);
     if (text === undefined || (this.mapping.textPair !== undefined && textPair === undefined)) return this.skip('missingText');
@@ -70,8 +77,21 @@ export class RowMapper {
     }
     const label = this.label(row[this.mapping.label]);
     if (typeof label === 'string') return this.skip(label);
+    const choices = this.mapping.choices?.map((column) => this.text(row[column]));
+    if (choices?.includes(undefined)) return this.skip('missingText');
     this.stats.kept += 1;
+    if (choices) return { text, ...(textPair === undefined ? {} : { textPair }), label, row: index, choices: choices as string[] };
     return textPair === undefined ? { text, label, row: index } : { text, textPair, label, row: index };
+  }
+
+  /** A row of words and their tags (lists of the same length). */
+  private mapTags(row: Row, index: number): Example | undefined {
+    const words = readWords(row[this.mapping.text]);
+    if (!words) return this.skip('missingText');
+    const tags = readTags(row[this.mapping.label], this.mapping.labelNames, this.classIds, words.length);
+    if (typeof tags === 'string') return this.skip(tags);
+    this.stats.kept += 1;
+    return { text: words.join(' '), label: 0, row: index, words, tags };
   }
 
   private skip(reason: SkipReason): undefined {

@@ -20,7 +20,7 @@ export interface DatasetPreset {
   demo: boolean;
 }
 
-/** Real Hub datasets for text classification, with their current (namespaced) ids. */
+/** Real Hub datasets for text classification (and question answering, token classification), with their current (namespaced) ids. */
 export const HUB_PRESETS: readonly DatasetPreset[] = [
   {
     id: 'cornell-movie-review-data/rotten_tomatoes', config: 'default', title: 'Rotten Tomatoes',
@@ -67,6 +67,21 @@ export const HUB_PRESETS: readonly DatasetPreset[] = [
     description: 'Multi-label: Reddit comments with any of 27 emotions or neutral (43k train; validation and test splits).',
     columns: { text: 'text', label: 'labels' }, task: 'multiLabel', demo: false,
     labelNames: ['admiration', 'amusement', 'anger', 'annoyance', 'approval', 'caring', 'confusion', 'curiosity', 'desire', 'disappointment', 'disapproval', 'disgust', 'embarrassment', 'excitement', 'fear', 'gratitude', 'grief', 'joy', 'love', 'nervousness', 'optimism', 'pride', 'realization', 'relief', 'remorse', 'sadness', 'surprise', 'neutral'],
+  },
+  {
+    id: 'allenai/swag', config: 'regular', title: 'SWAG',
+    description: 'Multiple choice: a video caption\'s first sentence and the start of the next, four endings of which one is right (73.5k train, 20k validation; unlabelled test).',
+    columns: { text: 'sent1', textPair: 'sent2', label: 'label' }, task: 'multipleChoice', labelNames: ['ending0', 'ending1', 'ending2', 'ending3'], demo: false,
+  },
+  {
+    id: 'allenai/cosmos_qa', config: 'default', title: 'Cosmos QA',
+    description: 'Multiple choice: a paragraph, a commonsense question about it and four answers of which one is right (25k train, 3k validation).',
+    columns: { text: 'context', textPair: 'question', label: 'label' }, task: 'multipleChoice', labelNames: ['answer0', 'answer1', 'answer2', 'answer3'], demo: false,
+  },
+  {
+    id: 'eriktks/conll2003', config: 'conll2003', title: 'CoNLL-2003 NER',
+    description: 'Named entities in Reuters news: a tag per word, persons, organisations, locations and miscellaneous (14k train, 3.3k validation).',
+    columns: { text: 'tokens', label: 'ner_tags' }, task: 'tokenClassification', labelNames: ['O', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC', 'B-MISC', 'I-MISC'], demo: false,
   },
 ];
 
@@ -116,5 +131,15 @@ export const DEMO_PRESETS: readonly DatasetPreset[] = [
     id: 'adapter-studio/tiny-multilabel', config: 'simplified', title: 'Tiny multi-label (demo)',
     description: 'GoEmotions look-alike: news texts labelled with every topic they name (world, sports, business, science; multi-label).',
     columns: { text: 'text', label: 'labels' }, task: 'multiLabel', labelNames: ['world', 'sports', 'business', 'science'], demo: true,
+  },
+  {
+    id: 'adapter-studio/tiny-swag', config: 'regular', title: 'Tiny SWAG (demo)',
+    description: 'SWAG look-alike: a news sentence and the start of the next, four endings of which the one on the same topic is right (multiple choice).',
+    columns: { text: 'sent1', textPair: 'sent2', label: 'label' }, task: 'multipleChoice', labelNames: ['ending0', 'ending1', 'ending2', 'ending3'], demo: true,
+  },
+  {
+    id: 'adapter-studio/tiny-ner', config: 'conll2003', title: 'Tiny NER (demo)',
+    description: 'CoNLL-2003 look-alike: short news sentences with a tag per word (roles as PER, institutions as ORG, streets as LOC).',
+    columns: { text: 'tokens', label: 'ner_tags' }, task: 'tokenClassification', labelNames: ['O', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC', 'B-MISC', 'I-MISC'], demo: true,
   },
 ];

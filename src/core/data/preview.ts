@@ -22,7 +22,7 @@ export interface TargetRange {
 export interface Preview {
   /** The first `limit` examples. */
   examples: Example[];
-  /** Examples per class over all sampled rows (classification), every class listed even at 0. */
+  /** Examples per class over all sampled rows (classification; multiple choice: per right choice), every class listed even at 0. */
   labelCounts?: LabelCount[];
   /** Range of the targets over all sampled rows (regression). */
   targetRange?: TargetRange;
@@ -35,7 +35,13 @@ export function buildPreview(rows: Row[], mapping: ColumnMapping, limit: number,
   const mapper = new RowMapper(mapping);
   const examples = rows.map((row, i) => mapper.map(row, firstRow + i)).filter((e): e is Example => e !== undefined);
   const preview: Preview = { examples: examples.slice(0, limit), stats: mapper.stats };
-  if (mapping.task === 'classification') {
+  if (mapping.task === 'tokenClassification') {
+    // Words per tag.
+    const counts = mapping.labelNames.map((name, id) => ({ id, name, count: 0 }));
+    for (const e of examples) for (const tag of e.tags ?? []) counts[tag].count += 1;
+    preview.labelCounts = counts;
+  } else if (mapping.task === 'classification' || mapping.task === 'multipleChoice') {
+    // Multiple choice: how often each choice is the right one.
     const counts = mapping.labelNames.map((name, id) => ({ id, name, count: 0 }));
     for (const e of examples) counts[e.label].count += 1;
     preview.labelCounts = counts;

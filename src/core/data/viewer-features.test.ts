@@ -55,7 +55,7 @@ describe('column detection on the viewer\'s documented datasets', () => {
     expect(m.reasons.text).toBe('the string column with the longest cells; the audio column "audio" is not used');
   });
 
-  it('token tags (a List of ClassLabel per row, as `datasets` writes conll features): says why there is no label', () => {
+  it('token tags (a List of ClassLabel per row, as `datasets` writes conll features): read as token classification, and without a word list says why there is no label', () => {
     // huggingface/datasets tests/commands/test_test.py: tokens List(Value("string")), ner_tags List(ClassLabel(names=[...])).
     const features: Record<string, Feature> = {
       id: { dtype: 'string', _type: 'Value' },
@@ -64,8 +64,10 @@ describe('column detection on the viewer\'s documented datasets', () => {
     };
     const columns = columnsOfFeatures(features);
     expect(columns.map((c) => c.type)).toEqual(['Value(string)', 'List(Value(string))', 'List(ClassLabel)']);
-    const err = thrownDataError(() => detectMapping('conll', columns, []));
+    expect(detectMapping('conll', columns, [])).toMatchObject({ text: 'tokens', label: 'ner_tags', task: 'tokenClassification', labelNames: ['O', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC'] });
+    const withoutWords = columns.filter((c) => c.name !== 'tokens');
+    const err = thrownDataError(() => detectMapping('conll', withoutWords, []));
     expect(err.code).toBe('NoLabelColumn');
-    expect(err.message).toBe('conll has no column with one label per row: "ner_tags" (List(ClassLabel)) holds a list of class labels per row (token tagging or multi-label), which Adapter Studio does not train; columns are: id, tokens, ner_tags. Choose a single-label column, or pick a text classification dataset.');
+    expect(err.message).toBe('conll has no column with one label per row: "ner_tags" (List(ClassLabel)) holds a list of class labels per row (token tagging or multi-label), which Adapter Studio does not train; columns are: id, ner_tags. Choose a single-label column, or pick a text classification dataset.');
   });
 });

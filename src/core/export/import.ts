@@ -177,7 +177,11 @@ function readAdaptersFolder(files: AdapterFiles, meta: Record<string, unknown>, 
  */
 export function checkHeadAgainstWeights(config: Record<string, unknown>, stored: StoredTensors, headName: string, source: string): void {
   const fail = (message: string): never => { throw new AdapterImportError(`head_config.json in ${source} ${message} The head config and its weights do not belong together.`, 'WrongShape'); };
-  const { num_labels: numLabels, layers, label2id } = config;
+  const { layers, label2id } = config;
+  // A multiple-choice head's last Linear scores a pair with one output; num_choices only views the scores.
+  const multipleChoice = config.head_type === 'multiple_choice';
+  if (multipleChoice && (!Number.isSafeInteger(config.num_choices) || (config.num_choices as number) < 2)) fail(`has num_choices = ${JSON.stringify(config.num_choices)}, not a whole number of at least 2.`);
+  const numLabels = multipleChoice ? 1 : config.num_labels;
   if (!Number.isSafeInteger(numLabels) || (numLabels as number) < 1) fail(`has num_labels = ${JSON.stringify(numLabels)}, not a positive whole number.`);
   if (!Number.isSafeInteger(layers ?? 2) || ((layers ?? 2) as number) < 1) fail(`has layers = ${JSON.stringify(layers)}, not a positive whole number.`);
   const pattern = new RegExp(`^heads\\.${headName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.weight$`);
@@ -188,7 +192,7 @@ export function checkHeadAgainstWeights(config: Record<string, unknown>, stored:
   const last = linears[linears.length - 1];
   // No Linear weight at all: the tensor check names what is missing.
   const rows = last && stored.get(last.key)!.shape[0];
-  if (last && rows !== numLabels) fail(`has num_labels = ${String(numLabels)}, but the last layer's weight ${last.key} has ${rows} rows.`);
+  if (last && rows !== numLabels) fail(`${multipleChoice ? 'is a multiple-choice head (one score per pair)' : `has num_labels = ${String(numLabels)}`}, but the last layer's weight ${last.key} has ${rows} rows.`);
   if (label2id !== undefined && label2id !== null) {
     if (typeof label2id !== 'object' || Array.isArray(label2id)) fail('has a label2id that is not an object of label → id.');
     const ids = Object.values(label2id as Record<string, unknown>);
@@ -220,11 +224,12 @@ export function headOptionsFromConfig(config: Record<string, unknown>, threshold
   const id2label: Record<number, string> = {};
   if (label2id) for (const [label, id] of Object.entries(label2id)) id2label[id] = label;
   const questionAnswering = config.head_type === 'question_answering';
+  const tagging = config.head_type === 'tagging';
   return {
-    kind: questionAnswering ? 'questionAnswering' : config.head_type === 'multilabel_classification' ? 'multilabel' : numLabels === 1 ? 'regression' : 'classification',
-    numLabels,
+    kind: questionAnswering ? 'questionAnswering' : tagging ? 'tagging' : config.head_type === 'multiple_choice' ? 'multipleChoice' : config.head_type === 'multilabel_classification' ? 'multilabel' : numLabels === 1 ? 'regression' : 'classification',
+    ...(config.head_type === 'multiple_choice' ? { numChoices: Number(config.num_choices) } : { numLabels }),
     id2label,
-    layers: Number(config.layers ?? (questionAnswering ? 1 : 2)),
+    layers: Number(config.layers ?? (questionAnswering || tagging ? 1 : 2)),
     activationFunction: (config.activation_function ?? null) as string | null,
     usePooler: Boolean(config.use_pooler),
     bias: config.bias !== false,

@@ -72,6 +72,7 @@ function headSentence(head: HeadExport | undefined): string {
   if (!head) return '';
   if (isRegressionHead(head)) return ', with a regression head (one output)';
   if (head.config.head_type === 'question_answering') return ', with a question answering head (start and end logits over the tokens: the answer is a span of the context)';
+  if (head.config.head_type === 'multiple_choice') return `, with a multiple choice head (${plain(head.config.num_choices)} choices: a score for each (context, choice) pair, the highest is the answer)`;
   const type = String(head.config.head_type).replace(/_/g, ' ');
   return `, with a ${markdownText(type)} head (labels: ${headLabels(head.config).map(markdownText).join(', ')})`;
 }
@@ -119,6 +120,7 @@ export function trainingSection(training: TrainingRecord): string {
     ['Validation', `${validation}${s.maxValidationExamples ? `, first ${plain(s.maxValidationExamples)} examples` : ''}`],
     ['Text column(s)', training.textColumns.map(markdownCode).join(' + ')],
     ['Label column', `${markdownCode(training.labelColumn)} (${plain(training.labelKind)})`],
+    ...(training.choiceColumns ? [['Choice columns', `${training.choiceColumns.map(markdownCode).join(', ')} (the label is the right one's index)`] as [string, string]] : []),
     ['Learning rate', plain(h.learningRate)],
     ['Batch size', `${plain(h.batchSize)}${h.gradientAccumulation && h.gradientAccumulation > 1 ? ` × ${plain(h.gradientAccumulation)} accumulation steps` : ''}`],
     [h.maxSteps !== undefined ? 'Steps' : 'Epochs', plain(h.maxSteps ?? h.epochs ?? 3)],
@@ -160,11 +162,24 @@ const QA_USAGE_LINES = [
   'print(tokenizer.decode(inputs["input_ids"][0][start : end + 1]))  # the answer span',
 ];
 
+/** Python that ranks one context's choices with a multiple-choice head (MultipleChoiceModelOutput, logits [1, num_choices]). */
+function multipleChoiceUsageLines(head: HeadExport): string[] {
+  const n = Number(head.config.num_choices);
+  return [
+    'context = "A man sits down at the piano."',
+    `choices = [${Array.from({ length: n }, (_, i) => JSON.stringify(`ending ${i}`)).join(', ')}]  # num_choices = ${n} endings`,
+    'inputs = tokenizer([context] * len(choices), choices, return_tensors="pt", padding=True)',
+    'logits = model(**{k: v.unsqueeze(0) for k, v in inputs.items()}).logits  # [1, num_choices]',
+    'print(logits.softmax(-1).tolist())  # each choice\'s probability; argmax(-1) is the chosen one',
+  ];
+}
+
 /** Python that prints the prediction for one text with the adapter's head. */
 function predictionLines(head: HeadExport | undefined, logits: string): string[] {
   if (!head) return [`outputs = ${logits.replace('.logits', '')}  # no head was saved: hidden states only`];
   if (isRegressionHead(head)) return [`print(${logits}.item())`];
   if (head.config.head_type === 'multilabel_classification') return [`print((${logits}.sigmoid() > 0.5).nonzero())  # the predicted label ids`];
+  if (head.config.head_type === 'tagging') return [`print(${logits}.argmax(-1)[0].tolist())  # a tag id per token (special tokens included)`];
   return [`print(${logits}.argmax(-1).item())  # the predicted label id`];
 }
 
@@ -209,7 +224,7 @@ export function adapterHubModelCard(exp: AdapterExport, config: AdapterConfig, l
     `name = model.load_adapter(${JSON.stringify(location)})  # this folder, or the Hub repo id it was pushed to`,
     `model.set_active_adapters(name)${exp.head ? '  # also activates the head of the same name' : ''}`,
     '',
-    ...(exp.head?.config.head_type === 'question_answering' ? QA_USAGE_LINES : [
+    ...(exp.head?.config.head_type === 'question_answering' ? QA_USAGE_LINES : exp.head?.config.head_type === 'multiple_choice' ? multipleChoiceUsageLines(exp.head) : [
       training?.textColumns.length === 2
         ? 'inputs = tokenizer("A man is playing a guitar.", "Someone is making music.", return_tensors="pt")'
         : 'inputs = tokenizer("Adapters are lightweight!", return_tensors="pt")',
@@ -226,7 +241,7 @@ export function adapterHubModelCard(exp: AdapterExport, config: AdapterConfig, l
     row(['---', '---']),
     row(['Method', methodName(config)]),
     row(['Base model', `${markdownText(exp.modelName)} (${plain(exp.modelType)}, hidden size ${plain(exp.hiddenSize)})`]),
-    ...(exp.head ? [row(['Head', `${plain(String(exp.head.config.head_type).replace(/_/g, ' '))}, ${plain(exp.head.config.num_labels)} output(s), ${plain(exp.head.config.layers)} layer(s), ${plain(exp.head.config.activation_function ?? 'no')} activation`])] : []),
+    ...(exp.head ? [row(['Head', `${plain(String(exp.head.config.head_type).replace(/_/g, ' '))}, ${exp.head.config.head_type === 'multiple_choice' ? `${plain(exp.head.config.num_choices)} choices (1 score per pair)` : `${plain(exp.head.config.num_labels)} output(s)`}, ${plain(exp.head.config.layers)} layer(s), ${plain(exp.head.config.activation_function ?? 'no')} activation`])] : []),
     '',
     'Config (`config` in adapter_config.json):',
     '',
@@ -265,6 +280,7 @@ export function peftModelCard(exp: AdapterExport, peftType: 'LORA' | 'IA3', base
     ...baseLoad,
     'model = PeftModel.from_pretrained(base, "path/to/this/folder")  # or the Hub repo id it was pushed to',
     ...(exp.head?.config.head_type === 'question_answering' ? ['', 'from transformers import AutoTokenizer', '', `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(exp.modelName)})`, ...QA_USAGE_LINES] : []),
+    ...(exp.head?.config.head_type === 'tagging' ? ['', 'from transformers import AutoTokenizer', '', `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(exp.modelName)})`, 'inputs = tokenizer("the mayor visited geneva", return_tensors="pt")', 'print([model.config.id2label[i] for i in model(**inputs).logits.argmax(-1)[0].tolist()])  # a tag per token (special tokens included)'] : []),
     '```',
   ];
   if (unmapped.length) lines.push('', '## Not carried over', '', ...unmapped.map((u) => `- ${u}`));

@@ -30,6 +30,9 @@ export const PEFT_FILE = { config: 'adapter_config.json', weights: 'adapter_mode
 /** The ForQuestionAnswering models' start / end Linear, PEFT's modules_to_save for QUESTION_ANS (PeftModelForQuestionAnswering). */
 const QA_MODULE = 'qa_outputs';
 
+/** The ForTokenClassification models' Linear(hidden, num_labels) on every token: PEFT's modules_to_save for TOKEN_CLS. */
+const TOKEN_CLS_MODULE = 'classifier';
+
 /** PEFT's modules_to_save default for SEQ_CLS models (PeftModelForSequenceClassification). */
 const SEQ_CLS_MODULES = ['classifier', 'score'];
 
@@ -75,8 +78,13 @@ export function peftSupport(config: Record<string, unknown> | AdapterConfig, con
         reason: `${modelTypeInfo(context.modelType).baseModelClass.replace('Model', '')}'s ${fused} is one fused q/k/v Linear: the adapters library's LoRAMergedLinear keeps one ${mapping.peftType === 'IA3' ? 'lora_B vector' : 'lora_A / lora_B pair'} per enabled third of its output (attn_matrices ${JSON.stringify(lora.attn_matrices)}), and PEFT's ${mapping.peftType} on ${fused.split('.').at(-1)} has one over all its outputs, so the same weights would need another rank and alpha (LoRA) or made-up values for the other thirds ((IA)³). Adapt only intermediate / output (selfattn_lora False), or export for AdapterHub instead.`,
       };
     }
+    if (context.head?.head_type === 'multiple_choice') {
+      return { ok: false, reason: 'PEFT has no multiple-choice task type (its TaskType has SEQ_CLS, TOKEN_CLS, QUESTION_ANS, SEQ_2_SEQ_LM, CAUSAL_LM and FEATURE_EXTRACTION), so a multiple-choice head has no PEFT form. Export for AdapterHub instead.' };
+    }
     if (context.head?.head_type === 'question_answering') {
       if (context.head.layers !== 1) return { ok: false, reason: `A question-answering head of ${String(context.head.layers)} layers does not fit ${modelTypeInfo(context.modelType).baseModelClass.replace('Model', 'ForQuestionAnswering')}, whose qa_outputs is one Linear(hidden, 2). Export for AdapterHub instead.` };
+    } else if (context.head?.head_type === 'tagging') {
+      if (context.head.layers !== 1) return { ok: false, reason: `A tagging head of ${String(context.head.layers)} layers does not fit ${modelTypeInfo(context.modelType).baseModelClass.replace('Model', 'ForTokenClassification')}, whose classifier is one Linear(hidden, num_labels). Export for AdapterHub instead.` };
     } else if (context.head) {
       const head = context.head;
       if (head.head_type !== 'classification' && head.head_type !== 'multilabel_classification') return { ok: false, reason: `A "${String(head.head_type)}" head has no PEFT sequence-classification form.` };
@@ -164,6 +172,16 @@ export function peftFiles(exp: AdapterExport): AdapterFiles {
     modulesToSave = [QA_MODULE];
     baseLoad = ['from transformers import AutoModelForQuestionAnswering', `base = AutoModelForQuestionAnswering.from_pretrained(${JSON.stringify(exp.modelName)})`];
     if (exp.head.config.dropout_prob !== null && exp.head.config.dropout_prob !== undefined) unmapped.push(`The head's dropout_prob ${String(exp.head.config.dropout_prob)} (training only): further training uses the model's own.`);
+  } else if (exp.head?.config.head_type === 'tagging') {
+    // add_tagging_head's Dropout + Linear(hidden, num_labels) is the ForTokenClassification model's classifier (TOKEN_CLS).
+    const [weight, bias] = (['weight', 'bias'] as const).map((p) => exp.head!.tensors.get(`heads.${exp.name}.1.${p}`));
+    if (!weight || !bias) throw new AdapterExportError(`Head "${exp.name}" lacks heads.${exp.name}.1 tensors; PEFT needs the classifier's weight and bias.`);
+    tensors.set(`base_model.model.${TOKEN_CLS_MODULE}.weight`, weight);
+    tensors.set(`base_model.model.${TOKEN_CLS_MODULE}.bias`, bias);
+    modulesToSave = [...SEQ_CLS_MODULES];
+    baseLoad = ['from transformers import AutoModelForTokenClassification', `base = AutoModelForTokenClassification.from_pretrained(${JSON.stringify(exp.modelName)}, ${labelArguments(exp.head)})`];
+    if (exp.head.config.dropout_prob !== null && exp.head.config.dropout_prob !== undefined) unmapped.push(`The head's dropout_prob ${String(exp.head.config.dropout_prob)} (training only): further training uses the model's classifier dropout.`);
+    unmapped.push('Label names are not part of PEFT\'s files; the snippet above passes them to from_pretrained.');
   } else if (exp.head) {
     const layout = headLayoutFor(info.family, exp.head.config)!;
     const head = (i: number, p: 'weight' | 'bias') => exp.head!.tensors.get(`heads.${exp.name}.${i}.${p}`);
@@ -199,7 +217,7 @@ export function peftFiles(exp: AdapterExport): AdapterFiles {
     modules_to_save: modulesToSave,
     revision: null,
     target_modules: targetModules(modules, config.leave_out, info.family),
-    task_type: exp.head ? (questionAnswering ? 'QUESTION_ANS' : 'SEQ_CLS') : null,
+    task_type: exp.head ? (questionAnswering ? 'QUESTION_ANS' : exp.head.config.head_type === 'tagging' ? 'TOKEN_CLS' : 'SEQ_CLS') : null,
   };
   const peftConfig = ia3
     ? { ...common, feedforward_modules: [], init_ia3_weights: true, peft_type: 'IA3' }
@@ -227,6 +245,20 @@ function qaHeadOf(parts: Map<string, ExportTensor>, name: string, source: string
   }
   return {
     config: { head_type: 'question_answering', num_labels: 2, layers: 1, activation_function: 'tanh', label2id: null, dropout_prob: null },
+    tensors: new Map([[`heads.${name}.1.weight`, weight], [`heads.${name}.1.bias`, bias]]),
+  };
+}
+
+/** A TOKEN_CLS adapter's classifier (weight [num_labels, hidden] and bias) as add_tagging_head's head: heads.NAME.1.*, 1 layer. */
+function taggingHeadOf(parts: Map<string, ExportTensor>, name: string, source: string): HeadExport {
+  const weight = parts.get(`${TOKEN_CLS_MODULE}.weight`);
+  const bias = parts.get(`${TOKEN_CLS_MODULE}.bias`);
+  if (!weight || !bias || parts.size !== 2 || weight.shape.length !== 2) {
+    throw new AdapterImportError(`PEFT adapter ${source} is TOKEN_CLS and saves ${[...parts.keys()].join(', ')}; a token-classification head is classifier alone, a weight and its bias.`, 'UnexpectedTensors', [...parts.keys()]);
+  }
+  const numLabels = weight.shape[0];
+  return {
+    config: { head_type: 'tagging', num_labels: numLabels, layers: 1, activation_function: 'tanh', label2id: Object.fromEntries(Array.from({ length: numLabels }, (_, i) => [`LABEL_${i}`, i])), dropout_prob: null },
     tensors: new Map([[`heads.${name}.1.weight`, weight], [`heads.${name}.1.bias`, bias]]),
   };
 }
@@ -274,7 +306,7 @@ export function readPeftAdapter(files: AdapterFiles, peft: Record<string, unknow
     }
   }
   const headLayouts = familyDefinition(encoder.family).sequenceClassifier.layouts;
-  const headModules = new Set([...headLayouts.flatMap((l) => [l.first, l.last]).filter((m): m is string => Boolean(m)), QA_MODULE]);
+  const headModules = new Set([...headLayouts.flatMap((l) => [l.first, l.last]).filter((m): m is string => Boolean(m)), QA_MODULE, TOKEN_CLS_MODULE]);
 
   const stored = peftTensors(files, source);
   const perLayer = new Map<number, Set<LoraTarget>>();
@@ -326,6 +358,7 @@ export function readPeftAdapter(files: AdapterFiles, peft: Record<string, unknow
 
   let head: HeadExport | undefined;
   if (headParts.has(`${QA_MODULE}.weight`)) head = qaHeadOf(headParts, name, source);
+  else if (peft.task_type === 'TOKEN_CLS' && headParts.size) head = taggingHeadOf(headParts, name, source);
   else if (headParts.size) {
     const layoutOf = headLayouts.find((l) => [l.first, l.last].every((m) => !m || headParts.has(`${m}.weight`)) && headParts.size === (l.first ? 4 : 2));
     if (!layoutOf) throw new AdapterImportError(`PEFT adapter ${source} saves classifier tensors (${[...headParts.keys()].join(', ')}) that do not form ${familyDefinition(encoder.family).sequenceClassifier.description}.`, 'UnexpectedTensors', [...headParts.keys()]);

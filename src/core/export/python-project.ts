@@ -8,10 +8,12 @@
 import { pythonFloatRepr } from '../adapters/python-json.ts';
 import { adapterHubFiles, exportableAdapterConfig } from './adapterhub.ts';
 import { AdapterExportError } from './errors.ts';
+import { MC_ROW_HELPERS, multipleChoiceMain } from '../tasks/multiple-choice/python-mc.ts';
 import { QA_ROW_HELPERS, questionAnsweringMain } from '../tasks/question-answering/python-qa.ts';
 import { MULTI_LABEL_ROW_HELPERS, multiLabelMain } from '../tasks/multi-label/python-multilabel.ts';
 import { thresholdsOf } from '../tasks/multi-label/thresholds.ts';
-import { TO_TEXT, TRAIN_AND_SAVE, trainerArguments } from './train-script-parts.ts';
+import { TAG_ROW_HELPERS, taggingConstants, taggingMain } from '../tasks/token-classification/python-tagging.ts';
+import { TO_LABEL, TO_TEXT, TRAIN_AND_SAVE, trainerArguments } from './train-script-parts.ts';
 import { DEFAULT_MAX_ANSWER_LENGTH, DEFAULT_N_BEST } from '../tasks/question-answering/postprocess.ts';
 import { defaultDocStride } from '../tasks/question-answering/windows.ts';
 import { headLabels, methodName } from './model-card.ts';
@@ -48,7 +50,7 @@ const pyFloat = (value: number) => pythonFloatRepr(value);
 /** The studio's metric names → the keys train.py's compute_metrics returns, and whether larger is better. */
 const METRICS: Record<string, [string, boolean]> = {
   accuracy: ['accuracy', true], macroF1: ['macro_f1', true], pearson: ['pearson', true], mse: ['mse', false], loss: ['loss', false],
-  f1: ['f1', true], exactMatch: ['exact_match', true], microF1: ['micro_f1', true],
+  f1: ['f1', true], exactMatch: ['exact_match', true], entityF1: ['entity_f1', true], tokenAccuracy: ['token_accuracy', true], microF1: ['micro_f1', true],
 };
 
 /** train.py's question-answering constants: the windows and the postprocessing, as the studio ran them. */
@@ -136,8 +138,9 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
   const h = t.hyperparameters;
   const regression = t.labelKind === 'float';
   const answers = t.labelKind === 'answers';
+  const tags = t.labelKind === 'tags';
   const multiLabel = t.labelKind === 'labelList' || t.labelKind === 'binaryColumns';
-  const metric = h.metricForBest ?? (regression ? 'mse' : answers ? 'f1' : multiLabel ? 'microF1' : 'accuracy');
+  const metric = h.metricForBest ?? (regression ? 'mse' : answers ? 'f1' : tags ? 'entityF1' : multiLabel ? 'microF1' : 'accuracy');
   const [metricKey, greaterIsBetter] = METRICS[metric] ?? METRICS.loss;
   const warmup = h.warmupRatio ?? 0;
   const method = methodName(exportableAdapterConfig(exp)).replace(/`/g, '');
@@ -167,7 +170,9 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
     ['LABEL_COLUMN', py(t.labelColumn)],
     ...(answers ? [] : [
       ['LABEL_KIND', py(t.labelKind), 'classLabel / int: ids; string: index in LABELS; bool: 0/1; float: regression'],
-      ['LABELS', py(regression ? [] : headLabels(exp.head.config)), 'label names by id (the head\'s)'],
+      ...(t.choiceColumns
+        ? [['LABELS', py(t.choiceColumns), 'the choice columns: a label is the index of the right one'], ['CHOICE_COLUMNS', py(t.choiceColumns), 'each pair is (TEXT_COLUMN, TEXT_PAIR_COLUMN + " " + choice), as run_swag builds them']]
+        : [['LABELS', py(regression ? [] : headLabels(exp.head.config)), 'label names by id (the head\'s)']]),
     ] as [string, string, string?][]),
     ...(multiLabel ? [
       ['LABEL_COLUMNS', py(t.labelColumns ?? null), 'binaryColumns: the 0/1 columns, one per label in LABELS order'],
@@ -175,6 +180,7 @@ export function trainingScript(exp: AdapterExport, options: PythonProjectOptions
     ] as [string, string, string?][] : []),
     ['MAX_LENGTH', py(h.maxLength)],
     ...(answers ? QA_CONSTANTS(h.maxLength, h.docStride) : []),
+    ...(tags ? taggingConstants(exp.modelType) : []),
     ['LEARNING_RATE', pyFloat(h.learningRate)],
     [h.maxSteps !== undefined ? 'MAX_STEPS' : 'NUM_EPOCHS', py(h.maxSteps ?? h.epochs ?? 3)],
     ['BATCH_SIZE', py(h.batchSize), 'examples per optimizer step across all devices (before accumulation)'],
@@ -232,30 +238,7 @@ def is_held_out(row, share=HELD_OUT_SHARE, seed=HELD_OUT_SEED):
 
 
 `;
-  const rowHelpers = `def to_label(value):
-    """The training target of a label cell, or None when the studio skips the row."""
-    if value is None or value == "":
-        return None
-    if LABEL_KIND == "float":
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return None
-        return number if number == number and abs(number) != float("inf") else None
-    if LABEL_KIND == "string":
-        return LABELS.index(str(value)) if str(value) in LABELS else None
-    if LABEL_KIND == "bool":
-        return 1 if value is True or value == "true" else 0 if value is False or value == "false" else None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if not number.is_integer() or number < 0 or number >= len(LABELS):
-        return None
-    return int(number)
-
-
-${TO_TEXT}def is_usable(example):
+  const rowHelpers = `${TO_LABEL}${TO_TEXT}def is_usable(example):
     texts = [example[TEXT_COLUMN]] + ([example[TEXT_PAIR_COLUMN]] if TEXT_PAIR_COLUMN else [])
     return all(to_text(t) is not None for t in texts) and to_label(example[LABEL_COLUMN]) is not None
 
@@ -282,6 +265,8 @@ ${file ? LOCAL_LOADER : ''}
 
 `;
   if (t.labelKind === 'answers') return intro + QA_ROW_HELPERS + splits + questionAnsweringMain(exp.name, lengthArg);
+  if (tags) return intro + TAG_ROW_HELPERS + splits + taggingMain(exp.name, lengthArg);
+  if (t.choiceColumns) return intro + MC_ROW_HELPERS + splits + multipleChoiceMain(exp.name, lengthArg, exp.head.config);
   if (multiLabel) return intro + MULTI_LABEL_ROW_HELPERS + splits + multiLabelMain(exp.name, lengthArg);
   return intro + rowHelpers + splits + `def metrics_function():
     import evaluate

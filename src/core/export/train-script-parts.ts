@@ -59,3 +59,29 @@ export const TO_TEXT = `def to_text(value):
 
 
 `;
+
+/** The training target of a label cell as the studio reads it (to_label, by LABEL_KIND and LABELS), then two blank lines. */
+export const TO_LABEL = `def to_label(value):
+    """The training target of a label cell, or None when the studio skips the row."""
+    if value is None or value == "":
+        return None
+    if LABEL_KIND == "float":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return number if number == number and abs(number) != float("inf") else None
+    if LABEL_KIND == "string":
+        return LABELS.index(str(value)) if str(value) in LABELS else None
+    if LABEL_KIND == "bool":
+        return 1 if value is True or value == "true" else 0 if value is False or value == "false" else None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not number.is_integer() or number < 0 or number >= len(LABELS):
+        return None
+    return int(number)
+
+
+`;

@@ -101,14 +101,16 @@ export interface TrainingRecord {
   /** Dataset config (subset); undefined: the default one. */
   config?: string;
   splits: DataSplits;
-  /** The text column, then the second text column of sentence pairs. */
+  /** The text column, then the second text column of sentence pairs (multiple choice: the context, then the header before each choice). */
   textColumns: string[];
+  /** Multiple choice: the choice columns in label order (`ending0..3`); each pair is (context, header + " " + choice). */
+  choiceColumns?: string[];
   /** Column of the target. */
   labelColumn: string;
   /** Multi-label from several 0/1 columns: those columns, one per label. */
   labelColumns?: string[];
   /** How label cells become targets: ClassLabel / integer ids, strings (index in the head's labels), booleans, floats (regression), lists of labels or 0/1 columns (multi-label). */
-  labelKind: 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers' | 'labelList' | 'binaryColumns';
+  labelKind: 'classLabel' | 'int' | 'string' | 'bool' | 'float' | 'answers' | 'tags' | 'labelList' | 'binaryColumns';
   hyperparameters: TrainingHyperparameters;
   /** Validation metrics of the kept (best) weights, e.g. { accuracy: 0.91, loss: 0.25 }. */
   bestMetrics?: Record<string, number>;

@@ -21,7 +21,8 @@ export function headTask(adapter: Pick<AdapterModel, 'name' | 'head'>): Task {
   const head = adapter.head;
   if (!head) throw new TypeError(`Adapter "${adapter.name}" has no prediction head to train; create it with the "head" option.`);
   if (head.kind === 'multilabel') return 'multiLabel';
-  return head.kind === 'regression' ? 'regression' : head.kind === 'questionAnswering' ? 'questionAnswering' : 'classification';
+  if (head.kind === 'tagging') return 'tokenClassification';
+  return head.kind === 'regression' || head.kind === 'questionAnswering' || head.kind === 'multipleChoice' ? head.kind : 'classification';
 }
 
 export interface AdapterTrainableOptions {

@@ -14,6 +14,7 @@ import { dataSplitsOf } from '../export/from-adapter.ts';
 import type { LocalFileRecord, TrainingRecord } from '../export/types.ts';
 import type { EncoderTokenizer } from '../model/tokenizer.ts';
 import { questionTrainingData } from '../tasks/question-answering/qa-training-data.ts';
+import { tagTrainingData } from '../tasks/token-classification/tag-training-data.ts';
 import { datasetBatches, tokenizeWith } from './dataset-batches.ts';
 import type { TrainResult } from './events.ts';
 import { type TrainingSettings, hyperparametersOf } from './training-settings.ts';
@@ -23,6 +24,9 @@ import type { TrainingData } from './trainer.ts';
 export function headOptionsOf(mapping: Pick<ColumnMapping, 'task' | 'labelNames'>): HeadOptions {
   if (mapping.task === 'questionAnswering') return { kind: 'questionAnswering' };
   if (mapping.task === 'multiLabel') return { kind: 'multilabel', numLabels: mapping.labelNames.length, id2label: mapping.labelNames };
+  if (mapping.task === 'tokenClassification') return { kind: 'tagging', numLabels: mapping.labelNames.length, id2label: mapping.labelNames };
+  // A multiple-choice mapping's label names are its choice columns.
+  if (mapping.task === 'multipleChoice') return { kind: 'multipleChoice', numChoices: mapping.labelNames.length };
   return mapping.task === 'regression' ? { kind: 'regression' } : { numLabels: mapping.labelNames.length, id2label: mapping.labelNames };
 }
 
@@ -50,6 +54,14 @@ export async function trainingDataOf(
       tokenizer, batchSize: settings.batchSize, maxLength: settings.maxLength, seed: settings.seed, docStride: settings.docStride,
     });
   }
+  if (report.mapping.task === 'tokenClassification') {
+    return tagTrainingData({
+      train: await partStream(handle, report, report.plan.train, options.stream),
+      validation: await partStream(handle, report, validation, options.stream),
+      tokenizer, tagNames: report.mapping.labelNames, batchSize: settings.batchSize, maxLength: settings.maxLength, seed: settings.seed,
+      validationExamples: expectedExamples(validation, handle.splits.find((s) => s.name === validation.split)?.numRows),
+    });
+  }
   const data = await datasetBatches({
     train: await partStream(handle, report, report.plan.train, options.stream),
     validation: await partStream(handle, report, validation, options.stream),
@@ -74,8 +86,8 @@ export function expectedExamples(part: SplitPart, splitRows: number | undefined)
 /** The best evaluation's metrics as the record keeps them (the example count left out). */
 function bestMetricsOf(result: Pick<TrainResult, 'best'>): Record<string, number> | undefined {
   if (!result.best) return undefined;
-  const { loss, accuracy, macroF1, mse, pearson, microF1 } = result.best;
-  return Object.fromEntries(Object.entries({ loss, accuracy, macroF1, mse, pearson, microF1 }).filter(([, v]) => v !== undefined)) as Record<string, number>;
+  const { loss, accuracy, macroF1, mse, pearson, entityF1, tokenAccuracy, microF1 } = result.best;
+  return Object.fromEntries(Object.entries({ loss, accuracy, macroF1, mse, pearson, entityF1, tokenAccuracy, microF1 }).filter(([, v]) => v !== undefined)) as Record<string, number>;
 }
 
 /**
@@ -98,6 +110,7 @@ export function trainingRecordOf(
     textColumns: [mapping.text, ...(mapping.textPair ? [mapping.textPair] : [])],
     labelColumn: mapping.label,
     ...(mapping.labelColumns ? { labelColumns: mapping.labelColumns } : {}),
+    ...(mapping.choices ? { choiceColumns: mapping.choices } : {}),
     labelKind: mapping.labelKind,
     hyperparameters: hyperparametersOf(settings),
     ...(best ? { bestMetrics: best, bestStep: options.result!.bestStep } : {}),
@@ -112,14 +125,18 @@ export interface HeadMismatch {
 }
 
 /** How an adapter's head fails to fit the mapped label column of `dataset`, or undefined when it fits. */
-export function headMismatch(adapter: { name: string; head?: { kind: string; id2label: string[] } }, mapping: ColumnMapping, dataset: string): HeadMismatch | undefined {
+export function headMismatch(adapter: { name: string; head?: { kind: string; id2label: string[]; config?: { num_choices?: number } } }, mapping: ColumnMapping, dataset: string): HeadMismatch | undefined {
   const head = adapter.head;
   if (!head) return { kind: 'noHead', message: `Adapter "${adapter.name}" has no prediction head, so it cannot predict ${dataset}'s "${mapping.label}".` };
-  const task = head.kind === 'regression' ? 'regression' : head.kind === 'questionAnswering' ? 'questionAnswering' : head.kind === 'multilabel' ? 'multiLabel' : 'classification';
+  const task = head.kind === 'tagging' ? 'tokenClassification' : head.kind === 'multilabel' ? 'multiLabel' : head.kind === 'regression' || head.kind === 'questionAnswering' || head.kind === 'multipleChoice' ? head.kind : 'classification';
   if (task !== mapping.task) {
     return { kind: 'task', message: `Adapter "${adapter.name}" was trained for ${task}, but ${dataset} column "${mapping.label}" is a ${mapping.task} target.` };
   }
-  if ((task === 'classification' || task === 'multiLabel') && head.id2label.join('\n') !== mapping.labelNames.join('\n')) {
+  const numChoices = head.config?.num_choices;
+  if (task === 'multipleChoice' && numChoices !== undefined && numChoices !== mapping.choices?.length) {
+    return { kind: 'labels', message: `Adapter "${adapter.name}" picks among ${numChoices} choices, but ${dataset} has ${mapping.choices?.length} (${mapping.choices?.join(', ')}).` };
+  }
+  if ((task === 'classification' || task === 'tokenClassification' || task === 'multiLabel') && head.id2label.join('\n') !== mapping.labelNames.join('\n')) {
     return { kind: 'labels', message: `Adapter "${adapter.name}" predicts the labels ${head.id2label.join(', ')}, but ${dataset} has ${mapping.labelNames.join(', ')}.` };
   }
   return undefined;

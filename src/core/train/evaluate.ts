@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { evaluateMultiLabel } from '../tasks/multi-label/multi-label-evaluate.ts';
 import { evaluateQuestionAnswering } from '../tasks/question-answering/qa-evaluate.ts';
+import { evaluateTokenClassification } from '../tasks/token-classification/tag-evaluate.ts';
 import { exampleLosses } from './losses.ts';
 import { type EvalMetrics, accuracy, macroF1, meanSquaredError, pearson } from './metrics.ts';
 import type { BatchLike, Task, TrainableModel } from './trainable-model.ts';
@@ -22,6 +23,7 @@ export function argmaxRows(values: Float32Array, width: number): Int32Array {
 export function taskMetrics(task: Task, predictions: ArrayLike<number>, labels: ArrayLike<number>, lossSum: number): EvalMetrics {
   const examples = labels.length;
   const loss = examples === 0 ? NaN : lossSum / examples;
+  if (task === 'multipleChoice') return { loss, accuracy: accuracy(predictions, labels), examples };
   return task === 'classification'
     ? { loss, accuracy: accuracy(predictions, labels), macroF1: macroF1(predictions, labels), examples }
     : { loss, mse: meanSquaredError(predictions, labels), pearson: pearson(predictions, labels), examples };
@@ -40,6 +42,7 @@ export interface EvaluateOptions {
 export async function evaluate<B extends BatchLike>(model: TrainableModel<B>, batches: AsyncIterable<B>, options: EvaluateOptions = {}): Promise<EvalMetrics | undefined> {
   if (model.task === 'questionAnswering') return evaluateQuestionAnswering(model, batches, options);
   if (model.task === 'multiLabel') return evaluateMultiLabel(model, batches, options);
+  if (model.task === 'tokenClassification') return evaluateTokenClassification(model, batches, options);
   const predictions: number[] = [];
   const labels: number[] = [];
   let lossSum = 0;
@@ -52,8 +55,9 @@ export async function evaluate<B extends BatchLike>(model: TrainableModel<B>, ba
     });
     try {
       const [values, lossValues] = await Promise.all([logits.data() as Promise<Float32Array>, losses.data() as Promise<Float32Array>]);
-      const predicted = model.task === 'classification' ? argmaxRows(values, logits.shape[1]) : values;
-      for (let i = 0; i < batch.batch; i++) {
+      const predicted = model.task === 'regression' ? values : argmaxRows(values, logits.shape[1]);
+      // One label per example (a multiple-choice batch holds choices × as many pairs as examples).
+      for (let i = 0; i < batch.labels.length; i++) {
         predictions.push(predicted[i]);
         labels.push(batch.labels[i]);
         lossSum += lossValues[i];

@@ -1,7 +1,8 @@
-/** The task losses, as the `adapters` heads compute them: CrossEntropyLoss over classes, MSELoss for one target. */
+/** The task losses, as the `adapters` heads compute them: CrossEntropyLoss over classes (or an example's choices), MSELoss for one target. */
 import * as tf from '@tensorflow/tfjs';
 import { bceExampleLosses } from '../tasks/multi-label/bce-loss.ts';
 import { qaExampleLosses, qaLoss } from '../tasks/question-answering/qa-head.ts';
+import { taggingExampleLosses, taggingLoss } from '../tasks/token-classification/tag-head.ts';
 import type { Task } from './trainable-model.ts';
 
 /**
@@ -11,6 +12,7 @@ import type { Task } from './trainable-model.ts';
 export function exampleLosses(logits: tf.Tensor2D, labels: Int32Array | Float32Array, task: Task): tf.Tensor1D {
   if (task === 'questionAnswering') return qaExampleLosses(logits, labels);
   if (task === 'multiLabel') return bceExampleLosses(logits, labels);
+  if (task === 'tokenClassification') return taggingExampleLosses(logits, labels);
   return tf.tidy(() => {
     const [batch, width] = logits.shape;
     if (labels.length !== batch) throw new RangeError(`The batch has ${batch} logit rows but ${labels.length} labels.`);
@@ -26,5 +28,6 @@ export function exampleLosses(logits: tf.Tensor2D, labels: Int32Array | Float32A
 /** Mean loss over the batch (the reduction torch's CrossEntropyLoss and MSELoss default to). */
 export function meanLoss(logits: tf.Tensor2D, labels: Int32Array | Float32Array, task: Task): tf.Scalar {
   if (task === 'questionAnswering') return qaLoss(logits, labels);
+  if (task === 'tokenClassification') return taggingLoss(logits, labels);
   return tf.tidy(() => exampleLosses(logits, labels, task).mean() as tf.Scalar);
 }

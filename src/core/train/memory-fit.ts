@@ -39,6 +39,8 @@ export interface BatchSettings {
   batchSize: number;
   gradientAccumulation: number;
   maxLength: number;
+  /** Sequences the encoder reads per example (multiple choice: one pair per choice); default 1. */
+  sequencesPerExample?: number;
 }
 
 export interface BatchFit {
@@ -71,8 +73,9 @@ function stepBytes(config: EncoderConfig, ceiling: MemoryCeiling, batch: number,
  */
 export function fitBatchToMemory(config: EncoderConfig, settings: BatchSettings, ceiling: MemoryCeiling): BatchFit {
   const seq = Math.min(settings.maxLength, config.maxSequenceLength);
+  const perExample = settings.sequencesPerExample ?? 1;
   const limit = ceiling.totalBytes !== undefined ? ceiling.totalBytes * WASM_HEAP_SHARE : ceiling.bufferBytes;
-  const requested = stepBytes(config, ceiling, settings.batchSize, seq);
+  const requested = stepBytes(config, ceiling, settings.batchSize * perExample, seq);
   if (limit === undefined || requested <= limit) {
     const { batchSize, gradientAccumulation } = settings;
     return { batchSize, gradientAccumulation, estimatedBytes: requested, ...(limit !== undefined ? { ceilingBytes: limit } : {}) };
@@ -80,7 +83,7 @@ export function fitBatchToMemory(config: EncoderConfig, settings: BatchSettings,
   const what = ceiling.totalBytes !== undefined ? `the ${ceiling.backend} heap's ${gib(ceiling.totalBytes)} (${gib(limit)} usable)` : `the GPU's largest buffer of ${gib(limit)}`;
   for (let batch = settings.batchSize - 1; batch >= 1; batch--) {
     if (settings.batchSize % batch !== 0) continue;
-    const bytes = stepBytes(config, ceiling, batch, seq);
+    const bytes = stepBytes(config, ceiling, batch * perExample, seq);
     if (bytes > limit) continue;
     const gradientAccumulation = settings.gradientAccumulation * (settings.batchSize / batch);
     return {
@@ -88,12 +91,12 @@ export function fitBatchToMemory(config: EncoderConfig, settings: BatchSettings,
       gradientAccumulation,
       estimatedBytes: bytes,
       ceilingBytes: limit,
-      note: `A step at batch ${settings.batchSize} × ${seq} tokens needs about ${gib(requested)}, over ${what}: training runs micro-batches of ${batch} with gradient accumulation ${gradientAccumulation} instead (${settings.batchSize * settings.gradientAccumulation} examples per optimizer step, as set; about ${gib(bytes)}).`,
+      note: `A step at batch ${settings.batchSize}${perExample > 1 ? ` (${settings.batchSize * perExample} sequences, ${perExample} an example)` : ''} × ${seq} tokens needs about ${gib(requested)}, over ${what}: training runs micro-batches of ${batch} with gradient accumulation ${gradientAccumulation} instead (${settings.batchSize * settings.gradientAccumulation} examples per optimizer step, as set; about ${gib(bytes)}).`,
     };
   }
-  const single = stepBytes(config, ceiling, 1, seq);
+  const single = stepBytes(config, ceiling, perExample, seq);
   throw new TrainingError(
-    `${config.repoId} needs about ${gib(single)} to train even one sequence of ${seq} tokens on ${ceiling.backend}, over ${what}. Lower the max length${ceiling.backend === 'wasm' ? ', or train on WebGPU' : ''}.`,
+    `${config.repoId} needs about ${gib(single)} to train even one ${perExample > 1 ? `example of ${perExample} sequences` : 'sequence'} of ${seq} tokens on ${ceiling.backend}, over ${what}. Lower the max length${ceiling.backend === 'wasm' ? ', or train on WebGPU' : ''}.`,
     'Memory',
   );
 }

@@ -20,16 +20,21 @@ export interface EvalMetrics {
   /** Question answering: SQuAD's exact match and token F1, in percent of the questions. */
   exactMatch?: number;
   f1?: number;
+  /** Token classification: seqeval's entity F1, precision and recall (strict IOB2) and the share of word tags right. */
+  entityF1?: number;
+  entityPrecision?: number;
+  entityRecall?: number;
+  tokenAccuracy?: number;
   /** Examples evaluated. */
   examples: number;
 }
 
 /** Names of the metrics a run can keep its best checkpoint by. */
-export type MetricName = 'loss' | 'accuracy' | 'macroF1' | 'mse' | 'pearson' | 'exactMatch' | 'f1' | 'microF1';
+export type MetricName = 'loss' | 'accuracy' | 'macroF1' | 'mse' | 'pearson' | 'exactMatch' | 'f1' | 'entityF1' | 'tokenAccuracy' | 'microF1';
 
 /** Whether a larger value of the metric is better. */
 export function greaterIsBetter(metric: MetricName): boolean {
-  return metric === 'accuracy' || metric === 'macroF1' || metric === 'microF1' || metric === 'pearson' || metric === 'exactMatch' || metric === 'f1';
+  return metric === 'accuracy' || metric === 'macroF1' || metric === 'pearson' || metric === 'exactMatch' || metric === 'f1' || metric === 'entityF1' || metric === 'tokenAccuracy' || metric === 'microF1';
 }
 
 /** Whether `candidate` beats `best` on `metric` (NaN never beats anything; anything beats a NaN or missing best). */

@@ -2,14 +2,14 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainableParameter } from './adamw.ts';
 
-/** Prediction task: cross-entropy over classes, squared error of one target, or an answer span's start and end. */
-export type Task = 'classification' | 'regression' | 'questionAnswering' | 'multiLabel';
+/** Prediction task: cross-entropy over classes, squared error of one target, an answer span's start and end, cross-entropy over each example's choices, a tag per token, or a sigmoid per label (multi-label). */
+export type Task = 'classification' | 'regression' | 'questionAnswering' | 'multipleChoice' | 'tokenClassification' | 'multiLabel';
 
 /** The part of a batch the trainer reads; models read the rest (token ids, features...). */
 export interface BatchLike {
   /** Examples in the batch. */
   batch: number;
-  /** [batch] class ids (classification) or targets (regression); [2 · batch] start, end positions (question answering); [batch · labels] 0/1 (multi-label). */
+  /** [batch] class ids (classification) or targets (regression); [2 · batch] start, end positions (question answering); multiple choice: [batch / choices] right choices; [batch · seq] tag ids or −100 (token classification); [batch · labels] 0/1 (multi-label). */
   labels: Int32Array | Float32Array;
   /** Tokens that are not padding, for tokens per second (absent for models without tokens). */
   realTokens?: number;

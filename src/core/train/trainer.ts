@@ -24,10 +24,10 @@ import type { BatchLike, Task, TrainableModel } from './trainable-model.ts';
 
 /** The metric a run keeps its best weights by unless told otherwise: accuracy, MSE, or SQuAD's F1. */
 export function defaultMetric(task: Task): MetricName {
-  return task === 'classification' ? 'accuracy' : task === 'regression' ? 'mse' : task === 'multiLabel' ? 'microF1' : 'f1';
+  return task === 'classification' || task === 'multipleChoice' ? 'accuracy' : task === 'regression' ? 'mse' : task === 'tokenClassification' ? 'entityF1' : task === 'multiLabel' ? 'microF1' : 'f1';
 }
 
-const METRICS_OF: Record<Task, string> = { classification: 'accuracy, macroF1 or loss', regression: 'mse, pearson or loss', questionAnswering: 'f1, exactMatch or loss', multiLabel: 'microF1, macroF1 or loss' };
+const METRICS_OF: Record<Task, string> = { classification: 'accuracy, macroF1 or loss', regression: 'mse, pearson or loss', questionAnswering: 'f1, exactMatch or loss', multipleChoice: 'accuracy or loss', tokenClassification: 'entityF1, tokenAccuracy or loss', multiLabel: 'microF1, macroF1 or loss' };
 
 export interface TrainOptions {
   /** Peak learning rate (default 1e-4, the AdapterHub guides' rate for adapters). */

@@ -41,7 +41,7 @@ export type AdapterKnobs = Omit<AdapterChoice, 'method' | 'adapterDrop'> & { lea
 
 /** The prediction head a dataset's label column asks for. */
 export interface HeadSpec {
-  task: 'classification' | 'regression' | 'questionAnswering' | 'multiLabel';
+  task: 'classification' | 'regression' | 'questionAnswering' | 'multipleChoice' | 'tokenClassification' | 'multiLabel';
   /** Class names by id; empty for regression. */
   labels: string[];
 }

@@ -113,7 +113,7 @@ describe('multi-label batches and the demo dataset', () => {
     for (const source of ['parquet', 'rows'] as const) {
       const report = await inspectDataset(await openHubDataset(ep, 'adapter-studio/tiny-multilabel', { source }));
       expect(report.mapping, source).toMatchObject({ task: 'multiLabel', text: 'text', label: 'labels', labelNames: ['world', 'sports', 'business', 'science'] });
-      expect(report.columns.find((c) => c.name === 'labels')?.type).toBe('Sequence(ClassLabel)');
+      expect(report.columns.find((c) => c.name === 'labels')?.type).toBe('List(ClassLabel)');
       expect(report.plan.validation.split).toBe('validation');
       for (const e of report.preview.examples) {
         const count = e.targets!.reduce((a, b) => a + b, 0);
@@ -122,7 +122,7 @@ describe('multi-label batches and the demo dataset', () => {
         // One sentence per topic the row is labelled with.
         expect(e.text.split('. ').length).toBe(count);
       }
-      expect(report.preview.stats.skipped).toEqual({ missingText: 0, missingLabel: 0, unlabelled: 0, unknownLabel: 0 });
+      for (const [reason, count] of Object.entries(report.preview.stats.skipped)) expect(count, reason).toBe(0);
     }
   });
 });
