@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StudioBrowser, launchChromium } from './browser.ts';
@@ -5,7 +8,8 @@ import { dataInspected, loadSelectedModel, runReaches, screenshotStep, steps, st
 
 // Multi-label classification from dataset to Try it, on wasm: the Data step reads tiny-multilabel's list-of-labels
 // column and says why, the Adapter step shows the multi-label head, a short run reports micro- and macro-F1, and
-// Try it lists every label with its probability, marking those at or above their thresholds.
+// Try it lists every label with its probability, marking those at or above their thresholds. Then a dropped CSV
+// with 0/1 columns becomes multi-label once two of them are ticked as label columns.
 let chrome: StudioBrowser;
 let page: Page;
 
@@ -51,5 +55,27 @@ describe('multi-label classification on tiny-multilabel (wasm)', () => {
     expect([...named].sort()).toEqual(['business', 'sports']);
     await screenshotStep(page, tryStep, 'docs/screenshots/try-multilabel.png');
     console.log(`tiny-multilabel after 100 steps: micro-F1 ${micro}, macro-F1 ${macro}; Try it: ${shown.map((r) => `${r.label} ${r.p.toFixed(3)}`).join(', ')}`);
+  });
+
+  it('reads several ticked 0/1 columns of a dropped CSV as multi-label labels', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adapter-studio-e2e-'));
+    try {
+      const file = join(dir, 'comments.csv');
+      await writeFile(file, 'comment,toxic,insult,threat\nyou are a fool,1,1,0\nnice work today,0,0,0\nleave or else,1,0,1\n');
+      const data = steps.data(page);
+      await data.locator('input[type="file"]').setInputFiles(file);
+      await data.getByText('Selected file: comments.csv').waitFor();
+      const picker = data.locator('fieldset.label-columns');
+      await picker.waitFor();
+      for (const name of ['toxic', 'threat']) await picker.getByLabel(name).check();
+      await expect.poll(async () => (await data.textContent()) ?? '').toContain('Task: multi-label (any set of the 2 labels per text)');
+      expect(await data.textContent()).toContain('2 0/1 columns, one per label');
+      const cells = await data.locator('table.preview-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.lastElementChild?.textContent));
+      expect(cells).toEqual(['toxic', '(none)', 'toxic, threat']);
+      expect(new URL(page.url()).searchParams.has('labels')).toBe(false);
+      await expect.poll(async () => steps.adapter(page).locator('input[name="head-kind"]:checked').locator('xpath=..').textContent()).toMatch(/Multi-label/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -56,6 +56,7 @@ function setupOf(state: StudioState): StudioSetup {
       text: dataChoice.overrides.text,
       textPair: dataChoice.overrides.textPair,
       label: dataChoice.overrides.label,
+      labelColumns: dataChoice.overrides.labelColumns,
     } : {}),
     maxTrainExamples: dataChoice.maxTrainExamples,
     adapter: state.adapterChoice,
@@ -197,7 +198,7 @@ export const useStudio = create<StudioState>()((set, get, api) => {
         dataChoice: {
           config: setup.config,
           split: setup.split,
-          overrides: { text: setup.text, textPair: setup.textPair, label: setup.label },
+          overrides: { text: setup.text, textPair: setup.textPair, label: setup.label, ...(setup.labelColumns ? { labelColumns: setup.labelColumns } : {}) },
           maxTrainExamples: setup.maxTrainExamples,
         },
         ...(setup.adapter ? { adapterChoice: setup.adapter } : {}),

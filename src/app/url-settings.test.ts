@@ -153,3 +153,12 @@ describe('URL settings: the shelf and the composition of Try it', () => {
     expect(readUrlSettings('?compose=average:a,b:1').problem).toMatch(/one number of at least 0 an adapter/);
   });
 });
+
+describe('URL settings for multi-label data', () => {
+  it('carries several 0/1 label columns as ?labels=a,b,c, both ways', () => {
+    expect(readUrlSettings('?dataset=acme/toxic&labels=toxic,%20insult,,threat').setup).toEqual({ dataset: 'acme/toxic', labelColumns: ['toxic', 'insult', 'threat'] });
+    const href = withUrlSettings('http://127.0.0.1:5173/', { hub: { kind: 'real' }, setup: { dataset: 'acme/toxic', labelColumns: ['toxic', 'insult'] } });
+    expect(new URL(href).searchParams.get('labels')).toBe('toxic,insult');
+    expect(readUrlSettings(new URL(href).search).setup.labelColumns).toEqual(['toxic', 'insult']);
+  });
+});

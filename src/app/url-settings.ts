@@ -33,6 +33,8 @@ export interface StudioSetup {
   textPair?: string;
   /** Label column chosen instead of the detected one (`?label=`). */
   label?: string;
+  /** Multi-label: several 0/1 columns, one per label (`?labels=a,b,c`). */
+  labelColumns?: string[];
   /** Most training examples, for quick classroom runs (`?rows=`). */
   maxTrainExamples?: number;
   /** The adapter method and its knobs (`?method= &rf= &r= &alpha= &prefix= &prompt= &act= &dropout= &leave= &adrop=`). */
@@ -64,7 +66,7 @@ export interface UrlSettings {
 
 /** URL parameter of each data setup field, in the order they are written. */
 const DATA_PARAMS = {
-  model: 'model', revision: 'revision', dataset: 'dataset', config: 'config', split: 'split', text: 'text', textPair: 'pair', label: 'label', maxTrainExamples: 'rows',
+  model: 'model', revision: 'revision', dataset: 'dataset', config: 'config', split: 'split', text: 'text', textPair: 'pair', label: 'label', labelColumns: 'labels', maxTrainExamples: 'rows',
 } as const satisfies Record<string, string>;
 
 /** How a URL value becomes a setting: the value, or undefined with a problem said plainly. */
@@ -179,6 +181,8 @@ function readSetup(params: URLSearchParams, problems: string[]): StudioSetup {
   if (revision && revision !== 'main') setup.revision = revision;
   const pair = params.get(DATA_PARAMS.textPair);
   if (pair !== null) setup.textPair = pair;
+  const labelColumns = params.get(DATA_PARAMS.labelColumns)?.split(',').map((c) => c.trim()).filter(Boolean);
+  if (labelColumns?.length) setup.labelColumns = labelColumns;
   const rows = params.get(DATA_PARAMS.maxTrainExamples);
   if (rows !== null) {
     if (/^[1-9]\d{0,8}$/.test(rows)) setup.maxTrainExamples = Number(rows);

@@ -10,6 +10,7 @@ import { formatInteger, formatPercent } from '../format.ts';
 import { dataFixHint, plainMessage, plainReason, plainType } from '../plain-words.ts';
 import { useStudio } from '../store.ts';
 import { TokenPrompt, needsToken } from './TokenPrompt.tsx';
+import { LabelColumnsPicker } from './LabelColumnsPicker.tsx';
 
 /** Longest text shown in a preview cell. */
 const CELL_CHARS = 160;
@@ -124,10 +125,11 @@ function ColumnPickers({ columns, report }: { columns: ColumnInfo[]; report?: Da
         <option value="">none (single texts)</option>
         {options}
       </Picker>
-      <Picker label="Label" value={label} reason={mapping?.reasons.label} onChange={(value) => choose({ label: value, labelNames: undefined })}>
-        {!label && <option value="">choose…</option>}
+      <Picker label="Label" value={mapping?.labelKind === 'binaryColumns' ? '' : label} reason={mapping?.reasons.label} onChange={(value) => choose({ label: value, labelNames: undefined, labelColumns: undefined })}>
+        {(!label || mapping?.labelKind === 'binaryColumns') && <option value="">{mapping?.labelKind === 'binaryColumns' ? 'several 0/1 columns (below)' : 'choose…'}</option>}
         {options}
       </Picker>
+      <LabelColumnsPicker columns={columns} chosen={mapping?.labelColumns ?? overrides.labelColumns ?? []} onChange={(labelColumns) => choose({ labelColumns: labelColumns.length ? labelColumns : undefined, label: undefined, labelNames: undefined })} />
       {chosen && <button type="button" className="button subtle" onClick={() => updateDataChoice({ overrides: {} })}>Detect columns again</button>}
       <details className="details column-types">
         <summary>Details: column types</summary>
@@ -230,7 +232,7 @@ function PreviewTable({ report }: { report: DatasetReport }) {
               <td>{example.row}</td>
               <td>{clip(example.text)}</td>
               {mapping.textPair && <td>{clip(example.textPair ?? '')}</td>}
-              <td>{example.tags ? clip(entitySummary(example.words ?? [], example.tags, mapping.labelNames)) : example.choices ? `${mapping.labelNames[example.label]}: ${clip(example.choices[example.label])}` : mapping.task === 'classification' ? mapping.labelNames[example.label] : example.answers ? example.answers.text.join(' | ') : example.label}</td>
+              <td>{example.targets ? mapping.labelNames.filter((_, i) => example.targets![i]).join(', ') || '(none)' : example.tags ? clip(entitySummary(example.words ?? [], example.tags, mapping.labelNames)) : example.choices ? `${mapping.labelNames[example.label]}: ${clip(example.choices[example.label])}` : mapping.task === 'classification' ? mapping.labelNames[example.label] : example.answers ? example.answers.text.join(' | ') : example.label}</td>
             </tr>
           ))}
         </tbody>
