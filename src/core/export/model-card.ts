@@ -4,7 +4,7 @@
  * comment (invisible on the Hub), so that an import gets it back.
  */
 import { ADAPTER_PRESETS, type AdapterConfig, architectureOf, familyOf, methodConfigs } from '../adapters/methods/registry.ts';
-import { pythonJsonDumps } from '../adapters/python-json.ts';
+import { pythonFloatRepr, pythonJsonDumps } from '../adapters/python-json.ts';
 import { checkRepoId } from '../../hub/endpoint.ts';
 import type { AdapterExport, FusionExport, HeadExport, TrainingRecord } from './types.ts';
 
@@ -178,7 +178,15 @@ function multipleChoiceUsageLines(head: HeadExport): string[] {
 function predictionLines(head: HeadExport | undefined, logits: string): string[] {
   if (!head) return [`outputs = ${logits.replace('.logits', '')}  # no head was saved: hidden states only`];
   if (isRegressionHead(head)) return [`print(${logits}.item())`];
-  if (head.config.head_type === 'multilabel_classification') return [`print((${logits}.sigmoid() > 0.5).nonzero())  # the predicted label ids`];
+  if (head.config.head_type === 'multilabel_classification') {
+    if (!head.thresholds) return [`print((${logits}.sigmoid() > 0.5).nonzero())  # the predicted label ids`];
+    // The studio's per-label thresholds (head_config.json's "thresholds"), by label id.
+    const thresholds = headLabels(head.config).map((label) => pythonFloatRepr(head.thresholds![label] ?? 0.5));
+    return [
+      `thresholds = [${thresholds.join(', ')}]  # head_config.json's "thresholds", by label id`,
+      `print([i for i, p in enumerate(${logits}.sigmoid()[0].tolist()) if p >= thresholds[i]])  # the predicted label ids`,
+    ];
+  }
   if (head.config.head_type === 'tagging') return [`print(${logits}.argmax(-1)[0].tolist())  # a tag id per token (special tokens included)`];
   return [`print(${logits}.argmax(-1).item())  # the predicted label id`];
 }

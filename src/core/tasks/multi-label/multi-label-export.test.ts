@@ -54,6 +54,11 @@ describe('multi-label head files', () => {
     expect(single.thresholds).toBeUndefined();
   });
 
+  it('has a card whose snippet predicts the labels at or above the thresholds', () => {
+    expect(text(files, ADAPTERHUB_FILE.card)).toContain('thresholds = [0.3, 0.5, 0.7]  # head_config.json\'s "thresholds", by label id\nprint([i for i, p in enumerate(');
+    expect(text(files, ADAPTERHUB_FILE.card)).toContain('.sigmoid()[0].tolist()) if p >= thresholds[i]])  # the predicted label ids');
+  });
+
   it('imports back into the same head, weights and thresholds', () => {
     const imported = importAdapter(files, { encoder });
     expect(imported.head?.config).toEqual(exp.head!.config);
