@@ -13,7 +13,7 @@ import { QA_ROW_HELPERS, questionAnsweringMain } from '../tasks/question-answeri
 import { MULTI_LABEL_ROW_HELPERS, multiLabelMain } from '../tasks/multi-label/python-multilabel.ts';
 import { thresholdsOf } from '../tasks/multi-label/thresholds.ts';
 import { TAG_ROW_HELPERS, taggingConstants, taggingMain } from '../tasks/token-classification/python-tagging.ts';
-import { TO_LABEL, TO_TEXT, TRAIN_AND_SAVE, trainerArguments } from './train-script-parts.ts';
+import { TO_LABEL, TO_TEXT, trainerAndTail } from './train-script-parts.ts';
 import { DEFAULT_MAX_ANSWER_LENGTH, DEFAULT_N_BEST } from '../tasks/question-answering/postprocess.ts';
 import { defaultDocStride } from '../tasks/question-answering/windows.ts';
 import { headLabels, methodName } from './model-card.ts';
@@ -321,16 +321,7 @@ def main():
     name = model.load_adapter(ADAPTER_DIR, set_active=True)  # adapter ${JSON.stringify(exp.name)} and its head
     model.train_adapter(name)  # freezes the base model; the adapter and the head train
 
-${trainerArguments(lengthArg)}    trainer = AdapterTrainer(
-        model=model,
-        args=training_args,
-        train_dataset=train,
-        eval_dataset=validation,
-        data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=metrics_function(),
-        callbacks=callbacks,
-    )
-${TRAIN_AND_SAVE}`;
+${trainerAndTail(lengthArg, { train: 'train', validation: 'validation', collator: 'DataCollatorWithPadding(tokenizer)', metrics: 'metrics_function()' })}`;
 }
 
 /** The head's thresholds in LABELS order, as floats (0.5 each where head_config.json has none). */

@@ -1,7 +1,7 @@
-/** Pieces of train.py's main() that every task's script shares (python-project.ts, tasks/question-answering/python-qa.ts). */
+/** Pieces of train.py that every task's script shares (python-project.ts and each task's python-*.ts). */
 
 /** The TrainingArguments of the studio run and the early-stopping callback; `extra` holds more argument lines. */
-export function trainerArguments(lengthArg: string, extra = ''): string {
+function trainerArguments(lengthArg: string, extra = ''): string {
   return `    # Keep the global batch of the studio run whatever the number of processes accelerate starts.
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     per_device = max(1, BATCH_SIZE // world_size)
@@ -36,8 +36,33 @@ ${extra}    )
 `;
 }
 
+/** What an AdapterTrainer gets beyond the model, the arguments and the callbacks: Python expressions. */
+export interface TrainerInputs {
+  train: string;
+  validation: string;
+  collator: string;
+  metrics: string;
+}
+
+/**
+ * The rest of every task's main(): its TrainingArguments (`extraArguments`: more argument lines), the AdapterTrainer
+ * over the task's datasets, collator and metrics, then training and the save.
+ */
+export function trainerAndTail(lengthArg: string, inputs: TrainerInputs, extraArguments = ''): string {
+  return `${trainerArguments(lengthArg, extraArguments)}    trainer = AdapterTrainer(
+        model=model,
+        args=training_args,
+        train_dataset=${inputs.train},
+        eval_dataset=${inputs.validation},
+        data_collator=${inputs.collator},
+        compute_metrics=${inputs.metrics},
+        callbacks=callbacks,
+    )
+${TRAIN_AND_SAVE}`;
+}
+
 /** Train, print the last evaluation, save the best adapter with its head; the script's entry point. */
-export const TRAIN_AND_SAVE = `    trainer.train()
+const TRAIN_AND_SAVE = `    trainer.train()
     print(trainer.evaluate())
     if trainer.is_world_process_zero():
         model.save_adapter(args.save_to, name, with_head=True)

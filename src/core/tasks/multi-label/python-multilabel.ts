@@ -3,7 +3,7 @@
  * targets as the studio does (label-set.ts), scikit-learn's micro / macro F1 of the labels each threshold
  * predicts, and main() with the adapters library's multilabel head (BCEWithLogitsLoss on float labels).
  */
-import { TO_TEXT, TRAIN_AND_SAVE, trainerArguments } from '../../export/train-script-parts.ts';
+import { TO_TEXT, trainerAndTail } from '../../export/train-script-parts.ts';
 
 /** to_targets / is_usable: the rows the studio keeps, with their 0/1 targets (floats, as BCEWithLogitsLoss takes). */
 export const MULTI_LABEL_ROW_HELPERS = `def binary_value(value):
@@ -95,14 +95,5 @@ def main():
     name = model.load_adapter(ADAPTER_DIR, set_active=True)  # adapter ${JSON.stringify(name)} and its multilabel_classification head
     model.train_adapter(name)  # freezes the base model; the adapter and the head train
 
-${trainerArguments(lengthArg)}    trainer = AdapterTrainer(
-        model=model,
-        args=training_args,
-        train_dataset=train,
-        eval_dataset=validation,
-        data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=metrics_function(),
-        callbacks=callbacks,
-    )
-${TRAIN_AND_SAVE}`;
+${trainerAndTail(lengthArg, { train: 'train', validation: 'validation', collator: 'DataCollatorWithPadding(tokenizer)', metrics: 'metrics_function()' })}`;
 }

@@ -3,7 +3,7 @@
  * text, a label that is a choice's index), run_swag.py's pairs and its DataCollatorForMultipleChoice, accuracy,
  * and main() with the studio's MultipleChoiceHead (or a fresh one from add_multiple_choice_head).
  */
-import { TO_LABEL, TO_TEXT, TRAIN_AND_SAVE, trainerArguments } from '../../export/train-script-parts.ts';
+import { TO_LABEL, TO_TEXT, trainerAndTail } from '../../export/train-script-parts.ts';
 
 /** to_label / to_text as for classification, is_usable over all the texts, and choice_pairs. */
 export const MC_ROW_HELPERS = `${TO_LABEL}${TO_TEXT}def is_usable(example):
@@ -87,14 +87,5 @@ def main():
         model.add_multiple_choice_head(name, num_choices=${Number(head.num_choices)}, layers=${Number(head.layers)}, activation_function=${activation}, overwrite_ok=True)
     model.train_adapter(name)  # freezes the base model; the adapter and the head train
 
-${trainerArguments(lengthArg)}    trainer = AdapterTrainer(
-        model=model,
-        args=training_args,
-        train_dataset=train,
-        eval_dataset=validation,
-        data_collator=MultipleChoiceCollator(tokenizer),
-        compute_metrics=metrics_function(),
-        callbacks=callbacks,
-    )
-${TRAIN_AND_SAVE}`;
+${trainerAndTail(lengthArg, { train: 'train', validation: 'validation', collator: 'MultipleChoiceCollator(tokenizer)', metrics: 'metrics_function()' })}`;
 }

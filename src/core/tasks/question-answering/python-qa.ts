@@ -7,7 +7,7 @@
  * AdapterTrainer.
  */
 
-import { TO_TEXT, TRAIN_AND_SAVE, trainerArguments } from '../../export/train-script-parts.ts';
+import { TO_TEXT, trainerAndTail } from '../../export/train-script-parts.ts';
 
 /** to_text, to_answers and is_usable (the rows the studio keeps). */
 export const QA_ROW_HELPERS = `${TO_TEXT}def to_answers(value):
@@ -172,14 +172,5 @@ def main():
         model.add_qa_head(name, num_labels=2, layers=1, activation_function="tanh", overwrite_ok=True)
     model.train_adapter(name)  # freezes the base model; the adapter and the head train
 
-${trainerArguments(lengthArg, '        label_names=["start_positions", "end_positions"],\n')}    trainer = AdapterTrainer(
-        model=model,
-        args=training_args,
-        train_dataset=train_features,
-        eval_dataset=validation_features.remove_columns(["example_id", "offset_mapping"]),
-        data_collator=default_data_collator,
-        compute_metrics=metrics_function(validation, validation_features),
-        callbacks=callbacks,
-    )
-${TRAIN_AND_SAVE}`;
+${trainerAndTail(lengthArg, { train: 'train_features', validation: 'validation_features.remove_columns(["example_id", "offset_mapping"])', collator: 'default_data_collator', metrics: 'metrics_function(validation, validation_features)' }, '        label_names=["start_positions", "end_positions"],\n')}`;
 }

@@ -5,7 +5,7 @@
  * (seqeval's strict IOB2 entity F1, IO runs for tags without prefixes, and token accuracy), and the adapter with its
  * tagging head (load_adapter; `--new-head` starts one with add_tagging_head) trained with AdapterTrainer.
  */
-import { TRAIN_AND_SAVE, trainerArguments } from '../../export/train-script-parts.ts';
+import { trainerAndTail } from '../../export/train-script-parts.ts';
 
 /** Model types whose byte-level BPE needs add_prefix_space for pre-split words (run_ner's list, with DeBERTa v1's GPT-2 BPE). */
 const PREFIX_SPACE_TYPES = new Set(['roberta', 'deberta', 'gpt2', 'bloom', 'longformer']);
@@ -140,14 +140,5 @@ def main():
         model.add_tagging_head(name, num_labels=len(LABELS), layers=1, activation_function="tanh", overwrite_ok=True, id2label=dict(enumerate(LABELS)))
     model.train_adapter(name)  # freezes the base model; the adapter and the head train
 
-${trainerArguments(lengthArg)}    trainer = AdapterTrainer(
-        model=model,
-        args=training_args,
-        train_dataset=train,
-        eval_dataset=validation,
-        data_collator=DataCollatorForTokenClassification(tokenizer),
-        compute_metrics=metrics_function(),
-        callbacks=callbacks,
-    )
-${TRAIN_AND_SAVE}`;
+${trainerAndTail(lengthArg, { train: 'train', validation: 'validation', collator: 'DataCollatorForTokenClassification(tokenizer)', metrics: 'metrics_function()' })}`;
 }
