@@ -1,6 +1,6 @@
 import { Prng } from '../random.ts';
 import { multiHotBatch } from '../tasks/multi-label/label-set.ts';
-import { choiceBatches } from '../tasks/multiple-choice/mc-batches.ts';
+import { choicePool } from '../tasks/multiple-choice/mc-batches.ts';
 import type { QaBatchInfo } from '../tasks/question-answering/qa-batches.ts';
 import type { Task } from '../train/trainable-model.ts';
 import { padIdOf, rowLengths } from './encoded-rows.ts';
@@ -113,16 +113,16 @@ async function* batchPool(pool: Example[], poolIndex: number, tokenize: Tokenize
 export async function* batchExamples(examples: AsyncIterable<Example>, tokenize: Tokenize, options: BatchOptions): AsyncGenerator<Batch> {
   if (!(options.batchSize >= 1)) throw new RangeError(`The batch size must be at least 1, got ${options.batchSize}.`);
   // Multiple choice: whole examples a batch, each its choices' pairs (tasks/multiple-choice/mc-batches.ts).
-  if (options.task === 'multipleChoice') return yield* choiceBatches(examples, tokenize, options);
+  const cut = options.task === 'multipleChoice' ? choicePool : batchPool;
   const poolSize = options.batchSize * (options.poolBatches ?? 16);
   let pool: Example[] = [];
   let poolIndex = 0;
   for await (const example of examples) {
     pool.push(example);
     if (pool.length === poolSize) {
-      yield* batchPool(pool, poolIndex++, tokenize, options);
+      yield* cut(pool, poolIndex++, tokenize, options);
       pool = [];
     }
   }
-  if (pool.length > 0) yield* batchPool(pool, poolIndex, tokenize, options);
+  if (pool.length > 0) yield* cut(pool, poolIndex, tokenize, options);
 }

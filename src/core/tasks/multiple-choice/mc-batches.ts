@@ -22,7 +22,8 @@ export interface ChoiceBatchOptions {
   seed?: number;
 }
 
-async function* choicePool(pool: Example[], poolIndex: number, tokenize: Tokenize, options: ChoiceBatchOptions): AsyncGenerator<Batch> {
+/** One pool's batches: whole examples a batch, each its choices' pairs (batchExamples pools the examples). */
+export async function* choicePool(pool: Example[], poolIndex: number, tokenize: Tokenize, options: ChoiceBatchOptions): AsyncGenerator<Batch> {
   const choices = pool[0].choices?.length ?? 0;
   const bad = pool.find((e) => e.choices?.length !== choices);
   if (bad) throw new RangeError(`Example of row ${bad.row} has ${bad.choices?.length ?? 0} choices, but row ${pool[0].row} has ${choices}; every example needs as many.`);
@@ -62,20 +63,4 @@ async function* choicePool(pool: Example[], poolIndex: number, tokenize: Tokeniz
       rows: Int32Array.from(members, (e) => pool[e].row),
     };
   }
-}
-
-/** The batches of multiple-choice examples (read with a mapping that has `choices`). */
-export async function* choiceBatches(examples: AsyncIterable<Example>, tokenize: Tokenize, options: ChoiceBatchOptions): AsyncGenerator<Batch> {
-  if (!(options.batchSize >= 1)) throw new RangeError(`The batch size must be at least 1, got ${options.batchSize}.`);
-  const poolSize = options.batchSize * (options.poolBatches ?? 16);
-  let pool: Example[] = [];
-  let poolIndex = 0;
-  for await (const example of examples) {
-    pool.push(example);
-    if (pool.length === poolSize) {
-      yield* choicePool(pool, poolIndex++, tokenize, options);
-      pool = [];
-    }
-  }
-  if (pool.length > 0) yield* choicePool(pool, poolIndex, tokenize, options);
 }
