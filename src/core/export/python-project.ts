@@ -13,7 +13,7 @@ import { QA_ROW_HELPERS, questionAnsweringMain } from '../tasks/question-answeri
 import { MULTI_LABEL_ROW_HELPERS, multiLabelMain } from '../tasks/multi-label/python-multilabel.ts';
 import { thresholdsOf } from '../tasks/multi-label/thresholds.ts';
 import { TAG_ROW_HELPERS, taggingConstants, taggingMain } from '../tasks/token-classification/python-tagging.ts';
-import { TO_LABEL, TO_TEXT, trainerAndTail } from './train-script-parts.ts';
+import { TO_LABEL, TO_TEXT, mainArguments, trainerAndTail } from './train-script-parts.ts';
 import { DEFAULT_MAX_ANSWER_LENGTH, DEFAULT_N_BEST } from '../tasks/question-answering/postprocess.ts';
 import { defaultDocStride } from '../tasks/question-answering/windows.ts';
 import { headLabels, methodName } from './model-card.ts';
@@ -295,12 +295,7 @@ ${file ? LOCAL_LOADER : ''}
     return compute
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output-dir", default="checkpoints", help="checkpoints of this run")
-    parser.add_argument("--save-to", default="adapter-continued", help="where the best adapter and head are saved")
-    args = parser.parse_args()
-
+${mainArguments()}
     from adapters import AdapterTrainer, AutoAdapterModel
     from transformers import AutoTokenizer, DataCollatorWithPadding, EarlyStoppingCallback, TrainingArguments
 

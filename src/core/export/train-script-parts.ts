@@ -36,6 +36,20 @@ ${extra}    )
 `;
 }
 
+/**
+ * The start of every task's main(): the arguments (`newHead`: the head function that --new-head calls instead of
+ * keeping the studio's head, e.g. "question-answering head (add_qa_head)"; none for sentence classification).
+ */
+export function mainArguments(newHead?: string): string {
+  const newHeadLine = newHead ? `    parser.add_argument("--new-head", action="store_true", help="start a fresh ${newHead} instead of the studio's")\n` : '';
+  return `def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output-dir", default="checkpoints", help="checkpoints of this run")
+    parser.add_argument("--save-to", default="adapter-continued", help="where the best adapter and head are saved")
+${newHeadLine}    args = parser.parse_args()
+`;
+}
+
 /** What an AdapterTrainer gets beyond the model, the arguments and the callbacks: Python expressions. */
 export interface TrainerInputs {
   train: string;

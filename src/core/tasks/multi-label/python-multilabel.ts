@@ -3,7 +3,7 @@
  * targets as the studio does (label-set.ts), scikit-learn's micro / macro F1 of the labels each threshold
  * predicts, and main() with the adapters library's multilabel head (BCEWithLogitsLoss on float labels).
  */
-import { TO_TEXT, trainerAndTail } from '../../export/train-script-parts.ts';
+import { TO_TEXT, mainArguments, trainerAndTail } from '../../export/train-script-parts.ts';
 
 /** to_targets / is_usable: the rows the studio keeps, with their 0/1 targets (floats, as BCEWithLogitsLoss takes). */
 export const MULTI_LABEL_ROW_HELPERS = `def binary_value(value):
@@ -68,12 +68,7 @@ export function multiLabelMain(name: string, lengthArg: string): string {
     return compute
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output-dir", default="checkpoints", help="checkpoints of this run")
-    parser.add_argument("--save-to", default="adapter-continued", help="where the best adapter and head are saved")
-    args = parser.parse_args()
-
+${mainArguments()}
     from adapters import AdapterTrainer, AutoAdapterModel
     from transformers import AutoTokenizer, DataCollatorWithPadding, EarlyStoppingCallback, TrainingArguments
 

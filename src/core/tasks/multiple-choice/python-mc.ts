@@ -3,7 +3,7 @@
  * text, a label that is a choice's index), run_swag.py's pairs and its DataCollatorForMultipleChoice, accuracy,
  * and main() with the studio's MultipleChoiceHead (or a fresh one from add_multiple_choice_head).
  */
-import { TO_LABEL, TO_TEXT, trainerAndTail } from '../../export/train-script-parts.ts';
+import { TO_LABEL, TO_TEXT, mainArguments, trainerAndTail } from '../../export/train-script-parts.ts';
 
 /** to_label / to_text as for classification, is_usable over all the texts, and choice_pairs. */
 export const MC_ROW_HELPERS = `${TO_LABEL}${TO_TEXT}def is_usable(example):
@@ -52,13 +52,7 @@ def metrics_function():
     return compute
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output-dir", default="checkpoints", help="checkpoints of this run")
-    parser.add_argument("--save-to", default="adapter-continued", help="where the best adapter and head are saved")
-    parser.add_argument("--new-head", action="store_true", help="start a fresh multiple-choice head (add_multiple_choice_head) instead of the studio's")
-    args = parser.parse_args()
-
+${mainArguments('multiple-choice head (add_multiple_choice_head)')}
     from adapters import AdapterTrainer, AutoAdapterModel
     from transformers import AutoTokenizer, EarlyStoppingCallback, TrainingArguments
 

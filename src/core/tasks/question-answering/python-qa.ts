@@ -7,7 +7,7 @@
  * AdapterTrainer.
  */
 
-import { TO_TEXT, trainerAndTail } from '../../export/train-script-parts.ts';
+import { TO_TEXT, mainArguments, trainerAndTail } from '../../export/train-script-parts.ts';
 
 /** to_text, to_answers and is_usable (the rows the studio keeps). */
 export const QA_ROW_HELPERS = `${TO_TEXT}def to_answers(value):
@@ -149,13 +149,7 @@ def metrics_function(examples, features):
     return compute
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output-dir", default="checkpoints", help="checkpoints of this run")
-    parser.add_argument("--save-to", default="adapter-continued", help="where the best adapter and head are saved")
-    parser.add_argument("--new-head", action="store_true", help="start a fresh question-answering head (add_qa_head) instead of the studio's")
-    args = parser.parse_args()
-
+${mainArguments('question-answering head (add_qa_head)')}
     from adapters import AdapterTrainer, AutoAdapterModel
     from transformers import AutoTokenizer, EarlyStoppingCallback, TrainingArguments, default_data_collator
 

@@ -5,7 +5,7 @@
  * (seqeval's strict IOB2 entity F1, IO runs for tags without prefixes, and token accuracy), and the adapter with its
  * tagging head (load_adapter; `--new-head` starts one with add_tagging_head) trained with AdapterTrainer.
  */
-import { trainerAndTail } from '../../export/train-script-parts.ts';
+import { mainArguments, trainerAndTail } from '../../export/train-script-parts.ts';
 
 /** Model types whose byte-level BPE needs add_prefix_space for pre-split words (run_ner's list, with DeBERTa v1's GPT-2 BPE). */
 const PREFIX_SPACE_TYPES = new Set(['roberta', 'deberta', 'gpt2', 'bloom', 'longformer']);
@@ -112,13 +112,7 @@ def metrics_function():
     return compute
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output-dir", default="checkpoints", help="checkpoints of this run")
-    parser.add_argument("--save-to", default="adapter-continued", help="where the best adapter and head are saved")
-    parser.add_argument("--new-head", action="store_true", help="start a fresh tagging head (add_tagging_head) instead of the studio's")
-    args = parser.parse_args()
-
+${mainArguments('tagging head (add_tagging_head)')}
     from adapters import AdapterTrainer, AutoAdapterModel
     from transformers import AutoTokenizer, DataCollatorForTokenClassification, EarlyStoppingCallback, TrainingArguments
 
