@@ -6,39 +6,23 @@
  */
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importAdapter } from '../core/export/import.ts';
-import { type LoadedEncoder, loadEncoder } from '../core/model/load-encoder.ts';
 import { adapterTrainable } from '../core/train/adapter-trainable.ts';
 import { liveAdapter } from '../core/train/imported-adapter.ts';
 import { DEFAULT_TRAINING_SETTINGS } from '../core/train/training-settings.ts';
-import { type HubEndpoint, offlineHub } from '../hub/endpoint.ts';
-import { type RunningHubServer, startHubServer } from '../hub-server/index.ts';
-import { connectHandler } from './test-channel.ts';
+import { handlerWithModel, offlineModel } from './task-test-support.ts';
 
 const MODEL = 'adapter-studio/tiny-bert';
 const TOPICS = ['world', 'sports', 'business', 'science'];
 const TEXT = 'The coach won the title. Investors raised interest rates.';
 
-let server: RunningHubServer;
-let hub: HubEndpoint;
-let reference: LoadedEncoder;
-beforeAll(async () => {
-  await tf.setBackend('wasm');
-  server = await startHubServer({ root: process.env.ADAPTER_STUDIO_FIXTURES!, port: 0 });
-  hub = offlineHub(server.url);
-  reference = await loadEncoder(hub, MODEL, { backend: 'wasm' });
-});
-afterAll(async () => {
-  reference?.dispose();
-  await server?.close();
-});
+const offline = offlineModel(MODEL);
 
 describe('multi-label classification in the worker', () => {
   it('trains on tiny-multilabel, predicts every label\'s probability as the core does from the exported files', async () => {
-    const channel = connectHandler();
-    await channel.client.send({ type: 'init', backend: 'wasm', debug: false });
-    await channel.client.send({ type: 'loadModel', repoId: MODEL, endpoint: hub });
+    const { hub, reference } = offline;
+    const channel = await handlerWithModel(offline, MODEL);
     const described = await channel.client.send({ type: 'describeAdapter', choice: { method: 'seq_bn' }, encoder: reference.config, head: { task: 'multiLabel', labels: TOPICS } });
     // Linear(64, 64) + Linear(64, 4): 64 · 64 + 64 + 64 · 4 + 4.
     expect(described.summary?.headParameters).toBe(4420);

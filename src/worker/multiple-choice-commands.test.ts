@@ -5,41 +5,24 @@
  * is the multiple-choice train.py.
  */
 import 'fake-indexeddb/auto';
-import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importAdapter } from '../core/export/import.ts';
-import { type LoadedEncoder, loadEncoder } from '../core/model/load-encoder.ts';
 import { rankChoices } from '../core/tasks/multiple-choice/rank.ts';
 import { adapterTrainable } from '../core/train/adapter-trainable.ts';
 import { liveAdapter } from '../core/train/imported-adapter.ts';
 import { DEFAULT_TRAINING_SETTINGS } from '../core/train/training-settings.ts';
-import { type HubEndpoint, offlineHub } from '../hub/endpoint.ts';
-import { type RunningHubServer, startHubServer } from '../hub-server/index.ts';
-import { connectHandler } from './test-channel.ts';
+import { handlerWithModel, offlineModel } from './task-test-support.ts';
 
 const MODEL = 'adapter-studio/tiny-bert';
 const CONTEXT = 'Diplomats signed a ceasefire in Geneva this week, officials confirmed.';
 const CHOICES = ['the prime minister signed the peace treaty in Geneva.', 'the home team clinched the championship in overtime.', 'investors raised interest rates on Wall Street.', 'researchers released a new processor in orbit.'];
 
-let server: RunningHubServer;
-let hub: HubEndpoint;
-let reference: LoadedEncoder;
-beforeAll(async () => {
-  await tf.setBackend('wasm');
-  server = await startHubServer({ root: process.env.ADAPTER_STUDIO_FIXTURES!, port: 0 });
-  hub = offlineHub(server.url);
-  reference = await loadEncoder(hub, MODEL, { backend: 'wasm' });
-});
-afterAll(async () => {
-  reference?.dispose();
-  await server?.close();
-});
+const offline = offlineModel(MODEL);
 
 describe('multiple choice in the worker', () => {
   it('trains on tiny-swag, ranks as the core does from the exported files, and refuses predict', async () => {
-    const channel = connectHandler();
-    await channel.client.send({ type: 'init', backend: 'wasm', debug: false });
-    await channel.client.send({ type: 'loadModel', repoId: MODEL, endpoint: hub });
+    const { hub, reference } = offline;
+    const channel = await handlerWithModel(offline, MODEL);
     const described = await channel.client.send({ type: 'describeAdapter', choice: { method: 'seq_bn' }, encoder: reference.config, head: { task: 'multipleChoice', labels: ['ending0', 'ending1', 'ending2', 'ending3'] } });
     // Linear(64, 64) + Linear(64, 1): 64 · 64 + 64 + 64 + 1.
     expect(described.summary?.headParameters).toBe(4225);

@@ -5,41 +5,24 @@
  * Python export is the tagging train.py.
  */
 import 'fake-indexeddb/auto';
-import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importAdapter } from '../core/export/import.ts';
-import { type LoadedEncoder, loadEncoder } from '../core/model/load-encoder.ts';
 import { tagText } from '../core/tasks/token-classification/tag-predict.ts';
 import { adapterTrainable } from '../core/train/adapter-trainable.ts';
 import { liveAdapter } from '../core/train/imported-adapter.ts';
 import { DEFAULT_TRAINING_SETTINGS } from '../core/train/training-settings.ts';
-import { type HubEndpoint, offlineHub } from '../hub/endpoint.ts';
-import { type RunningHubServer, startHubServer } from '../hub-server/index.ts';
-import { connectHandler } from './test-channel.ts';
+import { handlerWithModel, offlineModel } from './task-test-support.ts';
 
 const MODEL = 'adapter-studio/tiny-bert';
 const TAGS = ['O', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC', 'B-MISC', 'I-MISC'];
 const TEXT = 'the mayor of the city council visited wall street on monday .';
 
-let server: RunningHubServer;
-let hub: HubEndpoint;
-let reference: LoadedEncoder;
-beforeAll(async () => {
-  await tf.setBackend('wasm');
-  server = await startHubServer({ root: process.env.ADAPTER_STUDIO_FIXTURES!, port: 0 });
-  hub = offlineHub(server.url);
-  reference = await loadEncoder(hub, MODEL, { backend: 'wasm' });
-});
-afterAll(async () => {
-  reference?.dispose();
-  await server?.close();
-});
+const offline = offlineModel(MODEL);
 
 describe('token classification in the worker', () => {
   it('trains on tiny-ner, tags as the core does from the exported files, and refuses predict', async () => {
-    const channel = connectHandler();
-    await channel.client.send({ type: 'init', backend: 'wasm', debug: false });
-    await channel.client.send({ type: 'loadModel', repoId: MODEL, endpoint: hub });
+    const { hub, reference } = offline;
+    const channel = await handlerWithModel(offline, MODEL);
     const described = await channel.client.send({ type: 'describeAdapter', choice: { method: 'seq_bn' }, encoder: reference.config, head: { task: 'tokenClassification', labels: TAGS } });
     // Linear(64, 9): 64 · 9 + 9.
     expect(described.summary?.headParameters).toBe(585);
