@@ -5,32 +5,14 @@
  * probability (and --json), eval gives the trainer's best metrics again; and a local file with 0/1 columns named
  * by --label-columns.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readTrainingRecord } from '../../core/export/model-card.ts';
 import type { TrainEvent } from '../../core/train/events.ts';
-import { type RunningHubServer, startHubServer } from '../../hub-server/index.ts';
-import { main } from '../main.ts';
+import { offlineCli } from './task-cli-support.ts';
 
-let server: RunningHubServer;
-let dir: string;
-beforeAll(async () => {
-  server = await startHubServer({ root: process.env.ADAPTER_STUDIO_FIXTURES!, port: 0 });
-  dir = mkdtempSync(join(tmpdir(), 'adapter-studio-cli-multilabel-'));
-});
-afterAll(async () => {
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-async function runCli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main([...argv, '--hub', server.url], { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err: err.join('\n') };
-}
+const cli = offlineCli('multilabel');
 
 const MODEL = 'adapter-studio/tiny-bert';
 const DATASET = 'adapter-studio/tiny-multilabel';
@@ -38,19 +20,19 @@ const TOPICS = ['world', 'sports', 'business', 'science'];
 
 describe('adapter-studio data / train / predict / eval on multi-label data', () => {
   it('says the task and why in data', async () => {
-    const data = await runCli(['data', '--dataset', DATASET, '--json']);
+    const data = await cli.run(['data', '--dataset', DATASET, '--json']);
     expect(data.code, data.err).toBe(0);
     const report = JSON.parse(data.out[0]);
     expect(report.mapping).toMatchObject({ task: 'multiLabel', text: 'text', label: 'labels', labelKind: 'labelList', labelNames: TOPICS });
     expect(report.rows[0].labelNames).toEqual(TOPICS.filter((_, i) => report.rows[0].targets[i]));
-    const human = await runCli(['data', '--dataset', DATASET]);
+    const human = await cli.run(['data', '--dataset', DATASET]);
     expect(human.out).toContain('Task: multi-label classification (any set of world, sports, business, science; a sigmoid per label)');
     expect(human.out.join('\n')).toContain('label: labels ("labels" holds a list of labels per row (List(ClassLabel), 4 labels): multi-label classification, a sigmoid per label)');
   });
 
   it('learns the topics, keeps the best by micro-F1, predicts every label above its threshold, and eval agrees', async () => {
-    const out = join(dir, 'topics');
-    const trained = await runCli(['train', '--model', MODEL, '--dataset', DATASET, '--method', 'seq_bn', '--max-steps', '100', '--eval-steps', '50', '--lr', '1e-2',
+    const out = join(cli.dir, 'topics');
+    const trained = await cli.run(['train', '--model', MODEL, '--dataset', DATASET, '--method', 'seq_bn', '--max-steps', '100', '--eval-steps', '50', '--lr', '1e-2',
       '--max-length', '48', '--out', out, '--json']);
     expect(trained.code, trained.err).toBe(0);
     const lines = trained.out.map((l) => JSON.parse(l));
@@ -76,7 +58,7 @@ describe('adapter-studio data / train / predict / eval on multi-label data', () 
     expect(readTrainingRecord(readFileSync(join(out, 'README.md'), 'utf8'))).toMatchObject({ labelKind: 'labelList', labelColumn: 'labels', bestMetrics: { microF1: result.best.microF1 } });
 
     const text = 'The coach won the title. Investors raised interest rates.';
-    const predicted = await runCli(['predict', '--model', MODEL, '--adapter', out, '--text', text, '--max-length', '48', '--json']);
+    const predicted = await cli.run(['predict', '--model', MODEL, '--adapter', out, '--text', text, '--max-length', '48', '--json']);
     expect(predicted.code, predicted.err).toBe(0);
     const p = JSON.parse(predicted.out[0]);
     expect(p.probabilities).toHaveLength(4);
@@ -85,12 +67,12 @@ describe('adapter-studio data / train / predict / eval on multi-label data', () 
     expect(p.labels).toEqual(p.scores.filter((s: { probability: number }) => s.probability >= 0.5).map((s: { label: string }) => s.label));
     p.probabilities.forEach((prob: number, i: number) => expect(prob).toBeCloseTo(1 / (1 + Math.exp(-p.logits[i])), 6));
     expect([...p.labels].sort()).toEqual(['business', 'sports']);
-    const human = await runCli(['predict', '--model', MODEL, '--adapter', out, '--text', text, '--max-length', '48']);
+    const human = await cli.run(['predict', '--model', MODEL, '--adapter', out, '--text', text, '--max-length', '48']);
     expect(human.out[0]).toMatch(/^Labels: (sports|business) \(\d+\.\d%\), (sports|business) \(\d+\.\d%\)$/);
     expect(human.out.filter((l) => l.startsWith('  ✓'))).toHaveLength(2);
     expect(human.out).toHaveLength(5);
 
-    const evaluated = await runCli(['eval', '--model', MODEL, '--adapter', out, '--dataset', DATASET, '--max-length', '48', '--json']);
+    const evaluated = await cli.run(['eval', '--model', MODEL, '--adapter', out, '--dataset', DATASET, '--max-length', '48', '--json']);
     expect(evaluated.code, evaluated.err).toBe(0);
     const metrics = JSON.parse(evaluated.out[0]).metrics;
     expect(metrics.microF1).toBeCloseTo(result.best.microF1, 6);
@@ -99,19 +81,19 @@ describe('adapter-studio data / train / predict / eval on multi-label data', () 
   });
 
   it('reads several 0/1 columns named by --label-columns from a local file', async () => {
-    const file = join(dir, 'flags.jsonl');
+    const file = join(cli.dir, 'flags.jsonl');
     const rows = Array.from({ length: 40 }, (_, i) => ({ comment: `comment number ${i} is here`, toxic: i % 2, insult: i % 3 === 0 ? 1 : 0, threat: i % 5 === 0 }));
     writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
-    const data = await runCli(['data', '--file', file, '--label-columns', 'toxic,insult,threat', '--json']);
+    const data = await cli.run(['data', '--file', file, '--label-columns', 'toxic,insult,threat', '--json']);
     expect(data.code, data.err).toBe(0);
     const report = JSON.parse(data.out[0]);
     expect(report.mapping).toMatchObject({ task: 'multiLabel', text: 'comment', labelKind: 'binaryColumns', labelColumns: ['toxic', 'insult', 'threat'], labelNames: ['toxic', 'insult', 'threat'] });
     expect(report.rows[0]).toMatchObject({ targets: [0, 1, 1], labelNames: ['insult', 'threat'] });
-    const out = join(dir, 'flags');
-    const trained = await runCli(['train', '--model', MODEL, '--file', file, '--label-columns', 'toxic,insult,threat', '--max-steps', '2', '--max-length', '16', '--out', out, '--json']);
+    const out = join(cli.dir, 'flags');
+    const trained = await cli.run(['train', '--model', MODEL, '--file', file, '--label-columns', 'toxic,insult,threat', '--max-steps', '2', '--max-length', '16', '--out', out, '--json']);
     expect(trained.code, trained.err).toBe(0);
     expect(readTrainingRecord(readFileSync(join(out, 'README.md'), 'utf8'))).toMatchObject({ labelKind: 'binaryColumns', labelColumns: ['toxic', 'insult', 'threat'] });
-    const both = await runCli(['data', '--file', file, '--label-columns', 'toxic,insult', '--label-column', 'toxic']);
+    const both = await cli.run(['data', '--file', file, '--label-columns', 'toxic,insult', '--label-column', 'toxic']);
     expect(both.code).toBe(2);
     expect(both.err).toContain('Give --label-column (one label per row) or --label-columns (multi-label), not both.');
   });

@@ -4,32 +4,14 @@
  * (--context / --header / --choice: every choice ranked with its probability) and eval (the trainer's best
  * metrics again from the saved files).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readTrainingRecord } from '../../core/export/model-card.ts';
 import type { TrainEvent } from '../../core/train/events.ts';
-import { type RunningHubServer, startHubServer } from '../../hub-server/index.ts';
-import { main } from '../main.ts';
+import { offlineCli } from './task-cli-support.ts';
 
-let server: RunningHubServer;
-let dir: string;
-beforeAll(async () => {
-  server = await startHubServer({ root: process.env.ADAPTER_STUDIO_FIXTURES!, port: 0 });
-  dir = mkdtempSync(join(tmpdir(), 'adapter-studio-cli-mc-'));
-});
-afterAll(async () => {
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-async function runCli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main([...argv, '--hub', server.url], { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err: err.join('\n') };
-}
+const cli = offlineCli('mc');
 
 const MODEL = 'adapter-studio/tiny-bert';
 const DATASET = 'adapter-studio/tiny-swag';
@@ -37,19 +19,19 @@ const CHOICES = ['the prime minister signed the peace treaty in Geneva.', 'the h
 
 describe('adapter-studio train / predict / eval / data on tiny-swag', () => {
   it('says the task in data, with the right ending of each row', async () => {
-    const data = await runCli(['data', '--dataset', DATASET, '--json']);
+    const data = await cli.run(['data', '--dataset', DATASET, '--json']);
     expect(data.code).toBe(0);
     const report = JSON.parse(data.out[0]);
     expect(report.mapping).toMatchObject({ task: 'multipleChoice', text: 'sent1', textPair: 'sent2', label: 'label', choices: ['ending0', 'ending1', 'ending2', 'ending3'] });
     expect(report.rows[0].labelName).toBe(`ending${report.rows[0].label}`);
-    const human = await runCli(['data', '--dataset', DATASET]);
+    const human = await cli.run(['data', '--dataset', DATASET]);
     expect(human.out.join('\n')).toContain('Task: multiple choice, the right one of 4 choices (ending0, ending1, ending2, ending3) after the context');
     expect(human.out.join('\n')).toContain(` → ${report.rows[0].choices[report.rows[0].label].slice(0, 60)}`);
   });
 
   it('trains the multiple-choice head by accuracy, ranks choices from the saved files, and eval gives the best metrics again', async () => {
-    const out = join(dir, 'swag');
-    const trained = await runCli(['train', '--model', MODEL, '--dataset', DATASET, '--method', 'seq_bn', '--max-steps', '20', '--eval-steps', '10', '--lr', '1e-2', '--max-length', '48', '--out', out, '--json']);
+    const out = join(cli.dir, 'swag');
+    const trained = await cli.run(['train', '--model', MODEL, '--dataset', DATASET, '--method', 'seq_bn', '--max-steps', '20', '--eval-steps', '10', '--lr', '1e-2', '--max-length', '48', '--out', out, '--json']);
     expect(trained.code, trained.err).toBe(0);
     const lines = trained.out.map((l) => JSON.parse(l));
     // 800 examples a batch of 16 examples (64 pairs).
@@ -68,7 +50,7 @@ describe('adapter-studio train / predict / eval / data on tiny-swag', () => {
     expect(readTrainingRecord(readFileSync(join(out, 'README.md'), 'utf8'))).toMatchObject({ labelKind: 'classLabel', textColumns: ['sent1', 'sent2'], choiceColumns: ['ending0', 'ending1', 'ending2', 'ending3'] });
 
     const args = ['predict', '--model', MODEL, '--adapter', out, '--context', 'Diplomats signed a ceasefire in Geneva this week, officials confirmed.', '--header', 'On Monday', ...CHOICES.flatMap((c) => ['--choice', c]), '--max-length', '48'];
-    const predicted = await runCli([...args, '--json']);
+    const predicted = await cli.run([...args, '--json']);
     expect(predicted.code, predicted.err).toBe(0);
     const ranked = JSON.parse(predicted.out[0]);
     expect(ranked.ranking.map((r: { index: number }) => r.index).sort()).toEqual([0, 1, 2, 3]);
@@ -76,17 +58,17 @@ describe('adapter-studio train / predict / eval / data on tiny-swag', () => {
     expect(ranked.probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
     expect(ranked.ranking.map((r: { probability: number }) => r.probability)).toEqual([...ranked.probabilities].sort((a, b) => b - a));
     expect(ranked).toMatchObject({ choice: ranked.ranking[0].choice, choiceIndex: ranked.ranking[0].index, probability: ranked.ranking[0].probability, header: 'On Monday' });
-    const human = await runCli(args);
+    const human = await cli.run(args);
     expect(human.out[0]).toBe(`Choice: ${ranked.choiceIndex} ${JSON.stringify(ranked.choice)} (${(ranked.probability * 100).toFixed(1)}%)`);
     // The head views its scores as [-1, num_choices]: 4 choices, no fewer; none is a usage error.
-    const three = await runCli([...args.slice(0, -4), '--max-length', '48']);
+    const three = await cli.run([...args.slice(0, -4), '--max-length', '48']);
     expect(three.code).toBe(2);
     expect(three.err).toContain('picks among 4 choices (its head\'s num_choices): give --choice 4 times, not 3');
-    const none = await runCli(['predict', '--model', MODEL, '--adapter', out, '--text', 'A context.']);
+    const none = await cli.run(['predict', '--model', MODEL, '--adapter', out, '--text', 'A context.']);
     expect(none.code).toBe(2);
     expect(none.err).toContain('picks one of 4 choices: give --context "..." and --choice "..." 4 times');
 
-    const evaluated = await runCli(['eval', '--model', MODEL, '--adapter', out, '--dataset', DATASET, '--max-length', '48', '--json']);
+    const evaluated = await cli.run(['eval', '--model', MODEL, '--adapter', out, '--dataset', DATASET, '--max-length', '48', '--json']);
     expect(evaluated.code, evaluated.err).toBe(0);
     expect(JSON.parse(evaluated.out[0]).metrics.accuracy).toBeCloseTo(result.best.accuracy, 6);
   });

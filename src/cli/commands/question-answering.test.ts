@@ -3,32 +3,14 @@
  * each evaluation, the best kept by F1), predict (--question / --context: the best span, its place in the
  * paragraph, the n best) and eval (the trainer's best metrics again from the saved files), and data.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readTrainingRecord } from '../../core/export/model-card.ts';
 import type { TrainEvent } from '../../core/train/events.ts';
-import { type RunningHubServer, startHubServer } from '../../hub-server/index.ts';
-import { main } from '../main.ts';
+import { offlineCli } from './task-cli-support.ts';
 
-let server: RunningHubServer;
-let dir: string;
-beforeAll(async () => {
-  server = await startHubServer({ root: process.env.ADAPTER_STUDIO_FIXTURES!, port: 0 });
-  dir = mkdtempSync(join(tmpdir(), 'adapter-studio-cli-qa-'));
-});
-afterAll(async () => {
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-async function runCli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main([...argv, '--hub', server.url], { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err: err.join('\n') };
-}
+const cli = offlineCli('qa');
 
 const MODEL = 'adapter-studio/tiny-bert';
 const DATASET = 'adapter-studio/tiny-squad';
@@ -36,7 +18,7 @@ const PARAGRAPH = 'The mayor bought the big house. The teacher fixed the old roa
 
 describe('adapter-studio train / predict / eval / data on tiny-squad', () => {
   it('says the task in data', async () => {
-    const data = await runCli(['data', '--dataset', DATASET, '--json']);
+    const data = await cli.run(['data', '--dataset', DATASET, '--json']);
     expect(data.code).toBe(0);
     const report = JSON.parse(data.out[0]);
     expect(report.mapping).toMatchObject({ task: 'questionAnswering', text: 'question', textPair: 'context', label: 'answers', labelKind: 'answers' });
@@ -44,8 +26,8 @@ describe('adapter-studio train / predict / eval / data on tiny-squad', () => {
   });
 
   it('trains the QA head by F1, answers from the saved files, and eval gives the best metrics again', async () => {
-    const out = join(dir, 'squad');
-    const trained = await runCli(['train', '--model', MODEL, '--dataset', DATASET, '--method', 'seq_bn', '--max-steps', '24', '--eval-steps', '12', '--lr', '1e-2',
+    const out = join(cli.dir, 'squad');
+    const trained = await cli.run(['train', '--model', MODEL, '--dataset', DATASET, '--method', 'seq_bn', '--max-steps', '24', '--eval-steps', '12', '--lr', '1e-2',
       '--max-length', '48', '--doc-stride', '8', '--out', out, '--json']);
     expect(trained.code, trained.err).toBe(0);
     const lines = trained.out.map((l) => JSON.parse(l));
@@ -66,7 +48,7 @@ describe('adapter-studio train / predict / eval / data on tiny-squad', () => {
     expect(JSON.parse(readFileSync(join(out, 'head_config.json'), 'utf8')).config).toEqual({ activation_function: 'tanh', dropout_prob: null, head_type: 'question_answering', label2id: null, layers: 1, num_labels: 2 });
     expect(readTrainingRecord(readFileSync(join(out, 'README.md'), 'utf8'))).toMatchObject({ labelKind: 'answers', textColumns: ['question', 'context'], hyperparameters: { maxLength: 48, docStride: 8 } });
 
-    const predicted = await runCli(['predict', '--model', MODEL, '--adapter', out, '--question', 'When did it happen?', '--context', PARAGRAPH, '--max-length', '48', '--doc-stride', '8', '--n-best', '3', '--json']);
+    const predicted = await cli.run(['predict', '--model', MODEL, '--adapter', out, '--question', 'When did it happen?', '--context', PARAGRAPH, '--max-length', '48', '--doc-stride', '8', '--n-best', '3', '--json']);
     expect(predicted.code, predicted.err).toBe(0);
     const answer = JSON.parse(predicted.out[0]);
     expect(answer.windows).toBeGreaterThanOrEqual(1);
@@ -76,13 +58,13 @@ describe('adapter-studio train / predict / eval / data on tiny-squad', () => {
     expect(answer.answers.map((a: { score: number }) => a.score)).toEqual([...answer.answers.map((a: { score: number }) => a.score)].sort((a, b) => b - a));
     // --text / --text-pair say the same, and the doc stride defaults to the training record's; a QA adapter without
     // a paragraph is a usage error.
-    const again = await runCli(['predict', '--model', MODEL, '--adapter', out, '--text', 'When did it happen?', '--text-pair', PARAGRAPH, '--max-length', '48', '--n-best', '3', '--json']);
+    const again = await cli.run(['predict', '--model', MODEL, '--adapter', out, '--text', 'When did it happen?', '--text-pair', PARAGRAPH, '--max-length', '48', '--n-best', '3', '--json']);
     expect(JSON.parse(again.out[0]).answers).toEqual(answer.answers);
-    const missing = await runCli(['predict', '--model', MODEL, '--adapter', out, '--question', 'When?']);
+    const missing = await cli.run(['predict', '--model', MODEL, '--adapter', out, '--question', 'When?']);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('answers questions: give --question "..." and --context "..."');
 
-    const evaluated = await runCli(['eval', '--model', MODEL, '--adapter', out, '--dataset', DATASET, '--max-length', '48', '--json']);
+    const evaluated = await cli.run(['eval', '--model', MODEL, '--adapter', out, '--dataset', DATASET, '--max-length', '48', '--json']);
     expect(evaluated.code, evaluated.err).toBe(0);
     const metrics = JSON.parse(evaluated.out[0]).metrics;
     expect(metrics.exactMatch).toBeCloseTo(result.best.exactMatch, 6);
