@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAINING_SETTINGS } from '../core/train/training-settings.ts';
 import { HISTORY_POINTS, type SavedRun, atCheckpoint, historyUpTo, readSavedRun, resumeEpoch, runHistory, writeSavedRun } from './saved-run.ts';
-
-/** Storage's behaviour over a Map (the page uses localStorage). */
-function memoryStorage(): Storage {
-  const items = new Map<string, string>();
-  return {
-    get length() { return items.size; },
-    clear: () => items.clear(),
-    getItem: (key) => items.get(key) ?? null,
-    key: (i) => [...items.keys()][i] ?? null,
-    removeItem: (key) => { items.delete(key); },
-    setItem: (key, value) => { items.set(key, String(value)); },
-  };
-}
+import { memoryStorage } from './memory-storage.ts';
 
 const run: SavedRun = {
   setup: {

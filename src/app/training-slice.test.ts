@@ -14,6 +14,7 @@ import { blobs, featureData, softmaxRegression } from '../core/train/test-suppor
 import { train } from '../core/train/trainer.ts';
 import { DEFAULT_TRAINING_SETTINGS } from '../core/train/training-settings.ts';
 import { type SavedRun, historyUpTo, readSavedRun, writeSavedRun } from './saved-run.ts';
+import { memoryStorage } from './memory-storage.ts';
 import type { StoreContext, StudioState } from './store-state.ts';
 import { createTrainingSlice } from './training-slice.ts';
 
@@ -22,22 +23,9 @@ beforeAll(async () => {
 });
 afterEach(() => tf.disposeVariables());
 
-/** localStorage's behaviour over a Map (Node has none). */
-function installLocalStorage(): void {
-  const items = new Map<string, string>();
-  globalThis.localStorage = {
-    get length() { return items.size; },
-    clear: () => items.clear(),
-    getItem: (key) => items.get(key) ?? null,
-    key: (i) => [...items.keys()][i] ?? null,
-    removeItem: (key) => { items.delete(key); },
-    setItem: (key, value) => { items.set(key, String(value)); },
-  };
-}
-
 describe('the resume offer after a reload', () => {
   it('moves to the newest checkpoint in IndexedDB with its curve, so the resumed charts miss no step', async () => {
-    installLocalStorage();
+    globalThis.localStorage = memoryStorage();
     const runId = 'run-cut-off';
     const store = await IndexedDbCheckpointStore.open(runId);
     const progress: TrainProgressEvent[] = [];
