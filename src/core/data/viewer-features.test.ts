@@ -10,6 +10,7 @@ import { thrownDataError } from './test-support.ts';
 const EXAMPLES = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'testdata', 'real', 'dataset-viewer-examples.json'), 'utf8')) as {
   'first-rows': Record<string, { features: { name: string; type: Feature }[]; rows: { row: Row }[] }>;
   info: Record<string, { dataset_info: Record<string, { features: Record<string, Feature> }> | { features: Record<string, Feature> } }>;
+  'parquet-features': Record<string, Record<string, Feature>>;
 };
 
 function firstRows(name: string) {
@@ -69,5 +70,14 @@ describe('column detection on the viewer\'s documented datasets', () => {
     const err = thrownDataError(() => detectMapping('conll', withoutWords, []));
     expect(err.code).toBe('NoLabelColumn');
     expect(err.message).toBe('conll has no column with one label per row: "ner_tags" (List(ClassLabel)) holds a list of class labels per row (token tagging or multi-label), which Adapter Studio does not train; columns are: id, ner_tags. Choose a single-label column, or pick a text classification dataset.');
+  });
+
+  it('duorc (/parquet features): a question with a list of free-text answers is neither SQuAD nor multi-label', () => {
+    // answers is List(Value(string)) without answer_start: no spans to train a QA head on, and not a label set.
+    const columns = columnsOfFeatures(EXAMPLES['parquet-features']['duorc with ParaphraseRC config']);
+    expect(columns.find((c) => c.name === 'answers')?.type).toBe('List(Value(string))');
+    const err = thrownDataError(() => detectMapping('duorc', columns, []));
+    expect(err.code).toBe('NoLabelColumn');
+    expect(err.message).toBe('duorc has no label column; columns are: plot_id, plot, title, question_id, question, answers, no_answer. Choose the label column.');
   });
 });
