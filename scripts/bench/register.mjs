@@ -5,3 +5,5 @@ import { register } from 'tsx/esm/api';
 
 register();
 registerHooks('../../bin/raw-import-hooks.mjs', import.meta.url);
+// Relaxed SIMD for the wasm GEMM on Node 20 (node-wasm-features.ts).
+await import('../../src/core/backend/node-wasm-features.ts');

@@ -11,38 +11,21 @@ export interface LinearMap {
   weight: tf.Tensor2D;
   /** [out] bias; absent for a Linear without one. */
   bias?: tf.Tensor1D;
-  /**
-   * [in, out] = weightᵀ, laid out once at upload for a frozen weight (never for a trained one: it would go stale).
-   * With it the forward product is a plain x · W, which tfjs-backend-wasm sends to XNNPACK (packed once per
-   * weight), where x · Wᵀ with transposeB runs a scalar loop ~10× slower.
-   */
-  transposed?: tf.Tensor2D;
 }
 
 /**
- * x · weightᵀ + bias over the last axis of x ([..., in] → [..., out]), as torch.nn.Linear. Not tf.fused.matMul:
+ * x · weightᵀ + bias over the last axis of x ([..., in] → [..., out]), as torch.nn.Linear, on the stored [out, in]
+ * weight: every backend reads the transposed operand in place (on wasm the studio's own GEMM, wasm-gemm.ts), so
+ * no weight is copied into another layout. Not tf.fused.matMul:
  * with transposeB and a bias, tfjs-backend-wasm 4.22 adds the wrong bias elements ([[1,2,3],[4,5,6]] ·
  * [[1,0,1],[0,1,0]]ᵀ + [10,20] gives [[14,22],[30,25]] instead of [[14,22],[20,25]]; encoder-backends.test.ts).
  */
 export function linear<T extends tf.Tensor>(x: T, map: LinearMap): T {
   const inputs = x.shape[x.rank - 1];
   const rows = x.reshape([-1, inputs]) as tf.Tensor2D;
-  const product = map.transposed ? frozenProduct(rows, map.weight, map.transposed) : tf.matMul(rows, map.weight, false, true);
+  const product = tf.matMul(rows, map.weight, false, true);
   const y = map.bias ? product.add(map.bias) : product;
   return y.reshape([...x.shape.slice(0, -1), map.weight.shape[0]]) as T;
-}
-
-/**
- * rows · weightᵀ for a frozen weight, both products untransposed: forward rows · transposed, backward
- * dRows = dY · weight (tfjs' own gradient would be dY · transposedᵀ, the slow transposeB path). No gradient
- * reaches the weight, which is frozen.
- */
-function frozenProduct(rows: tf.Tensor2D, weight: tf.Tensor2D, transposed: tf.Tensor2D): tf.Tensor2D {
-  const product = tf.customGrad((input) => ({
-    value: tf.matMul(input as tf.Tensor2D, transposed),
-    gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, weight),
-  }));
-  return product(rows) as tf.Tensor2D;
 }
 
 /** A LayerNorm's affine parameters. */

@@ -35,9 +35,11 @@ export interface BackendInfo {
   /**
    * Present on wasm: whether SIMD is used, how many threads XNNPACK runs (1 without cross-origin isolation), whether
    * the threaded build runs, and the logical cores the runtime reports (tfjs-backend-wasm 4.22's pool takes half of
-   * them, at most 8: one thread on a 2-core machine even when threaded).
+   * them, at most 8: one thread on a 2-core machine even when threaded), and which build of the studio's own
+   * matrix product runs (wasm-gemm.ts; absent where it cannot, and tfjs' kernel runs): with fused multiply-add
+   * (relaxed SIMD) or plain SIMD128. It runs on one thread.
    */
-  wasm?: { simd: boolean; threads: number; threadedBuild?: boolean; logicalCores?: number };
+  wasm?: { simd: boolean; threads: number; threadedBuild?: boolean; logicalCores?: number; matMul?: 'relaxed-simd' | 'simd' };
   /** Why a faster backend was skipped, e.g. "WebGPU unavailable: no adapter (...)"; absent when none was. */
   fallbackReason?: string;
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { enableWasmGemm } from './wasm-gemm.ts';
 import { registerWasmKernelOverrides } from './wasm-kernels.ts';
 import { BACKEND_NAMES, type BackendInfo, type BackendName, type DeviceLostInfo, type GpuAdapterSummary, type GpuDeviceLimits } from './backend-info.ts';
 
@@ -132,11 +133,15 @@ async function startWasm(wasmPaths: WasmPaths | undefined): Promise<BackendInfo>
   if (!(await tf.setBackend('wasm'))) {
     throw new Unavailable('tfjs could not start its wasm backend (the .wasm binaries could not be fetched or compiled)');
   }
+  const gemm = await enableWasmGemm();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean;
   // tfjs picks its threaded build where both hold (and no single wasmPath was set, which the studio never does).
   const threadedBuild = simd && await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') as boolean;
   const logicalCores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return { name: 'wasm', wasm: { simd, threads: getThreadsCount(), threadedBuild, ...(logicalCores ? { logicalCores } : {}) } };
+  return {
+    name: 'wasm',
+    wasm: { simd, threads: getThreadsCount(), threadedBuild, ...(logicalCores ? { logicalCores } : {}), ...(gemm ? { matMul: gemm.startsWith('relaxed') ? 'relaxed-simd' as const : 'simd' as const } : {}) },
+  };
 }
 
 async function startCpu(): Promise<BackendInfo> {

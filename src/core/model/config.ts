@@ -200,18 +200,6 @@ function estimateDebertaParameters(config: EncoderConfig, deberta: DisentangledA
   return embeddings + relative + config.numLayers * layer;
 }
 
-/** Elements of the encoder's Linear weight matrices, which stay on the device twice (ops.ts, LinearMap.transposed). */
-function linearWeightElements(config: EncoderConfig): number {
-  const { hiddenSize: h, embeddingSize: e, intermediateSize: i } = config;
-  return (hasEmbeddingProjection(config) ? e * h : 0) + layerModules(config).paths.length * (4 * h * h + 2 * h * i) + (config.hasPooler ? h * h : 0);
-}
-
-/** How a backend lays out the frozen weights (encoder.ts, uploadEncoderWeights). */
-export type WeightLayout = 'wasm' | 'cpu' | 'webgpu';
-
-/** Extra copies of each frozen Linear matrix beside the stored one: the [in, out] copy, and on wasm XNNPACK's packed operator for each of the two products (cached per weight). */
-const LINEAR_COPIES: Record<WeightLayout, number> = { wasm: 3, cpu: 1, webgpu: 0 };
-
 export interface MemoryEstimateOptions {
   /** Sequences per forward pass. */
   batchSize?: number;
@@ -219,13 +207,11 @@ export interface MemoryEstimateOptions {
   seqLength?: number;
   /** Keep every layer's activations for a backward pass (training adapters) instead of one layer's at a time. */
   training?: boolean;
-  /** The backend whose weight layout to count; default wasm (the CLI's backend, and the most copies). */
-  layout?: WeightLayout;
 }
 
 /** The two parts of a memory estimate, in bytes. */
 export interface MemoryEstimate {
-  /** Frozen weights as the backend holds them. */
+  /** Frozen weights, held once in their stored layout on every backend (ops.ts, `linear`). */
   weightBytes: number;
   /** Activations (and, training, what the backward pass holds at its peak). */
   activationBytes: number;
@@ -244,7 +230,7 @@ export function estimateMemory(config: EncoderConfig, options: MemoryEstimateOpt
   const seq = options.seqLength ?? Math.min(128, config.maxSequenceLength);
   const tokens = batch * seq;
   const { hiddenSize: h, intermediateSize: i, numHeads: heads } = config;
-  const weightBytes = 4 * (estimateParameters(config) + LINEAR_COPIES[options.layout ?? 'wasm'] * linearWeightElements(config));
+  const weightBytes = 4 * estimateParameters(config);
   const embeddings = tokens * 3 * Math.max(config.embeddingSize, h);
   // DeBERTa adds, per position term, the products by distance [seq, 2seq − 1], their reversal and the realigned [seq, seq].
   const relative = config.disentangled?.relativeAttention ? config.disentangled.posAttTypes.length * 5 * batch * heads * seq * seq : 0;

@@ -159,9 +159,9 @@ describe('tensor lifetime', () => {
     const start = tf.memory().numTensors;
     const weights = uploadEncoderWeights(config, randomWeights(config, 5));
     const uploaded = tf.memory().numTensors - start;
-    // embeddings: word, position, type, LN ×2, projection ×2 (+ its transposed copy); per layer 16 + 6
-    // transposed copies of the frozen Linears; no pooler.
-    expect(uploaded).toBe(8 + 22 * config.numLayers);
+    // embeddings: word, position, type, LN ×2, projection ×2; per layer 16 (6 Linears, 2 LayerNorms), each
+    // once in its stored layout; no pooler.
+    expect(uploaded).toBe(7 + 16 * config.numLayers);
     const batch = testBatch(config);
     for (let i = 0; i < 5; i++) {
       const out = encoderForward(weights, batch);

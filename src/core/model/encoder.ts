@@ -164,16 +164,7 @@ export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): 
     created.push(t);
     return t;
   };
-  // WebGPU's matmul reads either layout at the same speed, so the copy would only double the weights' GPU memory.
-  const layOutTransposed = tf.getBackend() !== 'webgpu';
-  const linear = (name: string): Linear => {
-    const weight = t2(`${name}.weight`);
-    if (!layOutTransposed) return { weight, bias: t1(`${name}.bias`) };
-    // Frozen: its [in, out] layout once, for the fast untransposed product on wasm (ops.ts, `linear`).
-    const transposed = tf.tidy(() => weight.transpose() as tf.Tensor2D);
-    created.push(transposed);
-    return { weight, bias: t1(`${name}.bias`), transposed };
-  };
+  const linear = (name: string): Linear => ({ weight: t2(`${name}.weight`), bias: t1(`${name}.bias`) });
   const norm = (name: string): Norm => ({ weight: t1(`${name}.weight`), bias: t1(`${name}.bias`) });
   const deberta = config.disentangled;
   const projected = config.embeddingSize !== config.hiddenSize;

@@ -28,7 +28,7 @@ describe('fitBatchToMemory', () => {
     expect(fit.estimatedBytes).toBeLessThanOrEqual(fit.ceilingBytes!);
     expect(fit.ceilingBytes).toBeLessThan(WASM_HEAP_BYTES);
     // The largest such batch: twice it would not fit.
-    const twice = estimateMemory(BERT_BASE, { batchSize: 2 * fit.batchSize, seqLength: 128, training: true, layout: 'wasm' });
+    const twice = estimateMemory(BERT_BASE, { batchSize: 2 * fit.batchSize, seqLength: 128, training: true });
     expect(twice.weightBytes + twice.activationBytes).toBeGreaterThan(fit.ceilingBytes!);
     expect(fit.note).toMatch(/16 × 128 tokens needs about [\d.]+ GiB, over the wasm heap's 4\.0 GiB.*micro-batches of \d+ with gradient accumulation \d+/);
   });
@@ -124,9 +124,9 @@ describe('the training estimate against a measured step (wasm, small bert)', () 
     const peak = await peakTensorBytes(() => train(model, { batchesPerEpoch: 1, async *trainBatches() { yield tokens; } }, { maxSteps: 1 }));
     adapter.dispose();
     weights.dispose();
-    const estimate = estimateMemory(config, { batchSize: batch, seqLength: seq, training: true, layout: 'wasm' });
-    // Tensors hold the stored and the [in, out] copy of each Linear (the cpu layout's count); wasm adds XNNPACK's packs outside tensors.
-    expect(weightBytes).toBe(estimateMemory(config, { layout: 'cpu' }).weightBytes);
+    const estimate = estimateMemory(config, { batchSize: batch, seqLength: seq, training: true });
+    // Tensors hold each weight once, in its stored layout; the GEMM (wasm-gemm.ts) packs nothing outside them.
+    expect(weightBytes).toBe(estimate.weightBytes);
     expect(peak).toBeGreaterThan(0.85 * estimate.activationBytes);
     expect(peak).toBeLessThan(1.15 * estimate.activationBytes);
   });

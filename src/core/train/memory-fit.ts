@@ -62,7 +62,7 @@ function stepBytes(config: EncoderConfig, ceiling: MemoryCeiling, batch: number,
     // The widest activations: the feed-forward intermediate, and the attention scores of all heads.
     return 4 * Math.max(batch * seq * config.intermediateSize, batch * config.numHeads * seq * seq);
   }
-  const { weightBytes, activationBytes } = estimateMemory(config, { batchSize: batch, seqLength: seq, training: true, layout: ceiling.backend });
+  const { weightBytes, activationBytes } = estimateMemory(config, { batchSize: batch, seqLength: seq, training: true });
   return weightBytes + activationBytes;
 }
 
