@@ -12,13 +12,13 @@ import type { TokenBatch } from '../../src/core/train/adapter-trainable.ts';
 import type { TrainableModel } from '../../src/core/train/trainable-model.ts';
 import type { TrainableParameter } from '../../src/core/train/adamw.ts';
 
-/** Embedding tables: their gradient needs the UnsortedSegmentSum kernel, which tfjs' wasm backend lacks. */
+/** Embedding tables (the word embeddings' blocks among them): their gradient needs the UnsortedSegmentSum kernel, which tfjs' wasm backend lacks. */
 const EMBEDDING_TABLES = new Set(['wordEmbeddings', 'positionEmbeddings', 'tokenTypeEmbeddings']);
 
 /** A copy of `weights`' object tree with each tensor (embedding tables only if `embeddings`) turned into a trainable variable named by its path. */
 function variablesOf(node: unknown, path: string, out: TrainableParameter[], embeddings: boolean): unknown {
   if (node instanceof tf.Tensor) {
-    if (!embeddings && EMBEDDING_TABLES.has(path)) return node;
+    if (!embeddings && EMBEDDING_TABLES.has(path.split('.')[0])) return node;
     const variable = tf.variable(node, true, `fullFineTune/${path}`);
     node.dispose(); // The variable keeps the data: no frozen copy stays resident beside it.
     out.push({ name: path, variable });
@@ -26,11 +26,9 @@ function variablesOf(node: unknown, path: string, out: TrainableParameter[], emb
   }
   if (Array.isArray(node)) return node.map((child, i) => variablesOf(child, `${path}.${i}`, out, embeddings));
   if (node && typeof node === 'object' && path !== 'config') {
-    // A frozen weight's transposed copy (ops.ts, LinearMap) would go stale once its weight trains: dropped.
-    return Object.fromEntries(Object.entries(node).flatMap(([key, child]) => {
-      if (key === 'transposed' && child instanceof tf.Tensor) { child.dispose(); return []; }
-      return [[key, variablesOf(child, path ? `${path}.${key}` : key, out, embeddings)]];
-    }));
+    // The weight trains now: no longer frozen (ops.ts, LinearMap.frozen), so its gradient is computed.
+    return Object.fromEntries(Object.entries(node).flatMap(([key, child]) =>
+      (key === 'frozen' ? [] : [[key, variablesOf(child, path ? `${path}.${key}` : key, out, embeddings)]])));
   }
   return node;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: runs each figure in a process of its own, writes bench/results.json and bench/results.md, and
-// prints the Markdown table. Every ratio compares two measurements taken in the same run on this machine.
+// prints the Markdown table. Every ratio compares two measurements taken in the same run on this machine. Figures
+// run with --expose-gc so that a figure can drop its host copy of the weights before it measures (adapter-step.ts).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -36,7 +37,7 @@ if (only) {
 /** Runs one figure; resolves with its JSON result (the last stdout line) or its error. */
 function runFigure(script, args) {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', join(HERE, 'register.mjs'), join(HERE, script), ...args], {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', join(HERE, 'register.mjs'), join(HERE, script), ...args], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

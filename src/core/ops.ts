@@ -11,6 +11,12 @@ export interface LinearMap {
   weight: tf.Tensor2D;
   /** [out] bias; absent for a Linear without one. */
   bias?: tf.Tensor1D;
+  /**
+   * Set on an uploaded encoder weight, which no run trains: backward then computes dX = dY · W alone and keeps
+   * nothing of the forward pass (tfjs' own gradients keep x for dW and the product for the bias add's shapes:
+   * at bert-base about a third of a step's activations).
+   */
+  frozen?: boolean;
 }
 
 /**
@@ -23,9 +29,19 @@ export interface LinearMap {
 export function linear<T extends tf.Tensor>(x: T, map: LinearMap): T {
   const inputs = x.shape[x.rank - 1];
   const rows = x.reshape([-1, inputs]) as tf.Tensor2D;
-  const product = tf.matMul(rows, map.weight, false, true);
-  const y = map.bias ? product.add(map.bias) : product;
+  const y = map.frozen ? frozenLinear(rows, map) : withBias(tf.matMul(rows, map.weight, false, true), map.bias);
   return y.reshape([...x.shape.slice(0, -1), map.weight.shape[0]]) as T;
+}
+
+const withBias = (product: tf.Tensor2D, bias?: tf.Tensor1D) => (bias ? product.add(bias) : product);
+
+/** rows · Wᵀ + b for a frozen W and b: the gradient reaches only the rows, as dY · W. */
+function frozenLinear(rows: tf.Tensor2D, map: LinearMap): tf.Tensor2D {
+  const product = tf.customGrad((input) => ({
+    value: withBias(tf.matMul(input as tf.Tensor2D, map.weight, false, true), map.bias),
+    gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, map.weight),
+  }));
+  return product(rows) as tf.Tensor2D;
 }
 
 /** A LayerNorm's affine parameters. */
@@ -36,10 +52,33 @@ export interface NormMap {
   bias: tf.Tensor1D;
 }
 
-/** (x - mean) / sqrt(biased variance + eps) · weight + bias over the last axis, as torch.nn.LayerNorm. */
+/**
+ * (x - mean) / sqrt(biased variance + eps) · weight + bias over the last axis, as torch.nn.LayerNorm, keeping for
+ * backward only x̂ = (x - mean) · rstd and rstd (torch keeps x, mean and rstd): the composed ops kept four tensors
+ * of x's size. dx = rstd · (g - mean(g) - x̂ · mean(g · x̂)) with g = dy · weight; dweight = Σ dy · x̂, dbias = Σ dy.
+ */
 export function layerNorm<T extends tf.Tensor>(x: T, norm: NormMap, eps: number): T {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return x.sub(mean).mul(tf.rsqrt(variance.add(eps))).mul(norm.weight).add(norm.bias);
+  const normalized = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, weight, bias] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const { mean, variance } = tf.moments(input, -1, true);
+    const rstd = tf.rsqrt(variance.add(eps));
+    const xHat = input.sub(mean).mul(rstd);
+    // The weight too: it may be an intermediate of the step (an adapter's), which only saved tensors outlive.
+    save([xHat, rstd, weight]);
+    return {
+      value: xHat.mul(weight).add(bias),
+      // tfjs runs a custom gradient outside any tidy, so its temporaries would live to the end of backward.
+      gradFunc: (dy, [kept, keptRstd, keptWeight]) => tf.tidy(() => {
+        const rows = kept.size / kept.shape[kept.rank - 1];
+        const g = (dy as tf.Tensor).mul(keptWeight);
+        const dx = g.sub(g.mean(-1, true)).sub(kept.mul(g.mul(kept).mean(-1, true))).mul(keptRstd);
+        const flat = (t: tf.Tensor) => t.reshape([rows, -1]);
+        return [dx, flat((dy as tf.Tensor).mul(kept)).sum(0), flat(dy as tf.Tensor).sum(0)];
+      }),
+    };
+  });
+  return normalized(x, norm.weight, norm.bias) as T;
 }
 
 /** Exact GELU, x/2 · (1 + erf(x/√2)). */
@@ -55,11 +94,13 @@ const exactGelu = tf.customGrad((x, save) => {
   (save as tf.GradSaveFunc)([x as tf.Tensor]);
   return {
     value: geluOf(x as tf.Tensor),
-    gradFunc: (dy, [kept]) => {
+    // In a tidy: tfjs runs a custom gradient outside any, and cdf, pdf and their products would otherwise live to
+    // the end of backward (four tensors of the feed-forward's width per layer).
+    gradFunc: (dy, [kept]) => tf.tidy(() => {
       const cdf = tf.erf(kept.mul(Math.SQRT1_2)).add(1).mul(0.5);
       const pdf = tf.exp(kept.square().mul(-0.5)).mul(1 / Math.sqrt(2 * Math.PI));
       return (dy as tf.Tensor).mul(cdf.add(kept.mul(pdf)));
-    },
+    }),
   };
 });
 

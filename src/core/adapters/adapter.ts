@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../model/config.ts';
 import { type EncoderHooks, type EncoderOutput, type EncoderWeights, encoderForward } from '../model/encoder.ts';
+import { gatherRows } from '../model/embedding-table.ts';
 import { layerNorm, linear } from '../ops.ts';
 import type { EncodedBatch, EncoderTokenizer } from '../model/tokenizer.ts';
 import type { HostTensor } from '../model/weights.ts';
@@ -220,5 +221,5 @@ function promptFromString(plan: AdapterPlan, spec: ParamSpec, source: CreateAdap
   const encoded = source.tokenizer.encode([prompt.prompt_init_text!]);
   const ids = Array.from(encoded.inputIds.subarray(0, encoded.attentionMask.reduce((a, b) => a + b, 0)));
   const repeated = Array.from({ length: prompt.prompt_length }, (_, i) => ids[i % ids.length]);
-  return tf.tidy(() => tf.gather(source.weights.wordEmbeddings, tf.tensor1d(repeated, 'int32')).dataSync() as Float32Array).slice(0, elementCount(spec.shape));
+  return tf.tidy(() => gatherRows(source.weights.wordEmbeddings, Int32Array.from(repeated)).dataSync() as Float32Array).slice(0, elementCount(spec.shape));
 }

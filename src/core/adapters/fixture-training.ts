@@ -57,6 +57,6 @@ export function accuracy(adapter: AdapterModel, weights: EncoderWeights, data: L
 /** Host copies of every frozen encoder tensor, to check training leaves them bit-identical. */
 export function encoderSnapshot(weights: EncoderWeights): Float32Array[] {
   const maps = [weights.embeddingNorm, weights.embeddingProjection, weights.embeddingInputProjection, weights.relativeEmbeddings?.norm, weights.pooler, ...weights.layers.flatMap((layer) => Object.values(layer))];
-  const tensors = [weights.wordEmbeddings, weights.positionEmbeddings, weights.tokenTypeEmbeddings, weights.relativeEmbeddings?.table, ...maps.flatMap((m) => (m ? [m.weight, m.bias] : []))];
+  const tensors = [...weights.wordEmbeddings.blocks, weights.positionEmbeddings, weights.tokenTypeEmbeddings, weights.relativeEmbeddings?.table, ...maps.flatMap((m) => (m ? [m.weight, m.bias] : []))];
   return tensors.filter((t): t is tf.Tensor => t !== undefined).map((t) => (t.dataSync() as Float32Array).slice());
 }

@@ -112,7 +112,7 @@ describe('prompt_init "from_string"', () => {
     });
     const ids = Array.from(encoder.tokenizer.encode(['a superb film']).inputIds);
     expect(ids.length).toBe(5); // [CLS] a superb film [SEP]
-    const table = encoder.weights.wordEmbeddings.arraySync();
+    const table = tf.concat(encoder.weights.wordEmbeddings.blocks).arraySync();
     const prompt = adapter.adapterStateDict().get('bert.prompt_tuning.prompt_tunings.prompt.prompt_embedding.weight')!;
     expect(prompt.shape).toEqual([7, encoder.config.hiddenSize]);
     const rows = Array.from({ length: 7 }, (_, i) => Array.from(prompt.data.subarray(i * 64, i * 64 + 64)));

@@ -26,6 +26,11 @@ export interface GpuDeviceLimits {
   maxBufferSize: number;
 }
 
+/** The largest tensor a kernel can bind under these limits. */
+export function largestBindingBytes(limits: GpuDeviceLimits): number {
+  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+}
+
 export interface BackendInfo {
   name: BackendName;
   /** Present on webgpu. */

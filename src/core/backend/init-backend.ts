@@ -18,6 +18,11 @@ export interface InitBackendOptions {
   onDeviceLost?: (lost: DeviceLostInfo) => void;
   /** Told about GPU validation or out-of-memory errors no one caught (e.g. a WGSL compile error). */
   onGpuError?: (message: string) => void;
+  /**
+   * Ask for at most this storage-buffer binding size (bytes) instead of the adapter's largest: tests request
+   * WebGPU's guaranteed 128 MiB, what many GPUs report, on SwiftShader (which offers more).
+   */
+  maxStorageBufferBindingSize?: number;
 }
 
 /** No compute backend could be started, not even tfjs's plain-JavaScript cpu backend. */
@@ -77,7 +82,7 @@ async function startWebGPU(options: InitBackendOptions): Promise<BackendInfo> {
   try {
     device = await adapter.requestDevice({
       requiredLimits: {
-        maxStorageBufferBindingSize: max.maxStorageBufferBindingSize,
+        maxStorageBufferBindingSize: Math.min(max.maxStorageBufferBindingSize, options.maxStorageBufferBindingSize ?? Number.POSITIVE_INFINITY),
         maxBufferSize: max.maxBufferSize,
         maxComputeWorkgroupStorageSize: max.maxComputeWorkgroupStorageSize,
         maxComputeInvocationsPerWorkgroup: max.maxComputeInvocationsPerWorkgroup,

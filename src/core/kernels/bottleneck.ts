@@ -78,7 +78,8 @@ export function fusedTwoLayer(v: BottleneckVariant, scaleValue: number, o: Bottl
     save(tensors);
     return {
       value: runBottleneckForward(v, sizes, forward.operands, forward.residual),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      // In a tidy: tfjs runs a custom gradient outside any, so `rows` would otherwise live to the end of backward.
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const { operands } = unpack(v, saved);
         const dy2 = dy as tf.Tensor2D;
         const rows = runBottleneckBackwardRows(v, sizes, operands, dy2);
@@ -88,7 +89,7 @@ export function fusedTwoLayer(v: BottleneckVariant, scaleValue: number, o: Bottl
         const dScale = scale && g.scaleColumns
           && tf.reshape(v.scale === 'scalar' ? tf.sum(g.scaleColumns) : g.scaleColumns, scale.shape);
         return [dx, g.wDown, g.bDown, g.wUp, g.bUp, dScale, v.residual ? dy : undefined].filter((t): t is tf.Tensor => t !== undefined);
-      },
+      }),
     };
   });
   const inputs = [o.x, o.wDown, o.bDown, o.wUp, o.bUp, v.scale === 'constant' ? undefined : o.scale, residual];

@@ -18,9 +18,12 @@
  * with c2p / p2c from rel_embeddings (LayerNorm'd when norm_rel_ebd says so) projected by each layer.
  */
 import * as tf from '@tensorflow/tfjs';
+import { largestBindingBytes } from '../backend/backend-info.ts';
+import { activeBackend } from '../backend/init-backend.ts';
 import { type LinearMap, type NormMap, applyActivation, layerNorm, linear } from '../ops.ts';
 import { type DisentangledIndices, disentangledIndices, disentangledScale, disentangledScoreBias } from './attention/disentangled.ts';
 import type { EncoderConfig } from './config.ts';
+import { type EmbeddingTable, gatherRows, uploadEmbeddingTable } from './embedding-table.ts';
 import { hasEmbeddingProjection, layerModules } from './families/index.ts';
 import type { EncodedBatch } from './tokenizer.ts';
 import type { HostTensor, HostWeights } from './weights.ts';
@@ -68,7 +71,8 @@ export interface RelativeEmbeddings {
 export interface EncoderWeights {
   config: EncoderConfig;
   /** [vocab, embedding] word embedding table. */
-  wordEmbeddings: tf.Tensor2D;
+  /** In row blocks where the table is over the largest buffer a WebGPU kernel may bind (embedding-table.ts). */
+  wordEmbeddings: EmbeddingTable;
   /** [maxPositions, embedding] position embedding table; absent in DeBERTa without position_biased_input. */
   positionEmbeddings?: tf.Tensor2D;
   /** [typeVocab, embedding] segment embedding table; absent when typeVocabSize is 0. */
@@ -149,6 +153,12 @@ const FLOAT32_MIN = -3.4028234663852886e38;
 /** A masked DeBERTa score: far below any real one, yet finite after the softmax's max subtraction on every backend. */
 const MASKED_SCORE = -1e30;
 
+/** The largest buffer a kernel of the active backend may bind: the WebGPU device's limit; none on wasm and cpu. */
+function largestBinding(): number | undefined {
+  const { limits } = activeBackend();
+  return limits ? largestBindingBytes(limits) : undefined;
+}
+
 /** Uploads the host tensors once; the returned weights own them until `dispose()`. */
 export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): EncoderWeights {
   const created: tf.Tensor[] = [];
@@ -164,18 +174,25 @@ export function uploadEncoderWeights(config: EncoderConfig, host: HostWeights): 
     created.push(t);
     return t;
   };
-  const linear = (name: string): Linear => ({ weight: t2(`${name}.weight`), bias: t1(`${name}.bias`) });
+  const table = (name: string): EmbeddingTable => {
+    const { data, shape } = get(name);
+    const uploaded = uploadEmbeddingTable(data, shape[0], shape[1], largestBinding());
+    created.push(...uploaded.blocks);
+    return uploaded;
+  };
+  // Frozen: no run trains an uploaded encoder weight (ops.ts, LinearMap.frozen).
+  const linear = (name: string): Linear => ({ weight: t2(`${name}.weight`), bias: t1(`${name}.bias`), frozen: true });
   const norm = (name: string): Norm => ({ weight: t1(`${name}.weight`), bias: t1(`${name}.bias`) });
   const deberta = config.disentangled;
   const projected = config.embeddingSize !== config.hiddenSize;
   /** A Linear without bias, or with one when `bias` says so (DeBERTa's embed_proj and position projections). */
-  const linearMap = (name: string, bias: boolean): LinearMap => (bias ? linear(name) : { weight: t2(`${name}.weight`) });
+  const linearMap = (name: string, bias: boolean): LinearMap => (bias ? linear(name) : { weight: t2(`${name}.weight`), frozen: true });
   const relative = deberta?.relativeAttention;
   const ownPositionProjections = relative && !deberta.shareAttKey;
   try {
     return {
       config,
-      wordEmbeddings: t2('embeddings.word_embeddings.weight'),
+      wordEmbeddings: table('embeddings.word_embeddings.weight'),
       positionEmbeddings: !deberta || deberta.positionBiasedInput ? t2('embeddings.position_embeddings.weight') : undefined,
       tokenTypeEmbeddings: config.typeVocabSize > 0 ? t2('embeddings.token_type_embeddings.weight') : undefined,
       embeddingNorm: norm('embeddings.LayerNorm'),
@@ -327,7 +344,7 @@ export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hoo
     const { batch: b, seq: s } = batch;
     const gather = (table: tf.Tensor2D, ids: Int32Array) =>
       tf.gather(table, tf.tensor1d(ids, 'int32')).reshape([b, s, table.shape[1]]) as tf.Tensor3D;
-    let e = gather(weights.wordEmbeddings, batch.inputIds);
+    let e = gatherRows(weights.wordEmbeddings, batch.inputIds).reshape([b, s, weights.wordEmbeddings.width]) as tf.Tensor3D;
     if (weights.positionEmbeddings) e = e.add(gather(weights.positionEmbeddings, positions));
     if (weights.tokenTypeEmbeddings) e = e.add(gather(weights.tokenTypeEmbeddings, batch.tokenTypeIds));
     if (weights.embeddingInputProjection) e = linear(e, weights.embeddingInputProjection);
@@ -357,10 +374,15 @@ export function encoderForward(weights: EncoderWeights, batch: EncodedBatch, hoo
 
     for (const l of layerModules(config).runs) {
       const w = weights.layers[l];
-      const attention = project(hooks, l, 'attnOut', selfAttention(l, x, w, maskBias, config, hooks, relative), w.attentionOutput);
-      const a = close(hooks.attentionOutput?.bind(hooks), l, attention, x, w.attentionNorm);
-      const inner = applyActivation(project(hooks, l, 'ffnIn', a, w.intermediate), config.hiddenAct);
-      x = close(hooks.ffnOutput?.bind(hooks), l, project(hooks, l, 'ffnOut', inner, w.output), a, w.outputNorm);
+      const input = x;
+      // A tidy per layer: under a gradient tape tfjs keeps what backward needs (saved tensors survive a tidy), so
+      // the rest of the layer's intermediates go when the layer ends instead of when the whole forward does.
+      x = tf.tidy(() => {
+        const attention = project(hooks, l, 'attnOut', selfAttention(l, input, w, maskBias, config, hooks, relative), w.attentionOutput);
+        const a = close(hooks.attentionOutput?.bind(hooks), l, attention, input, w.attentionNorm);
+        const inner = applyActivation(project(hooks, l, 'ffnIn', a, w.intermediate), config.hiddenAct);
+        return close(hooks.ffnOutput?.bind(hooks), l, project(hooks, l, 'ffnOut', inner, w.output), a, w.outputNorm);
+      });
     }
 
     const [, , hidden] = x.shape;

@@ -36,6 +36,30 @@ function bytesHeldAtLastGradient(v: tf.Variable): Promise<number> {
   }).then((info) => info.kernels.at(-1)!.totalBytesSnapshot);
 }
 
+/**
+ * Tensor bytes alive when the forward pass of 10 blocks of ops whose gradient needs only shapes (Add, Sub, Concat,
+ * Slice, Reshape, PadV2; Mean and Sum at the end) ends, each block in its own tidy as encoderForward's layers are,
+ * and the variable's gradient.
+ */
+function heldAfterShapeOnlyForward(v: tf.Variable): { held: number; gradient: number[] } {
+  let held = 0;
+  const { value, grads } = tf.variableGrads(() => {
+    const before = tf.memory().numBytes;
+    let h: tf.Tensor = v;
+    for (let i = 0; i < 10; i++) {
+      const next = tf.tidy(() => tf.concat([h.add(1), h.sub(2)], 0).slice([0, 0], [64, 64]).reshape([-1]).reshape([64, 64]).pad([[1, 1], [0, 0]]).slice([1, 0], [64, 64]));
+      if (h !== v) h.dispose();
+      h = next;
+    }
+    const loss = h.mean().add(h.sum()) as tf.Scalar;
+    held = tf.memory().numBytes - before;
+    return loss;
+  }, [v]);
+  const gradient = [...grads[v.name].dataSync()];
+  tf.dispose([value, ...Object.values(grads)]);
+  return { held, gradient };
+}
+
 describe.each(['cpu', 'wasm'])('lean backprop on %s', (backend) => {
   it('gives exactly tfjs\' own gradients and leaves no tensor behind', async () => {
     await tf.setBackend(backend);
@@ -62,6 +86,21 @@ describe.each(['cpu', 'wasm'])('lean backprop on %s', (backend) => {
     const expected = [1, 2, 3, 4].map((v, i) => (1 - Math.tanh(3 * v * v) ** 2) * 6 * v * [0.5, -1, 2, 0.25][i]);
     [...grads[0].dataSync()].forEach((g, i) => expect(g).toBeCloseTo(expected[i], 5));
     tf.dispose([x, dy, ...grads]);
+  });
+
+  it('keeps only the shapes of what shape-only gradients save, with the same gradient', async () => {
+    await tf.setBackend(backend);
+    const v = tf.variable(tf.randomUniform([64, 64], -1, 1, 'float32', 5), true, `shapes-${backend}`);
+    const own = heldAfterShapeOnlyForward(v);
+    uninstall = installLeanBackprop();
+    const lean = heldAfterShapeOnlyForward(v);
+    const tensorBytes = 64 * 64 * 4;
+    // tfjs' own tape keeps each block's inputs of Add, Sub, Concat, Slice, Reshape and PadV2 (about 8 tensors a block).
+    expect(own.held).toBeGreaterThan(40 * tensorBytes);
+    // Lean: the last block's output (and the loss's scalars) alone.
+    expect(lean.held).toBeLessThan(2 * tensorBytes);
+    expect(lean.gradient).toEqual(own.gradient);
+    v.dispose();
   });
 
   it('holds a few gradients at a time, not one per op until the end', async () => {

@@ -7,12 +7,18 @@
  * still some tensor's gradient (identity-like ops hand dy on as an input's gradient; a variable's gradient is
  * returned to the caller). Only the first-order pass frees anything: a gradient of a gradient keeps tfjs' own
  * lifetimes.
+ *
+ * Forward, the ops whose gradient reads only their inputs' shapes keep the shapes instead of the tensors: tfjs
+ * saves a Reshape's or an Add's inputs whole, which kept every frozen linear's output (reshaped back to
+ * [batch, seq, width]), the attention scores before the mask and each residual sum alive until backward reached
+ * them, about half of a bert-base step's peak.
  */
 import * as tf from '@tensorflow/tfjs';
 
 type GradientClosures = Record<string, () => tf.Tensor>;
 
 interface TapeNode {
+  kernelName: string;
   outputs: tf.Tensor[];
   saved?: tf.Tensor[];
   gradient?: (dys: (tf.Tensor | null)[]) => GradientClosures;
@@ -33,6 +39,16 @@ interface Walk {
   forwardId: number;
   holders: Map<tf.Tensor, number>;
   finished?: { dys: tf.Tensor[]; saved: tf.Tensor[] };
+}
+
+/** Kernels whose gradient (tfjs-core 4.22, gradients/*_grad.js) reads its saved tensors' shape and rank alone. */
+const SHAPE_ONLY_GRADIENTS = new Set(['Reshape', 'Add', 'Sub', 'Slice', 'Concat', 'Sum', 'Mean', 'PadV2']);
+
+/** What a shape-only gradient reads of a saved tensor; disposing it is a no-op, as the engine disposes every saved entry. */
+function shapeOf(tensor: tf.Tensor): tf.Tensor {
+  const stub = { shape: tensor.shape, rank: tensor.rank, dtype: tensor.dtype, size: tensor.size, dispose() {} };
+  tensor.dispose();
+  return stub as unknown as tf.Tensor;
 }
 
 let walk: Walk | undefined;
@@ -90,6 +106,10 @@ export function installLeanBackprop(): () => void {
     addTapeNode.apply(this, args);
     const tape = this.state.activeTape;
     const node = tape?.[tape.length - 1];
+    if (node?.saved && SHAPE_ONLY_GRADIENTS.has(node.kernelName)) {
+      // In place: the engine's gradient closure holds this same array.
+      for (let k = 0; k < node.saved.length; k++) node.saved[k] = shapeOf(node.saved[k]);
+    }
     const gradient = node?.gradient;
     if (tape && node && gradient) node.gradient = (dys) => leanGradient(this, tape, node, gradient, dys);
   };

@@ -14,23 +14,30 @@ const BERT_BASE = parseEncoderConfig({
   model_type: 'bert', hidden_act: 'gelu', hidden_size: 768, intermediate_size: 3072, max_position_embeddings: 512,
   num_attention_heads: 12, num_hidden_layers: 12, type_vocab_size: 2, vocab_size: 30522,
 }, 'google-bert/bert-base-uncased');
-const BERT_LARGE = parseEncoderConfig({
-  model_type: 'bert', hidden_act: 'gelu', hidden_size: 1024, intermediate_size: 4096, max_position_embeddings: 512,
-  num_attention_heads: 16, num_hidden_layers: 24, type_vocab_size: 2, vocab_size: 30522,
-}, 'google-bert/bert-large-uncased');
+// facebook/xlm-roberta-xl's shape as an xlm-roberta config: 3.5 B parameters, 14 GB of float32 weights.
+const XLMR_XL = parseEncoderConfig({
+  model_type: 'xlm-roberta', hidden_size: 2560, intermediate_size: 10240, max_position_embeddings: 514,
+  num_attention_heads: 32, num_hidden_layers: 36, type_vocab_size: 1, vocab_size: 250880,
+}, 'facebook/xlm-roberta-xl');
 const wasm = memoryCeilingOf({ name: 'wasm' });
 
 describe('fitBatchToMemory', () => {
-  it('lowers bert-base at the CLI defaults (16 × 128) on wasm to micro-batches that fit, keeping 16 examples a step', () => {
+  it('keeps bert-base at the CLI defaults (16 × 128) whole on wasm', () => {
     const fit = fitBatchToMemory(BERT_BASE, { batchSize: 16, gradientAccumulation: 1, maxLength: 128 }, wasm);
+    expect(fit).toMatchObject({ batchSize: 16, gradientAccumulation: 1 });
+    expect(fit.note).toBeUndefined();
+  });
+
+  it('lowers bert-base at 16 × 512 on wasm to micro-batches that fit, keeping 16 examples a step', () => {
+    const fit = fitBatchToMemory(BERT_BASE, { batchSize: 16, gradientAccumulation: 1, maxLength: 512 }, wasm);
     expect(fit.batchSize * fit.gradientAccumulation).toBe(16);
     expect(fit.batchSize).toBeLessThan(16);
     expect(fit.estimatedBytes).toBeLessThanOrEqual(fit.ceilingBytes!);
     expect(fit.ceilingBytes).toBeLessThan(WASM_HEAP_BYTES);
     // The largest such batch: twice it would not fit.
-    const twice = estimateMemory(BERT_BASE, { batchSize: 2 * fit.batchSize, seqLength: 128, training: true });
+    const twice = estimateMemory(BERT_BASE, { batchSize: 2 * fit.batchSize, seqLength: 512, training: true });
     expect(twice.weightBytes + twice.activationBytes).toBeGreaterThan(fit.ceilingBytes!);
-    expect(fit.note).toMatch(/16 × 128 tokens needs about [\d.]+ GiB, over the wasm heap's 4\.0 GiB.*micro-batches of \d+ with gradient accumulation \d+/);
+    expect(fit.note).toMatch(/16 × 512 tokens needs about [\d.]+ GiB, over the wasm heap's 4\.0 GiB.*micro-batches of \d+ with gradient accumulation \d+/);
   });
 
   it('keeps the examples per step with accumulation already set, and picks a divisor of the batch', () => {
@@ -56,9 +63,9 @@ describe('fitBatchToMemory', () => {
   });
 
   it('refuses, saying what to change, when one sequence does not fit', () => {
-    const refuse = () => fitBatchToMemory(BERT_LARGE, { batchSize: 8, gradientAccumulation: 1, maxLength: 512 }, wasm);
+    const refuse = () => fitBatchToMemory(XLMR_XL, { batchSize: 8, gradientAccumulation: 1, maxLength: 512 }, wasm);
     expect(refuse).toThrow(TrainingError);
-    expect(refuse).toThrow(/google-bert\/bert-large-uncased needs about [\d.]+ GiB to train even one sequence of 512 tokens on wasm, over the wasm heap's 4\.0 GiB.*Lower the max length, or train on WebGPU/);
+    expect(refuse).toThrow(/facebook\/xlm-roberta-xl needs about [\d.]+ GiB to train even one sequence of 512 tokens on wasm, over the wasm heap's 4\.0 GiB.*Lower the max length, or train on WebGPU/);
     try {
       refuse();
     } catch (err) {

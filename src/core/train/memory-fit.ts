@@ -6,7 +6,7 @@
  * sequence fits, the run is refused with what to change, instead of wasm aborting mid-step.
  * Plain data and no tfjs: the CLI, the worker and the page can all ask.
  */
-import type { BackendName } from '../backend/backend-info.ts';
+import { type BackendName, type GpuDeviceLimits, largestBindingBytes } from '../backend/backend-info.ts';
 import { type EncoderConfig, estimateMemory } from '../model/config.ts';
 import { TrainingError } from './errors.ts';
 
@@ -26,10 +26,10 @@ export interface MemoryCeiling {
 }
 
 /** The ceiling of a backend as init-backend reports it (`limits` on WebGPU); cpu keeps tensors in JavaScript memory, with no fixed ceiling. */
-export function memoryCeilingOf(backend: { name: BackendName; limits?: { maxStorageBufferBindingSize: number; maxBufferSize: number } }): MemoryCeiling {
+export function memoryCeilingOf(backend: { name: BackendName; limits?: GpuDeviceLimits }): MemoryCeiling {
   if (backend.name === 'wasm') return { backend: 'wasm', totalBytes: WASM_HEAP_BYTES };
   if (backend.name === 'webgpu' && backend.limits) {
-    return { backend: 'webgpu', bufferBytes: Math.min(backend.limits.maxStorageBufferBindingSize, backend.limits.maxBufferSize) };
+    return { backend: 'webgpu', bufferBytes: largestBindingBytes(backend.limits) };
   }
   return { backend: backend.name };
 }

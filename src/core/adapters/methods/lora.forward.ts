@@ -135,6 +135,6 @@ function fusedPartForward(update: FusedUpdate, part: number, x: tf.Tensor3D, wei
   const columns = tf.tensor1d(Int32Array.from({ length: hidden }, (_, column) => fusedColumn(part, column, headDim)), 'int32');
   if (update.kind === 'add') return linear(x, weights).add(tf.gather(update.delta, columns, 2)) as tf.Tensor3D;
   // The library scales in_proj's bias-free output; q_bias / v_bias are added after.
-  const product = linear(x, { weight: weights.weight });
+  const product = linear(x, { weight: weights.weight, frozen: weights.frozen });
   return product.mul(tf.gather(update.factor, columns, 2)).add(weights.bias) as tf.Tensor3D;
 }

@@ -19,13 +19,13 @@ const bytesAt = (sequences: number, seq: number) => {
 
 describe('fitting a multiple-choice step to memory', () => {
   it('estimates B examples of N choices as B · N sequences and lowers the examples a micro-batch', () => {
-    const plain = fitBatchToMemory(BERT_BASE, { batchSize: 4, gradientAccumulation: 1, maxLength: 96 }, wasm);
-    expect(plain).toMatchObject({ batchSize: 4, estimatedBytes: bytesAt(4, 96) });
-    // The same 4 examples with 4 choices are 16 sequences of 96 tokens: over the heap, so 2 examples (8 pairs) a micro-batch.
-    const choices = fitBatchToMemory(BERT_BASE, { batchSize: 4, gradientAccumulation: 1, maxLength: 96, sequencesPerExample: 4 }, wasm);
-    expect(bytesAt(16, 96)).toBeGreaterThan(choices.ceilingBytes!);
-    expect(choices).toMatchObject({ batchSize: 2, gradientAccumulation: 2, estimatedBytes: bytesAt(8, 96) });
-    expect(choices.note).toMatch(/A step at batch 4 \(16 sequences, 4 an example\) × 96 tokens needs about 4\.2 GiB.*micro-batches of 2 with gradient accumulation 2/);
+    const plain = fitBatchToMemory(BERT_BASE, { batchSize: 4, gradientAccumulation: 1, maxLength: 384 }, wasm);
+    expect(plain).toMatchObject({ batchSize: 4, estimatedBytes: bytesAt(4, 384) });
+    // The same 4 examples with 4 choices are 16 sequences of 384 tokens: over the heap, so 2 examples (8 pairs) a micro-batch.
+    const choices = fitBatchToMemory(BERT_BASE, { batchSize: 4, gradientAccumulation: 1, maxLength: 384, sequencesPerExample: 4 }, wasm);
+    expect(bytesAt(16, 384)).toBeGreaterThan(choices.ceilingBytes!);
+    expect(choices).toMatchObject({ batchSize: 2, gradientAccumulation: 2, estimatedBytes: bytesAt(8, 384) });
+    expect(choices.note).toMatch(/A step at batch 4 \(16 sequences, 4 an example\) × 384 tokens needs about 5\.7 GiB.*micro-batches of 2 with gradient accumulation 2/);
     const large = fitBatchToMemory(BERT_BASE, { batchSize: 16, gradientAccumulation: 1, maxLength: 128, sequencesPerExample: 4 }, wasm);
     expect(large.batchSize * large.gradientAccumulation).toBe(16);
     expect(large.batchSize).toBeLessThan(16);
