@@ -44,6 +44,15 @@ function frozenLinear(rows: tf.Tensor2D, map: LinearMap): tf.Tensor2D {
   return product(rows) as tf.Tensor2D;
 }
 
+/**
+ * x · c for a constant c, keeping nothing for backward (dx = dy · c): tf.mul keeps both operands, which for
+ * attention's scores / sqrt(headDim) held a [batch, heads, seq, seq] tensor per layer until backward.
+ */
+export function scaleBy<T extends tf.Tensor>(x: T, c: number): T {
+  const scaled = tf.customGrad((input) => ({ value: (input as tf.Tensor).mul(c), gradFunc: (dy) => (dy as tf.Tensor).mul(c) }));
+  return scaled(x) as T;
+}
+
 /** A LayerNorm's affine parameters. */
 export interface NormMap {
   /** [width] scale (gamma). */

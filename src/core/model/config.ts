@@ -220,11 +220,13 @@ export interface MemoryEstimate {
 /**
  * Device memory the encoder needs, from the config alone: float32 weights (each held once, in its stored layout) plus
  * the float32 activations of a forward pass (the widest intermediates of one layer), or, training, what a step holds
- * at its peak. The training figures are measured (memory-fit.test.ts checks them against a small model's step; at
- * bert-base 8 × 41 and 8 × 128 tokens they are 5% over the step's 0.22 and 0.74 GB): each layer keeps for backward
- * about 6 × hidden + 2 × intermediate floats a token (q, k, v, LayerNorm's normalised inputs, GELU's input, the
- * dropout masks) and batch × heads × seq² for the attention probabilities and their dropout mask, and the backward
- * through one layer needs about three layers' worth besides (its gradients and recomputed intermediates).
+ * at its peak. The training figure is fitted to four measured steps (peak tensor bytes of a 2-layer 64-wide model at
+ * 8 × 32 and 2 × 128 tokens and of bert-base at 8 × 41 and 8 × 128: 0.21 and 0.66 GB), all within 6%;
+ * memory-fit.test.ts holds the small model to 15%. Per token, each layer keeps for backward about 6 × hidden +
+ * 2 × intermediate floats (q, k, v, LayerNorm's normalised inputs, GELU's input, the adapter's inputs), and the
+ * backward through the top layer needs about 2.5 layers' worth besides; the attention terms ([batch, heads, seq,
+ * seq]: probabilities, their gradient, the softmax's backward) weigh about 3 such tensors plus a seventh of one a
+ * layer at the peak.
  */
 export function estimateMemory(config: EncoderConfig, options: MemoryEstimateOptions = {}): MemoryEstimate {
   const batch = options.batchSize ?? 1;
@@ -237,7 +239,7 @@ export function estimateMemory(config: EncoderConfig, options: MemoryEstimateOpt
   const layers = layerModules(config).runs.length;
   const relative = config.disentangled?.relativeAttention ? config.disentangled.posAttTypes.length * 5 * batch * heads * seq * seq : 0;
   const activations = options.training
-    ? embeddings + (layers + 3) * (tokens * (6 * h + 2 * i) + batch * heads * seq * seq) + layers * relative
+    ? embeddings + (layers + 2.5) * tokens * (6 * h + 2 * i) + (3 + layers / 7) * batch * heads * seq * seq + layers * relative
     // q, k, v, context, attention output, residual + LayerNorm (~7 × hidden), the feed-forward intermediates
     // before and after the activation, and the attention scores and probabilities of one layer.
     : embeddings + tokens * (7 * h + 2 * i) + 2 * batch * heads * seq * seq + relative;

@@ -19,8 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { largestBindingBytes } from '../backend/backend-info.ts';
-import { activeBackend } from '../backend/init-backend.ts';
-import { type LinearMap, type NormMap, applyActivation, layerNorm, linear } from '../ops.ts';
+import { type LinearMap, type NormMap, applyActivation, layerNorm, linear, scaleBy } from '../ops.ts';
 import { type DisentangledIndices, disentangledIndices, disentangledScale, disentangledScoreBias } from './attention/disentangled.ts';
 import type { EncoderConfig } from './config.ts';
 import { type EmbeddingTable, gatherRows, uploadEmbeddingTable } from './embedding-table.ts';
@@ -153,10 +152,13 @@ const FLOAT32_MIN = -3.4028234663852886e38;
 /** A masked DeBERTa score: far below any real one, yet finite after the softmax's max subtraction on every backend. */
 const MASKED_SCORE = -1e30;
 
-/** The largest buffer a kernel of the active backend may bind: the WebGPU device's limit; none on wasm and cpu. */
+/**
+ * The largest buffer a kernel of the active backend may bind: its WebGPU device's limit (tfjs' WebGPUBackend.device,
+ * whoever created it); none on wasm and cpu.
+ */
 function largestBinding(): number | undefined {
-  const { limits } = activeBackend();
-  return limits ? largestBindingBytes(limits) : undefined;
+  const device = tf.getBackend() === 'webgpu' ? (tf.backend() as { device?: GPUDevice }).device : undefined;
+  return device ? largestBindingBytes(device.limits) : undefined;
 }
 
 /** Uploads the host tensors once; the returned weights own them until `dispose()`. */
@@ -304,10 +306,10 @@ function selfAttention(l: number, x: tf.Tensor3D, w: EncoderLayerWeights, maskBi
   const q = split(project(hooks, l, 'q', x, w.query));
   let scores: tf.Tensor4D;
   if (!config.disentangled) {
-    scores = tf.matMul(q, split(k), false, true).mul(1 / Math.sqrt(headDim)).add(bias);
+    scores = scaleBy(tf.matMul(q, split(k), false, true), 1 / Math.sqrt(headDim)).add(bias);
   } else {
     const scale = disentangledScale(headDim, config.disentangled);
-    scores = tf.matMul(q, split(k), false, true).mul(scale);
+    scores = scaleBy(tf.matMul(q, split(k), false, true), scale);
     if (relative) {
       const types = config.disentangled.posAttTypes;
       const shared = config.disentangled.shareAttKey;

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DisentangledAttentionConfig } from '../families/types.ts';
+import { scaleBy } from '../../ops.ts';
 
 /** transformers' make_log_bucket_position for one relative position (v2, `positionBuckets` > 0). */
 export function logBucketPosition(relative: number, buckets: number, maxPosition: number): number {
@@ -100,5 +101,5 @@ export function disentangledScoreBias(
   let bias: tf.Tensor4D = tf.zeros([batch, heads, seq, seq]);
   if (positions.key) bias = bias.add(shiftRows(tf.reverse(contentByDistance(query, rowsByDistance(positions.key, indices)), 3)));
   if (positions.query) bias = bias.add(shiftRows(contentByDistance(key, rowsByDistance(positions.query, indices))).transpose([0, 1, 3, 2]));
-  return bias.mul(scale);
+  return scaleBy(bias, scale);
 }
