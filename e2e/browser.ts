@@ -17,14 +17,15 @@ export interface StudioBrowser {
 
 /**
  * Headless Chromium with a fresh profile; `webgpu: false` leaves WebGPU off (no adapter), as on an unsupported machine;
- * `serviceWorkers: 'block'` refuses every service worker registration.
+ * `serviceWorkers: 'block'` refuses every service worker registration; `args` are further Chromium flags (the GPU
+ * bench's for a real adapter).
  */
-export async function launchChromium({ webgpu, serviceWorkers = 'allow' }: { webgpu: boolean; serviceWorkers?: 'allow' | 'block' }): Promise<StudioBrowser> {
+export async function launchChromium({ webgpu, serviceWorkers = 'allow', args = [] }: { webgpu: boolean; serviceWorkers?: 'allow' | 'block'; args?: string[] }): Promise<StudioBrowser> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'adapter-studio-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: webgpu ? [...QUIET_FLAGS, '--enable-unsafe-webgpu'] : QUIET_FLAGS,
+    args: [...QUIET_FLAGS, ...(webgpu ? ['--enable-unsafe-webgpu'] : []), ...args],
     viewport: { width: 1280, height: 800 },
     serviceWorkers,
   });

@@ -16,13 +16,12 @@ import { parseEncoderConfig } from '../../src/core/model/config.ts';
 import { uploadEncoderWeights } from '../../src/core/model/encoder.ts';
 import { randomWeights } from '../../src/core/model/test-support.ts';
 import type { HostTensor } from '../../src/core/model/weights.ts';
-import { seededRandom } from '../../src/core/random.ts';
 import { type TokenBatch, adapterTrainable } from '../../src/core/train/adapter-trainable.ts';
 import { train } from '../../src/core/train/trainer.ts';
+import { BATCH, type BatchTokens, PAD_LENGTHS, benchBatches } from './batches.ts';
 import { median, progress } from './figure-io.ts';
+import { timeKernels } from './kernel-times.ts';
 
-const BATCH = 8;
-const PAD_LENGTHS = [17, 25, 33, 41];
 const THREADS = 1;
 /** Largest |logit difference| between our forward and the twin's on the first batch (eval mode, same weights). */
 const PARITY_TOLERANCE = 1e-3;
@@ -36,8 +35,7 @@ export interface StepFigureSpec {
   /** The model's config.json (the fields that shape it). */
   config: Record<string, unknown>;
   repoId: string;
-  /** Token ids of the batches: [CLS], [SEP], and words drawn from firstWord … firstWord + words − 1. */
-  tokens: { cls: number; sep: number; firstWord: number; words: number };
+  tokens: BatchTokens;
   /** The PyTorch twin, a script in this folder; its last stdout line is JSON. */
   torchScript: string;
   /**
@@ -92,27 +90,10 @@ export interface StepFigure {
   cpuRatioToTorch?: number;
   /** Largest |logit difference| against the twin on the first batch before training, when it ran on our weights. */
   logitsMaxAbsDiff?: number;
-}
-
-/** The batches both sides train on: token ids, masks and labels from a fixed seed. */
-function benchBatches({ cls, sep, firstWord, words }: StepFigureSpec['tokens']): TokenBatch[] {
-  const random = seededRandom(15);
-  return PAD_LENGTHS.map((seq) => {
-    const inputIds = new Int32Array(BATCH * seq);
-    const attentionMask = new Int32Array(BATCH * seq);
-    const labels = new Int32Array(BATCH);
-    let realTokens = 0;
-    for (let b = 0; b < BATCH; b++) {
-      const length = b === 0 ? seq : Math.max(3, Math.ceil(seq * (0.5 + 0.5 * random())));
-      for (let t = 0; t < length; t++) {
-        inputIds[b * seq + t] = t === 0 ? cls : t === length - 1 ? sep : firstWord + Math.floor(random() * words);
-        attentionMask[b * seq + t] = 1;
-      }
-      realTokens += length;
-      labels[b] = random() < 0.5 ? 1 : 0;
-    }
-    return { inputIds, attentionMask, tokenTypeIds: new Int32Array(BATCH * seq), batch: BATCH, seq, labels, realTokens };
-  });
+  /** Self seconds per timed step of each tfjs kernel (kernel-times.ts), largest first; the rest of a step is JavaScript between kernels. */
+  kernelSeconds: Record<string, number>;
+  /** Mean s per timed step (kernelSeconds' denominator). */
+  meanStepSeconds: number;
 }
 
 /** Sequences [from, to) of a batch, as a micro-batch of its own. */
@@ -183,7 +164,7 @@ export async function stepFigure(spec: StepFigureSpec, argv = process.argv.slice
   const info = await initBackend('wasm');
   if (info.name !== 'wasm') throw new Error(`Asked for the wasm backend but got ${info.name}: ${info.fallbackReason ?? 'no reason given'}.`);
   const config = parseEncoderConfig(spec.config, spec.repoId);
-  const batches = benchBatches(spec.tokens);
+  const batches = benchBatches(spec.tokens, BATCH, PAD_LENGTHS);
   const dir = mkdtempSync(join(tmpdir(), `${spec.name}-bench-`));
   try {
     let host: Map<string, HostTensor> | undefined = randomWeights(config, 15);
@@ -209,6 +190,7 @@ export async function stepFigure(spec: StepFigureSpec, argv = process.argv.slice
     // that the peak RSS is the step's, not V8's leisure in freeing 0.44 GB it no longer references.
     (globalThis as { gc?: () => void }).gc?.();
 
+    const kernels = timeKernels('wasm');
     const stepEnds: number[] = [];
     const stepCpu: number[] = [];
     const loadBefore = loadavg()[0];
@@ -220,6 +202,7 @@ export async function stepFigure(spec: StepFigureSpec, argv = process.argv.slice
       onEvent: (event) => {
         if (event.kind !== 'progress') return;
         stepEnds.push(performance.now());
+        if (stepEnds.length === 1) kernels.reset();
         const cpu = process.cpuUsage(cpuMark);
         stepCpu.push((cpu.user + cpu.system) / 1e6);
         cpuMark = process.cpuUsage();
@@ -231,13 +214,16 @@ export async function stepFigure(spec: StepFigureSpec, argv = process.argv.slice
     const stepSeconds = median(stepTimes);
     const stepCpuSeconds = median(stepCpu.slice(1));
     const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    const kernelSeconds = Object.fromEntries([...kernels.read()].sort((a, b) => b[1].ms - a[1].ms).map(([name, { ms }]) => [name, ms / 1e3 / stepTimes.length]));
     adapter.dispose();
     weights.dispose();
+    const meanStep = stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length;
+    log(`kernels' self time of a step: ${Object.entries(kernelSeconds).slice(0, 8).map(([name, sec]) => `${name} ${((100 * sec) / meanStep).toFixed(1)}%`).join(', ')}`);
     log(`wasm ${stepSeconds.toFixed(2)} s/step (${stepCpuSeconds.toFixed(2)} CPU s), peak RSS ${(peakRssBytes / 1e9).toFixed(2)} GB, load average ${loadAverage.map((l) => l.toFixed(1)).join(' → ')}`);
 
     const figure: StepFigure = {
       method, padLengths: PAD_LENGTHS, batch: BATCH, microBatch, timedSteps: stepTimes.length, loadSeconds, stepSeconds, stepCpuSeconds, samplesPerSecond: BATCH / stepSeconds,
-      firstStepSeconds: (stepEnds[0] - called) / 1e3, peakRssBytes, loadAverage,
+      firstStepSeconds: (stepEnds[0] - called) / 1e3, peakRssBytes, loadAverage, kernelSeconds, meanStepSeconds: meanStep,
     };
     if (!withTorch) return figure;
     const { logits, microBatch: _, ...torch } = torchStep(spec, dir, steps, method, microBatch, batches, weightsFile);

@@ -1,4 +1,5 @@
-"""PyTorch twin of scripts/bench/bert-base.ts: the same adapter step on a plain BERT (post-LN, exact GELU), frozen
+"""PyTorch twin of scripts/bench/bert-base.ts and roberta-base.ts: the same adapter step on a plain BERT (post-LN,
+exact GELU; RoBERTa's position ids where the config is RoBERTa's), frozen
 encoder with random weights, and either seq_bn rf 16 (the adapter after each layer's FFN output, before its
 LayerNorm) or LoRA r 8, alpha 8 on the query and value projections (the adapters library's defaults), the AdapterHub
 classification head on the first token, cross-entropy, backward to the lowest adapter, AdamW on adapter and head.
@@ -45,6 +46,14 @@ class Layer(nn.Module):
         return self.ln2(f + a)
 
 
+def position_ids_for(config):
+    """0 … seq − 1 for BERT; RoBERTa's create_position_ids_from_input_ids (padding_idx + 1 on, padding at padding_idx)."""
+    if config['model_type'] in ('roberta', 'xlm-roberta', 'camembert'):
+        pad = config['pad_token_id']
+        return lambda ids, mask: (torch.cumsum(mask, 1) * mask).long() + pad
+    return lambda ids, mask: torch.arange(ids.shape[1])[None].expand_as(ids)
+
+
 def main():
     spec = json.load(open(sys.argv[1]))
     c = spec['config']
@@ -56,6 +65,7 @@ def main():
     token_type = nn.Embedding(c['type_vocab_size'], h)
     ln = nn.LayerNorm(h, eps=c['layer_norm_eps'])
     method = spec.get('method', 'seq_bn')
+    position_ids = position_ids_for(c)
     layers = nn.ModuleList(Layer(h, c['intermediate_size'], heads, c['layer_norm_eps'], method) for _ in range(c['num_hidden_layers']))
     head = nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, 2))
     trainable = [p for l in layers for p in l.adapter.parameters()] + list(head.parameters())
@@ -72,7 +82,7 @@ def main():
         ids, mask, labels = batches[step % len(batches)]
         started = time.perf_counter()
         cpu_started = time.process_time()
-        x = ln(word(ids) + position(torch.arange(ids.shape[1]))[None] + token_type(torch.zeros_like(ids)))
+        x = ln(word(ids) + position(position_ids(ids, mask)) + token_type(torch.zeros_like(ids)))
         extended = (1 - mask)[:, None, None, :] * torch.finfo(torch.float32).min
         for layer in layers:
             x = layer(x, extended)

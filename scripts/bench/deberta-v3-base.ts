@@ -4,11 +4,11 @@
 // modeling_deberta_v2.py), which runs on our weights and must give our logits before it is timed.
 //   node --import ./scripts/bench/register.mjs scripts/bench/deberta-v3-base.ts [--steps N] [--no-torch]
 // Prints one JSON line (StepFigure).
-import { readFileSync } from 'node:fs';
 import { stepFigure } from './adapter-step.ts';
 import { emit } from './figure-io.ts';
+import { realConfig } from './real-configs.ts';
 
-const config = JSON.parse(readFileSync(new URL('../../src/core/model/testdata/real/configs/deberta-v3-base.json', import.meta.url), 'utf8'));
+const config = realConfig('deberta-v3-base.json');
 
 emit(await stepFigure({
   name: 'deberta-v3-base', config, repoId: 'microsoft/deberta-v3-base', torchScript: 'deberta-v3-base-torch.py',

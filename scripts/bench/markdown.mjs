@@ -38,6 +38,30 @@ function adapterVsFull(backend, adapter, full) {
 }
 
 /** A step figure's adapter, as the rows name it (figures from before --method ran seq_bn). */
+/** The kernels taking most of a step figure's time, as shares of its mean step, and the JavaScript between them. */
+function kernelShares(f) {
+  const entries = Object.entries(f.kernelSeconds);
+  const total = entries.reduce((sum, [, sec]) => sum + sec, 0);
+  const step = f.meanStepSeconds ?? f.stepSeconds;
+  const top = entries.slice(0, 6).map(([name, sec]) => `${name} ${pct(sec / step)}`);
+  return `${top.join(', ')}; other kernels ${pct((total - entries.slice(0, 6).reduce((sum, [, sec]) => sum + sec, 0)) / step)}; between kernels ${pct(Math.max(0, step - total) / step)}`;
+}
+
+/** Issue 15's browser figure (chromium.ts): each case's step in Chromium; --gpu's against the seeds' throughput, or why it skipped. */
+function chromiumRows(f, label) {
+  if (f.skipped) return [[`9. ${label}: skipped`, f.skipped, '—', '—']];
+  return f.cases.map((c) => {
+    const info = c.backend === 'webgpu'
+      ? `adapter ${[c.backendInfo.adapter?.vendor, c.backendInfo.adapter?.architecture].filter(Boolean).join(' ')}${c.backendInfo.adapter?.isSoftware ? ', software' : ''}`
+      : `${c.backendInfo.wasm?.threadedBuild ? 'threaded build' : 'single-threaded build'}, ${c.backendInfo.wasm?.threads} thread(s), matMul ${c.backendInfo.wasm?.matMul ?? 'tfjs'}`;
+    const tiny = c.name === 'tiny-bert' && c.backend === 'wasm';
+    const seeds = f.seedsSamplesPerSecond && c.name === 'roberta-base';
+    return [`9. ${c.name} seq_bn rf 16 step, ${label} ${c.backend}, batch ${c.batch} padded to ${c.padLengths.join('/')}`,
+      `${ms(c.stepMs)}/step, ${c.samplesPerSecond.toFixed(1)} samples/s (first step ${ms(c.firstStepMs)}, load ${ms(c.loadMs)}; ${info}; Chromium ${f.chromium})${seeds ? `; ${pct(c.samplesPerSecond / f.seedsSamplesPerSecond)} of the seeds' ${f.seedsSamplesPerSecond} samples/s` : ''}`,
+      tiny ? '≤ 20 ms' : seeds ? '≥ 50% of the seeds' : '—', tiny ? verdict(c.stepMs <= 20) : seeds ? verdict(c.samplesPerSecond >= 0.5 * f.seedsSamplesPerSecond) : '—'];
+  });
+}
+
 const methodName = (f) => (f.method === 'lora' ? 'LoRA r 8 (q, v)' : 'seq_bn rf 16');
 
 /** Issue 18's figure: deberta-v3-base's load and step, beside bert-base's when that ran in the same bench. */
@@ -89,19 +113,22 @@ export function markdownReport({ meta, results, failures }) {
     rows.push([`6. Exported adapter size, bert-base seq_bn rf 16 (${e.adapterParameters.toLocaleString('en')} params)`,
       `pytorch_adapter.bin ${mb(f['pytorch_adapter.bin'])}, adapter.safetensors ${mb(f['adapter.safetensors'])}; head (${e.headParameters.toLocaleString('en')} params) pytorch_model_head.bin ${mb(f['pytorch_model_head.bin'])}, model_head.safetensors ${mb(f['model_head.safetensors'])}`, '≈ 3.5 MB adapter', verdict(Math.abs(f['adapter.safetensors'] / 1e6 - 3.58) < 0.2)]);
   }
-  for (const bert of [r.bertBase, r.bertBaseLora].filter(Boolean)) {
+  for (const [model, bert] of [['bert-base', r.bertBase], ['bert-base', r.bertBaseLora], ['roberta-base', r.robertaBase]].filter(([, f]) => f)) {
     const gb = (bytes) => `${(bytes / 1e9).toFixed(2)} GB`;
     const name = methodName(bert);
     const versus = bert.torch ? `; PyTorch ${bert.torch.version} ${bert.torch.stepSeconds.toFixed(2)} s/step, ${gb(bert.torch.peakRssBytes)} peak RSS, ${bert.torch.threads} thread(s)` : '';
     const cpu = bert.cpuRatioToTorch ? `; CPU time ${x(bert.cpuRatioToTorch)}: ${bert.stepCpuSeconds.toFixed(2)} vs ${bert.torch.stepCpuSeconds.toFixed(2)} CPU s/step` : '';
-    rows.push([`7. bert-base ${name} step, wasm (Node) vs PyTorch CPU, batch ${bert.batch} padded to ${bert.padLengths.join('/')}`,
+    rows.push([`7. ${model} ${name} step, wasm (Node) vs PyTorch CPU, batch ${bert.batch} padded to ${bert.padLengths.join('/')}`,
       `${bert.ratioToTorch ? x(bert.ratioToTorch) : '—'} (${bert.stepSeconds.toFixed(2)} s/step, ${bert.samplesPerSecond.toFixed(2)} samples/s, ${gb(bert.peakRssBytes)} peak RSS${versus}${cpu})`, '≤ ×1.5', bert.ratioToTorch ? verdict(bert.ratioToTorch <= 1.5) : '—']);
+    if (bert.kernelSeconds) rows.push([`7. ${model} ${name} step: where the time goes (tfjs kernels' self time, share of the mean step)`, kernelShares(bert), '—', '—']);
     if (bert.torch) {
       const memory = bert.peakRssBytes / bert.torch.peakRssBytes;
-      rows.push([`7. bert-base ${name} step: peak RSS, wasm (Node) vs PyTorch CPU`, `${x(memory)} (${gb(bert.peakRssBytes)} vs ${gb(bert.torch.peakRssBytes)})`, '≤ ×1.2', verdict(memory <= 1.2)]);
+      rows.push([`7. ${model} ${name} step: peak RSS, wasm (Node) vs PyTorch CPU`, `${x(memory)} (${gb(bert.peakRssBytes)} vs ${gb(bert.torch.peakRssBytes)})`, '≤ ×1.2', verdict(memory <= 1.2)]);
     }
   }
   if (r.debertaV3Base) rows.push(...debertaRows(r.debertaV3Base, r.bertBase));
+  if (r.chromium) rows.push(...chromiumRows(r.chromium, 'Chromium (SwiftShader for WebGPU)'));
+  if (r.chromiumGpu) rows.push(...chromiumRows(r.chromiumGpu, 'Chromium on a GPU (--gpu)'));
   const escapeCell = (cell) => String(cell).replace(/\|/g, '\\|');
   const lines = [
     `Bench of ${meta.date.slice(0, 10)} on this machine (${meta.cpus} CPU cores, no GPU; Node ${meta.node}; WebGPU = Dawn on SwiftShader, a CPU): \`npm run bench\` took ${meta.totalSeconds.toFixed(0)} s${meta.load ? `, load average ${meta.load.map((l) => l.toFixed(1)).join(' → ')}` : ''}.`,

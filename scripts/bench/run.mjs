@@ -24,9 +24,14 @@ const FIGURES = [
   ['kernels', 'kernels.ts', ['--demo-samples', '3', '--bert-samples', '1']],
   ['bertBase', 'bert-base.ts', ['--steps', '4']],
   ['bertBaseLora', 'bert-base.ts', ['--steps', '4', '--method', 'lora']],
+  ['robertaBase', 'roberta-base.ts', ['--steps', '4']],
   ['debertaV3Base', 'deberta-v3-base.ts', ['--steps', '4', '--micro-batch', '4']],
+  ['chromium', 'chromium.ts', []],
 ];
+/** `--gpu`: only the Chromium WebGPU figures for a real GPU (chromium.ts --gpu), which skip where there is none. */
+const GPU_FIGURES = [['chromiumGpu', 'chromium.ts', ['--gpu']]];
 /** `--only NAME[,NAME]` runs just those figures (names as above, or bert-base for bertBase). */
+const gpu = process.argv.includes('--gpu');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? new Set(String(process.argv[onlyAt + 1] ?? '').split(',').map((n) => n.replace(/-(\w)/g, (_, c) => c.toUpperCase()))) : undefined;
 if (only) {
@@ -62,7 +67,7 @@ const started = performance.now();
 const results = {};
 const seconds = {};
 const failures = {};
-for (const [name, script, args] of FIGURES.filter(([figure]) => !only || only.has(figure))) {
+for (const [name, script, args] of (gpu ? GPU_FIGURES : FIGURES).filter(([figure]) => gpu || !only || only.has(figure))) {
   const t0 = performance.now();
   process.stderr.write(`— ${name}: ${script} ${args.join(' ')}\n`);
   const outcome = await runFigure(script, args);
@@ -79,7 +84,7 @@ const meta = { date: new Date().toISOString(), node: process.version, cpus: os.c
 const report = { meta, results, failures };
 mkdirSync(OUT, { recursive: true });
 // A partial run (--only) does not replace the full run's committed results.
-const stem = only ? `results-${[...only].join('-')}` : 'results';
+const stem = gpu ? 'results-gpu' : only ? `results-${[...only].join('-')}` : 'results';
 writeFileSync(join(OUT, `${stem}.json`), `${JSON.stringify(report, null, 2)}\n`);
 const markdown = markdownReport(report);
 writeFileSync(join(OUT, `${stem}.md`), markdown);
