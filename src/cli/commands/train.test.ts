@@ -261,20 +261,20 @@ describe('train and eval on local files', () => {
 
 describe('train on a model too large for the backend', () => {
   it('refuses before reading data or weights when one sequence does not fit the wasm heap', async () => {
-    // A Hub with bert-large's config.json alone: the memory check needs nothing else.
+    // A Hub with an xlm-roberta-xl-sized config.json alone (3.5 B parameters): the memory check needs nothing else.
     const root = mkdtempSync(join(tmpdir(), 'adapter-studio-cli-large-'));
-    const repo = join(root, 'models', 'test', 'bert-large');
+    const repo = join(root, 'models', 'test', 'xlm-roberta-xl');
     mkdirSync(join(repo, 'files'), { recursive: true });
-    writeFileSync(join(repo, 'repo.json'), JSON.stringify({ sha: '0123456789abcdef0123456789abcdef01234567', pipeline_tag: 'fill-mask', tags: ['bert'] }));
+    writeFileSync(join(repo, 'repo.json'), JSON.stringify({ sha: '0123456789abcdef0123456789abcdef01234567', pipeline_tag: 'fill-mask', tags: ['xlm-roberta'] }));
     writeFileSync(join(repo, 'files', 'config.json'), JSON.stringify({
-      model_type: 'bert', hidden_size: 1024, intermediate_size: 4096, max_position_embeddings: 512, num_attention_heads: 16,
-      num_hidden_layers: 24, type_vocab_size: 2, vocab_size: 30522,
+      model_type: 'xlm-roberta', hidden_size: 2560, intermediate_size: 10240, max_position_embeddings: 514, num_attention_heads: 32,
+      num_hidden_layers: 36, type_vocab_size: 1, vocab_size: 250880, pad_token_id: 1,
     }));
     const large = await startHubServer({ root, port: 0 });
     try {
-      const run = await runCli(['train', '--model', 'test/bert-large', '--dataset', DATASET, '--max-length', '512', '--hub', large.url, '--out', join(dir, 'large')]);
+      const run = await runCli(['train', '--model', 'test/xlm-roberta-xl', '--dataset', DATASET, '--max-length', '512', '--hub', large.url, '--out', join(dir, 'large')]);
       expect(run.code).not.toBe(0);
-      expect(run.err).toMatch(/test\/bert-large needs about [\d.]+ GiB to train even one sequence of 512 tokens on wasm, over the wasm heap's 4\.0 GiB/);
+      expect(run.err).toMatch(/test\/xlm-roberta-xl needs about [\d.]+ GiB to train even one sequence of 512 tokens on wasm, over the wasm heap's 4\.0 GiB/);
     } finally {
       await large.close();
       rmSync(root, { recursive: true, force: true });
