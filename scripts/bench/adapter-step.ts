@@ -20,6 +20,7 @@ import { type TokenBatch, adapterTrainable } from '../../src/core/train/adapter-
 import { train } from '../../src/core/train/trainer.ts';
 import { BATCH, type BatchTokens, PAD_LENGTHS, benchBatches } from './batches.ts';
 import { median, progress } from './figure-io.ts';
+import { fullFineTune } from './full-fine-tune.ts';
 import { timeKernels } from './kernel-times.ts';
 
 const THREADS = 1;
@@ -27,7 +28,8 @@ const THREADS = 1;
 const PARITY_TOLERANCE = 1e-3;
 /** The adapter configs a figure runs (--method), as the studio's config strings; lora is r 8, alpha 8 on the query and value projections, the adapters library's defaults. */
 const METHODS = { seq_bn: 'seq_bn[reduction_factor=16]', lora: 'lora' } as const;
-export type StepMethod = keyof typeof METHODS;
+/** An adapter method, or full fine-tuning (full-fine-tune.ts: every encoder weight but the embedding tables trains; no twin). */
+export type StepMethod = keyof typeof METHODS | 'full';
 
 export interface StepFigureSpec {
   /** Progress prefix. */
@@ -147,8 +149,8 @@ function torchStep(spec: StepFigureSpec, dir: string, steps: number, method: Ste
 }
 
 /**
- * Builds, trains and times the figure; `argv` takes --steps N (default 4, at least 2), --method seq_bn|lora
- * (default seq_bn; the twin must say it ran the same), --micro-batch N (each step
+ * Builds, trains and times the figure; `argv` takes --steps N (default 4, at least 2), --method seq_bn|lora|full
+ * (default seq_bn; the twin must say it ran the same; full has none), --micro-batch N (each step
  * accumulates the gradients of batch / N micro-batches, on both sides; default: the whole batch) and --no-torch.
  */
 export async function stepFigure(spec: StepFigureSpec, argv = process.argv.slice(2)): Promise<StepFigure> {
@@ -156,11 +158,12 @@ export async function stepFigure(spec: StepFigureSpec, argv = process.argv.slice
   const steps = Number(values.steps);
   if (!Number.isInteger(steps) || steps < 2) throw new Error(`--steps must be a whole number of at least 2, got "${values.steps}".`);
   const method = values.method as StepMethod;
-  if (!Object.hasOwn(METHODS, method)) throw new Error(`--method must be ${Object.keys(METHODS).join(' or ')}, got "${values.method}".`);
+  if (method !== 'full' && !Object.hasOwn(METHODS, method)) throw new Error(`--method must be ${Object.keys(METHODS).join(', ')} or full, got "${values.method}".`);
   const microBatch = Number(values['micro-batch']);
   if (!Number.isInteger(microBatch) || microBatch < 1 || BATCH % microBatch !== 0) throw new Error(`--micro-batch must divide the batch of ${BATCH}, got "${values['micro-batch']}".`);
   const log = (line: string) => progress(spec.name, line);
   const withTorch = !values['no-torch'];
+  if (method === 'full' && withTorch) throw new Error('--method full has no PyTorch twin: add --no-torch.');
   const info = await initBackend('wasm');
   if (info.name !== 'wasm') throw new Error(`Asked for the wasm backend but got ${info.name}: ${info.fallbackReason ?? 'no reason given'}.`);
   const config = parseEncoderConfig(spec.config, spec.repoId);
@@ -170,14 +173,16 @@ export async function stepFigure(spec: StepFigureSpec, argv = process.argv.slice
     let host: Map<string, HostTensor> | undefined = randomWeights(config, 15);
     const loadStarted = performance.now();
     const weights = uploadEncoderWeights(config, host);
-    const adapter = createAdapter(config, METHODS[method], { name: 'bench', seed: 42, head: { numLabels: 2, id2label: ['neg', 'pos'] } });
-    const model = adapterTrainable(adapter, weights);
+    const head = { numLabels: 2, id2label: ['neg', 'pos'] };
+    const adapter = method === 'full' ? undefined : createAdapter(config, METHODS[method], { name: 'bench', seed: 42, head });
+    const full = method === 'full' ? fullFineTune(weights, head) : undefined;
+    const model = adapter ? adapterTrainable(adapter, weights) : full!.model;
     const loadSeconds = (performance.now() - loadStarted) / 1e3;
     log(`model ready in ${loadSeconds.toFixed(2)} s, tf.memory ${(tf.memory().numBytes / 1e9).toFixed(2)} GB, RSS ${(process.memoryUsage().rss / 1e9).toFixed(2)} GB`);
 
     let weightsFile: string | undefined;
     let ours: Float32Array | undefined;
-    if (spec.checkpointName && withTorch) {
+    if (spec.checkpointName && withTorch && adapter) {
       weightsFile = join(dir, 'weights.safetensors');
       const named = (tensors: Map<string, HostTensor>, rename: (n: string) => string) => [...tensors].map(([n, t]): [string, HostTensor] => [rename(n), t]);
       writeWeightsFile(weightsFile, [...named(host, spec.checkpointName), ...named(adapter.adapterStateDict(), (n) => n), ...named(adapter.headStateDict(), (n) => n)]);
@@ -215,7 +220,8 @@ export async function stepFigure(spec: StepFigureSpec, argv = process.argv.slice
     const stepCpuSeconds = median(stepCpu.slice(1));
     const peakRssBytes = process.resourceUsage().maxRSS * 1024;
     const kernelSeconds = Object.fromEntries([...kernels.read()].sort((a, b) => b[1].ms - a[1].ms).map(([name, { ms }]) => [name, ms / 1e3 / stepTimes.length]));
-    adapter.dispose();
+    adapter?.dispose();
+    full?.dispose();
     weights.dispose();
     const meanStep = stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length;
     log(`kernels' self time of a step: ${Object.entries(kernelSeconds).slice(0, 8).map(([name, sec]) => `${name} ${((100 * sec) / meanStep).toFixed(1)}%`).join(', ')}`);

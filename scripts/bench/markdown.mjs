@@ -62,7 +62,7 @@ function chromiumRows(f, label) {
   });
 }
 
-const methodName = (f) => (f.method === 'lora' ? 'LoRA r 8 (q, v)' : 'seq_bn rf 16');
+const methodName = (f) => (f.method === 'lora' ? 'LoRA r 8 (q, v)' : f.method === 'full' ? 'full fine-tuning' : 'seq_bn rf 16');
 
 /** Issue 18's figure: deberta-v3-base's load and step, beside bert-base's when that ran in the same bench. */
 function debertaRows(f, bert) {
@@ -113,18 +113,25 @@ export function markdownReport({ meta, results, failures }) {
     rows.push([`6. Exported adapter size, bert-base seq_bn rf 16 (${e.adapterParameters.toLocaleString('en')} params)`,
       `pytorch_adapter.bin ${mb(f['pytorch_adapter.bin'])}, adapter.safetensors ${mb(f['adapter.safetensors'])}; head (${e.headParameters.toLocaleString('en')} params) pytorch_model_head.bin ${mb(f['pytorch_model_head.bin'])}, model_head.safetensors ${mb(f['model_head.safetensors'])}`, '≈ 3.5 MB adapter', verdict(Math.abs(f['adapter.safetensors'] / 1e6 - 3.58) < 0.2)]);
   }
-  for (const [model, bert] of [['bert-base', r.bertBase], ['bert-base', r.bertBaseLora], ['roberta-base', r.robertaBase]].filter(([, f]) => f)) {
+  for (const [model, bert] of [['bert-base', r.bertBase], ['bert-base', r.bertBaseLora], ['bert-base', r.bertBaseFull], ['roberta-base', r.robertaBase]].filter(([, f]) => f)) {
     const gb = (bytes) => `${(bytes / 1e9).toFixed(2)} GB`;
     const name = methodName(bert);
     const versus = bert.torch ? `; PyTorch ${bert.torch.version} ${bert.torch.stepSeconds.toFixed(2)} s/step, ${gb(bert.torch.peakRssBytes)} peak RSS, ${bert.torch.threads} thread(s)` : '';
     const cpu = bert.cpuRatioToTorch ? `; CPU time ${x(bert.cpuRatioToTorch)}: ${bert.stepCpuSeconds.toFixed(2)} vs ${bert.torch.stepCpuSeconds.toFixed(2)} CPU s/step` : '';
-    rows.push([`7. ${model} ${name} step, wasm (Node) vs PyTorch CPU, batch ${bert.batch} padded to ${bert.padLengths.join('/')}`,
+    rows.push([`7. ${model} ${name} step, wasm (Node)${bert.torch ? " vs PyTorch CPU" : ""}, batch ${bert.batch} padded to ${bert.padLengths.join('/')}`,
       `${bert.ratioToTorch ? x(bert.ratioToTorch) : '—'} (${bert.stepSeconds.toFixed(2)} s/step, ${bert.samplesPerSecond.toFixed(2)} samples/s, ${gb(bert.peakRssBytes)} peak RSS${versus}${cpu})`, '≤ ×1.5', bert.ratioToTorch ? verdict(bert.ratioToTorch <= 1.5) : '—']);
     if (bert.kernelSeconds) rows.push([`7. ${model} ${name} step: where the time goes (tfjs kernels' self time, share of the mean step)`, kernelShares(bert), '—', '—']);
     if (bert.torch) {
       const memory = bert.peakRssBytes / bert.torch.peakRssBytes;
       rows.push([`7. ${model} ${name} step: peak RSS, wasm (Node) vs PyTorch CPU`, `${x(memory)} (${gb(bert.peakRssBytes)} vs ${gb(bert.torch.peakRssBytes)})`, '≤ ×1.2', verdict(memory <= 1.2)]);
     }
+  }
+  if (r.bertBase && r.bertBaseFull) {
+    const [a, f] = [r.bertBase, r.bertBaseFull];
+    const time = a.stepCpuSeconds / f.stepCpuSeconds;
+    const memory = a.peakRssBytes / f.peakRssBytes;
+    rows.push(['7. bert-base seq_bn rf 16 vs full fine-tuning (all encoder weights but the embedding tables), wasm (Node): step CPU time', `${x(time)} (${a.stepCpuSeconds.toFixed(2)} vs ${f.stepCpuSeconds.toFixed(2)} CPU s/step; wall ${a.stepSeconds.toFixed(2)} vs ${f.stepSeconds.toFixed(2)} s)`, '≤ ×0.35', verdict(time <= 0.35)]);
+    rows.push(['7. bert-base seq_bn rf 16 vs full fine-tuning, wasm (Node): peak RSS', `${x(memory)} (${(a.peakRssBytes / 1e9).toFixed(2)} vs ${(f.peakRssBytes / 1e9).toFixed(2)} GB)`, '≤ ×0.5', verdict(memory <= 0.5)]);
   }
   if (r.debertaV3Base) rows.push(...debertaRows(r.debertaV3Base, r.bertBase));
   if (r.chromium) rows.push(...chromiumRows(r.chromium, 'Chromium (SwiftShader for WebGPU)'));

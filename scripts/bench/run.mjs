@@ -24,6 +24,7 @@ const FIGURES = [
   ['kernels', 'kernels.ts', ['--demo-samples', '3', '--bert-samples', '1']],
   ['bertBase', 'bert-base.ts', ['--steps', '4']],
   ['bertBaseLora', 'bert-base.ts', ['--steps', '4', '--method', 'lora']],
+  ['bertBaseFull', 'bert-base.ts', ['--steps', '4', '--method', 'full', '--no-torch']],
   ['robertaBase', 'roberta-base.ts', ['--steps', '4']],
   ['debertaV3Base', 'deberta-v3-base.ts', ['--steps', '4', '--micro-batch', '4']],
   ['chromium', 'chromium.ts', []],
