@@ -119,7 +119,7 @@ export function markdownReport({ meta, results, failures }) {
     const versus = bert.torch ? `; PyTorch ${bert.torch.version} ${bert.torch.stepSeconds.toFixed(2)} s/step, ${gb(bert.torch.peakRssBytes)} peak RSS, ${bert.torch.threads} thread(s)` : '';
     const cpu = bert.cpuRatioToTorch ? `; CPU time ${x(bert.cpuRatioToTorch)}: ${bert.stepCpuSeconds.toFixed(2)} vs ${bert.torch.stepCpuSeconds.toFixed(2)} CPU s/step` : '';
     rows.push([`7. ${model} ${name} step, wasm (Node)${bert.torch ? " vs PyTorch CPU" : ""}, batch ${bert.batch} padded to ${bert.padLengths.join('/')}`,
-      `${bert.ratioToTorch ? x(bert.ratioToTorch) : '—'} (${bert.stepSeconds.toFixed(2)} s/step, ${bert.samplesPerSecond.toFixed(2)} samples/s, ${gb(bert.peakRssBytes)} peak RSS${versus}${cpu})`, '≤ ×1.5', bert.ratioToTorch ? verdict(bert.ratioToTorch <= 1.5) : '—']);
+      `${bert.ratioToTorch ? x(bert.ratioToTorch) : '—'} (${bert.stepSeconds.toFixed(2)} s/step, ${bert.samplesPerSecond.toFixed(2)} samples/s, ${gb(bert.peakRssBytes)} peak RSS${versus}${cpu})`, bert.torch ? '≤ ×1.5' : '—', bert.ratioToTorch ? verdict(bert.ratioToTorch <= 1.5) : '—']);
     if (bert.kernelSeconds) rows.push([`7. ${model} ${name} step: where the time goes (tfjs kernels' self time, share of the mean step)`, kernelShares(bert), '—', '—']);
     if (bert.torch) {
       const memory = bert.peakRssBytes / bert.torch.peakRssBytes;
