@@ -27,4 +27,10 @@ describe('the Settings wasm line', () => {
     expect(wasmLine({ simd: true, threads: 8, threadedBuild: true, logicalCores: 8 })).toBe('SIMD, 8 threads (threaded build)');
     expect(wasmLine({ simd: false, threads: 1 })).toBe('no SIMD, 1 thread');
   });
+
+  it('says when the studio\'s own GEMM does the matrix products, on one thread', () => {
+    expect(wasmLine({ simd: true, threads: 1, threadedBuild: false, matMul: 'relaxed-simd' })).toBe('SIMD, 1 thread · matrix products: relaxed-SIMD GEMM, 1 thread');
+    expect(wasmLine({ simd: true, threads: 4, threadedBuild: true, logicalCores: 8, matMul: 'simd' }))
+      .toBe('SIMD, 4 threads (threaded build; tfjs uses half of the 8 logical cores, at most 8) · matrix products: SIMD GEMM, 1 thread');
+  });
 });

@@ -32,10 +32,14 @@ export function backendLabel(info: BackendInfo): string {
 /**
  * The Settings line for wasm: "SIMD, 4 threads", or on the threaded build with fewer threads than cores, why:
  * tfjs-backend-wasm 4.22 sizes its pool at half the logical cores (at most 8), so a 2-core machine runs one.
+ * Where the studio's own GEMM does the matrix products (most of a step's time), it says so: it runs on one thread
+ * whatever tfjs' pool.
  */
 export function wasmLine(wasm: NonNullable<BackendInfo['wasm']>): string {
   const line = `${wasm.simd ? 'SIMD' : 'no SIMD'}, ${wasm.threads} thread${wasm.threads === 1 ? '' : 's'}`;
-  if (!wasm.threadedBuild) return line;
+  const gemm = wasm.matMul ? ` · matrix products: ${wasm.matMul === 'relaxed-simd' ? 'relaxed-SIMD' : 'SIMD'} GEMM, 1 thread` : '';
+  if (!wasm.threadedBuild) return `${line}${gemm}`;
   const cores = wasm.logicalCores;
-  return cores !== undefined && wasm.threads < cores ? `${line} (threaded build; tfjs uses half of the ${cores} logical cores, at most 8)` : `${line} (threaded build)`;
+  const build = cores !== undefined && wasm.threads < cores ? ` (threaded build; tfjs uses half of the ${cores} logical cores, at most 8)` : ' (threaded build)';
+  return `${line}${build}${gemm}`;
 }
