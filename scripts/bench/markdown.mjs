@@ -43,8 +43,9 @@ function kernelShares(f) {
   const entries = Object.entries(f.kernelSeconds);
   const total = entries.reduce((sum, [, sec]) => sum + sec, 0);
   const step = f.meanStepSeconds ?? f.stepSeconds;
-  const top = entries.slice(0, 6).map(([name, sec]) => `${name} ${pct(sec / step)}`);
-  return `${top.join(', ')}; other kernels ${pct((total - entries.slice(0, 6).reduce((sum, [, sec]) => sum + sec, 0)) / step)}; between kernels ${pct(Math.max(0, step - total) / step)}`;
+  const top = entries.slice(0, 6);
+  const topSeconds = top.reduce((sum, [, sec]) => sum + sec, 0);
+  return `${top.map(([name, sec]) => `${name} ${pct(sec / step)}`).join(', ')}; other kernels ${pct((total - topSeconds) / step)}; between kernels ${pct(Math.max(0, step - total) / step)}`;
 }
 
 /** Issue 15's browser figure (chromium.ts): each case's step in Chromium; --gpu's against the seeds' throughput, or why it skipped. */

@@ -43,8 +43,9 @@ export function gatherRows(table: EmbeddingTable, ids: Int32Array): tf.Tensor2D 
   return tf.tidy(() => {
     const byBlock = table.blocks.map(() => [] as number[]);
     for (const id of ids) byBlock[Math.floor(id / table.rowsPerBlock)].push(id % table.rowsPerBlock);
-    const start = byBlock.map((_, k) => byBlock.slice(0, k).reduce((n, local) => n + local.length, 0));
-    const next = [...start];
+    // Where each block's rows start in the concatenation, advanced as the ids take them.
+    let offset = 0;
+    const next = byBlock.map((local) => (offset += local.length) - local.length);
     const order = Int32Array.from(ids, (id) => next[Math.floor(id / table.rowsPerBlock)]++);
     const parts = table.blocks.flatMap((block, k) => (byBlock[k].length > 0 ? [tf.gather(block, tf.tensor1d(byBlock[k], 'int32'))] : []));
     return tf.gather(tf.concat(parts, 0), tf.tensor1d(order, 'int32'));
